@@ -1,0 +1,560 @@
+//! Step 1, parse: which auth mode a request uses, and its decoded fields.
+
+use serde::Serialize;
+
+use super::encode::{decode_params, percent_decode, split_pairs};
+use super::tokens;
+use crate::http::{Headers, Request};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    Sigv4Header,
+    Sigv4Query,
+    Sigv4Streaming,
+    Sigv2Header,
+    Sigv2Query,
+    QueryV0,
+    QueryV1,
+    QueryV2,
+    Anonymous,
+    Basic,
+    Bearer,
+    XAuthToken,
+    Unknown,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Sigv4Header => "sigv4-header",
+            Mode::Sigv4Query => "sigv4-query",
+            Mode::Sigv4Streaming => "sigv4-streaming",
+            Mode::Sigv2Header => "sigv2-header",
+            Mode::Sigv2Query => "sigv2-query",
+            Mode::QueryV0 => "query-v0",
+            Mode::QueryV1 => "query-v1",
+            Mode::QueryV2 => "query-v2",
+            Mode::Anonymous => "anonymous",
+            Mode::Basic => "basic",
+            Mode::Bearer => "bearer",
+            Mode::XAuthToken => "x-auth-token",
+            Mode::Unknown => "unknown",
+        }
+    }
+
+    pub fn is_sigv4(self) -> bool {
+        matches!(
+            self,
+            Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming
+        )
+    }
+}
+
+/// Decoded authentication fields, as the report shows them.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AuthInfo {
+    pub mode: Option<Mode>,
+    pub access_key: Option<String>,
+    pub signature: Option<String>,
+    pub date: Option<String>,
+    pub region: Option<String>,
+    pub service: Option<String>,
+    pub signed_headers: Option<Vec<String>>,
+    /// Other decoded fields for display (credential scope, expiry, token holder, JWT claims…).
+    /// Secrets in them are already masked.
+    pub fields: Vec<(String, String)>,
+}
+
+/// SigV4 parameters, from the Authorization header or the presigned query.
+#[derive(Clone, Debug)]
+pub struct V4Auth {
+    pub algorithm: String,
+    pub access_key: String,
+    /// Everything after the access key in `Credential=`: `date/region/service/aws4_request`.
+    pub scope: String,
+    pub scope_date: String,
+    pub region: String,
+    pub service: String,
+    pub terminator: String,
+    /// `SignedHeaders` exactly as sent.
+    pub signed_headers_raw: String,
+    pub signed_headers: Vec<String>,
+    pub signature: String,
+    /// `X-Amz-Date` (header or parameter), else `Date` converted to ISO 8601 basic form.
+    pub amz_date: Option<String>,
+    pub amz_date_from_date_header: bool,
+    pub expires: Option<String>,
+    pub session_token: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct V2Auth {
+    pub access_key: String,
+    pub signature: String,
+    /// Presigned: the `Expires` parameter.
+    pub expires: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct QueryAuth {
+    pub version: u8,
+    pub access_key: String,
+    pub signature: String,
+    pub method: Option<String>,
+    /// Decoded parameters from the URL query and a form body, `Signature` excluded, in order.
+    pub params: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The signature contained a space: a `+` that was not percent-encoded was decoded.
+    pub signature_had_space: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Parsed {
+    V4(Box<V4Auth>),
+    V2(V2Auth),
+    Query(QueryAuth),
+    /// Nothing to verify (anonymous, bearer, …), or malformed.
+    Nothing,
+}
+
+#[derive(Clone, Debug)]
+pub struct Detected {
+    pub info: AuthInfo,
+    pub parsed: Parsed,
+    /// Why the auth could not be parsed (mode is known, fields are not).
+    pub malformed: Option<String>,
+}
+
+fn query_params_raw(req: &Request) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+    req.query()
+        .map(|q| {
+            split_pairs(q)
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        percent_decode(k, false),
+                        v.map(|v| percent_decode(v, false)),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn param<'a>(params: &'a [(Vec<u8>, Option<Vec<u8>>)], name: &str) -> Option<&'a [u8]> {
+    params
+        .iter()
+        .find(|(k, _)| k.as_slice() == name.as_bytes())
+        .map(|(_, v)| v.as_deref().unwrap_or(b""))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Masks a secret-bearing value: a short prefix and the length, never the whole.
+pub fn mask(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= 8 {
+        return format!("•••• ({n} chars)");
+    }
+    let head: String = s.chars().take(4).collect();
+    format!("{head}•••• ({n} chars)")
+}
+
+pub fn detect(req: &Request) -> Detected {
+    let authz = req.header("authorization");
+    let qp = query_params_raw(req);
+
+    if let Some(a) = authz.as_deref() {
+        let (scheme, rest) = a.split_once(' ').unwrap_or((a, ""));
+        match scheme {
+            "AWS4-HMAC-SHA256" => {
+                let streaming = req
+                    .header("x-amz-content-sha256")
+                    .is_some_and(|v| v.starts_with("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"));
+                let mode = if streaming { Mode::Sigv4Streaming } else { Mode::Sigv4Header };
+                return match parse_v4_header(req, rest) {
+                    Ok(v4) => v4_detected(mode, v4),
+                    Err(e) => malformed(mode, e),
+                };
+            }
+            "AWS4-ECDSA-P256-SHA256" => {
+                return malformed(
+                    Mode::Unknown,
+                    "SigV4A (AWS4-ECDSA-P256-SHA256) signatures are randomised ECDSA and are not verified by sigscope".into(),
+                )
+            }
+            "AWS" => {
+                return match rest.trim().rsplit_once(':') {
+                    Some((ak, sig)) if !ak.is_empty() && !sig.is_empty() => {
+                        let v2 = V2Auth {
+                            access_key: ak.trim().to_string(),
+                            signature: sig.trim().to_string(),
+                            expires: None,
+                        };
+                        v2_detected(Mode::Sigv2Header, v2)
+                    }
+                    _ => malformed(
+                        Mode::Sigv2Header,
+                        "Authorization `AWS` needs `AWS AccessKeyId:Signature`".into(),
+                    ),
+                };
+            }
+            s if s.eq_ignore_ascii_case("basic") => return tokens::basic(rest),
+            s if s.eq_ignore_ascii_case("bearer") => return tokens::bearer(rest),
+            _ => {}
+        }
+    }
+
+    if param(&qp, "X-Amz-Algorithm").is_some() {
+        return match parse_v4_query(req, &qp) {
+            Ok(v4) => v4_detected(Mode::Sigv4Query, v4),
+            Err(e) => malformed(Mode::Sigv4Query, e),
+        };
+    }
+
+    // EC2/Query signatures: parameters in the URL and, for a form POST, in the body.
+    let mut all = req.query().map(decode_params).unwrap_or_default();
+    if req.is_form_urlencoded() {
+        all.extend(decode_params(&req.body));
+    }
+    let has = |n: &str| all.iter().any(|(k, _)| k.as_slice() == n.as_bytes());
+    if has("SignatureVersion") || (has("Signature") && has("AWSAccessKeyId") && !has("Expires")) {
+        return parse_query_sig(all);
+    }
+    if param(&qp, "AWSAccessKeyId").is_some() && param(&qp, "Signature").is_some() {
+        let v2 = V2Auth {
+            access_key: text(param(&qp, "AWSAccessKeyId").unwrap_or_default()),
+            // Decoded without `+`-as-space: base64 keeps its `+` when the client forgot to escape it.
+            signature: text(param(&qp, "Signature").unwrap_or_default()),
+            expires: param(&qp, "Expires").map(text),
+        };
+        return v2_detected(Mode::Sigv2Query, v2);
+    }
+
+    if let Some(a) = authz {
+        let scheme = a.split(' ').next().unwrap_or("").to_string();
+        return malformed(
+            Mode::Unknown,
+            format!(
+                "unrecognised Authorization scheme `{}`",
+                crate::escape::escape_str(&scheme)
+            ),
+        );
+    }
+    if let Some(t) = req.header("x-auth-token") {
+        return tokens::x_auth_token(&t);
+    }
+    let mut info = AuthInfo {
+        mode: Some(Mode::Anonymous),
+        ..Default::default()
+    };
+    if let Some(t) = req.header("x-amz-security-token") {
+        info.fields.push(("X-Amz-Security-Token".into(), mask(&t)));
+    }
+    Detected {
+        info,
+        parsed: Parsed::Nothing,
+        malformed: None,
+    }
+}
+
+fn malformed(mode: Mode, why: String) -> Detected {
+    Detected {
+        info: AuthInfo {
+            mode: Some(mode),
+            ..Default::default()
+        },
+        parsed: Parsed::Nothing,
+        malformed: Some(why),
+    }
+}
+
+fn v4_detected(mode: Mode, v4: V4Auth) -> Detected {
+    let mut fields = vec![
+        ("Algorithm".to_string(), v4.algorithm.clone()),
+        ("Credential scope".to_string(), v4.scope.clone()),
+    ];
+    if v4.amz_date_from_date_header {
+        fields.push(("Date source".into(), "Date header (no X-Amz-Date)".into()));
+    }
+    if let Some(e) = &v4.expires {
+        fields.push(("X-Amz-Expires".into(), e.clone()));
+    }
+    if let Some(t) = &v4.session_token {
+        fields.push(("X-Amz-Security-Token".into(), mask(t)));
+    }
+    Detected {
+        info: AuthInfo {
+            mode: Some(mode),
+            access_key: Some(v4.access_key.clone()),
+            signature: Some(v4.signature.clone()),
+            date: v4.amz_date.clone(),
+            region: Some(v4.region.clone()),
+            service: Some(v4.service.clone()),
+            signed_headers: Some(v4.signed_headers.clone()),
+            fields,
+        },
+        parsed: Parsed::V4(Box::new(v4)),
+        malformed: None,
+    }
+}
+
+fn v2_detected(mode: Mode, v2: V2Auth) -> Detected {
+    let mut fields = Vec::new();
+    if let Some(e) = &v2.expires {
+        fields.push(("Expires".into(), e.clone()));
+    }
+    Detected {
+        info: AuthInfo {
+            mode: Some(mode),
+            access_key: Some(v2.access_key.clone()),
+            signature: Some(v2.signature.clone()),
+            date: v2.expires.clone(),
+            fields,
+            ..Default::default()
+        },
+        parsed: Parsed::V2(v2),
+        malformed: None,
+    }
+}
+
+fn split_scope(v4: &mut V4Auth, credential: &str) -> Result<(), String> {
+    let (ak, scope) = credential.split_once('/').ok_or_else(|| {
+        format!(
+            "Credential `{}` has no scope",
+            crate::escape::escape_str(credential)
+        )
+    })?;
+    let parts: Vec<&str> = scope.split('/').collect();
+    if parts.len() != 4 {
+        return Err(format!(
+            "credential scope `{}` must be date/region/service/aws4_request",
+            crate::escape::escape_str(scope)
+        ));
+    }
+    v4.access_key = ak.to_string();
+    v4.scope = scope.to_string();
+    v4.scope_date = parts[0].to_string();
+    v4.region = parts[1].to_string();
+    v4.service = parts[2].to_string();
+    v4.terminator = parts[3].to_string();
+    Ok(())
+}
+
+fn empty_v4(algorithm: &str) -> V4Auth {
+    V4Auth {
+        algorithm: algorithm.to_string(),
+        access_key: String::new(),
+        scope: String::new(),
+        scope_date: String::new(),
+        region: String::new(),
+        service: String::new(),
+        terminator: String::new(),
+        signed_headers_raw: String::new(),
+        signed_headers: Vec::new(),
+        signature: String::new(),
+        amz_date: None,
+        amz_date_from_date_header: false,
+        expires: None,
+        session_token: None,
+    }
+}
+
+fn parse_v4_header(req: &Request, rest: &str) -> Result<V4Auth, String> {
+    let mut v4 = empty_v4("AWS4-HMAC-SHA256");
+    let (mut cred, mut sh, mut sig) = (None, None, None);
+    for part in rest.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let (k, v) = part.split_once('=').ok_or_else(|| {
+            format!(
+                "Authorization component `{}` is not key=value",
+                crate::escape::escape_str(part)
+            )
+        })?;
+        match k.trim() {
+            "Credential" => cred = Some(v.trim().to_string()),
+            "SignedHeaders" => sh = Some(v.trim().to_string()),
+            "Signature" => sig = Some(v.trim().to_string()),
+            other => {
+                return Err(format!(
+                    "unknown Authorization component `{}`",
+                    crate::escape::escape_str(other)
+                ))
+            }
+        }
+    }
+    let cred = cred.ok_or("Authorization has no Credential=")?;
+    split_scope(&mut v4, &cred)?;
+    v4.signed_headers_raw = sh.ok_or("Authorization has no SignedHeaders=")?;
+    v4.signed_headers = v4
+        .signed_headers_raw
+        .split(';')
+        .map(|s| s.to_string())
+        .collect();
+    v4.signature = sig.ok_or("Authorization has no Signature=")?;
+    if let Some(d) = req.header("x-amz-date") {
+        v4.amz_date = Some(d);
+    } else if let Some(d) = req.header("date") {
+        v4.amz_date = Some(super::time::http_date_to_amz(&d).unwrap_or(d));
+        v4.amz_date_from_date_header = true;
+    }
+    v4.session_token = req.header("x-amz-security-token");
+    Ok(v4)
+}
+
+fn parse_v4_query(req: &Request, qp: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<V4Auth, String> {
+    let get = |n: &str| param(qp, n).map(text);
+    let alg = get("X-Amz-Algorithm").unwrap_or_default();
+    if alg != "AWS4-HMAC-SHA256" {
+        return Err(format!(
+            "X-Amz-Algorithm `{}` is not AWS4-HMAC-SHA256",
+            crate::escape::escape_str(&alg)
+        ));
+    }
+    let mut v4 = empty_v4(&alg);
+    let cred = get("X-Amz-Credential").ok_or("presigned URL has no X-Amz-Credential")?;
+    split_scope(&mut v4, &cred)?;
+    v4.signed_headers_raw =
+        get("X-Amz-SignedHeaders").ok_or("presigned URL has no X-Amz-SignedHeaders")?;
+    v4.signed_headers = v4
+        .signed_headers_raw
+        .split(';')
+        .map(|s| s.to_string())
+        .collect();
+    v4.signature = get("X-Amz-Signature").ok_or("presigned URL has no X-Amz-Signature")?;
+    v4.amz_date = Some(get("X-Amz-Date").ok_or("presigned URL has no X-Amz-Date")?);
+    v4.expires = get("X-Amz-Expires");
+    v4.session_token = get("X-Amz-Security-Token").or_else(|| req.header("x-amz-security-token"));
+    Ok(v4)
+}
+
+fn parse_query_sig(mut all: Vec<(Vec<u8>, Vec<u8>)>) -> Detected {
+    let get = |all: &[(Vec<u8>, Vec<u8>)], n: &str| {
+        all.iter()
+            .find(|(k, _)| k.as_slice() == n.as_bytes())
+            .map(|(_, v)| text(v))
+    };
+    let version = match get(&all, "SignatureVersion").as_deref() {
+        Some("0") => 0,
+        Some("1") => 1,
+        Some("2") | None => 2,
+        Some(other) => {
+            return malformed(
+                Mode::Unknown,
+                format!(
+                    "unsupported SignatureVersion `{}`",
+                    crate::escape::escape_str(other)
+                ),
+            )
+        }
+    };
+    let mode = [Mode::QueryV0, Mode::QueryV1, Mode::QueryV2][version as usize];
+    let Some(ak) = get(&all, "AWSAccessKeyId") else {
+        return malformed(mode, "Query signature without AWSAccessKeyId".into());
+    };
+    let Some(mut sig) = get(&all, "Signature") else {
+        return malformed(mode, "Query signature without Signature".into());
+    };
+    // boto/boto#916: an unescaped `+` in the base64 signature arrives as a space.
+    let had_space = sig.contains(' ');
+    if had_space {
+        sig = sig.replace(' ', "+");
+    }
+    all.retain(|(k, _)| k.as_slice() != b"Signature");
+    let method = get(&all, "SignatureMethod");
+    let date = get(&all, "Timestamp").or_else(|| get(&all, "Expires"));
+    let mut fields = vec![("SignatureVersion".to_string(), version.to_string())];
+    if let Some(m) = &method {
+        fields.push(("SignatureMethod".into(), m.clone()));
+    }
+    if let Some(a) = get(&all, "Action") {
+        fields.push(("Action".into(), a));
+    }
+    Detected {
+        info: AuthInfo {
+            mode: Some(mode),
+            access_key: Some(ak.clone()),
+            signature: Some(sig.clone()),
+            date,
+            fields,
+            ..Default::default()
+        },
+        parsed: Parsed::Query(QueryAuth {
+            version,
+            access_key: ak,
+            signature: sig,
+            method,
+            params: all,
+            signature_had_space: had_space,
+        }),
+        malformed: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Header;
+
+    fn req(target: &str, headers: &[(&str, &str)]) -> Request {
+        Request {
+            method: "GET".into(),
+            target: target.as_bytes().to_vec(),
+            version: "HTTP/1.1".into(),
+            headers: headers.iter().map(|(k, v)| Header::new(*k, *v)).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn detects_each_mode() {
+        let cases: Vec<(Request, Mode)> = vec![
+            (req("/", &[("Authorization", "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=ab")]), Mode::Sigv4Header),
+            (req("/", &[("Authorization", "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/s3/aws4_request,SignedHeaders=host,Signature=ab"), ("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")]), Mode::Sigv4Streaming),
+            (req("/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2F20150830%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20150830T000000Z&X-Amz-SignedHeaders=host&X-Amz-Signature=ab", &[]), Mode::Sigv4Query),
+            (req("/b/k", &[("Authorization", "AWS AK:c2ln")]), Mode::Sigv2Header),
+            (req("/b/k?AWSAccessKeyId=AK&Expires=1&Signature=c2ln", &[]), Mode::Sigv2Query),
+            (req("/?AWSAccessKeyId=AK&Action=A&SignatureVersion=0&Timestamp=t&Signature=x", &[]), Mode::QueryV0),
+            (req("/?AWSAccessKeyId=AK&SignatureVersion=1&Signature=x", &[]), Mode::QueryV1),
+            (req("/?AWSAccessKeyId=AK&SignatureVersion=2&SignatureMethod=HmacSHA256&Signature=x", &[]), Mode::QueryV2),
+            (req("/", &[("Authorization", "Basic dXNlcjpwdw==")]), Mode::Basic),
+            (req("/", &[("Authorization", "Bearer abc")]), Mode::Bearer),
+            (req("/", &[("X-Auth-Token", "gAAAA")]), Mode::XAuthToken),
+            (req("/", &[]), Mode::Anonymous),
+        ];
+        for (r, mode) in cases {
+            let d = detect(&r);
+            assert_eq!(d.info.mode, Some(mode), "{:?}", r.target_lossy());
+        }
+    }
+
+    #[test]
+    fn garbage_is_malformed_not_panic() {
+        for bad in [
+            "AWS4-HMAC-SHA256",
+            "AWS4-HMAC-SHA256 Credential=AK",
+            "AWS4-HMAC-SHA256 Credential=AK/a/b/c/d, SignedHeaders=host",
+            "AWS4-HMAC-SHA256 Credential=AK/a/b/c/d, Junk",
+            "AWS nocolon",
+            "AWS :",
+            "Negotiate xyz",
+            "\u{1b}[2J",
+        ] {
+            let d = detect(&req("/", &[("Authorization", bad)]));
+            assert!(d.malformed.is_some(), "{bad}");
+        }
+        let d = detect(&req("/?X-Amz-Algorithm=HMAC-MD5", &[]));
+        assert!(d.malformed.unwrap().contains("HMAC-MD5"));
+    }
+
+    #[test]
+    fn masks_secrets() {
+        assert_eq!(mask("abc"), "•••• (3 chars)");
+        assert_eq!(mask("AQoDYXdzEPT//////////wEXAMPLE"), "AQoD•••• (29 chars)");
+    }
+}

@@ -1,0 +1,57 @@
+//! `ceph-rgw`: Ceph RADOS Gateway, read in `ceph/ceph` src/rgw/rgw_auth_s3.cc @00997f57c6
+//! (get_v4_canonical_qs, get_v4_canonical_uri, get_v4_canonical_headers, rgw_create_s3_canonical_header).
+
+use super::*;
+
+pub static DIALECT: Dialect = Dialect {
+    name: "ceph-rgw",
+    summary: "Ceph RGW S3 (rgw_auth_s3.cc)",
+    sigv4: SigV4Rules {
+        form_post_query: FormPostQuery::UrlQuery,
+        // get_v4_canonical_uri: url_decode then re-encode with '/' kept; no dot-segment removal.
+        path: PathRule { normalize: PathNormalize::None, encode: PathEncode::DecodeReencode },
+        s3_path: PathRule { normalize: PathNormalize::None, encode: PathEncode::DecodeReencode },
+        // get_v4_canonical_qs: '+' replaced by %20 before parsing; a multimap keeps arrival order.
+        query: QueryRule {
+            style: QueryStyle::Reencode { plus_is_space: true, tilde_in_names_escaped: false },
+            duplicates: DuplicateOrder::ArrivalOrder,
+        },
+        // boost::trim_all folds a whitespace run to its first character.
+        header_values: HeaderTrim::FoldToFirstChar,
+        // Values come from the CGI environment: a repeated header keeps its last value.
+        duplicate_headers: DuplicateHeaders::LastWins,
+        // "warning env var not available": the header is skipped.
+        missing_signed_header: MissingHeader::Skip,
+        host: HostRule::AsSent,
+        // A missing x-amz-content-sha256 means UNSIGNED-PAYLOAD, even for header auth.
+        payload: PayloadRule { from_header: true, when_absent: MissingPayload::UnsignedPayload },
+        date: DateSource::AmzDateThenDate,
+        presigned_keeps_signature: false,
+        session_token: SessionToken::Signed,
+        // Newer releases: host and every x-amz-* header present must be signed.
+        required_signed: RequiredSigned { host: true, amz_headers: true, amz_headers_s3_only: false },
+    },
+    sigv2: Some(SigV2Rules {
+        // signed_subresources, appended in this (static) order, object-lock last.
+        subresources: &[
+            "acl", "cors", "delete", "encryption", "lifecycle", "location", "logging",
+            "notification", "partNumber", "policy", "policyStatus", "publicAccessBlock",
+            "requestPayment", "response-cache-control", "response-content-disposition",
+            "response-content-encoding", "response-content-language", "response-content-type",
+            "response-expires", "tagging", "torrent", "uploadId", "uploads", "versionId",
+            "versioning", "versions", "website", "object-lock",
+        ],
+        sort_subresources: false,
+        date_line: V2DateLine::EmptyIfAmzDate,
+        trim_amz_values: true,
+        subresource_plus_is_space: false,
+        bucket_root_slash: false,
+        // Without rgw_dns_name every request is path-style.
+        virtual_hosted: false,
+    }),
+    query: None,
+    sources: &[
+        "ceph/ceph src/rgw/rgw_auth_s3.cc @00997f57c6 (get_v4_canonical_qs, get_v4_canonical_uri, get_v4_canonical_headers, signed_subresources)",
+        "ceph/ceph src/rgw/rgw_rest_s3.cc (authorize_v2/v4)",
+    ],
+};

@@ -1,0 +1,98 @@
+//! `minio`: MinIO server, read in `minio/minio` cmd/signature-v4.go, signature-v4-utils.go,
+//! signature-v2.go and streaming-signature-v4.go @7aac2a2c5b.
+
+use super::*;
+
+pub static DIALECT: Dialect = Dialect {
+    name: "minio",
+    summary: "MinIO server (cmd/signature-v4.go, signature-v2.go)",
+    sigv4: SigV4Rules {
+        // STS verifies before parseForm merges the body (sts-handlers.go).
+        form_post_query: FormPostQuery::UrlQuery,
+        // s3utils.EncodePath(req.URL.Path): decoded by Go's URL parser, re-encoded; no normalisation.
+        path: PathRule {
+            normalize: PathNormalize::None,
+            encode: PathEncode::DecodeReencode,
+        },
+        s3_path: PathRule {
+            normalize: PathNormalize::None,
+            encode: PathEncode::DecodeReencode,
+        },
+        // req.Form.Encode() with '+' replaced by %20: keys sorted, values in arrival order.
+        query: QueryRule {
+            style: QueryStyle::Reencode {
+                plus_is_space: true,
+                tilde_in_names_escaped: false,
+            },
+            duplicates: DuplicateOrder::ArrivalOrder,
+        },
+        // strings.Fields joined by one space.
+        header_values: HeaderTrim::TrimAll,
+        duplicate_headers: DuplicateHeaders::JoinComma,
+        // extractSignedHeaders: ErrUnsignedHeaders (except expect/content-length, rebuilt).
+        missing_signed_header: MissingHeader::Reject,
+        host: HostRule::AsSent,
+        // getContentSha256Cksum: the empty-body hash when the header is missing (header auth).
+        payload: PayloadRule {
+            from_header: true,
+            when_absent: MissingPayload::EmptyHash,
+        },
+        date: DateSource::AmzDateThenDate,
+        presigned_keeps_signature: false,
+        session_token: SessionToken::Signed,
+        required_signed: RequiredSigned {
+            host: true,
+            amz_headers: false,
+            amz_headers_s3_only: false,
+        },
+    },
+    sigv2: Some(SigV2Rules {
+        // cmd/signature-v2.go resourceList.
+        subresources: &[
+            "acl",
+            "cors",
+            "delete",
+            "encryption",
+            "legal-hold",
+            "lifecycle",
+            "location",
+            "logging",
+            "notification",
+            "partNumber",
+            "policy",
+            "requestPayment",
+            "response-cache-control",
+            "response-content-disposition",
+            "response-content-encoding",
+            "response-content-language",
+            "response-content-type",
+            "response-expires",
+            "retention",
+            "select",
+            "select-type",
+            "tagging",
+            "torrent",
+            "uploadId",
+            "uploads",
+            "versionId",
+            "versioning",
+            "versions",
+            "website",
+        ],
+        sort_subresources: true,
+        // The Date header is signed whenever present, even beside x-amz-date.
+        date_line: V2DateLine::DateWhenPresent,
+        // x-amz-* values are not trimmed.
+        trim_amz_values: false,
+        // url.QueryUnescape: '+' becomes a space.
+        subresource_plus_is_space: true,
+        bucket_root_slash: false,
+        // Without MINIO_DOMAIN every request is path-style.
+        virtual_hosted: false,
+    }),
+    query: None,
+    sources: &[
+        "minio/minio cmd/signature-v4.go, cmd/signature-v4-utils.go @7aac2a2c5b",
+        "minio/minio cmd/signature-v2.go, cmd/streaming-signature-v4.go @7aac2a2c5b",
+    ],
+};

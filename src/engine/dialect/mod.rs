@@ -1,0 +1,401 @@
+//! Dialects: the knobs on which implementations disagree when they build the strings they sign.
+//!
+//! Each dialect lives in its own file as one `Dialect` value; adding one is a new file plus a
+//! line in [`ALL`]. The knobs are plain data so that `sigscope dialects` can print them and the
+//! diagnosis can name the knob on which two dialects part.
+
+mod aws;
+mod boto2;
+mod botocore;
+mod ceph_rgw;
+mod keystone;
+mod keystone_legacy;
+mod minio;
+
+use serde::Serialize;
+
+/// Every dialect sigscope knows, the reference (`aws`) first.
+pub static ALL: &[&Dialect] = &[
+    &aws::DIALECT,
+    &botocore::DIALECT,
+    &boto2::DIALECT,
+    &keystone_legacy::DIALECT,
+    &keystone::DIALECT,
+    &ceph_rgw::DIALECT,
+    &minio::DIALECT,
+];
+
+pub fn by_name(name: &str) -> Option<&'static Dialect> {
+    ALL.iter()
+        .copied()
+        .find(|d| d.name.eq_ignore_ascii_case(name))
+}
+
+pub fn names() -> Vec<&'static str> {
+    ALL.iter().map(|d| d.name).collect()
+}
+
+#[derive(Debug, Serialize)]
+pub struct Dialect {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub sigv4: SigV4Rules,
+    /// S3 SigV2 (`AWS AK:sig`, presigned `AWSAccessKeyId`); `None` when the implementation has no such verifier.
+    pub sigv2: Option<SigV2Rules>,
+    /// EC2/Query signatures; `None` when the implementation has no such verifier.
+    pub query: Option<QueryRules>,
+    /// Where the rules were read (project, file, version).
+    pub sources: &'static [&'static str],
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct SigV4Rules {
+    pub form_post_query: FormPostQuery,
+    /// Canonical URI for services other than S3.
+    pub path: PathRule,
+    /// Canonical URI when the scope's service is `s3`.
+    pub s3_path: PathRule,
+    pub query: QueryRule,
+    pub header_values: HeaderTrim,
+    pub duplicate_headers: DuplicateHeaders,
+    pub missing_signed_header: MissingHeader,
+    pub host: HostRule,
+    pub payload: PayloadRule,
+    pub date: DateSource,
+    /// Whether `X-Amz-Signature` stays in the canonical query of a presigned request.
+    pub presigned_keeps_signature: bool,
+    pub session_token: SessionToken,
+    pub required_signed: RequiredSigned,
+}
+
+/// Where a presigned URL's `X-Amz-Security-Token` stands relative to the signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionToken {
+    /// Part of the canonical query.
+    Signed,
+    /// Signed, or appended after signing: some services want the latter (suite post-sts-header-after).
+    SignedOrAppended,
+}
+
+/// What goes on line 3 (canonical query) of a POST.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FormPostQuery {
+    /// The URL query only; a form body is covered by the payload hash (AWS specification).
+    UrlQuery,
+    /// Always empty for POST, whatever the URL carries (boto 2, keystoneclient >= 0.11).
+    EmptyForPost,
+    /// URL query and form-body parameters merged (keystoneclient <= 0.10 behind heat's ec2token).
+    MergeFormBody,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PathRule {
+    pub normalize: PathNormalize,
+    pub encode: PathEncode,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathNormalize {
+    None,
+    /// RFC 3986 dot-segment removal and `//` collapsed.
+    RemoveDotSegments,
+    /// Python `posixpath.normpath` (keeps a leading `//`), trailing slash restored (boto 2).
+    PosixNormpath,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathEncode {
+    /// The path bytes exactly as on the wire.
+    AsSent,
+    /// The wire path encoded once more (`%20` becomes `%2520`): SigV4 for non-S3 services.
+    EncodeAgain,
+    /// Decoded, then encoded once with the unreserved set and `/`.
+    DecodeReencode,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct QueryRule {
+    pub style: QueryStyle,
+    pub duplicates: DuplicateOrder,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueryStyle {
+    /// Each name and value decoded and re-encoded with the RFC 3986 unreserved set.
+    Reencode {
+        /// `+` read as a space (then signed `%20`) instead of a literal `+` (signed `%2B`).
+        plus_is_space: bool,
+        /// Python 2's `quote(name, safe='')` escaped `~` in names.
+        tilde_in_names_escaped: bool,
+    },
+    /// The raw `name=value` pairs of the URL, sorted, not re-encoded (botocore URL path).
+    RawPairs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DuplicateOrder {
+    /// Sorted by name, then by value (AWS specification).
+    SortByValue,
+    /// Sorted by name; values of one name keep their arrival order (multimap, Go url.Values).
+    ArrivalOrder,
+    /// Only the last value of a name survives (Python dict).
+    LastWins,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeaderTrim {
+    /// Trim, and fold every run of whitespace to one space (`' '.join(v.split())`).
+    TrimAll,
+    /// As TrimAll, but a value containing `"` is only stripped (boto 2).
+    TrimAllUnlessQuoted,
+    /// Only leading and trailing whitespace removed.
+    StripOnly,
+    /// Trim; a run of whitespace folds to its first character (boost::trim_all, Ceph RGW).
+    FoldToFirstChar,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DuplicateHeaders {
+    JoinComma,
+    LastWins,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MissingHeader {
+    /// The header is signed with an empty value (`name:`).
+    EmptyValue,
+    /// The header is left out of the canonical headers but stays in SignedHeaders.
+    Skip,
+    /// The request is refused.
+    Reject,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostRule {
+    /// The Host header as received.
+    AsSent,
+    /// Port removed when the User-Agent is `Boto/2.[0-9].[0-2]` (boto < 2.9.3 signed without it).
+    StripPortForOldBoto2,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PayloadRule {
+    /// `x-amz-content-sha256` is taken as the payload hash when present.
+    pub from_header: bool,
+    /// What is signed when the header is absent (header auth).
+    pub when_absent: MissingPayload,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MissingPayload {
+    /// SHA-256 of the body received.
+    BodyHash,
+    /// SHA-256 of the empty string, whatever the body (MinIO).
+    EmptyHash,
+    /// `UNSIGNED-PAYLOAD` (Ceph RGW, Swift).
+    UnsignedPayload,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DateSource {
+    /// `X-Amz-Date`, else the `Date` header.
+    AmzDateThenDate,
+    /// `X-Amz-Date` only.
+    AmzDateOnly,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RequiredSigned {
+    pub host: bool,
+    /// Every `x-amz-*` header present (but `x-amz-content-sha256`) must be signed.
+    pub amz_headers: bool,
+    /// ... only when the service is `s3`.
+    pub amz_headers_s3_only: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SigV2Rules {
+    /// Query parameters that are part of the canonical resource.
+    pub subresources: &'static [&'static str],
+    /// Sorted by name (everyone) or in the order of `subresources` (Ceph RGW).
+    pub sort_subresources: bool,
+    pub date_line: V2DateLine,
+    pub trim_amz_values: bool,
+    /// Sub-resource values decoded with `+` as space (MinIO, `url.QueryUnescape`).
+    pub subresource_plus_is_space: bool,
+    /// Path-style bucket-level requests signed as `/bucket/` while `/bucket` is sent (botocore).
+    pub bucket_root_slash: bool,
+    /// Virtual-hosted bucket names taken from the Host header (AWS endpoint suffixes and CNAMEs).
+    pub virtual_hosted: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum V2DateLine {
+    /// Empty when `x-amz-date` is present, else the `Date` header.
+    EmptyIfAmzDate,
+    /// The `Date` header whenever present (MinIO).
+    DateWhenPresent,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QueryRules {
+    pub versions: &'static [u8],
+    pub host_lowercase: bool,
+    pub drop_default_port: bool,
+    /// HmacSHA256 whatever `SignatureMethod` says (keystoneclient `_calc_signature_2`).
+    pub force_sha256: bool,
+    pub tilde_in_names_escaped: bool,
+}
+
+/// The dialect's verdict on whether a request is signed in a way it accepts at all.
+pub fn describe(d: &Dialect) -> String {
+    let v4 = &d.sigv4;
+    let mut s = String::new();
+    use std::fmt::Write;
+    let _ = writeln!(s, "{} — {}", d.name, d.summary);
+    let _ = writeln!(s, "  sigv4.form_post_query       {:?}", v4.form_post_query);
+    let _ = writeln!(
+        s,
+        "  sigv4.path                  {:?} / {:?}",
+        v4.path.normalize, v4.path.encode
+    );
+    let _ = writeln!(
+        s,
+        "  sigv4.s3_path               {:?} / {:?}",
+        v4.s3_path.normalize, v4.s3_path.encode
+    );
+    let _ = writeln!(
+        s,
+        "  sigv4.query                 {:?}, duplicates {:?}",
+        v4.query.style, v4.query.duplicates
+    );
+    let _ = writeln!(s, "  sigv4.header_values         {:?}", v4.header_values);
+    let _ = writeln!(
+        s,
+        "  sigv4.duplicate_headers     {:?}",
+        v4.duplicate_headers
+    );
+    let _ = writeln!(
+        s,
+        "  sigv4.missing_signed_header {:?}",
+        v4.missing_signed_header
+    );
+    let _ = writeln!(s, "  sigv4.host                  {:?}", v4.host);
+    let _ = writeln!(
+        s,
+        "  sigv4.payload               from_header={} when_absent={:?}",
+        v4.payload.from_header, v4.payload.when_absent
+    );
+    let _ = writeln!(s, "  sigv4.date                  {:?}", v4.date);
+    let _ = writeln!(
+        s,
+        "  sigv4.presigned_keeps_sig   {}",
+        v4.presigned_keeps_signature
+    );
+    let _ = writeln!(s, "  sigv4.session_token         {:?}", v4.session_token);
+    let _ = writeln!(
+        s,
+        "  sigv4.required_signed       host={} amz_headers={}{}",
+        v4.required_signed.host,
+        v4.required_signed.amz_headers,
+        if v4.required_signed.amz_headers_s3_only {
+            " (s3 only)"
+        } else {
+            ""
+        }
+    );
+    match &d.sigv2 {
+        Some(v2) => {
+            let _ = writeln!(
+                s,
+                "  sigv2.date_line={:?} trim_amz_values={} sorted={} plus_is_space={} bucket_root_slash={} virtual_hosted={}",
+                v2.date_line, v2.trim_amz_values, v2.sort_subresources, v2.subresource_plus_is_space, v2.bucket_root_slash, v2.virtual_hosted
+            );
+            let _ = writeln!(
+                s,
+                "  sigv2.subresources          {}",
+                v2.subresources.join(" ")
+            );
+        }
+        None => {
+            let _ = writeln!(s, "  sigv2                       (no S3 SigV2 verifier)");
+        }
+    }
+    match &d.query {
+        Some(q) => {
+            let _ = writeln!(
+                s,
+                "  query versions={:?} host_lowercase={} drop_default_port={} force_sha256={} tilde_in_names_escaped={}",
+                q.versions, q.host_lowercase, q.drop_default_port, q.force_sha256, q.tilde_in_names_escaped
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "  query                       (no EC2/Query signature verifier)"
+            );
+        }
+    }
+    for src in d.sources {
+        let _ = writeln!(s, "  source: {src}");
+    }
+    s
+}
+
+/// Sub-resources every S3 SigV2 implementation checked agrees on (DIALECTS-CATALOGUE §1.3).
+pub const COMMON_SUBRESOURCES: &[&str] = &[
+    "acl",
+    "cors",
+    "delete",
+    "lifecycle",
+    "location",
+    "logging",
+    "partNumber",
+    "policy",
+    "requestPayment",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
+    "tagging",
+    "torrent",
+    "uploadId",
+    "uploads",
+    "versionId",
+    "versioning",
+    "versions",
+    "website",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_found() {
+        let mut n = names();
+        n.sort();
+        n.dedup();
+        assert_eq!(n.len(), ALL.len());
+        for d in ALL {
+            assert!(std::ptr::eq(by_name(d.name).unwrap(), *d));
+            assert!(!d.sources.is_empty(), "{} cites no source", d.name);
+            assert!(describe(d).contains(d.name));
+        }
+    }
+}

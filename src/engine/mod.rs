@@ -1,0 +1,451 @@
+//! The signature engine: pure and synchronous (no IO), parse → canonicalize → derive → compare.
+//!
+//! [`analyze`] takes one request and returns, for every dialect, the strings it would sign and
+//! the signature it would expect, plus the verdict under the chosen verifier dialect.
+
+pub mod auth;
+pub mod crypto;
+pub mod dialect;
+pub mod encode;
+pub mod querysig;
+pub mod sigv2;
+pub mod sigv4;
+pub mod time;
+pub mod tokens;
+
+use serde::Serialize;
+
+pub use auth::{AuthInfo, Mode};
+pub use crypto::KeyCache;
+pub use dialect::Dialect;
+
+use crate::http::{Headers, Request};
+use auth::Parsed;
+use crypto::{sha256_hex, signatures_equal};
+use sigv4::{ChunkResult, V4Context};
+
+/// Where secrets come from; implemented by the credentials file and by the TUI's key prompt.
+pub trait KeyStore {
+    fn secret(&self, access_key: &str) -> Option<&str>;
+}
+
+/// No secrets at all: everything signed is `unverified`, canonical strings are still computed.
+pub struct NoKeys;
+
+impl KeyStore for NoKeys {
+    fn secret(&self, _: &str) -> Option<&str> {
+        None
+    }
+}
+
+pub struct Verifier<'a> {
+    pub keys: &'a dyn KeyStore,
+    pub dialect: &'static Dialect,
+    pub cache: &'a KeyCache,
+    /// Show derived signing keys in full (they sign anything in their scope for a day).
+    pub reveal_keys: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Valid,
+    Invalid,
+    Unverified,
+    Anonymous,
+    Malformed,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Valid => "valid",
+            Verdict::Invalid => "invalid",
+            Verdict::Unverified => "unverified",
+            Verdict::Anonymous => "anonymous",
+            Verdict::Malformed => "malformed",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Finding {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The signing-key chain as shown: hex, masked unless the user asked to reveal it.
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyChainView {
+    pub k_date: String,
+    pub k_region: String,
+    pub k_service: String,
+    pub k_signing: String,
+}
+
+impl KeyChainView {
+    fn new(c: &crypto::KeyChain, reveal: bool) -> Self {
+        let show = |k: &[u8; 32]| {
+            let h = hex::encode(k);
+            if reveal {
+                h
+            } else {
+                format!("{}…", &h[..8])
+            }
+        };
+        KeyChainView {
+            k_date: show(&c.k_date),
+            k_region: show(&c.k_region),
+            k_service: show(&c.k_service),
+            k_signing: show(&c.k_signing),
+        }
+    }
+}
+
+/// One dialect's computation for one request.
+#[derive(Clone, Debug, Serialize)]
+pub struct DialectResult {
+    pub name: &'static str,
+    /// SigV4 only; SigV2 and Query signatures have just a string to sign.
+    #[serde(serialize_with = "ser_opt_bytes")]
+    pub canonical_request: Option<Vec<u8>>,
+    #[serde(serialize_with = "ser_bytes")]
+    pub string_to_sign: Vec<u8>,
+    /// `null` without a secret.
+    pub signature: Option<String>,
+    /// Whether `signature` equals the client's; `null` without a secret or when unsupported.
+    pub matches: Option<bool>,
+    /// A rule of this dialect that refuses the request whatever the signature.
+    pub rejects: Option<String>,
+    /// The dialect has no verifier for this auth mode.
+    pub unsupported: bool,
+    pub signing_key: Option<KeyChainView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chunks: Vec<ChunkResult>,
+}
+
+impl DialectResult {
+    /// Whether this dialect, as a server, would accept the request.
+    pub fn accepts(&self) -> Option<bool> {
+        let m = self.matches?;
+        let chunks_ok = self.chunks.iter().all(|c| c.matches != Some(false));
+        Some(m && chunks_ok && self.rejects.is_none())
+    }
+}
+
+fn ser_bytes<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&String::from_utf8_lossy(b))
+}
+
+fn ser_opt_bytes<S: serde::Serializer>(b: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+    match b {
+        Some(b) => ser_bytes(b, s),
+        None => s.serialize_none(),
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Analysis {
+    pub auth: AuthInfo,
+    pub verifier: &'static str,
+    pub verdict: Verdict,
+    pub dialects: Vec<DialectResult>,
+    pub client_dialects: Vec<&'static str>,
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    pub body_sha256: String,
+}
+
+impl Analysis {
+    pub fn dialect(&self, name: &str) -> Option<&DialectResult> {
+        self.dialects.iter().find(|d| d.name == name)
+    }
+}
+
+pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
+    let detected = auth::detect(req);
+    let body_sha256 = sha256_hex(&req.body);
+    let mut findings = Vec::new();
+    let mut dialects = Vec::new();
+    let mode = detected.info.mode.unwrap_or(Mode::Unknown);
+
+    if let Some(why) = &detected.malformed {
+        findings.push(Finding::new("malformed-auth", why.clone()));
+    }
+    let secret = detected
+        .info
+        .access_key
+        .as_deref()
+        .and_then(|ak| v.keys.secret(ak));
+
+    match &detected.parsed {
+        Parsed::V4(a) => {
+            dialects = analyze_v4(req, a, mode, secret, v, &body_sha256, &mut findings);
+        }
+        Parsed::V2(a) => {
+            let presigned = mode == Mode::Sigv2Query;
+            for d in dialect::ALL {
+                let Some(rules) = &d.sigv2 else {
+                    dialects.push(unsupported(d, "S3 SigV2"));
+                    continue;
+                };
+                let sts = sigv2::string_to_sign(req, a, rules, presigned);
+                let sig = secret.map(|s| sigv2::sign(s, &sts));
+                dialects.push(DialectResult {
+                    name: d.name,
+                    canonical_request: None,
+                    matches: sig.as_ref().map(|s| signatures_equal(&a.signature, s)),
+                    string_to_sign: sts,
+                    signature: sig,
+                    rejects: None,
+                    unsupported: false,
+                    signing_key: None,
+                    chunks: Vec::new(),
+                });
+            }
+        }
+        Parsed::Query(q) => {
+            if q.signature_had_space {
+                findings.push(Finding::new(
+                    "signature-plus-unescaped",
+                    "the Signature parameter holds a space: the client sent a `+` without percent-encoding it, which form decoding reads as a space (boto/boto#916); compared as `+`",
+                ));
+            }
+            for d in dialect::ALL {
+                let Some(rules) = d.query.as_ref().filter(|r| r.versions.contains(&q.version))
+                else {
+                    dialects.push(unsupported(d, mode.as_str()));
+                    continue;
+                };
+                let (sts, hmac) = querysig::string_to_sign(req, q, rules);
+                let sig = secret.map(|s| querysig::sign(s, &sts, hmac));
+                dialects.push(DialectResult {
+                    name: d.name,
+                    canonical_request: None,
+                    matches: sig.as_ref().map(|s| signatures_equal(&q.signature, s)),
+                    string_to_sign: sts,
+                    signature: sig,
+                    rejects: None,
+                    unsupported: false,
+                    signing_key: None,
+                    chunks: Vec::new(),
+                });
+            }
+        }
+        Parsed::Nothing => {}
+    }
+
+    let client_dialects: Vec<&'static str> = dialects
+        .iter()
+        .filter(|d| d.matches == Some(true))
+        .map(|d| d.name)
+        .collect();
+
+    let verdict = if detected.malformed.is_some() {
+        Verdict::Malformed
+    } else {
+        match mode {
+            Mode::Anonymous => Verdict::Anonymous,
+            Mode::Basic | Mode::Bearer | Mode::XAuthToken | Mode::Unknown => {
+                findings.push(Finding::new(
+                    "decoded-only",
+                    format!(
+                        "{} credentials are decoded for display, not verified",
+                        mode.as_str()
+                    ),
+                ));
+                Verdict::Unverified
+            }
+            _ if secret.is_none() => {
+                findings.push(Finding::new(
+                    "no-secret",
+                    format!(
+                        "no secret for access key {}: canonical strings are shown, the signature is not checked",
+                        crate::escape::escape_str(detected.info.access_key.as_deref().unwrap_or("?"))
+                    ),
+                ));
+                Verdict::Unverified
+            }
+            _ => match dialects.iter().find(|d| d.name == v.dialect.name) {
+                Some(d) if d.unsupported => {
+                    findings.push(Finding::new(
+                        "mode-unsupported",
+                        format!("verifier {} has no {} verifier", d.name, mode.as_str()),
+                    ));
+                    Verdict::Unverified
+                }
+                Some(d) => {
+                    if let Some(r) = &d.rejects {
+                        findings.push(Finding::new("verifier-rejects", format!("{}: {r}", d.name)));
+                    }
+                    if d.accepts() == Some(true) {
+                        Verdict::Valid
+                    } else {
+                        Verdict::Invalid
+                    }
+                }
+                None => Verdict::Unverified,
+            },
+        }
+    };
+
+    Analysis {
+        auth: detected.info,
+        verifier: v.dialect.name,
+        verdict,
+        dialects,
+        client_dialects,
+        findings,
+        body_sha256,
+    }
+}
+
+fn unsupported(d: &'static Dialect, what: &str) -> DialectResult {
+    DialectResult {
+        name: d.name,
+        canonical_request: None,
+        string_to_sign: Vec::new(),
+        signature: None,
+        matches: None,
+        rejects: Some(format!("{} has no {what} verifier", d.name)),
+        unsupported: true,
+        signing_key: None,
+        chunks: Vec::new(),
+    }
+}
+
+fn analyze_v4(
+    req: &Request,
+    a: &auth::V4Auth,
+    mode: Mode,
+    secret: Option<&str>,
+    v: &Verifier,
+    body_sha256: &str,
+    findings: &mut Vec<Finding>,
+) -> Vec<DialectResult> {
+    let ctx = V4Context {
+        req,
+        auth: a,
+        presigned: mode == Mode::Sigv4Query,
+        body_sha256,
+        token_appended: false,
+    };
+    let token_in_query = ctx.presigned
+        && req.query().is_some_and(|q| {
+            encode::split_pairs(q)
+                .iter()
+                .any(|(k, _)| *k == b"X-Amz-Security-Token")
+        });
+    if let Some(h) = req.header("x-amz-content-sha256") {
+        if h.len() == 64
+            && h.bytes().all(|b| b.is_ascii_hexdigit())
+            && !h.eq_ignore_ascii_case(body_sha256)
+        {
+            findings.push(Finding::new(
+                "payload-hash-mismatch",
+                format!(
+                    "x-amz-content-sha256 is {h} but the body received ({} bytes) hashes to {body_sha256}",
+                    req.body.len()
+                ),
+            ));
+        }
+    }
+    let chunks = if mode == Mode::Sigv4Streaming {
+        match sigv4::parse_aws_chunked(&req.body) {
+            Ok(c) => c,
+            Err(e) => {
+                findings.push(Finding::new("aws-chunked-malformed", e));
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let chain = secret.map(|s| {
+        v.cache
+            .chain(s, &a.scope_date, &a.region, &a.service, &a.terminator)
+    });
+    // Chunk signatures chain from the claimed seed, so a chunk is judged on its own and the
+    // result is the same under every dialect: computed once.
+    let chunk_results = if chunks.is_empty() {
+        Vec::new()
+    } else {
+        sigv4::verify_chunks(&chunks, a, &a.signature, chain.as_ref())
+    };
+    let mut out = Vec::with_capacity(dialect::ALL.len());
+    for d in dialect::ALL {
+        let mut c = sigv4::canonicalize(&ctx, &d.sigv4);
+        let mut sig = chain.as_ref().map(|k| sigv4::sign(k, &c.string_to_sign));
+        let mut matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
+        if matches == Some(false)
+            && token_in_query
+            && d.sigv4.session_token == dialect::SessionToken::SignedOrAppended
+        {
+            let alt_ctx = V4Context {
+                token_appended: true,
+                ..ctx
+            };
+            let alt = sigv4::canonicalize(&alt_ctx, &d.sigv4);
+            let alt_sig = chain.as_ref().map(|k| sigv4::sign(k, &alt.string_to_sign));
+            if alt_sig
+                .as_ref()
+                .is_some_and(|s| signatures_equal(&a.signature, s))
+            {
+                c = alt;
+                sig = alt_sig;
+                matches = Some(true);
+                if d.name == v.dialect.name {
+                    findings.push(Finding::new(
+                        "session-token-appended",
+                        "X-Amz-Security-Token was added to the URL after signing (accepted by services that want it that way)",
+                    ));
+                }
+            }
+        }
+        out.push(DialectResult {
+            name: d.name,
+            canonical_request: Some(c.canonical_request),
+            string_to_sign: c.string_to_sign,
+            signature: sig,
+            matches,
+            rejects: c.rejects,
+            unsupported: false,
+            signing_key: chain.as_ref().map(|k| KeyChainView::new(k, v.reveal_keys)),
+            chunks: chunk_results.clone(),
+        });
+    }
+    if let Some(vr) = out.iter().find(|d| d.name == v.dialect.name) {
+        if let Some(bad) = vr.chunks.iter().find(|c| c.matches == Some(false)) {
+            findings.push(Finding::new(
+                "chunk-signature-mismatch",
+                format!(
+                    "chunk {} ({} bytes) carries signature {} but {} computes {}",
+                    bad.index,
+                    bad.size,
+                    bad.claimed_signature,
+                    vr.name,
+                    bad.signature.as_deref().unwrap_or("?")
+                ),
+            ));
+        }
+    }
+    if mode == Mode::Sigv4Header
+        && req.has_header("x-amz-security-token")
+        && !a.signed_headers.iter().any(|h| h == "x-amz-security-token")
+    {
+        findings.push(Finding::new(
+            "session-token-unsigned",
+            "X-Amz-Security-Token is sent but not signed (some services require it signed, others want it added after signing)",
+        ));
+    }
+    out
+}

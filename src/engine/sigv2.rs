@@ -1,0 +1,171 @@
+//! S3 SigV2 (`AWS AK:base64(HMAC-SHA1)`), header and presigned query.
+
+use base64::Engine;
+
+use super::auth::V2Auth;
+use super::crypto::hmac_sha1;
+use super::dialect::{SigV2Rules, V2DateLine};
+use super::encode::{percent_decode, split_pairs};
+use super::sigv4::trim_value;
+use crate::http::{Headers, Request};
+
+pub fn string_to_sign(
+    req: &Request,
+    auth: &V2Auth,
+    rules: &SigV2Rules,
+    presigned: bool,
+) -> Vec<u8> {
+    let mut s: Vec<u8> = Vec::with_capacity(256);
+    s.extend_from_slice(req.method.as_bytes());
+    s.push(b'\n');
+    s.extend_from_slice(req.header("content-md5").unwrap_or_default().as_bytes());
+    s.push(b'\n');
+    s.extend_from_slice(req.header("content-type").unwrap_or_default().as_bytes());
+    s.push(b'\n');
+    let date = if presigned {
+        auth.expires.clone().unwrap_or_default()
+    } else {
+        match rules.date_line {
+            V2DateLine::EmptyIfAmzDate if req.has_header("x-amz-date") => String::new(),
+            _ => req.header("date").unwrap_or_default(),
+        }
+    };
+    s.extend_from_slice(date.as_bytes());
+    s.push(b'\n');
+    s.extend_from_slice(&amz_headers(req, rules));
+    s.extend_from_slice(canonical_resource(req, rules).as_bytes());
+    s
+}
+
+fn amz_headers(req: &Request, rules: &SigV2Rules) -> Vec<u8> {
+    let mut names: Vec<String> = req
+        .headers
+        .iter()
+        .map(|h| String::from_utf8_lossy(&h.name).to_ascii_lowercase())
+        .filter(|n| n.starts_with("x-amz-"))
+        .collect();
+    names.sort();
+    names.dedup();
+    let mut out = Vec::new();
+    for n in names {
+        let values: Vec<Vec<u8>> = req
+            .header_values(&n)
+            .into_iter()
+            .map(|v| {
+                if rules.trim_amz_values {
+                    trim_value(v, super::dialect::HeaderTrim::StripOnly)
+                } else {
+                    v.to_vec()
+                }
+            })
+            .collect();
+        out.extend_from_slice(n.as_bytes());
+        out.push(b':');
+        out.extend_from_slice(&values.join(&b','));
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Bucket named by a virtual-hosted Host header, per the S3 SigV2 documentation.
+pub fn virtual_host_bucket(host: &str) -> Option<String> {
+    let h = host.to_ascii_lowercase();
+    let h = match h.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name.to_string(),
+        _ => h,
+    };
+    if h.is_empty()
+        || !h.contains('.')
+        || h.parse::<std::net::IpAddr>().is_ok()
+        || h.starts_with('[')
+    {
+        return None;
+    }
+    if let Some(i) = h.find(".s3.").or_else(|| h.find(".s3-")) {
+        if h.ends_with(".amazonaws.com") || h.ends_with(".amazonaws.com.cn") {
+            return Some(h[..i].to_string());
+        }
+    }
+    let path_style_endpoint = (h.starts_with("s3.") || h.starts_with("s3-"))
+        && (h.ends_with(".amazonaws.com") || h.ends_with(".amazonaws.com.cn"));
+    if path_style_endpoint || h.ends_with(".amazonaws.com") {
+        return None;
+    }
+    // Any other name is a CNAME for a bucket of the same name.
+    Some(h)
+}
+
+pub fn canonical_resource(req: &Request, rules: &SigV2Rules) -> String {
+    let path = String::from_utf8_lossy(req.path()).into_owned();
+    let path = if path.is_empty() {
+        "/".to_string()
+    } else {
+        path
+    };
+    let bucket = if rules.virtual_hosted {
+        req.host().and_then(|h| virtual_host_bucket(&h))
+    } else {
+        None
+    };
+    let mut res = match &bucket {
+        Some(b) => format!("/{b}{path}"),
+        None => path,
+    };
+    if bucket.is_none() && rules.bucket_root_slash && res.len() > 1 && !res[1..].contains('/') {
+        res.push('/');
+    }
+    let mut subs: Vec<(usize, String, Option<String>)> = Vec::new();
+    for (k, v) in split_pairs(req.query().unwrap_or(b"")) {
+        let name = String::from_utf8_lossy(&percent_decode(k, false)).into_owned();
+        if let Some(pos) = rules.subresources.iter().position(|s| *s == name) {
+            let val = v.filter(|v| !v.is_empty()).map(|v| {
+                String::from_utf8_lossy(&percent_decode(v, rules.subresource_plus_is_space))
+                    .into_owned()
+            });
+            subs.push((pos, name, val));
+        }
+    }
+    if rules.sort_subresources {
+        subs.sort_by(|a, b| a.1.cmp(&b.1));
+    } else {
+        subs.sort_by_key(|s| s.0);
+    }
+    for (i, (_, name, val)) in subs.iter().enumerate() {
+        res.push(if i == 0 { '?' } else { '&' });
+        res.push_str(name);
+        if let Some(v) = val {
+            res.push('=');
+            res.push_str(v);
+        }
+    }
+    res
+}
+
+pub fn sign(secret: &str, string_to_sign: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(hmac_sha1(secret.as_bytes(), string_to_sign))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn virtual_hosts() {
+        assert_eq!(
+            virtual_host_bucket("johnsmith.s3.amazonaws.com").as_deref(),
+            Some("johnsmith")
+        );
+        assert_eq!(
+            virtual_host_bucket("b.s3.eu-west-1.amazonaws.com").as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            virtual_host_bucket("static.johnsmith.net:8080").as_deref(),
+            Some("static.johnsmith.net")
+        );
+        assert_eq!(virtual_host_bucket("s3.amazonaws.com"), None);
+        assert_eq!(virtual_host_bucket("s3.us-west-2.amazonaws.com"), None);
+        assert_eq!(virtual_host_bucket("127.0.0.1:9000"), None);
+        assert_eq!(virtual_host_bucket("localhost:9000"), None);
+    }
+}

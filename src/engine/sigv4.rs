@@ -1,0 +1,542 @@
+//! SigV4 (`AWS4-HMAC-SHA256`): header, presigned query and aws-chunked streaming payloads.
+//! Step 2, canonicalize, is done here under one dialect's rules.
+
+use super::auth::V4Auth;
+use super::crypto::{hmac_sha256, sha256_hex, signatures_equal, KeyChain, EMPTY_SHA256};
+use super::dialect::*;
+use super::encode::{
+    encode_with, is_unreserved, percent_decode, split_pairs, uri_encode, uri_encode_path,
+};
+use crate::http::{Headers, Request};
+
+/// What a dialect computes before any secret is involved.
+#[derive(Clone, Debug)]
+pub struct V4Canonical {
+    pub canonical_request: Vec<u8>,
+    pub string_to_sign: Vec<u8>,
+    /// Why the dialect would refuse the request whatever the signature.
+    pub rejects: Option<String>,
+}
+
+pub struct V4Context<'a> {
+    pub req: &'a Request,
+    pub auth: &'a V4Auth,
+    pub presigned: bool,
+    /// Hex SHA-256 of the received body, computed once per request.
+    pub body_sha256: &'a str,
+    /// Presigned: leave `X-Amz-Security-Token` out, as added after signing.
+    pub token_appended: bool,
+}
+
+pub fn canonicalize(ctx: &V4Context, rules: &SigV4Rules) -> V4Canonical {
+    let mut rejects: Option<String> = None;
+    let req = ctx.req;
+    let auth = ctx.auth;
+    let s3 = auth.service == "s3";
+
+    let mut cr: Vec<u8> = Vec::with_capacity(512);
+    cr.extend_from_slice(req.method.as_bytes());
+    cr.push(b'\n');
+    let path_rule = if s3 { rules.s3_path } else { rules.path };
+    cr.extend_from_slice(canonical_uri(req.path(), path_rule).as_bytes());
+    cr.push(b'\n');
+    cr.extend_from_slice(canonical_query(req, rules, ctx.presigned, ctx.token_appended).as_bytes());
+    cr.push(b'\n');
+
+    let (headers, missing) = canonical_headers(req, auth, rules);
+    cr.extend_from_slice(&headers);
+    cr.push(b'\n');
+    cr.extend_from_slice(auth.signed_headers_raw.as_bytes());
+    cr.push(b'\n');
+    cr.extend_from_slice(payload_hash(ctx, rules).as_bytes());
+
+    if let Some(m) = missing {
+        if rules.missing_signed_header == MissingHeader::Reject {
+            rejects = Some(format!("signed header `{m}` is not in the request"));
+        }
+    }
+    if rules.required_signed.host
+        && !auth
+            .signed_headers
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case("host"))
+    {
+        rejects.get_or_insert_with(|| "`host` is not among the signed headers".into());
+    }
+    if rules.required_signed.amz_headers && (s3 || !rules.required_signed.amz_headers_s3_only) {
+        for h in &req.headers {
+            let n = String::from_utf8_lossy(&h.name).to_ascii_lowercase();
+            if n.starts_with("x-amz-")
+                && n != "x-amz-content-sha256"
+                && !(ctx.presigned && n == "x-amz-security-token")
+                && !auth
+                    .signed_headers
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(&n))
+            {
+                rejects.get_or_insert_with(|| format!("header `{n}` is present but not signed"));
+            }
+        }
+    }
+
+    let date = match (&auth.amz_date, rules.date) {
+        (Some(_), DateSource::AmzDateOnly) if auth.amz_date_from_date_header => {
+            rejects.get_or_insert_with(|| "no X-Amz-Date (this dialect does not read Date)".into());
+            auth.amz_date.clone().unwrap_or_default()
+        }
+        (Some(d), _) => d.clone(),
+        (None, _) => {
+            rejects.get_or_insert_with(|| "no X-Amz-Date or Date to sign".into());
+            String::new()
+        }
+    };
+    let sts = string_to_sign(&auth.algorithm, &date, &auth.scope, &cr);
+    V4Canonical {
+        canonical_request: cr,
+        string_to_sign: sts,
+        rejects,
+    }
+}
+
+pub fn string_to_sign(
+    algorithm: &str,
+    date: &str,
+    scope: &str,
+    canonical_request: &[u8],
+) -> Vec<u8> {
+    format!(
+        "{algorithm}\n{date}\n{scope}\n{}",
+        sha256_hex(canonical_request)
+    )
+    .into_bytes()
+}
+
+pub fn sign(chain: &KeyChain, string_to_sign: &[u8]) -> String {
+    hex::encode(hmac_sha256(&chain.k_signing, string_to_sign))
+}
+
+pub fn canonical_uri(path: &[u8], rule: PathRule) -> String {
+    let normalized: Vec<u8> = match rule.normalize {
+        PathNormalize::None => path.to_vec(),
+        PathNormalize::RemoveDotSegments => remove_dot_segments(path),
+        PathNormalize::PosixNormpath => posix_normpath(path),
+    };
+    let out = match rule.encode {
+        PathEncode::AsSent => String::from_utf8_lossy(&normalized).into_owned(),
+        PathEncode::EncodeAgain => uri_encode_path(&normalized),
+        PathEncode::DecodeReencode => uri_encode_path(&percent_decode(&normalized, false)),
+    };
+    if out.is_empty() {
+        "/".into()
+    } else {
+        out
+    }
+}
+
+/// RFC 3986 §5.2.4 with empty segments dropped, as botocore's `normalize_url_path`.
+fn remove_dot_segments(path: &[u8]) -> Vec<u8> {
+    let mut out: Vec<&[u8]> = Vec::new();
+    for seg in path.split(|&b| b == b'/') {
+        match seg {
+            b"" | b"." => {}
+            b".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    let mut r = Vec::with_capacity(path.len());
+    r.push(b'/');
+    r.extend_from_slice(&out.join(&b'/'));
+    if path.ends_with(b"/") && !out.is_empty() {
+        r.push(b'/');
+    }
+    r
+}
+
+/// Python's `posixpath.normpath` (one or three-plus leading slashes become one, exactly two
+/// stay two), plus boto 2's trailing slash.
+fn posix_normpath(path: &[u8]) -> Vec<u8> {
+    if path.is_empty() {
+        return b".".to_vec();
+    }
+    let lead = if path.starts_with(b"//") && !path.starts_with(b"///") {
+        2
+    } else if path.starts_with(b"/") {
+        1
+    } else {
+        0
+    };
+    let mut out: Vec<&[u8]> = Vec::new();
+    for seg in path.split(|&b| b == b'/') {
+        match seg {
+            b"" | b"." => {}
+            b".." => {
+                if out.last().is_some_and(|l| *l != b"..") {
+                    out.pop();
+                } else if lead == 0 {
+                    out.push(seg);
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    let mut r = vec![b'/'; lead];
+    r.extend_from_slice(&out.join(&b'/'));
+    if r.is_empty() {
+        r.push(b'.');
+    }
+    if path.len() > 1 && path.ends_with(b"/") && !r.ends_with(b"/") {
+        r.push(b'/');
+    }
+    r
+}
+
+fn canonical_query(
+    req: &Request,
+    rules: &SigV4Rules,
+    presigned: bool,
+    token_appended: bool,
+) -> String {
+    let is_post = req.method.eq_ignore_ascii_case("POST");
+    let url_q = req.query().unwrap_or(b"");
+    let mut raw: Vec<(&[u8], Option<&[u8]>)> = match (rules.form_post_query, is_post) {
+        (FormPostQuery::EmptyForPost, true) => Vec::new(),
+        (FormPostQuery::MergeFormBody, true) if req.is_form_urlencoded() => {
+            let mut v = split_pairs(url_q);
+            v.extend(split_pairs(&req.body));
+            v
+        }
+        _ => split_pairs(url_q),
+    };
+    if presigned && !rules.presigned_keeps_signature {
+        raw.retain(|(k, _)| *k != b"X-Amz-Signature");
+    }
+    if token_appended {
+        raw.retain(|(k, _)| *k != b"X-Amz-Security-Token");
+    }
+    match rules.query.style {
+        QueryStyle::RawPairs => {
+            let mut pairs: Vec<(&[u8], &[u8])> =
+                raw.iter().map(|(k, v)| (*k, v.unwrap_or(b""))).collect();
+            pairs.sort();
+            join_pairs(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (String::from_utf8_lossy(k), String::from_utf8_lossy(v))),
+            )
+        }
+        QueryStyle::Reencode {
+            plus_is_space,
+            tilde_in_names_escaped,
+        } => {
+            let mut decoded: Vec<(Vec<u8>, Vec<u8>)> = raw
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        percent_decode(k, plus_is_space),
+                        v.map(|v| percent_decode(v, plus_is_space))
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect();
+            if rules.query.duplicates == DuplicateOrder::LastWins {
+                let mut kept: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+                for (k, v) in decoded {
+                    kept.retain(|(kk, _)| *kk != k);
+                    kept.push((k, v));
+                }
+                decoded = kept;
+            }
+            let mut enc: Vec<(String, String)> = decoded
+                .iter()
+                .map(|(k, v)| {
+                    let name = if tilde_in_names_escaped {
+                        encode_with(k, |b| is_unreserved(b) && b != b'~')
+                    } else {
+                        uri_encode(k)
+                    };
+                    (name, uri_encode(v))
+                })
+                .collect();
+            match rules.query.duplicates {
+                DuplicateOrder::SortByValue => enc.sort(),
+                DuplicateOrder::ArrivalOrder | DuplicateOrder::LastWins => {
+                    enc.sort_by(|a, b| a.0.cmp(&b.0))
+                }
+            }
+            join_pairs(enc.into_iter())
+        }
+    }
+}
+
+fn join_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: impl Iterator<Item = (K, V)>) -> String {
+    let mut s = String::new();
+    for (i, (k, v)) in pairs.enumerate() {
+        if i > 0 {
+            s.push('&');
+        }
+        s.push_str(k.as_ref());
+        s.push('=');
+        s.push_str(v.as_ref());
+    }
+    s
+}
+
+/// Canonical header lines (each ending in `\n`), and the first signed header the request lacks.
+fn canonical_headers(
+    req: &Request,
+    auth: &V4Auth,
+    rules: &SigV4Rules,
+) -> (Vec<u8>, Option<String>) {
+    let mut out = Vec::with_capacity(256);
+    let mut missing = None;
+    for name in &auth.signed_headers {
+        let lname = name.to_ascii_lowercase();
+        let mut values: Vec<Vec<u8>> = req
+            .header_values(&lname)
+            .into_iter()
+            .map(|v| trim_value(v, rules.header_values))
+            .collect();
+        if values.is_empty() && lname == "host" {
+            if let Some(h) = req.host() {
+                values.push(h.into_bytes());
+            }
+        }
+        if values.is_empty() {
+            missing.get_or_insert_with(|| lname.clone());
+            if rules.missing_signed_header == MissingHeader::Skip {
+                continue;
+            }
+        }
+        if lname == "host" && rules.host == HostRule::StripPortForOldBoto2 && is_old_boto2(req) {
+            for v in &mut values {
+                if let Some(i) = v.iter().rposition(|&b| b == b':') {
+                    if v[i + 1..].iter().all(u8::is_ascii_digit) {
+                        v.truncate(i);
+                    }
+                }
+            }
+        }
+        let joined = match rules.duplicate_headers {
+            DuplicateHeaders::JoinComma => values.join(&b','),
+            DuplicateHeaders::LastWins => values.pop().unwrap_or_default(),
+        };
+        out.extend_from_slice(lname.as_bytes());
+        out.push(b':');
+        out.extend_from_slice(&joined);
+        out.push(b'\n');
+    }
+    (out, missing)
+}
+
+/// keystoneclient: `re.match('Boto/2\.[0-9]\.[0-2]', user_agent)`.
+fn is_old_boto2(req: &Request) -> bool {
+    req.header("user-agent").is_some_and(|ua| {
+        let b = ua.as_bytes();
+        b.len() >= 10
+            && b.starts_with(b"Boto/2.")
+            && b[7].is_ascii_digit()
+            && b[8] == b'.'
+            && (b'0'..=b'2').contains(&b[9])
+    })
+}
+
+pub fn trim_value(v: &[u8], rule: HeaderTrim) -> Vec<u8> {
+    let is_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    let strip = |v: &[u8]| -> Vec<u8> {
+        let s = v.iter().position(|b| !is_ws(b)).unwrap_or(v.len());
+        let e = v
+            .iter()
+            .rposition(|b| !is_ws(b))
+            .map(|i| i + 1)
+            .unwrap_or(s);
+        v[s..e.max(s)].to_vec()
+    };
+    match rule {
+        HeaderTrim::StripOnly => strip(v),
+        HeaderTrim::TrimAllUnlessQuoted if v.contains(&b'"') => strip(v),
+        HeaderTrim::TrimAll | HeaderTrim::TrimAllUnlessQuoted => {
+            let parts: Vec<&[u8]> = v.split(is_ws).filter(|p| !p.is_empty()).collect();
+            parts.join(&b' ')
+        }
+        HeaderTrim::FoldToFirstChar => {
+            let t = strip(v);
+            let mut out = Vec::with_capacity(t.len());
+            let mut prev_ws = false;
+            for &b in &t {
+                let ws = is_ws(&b);
+                if !(ws && prev_ws) {
+                    out.push(b);
+                }
+                prev_ws = ws;
+            }
+            out
+        }
+    }
+}
+
+fn payload_hash(ctx: &V4Context, rules: &SigV4Rules) -> String {
+    let header = ctx.req.header("x-amz-content-sha256");
+    if rules.payload.from_header {
+        if let Some(h) = header {
+            return h;
+        }
+    }
+    if ctx.presigned {
+        return if ctx.auth.service == "s3" {
+            "UNSIGNED-PAYLOAD".into()
+        } else {
+            ctx.body_sha256.to_string()
+        };
+    }
+    match rules.payload.when_absent {
+        MissingPayload::BodyHash => ctx.body_sha256.to_string(),
+        MissingPayload::EmptyHash => EMPTY_SHA256.to_string(),
+        MissingPayload::UnsignedPayload => "UNSIGNED-PAYLOAD".into(),
+    }
+}
+
+/// One aws-chunked chunk and its verification.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ChunkResult {
+    pub index: usize,
+    pub size: usize,
+    pub claimed_signature: String,
+    pub string_to_sign: String,
+    pub signature: Option<String>,
+    pub matches: Option<bool>,
+}
+
+/// An aws-chunked body split into chunks: (size, claimed signature, data hash).
+#[derive(Clone, Debug)]
+pub struct AwsChunk {
+    pub size: usize,
+    pub signature: String,
+    pub sha256: String,
+}
+
+/// Parses `hex-size;chunk-signature=sig\r\n data \r\n` frames, final zero-size chunk included.
+pub fn parse_aws_chunked(body: &[u8]) -> Result<Vec<AwsChunk>, String> {
+    let mut pos = 0;
+    let mut out = Vec::new();
+    loop {
+        let rel = body[pos..]
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or_else(|| format!("aws-chunked: no chunk header at byte {pos}"))?;
+        let line = String::from_utf8_lossy(&body[pos..pos + rel]).into_owned();
+        let (size_hex, ext) = line.split_once(';').unwrap_or((&line, ""));
+        let size = usize::from_str_radix(size_hex.trim(), 16).map_err(|_| {
+            format!(
+                "aws-chunked: bad chunk size `{}` at byte {pos}",
+                crate::escape::escape_str(size_hex)
+            )
+        })?;
+        let signature = ext
+            .trim()
+            .strip_prefix("chunk-signature=")
+            .ok_or_else(|| format!("aws-chunked: chunk {} has no chunk-signature", out.len()))?
+            .to_string();
+        pos += rel + 2;
+        if pos + size > body.len() {
+            return Err(format!(
+                "aws-chunked: chunk {} declares {size} bytes, only {} remain",
+                out.len(),
+                body.len() - pos
+            ));
+        }
+        out.push(AwsChunk {
+            size,
+            signature,
+            sha256: sha256_hex(&body[pos..pos + size]),
+        });
+        pos += size;
+        if body[pos..].starts_with(b"\r\n") {
+            pos += 2;
+        }
+        if size == 0 {
+            return Ok(out);
+        }
+    }
+}
+
+/// Verifies the chain of chunk signatures that starts from the seed signature.
+pub fn verify_chunks(
+    chunks: &[AwsChunk],
+    auth: &V4Auth,
+    seed: &str,
+    chain: Option<&KeyChain>,
+) -> Vec<ChunkResult> {
+    let date = auth.amz_date.clone().unwrap_or_default();
+    let mut prev = seed.to_string();
+    chunks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let sts = format!(
+                "AWS4-HMAC-SHA256-PAYLOAD\n{date}\n{}\n{prev}\n{EMPTY_SHA256}\n{}",
+                auth.scope, c.sha256
+            );
+            let sig = chain.map(|k| sign(k, sts.as_bytes()));
+            let matches = sig.as_ref().map(|s| signatures_equal(&c.signature, s));
+            // The chain continues from the signature the client sent, so one bad chunk does
+            // not hide whether the following ones are consistent.
+            prev = c.signature.clone();
+            ChunkResult {
+                index: i,
+                size: c.size,
+                claimed_signature: c.signature.clone(),
+                string_to_sign: sts,
+                signature: sig,
+                matches,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_segments() {
+        assert_eq!(remove_dot_segments(b"/example/.."), b"/");
+        assert_eq!(remove_dot_segments(b"//example//"), b"/example/");
+        assert_eq!(remove_dot_segments(b"/./"), b"/");
+        assert_eq!(remove_dot_segments(b"/a/b/../c/"), b"/a/c/");
+        assert_eq!(remove_dot_segments(b""), b"/");
+    }
+
+    #[test]
+    fn python_normpath() {
+        // posixpath.normpath('//example//') == '//example'; boto 2 re-adds the slash.
+        assert_eq!(posix_normpath(b"//example//"), b"//example/");
+        assert_eq!(posix_normpath(b"/./"), b"/");
+        assert_eq!(posix_normpath(b"///a/./b/.."), b"/a");
+        assert_eq!(posix_normpath(b"/a/../../b"), b"/b");
+    }
+
+    #[test]
+    fn trims_per_dialect() {
+        let v = b"  a \t b   \"c  d\" ";
+        assert_eq!(trim_value(v, HeaderTrim::TrimAll), b"a b \"c d\"");
+        assert_eq!(
+            trim_value(v, HeaderTrim::TrimAllUnlessQuoted),
+            b"a \t b   \"c  d\""
+        );
+        assert_eq!(trim_value(v, HeaderTrim::StripOnly), b"a \t b   \"c  d\"");
+        assert_eq!(trim_value(v, HeaderTrim::FoldToFirstChar), b"a b \"c d\"");
+        assert_eq!(trim_value(b"a\t  b", HeaderTrim::FoldToFirstChar), b"a\tb");
+    }
+
+    #[test]
+    fn aws_chunked_parse_errors_are_messages() {
+        assert!(parse_aws_chunked(b"zz;chunk-signature=a\r\n").is_err());
+        assert!(parse_aws_chunked(b"10;chunk-signature=a\r\nabc").is_err());
+        assert!(parse_aws_chunked(b"3\r\nabc\r\n").is_err());
+        let ok = parse_aws_chunked(b"3;chunk-signature=a\r\nabc\r\n0;chunk-signature=b\r\n\r\n")
+            .unwrap();
+        assert_eq!(ok.len(), 2);
+    }
+}

@@ -1,0 +1,71 @@
+//! Date formats used by the signing schemes.
+
+use time::format_description::well_known::{Rfc2822, Rfc3339};
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+/// Parses SigV4's `YYYYMMDDTHHMMSSZ`.
+pub fn parse_amz(s: &str) -> Option<OffsetDateTime> {
+    let f = format_description!("[year][month][day]T[hour][minute][second]Z");
+    PrimitiveDateTime::parse(s, f).ok().map(|p| p.assume_utc())
+}
+
+/// Parses an HTTP `Date` (RFC 7231 IMF-fixdate, or RFC 2822 as S3 examples use).
+pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
+    let s = s.trim();
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc2822) {
+        return Some(t);
+    }
+    let f = format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    PrimitiveDateTime::parse(s, f).ok().map(|p| p.assume_utc())
+}
+
+/// Parses the ISO 8601 timestamps of Query signatures (`2011-10-03T15:19:30`, with or without `Z`).
+pub fn parse_iso(s: &str) -> Option<OffsetDateTime> {
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t);
+    }
+    let f = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    PrimitiveDateTime::parse(s.trim_end_matches('Z'), f)
+        .ok()
+        .map(|p| p.assume_utc())
+}
+
+pub fn format_amz(t: OffsetDateTime) -> String {
+    let f = format_description!("[year][month][day]T[hour][minute][second]Z");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(f)
+        .unwrap_or_default()
+}
+
+pub fn format_rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// A `Date` header in SigV4's basic form, as signers that fall back to it use it.
+pub fn http_date_to_amz(s: &str) -> Option<String> {
+    parse_http_date(s).map(format_amz)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_http_dates() {
+        assert_eq!(
+            http_date_to_amz("Fri, 24 May 2013 00:00:00 GMT").unwrap(),
+            "20130524T000000Z"
+        );
+        assert_eq!(
+            http_date_to_amz("Tue, 27 Mar 2007 19:36:42 +0000").unwrap(),
+            "20070327T193642Z"
+        );
+        assert!(parse_amz("20150830T123600Z").is_some());
+        assert!(parse_amz("2015-08-30").is_none());
+        assert!(parse_iso("2011-10-03T15:19:30").is_some());
+        assert!(parse_iso("2012-11-27T11:47:02Z").is_some());
+    }
+}

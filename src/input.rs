@@ -1,0 +1,143 @@
+//! Loading exchanges from files. The format is recognised from the content, not the name.
+
+use std::path::Path;
+
+use crate::exchange::Exchange;
+use crate::http::{parse_raw, Message};
+
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub exchanges: Vec<Exchange>,
+    /// Problems met while reading; everything before each problem is in `exchanges`.
+    pub errors: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    RawHttp,
+    Pcap,
+    Pcapng,
+    Har,
+    Unknown,
+}
+
+pub fn sniff(data: &[u8]) -> Format {
+    match data.get(..4) {
+        Some([0xd4, 0xc3, 0xb2, 0xa1])
+        | Some([0xa1, 0xb2, 0xc3, 0xd4])
+        | Some([0x4d, 0x3c, 0xb2, 0xa1])
+        | Some([0xa1, 0xb2, 0x3c, 0x4d]) => return Format::Pcap,
+        Some([0x0a, 0x0d, 0x0d, 0x0a]) => return Format::Pcapng,
+        _ => {}
+    }
+    let head = &data[..data.len().min(4096)];
+    let trimmed: Vec<u8> = head
+        .iter()
+        .copied()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .collect();
+    if trimmed.first() == Some(&b'{') && head.windows(5).any(|w| w == b"\"log\"") {
+        return Format::Har;
+    }
+    let first_line = trimmed.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let fl = String::from_utf8_lossy(first_line);
+    let fl = fl.trim_end();
+    if fl.starts_with("HTTP/")
+        || fl.contains(" HTTP/1.")
+        || fl.ends_with(" HTTP/2")
+        || fl.ends_with(" HTTP/0.9")
+    {
+        return Format::RawHttp;
+    }
+    // A request line without a version (HTTP/0.9 style) still starts with a method token.
+    if let Some((m, _)) = fl.split_once(' ') {
+        if !m.is_empty() && m.len() <= 20 && m.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Format::RawHttp;
+        }
+    }
+    Format::Unknown
+}
+
+/// Raw HTTP: requests, each paired with the response that follows it (if any).
+pub fn from_raw(data: &[u8], name: &str, first_index: usize) -> Loaded {
+    let parsed = parse_raw(data);
+    let mut out = Loaded::default();
+    for m in parsed.messages {
+        match m {
+            Message::Request(r, off) => out.exchanges.push(Exchange {
+                index: first_index + out.exchanges.len(),
+                source: format!("{name}:{off}"),
+                request: *r,
+                ..Default::default()
+            }),
+            Message::Response(r, off) => match out.exchanges.last_mut() {
+                Some(x) if x.response.is_none() => x.response = Some(*r),
+                _ => out.errors.push(format!(
+                    "{name}:{off}: response without a request before it (ignored)"
+                )),
+            },
+        }
+    }
+    for e in parsed.errors {
+        out.errors.push(format!("{name}: {e}"));
+    }
+    out
+}
+
+pub fn load_bytes(data: &[u8], name: &str, first_index: usize) -> Loaded {
+    match sniff(data) {
+        Format::RawHttp => from_raw(data, name, first_index),
+        Format::Pcap | Format::Pcapng | Format::Har => Loaded {
+            exchanges: Vec::new(),
+            errors: vec![format!(
+                "{name}: {} input is not read by this build yet; give raw HTTP request files",
+                match sniff(data) {
+                    Format::Pcap => "pcap",
+                    Format::Pcapng => "pcapng",
+                    _ => "HAR",
+                }
+            )],
+        },
+        Format::Unknown => Loaded {
+            exchanges: Vec::new(),
+            errors: vec![format!(
+                "{name}: not a recognised input (expected raw HTTP/1.x requests)"
+            )],
+        },
+    }
+}
+
+pub fn load_path(path: &Path, first_index: usize) -> Loaded {
+    let name = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(data) => load_bytes(&data, &name, first_index),
+        Err(e) => Loaded {
+            exchanges: Vec::new(),
+            errors: vec![format!("{name}: {e}")],
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_formats() {
+        assert_eq!(sniff(b"GET / HTTP/1.1\r\n"), Format::RawHttp);
+        assert_eq!(sniff(b"\nHTTP/1.1 200 OK\r\n"), Format::RawHttp);
+        assert_eq!(sniff(&[0xd4, 0xc3, 0xb2, 0xa1, 0]), Format::Pcap);
+        assert_eq!(sniff(&[0x0a, 0x0d, 0x0d, 0x0a]), Format::Pcapng);
+        assert_eq!(sniff(b"{\"log\": {}}"), Format::Har);
+        assert_eq!(sniff(b"\x00\x01garbage"), Format::Unknown);
+    }
+
+    #[test]
+    fn pairs_responses() {
+        let l = from_raw(b"GET /a HTTP/1.1\r\nHost: h\r\n\r\nHTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n", "f", 0);
+        assert_eq!(l.exchanges.len(), 2);
+        assert_eq!(l.exchanges[0].response.as_ref().unwrap().status, 403);
+        assert!(l.exchanges[1].response.is_none());
+        assert_eq!(l.exchanges[1].index, 1);
+    }
+}

@@ -1,0 +1,176 @@
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use sigscope::credentials::Credentials;
+use sigscope::engine::{self, dialect, KeyCache, Verdict, Verifier};
+use sigscope::input;
+use sigscope::report;
+
+/// Shows why a signed HTTP request (AWS SigV4, S3 SigV2, EC2/Query) was rejected.
+#[derive(Parser, Debug)]
+#[command(name = "sigscope", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// Inputs to inspect (raw HTTP request files); same as `sigscope report INPUT...`.
+    inputs: Vec<PathBuf>,
+
+    #[command(flatten)]
+    opts: ReportOpts,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Verify every request in the inputs and print a report (non-interactive).
+    Report {
+        /// Raw HTTP files (one or more requests, and optionally their responses, in wire form).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        #[command(flatten)]
+        opts: ReportOpts,
+    },
+    /// List the dialects and their knobs.
+    Dialects {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct ReportOpts {
+    /// AWS shared-credentials file (default: $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials,
+    /// plus AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+    #[arg(long, global = true)]
+    credentials: Option<PathBuf>,
+    /// Verifier dialect for the verdict (see `sigscope dialects`).
+    #[arg(long, global = true, default_value = "aws")]
+    dialect: String,
+    /// Output format (default: json when stdout is not a terminal, text otherwise).
+    #[arg(long, global = true, value_enum)]
+    format: Option<Format>,
+    /// Exit with status 3 when any exchange is invalid or malformed.
+    #[arg(long, global = true)]
+    check: bool,
+    /// Show derived signing keys (kDate…kSigning) in full instead of their first bytes.
+    #[arg(long, global = true)]
+    reveal_derived_keys: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Json,
+    Text,
+    Markdown,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sigscope: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Dialects { json }) => {
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, dialect::ALL)?;
+                writeln!(out)?;
+            } else {
+                for d in dialect::ALL {
+                    writeln!(out, "{}", dialect::describe(d))?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Report { inputs, opts }) => report_cmd(&inputs, &opts),
+        None if !cli.inputs.is_empty() => report_cmd(&cli.inputs, &cli.opts),
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
+    let Some(verifier) = dialect::by_name(&opts.dialect) else {
+        bail!(
+            "unknown dialect `{}`; known: {}",
+            opts.dialect,
+            dialect::names().join(", ")
+        );
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let creds = match &opts.credentials {
+        Some(p) => {
+            let mut c = Credentials::load_file(p).with_context(|| "loading --credentials")?;
+            if let Some(e) = Credentials::from_env_vars(env) {
+                c.entries.push(e);
+            }
+            c
+        }
+        None => Credentials::default_sources(env)?,
+    };
+    for w in &creds.warnings {
+        eprintln!("sigscope: credentials: {w}");
+    }
+    let format = opts.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Text
+    } else {
+        Format::Json
+    });
+    let cache = KeyCache::default();
+    let v = Verifier {
+        keys: &creds,
+        dialect: verifier,
+        cache: &cache,
+        reveal_keys: opts.reveal_derived_keys,
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let (mut total, mut bad, mut errors) = (0usize, 0usize, 0usize);
+    for path in inputs {
+        let loaded = input::load_path(path, total);
+        for x in &loaded.exchanges {
+            let a = engine::analyze(&x.request, &v);
+            if matches!(a.verdict, Verdict::Invalid | Verdict::Malformed) {
+                bad += 1;
+            }
+            match format {
+                Format::Json => {
+                    serde_json::to_writer(&mut out, &report::to_json(x, &a))?;
+                    writeln!(out)?;
+                }
+                Format::Text => writeln!(out, "{}", report::to_text(x, &a))?,
+                Format::Markdown => write!(out, "{}", report::to_markdown(x, &a))?,
+            }
+        }
+        total += loaded.exchanges.len();
+        for e in &loaded.errors {
+            errors += 1;
+            eprintln!("sigscope: {}", sigscope::escape::escape_str(e));
+        }
+    }
+    out.flush()?;
+    if total == 0 {
+        if errors == 0 {
+            eprintln!("sigscope: no HTTP requests found");
+        }
+        return Ok(ExitCode::from(2));
+    }
+    if opts.check && bad > 0 {
+        return Ok(ExitCode::from(3));
+    }
+    Ok(ExitCode::SUCCESS)
+}

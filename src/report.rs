@@ -1,0 +1,285 @@
+//! `sigscope report`: the non-interactive contract (JSON lines), and the same content as text
+//! and markdown for people.
+
+use std::fmt::Write;
+
+use serde_json::{json, Value};
+
+use crate::engine::{Analysis, Verdict};
+use crate::escape::{escape_bytes, escape_multiline, escape_str};
+use crate::exchange::Exchange;
+use crate::http::Header;
+
+fn headers_json(h: &[Header]) -> Value {
+    Value::Array(
+        h.iter()
+            .map(|h| {
+                json!([
+                    String::from_utf8_lossy(&h.name),
+                    if h.name.eq_ignore_ascii_case(b"authorization")
+                        || h.name.eq_ignore_ascii_case(b"x-amz-security-token")
+                        || h.name.eq_ignore_ascii_case(b"x-auth-token")
+                    {
+                        redact_header_value(&h.name, &h.value)
+                    } else {
+                        String::from_utf8_lossy(&h.value).into_owned()
+                    }
+                ])
+            })
+            .collect(),
+    )
+}
+
+/// Authorization keeps its SigV4/SigV2 parameters (they are not secret) but masks
+/// Basic/Bearer credentials and tokens.
+fn redact_header_value(name: &[u8], value: &[u8]) -> String {
+    let v = String::from_utf8_lossy(value);
+    if name.eq_ignore_ascii_case(b"authorization") {
+        let scheme = v.split(' ').next().unwrap_or("");
+        if scheme.starts_with("AWS") {
+            return v.into_owned();
+        }
+        return format!(
+            "{scheme} {}",
+            crate::engine::auth::mask(v[scheme.len()..].trim())
+        );
+    }
+    crate::engine::auth::mask(&v)
+}
+
+pub fn to_json(x: &Exchange, a: &Analysis) -> Value {
+    let r = &x.request;
+    json!({
+        "index": x.index,
+        "source": x.source,
+        "time": x.time.map(crate::engine::time::format_rfc3339),
+        "client": x.client,
+        "server": x.server,
+        "request": {
+            "method": r.method,
+            "target": String::from_utf8_lossy(&r.target),
+            "headers": headers_json(&r.headers),
+            "body_len": r.body.len(),
+            "body_sha256": a.body_sha256,
+        },
+        "response": x.response.as_ref().map(|s| json!({
+            "status": s.status,
+            "headers": headers_json(&s.headers),
+            "body_len": s.body.len(),
+        })),
+        "auth": {
+            "mode": a.auth.mode.map(|m| m.as_str()).unwrap_or("unknown"),
+            "access_key": a.auth.access_key,
+            "signature": a.auth.signature,
+            "date": a.auth.date,
+            "region": a.auth.region,
+            "service": a.auth.service,
+            "signed_headers": a.auth.signed_headers,
+            "fields": a.auth.fields.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+        },
+        "verifier": a.verifier,
+        "verdict": a.verdict,
+        "dialects": a.dialects,
+        "client_dialects": a.client_dialects,
+        "findings": a.findings,
+    })
+}
+
+fn verdict_badge(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Valid => "VALID",
+        Verdict::Invalid => "INVALID",
+        Verdict::Unverified => "UNVERIFIED",
+        Verdict::Anonymous => "ANONYMOUS",
+        Verdict::Malformed => "MALFORMED",
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("    {l}\n")).collect()
+}
+
+pub fn to_text(x: &Exchange, a: &Analysis) -> String {
+    let r = &x.request;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "#{} {} {} {}  [{}]",
+        x.index,
+        escape_str(&r.method),
+        escape_bytes(&r.target),
+        x.response
+            .as_ref()
+            .map(|p| format!("→ {}", p.status))
+            .unwrap_or_default(),
+        verdict_badge(a.verdict)
+    );
+    let _ = writeln!(s, "  source:   {}", escape_str(&x.source));
+    let _ = writeln!(
+        s,
+        "  auth:     {}",
+        a.auth.mode.map(|m| m.as_str()).unwrap_or("unknown")
+    );
+    if let Some(ak) = &a.auth.access_key {
+        let _ = writeln!(s, "  key:      {}", escape_str(ak));
+    }
+    if let (Some(reg), Some(svc)) = (&a.auth.region, &a.auth.service) {
+        let _ = writeln!(
+            s,
+            "  scope:    region {} service {}",
+            escape_str(reg),
+            escape_str(svc)
+        );
+    }
+    for (k, v) in &a.auth.fields {
+        let _ = writeln!(s, "  {}: {}", escape_str(k), escape_str(v));
+    }
+    let _ = writeln!(s, "  verifier: {}", a.verifier);
+    if !a.client_dialects.is_empty() {
+        let _ = writeln!(s, "  client dialect(s): {}", a.client_dialects.join(", "));
+    }
+    for f in &a.findings {
+        let _ = writeln!(s, "  ! {}: {}", f.code, escape_str(&f.message));
+    }
+    if let Some(d) = a.dialect(a.verifier).filter(|d| !d.unsupported) {
+        if let Some(cr) = &d.canonical_request {
+            let _ = write!(
+                s,
+                "  canonical request ({}):\n{}",
+                d.name,
+                indent(&escape_multiline(cr))
+            );
+        }
+        let _ = write!(
+            s,
+            "  string to sign ({}):\n{}",
+            d.name,
+            indent(&escape_multiline(&d.string_to_sign))
+        );
+        if let Some(k) = &d.signing_key {
+            let _ = writeln!(
+                s,
+                "  signing key: kDate {} → kRegion {} → kService {} → kSigning {}",
+                k.k_date, k.k_region, k.k_service, k.k_signing
+            );
+        }
+        if let Some(sig) = &d.signature {
+            let _ = writeln!(
+                s,
+                "  signature: claimed  {}",
+                escape_str(a.auth.signature.as_deref().unwrap_or(""))
+            );
+            let _ = writeln!(s, "             computed {sig}");
+        }
+        for c in &d.chunks {
+            let _ = writeln!(
+                s,
+                "  chunk {} ({} bytes): {}",
+                c.index,
+                c.size,
+                match c.matches {
+                    Some(true) => "ok",
+                    Some(false) => "MISMATCH",
+                    None => "unverified",
+                }
+            );
+        }
+    }
+    if !a.dialects.is_empty() {
+        let _ = writeln!(s, "  dialects:");
+        for d in &a.dialects {
+            let state = if d.unsupported {
+                "n/a".to_string()
+            } else {
+                match (d.matches, &d.rejects) {
+                    (Some(true), None) => "match".into(),
+                    (Some(true), Some(r)) => format!("match, but rejects: {}", escape_str(r)),
+                    (Some(false), _) => "mismatch".into(),
+                    (None, _) => "not checked (no secret)".into(),
+                }
+            };
+            let _ = writeln!(s, "    {:<16} {state}", d.name);
+        }
+    }
+    s
+}
+
+pub fn to_markdown(x: &Exchange, a: &Analysis) -> String {
+    let r = &x.request;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "## #{} `{} {}` — {}\n",
+        x.index,
+        escape_str(&r.method),
+        escape_bytes(&r.target).replace('`', "\\`"),
+        a.verdict.as_str()
+    );
+    let _ = writeln!(s, "| field | value |\n|---|---|");
+    let _ = writeln!(s, "| source | `{}` |", escape_str(&x.source));
+    let _ = writeln!(
+        s,
+        "| auth mode | {} |",
+        a.auth.mode.map(|m| m.as_str()).unwrap_or("unknown")
+    );
+    if let Some(ak) = &a.auth.access_key {
+        let _ = writeln!(s, "| access key | `{}` |", escape_str(ak));
+    }
+    let _ = writeln!(s, "| verifier | {} |", a.verifier);
+    let _ = writeln!(
+        s,
+        "| client dialects | {} |",
+        if a.client_dialects.is_empty() {
+            "—".to_string()
+        } else {
+            a.client_dialects.join(", ")
+        }
+    );
+    if let Some(p) = &x.response {
+        let _ = writeln!(s, "| response | {} |", p.status);
+    }
+    if !a.findings.is_empty() {
+        let _ = writeln!(s, "\n**Findings**\n");
+        for f in &a.findings {
+            let _ = writeln!(s, "- `{}`: {}", f.code, escape_str(&f.message));
+        }
+    }
+    if let Some(d) = a.dialect(a.verifier).filter(|d| !d.unsupported) {
+        if let Some(cr) = &d.canonical_request {
+            let _ = writeln!(
+                s,
+                "\n**Canonical request ({})**\n\n```\n{}\n```",
+                d.name,
+                escape_multiline(cr)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\n**String to sign ({})**\n\n```\n{}\n```",
+            d.name,
+            escape_multiline(&d.string_to_sign)
+        );
+    }
+    if !a.dialects.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n| dialect | signature matches | rejects |\n|---|---|---|"
+        );
+        for d in &a.dialects {
+            let m = match (d.unsupported, d.matches) {
+                (true, _) => "n/a",
+                (_, Some(true)) => "yes",
+                (_, Some(false)) => "no",
+                (_, None) => "not checked",
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {m} | {} |",
+                d.name,
+                d.rejects.as_deref().map(escape_str).unwrap_or_default()
+            );
+        }
+    }
+    s.push('\n');
+    s
+}
