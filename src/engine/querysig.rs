@@ -64,6 +64,10 @@ pub fn string_to_sign(req: &Request, q: &QueryAuth, rules: &QueryRules) -> (Vec<
                 .params
                 .iter()
                 .map(|(k, v)| {
+                    // keystoneclient `_calc_signature_2` sets params['SignatureMethod'] = 'HmacSHA256'.
+                    if rules.force_sha256 && k.as_slice() == b"SignatureMethod" {
+                        return (uri_encode(k), "HmacSHA256".to_string());
+                    }
                     let name = if rules.tilde_in_names_escaped {
                         encode_with(k, |b| is_unreserved(b) && b != b'~')
                     } else {

@@ -125,6 +125,9 @@ pub fn canonical_uri(path: &[u8], rule: PathRule) -> String {
         PathEncode::AsSent => String::from_utf8_lossy(&normalized).into_owned(),
         PathEncode::EncodeAgain => uri_encode_path(&normalized),
         PathEncode::DecodeReencode => uri_encode_path(&percent_decode(&normalized, false)),
+        PathEncode::DecodeRequoteLenient => encode_with(&percent_decode(&normalized, false), |b| {
+            is_unreserved(b) || b"/!$&'()*+,;=:@".contains(&b)
+        }),
     };
     if out.is_empty() {
         "/".into()
@@ -186,7 +189,8 @@ fn posix_normpath(path: &[u8]) -> Vec<u8> {
     if r.is_empty() {
         r.push(b'.');
     }
-    if path.len() > 1 && path.ends_with(b"/") && !r.ends_with(b"/") {
+    // boto 2 appends the slash whatever normpath returned: `/./` signs as `//`.
+    if path.len() > 1 && path.ends_with(b"/") {
         r.push(b'/');
     }
     r
@@ -384,7 +388,7 @@ fn payload_hash(ctx: &V4Context, rules: &SigV4Rules) -> String {
         }
     }
     if ctx.presigned {
-        return if ctx.auth.service == "s3" {
+        return if ctx.auth.service == "s3" && rules.payload.presigned_s3_unsigned {
             "UNSIGNED-PAYLOAD".into()
         } else {
             ctx.body_sha256.to_string()
@@ -512,7 +516,8 @@ mod tests {
     fn python_normpath() {
         // posixpath.normpath('//example//') == '//example'; boto 2 re-adds the slash.
         assert_eq!(posix_normpath(b"//example//"), b"//example/");
-        assert_eq!(posix_normpath(b"/./"), b"/");
+        assert_eq!(posix_normpath(b"/./"), b"//");
+        assert_eq!(posix_normpath(b"/"), b"/");
         assert_eq!(posix_normpath(b"///a/./b/.."), b"/a");
         assert_eq!(posix_normpath(b"/a/../../b"), b"/b");
     }

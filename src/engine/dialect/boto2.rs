@@ -24,7 +24,7 @@ pub static DIALECT: Dialect = Dialect {
         duplicate_headers: DuplicateHeaders::JoinComma,
         missing_signed_header: MissingHeader::EmptyValue,
         host: HostRule::AsSent,
-        payload: PayloadRule { from_header: true, when_absent: MissingPayload::BodyHash },
+        payload: PayloadRule { from_header: true, when_absent: MissingPayload::BodyHash, presigned_s3_unsigned: true },
         date: DateSource::AmzDateThenDate,
         presigned_keeps_signature: false,
         session_token: SessionToken::Signed,

@@ -15,8 +15,15 @@ pub static DIALECT: Dialect = Dialect {
         path: PathRule { normalize: PathNormalize::RemoveDotSegments, encode: PathEncode::EncodeAgain },
         // S3SigV4Auth._normalize_url_path returns the path untouched.
         s3_path: PathRule { normalize: PathNormalize::None, encode: PathEncode::AsSent },
-        // `_canonical_query_string_url`: splits the URL query on & and =, sorts the raw pairs.
-        query: QueryRule { style: QueryStyle::RawPairs, duplicates: DuplicateOrder::SortByValue },
+        // botocore builds its URLs with percent_encode_sequence (quote(safe='-_.~')), and a
+        // request's `params` dict is sent urlencoded (`+` for space) but signed with
+        // `_canonical_query_string_params` (`%20`): decoding with `+` as space and re-encoding
+        // reproduces both (tests/vectors/real/botocore/sigv4-path-encoding). Only a query
+        // written raw into the endpoint URL is signed as sent (`_canonical_query_string_url`).
+        query: QueryRule {
+            style: QueryStyle::Reencode { plus_is_space: true, tilde_in_names_escaped: false },
+            duplicates: DuplicateOrder::SortByValue,
+        },
         // `_header_value`: ' '.join(value.split()).
         header_values: HeaderTrim::TrimAll,
         duplicate_headers: DuplicateHeaders::JoinComma,
@@ -24,7 +31,7 @@ pub static DIALECT: Dialect = Dialect {
         // `_host_from_url` drops the scheme's default port; the Host it sends matches.
         host: HostRule::AsSent,
         // canonical_request: X-Amz-Content-SHA256 header when present, else payload().
-        payload: PayloadRule { from_header: true, when_absent: MissingPayload::BodyHash },
+        payload: PayloadRule { from_header: true, when_absent: MissingPayload::BodyHash, presigned_s3_unsigned: true },
         date: DateSource::AmzDateThenDate,
         presigned_keeps_signature: false,
         session_token: SessionToken::Signed,

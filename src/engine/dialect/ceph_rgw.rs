@@ -24,7 +24,7 @@ pub static DIALECT: Dialect = Dialect {
         missing_signed_header: MissingHeader::Skip,
         host: HostRule::AsSent,
         // A missing x-amz-content-sha256 means UNSIGNED-PAYLOAD, even for header auth.
-        payload: PayloadRule { from_header: true, when_absent: MissingPayload::UnsignedPayload },
+        payload: PayloadRule { from_header: true, when_absent: MissingPayload::UnsignedPayload, presigned_s3_unsigned: true },
         date: DateSource::AmzDateThenDate,
         presigned_keeps_signature: false,
         session_token: SessionToken::Signed,

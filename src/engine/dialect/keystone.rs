@@ -6,14 +6,15 @@ use super::*;
 pub(super) const DIALECT_SIGV4: SigV4Rules = SigV4Rules {
     // canonical_query_str(verb, params) returns '' for POST (cf5e45dd, 0.11.0).
     form_post_query: FormPostQuery::EmptyForPost,
-    // _calc_signature_4 uses `path` as received: no normalisation, no encoding.
+    // _calc_signature_4 uses heat's `req.path`, which webob decodes and re-quotes leaving
+    // sub-delims literal (`$`, `+`, `~`); no normalisation, whatever the service.
     path: PathRule {
         normalize: PathNormalize::None,
-        encode: PathEncode::AsSent,
+        encode: PathEncode::DecodeRequoteLenient,
     },
     s3_path: PathRule {
         normalize: PathNormalize::None,
-        encode: PathEncode::AsSent,
+        encode: PathEncode::DecodeRequoteLenient,
     },
     // webob decodes req.params (`+` is a space); _canonical_qs quotes keys with safe='' and
     // values with safe='-_~' after sorting a dict (one value per name).
@@ -35,6 +36,8 @@ pub(super) const DIALECT_SIGV4: SigV4Rules = SigV4Rules {
     payload: PayloadRule {
         from_header: false,
         when_absent: MissingPayload::BodyHash,
+        // heat hashes the body it received whatever the auth placement.
+        presigned_s3_unsigned: false,
     },
     // The date is read from X-Amz-Date only ("Request date mismatch" otherwise).
     date: DateSource::AmzDateOnly,

@@ -36,6 +36,7 @@ pub static DIALECT: Dialect = Dialect {
         payload: PayloadRule {
             from_header: true,
             when_absent: MissingPayload::EmptyHash,
+            presigned_s3_unsigned: true,
         },
         date: DateSource::AmzDateThenDate,
         presigned_keeps_signature: false,

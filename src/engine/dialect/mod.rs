@@ -115,6 +115,9 @@ pub enum PathEncode {
     EncodeAgain,
     /// Decoded, then encoded once with the unreserved set and `/`.
     DecodeReencode,
+    /// Decoded, then re-quoted keeping RFC 3986 sub-delims, `:` and `@` (webob's `req.path`):
+    /// `$`, `+`, `~` stay literal.
+    DecodeRequoteLenient,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -194,6 +197,8 @@ pub struct PayloadRule {
     pub from_header: bool,
     /// What is signed when the header is absent (header auth).
     pub when_absent: MissingPayload,
+    /// Presigned S3 URLs sign `UNSIGNED-PAYLOAD` (else the body hash).
+    pub presigned_s3_unsigned: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
