@@ -45,7 +45,7 @@ enum Command {
 #[derive(clap::Args, Debug, Clone)]
 struct ReportOpts {
     /// AWS shared-credentials file (default: $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials,
-    /// plus AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+    /// plus AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, plus INPUT.credentials beside an input).
     #[arg(long, global = true)]
     credentials: Option<PathBuf>,
     /// Verifier dialect for the verdict (see `sigscope dialects`).
@@ -121,7 +121,22 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
             }
             c
         }
-        None => Credentials::default_sources(env)?,
+        None => {
+            let mut c = Credentials::default_sources(env)?;
+            // A capture shipped with its test keys (`demo.http` + `demo.credentials`) is
+            // verifiable as is; said on stderr so nobody wonders where a secret came from.
+            for path in inputs {
+                let side = path.with_extension("credentials");
+                if side.is_file() && side != *path {
+                    eprintln!(
+                        "sigscope: using credentials beside the input: {}",
+                        side.display()
+                    );
+                    c.merge(Credentials::load_file(&side)?);
+                }
+            }
+            c
+        }
     };
     for w in &creds.warnings {
         eprintln!("sigscope: credentials: {w}");

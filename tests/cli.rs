@@ -1,0 +1,368 @@
+//! The `sigscope` binary as scripts and CI use it: `report` in its three formats, `--check`,
+//! `--dialect`, credentials handling, bad input.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sigscope"));
+    // No user credentials leak into the tests.
+    let empty = std::env::temp_dir().join("sigscope-test-home");
+    let _ = fs::create_dir_all(&empty);
+    c.env("HOME", &empty)
+        .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    c
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).current_dir(root()).output().unwrap()
+}
+
+fn json_lines(o: &Output) -> Vec<Value> {
+    String::from_utf8(o.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sigscope-cli-{}-{name}", std::process::id()));
+    fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn is_str_or_null(v: &Value) -> bool {
+    v.is_string() || v.is_null()
+}
+
+#[test]
+fn demo_report_follows_the_json_contract() {
+    let o = run(&["report", "samples/demo.http", "--format", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines = json_lines(&o);
+    assert_eq!(lines.len(), 6);
+    let mut modes = Vec::new();
+    for (i, x) in lines.iter().enumerate() {
+        assert_eq!(x["index"], i);
+        assert!(x["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("samples/demo.http:"));
+        assert!(
+            is_str_or_null(&x["time"])
+                && is_str_or_null(&x["client"])
+                && is_str_or_null(&x["server"])
+        );
+        let r = &x["request"];
+        assert!(r["method"].is_string() && r["target"].is_string());
+        assert!(r["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h.as_array().unwrap().len() == 2));
+        assert!(r["body_len"].is_u64());
+        assert_eq!(r["body_sha256"].as_str().unwrap().len(), 64);
+        assert!(x["response"].is_null() || x["response"]["status"].is_u64());
+        let a = &x["auth"];
+        for k in ["access_key", "signature", "date", "region", "service"] {
+            assert!(is_str_or_null(&a[k]), "{k}");
+        }
+        assert!(a["signed_headers"].is_null() || a["signed_headers"].is_array());
+        modes.push(a["mode"].as_str().unwrap().to_string());
+        assert_eq!(x["verifier"], "aws");
+        for d in x["dialects"].as_array().unwrap() {
+            assert!(d["name"].is_string());
+            assert!(is_str_or_null(&d["canonical_request"]) && d["string_to_sign"].is_string());
+            assert!(is_str_or_null(&d["signature"]));
+            assert!(d["matches"].is_boolean() || d["matches"].is_null());
+        }
+        assert!(x["client_dialects"].is_array());
+        for f in x["findings"].as_array().unwrap() {
+            assert!(f["code"].is_string() && f["message"].is_string());
+        }
+        let want = if a["mode"] == "anonymous" {
+            "anonymous"
+        } else {
+            "valid"
+        };
+        assert_eq!(x["verdict"], want, "{i}: {}", x["findings"]);
+    }
+    for m in [
+        "sigv4-header",
+        "sigv2-header",
+        "sigv4-query",
+        "query-v2",
+        "anonymous",
+    ] {
+        assert!(modes.iter().any(|x| x == m), "demo lacks {m}: {modes:?}");
+    }
+}
+
+#[test]
+fn seed_case_valid_for_aws_invalid_for_keystone_legacy() {
+    let o = run(&[
+        "report",
+        "samples/seed-cfn-push-stats.http",
+        "--format",
+        "json",
+        "--check",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let x = &json_lines(&o)[0];
+    assert_eq!(x["verdict"], "valid");
+    let client: Vec<&str> = x["client_dialects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for d in ["aws", "botocore", "boto2"] {
+        assert!(client.contains(&d), "{client:?}");
+    }
+    assert!(!client.contains(&"keystone-legacy"));
+
+    let o = run(&[
+        "report",
+        "samples/seed-cfn-push-stats.http",
+        "--format",
+        "json",
+        "--check",
+        "--dialect",
+        "keystone-legacy",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "--check exits 3 on invalid");
+    let x = &json_lines(&o)[0];
+    assert_eq!(x["verdict"], "invalid");
+    assert_eq!(x["verifier"], "keystone-legacy");
+    let kl = x["dialects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "keystone-legacy")
+        .unwrap();
+    // The legacy verifier's canonical query holds the form body parameters.
+    assert!(kl["canonical_request"]
+        .as_str()
+        .unwrap()
+        .contains("\nAction=PutMetricData&"));
+}
+
+#[test]
+fn without_a_secret_everything_is_still_computed() {
+    let d = tmp("nosecret");
+    fs::copy(
+        root().join("samples/seed-cfn-push-stats.http"),
+        d.join("seed.http"),
+    )
+    .unwrap();
+    let o = bin()
+        .args(["report", "seed.http", "--format", "json", "--check"])
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "unverified is not a failure");
+    let x = &json_lines(&o)[0];
+    assert_eq!(x["verdict"], "unverified");
+    assert!(x["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "no-secret"));
+    let aws = &x["dialects"][0];
+    assert!(aws["canonical_request"]
+        .as_str()
+        .unwrap()
+        .starts_with("POST\n/v1/\n"));
+    assert!(aws["signature"].is_null() && aws["matches"].is_null());
+}
+
+#[test]
+fn secrets_never_appear_in_any_format() {
+    let secrets = [
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        "89cdf9e94e2643cab35b8b8ac5a51f83",
+    ];
+    for fmt in ["json", "text", "markdown"] {
+        let o = run(&["report", "samples/demo.http", "--format", fmt]);
+        assert!(o.status.success());
+        let out =
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+        for s in secrets {
+            assert!(!out.contains(s), "{fmt} output shows a secret");
+        }
+        assert!(
+            out.contains("cfn-push-stats") || out.contains("/v1/"),
+            "{fmt} output is empty"
+        );
+    }
+    // Derived keys are masked unless asked for.
+    let o = run(&["report", "samples/demo.http", "--format", "json"]);
+    let x = &json_lines(&o)[0];
+    assert!(x["dialects"][0]["signing_key"]["k_signing"]
+        .as_str()
+        .unwrap()
+        .ends_with('…'));
+    let o = run(&[
+        "report",
+        "samples/demo.http",
+        "--format",
+        "json",
+        "--reveal-derived-keys",
+    ]);
+    let x = &json_lines(&o)[0];
+    assert_eq!(
+        x["dialects"][0]["signing_key"]["k_signing"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+}
+
+#[test]
+fn text_and_markdown_carry_the_same_content() {
+    let o = run(&[
+        "report",
+        "samples/seed-cfn-push-stats.http",
+        "--format",
+        "text",
+        "--dialect",
+        "keystone-legacy",
+    ]);
+    let t = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        t.contains("[INVALID]") && t.contains("client dialect(s): aws, botocore, boto2, keystone")
+    );
+    assert!(t.contains("Action=PutMetricData"));
+    let o = run(&[
+        "report",
+        "samples/seed-cfn-push-stats.http",
+        "--format",
+        "markdown",
+        "--dialect",
+        "keystone-legacy",
+    ]);
+    let m = String::from_utf8(o.stdout).unwrap();
+    assert!(m.starts_with("## #0 `POST /v1/` — invalid"));
+    assert!(m.contains("| keystone-legacy | no |") && m.contains("| aws | yes |"));
+}
+
+#[test]
+fn hostile_bytes_are_escaped_and_garbage_is_reported() {
+    let d = tmp("hostile");
+    let f = d.join("evil.http");
+    fs::write(
+        &f,
+        b"GET /\x1b[2J HTTP/1.1\r\nHost: h\x07\r\nAuthorization: AWS4-HMAC-SHA256 Credential=\x1b]0;pwn\x07/x, Signature=\xff\r\n\r\n",
+    )
+    .unwrap();
+    for fmt in ["text", "markdown", "json"] {
+        let o = bin()
+            .args(["report", f.to_str().unwrap(), "--format", fmt])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{fmt}");
+        assert!(
+            !o.stdout.contains(&0x1b) && !o.stdout.contains(&0x07),
+            "{fmt} wrote a raw control byte"
+        );
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("malformed"), "{fmt}: {out}");
+    }
+    // Not HTTP at all: a clear message, exit 2.
+    let g = d.join("garbage.bin");
+    fs::write(&g, [0u8, 159, 146, 150, 1, 2, 3]).unwrap();
+    let o = bin()
+        .args(["report", g.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a recognised input"));
+    // Truncated: what came before the damage is reported, exit 0.
+    let t = d.join("truncated.http");
+    fs::write(&t, b"GET /a HTTP/1.1\r\nHost: h\r\n\r\nPOST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\nshort").unwrap();
+    let o = bin()
+        .args(["report", t.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(json_lines(&o).len(), 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("body truncated"));
+}
+
+#[test]
+fn dialects_command_lists_every_dialect() {
+    let o = run(&["dialects"]);
+    let t = String::from_utf8(o.stdout).unwrap();
+    for d in [
+        "aws",
+        "botocore",
+        "boto2",
+        "keystone-legacy",
+        "keystone",
+        "ceph-rgw",
+        "minio",
+    ] {
+        assert!(t.contains(&format!("{d} — ")), "{d}");
+    }
+    assert!(t.contains("form_post_query"));
+    let o = run(&["dialects", "--json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 7);
+    assert_eq!(v[3]["sigv4"]["form_post_query"], "merge-form-body");
+}
+
+#[test]
+fn unknown_dialect_and_missing_file_are_clear_errors() {
+    let o = run(&["report", "samples/demo.http", "--dialect", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("unknown dialect `nope`; known: aws, botocore")
+    );
+    let o = run(&["report", "does-not-exist.http"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does-not-exist.http"));
+    let _ = Path::new("unused");
+}
+
+#[test]
+fn explicit_credentials_file_and_environment() {
+    let d = tmp("creds");
+    fs::copy(
+        root().join("samples/seed-cfn-push-stats.http"),
+        d.join("seed.http"),
+    )
+    .unwrap();
+    fs::write(d.join("c"), "[x]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n").unwrap();
+    let o = bin()
+        .args([
+            "report",
+            "seed.http",
+            "--format",
+            "json",
+            "--credentials",
+            "c",
+        ])
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    assert_eq!(json_lines(&o)[0]["verdict"], "valid");
+    let o = bin()
+        .args(["report", "seed.http", "--format", "json"])
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "wrong-secret")
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    assert_eq!(json_lines(&o)[0]["verdict"], "invalid");
+}
