@@ -43,7 +43,6 @@ pub static DIALECT: Dialect = Dialect {
         ],
         sort_subresources: true,
         date_line: V2DateLine::EmptyIfAmzDate,
-        trim_amz_values: true,
         subresource_plus_is_space: false,
         bucket_root_slash: false,
         virtual_hosted: true,

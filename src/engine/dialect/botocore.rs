@@ -50,7 +50,6 @@ pub static DIALECT: Dialect = Dialect {
         ],
         sort_subresources: true,
         date_line: V2DateLine::EmptyIfAmzDate,
-        trim_amz_values: true,
         subresource_plus_is_space: false,
         // boto/boto3#4433: path-style bucket-level requests sign `/bucket/`.
         bucket_root_slash: true,

@@ -43,7 +43,6 @@ pub static DIALECT: Dialect = Dialect {
         ],
         sort_subresources: false,
         date_line: V2DateLine::EmptyIfAmzDate,
-        trim_amz_values: true,
         subresource_plus_is_space: false,
         bucket_root_slash: false,
         // Without rgw_dns_name every request is path-style.

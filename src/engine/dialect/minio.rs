@@ -83,8 +83,6 @@ pub static DIALECT: Dialect = Dialect {
         sort_subresources: true,
         // The Date header is signed whenever present, even beside x-amz-date.
         date_line: V2DateLine::DateWhenPresent,
-        // x-amz-* values are not trimmed.
-        trim_amz_values: false,
         // url.QueryUnescape: '+' becomes a space.
         subresource_plus_is_space: true,
         bucket_root_slash: false,

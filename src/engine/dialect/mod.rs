@@ -237,7 +237,6 @@ pub struct SigV2Rules {
     /// Sorted by name (everyone) or in the order of `subresources` (Ceph RGW).
     pub sort_subresources: bool,
     pub date_line: V2DateLine,
-    pub trim_amz_values: bool,
     /// Sub-resource values decoded with `+` as space (MinIO, `url.QueryUnescape`).
     pub subresource_plus_is_space: bool,
     /// Path-style bucket-level requests signed as `/bucket/` while `/bucket` is sent (botocore).
@@ -326,8 +325,8 @@ pub fn describe(d: &Dialect) -> String {
         Some(v2) => {
             let _ = writeln!(
                 s,
-                "  sigv2.date_line={:?} trim_amz_values={} sorted={} plus_is_space={} bucket_root_slash={} virtual_hosted={}",
-                v2.date_line, v2.trim_amz_values, v2.sort_subresources, v2.subresource_plus_is_space, v2.bucket_root_slash, v2.virtual_hosted
+                "  sigv2.date_line={:?} sorted={} plus_is_space={} bucket_root_slash={} virtual_hosted={}",
+                v2.date_line, v2.sort_subresources, v2.subresource_plus_is_space, v2.bucket_root_slash, v2.virtual_hosted
             );
             let _ = writeln!(
                 s,
