@@ -61,13 +61,22 @@ pub trait Headers {
         self.header_list()
             .iter()
             .find(|h| h.name.eq_ignore_ascii_case(name.as_bytes()))
-            .map(|h| String::from_utf8_lossy(&h.value).trim().to_string())
+            .map(|h| text(&h.value).trim().to_string())
     }
 
     fn has_header(&self, name: &str) -> bool {
         self.header_list()
             .iter()
             .any(|h| h.name.eq_ignore_ascii_case(name.as_bytes()))
+    }
+}
+
+/// Bytes as text: borrowed when valid UTF-8 (the common case, checked by the fast validator),
+/// with replacement characters otherwise.
+pub fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
     }
 }
 

@@ -82,6 +82,7 @@ pub fn to_json(x: &Exchange, a: &Analysis) -> Value {
         "dialects": a.dialects,
         "client_dialects": a.client_dialects,
         "findings": a.findings,
+        "signing_key": a.signing_key,
     })
 }
 
@@ -156,7 +157,7 @@ pub fn to_text(x: &Exchange, a: &Analysis) -> String {
             d.name,
             indent(&escape_multiline(&d.string_to_sign))
         );
-        if let Some(k) = &d.signing_key {
+        if let Some(k) = &a.signing_key {
             let _ = writeln!(
                 s,
                 "  signing key: kDate {} → kRegion {} → kService {} → kSigning {}",

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use sigscope::credentials::Credentials;
 use sigscope::engine::{analyze, dialect, Analysis, KeyCache, Verifier};
-use sigscope::http::{parse_raw, Header, Message, Request};
+use sigscope::http::{parse_raw, Message, Request};
 
 const SUITE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const DOCS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";

@@ -149,7 +149,7 @@ fn param<'a>(params: &'a [(Vec<u8>, Option<Vec<u8>>)], name: &str) -> Option<&'a
 }
 
 fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    crate::http::text(b).into_owned()
 }
 
 /// Masks a secret-bearing value: a short prefix and the length, never the whole.
@@ -164,7 +164,6 @@ pub fn mask(s: &str) -> String {
 
 pub fn detect(req: &Request) -> Detected {
     let authz = req.header("authorization");
-    let qp = query_params_raw(req);
 
     if let Some(a) = authz.as_deref() {
         let (scheme, rest) = a.split_once(' ').unwrap_or((a, ""));
@@ -207,6 +206,7 @@ pub fn detect(req: &Request) -> Detected {
         }
     }
 
+    let qp = query_params_raw(req);
     if param(&qp, "X-Amz-Algorithm").is_some() {
         return match parse_v4_query(req, &qp) {
             Ok(v4) => v4_detected(Mode::Sigv4Query, v4),

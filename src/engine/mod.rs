@@ -95,7 +95,7 @@ pub struct KeyChainView {
 impl KeyChainView {
     fn new(c: &crypto::KeyChain, reveal: bool) -> Self {
         let show = |k: &[u8; 32]| {
-            let h = hex::encode(k);
+            let h = crypto::to_hex(k);
             if reveal {
                 h
             } else {
@@ -128,7 +128,6 @@ pub struct DialectResult {
     pub rejects: Option<String>,
     /// The dialect has no verifier for this auth mode.
     pub unsupported: bool,
-    pub signing_key: Option<KeyChainView>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub chunks: Vec<ChunkResult>,
 }
@@ -161,6 +160,8 @@ pub struct Analysis {
     pub dialects: Vec<DialectResult>,
     pub client_dialects: Vec<&'static str>,
     pub findings: Vec<Finding>,
+    /// SigV4 only: derived from the secret and the scope, the same for every dialect.
+    pub signing_key: Option<KeyChainView>,
     #[serde(skip)]
     pub body_sha256: String,
 }
@@ -176,6 +177,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     let body_sha256 = sha256_hex(&req.body);
     let mut findings = Vec::new();
     let mut dialects = Vec::new();
+    let mut signing_key = None;
     let mode = detected.info.mode.unwrap_or(Mode::Unknown);
 
     if let Some(why) = &detected.malformed {
@@ -189,7 +191,12 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
 
     match &detected.parsed {
         Parsed::V4(a) => {
-            dialects = analyze_v4(req, a, mode, secret, v, &body_sha256, &mut findings);
+            let chain = secret.map(|s| {
+                v.cache
+                    .chain(s, &a.scope_date, &a.region, &a.service, &a.terminator)
+            });
+            signing_key = chain.as_ref().map(|k| KeyChainView::new(k, v.reveal_keys));
+            dialects = analyze_v4(req, a, mode, chain.as_ref(), v, &body_sha256, &mut findings);
         }
         Parsed::V2(a) => {
             let presigned = mode == Mode::Sigv2Query;
@@ -208,7 +215,6 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
                     signature: sig,
                     rejects: None,
                     unsupported: false,
-                    signing_key: None,
                     chunks: Vec::new(),
                 });
             }
@@ -236,7 +242,6 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
                     signature: sig,
                     rejects: None,
                     unsupported: false,
-                    signing_key: None,
                     chunks: Vec::new(),
                 });
             }
@@ -305,6 +310,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         dialects,
         client_dialects,
         findings,
+        signing_key,
         body_sha256,
     }
 }
@@ -318,7 +324,6 @@ fn unsupported(d: &'static Dialect, what: &str) -> DialectResult {
         matches: None,
         rejects: Some(format!("{} has no {what} verifier", d.name)),
         unsupported: true,
-        signing_key: None,
         chunks: Vec::new(),
     }
 }
@@ -327,7 +332,7 @@ fn analyze_v4(
     req: &Request,
     a: &auth::V4Auth,
     mode: Mode,
-    secret: Option<&str>,
+    chain: Option<&crypto::KeyChain>,
     v: &Verifier,
     body_sha256: &str,
     findings: &mut Vec<Finding>,
@@ -370,21 +375,44 @@ fn analyze_v4(
     } else {
         Vec::new()
     };
-    let chain = secret.map(|s| {
-        v.cache
-            .chain(s, &a.scope_date, &a.region, &a.service, &a.terminator)
-    });
     // Chunk signatures chain from the claimed seed, so a chunk is judged on its own and the
     // result is the same under every dialect: computed once.
     let chunk_results = if chunks.is_empty() {
         Vec::new()
     } else {
-        sigv4::verify_chunks(&chunks, a, &a.signature, chain.as_ref())
+        sigv4::verify_chunks(&chunks, a, &a.signature, chain)
     };
     let mut out = Vec::with_capacity(dialect::ALL.len());
+    // Most dialects agree on most requests: hash and sign each distinct canonical request once.
+    let mut seen: Vec<(Vec<u8>, String, Vec<u8>, Option<String>)> = Vec::with_capacity(4);
+    let mut finish = |p: sigv4::V4Parts| -> (sigv4::V4Canonical, Option<String>) {
+        let hit = seen
+            .iter()
+            .find(|(cr, date, _, _)| *cr == p.canonical_request && *date == p.date);
+        let (sts, sig) = match hit {
+            Some((_, _, sts, sig)) => (sts.clone(), sig.clone()),
+            None => {
+                let sts =
+                    sigv4::string_to_sign(&a.algorithm, &p.date, &a.scope, &p.canonical_request);
+                let sig = chain.map(|k| sigv4::sign(k, &sts));
+                seen.push((
+                    p.canonical_request.clone(),
+                    p.date.clone(),
+                    sts.clone(),
+                    sig.clone(),
+                ));
+                (sts, sig)
+            }
+        };
+        let c = sigv4::V4Canonical {
+            canonical_request: p.canonical_request,
+            string_to_sign: sts,
+            rejects: p.rejects,
+        };
+        (c, sig)
+    };
     for d in dialect::ALL {
-        let mut c = sigv4::canonicalize(&ctx, &d.sigv4);
-        let mut sig = chain.as_ref().map(|k| sigv4::sign(k, &c.string_to_sign));
+        let (mut c, mut sig) = finish(sigv4::canonical_parts(&ctx, &d.sigv4));
         let mut matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
         if matches == Some(false)
             && token_in_query
@@ -395,7 +423,7 @@ fn analyze_v4(
                 ..ctx
             };
             let alt = sigv4::canonicalize(&alt_ctx, &d.sigv4);
-            let alt_sig = chain.as_ref().map(|k| sigv4::sign(k, &alt.string_to_sign));
+            let alt_sig = chain.map(|k| sigv4::sign(k, &alt.string_to_sign));
             if alt_sig
                 .as_ref()
                 .is_some_and(|s| signatures_equal(&a.signature, s))
@@ -419,7 +447,6 @@ fn analyze_v4(
             matches,
             rejects: c.rejects,
             unsupported: false,
-            signing_key: chain.as_ref().map(|k| KeyChainView::new(k, v.reveal_keys)),
             chunks: chunk_results.clone(),
         });
     }

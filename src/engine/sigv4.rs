@@ -29,6 +29,28 @@ pub struct V4Context<'a> {
 }
 
 pub fn canonicalize(ctx: &V4Context, rules: &SigV4Rules) -> V4Canonical {
+    let p = canonical_parts(ctx, rules);
+    let sts = string_to_sign(
+        &ctx.auth.algorithm,
+        &p.date,
+        &ctx.auth.scope,
+        &p.canonical_request,
+    );
+    V4Canonical {
+        canonical_request: p.canonical_request,
+        string_to_sign: sts,
+        rejects: p.rejects,
+    }
+}
+
+/// The canonical request and what the string to sign needs besides its hash.
+pub struct V4Parts {
+    pub canonical_request: Vec<u8>,
+    pub date: String,
+    pub rejects: Option<String>,
+}
+
+pub fn canonical_parts(ctx: &V4Context, rules: &SigV4Rules) -> V4Parts {
     let mut rejects: Option<String> = None;
     let req = ctx.req;
     let auth = ctx.auth;
@@ -64,10 +86,12 @@ pub fn canonicalize(ctx: &V4Context, rules: &SigV4Rules) -> V4Canonical {
         rejects.get_or_insert_with(|| "`host` is not among the signed headers".into());
     }
     if rules.required_signed.amz_headers && (s3 || !rules.required_signed.amz_headers_s3_only) {
-        for h in &req.headers {
-            let n = String::from_utf8_lossy(&h.name).to_ascii_lowercase();
-            if n.starts_with("x-amz-")
-                && n != "x-amz-content-sha256"
+        let amz = |h: &&crate::http::Header| {
+            h.name.len() > 6 && h.name[..6].eq_ignore_ascii_case(b"x-amz-")
+        };
+        for h in req.headers.iter().filter(amz) {
+            let n = crate::http::text(&h.name).to_ascii_lowercase();
+            if n != "x-amz-content-sha256"
                 && !(ctx.presigned && n == "x-amz-security-token")
                 && !auth
                     .signed_headers
@@ -90,10 +114,9 @@ pub fn canonicalize(ctx: &V4Context, rules: &SigV4Rules) -> V4Canonical {
             String::new()
         }
     };
-    let sts = string_to_sign(&auth.algorithm, &date, &auth.scope, &cr);
-    V4Canonical {
+    V4Parts {
         canonical_request: cr,
-        string_to_sign: sts,
+        date,
         rejects,
     }
 }
@@ -112,7 +135,7 @@ pub fn string_to_sign(
 }
 
 pub fn sign(chain: &KeyChain, string_to_sign: &[u8]) -> String {
-    hex::encode(hmac_sha256(&chain.k_signing, string_to_sign))
+    super::crypto::to_hex(&hmac_sha256(&chain.k_signing, string_to_sign))
 }
 
 pub fn canonical_uri(path: &[u8], rule: PathRule) -> String {
