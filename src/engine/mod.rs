@@ -384,23 +384,29 @@ fn analyze_v4(
     };
     let mut out = Vec::with_capacity(dialect::ALL.len());
     // Most dialects agree on most requests: hash and sign each distinct canonical request once.
-    let mut seen: Vec<(Vec<u8>, String, Vec<u8>, Option<String>)> = Vec::with_capacity(4);
+    struct Signed {
+        canonical_request: Vec<u8>,
+        date: String,
+        string_to_sign: Vec<u8>,
+        signature: Option<String>,
+    }
+    let mut seen: Vec<Signed> = Vec::with_capacity(4);
     let mut finish = |p: sigv4::V4Parts| -> (sigv4::V4Canonical, Option<String>) {
         let hit = seen
             .iter()
-            .find(|(cr, date, _, _)| *cr == p.canonical_request && *date == p.date);
+            .find(|s| s.canonical_request == p.canonical_request && s.date == p.date);
         let (sts, sig) = match hit {
-            Some((_, _, sts, sig)) => (sts.clone(), sig.clone()),
+            Some(s) => (s.string_to_sign.clone(), s.signature.clone()),
             None => {
                 let sts =
                     sigv4::string_to_sign(&a.algorithm, &p.date, &a.scope, &p.canonical_request);
                 let sig = chain.map(|k| sigv4::sign(k, &sts));
-                seen.push((
-                    p.canonical_request.clone(),
-                    p.date.clone(),
-                    sts.clone(),
-                    sig.clone(),
-                ));
+                seen.push(Signed {
+                    canonical_request: p.canonical_request.clone(),
+                    date: p.date.clone(),
+                    string_to_sign: sts.clone(),
+                    signature: sig.clone(),
+                });
                 (sts, sig)
             }
         };
