@@ -2,6 +2,7 @@
 
 use time::OffsetDateTime;
 
+use crate::engine::Finding;
 use crate::http::{Request, Response};
 
 #[derive(Clone, Debug, Default)]
@@ -14,4 +15,7 @@ pub struct Exchange {
     pub server: Option<String>,
     pub request: Request,
     pub response: Option<Response>,
+    /// What the capture layer noticed (gaps, no response, truncation), reported with the
+    /// engine's findings.
+    pub notes: Vec<Finding>,
 }

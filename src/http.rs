@@ -32,6 +32,15 @@ pub struct Request {
     pub body: Vec<u8>,
     /// The body as framed on the wire when it was chunked: aws-chunked signatures need it.
     pub raw_chunked_body: Option<Vec<u8>>,
+    /// Set when `body` holds only the first bytes of a larger body (capture body cap): the
+    /// whole body's length and SHA-256, computed while streaming, so payload hashes still check.
+    pub body_digest: Option<BodyDigest>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BodyDigest {
+    pub len: u64,
+    pub sha256_hex: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -93,6 +102,19 @@ impl Headers for Response {
 }
 
 impl Request {
+    /// Length of the whole body, even when only its head is kept.
+    pub fn body_len(&self) -> u64 {
+        self.body_digest
+            .as_ref()
+            .map(|d| d.len)
+            .unwrap_or(self.body.len() as u64)
+    }
+
+    /// Whether `body` is the complete body.
+    pub fn body_complete(&self) -> bool {
+        self.body_digest.is_none()
+    }
+
     /// Path part of the target (absolute-form targets lose scheme and authority).
     pub fn path(&self) -> &[u8] {
         let t = strip_absolute_form(&self.target);
@@ -340,7 +362,8 @@ pub fn trim_bytes(b: &[u8]) -> &[u8] {
     &b[start..end.max(start)]
 }
 
-fn looks_like_start_line(data: &[u8], pos: usize) -> bool {
+/// Whether a request or status line starts at `pos`.
+pub fn looks_like_start_line(data: &[u8], pos: usize) -> bool {
     let line = match read_line(data, pos) {
         Some((l, _)) => l,
         None => &data[pos..],
@@ -358,7 +381,15 @@ fn looks_like_start_line(data: &[u8], pos: usize) -> bool {
         && (line.ends_with(b"HTTP/1.1") || line.ends_with(b"HTTP/1.0"))
 }
 
-fn parse_message(data: &[u8], start: usize) -> Result<(Message, usize), ParseError> {
+/// A message head (start line and headers) without its body.
+pub enum MessageHead {
+    Request(Box<Request>),
+    Response(Box<Response>),
+}
+
+/// Parses the head that starts at `start`; returns it and the offset where the body begins.
+/// The head must be complete in `data` (callers streaming from TCP find its end first).
+pub fn parse_message_head(data: &[u8], start: usize) -> Result<(MessageHead, usize), ParseError> {
     let head = parse_head(data, start)?;
     let line = String::from_utf8_lossy(&head.start_line).into_owned();
     if let Some(rest) = line.strip_prefix("HTTP/") {
@@ -372,21 +403,14 @@ fn parse_message(data: &[u8], start: usize) -> Result<(Message, usize), ParseErr
                 what: format!("bad status line: {}", crate::escape::escape_str(&line)),
             })?;
         let reason = parts.next().unwrap_or("").to_string();
-        let mut resp = Response {
+        let resp = Response {
             status,
             reason,
             version,
             headers: head.headers,
             body: Vec::new(),
         };
-        let no_body = status / 100 == 1 || status == 204 || status == 304;
-        let (body, _, next) = if no_body {
-            (Vec::new(), None, head.body_start)
-        } else {
-            read_body(data, head.body_start, &resp.headers)?
-        };
-        resp.body = body;
-        return Ok((Message::Response(Box::new(resp), start), next));
+        return Ok((MessageHead::Response(Box::new(resp)), head.body_start));
     }
     // Request line: METHOD SP target SP version, where the target may itself contain spaces.
     let bytes = &head.start_line;
@@ -418,17 +442,43 @@ fn parse_message(data: &[u8], start: usize) -> Result<(Message, usize), ParseErr
         ),
         _ => (rest.to_vec(), String::from("HTTP/0.9")),
     };
-    let mut req = Request {
+    let req = Request {
         method,
         target,
         version,
         headers: head.headers,
         ..Default::default()
     };
-    let (body, raw_chunked, next) = read_body(data, head.body_start, &req.headers)?;
-    req.body = body;
-    req.raw_chunked_body = raw_chunked;
-    Ok((Message::Request(Box::new(req), start), next))
+    Ok((MessageHead::Request(Box::new(req)), head.body_start))
+}
+
+/// Whether a response to `method` with `status` carries no body whatever its headers say.
+pub fn response_has_no_body(method: Option<&str>, status: u16) -> bool {
+    status / 100 == 1
+        || status == 204
+        || status == 304
+        || method.is_some_and(|m| m.eq_ignore_ascii_case("HEAD"))
+}
+
+fn parse_message(data: &[u8], start: usize) -> Result<(Message, usize), ParseError> {
+    let (head, body_start) = parse_message_head(data, start)?;
+    match head {
+        MessageHead::Response(mut resp) => {
+            let (body, _, next) = if response_has_no_body(None, resp.status) {
+                (Vec::new(), None, body_start)
+            } else {
+                read_body(data, body_start, &resp.headers)?
+            };
+            resp.body = body;
+            Ok((Message::Response(resp, start), next))
+        }
+        MessageHead::Request(mut req) => {
+            let (body, raw_chunked, next) = read_body(data, body_start, &req.headers)?;
+            req.body = body;
+            req.raw_chunked_body = raw_chunked;
+            Ok((Message::Request(req, start), next))
+        }
+    }
 }
 
 type Body = (Vec<u8>, Option<Vec<u8>>, usize);

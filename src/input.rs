@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::capture;
 use crate::exchange::Exchange;
 use crate::http::{parse_raw, Message};
 
@@ -85,37 +86,148 @@ pub fn from_raw(data: &[u8], name: &str, first_index: usize) -> Loaded {
 }
 
 pub fn load_bytes(data: &[u8], name: &str, first_index: usize) -> Loaded {
-    match sniff(data) {
-        Format::RawHttp => from_raw(data, name, first_index),
-        Format::Pcap | Format::Pcapng | Format::Har => Loaded {
-            exchanges: Vec::new(),
+    let mut out = Loaded::default();
+    let summary = stream_bytes(
+        data,
+        name,
+        first_index,
+        &capture::Options::default(),
+        &mut |x| out.exchanges.push(x),
+    );
+    out.errors = summary.errors;
+    out
+}
+
+/// What reading one input produced besides its exchanges.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub format: Option<Format>,
+    pub exchanges: usize,
+    /// Problems met; everything before each was delivered.
+    pub errors: Vec<String>,
+    /// pcap/pcapng only.
+    pub capture: Option<capture::Stats>,
+}
+
+fn capture_summary(stats: capture::Stats, name: &str, format: Format) -> Summary {
+    let mut errors = Vec::new();
+    if let Some(e) = &stats.error {
+        errors.push(format!("{name}: {e} (everything before it was read)"));
+    }
+    Summary {
+        format: Some(format),
+        exchanges: stats.exchanges as usize,
+        errors,
+        capture: Some(stats),
+    }
+}
+
+fn stream_bytes(
+    data: &[u8],
+    name: &str,
+    first_index: usize,
+    opts: &capture::Options,
+    sink: &mut dyn FnMut(Exchange),
+) -> Summary {
+    let format = sniff(data);
+    match format {
+        Format::RawHttp => {
+            let l = from_raw(data, name, first_index);
+            let n = l.exchanges.len();
+            l.exchanges.into_iter().for_each(&mut *sink);
+            Summary {
+                format: Some(format),
+                exchanges: n,
+                errors: l.errors,
+                capture: None,
+            }
+        }
+        Format::Har => {
+            let (x, errors) = crate::har::parse(data, name, first_index);
+            let n = x.len();
+            x.into_iter().for_each(&mut *sink);
+            Summary {
+                format: Some(format),
+                exchanges: n,
+                errors,
+                capture: None,
+            }
+        }
+        Format::Pcap | Format::Pcapng => {
+            let stats = capture::replay(data, name, first_index, opts.clone(), sink);
+            capture_summary(stats, name, format)
+        }
+        Format::Unknown => Summary {
+            format: None,
             errors: vec![format!(
-                "{name}: {} input is not read by this build yet; give raw HTTP request files",
-                match sniff(data) {
-                    Format::Pcap => "pcap",
-                    Format::Pcapng => "pcapng",
-                    _ => "HAR",
-                }
+                "{name}: not a recognised input (expected pcap, pcapng, HAR or raw HTTP/1.x)"
             )],
+            ..Default::default()
         },
-        Format::Unknown => Loaded {
-            exchanges: Vec::new(),
-            errors: vec![format!(
-                "{name}: not a recognised input (expected raw HTTP/1.x requests)"
-            )],
+    }
+}
+
+/// Reads one input, calling `sink` with each exchange as soon as it is complete. Captures are
+/// streamed from the file (never held whole in memory); HAR and raw HTTP files are read whole.
+pub fn stream_path(
+    path: &Path,
+    first_index: usize,
+    opts: &capture::Options,
+    sink: &mut dyn FnMut(Exchange),
+) -> Summary {
+    let name = path.display().to_string();
+    let fail = |e: std::io::Error| Summary {
+        errors: vec![format!("{name}: {e}")],
+        ..Default::default()
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    let mut head = [0u8; 4096];
+    let n = {
+        use std::io::Read;
+        let mut r = &file;
+        let mut n = 0;
+        loop {
+            match r.read(&mut head[n..]) {
+                Ok(0) => break,
+                Ok(k) => {
+                    n += k;
+                    if n == head.len() {
+                        break;
+                    }
+                }
+                Err(e) => return fail(e),
+            }
+        }
+        n
+    };
+    match sniff(&head[..n]) {
+        f @ (Format::Pcap | Format::Pcapng) => {
+            use std::io::{Read, Seek};
+            let mut file = file;
+            if let Err(e) = file.seek(std::io::SeekFrom::Start(0)) {
+                return fail(e);
+            }
+            let reader = std::io::BufReader::with_capacity(1 << 20, file.take(u64::MAX));
+            let stats = capture::replay(reader, &name, first_index, opts.clone(), sink);
+            capture_summary(stats, &name, f)
+        }
+        _ => match std::fs::read(path) {
+            Ok(data) => stream_bytes(&data, &name, first_index, opts, sink),
+            Err(e) => fail(e),
         },
     }
 }
 
 pub fn load_path(path: &Path, first_index: usize) -> Loaded {
-    let name = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(data) => load_bytes(&data, &name, first_index),
-        Err(e) => Loaded {
-            exchanges: Vec::new(),
-            errors: vec![format!("{name}: {e}")],
-        },
-    }
+    let mut out = Loaded::default();
+    let s = stream_path(path, first_index, &capture::Options::default(), &mut |x| {
+        out.exchanges.push(x)
+    });
+    out.errors = s.errors;
+    out
 }
 
 #[cfg(test)]

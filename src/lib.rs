@@ -2,10 +2,12 @@
 //!
 //! The [`engine`] is pure (no IO); [`input`] and [`report`] are the edges around it.
 
+pub mod capture;
 pub mod credentials;
 pub mod engine;
 pub mod escape;
 pub mod exchange;
+pub mod har;
 pub mod http;
 pub mod input;
 pub mod report;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use sigscope::capture;
 use sigscope::credentials::Credentials;
 use sigscope::engine::{self, dialect, KeyCache, Verdict, Verifier};
 use sigscope::input;
@@ -17,7 +18,7 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// Inputs to inspect (raw HTTP request files); same as `sigscope report INPUT...`.
+    /// Inputs to inspect (pcap, pcapng, HAR, raw HTTP); same as `sigscope report INPUT...`.
     inputs: Vec<PathBuf>,
 
     #[command(flatten)]
@@ -28,7 +29,8 @@ struct Cli {
 enum Command {
     /// Verify every request in the inputs and print a report (non-interactive).
     Report {
-        /// Raw HTTP files (one or more requests, and optionally their responses, in wire form).
+        /// pcap/pcapng captures, HAR files, or raw HTTP files (requests and responses in wire
+        /// form); recognised from their content.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         #[command(flatten)]
@@ -60,6 +62,10 @@ struct ReportOpts {
     /// Show derived signing keys (kDate…kSigning) in full instead of their first bytes.
     #[arg(long, global = true)]
     reveal_derived_keys: bool,
+    /// Keep at most this many bytes of each body from captures (length and SHA-256 are
+    /// computed over the whole body); accepts K, M, G suffixes.
+    #[arg(long, global = true, default_value = "8M", value_parser = parse_size)]
+    body_cap: usize,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -67,6 +73,21 @@ enum Format {
     Json,
     Text,
     Markdown,
+}
+
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let (num, mult) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], 1usize << 10),
+        Some('M' | 'm') => (&t[..t.len() - 1], 1 << 20),
+        Some('G' | 'g') => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    num.trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("`{s}` is not a size (e.g. 65536, 64K, 8M)"))
 }
 
 fn main() -> ExitCode {
@@ -155,24 +176,44 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (mut total, mut bad, mut errors) = (0usize, 0usize, 0usize);
+    let copts = capture::Options {
+        body_cap: opts.body_cap,
+        ..Default::default()
+    };
+    let mut write_err: Option<std::io::Error> = None;
     for path in inputs {
-        let loaded = input::load_path(path, total);
-        for x in &loaded.exchanges {
+        let mut sink = |x: sigscope::exchange::Exchange| {
+            if write_err.is_some() {
+                return;
+            }
             let a = engine::analyze(&x.request, &v);
             if matches!(a.verdict, Verdict::Invalid | Verdict::Malformed) {
                 bad += 1;
             }
-            match format {
-                Format::Json => {
-                    serde_json::to_writer(&mut out, &report::to_json(x, &a))?;
-                    writeln!(out)?;
-                }
-                Format::Text => writeln!(out, "{}", report::to_text(x, &a))?,
-                Format::Markdown => write!(out, "{}", report::to_markdown(x, &a))?,
+            let r = match format {
+                Format::Json => serde_json::to_writer(&mut out, &report::to_json(&x, &a))
+                    .map_err(std::io::Error::from)
+                    .and_then(|_| writeln!(out)),
+                Format::Text => writeln!(out, "{}", report::to_text(&x, &a)),
+                Format::Markdown => write!(out, "{}", report::to_markdown(&x, &a)),
+            };
+            if let Err(e) = r {
+                write_err = Some(e);
             }
+        };
+        let summary = input::stream_path(path, total, &copts, &mut sink);
+        if let Some(e) = write_err.take() {
+            // A closed pipe (`| head`) ends the run quietly.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(ExitCode::SUCCESS);
+            }
+            return Err(e.into());
         }
-        total += loaded.exchanges.len();
-        for e in &loaded.errors {
+        total += summary.exchanges;
+        if let Some(stats) = &summary.capture {
+            eprintln!("sigscope: {}: {}", path.display(), stats.summary());
+        }
+        for e in &summary.errors {
             errors += 1;
             eprintln!("sigscope: {}", sigscope::escape::escape_str(e));
         }

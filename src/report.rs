@@ -59,7 +59,7 @@ pub fn to_json(x: &Exchange, a: &Analysis) -> Value {
             "method": r.method,
             "target": String::from_utf8_lossy(&r.target),
             "headers": headers_json(&r.headers),
-            "body_len": r.body.len(),
+            "body_len": r.body_len(),
             "body_sha256": a.body_sha256,
         },
         "response": x.response.as_ref().map(|s| json!({
@@ -81,7 +81,7 @@ pub fn to_json(x: &Exchange, a: &Analysis) -> Value {
         "verdict": a.verdict,
         "dialects": a.dialects,
         "client_dialects": a.client_dialects,
-        "findings": a.findings,
+        "findings": x.notes.iter().chain(a.findings.iter()).collect::<Vec<_>>(),
         "signing_key": a.signing_key,
     })
 }
@@ -139,7 +139,7 @@ pub fn to_text(x: &Exchange, a: &Analysis) -> String {
     if !a.client_dialects.is_empty() {
         let _ = writeln!(s, "  client dialect(s): {}", a.client_dialects.join(", "));
     }
-    for f in &a.findings {
+    for f in x.notes.iter().chain(&a.findings) {
         let _ = writeln!(s, "  ! {}: {}", f.code, escape_str(&f.message));
     }
     if let Some(d) = a.dialect(a.verifier).filter(|d| !d.unsupported) {
@@ -239,9 +239,9 @@ pub fn to_markdown(x: &Exchange, a: &Analysis) -> String {
     if let Some(p) = &x.response {
         let _ = writeln!(s, "| response | {} |", p.status);
     }
-    if !a.findings.is_empty() {
+    if !a.findings.is_empty() || !x.notes.is_empty() {
         let _ = writeln!(s, "\n**Findings**\n");
-        for f in &a.findings {
+        for f in x.notes.iter().chain(&a.findings) {
             let _ = writeln!(s, "- `{}`: {}", f.code, escape_str(&f.message));
         }
     }

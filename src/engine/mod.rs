@@ -174,7 +174,10 @@ impl Analysis {
 
 pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     let detected = auth::detect(req);
-    let body_sha256 = sha256_hex(&req.body);
+    let body_sha256 = match &req.body_digest {
+        Some(d) => d.sha256_hex.clone(),
+        None => sha256_hex(&req.body),
+    };
     let mut findings = Vec::new();
     let mut dialects = Vec::new();
     let mut signing_key = None;
@@ -359,12 +362,21 @@ fn analyze_v4(
                 "payload-hash-mismatch",
                 format!(
                     "x-amz-content-sha256 is {h} but the body received ({} bytes) hashes to {body_sha256}",
-                    req.body.len()
+                    req.body_len()
                 ),
             ));
         }
     }
-    let chunks = if mode == Mode::Sigv4Streaming {
+    let chunks = if mode == Mode::Sigv4Streaming && !req.body_complete() {
+        findings.push(Finding::new(
+            "body-not-kept",
+            format!(
+                "the body ({} bytes) is larger than the body cap: chunk signatures are not checked (raise --body-cap)",
+                req.body_len()
+            ),
+        ));
+        Vec::new()
+    } else if mode == Mode::Sigv4Streaming {
         match sigv4::parse_aws_chunked(&req.body) {
             Ok(c) => c,
             Err(e) => {

@@ -1,0 +1,158 @@
+//! Link, IP and TCP decoding of one frame (etherparse), with IPv4/IPv6 fragment reassembly.
+
+use std::borrow::Cow;
+use std::net::{IpAddr, SocketAddr};
+
+use etherparse::defrag::IpDefragPool;
+use etherparse::{EtherType, IpNumber, NetSlice, SlicedPacket, TcpSlice, TransportSlice};
+
+/// One TCP segment, addresses included.
+pub struct Segment<'a> {
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub seq: u32,
+    pub syn: bool,
+    pub ack: bool,
+    pub fin: bool,
+    pub rst: bool,
+    pub payload: Cow<'a, [u8]>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Decoded<'a> {
+    Tcp(SegmentBox<'a>),
+    /// IP packet that is not TCP (UDP, ICMP…), or a non-IP frame (ARP…).
+    NotTcp,
+    /// A fragment kept until the rest of its datagram arrives.
+    Fragment,
+    /// The frame could not be decoded; the reason.
+    Bad(String),
+    UnsupportedLink(i32),
+}
+
+/// Boxed to keep `Decoded` small; compared by addresses and sequence only.
+pub struct SegmentBox<'a>(pub Box<Segment<'a>>);
+
+impl PartialEq for SegmentBox<'_> {
+    fn eq(&self, o: &Self) -> bool {
+        self.0.src == o.0.src && self.0.dst == o.0.dst && self.0.seq == o.0.seq
+    }
+}
+impl Eq for SegmentBox<'_> {}
+impl std::fmt::Debug for SegmentBox<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} -> {} seq {} len {}",
+            self.0.src,
+            self.0.dst,
+            self.0.seq,
+            self.0.payload.len()
+        )
+    }
+}
+
+pub struct Decoder {
+    defrag: IpDefragPool<u64, ()>,
+    defrag_frames: u64,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder {
+            defrag: IpDefragPool::new(),
+            defrag_frames: 0,
+        }
+    }
+}
+
+impl Decoder {
+    pub fn decode<'a>(&mut self, linktype: i32, data: &'a [u8], frame: u64) -> Decoded<'a> {
+        let sliced = match linktype {
+            1 => SlicedPacket::from_ethernet(data),
+            // DLT_NULL (host byte order) and DLT_LOOP (network order): 4-byte address family.
+            0 | 108 => {
+                if data.len() < 4 {
+                    return Decoded::Bad("loopback header shorter than 4 bytes".into());
+                }
+                SlicedPacket::from_ip(&data[4..])
+            }
+            // Raw IP (101; 12 and 14 on some BSDs), IPv4 (228), IPv6 (229).
+            101 | 12 | 14 | 228 | 229 => SlicedPacket::from_ip(data),
+            113 => SlicedPacket::from_linux_sll(data),
+            // Linux cooked v2: protocol type, reserved, interface index, ARPHRD, packet type,
+            // address length, 8 bytes of address = 20 bytes.
+            276 => {
+                if data.len() < 20 {
+                    return Decoded::Bad("Linux cooked v2 header shorter than 20 bytes".into());
+                }
+                let proto = u16::from_be_bytes([data[0], data[1]]);
+                SlicedPacket::from_ether_type(EtherType(proto), &data[20..])
+            }
+            other => return Decoded::UnsupportedLink(other),
+        };
+        let sliced = match sliced {
+            Ok(s) => s,
+            Err(e) => return Decoded::Bad(e.to_string()),
+        };
+        let (src_ip, dst_ip): (IpAddr, IpAddr) = match &sliced.net {
+            Some(NetSlice::Ipv4(v4)) => (
+                v4.header().source_addr().into(),
+                v4.header().destination_addr().into(),
+            ),
+            Some(NetSlice::Ipv6(v6)) => (
+                v6.header().source_addr().into(),
+                v6.header().destination_addr().into(),
+            ),
+            _ => return Decoded::NotTcp,
+        };
+        let fragmented = match &sliced.net {
+            Some(NetSlice::Ipv4(v4)) => v4.payload().fragmented,
+            Some(NetSlice::Ipv6(v6)) => v6.payload().fragmented,
+            _ => false,
+        };
+        if fragmented {
+            self.defrag_frames += 1;
+            return match self.defrag.process_sliced_packet(&sliced, frame, ()) {
+                Ok(Some(whole)) => {
+                    if whole.ip_number != IpNumber::TCP {
+                        return Decoded::NotTcp;
+                    }
+                    match TcpSlice::from_slice(&whole.payload) {
+                        Ok(tcp) => Decoded::Tcp(SegmentBox(Box::new(Segment {
+                            src: SocketAddr::new(src_ip, tcp.source_port()),
+                            dst: SocketAddr::new(dst_ip, tcp.destination_port()),
+                            seq: tcp.sequence_number(),
+                            syn: tcp.syn(),
+                            ack: tcp.ack(),
+                            fin: tcp.fin(),
+                            rst: tcp.rst(),
+                            payload: Cow::Owned(tcp.payload().to_vec()),
+                        }))),
+                        Err(e) => Decoded::Bad(format!("reassembled datagram: {e}")),
+                    }
+                }
+                Ok(None) => Decoded::Fragment,
+                Err(e) => Decoded::Bad(format!("IP fragment: {e}")),
+            };
+        }
+        match sliced.transport {
+            Some(TransportSlice::Tcp(tcp)) => Decoded::Tcp(SegmentBox(Box::new(Segment {
+                src: SocketAddr::new(src_ip, tcp.source_port()),
+                dst: SocketAddr::new(dst_ip, tcp.destination_port()),
+                seq: tcp.sequence_number(),
+                syn: tcp.syn(),
+                ack: tcp.ack(),
+                fin: tcp.fin(),
+                rst: tcp.rst(),
+                payload: Cow::Borrowed(tcp.payload()),
+            }))),
+            _ => Decoded::NotTcp,
+        }
+    }
+
+    /// Fragments seen (reassembled or still waiting).
+    pub fn fragment_frames(&self) -> u64 {
+        self.defrag_frames
+    }
+}

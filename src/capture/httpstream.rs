@@ -1,0 +1,574 @@
+//! Incremental HTTP/1.x parsing of one reassembled TCP direction: requests from the client,
+//! responses from the server. Bodies are hashed as they stream; only the first `body_cap`
+//! bytes are kept.
+
+use sha2::{Digest, Sha256};
+
+use crate::http::{
+    looks_like_start_line, parse_message_head, BodyDigest, Headers, MessageHead, Request, Response,
+};
+
+/// Largest header block accepted; a larger one is reported and the stream resynchronised.
+pub const MAX_HEAD: usize = 1 << 20;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Requests,
+    Responses,
+    /// Not HTTP (TLS, another protocol): ignored.
+    Other,
+}
+
+/// Where a message started in the capture.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Origin {
+    pub frame: u64,
+    pub ts_nanos: i128,
+}
+
+pub enum Event {
+    /// A request head was read (its method decides how the matching response is framed).
+    RequestHead { method: String },
+    /// `origin`: where the message started; `end`: the frame that completed it (the frame
+    /// Wireshark and tshark show the message at).
+    Request {
+        req: Box<Request>,
+        origin: Origin,
+        end: Origin,
+        problems: Vec<String>,
+    },
+    Response {
+        resp: Box<Response>,
+        origin: Origin,
+        end: Origin,
+        problems: Vec<String>,
+    },
+    /// Bytes that could not be read as HTTP were skipped.
+    Skipped { bytes: u64, why: String },
+}
+
+enum Framing {
+    Length(u64),
+    Chunked(ChunkState),
+    UntilClose,
+}
+
+enum ChunkState {
+    Size,
+    Data(u64),
+    DataEnd,
+    Trailers,
+}
+
+struct Body {
+    kept: Vec<u8>,
+    raw_chunked: Option<Vec<u8>>,
+    hasher: Sha256,
+    len: u64,
+}
+
+enum Pending {
+    Request(Box<Request>),
+    Response(Box<Response>),
+}
+
+pub struct HttpStream {
+    pub role: Option<Role>,
+    buf: Vec<u8>,
+    body_cap: usize,
+    current: Option<(Pending, Framing, Body, Origin, Vec<String>)>,
+    /// Start of the bytes now in `buf`.
+    buf_origin: Origin,
+    /// Methods of the requests whose responses are awaited (for HEAD).
+    pub awaiting_methods: std::collections::VecDeque<String>,
+    /// After a gap or an unreadable head: skip to the next start line.
+    resync_pending: bool,
+    /// The frame of the data fed last.
+    last: Origin,
+    /// Bytes looked at without finding HTTP before the role was known.
+    sniffed: u64,
+}
+
+impl HttpStream {
+    pub fn new(body_cap: usize) -> Self {
+        HttpStream {
+            role: None,
+            buf: Vec::new(),
+            body_cap,
+            current: None,
+            buf_origin: Origin::default(),
+            awaiting_methods: Default::default(),
+            resync_pending: false,
+            last: Origin::default(),
+            sniffed: 0,
+        }
+    }
+
+    pub fn buffered(&self) -> usize {
+        self.buf.len() + self.current.as_ref().map(|c| c.2.kept.len()).unwrap_or(0)
+    }
+
+    /// Feeds bytes delivered by reassembly.
+    pub fn feed(&mut self, data: &[u8], origin: Origin, out: &mut Vec<Event>) {
+        if self.role == Some(Role::Other) {
+            return;
+        }
+        if origin.frame != 0 {
+            self.last = origin;
+        }
+        if self.buf.is_empty() && self.current.is_none() {
+            self.buf_origin = origin;
+        }
+        if self.role.is_none() {
+            self.buf.extend_from_slice(data);
+            if self.buf.len() < 5 && !self.buf.contains(&b' ') {
+                return;
+            }
+            match sniff_role(&self.buf) {
+                Role::Other if self.buf.starts_with(&[0x16, 0x03]) => {
+                    // A TLS handshake: nothing here is readable.
+                    self.role = Some(Role::Other);
+                    self.buf.clear();
+                    return;
+                }
+                Role::Other => {
+                    // The capture may have started inside a message: look for the next one.
+                    match find_start(&self.buf) {
+                        Some(i) => {
+                            out.push(Event::Skipped {
+                                bytes: i as u64,
+                                why: "the capture starts inside a message".into(),
+                            });
+                            self.buf.drain(..i);
+                            self.role = Some(sniff_role(&self.buf));
+                        }
+                        None => {
+                            self.sniffed += self.buf.len().saturating_sub(4096) as u64;
+                            if self.buf.len() > 4096 {
+                                let keep = self.buf.split_off(self.buf.len() - 4096);
+                                self.buf = keep;
+                            }
+                            if self.sniffed > (1 << 20) {
+                                self.role = Some(Role::Other);
+                                self.buf.clear();
+                            }
+                            return;
+                        }
+                    }
+                }
+                role => self.role = Some(role),
+            }
+            self.run(origin, out);
+            return;
+        }
+        // Large bodies go straight to the body without passing through `buf`.
+        if self.buf.is_empty() {
+            if let Some((consumed, finished)) = self.feed_body(data, out) {
+                if consumed < data.len() {
+                    self.buf.extend_from_slice(&data[consumed..]);
+                    self.buf_origin = origin;
+                    if finished {
+                        self.run(origin, out);
+                    }
+                }
+                return;
+            }
+        }
+        self.buf.extend_from_slice(data);
+        self.run(origin, out);
+    }
+
+    /// Bytes were lost: the message in progress is incomplete.
+    pub fn gap(&mut self, n: u64, out: &mut Vec<Event>) {
+        if let Some((_, Framing::Length(rem), body, _, problems)) = &mut self.current {
+            if n <= *rem {
+                // Keep the framing: the body goes on after the hole.
+                *rem -= n;
+                body.len += n;
+                problems.push(format!("{n} bytes of this body were not captured"));
+                return;
+            }
+        }
+        if let Some((p, _, body, origin, mut problems)) = self.current.take() {
+            problems.push(format!(
+                "{n} bytes missing from the capture; message incomplete"
+            ));
+            self.emit(p, body, origin, problems, out);
+        }
+        if !self.buf.is_empty() {
+            out.push(Event::Skipped {
+                bytes: self.buf.len() as u64,
+                why: "incomplete message before a capture gap".into(),
+            });
+            self.buf.clear();
+        }
+        // Next data will be scanned for a start line.
+        self.resync_pending = true;
+    }
+
+    /// The direction ended (FIN, RST, end of capture).
+    pub fn close(&mut self, out: &mut Vec<Event>) {
+        if let Some((p, framing, body, origin, mut problems)) = self.current.take() {
+            match framing {
+                Framing::UntilClose => {}
+                Framing::Length(rem) => problems.push(format!(
+                    "connection ended {rem} bytes before the end of the body"
+                )),
+                Framing::Chunked(_) => {
+                    problems.push("connection ended inside a chunked body".into())
+                }
+            }
+            self.emit(p, body, origin, problems, out);
+        }
+        if !self.buf.is_empty() && self.role != Some(Role::Other) {
+            out.push(Event::Skipped {
+                bytes: self.buf.len() as u64,
+                why: "incomplete message at the end of the connection".into(),
+            });
+            self.buf.clear();
+        }
+    }
+
+    fn emit(
+        &mut self,
+        p: Pending,
+        body: Body,
+        origin: Origin,
+        problems: Vec<String>,
+        out: &mut Vec<Event>,
+    ) {
+        let complete = body.len == body.kept.len() as u64;
+        let digest = if complete {
+            None
+        } else {
+            Some(BodyDigest {
+                len: body.len,
+                sha256_hex: crate::engine::crypto::to_hex(&body.hasher.finalize()),
+            })
+        };
+        match p {
+            Pending::Request(mut r) => {
+                r.body = body.kept;
+                r.raw_chunked_body = body.raw_chunked;
+                r.body_digest = digest;
+                out.push(Event::Request {
+                    req: r,
+                    origin,
+                    end: self.last,
+                    problems,
+                });
+            }
+            Pending::Response(mut r) => {
+                r.body = body.kept;
+                out.push(Event::Response {
+                    resp: r,
+                    origin,
+                    end: self.last,
+                    problems,
+                });
+            }
+        }
+    }
+
+    /// Parses as many messages as `buf` holds.
+    fn run(&mut self, origin: Origin, out: &mut Vec<Event>) {
+        loop {
+            if self.current.is_some() {
+                let buf = std::mem::take(&mut self.buf);
+                match self.feed_body(&buf, out) {
+                    Some((n, finished)) if n < buf.len() => {
+                        self.buf = buf[n..].to_vec();
+                        self.buf_origin = origin;
+                        if finished {
+                            continue;
+                        }
+                        // A partial chunk-size line: wait for the next segment.
+                        return;
+                    }
+                    _ => return,
+                }
+            }
+            if self.buf.is_empty() {
+                return;
+            }
+            if self.resync_pending {
+                match find_start(&self.buf) {
+                    Some(0) => {}
+                    Some(i) => {
+                        out.push(Event::Skipped {
+                            bytes: i as u64,
+                            why: "bytes before the next HTTP message".into(),
+                        });
+                        self.buf.drain(..i);
+                    }
+                    None => {
+                        // Keep a tail in case a start line straddles the next segment.
+                        if self.buf.len() > 4096 {
+                            let drop = self.buf.len() - 4096;
+                            out.push(Event::Skipped {
+                                bytes: drop as u64,
+                                why: "bytes that are not an HTTP message".into(),
+                            });
+                            self.buf.drain(..drop);
+                        }
+                        return;
+                    }
+                }
+                self.resync_pending = false;
+            }
+            // Blank lines between messages are allowed.
+            let lead = self
+                .buf
+                .iter()
+                .take_while(|b| **b == b'\r' || **b == b'\n')
+                .count();
+            if lead > 0 {
+                self.buf.drain(..lead);
+                continue;
+            }
+            let Some(head_end) = head_end(&self.buf) else {
+                if self.buf.len() > MAX_HEAD {
+                    out.push(Event::Skipped {
+                        bytes: self.buf.len() as u64,
+                        why: format!("header block larger than {MAX_HEAD} bytes"),
+                    });
+                    self.buf.clear();
+                    self.resync_pending = true;
+                }
+                return;
+            };
+            let start_origin = self.buf_origin;
+            let parsed = parse_message_head(&self.buf[..head_end], 0);
+            let (head, body_start) = match parsed {
+                Ok(v) => v,
+                Err(e) => {
+                    out.push(Event::Skipped {
+                        bytes: head_end as u64,
+                        why: e.to_string(),
+                    });
+                    self.buf.drain(..head_end);
+                    self.resync_pending = true;
+                    continue;
+                }
+            };
+            self.buf.drain(..body_start.min(self.buf.len()));
+            self.buf_origin = origin;
+            let new_body = |cap: usize, chunked: bool| Body {
+                kept: Vec::new(),
+                raw_chunked: chunked.then(Vec::new).filter(|_| cap > 0),
+                hasher: Sha256::new(),
+                len: 0,
+            };
+            match head {
+                MessageHead::Request(r) => {
+                    out.push(Event::RequestHead {
+                        method: r.method.clone(),
+                    });
+                    let framing = framing_of(&*r, true);
+                    let chunked = matches!(framing, Framing::Chunked(_));
+                    let body = new_body(self.body_cap, chunked);
+                    let done = matches!(framing, Framing::Length(0));
+                    self.current =
+                        Some((Pending::Request(r), framing, body, start_origin, Vec::new()));
+                    if done {
+                        self.finish(out);
+                    }
+                }
+                MessageHead::Response(r) => {
+                    let interim = r.status / 100 == 1;
+                    let method = if interim {
+                        None
+                    } else {
+                        self.awaiting_methods.pop_front()
+                    };
+                    let framing = if crate::http::response_has_no_body(method.as_deref(), r.status)
+                    {
+                        Framing::Length(0)
+                    } else {
+                        framing_of(&*r, false)
+                    };
+                    let chunked = matches!(framing, Framing::Chunked(_));
+                    let body = new_body(self.body_cap, chunked);
+                    let done = matches!(framing, Framing::Length(0));
+                    self.current = Some((
+                        Pending::Response(r),
+                        framing,
+                        body,
+                        start_origin,
+                        Vec::new(),
+                    ));
+                    if done {
+                        self.finish(out);
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<Event>) {
+        if let Some((p, _, body, origin, problems)) = self.current.take() {
+            self.emit(p, body, origin, problems, out);
+        }
+    }
+
+    /// Feeds body bytes to the message in progress; returns how many were consumed and whether
+    /// the message is finished, or None when there is no message in progress.
+    fn feed_body(&mut self, data: &[u8], out: &mut Vec<Event>) -> Option<(usize, bool)> {
+        let cap = self.body_cap;
+        let (_, framing, body, _, problems) = self.current.as_mut()?;
+        let mut i = 0;
+        let take = |body: &mut Body, bytes: &[u8]| {
+            body.hasher.update(bytes);
+            body.len += bytes.len() as u64;
+            let room = cap.saturating_sub(body.kept.len());
+            body.kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        };
+        let raw = |body: &mut Body, bytes: &[u8]| {
+            if let Some(r) = &mut body.raw_chunked {
+                if r.len() + bytes.len() <= cap {
+                    r.extend_from_slice(bytes);
+                } else {
+                    body.raw_chunked = None;
+                }
+            }
+        };
+        let mut done = false;
+        match framing {
+            Framing::Length(rem) => {
+                let n = (*rem).min(data.len() as u64) as usize;
+                take(body, &data[..n]);
+                *rem -= n as u64;
+                i = n;
+                done = *rem == 0;
+            }
+            Framing::UntilClose => {
+                take(body, data);
+                i = data.len();
+            }
+            Framing::Chunked(st) => {
+                while i < data.len() && !done {
+                    match st {
+                        ChunkState::Size | ChunkState::Trailers | ChunkState::DataEnd => {
+                            let Some(nl) = data[i..].iter().position(|&b| b == b'\n') else {
+                                // Incomplete line: wait for more (returned unconsumed).
+                                if data.len() - i > 4096 {
+                                    problems.push("chunk-size line longer than 4096 bytes".into());
+                                    done = true;
+                                    i = data.len();
+                                }
+                                break;
+                            };
+                            let line = &data[i..i + nl + 1];
+                            raw(body, line);
+                            i += nl + 1;
+                            let text = String::from_utf8_lossy(line);
+                            let text = text.trim();
+                            match st {
+                                ChunkState::DataEnd => *st = ChunkState::Size,
+                                ChunkState::Trailers => {
+                                    if text.is_empty() {
+                                        done = true;
+                                    }
+                                }
+                                _ => {
+                                    let hex = text.split(';').next().unwrap_or("").trim();
+                                    match u64::from_str_radix(hex, 16) {
+                                        Ok(0) => *st = ChunkState::Trailers,
+                                        Ok(n) => *st = ChunkState::Data(n),
+                                        Err(_) => {
+                                            problems.push(format!(
+                                                "bad chunk size `{}`",
+                                                crate::escape::escape_str(text)
+                                            ));
+                                            done = true;
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        ChunkState::Data(rem) => {
+                            let n = (*rem).min((data.len() - i) as u64) as usize;
+                            take(body, &data[i..i + n]);
+                            raw(body, &data[i..i + n]);
+                            i += n;
+                            *rem -= n as u64;
+                            if *rem == 0 {
+                                *st = ChunkState::DataEnd;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if done {
+            self.finish(out);
+        }
+        Some((i, done))
+    }
+}
+
+fn framing_of<H: Headers>(m: &H, is_request: bool) -> Framing {
+    let te = m
+        .header("transfer-encoding")
+        .map(|t| t.to_ascii_lowercase());
+    if te.as_deref().is_some_and(|t| t.contains("chunked")) {
+        return Framing::Chunked(ChunkState::Size);
+    }
+    if let Some(cl) = m.header("content-length") {
+        if let Ok(n) = cl.trim().parse::<u64>() {
+            return Framing::Length(n);
+        }
+    }
+    if is_request {
+        Framing::Length(0)
+    } else {
+        Framing::UntilClose
+    }
+}
+
+fn sniff_role(b: &[u8]) -> Role {
+    if b.starts_with(b"HTTP/") {
+        return Role::Responses;
+    }
+    if looks_like_start_line(b, 0) {
+        return Role::Requests;
+    }
+    // A request line not yet complete: a method token followed by a space.
+    if let Some(sp) = b.iter().position(|&c| c == b' ') {
+        if sp > 0 && sp <= 20 && b[..sp].iter().all(|c| c.is_ascii_uppercase()) {
+            return Role::Requests;
+        }
+    }
+    Role::Other
+}
+
+/// Offset just past the blank line that ends a header block (CRLF or bare LF).
+fn head_end(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(p) = b[i..].iter().position(|&c| c == b'\n') {
+        let at = i + p;
+        if b[at + 1..].starts_with(b"\r\n") {
+            return Some(at + 3);
+        }
+        if b[at + 1..].starts_with(b"\n") {
+            return Some(at + 2);
+        }
+        i = at + 1;
+    }
+    None
+}
+
+/// The first offset (at a line start) where a request or status line begins.
+fn find_start(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        if looks_like_start_line(b, i) {
+            return Some(i);
+        }
+        let nl = b[i..].iter().position(|&c| c == b'\n')?;
+        i += nl + 1;
+        if i >= b.len() {
+            return None;
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! pcap/pcapng replay: frames → IP/TCP (with fragment reassembly) → per-connection TCP
+//! reassembly → HTTP/1.x exchanges, streamed in capture order with bounded memory.
+
+pub mod decode;
+pub mod httpstream;
+pub mod packets;
+pub mod tcp;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::io::Read;
+use std::net::SocketAddr;
+
+use crate::engine::Finding;
+use crate::exchange::Exchange;
+use decode::{Decoded, Decoder};
+use httpstream::{Event, HttpStream, Origin, Role};
+use tcp::{Direction, Piece};
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Bodies larger than this keep only their first bytes (their length and SHA-256 are
+    /// still computed over everything).
+    pub body_cap: usize,
+    /// A request with no response after this much capture time is released without one.
+    pub response_wait_nanos: i128,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            body_cap: 8 << 20,
+            response_wait_nanos: 120 * 1_000_000_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub frames: u64,
+    pub tcp_segments: u64,
+    pub not_tcp_frames: u64,
+    pub undecodable_frames: u64,
+    pub unsupported_link_frames: u64,
+    pub ip_fragments: u64,
+    pub connections: u64,
+    pub non_http_connections: u64,
+    pub exchanges: u64,
+    pub unmatched_responses: u64,
+    pub skipped_bytes: u64,
+    pub gap_bytes: u64,
+    pub retransmitted_bytes: u64,
+    /// The first problems met (bounded), for the summary.
+    pub notes: Vec<String>,
+    /// Why reading stopped before the end of the file, if it did.
+    pub error: Option<String>,
+}
+
+impl Stats {
+    fn note(&mut self, s: String) {
+        if self.notes.len() < 20 {
+            self.notes.push(s);
+        }
+    }
+
+    /// One line for stderr.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} frames, {} TCP connections, {} HTTP exchanges",
+            self.frames, self.connections, self.exchanges
+        );
+        if self.non_http_connections > 0 {
+            s += &format!(
+                ", {} non-HTTP connections skipped (TLS or other protocols)",
+                self.non_http_connections
+            );
+        }
+        if self.not_tcp_frames > 0 {
+            s += &format!(", {} non-TCP frames", self.not_tcp_frames);
+        }
+        if self.undecodable_frames + self.unsupported_link_frames > 0 {
+            s += &format!(
+                ", {} frames not decodable",
+                self.undecodable_frames + self.unsupported_link_frames
+            );
+        }
+        if self.gap_bytes > 0 {
+            s += &format!(", {} bytes missing from TCP streams", self.gap_bytes);
+        }
+        s
+    }
+}
+
+struct Slot {
+    exchange: Exchange,
+    done: bool,
+    ts: i128,
+}
+
+/// Releases exchanges in the order their requests completed, once each has its response (or
+/// will not get one): the order tshark lists requests in, with memory bounded by what is in
+/// flight rather than by the file.
+struct Reorder {
+    next_id: u64,
+    slots: BTreeMap<u64, Slot>,
+    emitted: usize,
+    first_index: usize,
+}
+
+impl Reorder {
+    fn release(&mut self, sink: &mut dyn FnMut(Exchange)) {
+        while let Some(e) = self.slots.first_entry() {
+            if !e.get().done {
+                break;
+            }
+            let mut x = e.remove().exchange;
+            x.index = self.first_index + self.emitted;
+            self.emitted += 1;
+            sink(x);
+        }
+    }
+}
+
+struct Conn {
+    addrs: [SocketAddr; 2],
+    dirs: [Direction; 2],
+    streams: [HttpStream; 2],
+    fin: [bool; 2],
+    /// Slots of requests awaiting their response, per client direction.
+    awaiting: VecDeque<u64>,
+    /// Responses complete before their request (a hole in the request stream held it back).
+    early: VecDeque<(Box<crate::http::Response>, Vec<String>)>,
+}
+
+pub struct Replayer<'s> {
+    name: String,
+    opts: Options,
+    decoder: Decoder,
+    conns: HashMap<(SocketAddr, SocketAddr), Conn>,
+    reorder: Reorder,
+    pub stats: Stats,
+    sink: &'s mut dyn FnMut(Exchange),
+    events: Vec<Event>,
+}
+
+fn key(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+fn attach(slot: &mut Slot, resp: crate::http::Response, problems: Vec<String>) {
+    slot.exchange.response = Some(resp);
+    slot.exchange.notes.extend(
+        problems
+            .into_iter()
+            .map(|p| Finding::new("capture-incomplete", format!("response: {p}"))),
+    );
+    slot.done = true;
+}
+
+fn fmt_addr(a: SocketAddr) -> String {
+    a.to_string()
+}
+
+impl<'s> Replayer<'s> {
+    pub fn new(
+        name: &str,
+        first_index: usize,
+        opts: Options,
+        sink: &'s mut dyn FnMut(Exchange),
+    ) -> Self {
+        Replayer {
+            name: name.to_string(),
+            opts,
+            decoder: Decoder::default(),
+            conns: HashMap::new(),
+            reorder: Reorder {
+                next_id: 0,
+                slots: BTreeMap::new(),
+                emitted: 0,
+                first_index,
+            },
+            stats: Stats::default(),
+            sink,
+            events: Vec::new(),
+        }
+    }
+
+    pub fn frame(&mut self, f: packets::Frame<'_>) {
+        self.stats.frames += 1;
+        match self.decoder.decode(f.linktype, f.data, f.number) {
+            Decoded::Tcp(seg) => {
+                self.stats.tcp_segments += 1;
+                self.segment(&seg.0, f.number, f.ts_nanos);
+            }
+            Decoded::NotTcp => self.stats.not_tcp_frames += 1,
+            Decoded::Fragment => self.stats.ip_fragments += 1,
+            Decoded::Bad(why) => {
+                self.stats.undecodable_frames += 1;
+                let n = format!("frame {}: {why}", f.number);
+                self.stats.note(n);
+            }
+            Decoded::UnsupportedLink(l) => {
+                if self.stats.unsupported_link_frames == 0 {
+                    self.stats.note(format!(
+                        "frame {}: link type {l} is not supported",
+                        f.number
+                    ));
+                }
+                self.stats.unsupported_link_frames += 1;
+            }
+        }
+        self.expire(f.ts_nanos);
+        self.reorder.release(self.sink);
+    }
+
+    fn segment(&mut self, seg: &decode::Segment<'_>, frame: u64, ts: i128) {
+        let k = key(seg.src, seg.dst);
+        if !self.conns.contains_key(&k) {
+            if seg.rst || (seg.payload.is_empty() && !seg.syn) {
+                // A stray ACK or RST of a connection we never saw carry nothing.
+                return;
+            }
+            self.stats.connections += 1;
+            self.conns.insert(
+                k,
+                Conn {
+                    addrs: [seg.src, seg.dst],
+                    dirs: [Direction::default(), Direction::default()],
+                    streams: [
+                        HttpStream::new(self.opts.body_cap),
+                        HttpStream::new(self.opts.body_cap),
+                    ],
+                    fin: [false, false],
+                    awaiting: VecDeque::new(),
+                    early: VecDeque::new(),
+                },
+            );
+        }
+        let conn = self.conns.get_mut(&k).expect("inserted above");
+        let d = if conn.addrs[0] == seg.src { 0 } else { 1 };
+        let origin = Origin {
+            frame,
+            ts_nanos: ts,
+        };
+        let events = &mut self.events;
+        {
+            let (dirs, streams) = (&mut conn.dirs, &mut conn.streams);
+            let stream = &mut streams[d];
+            dirs[d].push(seg.seq, seg.syn, &seg.payload, &mut |p| match p {
+                Piece::Data(b) => stream.feed(b, origin, events),
+                Piece::Gap(n) => stream.gap(n, events),
+            });
+        }
+        self.dispatch(k, d, ts);
+        let conn = self.conns.get_mut(&k).expect("present");
+        if seg.fin {
+            conn.fin[d] = true;
+        }
+        if seg.rst || (conn.fin[0] && conn.fin[1]) {
+            self.end_conn(k, ts);
+        }
+    }
+
+    /// Handles the events produced by direction `d` of connection `k`.
+    fn dispatch(&mut self, k: (SocketAddr, SocketAddr), d: usize, ts: i128) {
+        let events = std::mem::take(&mut self.events);
+        let Some(conn) = self.conns.get_mut(&k) else {
+            return;
+        };
+        for ev in events {
+            match ev {
+                Event::RequestHead { method } => {
+                    conn.streams[1 - d].awaiting_methods.push_back(method)
+                }
+                Event::Request {
+                    req, end, problems, ..
+                } => {
+                    let id = self.reorder.next_id;
+                    self.reorder.next_id += 1;
+                    let exchange = Exchange {
+                        index: 0,
+                        source: format!("{}:{}", self.name, end.frame),
+                        time: time::OffsetDateTime::from_unix_timestamp_nanos(end.ts_nanos).ok(),
+                        client: Some(fmt_addr(conn.addrs[d])),
+                        server: Some(fmt_addr(conn.addrs[1 - d])),
+                        request: *req,
+                        response: None,
+                        notes: problems
+                            .into_iter()
+                            .map(|p| Finding::new("capture-incomplete", p))
+                            .collect(),
+                    };
+                    self.stats.exchanges += 1;
+                    let mut slot = Slot {
+                        exchange,
+                        done: false,
+                        ts: end.ts_nanos,
+                    };
+                    if let Some((resp, problems)) = conn.early.pop_front() {
+                        attach(&mut slot, *resp, problems);
+                    } else {
+                        conn.awaiting.push_back(id);
+                    }
+                    self.reorder.slots.insert(id, slot);
+                }
+                Event::Response { resp, problems, .. } => {
+                    if resp.status / 100 == 1 {
+                        continue;
+                    }
+                    match conn.awaiting.pop_front() {
+                        Some(id) => {
+                            if let Some(slot) = self.reorder.slots.get_mut(&id) {
+                                attach(slot, *resp, problems);
+                            }
+                        }
+                        None => conn.early.push_back((resp, problems)),
+                    }
+                }
+                Event::Skipped { bytes, why } => {
+                    self.stats.skipped_bytes += bytes;
+                    let n = format!(
+                        "{} → {}: skipped {bytes} bytes: {why}",
+                        conn.addrs[d],
+                        conn.addrs[1 - d]
+                    );
+                    if self.stats.notes.len() < 20 {
+                        self.stats.notes.push(n);
+                    }
+                }
+            }
+        }
+        let _ = ts;
+    }
+
+    fn end_conn(&mut self, k: (SocketAddr, SocketAddr), ts: i128) {
+        for d in 0..2 {
+            let Some(conn) = self.conns.get_mut(&k) else {
+                return;
+            };
+            let events = &mut self.events;
+            let (dirs, streams) = (&mut conn.dirs, &mut conn.streams);
+            let stream = &mut streams[d];
+            dirs[d].flush(&mut |p| match p {
+                Piece::Data(b) => stream.feed(b, Origin::default(), events),
+                Piece::Gap(n) => stream.gap(n, events),
+            });
+            stream.close(events);
+            self.dispatch(k, d, ts);
+        }
+        if let Some(conn) = self.conns.remove(&k) {
+            self.stats.gap_bytes += conn.dirs[0].gap_bytes + conn.dirs[1].gap_bytes;
+            self.stats.retransmitted_bytes +=
+                conn.dirs[0].retransmitted_bytes + conn.dirs[1].retransmitted_bytes;
+            if conn
+                .streams
+                .iter()
+                .all(|s| s.role != Some(Role::Requests) && s.role != Some(Role::Responses))
+            {
+                self.stats.non_http_connections += 1;
+            }
+            self.stats.unmatched_responses += conn.early.len() as u64;
+            for id in conn.awaiting {
+                if let Some(slot) = self.reorder.slots.get_mut(&id) {
+                    slot.done = true;
+                    slot.exchange.notes.push(Finding::new(
+                        "no-response",
+                        "the connection ended without a response to this request",
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Requests that waited too long for a response are released without one.
+    fn expire(&mut self, now: i128) {
+        let wait = self.opts.response_wait_nanos;
+        let crowded = self.reorder.slots.len() > 100_000;
+        for (i, slot) in self.reorder.slots.values_mut().enumerate() {
+            if slot.done {
+                continue;
+            }
+            if now - slot.ts > wait || (crowded && i == 0) {
+                slot.done = true;
+                slot.exchange.notes.push(Finding::new(
+                    "no-response",
+                    format!(
+                        "no response within {} s of capture time",
+                        wait / 1_000_000_000
+                    ),
+                ));
+            }
+            break;
+        }
+    }
+
+    /// End of the capture: every connection is flushed and every exchange released.
+    pub fn finish(mut self) -> Stats {
+        let mut keys: Vec<_> = self.conns.keys().copied().collect();
+        keys.sort();
+        for k in keys {
+            self.end_conn(k, i128::MAX);
+        }
+        for slot in self.reorder.slots.values_mut() {
+            slot.done = true;
+        }
+        self.reorder.release(self.sink);
+        self.stats.ip_fragments = self.stats.ip_fragments.max(self.decoder.fragment_frames());
+        self.stats
+    }
+}
+
+/// Replays a pcap or pcapng stream, calling `sink` with each exchange in capture order.
+pub fn replay<R: Read + Send>(
+    reader: R,
+    name: &str,
+    first_index: usize,
+    opts: Options,
+    sink: &mut dyn FnMut(Exchange),
+) -> Stats {
+    let mut r = Replayer::new(name, first_index, opts, sink);
+    let res = packets::read_frames(reader, |f| r.frame(f));
+    let mut stats = r.finish();
+    if let Err(e) = res {
+        stats.error = Some(e);
+    }
+    stats
+}
