@@ -101,6 +101,25 @@ impl Headers for Response {
     }
 }
 
+/// The body with `Content-Encoding: gzip`/`deflate` undone, for display only (signatures
+/// cover the bytes as sent). `None` when not encoded or not decodable; output capped at
+/// `limit` bytes so a compression bomb cannot exhaust memory.
+pub fn decoded_body<H: Headers>(m: &H, body: &[u8], limit: usize) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let enc = m.header("content-encoding")?.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let res = match enc.as_str() {
+        "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(body)
+            .take(limit as u64)
+            .read_to_end(&mut out),
+        "deflate" => flate2::read::ZlibDecoder::new(body)
+            .take(limit as u64)
+            .read_to_end(&mut out),
+        _ => return None,
+    };
+    res.ok().map(|_| out)
+}
+
 impl Request {
     /// Length of the whole body, even when only its head is kept.
     pub fn body_len(&self) -> u64 {
@@ -571,7 +590,7 @@ pub fn decode_chunked(data: &[u8], mut pos: usize) -> Result<(Vec<u8>, usize), P
             }
             return Ok((body, pos));
         }
-        if pos + size > data.len() {
+        if size > data.len() - pos {
             return Err(ParseError::Malformed {
                 offset: pos,
                 what: format!("chunk of {size} bytes truncated"),
@@ -633,6 +652,24 @@ mod tests {
         let p = parse_raw(raw);
         assert_eq!(p.messages.len(), 1);
         assert!(p.errors[0].to_string().contains("truncated"));
+    }
+
+    #[test]
+    fn gzip_bodies_decode_for_display_with_a_limit() {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(&[b'x'; 10_000]).unwrap();
+        let gz = e.finish().unwrap();
+        let resp = Response {
+            status: 200,
+            headers: vec![Header::new("Content-Encoding", "gzip")],
+            ..Default::default()
+        };
+        assert_eq!(decoded_body(&resp, &gz, 1 << 20).unwrap().len(), 10_000);
+        assert_eq!(decoded_body(&resp, &gz, 100).unwrap().len(), 100);
+        assert!(decoded_body(&resp, b"not gzip", 100).is_none());
+        let plain = Response::default();
+        assert!(decoded_body(&plain, b"x", 100).is_none());
     }
 
     #[test]

@@ -205,12 +205,20 @@ pub fn stream_path(
     };
     match sniff(&head[..n]) {
         f @ (Format::Pcap | Format::Pcapng) => {
-            use std::io::{Read, Seek};
+            use std::io::Seek;
             let mut file = file;
             if let Err(e) = file.seek(std::io::SeekFrom::Start(0)) {
                 return fail(e);
             }
-            let reader = std::io::BufReader::with_capacity(1 << 20, file.take(u64::MAX));
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let counted = Counting {
+                inner: file,
+                read: 0,
+                reported: 0,
+                size,
+                progress: opts.progress.clone(),
+            };
+            let reader = std::io::BufReader::with_capacity(1 << 20, counted);
             let stats = capture::replay(reader, &name, first_index, opts.clone(), sink);
             capture_summary(stats, &name, f)
         }
@@ -218,6 +226,29 @@ pub fn stream_path(
             Ok(data) => stream_bytes(&data, &name, first_index, opts, sink),
             Err(e) => fail(e),
         },
+    }
+}
+
+/// Reports reading progress every 16 MiB.
+struct Counting<R> {
+    inner: R,
+    read: u64,
+    reported: u64,
+    size: u64,
+    progress: Option<capture::Progress>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if let Some(p) = &self.progress {
+            if self.read - self.reported >= 16 << 20 || (n == 0 && self.reported != self.read) {
+                self.reported = self.read;
+                p(self.read, self.size);
+            }
+        }
+        Ok(n)
     }
 }
 

@@ -176,8 +176,26 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (mut total, mut bad, mut errors) = (0usize, 0usize, 0usize);
+    let progress: Option<capture::Progress> = std::io::stderr().is_terminal().then(|| {
+        let p: capture::Progress = std::sync::Arc::new(|read, size| {
+            if size < 64 << 20 {
+                return;
+            }
+            let pct = if size > 0 { read * 100 / size } else { 0 };
+            eprint!(
+                "\rsigscope: reading… {} MiB of {} MiB ({pct}%)\x1b[K",
+                read >> 20,
+                size >> 20
+            );
+            if read >= size {
+                eprint!("\r\x1b[K");
+            }
+        });
+        p
+    });
     let copts = capture::Options {
         body_cap: opts.body_cap,
+        progress,
         ..Default::default()
     };
     let mut write_err: Option<std::io::Error> = None;

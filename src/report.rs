@@ -116,6 +116,12 @@ pub fn to_text(x: &Exchange, a: &Analysis) -> String {
         verdict_badge(a.verdict)
     );
     let _ = writeln!(s, "  source:   {}", escape_str(&x.source));
+    if let Some(t) = x.time {
+        let _ = writeln!(s, "  time:     {}", crate::engine::time::format_rfc3339(t));
+    }
+    if let (Some(c), Some(sv)) = (&x.client, &x.server) {
+        let _ = writeln!(s, "  client:   {} → {}", escape_str(c), escape_str(sv));
+    }
     let _ = writeln!(
         s,
         "  auth:     {}",
@@ -184,6 +190,22 @@ pub fn to_text(x: &Exchange, a: &Analysis) -> String {
                     None => "unverified",
                 }
             );
+        }
+    }
+    if let Some(resp) = &x.response {
+        if resp.status >= 400 && !resp.body.is_empty() {
+            let body = crate::http::decoded_body(resp, &resp.body, 1 << 20)
+                .unwrap_or_else(|| resp.body.clone());
+            let shown = &body[..body.len().min(2048)];
+            let _ = write!(
+                s,
+                "  response {} body:\n{}",
+                resp.status,
+                indent(&escape_multiline(shown))
+            );
+            if body.len() > shown.len() {
+                let _ = writeln!(s, "    … ({} more bytes)", body.len() - shown.len());
+            }
         }
     }
     if !a.dialects.is_empty() {

@@ -16,13 +16,17 @@ use decode::{Decoded, Decoder};
 use httpstream::{Event, HttpStream, Origin, Role};
 use tcp::{Direction, Piece};
 
-#[derive(Clone, Debug)]
+/// Called with (bytes read, file size) as a capture is read.
+pub type Progress = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+#[derive(Clone)]
 pub struct Options {
     /// Bodies larger than this keep only their first bytes (their length and SHA-256 are
     /// still computed over everything).
     pub body_cap: usize,
     /// A request with no response after this much capture time is released without one.
     pub response_wait_nanos: i128,
+    pub progress: Option<Progress>,
 }
 
 impl Default for Options {
@@ -30,6 +34,7 @@ impl Default for Options {
         Options {
             body_cap: 8 << 20,
             response_wait_nanos: 120 * 1_000_000_000,
+            progress: None,
         }
     }
 }

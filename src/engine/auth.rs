@@ -376,17 +376,23 @@ fn parse_v4_header(req: &Request, rest: &str) -> Result<V4Auth, String> {
                 crate::escape::escape_str(part)
             )
         })?;
-        match k.trim() {
-            "Credential" => cred = Some(v.trim().to_string()),
-            "SignedHeaders" => sh = Some(v.trim().to_string()),
-            "Signature" => sig = Some(v.trim().to_string()),
+        let slot = match k.trim() {
+            "Credential" => &mut cred,
+            "SignedHeaders" => &mut sh,
+            "Signature" => &mut sig,
             other => {
                 return Err(format!(
                     "unknown Authorization component `{}`",
                     crate::escape::escape_str(other)
                 ))
             }
+        };
+        // AWS documents exactly three components and MinIO refuses anything else: a repeated
+        // one is ambiguous, not "the last wins".
+        if slot.is_some() {
+            return Err(format!("Authorization repeats `{}=`", k.trim()));
         }
+        *slot = Some(v.trim().to_string());
     }
     let cred = cred.ok_or("Authorization has no Credential=")?;
     split_scope(&mut v4, &cred)?;

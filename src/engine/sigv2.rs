@@ -102,7 +102,12 @@ pub fn canonical_resource(req: &Request, rules: &SigV2Rules) -> String {
         Some(b) => format!("/{b}{path}"),
         None => path,
     };
-    if bucket.is_none() && rules.bucket_root_slash && res.len() > 1 && !res[1..].contains('/') {
+    if bucket.is_none()
+        && rules.bucket_root_slash
+        && res.starts_with('/')
+        && res.len() > 1
+        && !res.as_bytes()[1..].contains(&b'/')
+    {
         res.push('/');
     }
     let mut subs: Vec<(usize, String, Option<String>)> = Vec::new();

@@ -87,7 +87,7 @@ pub fn canonical_parts(ctx: &V4Context, rules: &SigV4Rules) -> V4Parts {
     }
     if rules.required_signed.amz_headers && (s3 || !rules.required_signed.amz_headers_s3_only) {
         let amz = |h: &&crate::http::Header| {
-            h.name.len() > 6 && h.name[..6].eq_ignore_ascii_case(b"x-amz-")
+            h.name.len() >= 6 && h.name[..6].eq_ignore_ascii_case(b"x-amz-")
         };
         for h in req.headers.iter().filter(amz) {
             let n = crate::http::text(&h.name).to_ascii_lowercase();
@@ -466,7 +466,7 @@ pub fn parse_aws_chunked(body: &[u8]) -> Result<Vec<AwsChunk>, String> {
             .ok_or_else(|| format!("aws-chunked: chunk {} has no chunk-signature", out.len()))?
             .to_string();
         pos += rel + 2;
-        if pos + size > body.len() {
+        if size > body.len() - pos {
             return Err(format!(
                 "aws-chunked: chunk {} declares {size} bytes, only {} remain",
                 out.len(),
