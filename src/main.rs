@@ -181,7 +181,7 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
             if size < 64 << 20 {
                 return;
             }
-            let pct = if size > 0 { read * 100 / size } else { 0 };
+            let pct = (read * 100).checked_div(size).unwrap_or(0);
             eprint!(
                 "\rsigscope: reading… {} MiB of {} MiB ({pct}%)\x1b[K",
                 read >> 20,
