@@ -531,3 +531,140 @@ fn large_body_is_capped_but_hashed_whole() {
     let d = r.body_digest.as_ref().unwrap();
     assert_eq!(d.sha256_hex, sigscope::engine::crypto::sha256_hex(&body));
 }
+
+/// A pcapng file written by hand: two sections, the second with two interfaces of different
+/// link types and timestamp resolutions, in big-endian byte order.
+fn pcapng(big_endian: bool, sections: &[Vec<(u32, u8, Vec<Vec<u8>>)>]) -> Vec<u8> {
+    let u32b = |v: u32| {
+        if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let u16b = |v: u16| {
+        if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let block = |out: &mut Vec<u8>, ty: u32, body: &[u8]| {
+        let mut body = body.to_vec();
+        while body.len() % 4 != 0 {
+            body.push(0);
+        }
+        let len = 12 + body.len() as u32;
+        out.extend_from_slice(&u32b(ty));
+        out.extend_from_slice(&u32b(len));
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&u32b(len));
+    };
+    let mut out = Vec::new();
+    for ifaces in sections {
+        let mut shb = Vec::new();
+        shb.extend_from_slice(&u32b(0x1a2b3c4d));
+        shb.extend_from_slice(&u16b(1));
+        shb.extend_from_slice(&u16b(0));
+        shb.extend_from_slice(&[0xff; 8]);
+        block(&mut out, 0x0a0d0d0a, &shb);
+        for (linktype, tsresol, _) in ifaces {
+            let mut idb = Vec::new();
+            idb.extend_from_slice(&u16b(*linktype as u16));
+            idb.extend_from_slice(&u16b(0));
+            idb.extend_from_slice(&u32b(0));
+            // if_tsresol option (code 9, length 1), then opt_endofopt.
+            idb.extend_from_slice(&u16b(9));
+            idb.extend_from_slice(&u16b(1));
+            idb.extend_from_slice(&[*tsresol, 0, 0, 0]);
+            idb.extend_from_slice(&u16b(0));
+            idb.extend_from_slice(&u16b(0));
+            block(&mut out, 1, &idb);
+        }
+        for (id, (_, tsresol, frames)) in ifaces.iter().enumerate() {
+            for f in frames {
+                let units: u64 = 1_700_000_000 * 10u64.pow(*tsresol as u32);
+                let mut epb = Vec::new();
+                epb.extend_from_slice(&u32b(id as u32));
+                epb.extend_from_slice(&u32b((units >> 32) as u32));
+                epb.extend_from_slice(&u32b(units as u32));
+                epb.extend_from_slice(&u32b(f.len() as u32));
+                epb.extend_from_slice(&u32b(f.len() as u32));
+                epb.extend_from_slice(f);
+                block(&mut out, 6, &epb);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn pcapng_sections_interfaces_and_byte_orders() {
+    let n = REQ.len();
+    let eth = conversation(1, &[(0, n)], &[0], REQ);
+    let raw_ip = vec![
+        raw(
+            PacketBuilder::ipv4([10, 9, 9, 1], S, 64)
+                .tcp(41000, 80, 1, 65535)
+                .syn(),
+            b"",
+        ),
+        raw(
+            PacketBuilder::ipv4([10, 9, 9, 1], S, 64)
+                .tcp(41000, 80, 2, 65535)
+                .ack(1),
+            b"GET /raw HTTP/1.1\r\nHost: s\r\n\r\n",
+        ),
+    ];
+    for big in [false, true] {
+        let file = pcapng(
+            big,
+            &[
+                vec![(1, 6, eth.clone())],
+                vec![(1, 9, eth.clone()), (101, 6, raw_ip.clone())],
+            ],
+        );
+        let (x, s) = run(&file);
+        assert!(s.error.is_none(), "big={big}: {:?}", s.error);
+        assert_eq!(s.frames as usize, eth.len() * 2 + raw_ip.len());
+        let targets: Vec<String> = x.iter().map(|e| e.request.target_lossy()).collect();
+        assert_eq!(
+            targets.iter().filter(|t| *t == "/bucket/key").count(),
+            2,
+            "big={big}: {targets:?}"
+        );
+        assert!(targets.contains(&"/raw".to_string()));
+        // Microsecond and nanosecond interfaces give the same wall-clock time.
+        let t = x[0].time.unwrap();
+        assert_eq!(t.unix_timestamp(), 1_700_000_000);
+    }
+}
+
+#[test]
+fn big_endian_and_nanosecond_pcap() {
+    let frames = conversation(1, &[(0, REQ.len())], &[0], REQ);
+    let le = pcap(1, &frames);
+    // Rewrite the file big-endian with the nanosecond magic.
+    let mut be = Vec::new();
+    be.extend_from_slice(&0xa1b23c4du32.to_be_bytes());
+    be.extend_from_slice(&2u16.to_be_bytes());
+    be.extend_from_slice(&4u16.to_be_bytes());
+    be.extend_from_slice(&[0; 8]);
+    be.extend_from_slice(&65535u32.to_be_bytes());
+    be.extend_from_slice(&1u32.to_be_bytes());
+    let mut pos = 24;
+    while pos < le.len() {
+        let word = |i: usize| u32::from_le_bytes(le[pos + i..pos + i + 4].try_into().unwrap());
+        let caplen = word(8) as usize;
+        be.extend_from_slice(&word(0).to_be_bytes());
+        be.extend_from_slice(&123_456_789u32.to_be_bytes());
+        be.extend_from_slice(&word(8).to_be_bytes());
+        be.extend_from_slice(&word(12).to_be_bytes());
+        be.extend_from_slice(&le[pos + 16..pos + 16 + caplen]);
+        pos += 16 + caplen;
+    }
+    let (x, s) = run(&be);
+    assert!(s.error.is_none());
+    assert_one_intact(&x);
+    assert_eq!(x[0].time.unwrap().nanosecond(), 123_456_789);
+}
