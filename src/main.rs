@@ -204,7 +204,14 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
             if write_err.is_some() {
                 return;
             }
-            let a = engine::analyze(&x.request, &v);
+            let a = engine::analyze_observed(
+                &engine::diagnose::Observed {
+                    request: &x.request,
+                    response: x.response.as_ref(),
+                    time: x.time,
+                },
+                &v,
+            );
             if matches!(a.verdict, Verdict::Invalid | Verdict::Malformed) {
                 bad += 1;
             }

@@ -83,6 +83,8 @@ pub fn to_json(x: &Exchange, a: &Analysis) -> Value {
         "client_dialects": a.client_dialects,
         "findings": x.notes.iter().chain(a.findings.iter()).collect::<Vec<_>>(),
         "signing_key": a.signing_key,
+        "divergence": a.divergence,
+        "server_expected": a.server_expected,
     })
 }
 

@@ -5,9 +5,11 @@
 
 pub mod auth;
 pub mod crypto;
+pub mod diagnose;
 pub mod dialect;
 pub mod encode;
 pub mod querysig;
+pub mod server_error;
 pub mod sigv2;
 pub mod sigv4;
 pub mod time;
@@ -162,6 +164,11 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// SigV4 only: derived from the secret and the scope, the same for every dialect.
     pub signing_key: Option<KeyChainView>,
+    /// Where the client's signing and the verifier's (or the server's) part; set by
+    /// [`analyze_observed`].
+    pub divergence: Option<diagnose::Divergence>,
+    /// What the server's error body says it computed.
+    pub server_expected: Option<server_error::ServerExpected>,
     #[serde(skip)]
     pub body_sha256: String,
 }
@@ -314,8 +321,17 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         client_dialects,
         findings,
         signing_key,
+        divergence: None,
+        server_expected: None,
         body_sha256,
     }
+}
+
+/// [`analyze`] plus the diagnosis, which also reads the response and the capture time.
+pub fn analyze_observed(o: &diagnose::Observed, v: &Verifier) -> Analysis {
+    let mut a = analyze(o.request, v);
+    diagnose::diagnose(o, &mut a, v);
+    a
 }
 
 fn unsupported(d: &'static Dialect, what: &str) -> DialectResult {
