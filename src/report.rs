@@ -64,6 +64,7 @@ pub fn to_json(x: &Exchange, a: &Analysis) -> Value {
         },
         "response": x.response.as_ref().map(|s| json!({
             "status": s.status,
+            "reason": s.reason,
             "headers": headers_json(&s.headers),
             "body_len": s.body.len(),
         })),

@@ -19,6 +19,8 @@ fn fixtures() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
         .collect();
     v.sort();
+    // The bundled demo capture is a fixture too.
+    v.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/demo.pcap"));
     v
 }
 

@@ -43,7 +43,10 @@ pub fn first_difference(ours: &str, theirs: &str) -> Option<(usize, usize, Strin
     let a: Vec<&str> = ours.split('\n').collect();
     let b: Vec<&str> = theirs.split('\n').collect();
     for i in 0..a.len().max(b.len()) {
-        let (x, y) = (a.get(i).copied().unwrap_or(""), b.get(i).copied().unwrap_or(""));
+        let (x, y) = (
+            a.get(i).copied().unwrap_or(""),
+            b.get(i).copied().unwrap_or(""),
+        );
         if x != y || i >= a.len() || i >= b.len() {
             let col = x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count() + 1;
             return Some((i + 1, col, x.to_string(), y.to_string()));
@@ -68,34 +71,102 @@ fn text(b: &[u8]) -> String {
 
 fn say_form(f: dialect::FormPostQuery) -> &'static str {
     match f {
-        dialect::FormPostQuery::UrlQuery => "the URL query only (the form body is covered by the payload hash)",
+        dialect::FormPostQuery::UrlQuery => {
+            "the URL query only (the form body is covered by the payload hash)"
+        }
         dialect::FormPostQuery::EmptyForPost => "empty for every POST",
         dialect::FormPostQuery::MergeFormBody => "the URL query plus the form body parameters",
     }
 }
 
-type V4Knob = (&'static str, fn(&mut dialect::SigV4Rules, &dialect::SigV4Rules), fn(&dialect::SigV4Rules) -> String);
+type V4Knob = (
+    &'static str,
+    fn(&mut dialect::SigV4Rules, &dialect::SigV4Rules),
+    fn(&dialect::SigV4Rules) -> String,
+);
 
 /// Every SigV4 knob: its name, how to copy it from one rule set to another, how to say it.
 const V4_KNOBS: &[V4Knob] = &[
-    ("canonical query string of a form POST", |t, f| t.form_post_query = f.form_post_query, |r| say_form(r.form_post_query).into()),
-    ("path normalisation and encoding", |t, f| t.path = f.path, |r| format!("{} / {}", kebab(&r.path.normalize), kebab(&r.path.encode))),
-    ("S3 path normalisation and encoding", |t, f| t.s3_path = f.s3_path, |r| format!("{} / {}", kebab(&r.s3_path.normalize), kebab(&r.s3_path.encode))),
-    ("query encoding", |t, f| t.query.style = f.query.style, |r| kebab(&r.query.style)),
-    ("repeated query names", |t, f| t.query.duplicates = f.query.duplicates, |r| kebab(&r.query.duplicates)),
-    ("header value whitespace", |t, f| t.header_values = f.header_values, |r| kebab(&r.header_values)),
-    ("repeated headers", |t, f| t.duplicate_headers = f.duplicate_headers, |r| kebab(&r.duplicate_headers)),
-    ("signed header missing from the request", |t, f| t.missing_signed_header = f.missing_signed_header, |r| kebab(&r.missing_signed_header)),
+    (
+        "canonical query string of a form POST",
+        |t, f| t.form_post_query = f.form_post_query,
+        |r| say_form(r.form_post_query).into(),
+    ),
+    (
+        "path normalisation and encoding",
+        |t, f| t.path = f.path,
+        |r| format!("{} / {}", kebab(&r.path.normalize), kebab(&r.path.encode)),
+    ),
+    (
+        "S3 path normalisation and encoding",
+        |t, f| t.s3_path = f.s3_path,
+        |r| {
+            format!(
+                "{} / {}",
+                kebab(&r.s3_path.normalize),
+                kebab(&r.s3_path.encode)
+            )
+        },
+    ),
+    (
+        "query encoding",
+        |t, f| t.query.style = f.query.style,
+        |r| kebab(&r.query.style),
+    ),
+    (
+        "repeated query names",
+        |t, f| t.query.duplicates = f.query.duplicates,
+        |r| kebab(&r.query.duplicates),
+    ),
+    (
+        "header value whitespace",
+        |t, f| t.header_values = f.header_values,
+        |r| kebab(&r.header_values),
+    ),
+    (
+        "repeated headers",
+        |t, f| t.duplicate_headers = f.duplicate_headers,
+        |r| kebab(&r.duplicate_headers),
+    ),
+    (
+        "signed header missing from the request",
+        |t, f| t.missing_signed_header = f.missing_signed_header,
+        |r| kebab(&r.missing_signed_header),
+    ),
     ("Host port", |t, f| t.host = f.host, |r| kebab(&r.host)),
-    ("payload hash", |t, f| t.payload = f.payload, |r| format!("from x-amz-content-sha256: {}, when absent: {}", r.payload.from_header, kebab(&r.payload.when_absent))),
+    (
+        "payload hash",
+        |t, f| t.payload = f.payload,
+        |r| {
+            format!(
+                "from x-amz-content-sha256: {}, when absent: {}",
+                r.payload.from_header,
+                kebab(&r.payload.when_absent)
+            )
+        },
+    ),
     ("date source", |t, f| t.date = f.date, |r| kebab(&r.date)),
-    ("X-Amz-Signature kept in a presigned canonical query", |t, f| t.presigned_keeps_signature = f.presigned_keeps_signature, |r| r.presigned_keeps_signature.to_string()),
-    ("session token placement", |t, f| t.session_token = f.session_token, |r| kebab(&r.session_token)),
+    (
+        "X-Amz-Signature kept in a presigned canonical query",
+        |t, f| t.presigned_keeps_signature = f.presigned_keeps_signature,
+        |r| r.presigned_keeps_signature.to_string(),
+    ),
+    (
+        "session token placement",
+        |t, f| t.session_token = f.session_token,
+        |r| kebab(&r.session_token),
+    ),
 ];
 
 /// The knob(s) that explain the difference: setting one of the verifier's knobs to the
 /// client's value makes the verifier compute exactly what the client signed.
-fn responsible_v4(req: &Request, presigned: bool, client: &Dialect, verifier: &Dialect, client_creq: &[u8]) -> Option<String> {
+fn responsible_v4(
+    req: &Request,
+    presigned: bool,
+    client: &Dialect,
+    verifier: &Dialect,
+    client_creq: &[u8],
+) -> Option<String> {
     let super::auth::Parsed::V4(auth) = super::auth::detect(req).parsed else {
         return None;
     };
@@ -103,7 +174,13 @@ fn responsible_v4(req: &Request, presigned: bool, client: &Dialect, verifier: &D
         Some(d) => d.sha256_hex.clone(),
         None => super::crypto::sha256_hex(&req.body),
     };
-    let ctx = super::sigv4::V4Context { req, auth: &auth, presigned, body_sha256: &body_sha256, token_appended: false };
+    let ctx = super::sigv4::V4Context {
+        req,
+        auth: &auth,
+        presigned,
+        body_sha256: &body_sha256,
+        token_appended: false,
+    };
     let mut found = Vec::new();
     for (label, copy, say) in V4_KNOBS {
         let mut rules = verifier.sigv4;
@@ -112,24 +189,76 @@ fn responsible_v4(req: &Request, presigned: bool, client: &Dialect, verifier: &D
             continue;
         }
         if super::sigv4::canonical_parts(&ctx, &rules).canonical_request == client_creq {
-            found.push(format!("{label}: client = {} ({}), verifier = {} ({})", say(&client.sigv4), client.name, say(&verifier.sigv4), verifier.name));
+            found.push(format!(
+                "{label}: client = {} ({}), verifier = {} ({})",
+                say(&client.sigv4),
+                client.name,
+                say(&verifier.sigv4),
+                verifier.name
+            ));
         }
     }
     (!found.is_empty()).then(|| found.join("; "))
 }
 
-type V2Knob = (&'static str, fn(&mut dialect::SigV2Rules, &dialect::SigV2Rules), fn(&dialect::SigV2Rules) -> String);
+type V2Knob = (
+    &'static str,
+    fn(&mut dialect::SigV2Rules, &dialect::SigV2Rules),
+    fn(&dialect::SigV2Rules) -> String,
+);
 
 const V2_KNOBS: &[V2Knob] = &[
-    ("SigV2 sub-resource list", |t, f| t.subresources = f.subresources, |r| r.subresources.join(" ")),
-    ("SigV2 sub-resource order", |t, f| t.sort_subresources = f.sort_subresources, |r| if r.sort_subresources { "sorted".into() } else { "list order".into() }),
-    ("SigV2 Date line", |t, f| t.date_line = f.date_line, |r| kebab(&r.date_line)),
-    ("`+` in sub-resource values", |t, f| t.subresource_plus_is_space = f.subresource_plus_is_space, |r| if r.subresource_plus_is_space { "a space".into() } else { "a plus".into() }),
-    ("`/bucket/` signed for `/bucket`", |t, f| t.bucket_root_slash = f.bucket_root_slash, |r| r.bucket_root_slash.to_string()),
-    ("bucket from a virtual-hosted Host", |t, f| t.virtual_hosted = f.virtual_hosted, |r| r.virtual_hosted.to_string()),
+    (
+        "SigV2 sub-resource list",
+        |t, f| t.subresources = f.subresources,
+        |r| r.subresources.join(" "),
+    ),
+    (
+        "SigV2 sub-resource order",
+        |t, f| t.sort_subresources = f.sort_subresources,
+        |r| {
+            if r.sort_subresources {
+                "sorted".into()
+            } else {
+                "list order".into()
+            }
+        },
+    ),
+    (
+        "SigV2 Date line",
+        |t, f| t.date_line = f.date_line,
+        |r| kebab(&r.date_line),
+    ),
+    (
+        "`+` in sub-resource values",
+        |t, f| t.subresource_plus_is_space = f.subresource_plus_is_space,
+        |r| {
+            if r.subresource_plus_is_space {
+                "a space".into()
+            } else {
+                "a plus".into()
+            }
+        },
+    ),
+    (
+        "`/bucket/` signed for `/bucket`",
+        |t, f| t.bucket_root_slash = f.bucket_root_slash,
+        |r| r.bucket_root_slash.to_string(),
+    ),
+    (
+        "bucket from a virtual-hosted Host",
+        |t, f| t.virtual_hosted = f.virtual_hosted,
+        |r| r.virtual_hosted.to_string(),
+    ),
 ];
 
-fn responsible_v2(req: &Request, presigned: bool, client: &Dialect, verifier: &Dialect, client_sts: &[u8]) -> Option<String> {
+fn responsible_v2(
+    req: &Request,
+    presigned: bool,
+    client: &Dialect,
+    verifier: &Dialect,
+    client_sts: &[u8],
+) -> Option<String> {
     let super::auth::Parsed::V2(auth) = super::auth::detect(req).parsed else {
         return None;
     };
@@ -144,29 +273,90 @@ fn responsible_v2(req: &Request, presigned: bool, client: &Dialect, verifier: &D
         if super::sigv2::string_to_sign(req, &auth, &rules, presigned) == client_sts {
             let (sc, sv) = if *label == "SigV2 sub-resource list" {
                 let only = |a: &dialect::SigV2Rules, b: &dialect::SigV2Rules| {
-                    let l: Vec<&str> = a.subresources.iter().filter(|s| !b.subresources.contains(s)).copied().collect();
-                    if l.is_empty() { "nothing more".to_string() } else { format!("also signs {}", l.join(" ")) }
+                    let l: Vec<&str> = a
+                        .subresources
+                        .iter()
+                        .filter(|s| !b.subresources.contains(s))
+                        .copied()
+                        .collect();
+                    if l.is_empty() {
+                        "nothing more".to_string()
+                    } else {
+                        format!("also signs {}", l.join(" "))
+                    }
                 };
                 (only(c, v), only(v, c))
             } else {
                 (say(c), say(v))
             };
-            found.push(format!("{label}: client = {sc} ({}), verifier = {sv} ({})", client.name, verifier.name));
+            found.push(format!(
+                "{label}: client = {sc} ({}), verifier = {sv} ({})",
+                client.name, verifier.name
+            ));
         }
     }
     (!found.is_empty()).then(|| found.join("; "))
 }
 
-type QKnob = (&'static str, fn(&mut dialect::QueryRules, &dialect::QueryRules), fn(&dialect::QueryRules) -> String);
+type QKnob = (
+    &'static str,
+    fn(&mut dialect::QueryRules, &dialect::QueryRules),
+    fn(&dialect::QueryRules) -> String,
+);
 
 const QUERY_KNOBS: &[QKnob] = &[
-    ("Query v2 host case", |t, f| t.host_lowercase = f.host_lowercase, |r| if r.host_lowercase { "lower-cased".into() } else { "as sent".into() }),
-    ("Query v2 default port", |t, f| t.drop_default_port = f.drop_default_port, |r| if r.drop_default_port { "dropped".into() } else { "as sent".into() }),
-    ("SignatureMethod", |t, f| t.force_sha256 = f.force_sha256, |r| if r.force_sha256 { "HmacSHA256 forced".into() } else { "as the request says".into() }),
-    ("`~` in parameter names", |t, f| t.tilde_in_names_escaped = f.tilde_in_names_escaped, |r| if r.tilde_in_names_escaped { "escaped".into() } else { "kept".into() }),
+    (
+        "Query v2 host case",
+        |t, f| t.host_lowercase = f.host_lowercase,
+        |r| {
+            if r.host_lowercase {
+                "lower-cased".into()
+            } else {
+                "as sent".into()
+            }
+        },
+    ),
+    (
+        "Query v2 default port",
+        |t, f| t.drop_default_port = f.drop_default_port,
+        |r| {
+            if r.drop_default_port {
+                "dropped".into()
+            } else {
+                "as sent".into()
+            }
+        },
+    ),
+    (
+        "SignatureMethod",
+        |t, f| t.force_sha256 = f.force_sha256,
+        |r| {
+            if r.force_sha256 {
+                "HmacSHA256 forced".into()
+            } else {
+                "as the request says".into()
+            }
+        },
+    ),
+    (
+        "`~` in parameter names",
+        |t, f| t.tilde_in_names_escaped = f.tilde_in_names_escaped,
+        |r| {
+            if r.tilde_in_names_escaped {
+                "escaped".into()
+            } else {
+                "kept".into()
+            }
+        },
+    ),
 ];
 
-fn responsible_query(req: &Request, client: &Dialect, verifier: &Dialect, client_sts: &[u8]) -> Option<String> {
+fn responsible_query(
+    req: &Request,
+    client: &Dialect,
+    verifier: &Dialect,
+    client_sts: &[u8],
+) -> Option<String> {
     let super::auth::Parsed::Query(q) = super::auth::detect(req).parsed else {
         return None;
     };
@@ -181,30 +371,64 @@ fn responsible_query(req: &Request, client: &Dialect, verifier: &Dialect, client
         let (sts, hmac) = super::querysig::string_to_sign(req, &q, &rules);
         let (_, chmac) = super::querysig::string_to_sign(req, &q, c);
         if sts == client_sts && hmac == chmac {
-            found.push(format!("{label}: client = {} ({}), verifier = {} ({})", say(c), client.name, say(v), verifier.name));
+            found.push(format!(
+                "{label}: client = {} ({}), verifier = {} ({})",
+                say(c),
+                client.name,
+                say(v),
+                verifier.name
+            ));
         }
     }
     (!found.is_empty()).then(|| found.join("; "))
 }
 
 /// Compares two dialect results step by step.
-fn compare(req: &Request, mode: Mode, ours: &DialectResult, theirs: &DialectResult, against: &str) -> Option<Divergence> {
+fn compare(
+    req: &Request,
+    mode: Mode,
+    ours: &DialectResult,
+    theirs: &DialectResult,
+    against: &str,
+) -> Option<Divergence> {
     let cd = dialect::by_name(ours.name)?;
     let vd = dialect::by_name(theirs.name);
     let presigned = matches!(mode, Mode::Sigv4Query | Mode::Sigv2Query);
     if let (Some(a), Some(b)) = (&ours.canonical_request, &theirs.canonical_request) {
         if let Some((line, column, o, t)) = first_difference(&text(a), &text(b)) {
             let knob = vd.and_then(|vd| responsible_v4(req, presigned, cd, vd, a));
-            return Some(Divergence { against: against.into(), step: Step::CanonicalRequest, line, column, ours: o, theirs: t, knob });
+            return Some(Divergence {
+                against: against.into(),
+                step: Step::CanonicalRequest,
+                line,
+                column,
+                ours: o,
+                theirs: t,
+                knob,
+            });
         }
     }
-    if let Some((line, column, o, t)) = first_difference(&text(&ours.string_to_sign), &text(&theirs.string_to_sign)) {
+    if let Some((line, column, o, t)) =
+        first_difference(&text(&ours.string_to_sign), &text(&theirs.string_to_sign))
+    {
         let knob = vd.and_then(|vd| match mode {
-            Mode::Sigv2Header | Mode::Sigv2Query => responsible_v2(req, presigned, cd, vd, &ours.string_to_sign),
-            Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2 => responsible_query(req, cd, vd, &ours.string_to_sign),
+            Mode::Sigv2Header | Mode::Sigv2Query => {
+                responsible_v2(req, presigned, cd, vd, &ours.string_to_sign)
+            }
+            Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2 => {
+                responsible_query(req, cd, vd, &ours.string_to_sign)
+            }
             _ => None,
         });
-        return Some(Divergence { against: against.into(), step: Step::StringToSign, line, column, ours: o, theirs: t, knob });
+        return Some(Divergence {
+            against: against.into(),
+            step: Step::StringToSign,
+            line,
+            column,
+            ours: o,
+            theirs: t,
+            knob,
+        });
     }
     if ours.signature != theirs.signature {
         return Some(Divergence {
@@ -256,7 +480,9 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     let mode = a.auth.mode.unwrap_or(Mode::Unknown);
     let s3 = a.auth.service.as_deref() == Some("s3");
     a.server_expected = o.response.and_then(server_error::parse);
-    let rejected_by_server = o.response.is_some_and(|r| r.status == 401 || r.status == 403 || r.status == 400);
+    let rejected_by_server = o
+        .response
+        .is_some_and(|r| r.status == 401 || r.status == 403 || r.status == 400);
 
     time_findings(o, a, &detected.parsed);
     if let Parsed::V4(auth) = &detected.parsed {
@@ -267,15 +493,24 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     }
 
     let verifier = a.dialect(v.dialect.name).cloned();
-    let client = a.client_dialects.first().and_then(|n| a.dialect(n)).cloned();
-    let invalid = a.verdict == Verdict::Invalid || (rejected_by_server && a.verdict != Verdict::Anonymous);
+    let client = a
+        .client_dialects
+        .first()
+        .and_then(|n| a.dialect(n))
+        .cloned();
+    let invalid =
+        a.verdict == Verdict::Invalid || (rejected_by_server && a.verdict != Verdict::Anonymous);
 
     // With the secret: the client's dialect against the verifier's.
     if let (Some(c), Some(vr)) = (&client, &verifier) {
         if a.verdict == Verdict::Invalid && !vr.unsupported {
             a.divergence = compare(req, mode, c, vr, vr.name);
             if let Some(d) = &a.divergence {
-                let k = d.knob.as_deref().map(|k| format!(" — {k}")).unwrap_or_default();
+                let k = d
+                    .knob
+                    .as_deref()
+                    .map(|k| format!(" — {k}"))
+                    .unwrap_or_default();
                 finding(
                     a,
                     "dialect-mismatch",
@@ -292,8 +527,18 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         }
     }
     // The server rejected a request valid under the client's dialect: who else would?
-    if rejected_by_server && client.is_some() && a.server_expected.as_ref().is_none_or(|s| s.code.contains("Signature")) {
-        let rejecting: Vec<&str> = a.dialects.iter().filter(|d| d.accepts() == Some(false)).map(|d| d.name).collect();
+    if rejected_by_server
+        && client.is_some()
+        && a.server_expected
+            .as_ref()
+            .is_none_or(|s| s.code.contains("Signature"))
+    {
+        let rejecting: Vec<&str> = a
+            .dialects
+            .iter()
+            .filter(|d| d.accepts() == Some(false))
+            .map(|d| d.name)
+            .collect();
         if !rejecting.is_empty() && a.dialects.iter().any(|d| d.accepts() == Some(true)) {
             finding(
                 a,
@@ -308,7 +553,13 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         }
     }
     // With a secret but no dialect reproducing the client: search alterations.
-    if client.is_none() && a.signing_key.is_some() && matches!(mode, Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming | Mode::Sigv2Header) {
+    if client.is_none()
+        && a.signing_key.is_some()
+        && matches!(
+            mode,
+            Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming | Mode::Sigv2Header
+        )
+    {
         match search_alterations(req, a, v) {
             Some((what, dialect_name, altered)) => {
                 finding(a, "request-altered", format!("{what}: with that change the signature verifies under {dialect_name}"));
@@ -327,7 +578,20 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     if let Some(se) = a.server_expected.clone() {
         server_comparison(req, mode, a, &se, client.as_ref().or(verifier.as_ref()));
     }
-    if invalid {
+    // Hints only when nothing above explains the failure: they are causes to check, not facts.
+    let explained = a.findings.iter().any(|f| {
+        matches!(
+            f.code,
+            "dialect-mismatch"
+                | "server-likely-dialect"
+                | "request-altered"
+                | "strings-agree-key-differs"
+                | "server-strings-differ"
+                | "clock-skew"
+                | "presigned-expired"
+        )
+    });
+    if invalid && !explained {
         hint_findings(req, a, mode, s3);
     }
 }
@@ -341,23 +605,51 @@ fn step_name(s: Step) -> &'static str {
     }
 }
 
-fn server_comparison(req: &Request, mode: Mode, a: &mut Analysis, se: &ServerExpected, ours: Option<&DialectResult>) {
+fn server_comparison(
+    req: &Request,
+    mode: Mode,
+    a: &mut Analysis,
+    se: &ServerExpected,
+    ours: Option<&DialectResult>,
+) {
     let matching_cr: Vec<&'static str> = match &se.canonical_request {
         Some(cr) => a
             .dialects
             .iter()
-            .filter(|d| d.canonical_request.as_deref().is_some_and(|c| c == cr.as_bytes()))
+            .filter(|d| {
+                d.canonical_request
+                    .as_deref()
+                    .is_some_and(|c| c == cr.as_bytes())
+            })
             .map(|d| d.name)
             .collect(),
         None => Vec::new(),
     };
     let matching_sts: Vec<&'static str> = match &se.string_to_sign {
-        Some(s) => a.dialects.iter().filter(|d| !d.unsupported && d.string_to_sign == s.as_bytes()).map(|d| d.name).collect(),
+        Some(s) => a
+            .dialects
+            .iter()
+            .filter(|d| !d.unsupported && d.string_to_sign == s.as_bytes())
+            .map(|d| d.name)
+            .collect(),
         None => Vec::new(),
     };
-    let server_dialects = if se.canonical_request.is_some() { matching_cr.clone() } else { matching_sts.clone() };
-    if (se.canonical_request.is_some() || se.string_to_sign.is_some()) && !server_dialects.is_empty() {
-        finding(a, "server-dialect", format!("the server's own strings equal those of: {}", server_dialects.join(", ")));
+    let server_dialects = if se.canonical_request.is_some() {
+        matching_cr.clone()
+    } else {
+        matching_sts.clone()
+    };
+    if (se.canonical_request.is_some() || se.string_to_sign.is_some())
+        && !server_dialects.is_empty()
+    {
+        finding(
+            a,
+            "server-dialect",
+            format!(
+                "the server's own strings equal those of: {}",
+                server_dialects.join(", ")
+            ),
+        );
     }
     let Some(ours) = ours else { return };
     let ours_cr = ours.canonical_request.as_deref().map(text);
@@ -367,7 +659,8 @@ fn server_comparison(req: &Request, mode: Mode, a: &mut Analysis, se: &ServerExp
         _ => None,
     };
     let sts_same = se.string_to_sign.as_ref().map(|s| *s == ours_sts);
-    if cr_same != Some(false) && sts_same == Some(true) && se.code.contains("SignatureDoesNotMatch") {
+    if cr_same != Some(false) && sts_same == Some(true) && se.code.contains("SignatureDoesNotMatch")
+    {
         finding(
             a,
             "strings-agree-key-differs",
@@ -391,17 +684,44 @@ fn server_comparison(req: &Request, mode: Mode, a: &mut Analysis, se: &ServerExp
     let server = theirs(se.canonical_request.as_ref(), se.string_to_sign.as_ref());
     if a.divergence.is_none() && (cr_same == Some(false) || sts_same == Some(false)) {
         let mut d = if cr_same == Some(false) {
-            let (line, column, o, t) = first_difference(ours_cr.as_deref().unwrap_or(""), se.canonical_request.as_deref().unwrap_or(""))
-                .unwrap_or((1, 1, String::new(), String::new()));
-            Divergence { against: "server".into(), step: Step::CanonicalRequest, line, column, ours: o, theirs: t, knob: None }
+            let (line, column, o, t) = first_difference(
+                ours_cr.as_deref().unwrap_or(""),
+                se.canonical_request.as_deref().unwrap_or(""),
+            )
+            .unwrap_or((1, 1, String::new(), String::new()));
+            Divergence {
+                against: "server".into(),
+                step: Step::CanonicalRequest,
+                line,
+                column,
+                ours: o,
+                theirs: t,
+                knob: None,
+            }
         } else {
-            let (line, column, o, t) = first_difference(&ours_sts, se.string_to_sign.as_deref().unwrap_or(""))
-                .unwrap_or((1, 1, String::new(), String::new()));
-            Divergence { against: "server".into(), step: Step::StringToSign, line, column, ours: o, theirs: t, knob: None }
+            let (line, column, o, t) =
+                first_difference(&ours_sts, se.string_to_sign.as_deref().unwrap_or(""))
+                    .unwrap_or((1, 1, String::new(), String::new()));
+            Divergence {
+                against: "server".into(),
+                step: Step::StringToSign,
+                line,
+                column,
+                ours: o,
+                theirs: t,
+                knob: None,
+            }
         };
         // When a dialect reproduces the server's strings, its knobs explain the difference.
-        if let Some(sd) = matching_cr.first().or(matching_sts.first()).and_then(|n| a.dialect(n)) {
-            let named = DialectResult { name: sd.name, ..server };
+        if let Some(sd) = matching_cr
+            .first()
+            .or(matching_sts.first())
+            .and_then(|n| a.dialect(n))
+        {
+            let named = DialectResult {
+                name: sd.name,
+                ..server
+            };
             if let Some(k) = compare(req, mode, ours, &named, "server") {
                 d.knob = k.knob;
             }
@@ -409,7 +729,12 @@ fn server_comparison(req: &Request, mode: Mode, a: &mut Analysis, se: &ServerExp
         finding(
             a,
             "server-strings-differ",
-            format!("the server's {} differs from what the client signed at line {} column {}", step_name(d.step), d.line, d.column),
+            format!(
+                "the server's {} differs from what the client signed at line {} column {}",
+                step_name(d.step),
+                d.line,
+                d.column
+            ),
         );
         a.divergence = Some(d);
     }
@@ -425,7 +750,11 @@ fn time_findings(o: &Observed, a: &mut Analysis, parsed: &Parsed) {
     };
     let signed_at = match parsed {
         Parsed::V4(v4) => v4.amz_date.as_deref().and_then(super::time::parse_amz),
-        Parsed::V2(_) => o.request.header("x-amz-date").or_else(|| o.request.header("date")).and_then(|d| super::time::parse_http_date(&d)),
+        Parsed::V2(_) => o
+            .request
+            .header("x-amz-date")
+            .or_else(|| o.request.header("date"))
+            .and_then(|d| super::time::parse_http_date(&d)),
         Parsed::Query(q) => q
             .params
             .iter()
@@ -445,17 +774,32 @@ fn time_findings(o: &Observed, a: &mut Analysis, parsed: &Parsed) {
                     super::time::format_rfc3339(t),
                     super::time::format_rfc3339(now),
                     fmt_secs(skew),
-                    if skew > 0 { "late — the client's clock is behind" } else { "early — the client's clock is ahead" }
+                    if skew > 0 {
+                        "late — the client's clock is behind"
+                    } else {
+                        "early — the client's clock is ahead"
+                    }
                 ),
             );
         }
         if let (Parsed::V4(v4), true) = (parsed, presigned) {
             if let Some(exp) = v4.expires.as_deref().and_then(|e| e.parse::<i64>().ok()) {
                 if skew > exp {
-                    finding(a, "presigned-expired", format!("the presigned URL expired {} before it was used (X-Amz-Expires={exp})", fmt_secs(skew - exp)));
+                    finding(
+                        a,
+                        "presigned-expired",
+                        format!(
+                            "the presigned URL expired {} before it was used (X-Amz-Expires={exp})",
+                            fmt_secs(skew - exp)
+                        ),
+                    );
                 }
                 if !(1..=604_800).contains(&exp) {
-                    finding(a, "presigned-expires-invalid", format!("X-Amz-Expires={exp} is outside 1..604800"));
+                    finding(
+                        a,
+                        "presigned-expires-invalid",
+                        format!("X-Amz-Expires={exp} is outside 1..604800"),
+                    );
                 }
             }
         }
@@ -463,7 +807,14 @@ fn time_findings(o: &Observed, a: &mut Analysis, parsed: &Parsed) {
     if let Parsed::V2(v2) = parsed {
         if let Some(exp) = v2.expires.as_deref().and_then(|e| e.parse::<i64>().ok()) {
             if now.unix_timestamp() > exp {
-                finding(a, "presigned-expired", format!("the presigned URL expired {} before it was used", fmt_secs(now.unix_timestamp() - exp)));
+                finding(
+                    a,
+                    "presigned-expired",
+                    format!(
+                        "the presigned URL expired {} before it was used",
+                        fmt_secs(now.unix_timestamp() - exp)
+                    ),
+                );
             }
         }
     }
@@ -475,14 +826,21 @@ pub fn host_region_service(host: &str) -> Option<(Option<String>, String)> {
     let h = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
     let rest = h.strip_suffix(".amazonaws.com")?;
     let labels: Vec<&str> = rest.split('.').collect();
-    let region_like = |s: &str| s.split('-').count() >= 3 && s.chars().last().is_some_and(|c| c.is_ascii_digit());
+    let region_like =
+        |s: &str| s.split('-').count() >= 3 && s.chars().last().is_some_and(|c| c.is_ascii_digit());
     // Find the service label: s3 (with bucket prefixes) or the first label.
-    let idx = labels.iter().position(|l| *l == "s3" || l.starts_with("s3-")).unwrap_or(0);
+    let idx = labels
+        .iter()
+        .position(|l| *l == "s3" || l.starts_with("s3-"))
+        .unwrap_or(0);
     let svc = labels[idx];
     let (service, region) = if let Some(r) = svc.strip_prefix("s3-").filter(|r| region_like(r)) {
         ("s3".to_string(), Some(r.to_string()))
     } else {
-        let region = labels.get(idx + 1).filter(|r| region_like(r)).map(|r| r.to_string());
+        let region = labels
+            .get(idx + 1)
+            .filter(|r| region_like(r))
+            .map(|r| r.to_string());
         (svc.to_string(), region)
     };
     Some((region, service))
@@ -491,21 +849,53 @@ pub fn host_region_service(host: &str) -> Option<(Option<String>, String)> {
 fn scope_findings(req: &Request, a: &mut Analysis, auth: &super::auth::V4Auth) {
     if let Some(d) = &auth.amz_date {
         if !d.starts_with(&auth.scope_date) {
-            finding(a, "scope-date-mismatch", format!("the credential scope's date {} is not the date of X-Amz-Date {d}", auth.scope_date));
+            finding(
+                a,
+                "scope-date-mismatch",
+                format!(
+                    "the credential scope's date {} is not the date of X-Amz-Date {d}",
+                    auth.scope_date
+                ),
+            );
         }
     }
     if auth.terminator != "aws4_request" {
-        finding(a, "scope-terminator", format!("the credential scope ends in `{}`, not `aws4_request`", auth.terminator));
+        finding(
+            a,
+            "scope-terminator",
+            format!(
+                "the credential scope ends in `{}`, not `aws4_request`",
+                auth.terminator
+            ),
+        );
     }
     if let Some((region, service)) = req.host().and_then(|h| host_region_service(&h)) {
         if let Some(r) = region {
             if r != auth.region {
-                finding(a, "region-mismatch", format!("the scope says region {} but the host {} is in {r}", auth.region, req.host().unwrap_or_default()));
+                finding(
+                    a,
+                    "region-mismatch",
+                    format!(
+                        "the scope says region {} but the host {} is in {r}",
+                        auth.region,
+                        req.host().unwrap_or_default()
+                    ),
+                );
             }
         }
-        let svc_ok = service == auth.service || (service == "s3" && auth.service == "s3") || service.starts_with(&auth.service);
+        let svc_ok = service == auth.service
+            || (service == "s3" && auth.service == "s3")
+            || service.starts_with(&auth.service);
         if !svc_ok {
-            finding(a, "service-mismatch", format!("the scope says service {} but the host {} is {service}", auth.service, req.host().unwrap_or_default()));
+            finding(
+                a,
+                "service-mismatch",
+                format!(
+                    "the scope says service {} but the host {} is {service}",
+                    auth.service,
+                    req.host().unwrap_or_default()
+                ),
+            );
         }
     }
     for h in &auth.signed_headers {
@@ -520,7 +910,13 @@ fn server_code_findings(a: &mut Analysis, se: &ServerExpected) {
         "InvalidAccessKeyId" | "InvalidClientTokenId" | "UnrecognizedClientException" => finding(
             a,
             "access-key-unknown",
-            format!("the server does not know access key {}", se.access_key.clone().or(a.auth.access_key.clone()).unwrap_or_default()),
+            format!(
+                "the server does not know access key {}",
+                se.access_key
+                    .clone()
+                    .or(a.auth.access_key.clone())
+                    .unwrap_or_default()
+            ),
         ),
         "RequestTimeTooSkewed" => finding(
             a,
@@ -534,12 +930,24 @@ fn server_code_findings(a: &mut Analysis, se: &ServerExpected) {
         "AuthorizationHeaderMalformed" | "AuthorizationQueryParametersError" => {
             if let (Some(r), Some(ours)) = (&se.region, &a.auth.region) {
                 if r != ours {
-                    finding(a, "region-mismatch", format!("the server expects region {r}, the scope says {ours}"));
+                    finding(
+                        a,
+                        "region-mismatch",
+                        format!("the server expects region {r}, the scope says {ours}"),
+                    );
                 }
             }
         }
-        "ExpiredToken" | "TokenRefreshRequired" => finding(a, "session-token-expired", "the session token has expired".into()),
-        "XAmzContentSHA256Mismatch" | "BadDigest" | "InvalidDigest" => finding(a, "payload-hash-mismatch", format!("the server says {}", se.code)),
+        "ExpiredToken" | "TokenRefreshRequired" => finding(
+            a,
+            "session-token-expired",
+            "the session token has expired".into(),
+        ),
+        "XAmzContentSHA256Mismatch" | "BadDigest" | "InvalidDigest" => finding(
+            a,
+            "payload-hash-mismatch",
+            format!("the server says {}", se.code),
+        ),
         _ => {}
     }
 }
@@ -547,13 +955,25 @@ fn server_code_findings(a: &mut Analysis, se: &ServerExpected) {
 /// Likely causes worth checking when verification failed; silent on valid requests.
 fn hint_findings(req: &Request, a: &mut Analysis, mode: Mode, s3: bool) {
     let signed = a.auth.signed_headers.clone().unwrap_or_default();
-    for h in ["content-type", "content-length", "expect", "user-agent", "accept-encoding", "transfer-encoding", "x-forwarded-for"] {
+    for h in [
+        "content-type",
+        "content-length",
+        "expect",
+        "user-agent",
+        "accept-encoding",
+        "transfer-encoding",
+        "x-forwarded-for",
+    ] {
         if signed.iter().any(|s| s == h) {
             finding(a, "proxy-sensitive-header-signed", format!("`{h}` is signed; proxies and HTTP libraries often add, drop or rewrite it after signing"));
             break;
         }
     }
-    if mode.is_sigv4() && req.has_header("content-type") && !signed.iter().any(|s| s == "content-type") && req.method != "GET" {
+    if mode.is_sigv4()
+        && req.has_header("content-type")
+        && !signed.iter().any(|s| s == "content-type")
+        && req.method != "GET"
+    {
         finding(a, "proxy-sensitive-header-unsigned", "Content-Type is sent but not signed: a verifier that requires it (or a proxy that adds it) changes the canonical request".into());
     }
     for h in &signed {
@@ -561,7 +981,12 @@ fn hint_findings(req: &Request, a: &mut Analysis, mode: Mode, s3: bool) {
         if vals.len() > 1 {
             finding(a, "duplicate-header", format!("signed header `{h}` appears {} times: implementations join or pick its values differently", vals.len()));
         }
-        if vals.iter().any(|v| v.windows(2).any(|w| w == b"  ") || v.contains(&b'\t') || v.starts_with(b" ") || v.ends_with(b" ")) {
+        if vals.iter().any(|v| {
+            v.windows(2).any(|w| w == b"  ")
+                || v.contains(&b'\t')
+                || v.starts_with(b" ")
+                || v.ends_with(b" ")
+        }) {
             finding(a, "header-whitespace", format!("signed header `{h}` has runs of whitespace or tabs: implementations trim and fold them differently"));
         }
     }
@@ -569,42 +994,80 @@ fn hint_findings(req: &Request, a: &mut Analysis, mode: Mode, s3: bool) {
         if q.contains(&b'+') {
             finding(a, "query-plus", "the query holds a literal `+`: signed as `%2B` by the specification, as a space by RGW, MinIO and form decoders".into());
         }
-        let lower_hex = q.windows(3).any(|w| w[0] == b'%' && w[1..].iter().any(|c| c.is_ascii_lowercase() && c.is_ascii_hexdigit()) && w[1..].iter().all(|c| c.is_ascii_hexdigit()));
+        let lower_hex = q.windows(3).any(|w| {
+            w[0] == b'%'
+                && w[1..]
+                    .iter()
+                    .any(|c| c.is_ascii_lowercase() && c.is_ascii_hexdigit())
+                && w[1..].iter().all(|c| c.is_ascii_hexdigit())
+        });
         if lower_hex {
-            finding(a, "query-lowercase-hex", "the query has lower-case percent escapes; the canonical form uses upper-case hex".into());
+            finding(
+                a,
+                "query-lowercase-hex",
+                "the query has lower-case percent escapes; the canonical form uses upper-case hex"
+                    .into(),
+            );
         }
         if q.iter().any(|c| b"!*'();:@$,[]|^`{}\"<> ".contains(c)) {
             finding(a, "query-unescaped-reserved", "the query holds reserved characters sent unescaped; signers and verifiers encode them differently".into());
         }
     }
     let path = req.path();
-    if !s3 && mode.is_sigv4() && (path.windows(2).any(|w| w == b"//") || path.windows(3).any(|w| w == b"/./") || path.windows(4).any(|w| w == b"/../") || path.ends_with(b"/.") || path.ends_with(b"/..")) {
+    if !s3
+        && mode.is_sigv4()
+        && (path.windows(2).any(|w| w == b"//")
+            || path.windows(3).any(|w| w == b"/./")
+            || path.windows(4).any(|w| w == b"/../")
+            || path.ends_with(b"/.")
+            || path.ends_with(b"/.."))
+    {
         finding(a, "path-not-normalised", "the path has `//`, `.` or `..` segments: non-S3 services sign it normalised, S3 and some servers as sent".into());
     }
     if matches!(mode, Mode::Sigv2Header | Mode::Sigv2Query) {
-        let names: Vec<String> = crate::engine::encode::split_pairs(req.query().unwrap_or(b"")).iter().map(|(k, _)| String::from_utf8_lossy(k).into_owned()).collect();
+        let names: Vec<String> = crate::engine::encode::split_pairs(req.query().unwrap_or(b""))
+            .iter()
+            .map(|(k, _)| String::from_utf8_lossy(k).into_owned())
+            .collect();
         let disputed: Vec<&String> = names
             .iter()
             .filter(|n| {
-                let signed_by: Vec<bool> = dialect::ALL.iter().filter_map(|d| d.sigv2.as_ref()).map(|r| r.subresources.contains(&n.as_str())).collect();
+                let signed_by: Vec<bool> = dialect::ALL
+                    .iter()
+                    .filter_map(|d| d.sigv2.as_ref())
+                    .map(|r| r.subresources.contains(&n.as_str()))
+                    .collect();
                 signed_by.iter().any(|b| *b) && signed_by.iter().any(|b| !*b)
             })
             .collect();
         if !disputed.is_empty() {
             let list: Vec<&str> = disputed.iter().map(|s| s.as_str()).collect();
-            finding(a, "sigv2-subresource-disputed", format!("sub-resource(s) {} are signed by some implementations and not others", list.join(", ")));
+            finding(
+                a,
+                "sigv2-subresource-disputed",
+                format!(
+                    "sub-resource(s) {} are signed by some implementations and not others",
+                    list.join(", ")
+                ),
+            );
         }
     }
 }
 
 /// Plausible changes between signing and the wire: try each, and report the first under which
 /// some dialect reproduces the client's signature. Bounded (a few dozen variants).
-fn search_alterations(req: &Request, a: &Analysis, v: &Verifier) -> Option<(String, &'static str, Option<DialectResult>)> {
+fn search_alterations(
+    req: &Request,
+    a: &Analysis,
+    v: &Verifier,
+) -> Option<(String, &'static str, Option<DialectResult>)> {
     let mut variants: Vec<(String, Request)> = Vec::new();
     let host = req.header("host");
     if let Some(h) = &host {
         let (name, port) = match h.rsplit_once(':') {
-            Some((n, p)) if p.chars().all(|c| c.is_ascii_digit()) => (n.to_string(), Some(p.to_string())),
+            Some((n, p)) if p.chars().all(|c| c.is_ascii_digit()) => {
+                (n.to_string(), Some(p.to_string()))
+            }
             _ => (h.clone(), None),
         };
         let mut hosts: Vec<String> = Vec::new();
@@ -624,7 +1087,17 @@ fn search_alterations(req: &Request, a: &Analysis, v: &Verifier) -> Option<(Stri
     }
     let signed = a.auth.signed_headers.clone().unwrap_or_default();
     for (name, values) in [
-        ("content-type", &["application/x-www-form-urlencoded; charset=utf-8", "application/x-www-form-urlencoded", "application/octet-stream", "application/json", "text/plain", ""][..]),
+        (
+            "content-type",
+            &[
+                "application/x-www-form-urlencoded; charset=utf-8",
+                "application/x-www-form-urlencoded",
+                "application/octet-stream",
+                "application/json",
+                "text/plain",
+                "",
+            ][..],
+        ),
         ("expect", &["100-continue"][..]),
         ("content-length", &[""][..]),
         ("user-agent", &[""][..]),
@@ -635,7 +1108,11 @@ fn search_alterations(req: &Request, a: &Analysis, v: &Verifier) -> Option<(Stri
         }
         let current = req.header(name);
         for val in values {
-            let val = if name == "content-length" { req.body_len().to_string() } else { val.to_string() };
+            let val = if name == "content-length" {
+                req.body_len().to_string()
+            } else {
+                val.to_string()
+            };
             if current.as_deref() == Some(val.as_str()) {
                 continue;
             }
@@ -651,21 +1128,38 @@ fn search_alterations(req: &Request, a: &Analysis, v: &Verifier) -> Option<(Stri
     // Query re-encodings: `+` vs `%20`, `%7E` vs `~`, `%2F` vs `/`.
     if let Some(q) = req.query() {
         let qs = String::from_utf8_lossy(q).into_owned();
-        for (from, to, what) in [("+", "%20", "`+` for a space"), ("%20", "+", "`%20` for a space"), ("~", "%7E", "`~` escaped"), ("%7E", "~", "`~` unescaped"), ("%2F", "/", "`/` unescaped")] {
+        for (from, to, what) in [
+            ("+", "%20", "`+` for a space"),
+            ("%20", "+", "`%20` for a space"),
+            ("~", "%7E", "`~` escaped"),
+            ("%7E", "~", "`~` unescaped"),
+            ("%2F", "/", "`/` unescaped"),
+        ] {
             if qs.contains(from) {
                 let mut r = req.clone();
                 let path = String::from_utf8_lossy(req.path()).into_owned();
                 r.target = format!("{path}?{}", qs.replace(from, to)).into_bytes();
-                variants.push((format!("the client signed the query with {what}; it was re-encoded on the way"), r));
+                variants.push((
+                    format!(
+                        "the client signed the query with {what}; it was re-encoded on the way"
+                    ),
+                    r,
+                ));
             }
         }
     }
     let path = String::from_utf8_lossy(req.path()).into_owned();
     if path.contains("%2F") || path.contains("%2f") {
         let mut r = req.clone();
-        let q = req.query().map(|q| format!("?{}", String::from_utf8_lossy(q))).unwrap_or_default();
+        let q = req
+            .query()
+            .map(|q| format!("?{}", String::from_utf8_lossy(q)))
+            .unwrap_or_default();
         r.target = format!("{}{q}", path.replace("%2F", "/").replace("%2f", "/")).into_bytes();
-        variants.push(("the client signed the path with `/` where the wire has `%2F`".into(), r));
+        variants.push((
+            "the client signed the path with `/` where the wire has `%2F`".into(),
+            r,
+        ));
     }
     for (what, r) in variants.into_iter().take(48) {
         let an = super::analyze(&r, v);
@@ -678,7 +1172,8 @@ fn search_alterations(req: &Request, a: &Analysis, v: &Verifier) -> Option<(Stri
 }
 
 fn set_header(r: &mut Request, name: &str, value: &str) {
-    r.headers.retain(|h| !h.name.eq_ignore_ascii_case(name.as_bytes()));
+    r.headers
+        .retain(|h| !h.name.eq_ignore_ascii_case(name.as_bytes()));
     if !value.is_empty() || name == "content-type" {
         r.headers.push(crate::http::Header::new(name, value));
     }
@@ -691,17 +1186,35 @@ mod tests {
     #[test]
     fn first_difference_lines_and_columns() {
         assert_eq!(first_difference("a\nb", "a\nb"), None);
-        assert_eq!(first_difference("POST\n/\n\nhost:x", "POST\n/\nAction=1\nhost:x"), Some((3, 1, "".into(), "Action=1".into())));
-        assert_eq!(first_difference("a\nhost:x:80", "a\nhost:x"), Some((2, 7, "host:x:80".into(), "host:x".into())));
+        assert_eq!(
+            first_difference("POST\n/\n\nhost:x", "POST\n/\nAction=1\nhost:x"),
+            Some((3, 1, "".into(), "Action=1".into()))
+        );
+        assert_eq!(
+            first_difference("a\nhost:x:80", "a\nhost:x"),
+            Some((2, 7, "host:x:80".into(), "host:x".into()))
+        );
         assert_eq!(first_difference("a", "a\nb").map(|d| d.0), Some(2));
     }
 
     #[test]
     fn host_names_imply_regions() {
-        assert_eq!(host_region_service("s3.eu-west-1.amazonaws.com"), Some((Some("eu-west-1".into()), "s3".into())));
-        assert_eq!(host_region_service("bucket.s3.us-west-2.amazonaws.com:443"), Some((Some("us-west-2".into()), "s3".into())));
-        assert_eq!(host_region_service("b.s3-ap-south-1.amazonaws.com"), Some((Some("ap-south-1".into()), "s3".into())));
-        assert_eq!(host_region_service("iam.amazonaws.com"), Some((None, "iam".into())));
+        assert_eq!(
+            host_region_service("s3.eu-west-1.amazonaws.com"),
+            Some((Some("eu-west-1".into()), "s3".into()))
+        );
+        assert_eq!(
+            host_region_service("bucket.s3.us-west-2.amazonaws.com:443"),
+            Some((Some("us-west-2".into()), "s3".into()))
+        );
+        assert_eq!(
+            host_region_service("b.s3-ap-south-1.amazonaws.com"),
+            Some((Some("ap-south-1".into()), "s3".into()))
+        );
+        assert_eq!(
+            host_region_service("iam.amazonaws.com"),
+            Some((None, "iam".into()))
+        );
         assert_eq!(host_region_service("127.0.0.1:8003"), None);
     }
 }

@@ -193,6 +193,21 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     if let Some(why) = &detected.malformed {
         findings.push(Finding::new("malformed-auth", why.clone()));
     }
+    // Content-MD5 is signed by SigV2 and checked by S3 whatever the scheme.
+    if let (Some(md5), true) = (req.header("content-md5"), req.body_complete()) {
+        use base64::Engine;
+        use md5::Digest;
+        let ours = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&req.body));
+        if md5 != ours {
+            findings.push(Finding::new(
+                "content-md5-mismatch",
+                format!(
+                    "Content-MD5 is {} but the body received hashes to {ours}",
+                    crate::escape::escape_str(&md5)
+                ),
+            ));
+        }
+    }
     let secret = detected
         .info
         .access_key

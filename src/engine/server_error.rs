@@ -27,7 +27,10 @@ pub struct ServerExpected {
 
 /// `StringToSignBytes` / `CanonicalRequestBytes`: space-separated hex bytes.
 fn from_hex_bytes(s: &str) -> Option<String> {
-    let bytes: Option<Vec<u8>> = s.split_whitespace().map(|h| u8::from_str_radix(h, 16).ok()).collect();
+    let bytes: Option<Vec<u8>> = s
+        .split_whitespace()
+        .map(|h| u8::from_str_radix(h, 16).ok())
+        .collect();
     bytes.map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
@@ -37,7 +40,9 @@ fn quoted_after(msg: &str, marker: &str) -> Option<String> {
     let at = msg.find(marker)? + marker.len();
     let rest = &msg[at..];
     let open = rest.find('\'')? + 1;
-    let close = rest[open..].find("'\n").or_else(|| rest[open..].rfind('\''))?;
+    let close = rest[open..]
+        .find("'\n")
+        .or_else(|| rest[open..].rfind('\''))?;
     Some(rest[open..open + close].to_string())
 }
 
@@ -47,7 +52,9 @@ fn parse_xml(body: &str) -> Option<ServerExpected> {
     let mut fields: Vec<(String, String)> = Vec::new();
     loop {
         match r.read_event() {
-            Ok(Event::Start(e)) => path.push(String::from_utf8_lossy(e.local_name().as_ref()).into_owned()),
+            Ok(Event::Start(e)) => {
+                path.push(String::from_utf8_lossy(e.local_name().as_ref()).into_owned())
+            }
             Ok(Event::End(_)) => {
                 path.pop();
             }
@@ -73,8 +80,10 @@ fn parse_xml(body: &str) -> Option<ServerExpected> {
     let message = get("Message");
     let mut e = ServerExpected {
         code,
-        canonical_request: get("CanonicalRequest").or_else(|| get("CanonicalRequestBytes").and_then(|b| from_hex_bytes(&b))),
-        string_to_sign: get("StringToSign").or_else(|| get("StringToSignBytes").and_then(|b| from_hex_bytes(&b))),
+        canonical_request: get("CanonicalRequest")
+            .or_else(|| get("CanonicalRequestBytes").and_then(|b| from_hex_bytes(&b))),
+        string_to_sign: get("StringToSign")
+            .or_else(|| get("StringToSignBytes").and_then(|b| from_hex_bytes(&b))),
         signature_provided: get("SignatureProvided"),
         region: get("Region"),
         access_key: get("AWSAccessKeyId"),
@@ -83,8 +92,12 @@ fn parse_xml(body: &str) -> Option<ServerExpected> {
         message: message.clone(),
     };
     if let Some(m) = &message {
-        e.canonical_request = e.canonical_request.or_else(|| quoted_after(m, "Canonical String for this request should have been"));
-        e.string_to_sign = e.string_to_sign.or_else(|| quoted_after(m, "String-to-Sign should have been"));
+        e.canonical_request = e
+            .canonical_request
+            .or_else(|| quoted_after(m, "Canonical String for this request should have been"));
+        e.string_to_sign = e
+            .string_to_sign
+            .or_else(|| quoted_after(m, "String-to-Sign should have been"));
         // "the region 'us-east-1' is wrong; expecting 'eu-west-1'"
         if e.region.is_none() {
             if let Some(i) = m.find("expecting '") {
@@ -107,17 +120,31 @@ fn parse_json(body: &str) -> Option<ServerExpected> {
             .or_else(|| err.get("code").map(|c| c.to_string()))?;
         return Some(ServerExpected {
             code,
-            message: err.get("message").and_then(|m| m.as_str()).map(String::from),
+            message: err
+                .get("message")
+                .and_then(|m| m.as_str())
+                .map(String::from),
             ..Default::default()
         });
     }
     // AWS JSON protocols: {"__type": "…#InvalidSignatureException", "message": "…"}
-    let ty = v.get("__type").or_else(|| v.get("code")).and_then(|t| t.as_str())?;
+    let ty = v
+        .get("__type")
+        .or_else(|| v.get("code"))
+        .and_then(|t| t.as_str())?;
     let code = ty.rsplit('#').next().unwrap_or(ty).to_string();
-    let message = v.get("message").or_else(|| v.get("Message")).and_then(|m| m.as_str()).map(String::from);
+    let message = v
+        .get("message")
+        .or_else(|| v.get("Message"))
+        .and_then(|m| m.as_str())
+        .map(String::from);
     Some(ServerExpected {
-        canonical_request: message.as_deref().and_then(|m| quoted_after(m, "Canonical String for this request should have been")),
-        string_to_sign: message.as_deref().and_then(|m| quoted_after(m, "String-to-Sign should have been")),
+        canonical_request: message
+            .as_deref()
+            .and_then(|m| quoted_after(m, "Canonical String for this request should have been")),
+        string_to_sign: message
+            .as_deref()
+            .and_then(|m| quoted_after(m, "String-to-Sign should have been")),
         code,
         message,
         ..Default::default()
@@ -129,7 +156,8 @@ pub fn parse(resp: &Response) -> Option<ServerExpected> {
     if resp.status < 400 {
         return None;
     }
-    let body = crate::http::decoded_body(resp, &resp.body, 4 << 20).unwrap_or_else(|| resp.body.clone());
+    let body =
+        crate::http::decoded_body(resp, &resp.body, 4 << 20).unwrap_or_else(|| resp.body.clone());
     let text = String::from_utf8_lossy(&body);
     let t = text.trim_start();
     if t.starts_with('<') {
@@ -161,7 +189,10 @@ mod tests {
         let r = resp(403, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided. Check your key and signing method.</Message><AWSAccessKeyId>AKIAIOSFODNN7EXAMPLE</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972</StringToSign><SignatureProvided>aa</SignatureProvided><StringToSignBytes>41 57 53</StringToSignBytes><CanonicalRequest>GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\n\nhost\nUNSIGNED-PAYLOAD</CanonicalRequest><CanonicalRequestBytes>47 45 54</CanonicalRequestBytes><RequestId>1</RequestId></Error>");
         let e = parse(&r).unwrap();
         assert_eq!(e.code, "SignatureDoesNotMatch");
-        assert!(e.string_to_sign.unwrap().starts_with("AWS4-HMAC-SHA256\n20130524T000000Z\n"));
+        assert!(e
+            .string_to_sign
+            .unwrap()
+            .starts_with("AWS4-HMAC-SHA256\n20130524T000000Z\n"));
         assert!(e.canonical_request.unwrap().ends_with("\nUNSIGNED-PAYLOAD"));
         assert_eq!(e.signature_provided.as_deref(), Some("aa"));
         assert_eq!(e.access_key.as_deref(), Some("AKIAIOSFODNN7EXAMPLE"));
@@ -180,15 +211,29 @@ mod tests {
     #[test]
     fn query_json_and_keystone() {
         let e = parse(&resp(403, "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.\n\nThe Canonical String for this request should have been\n'POST\n/\n\nhost:sts.amazonaws.com\n\nhost\nabc'\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n20150830T123600Z\nx\ny'\n</Message></Error><RequestId>r</RequestId></ErrorResponse>")).unwrap();
-        assert_eq!(e.canonical_request.as_deref(), Some("POST\n/\n\nhost:sts.amazonaws.com\n\nhost\nabc"));
-        assert_eq!(e.string_to_sign.as_deref(), Some("AWS4-HMAC-SHA256\n20150830T123600Z\nx\ny"));
+        assert_eq!(
+            e.canonical_request.as_deref(),
+            Some("POST\n/\n\nhost:sts.amazonaws.com\n\nhost\nabc")
+        );
+        assert_eq!(
+            e.string_to_sign.as_deref(),
+            Some("AWS4-HMAC-SHA256\n20150830T123600Z\nx\ny")
+        );
         let e = parse(&resp(400, "{\"__type\":\"com.amazon.coral.service#InvalidSignatureException\",\"message\":\"Signature expired\"}")).unwrap();
         assert_eq!(e.code, "InvalidSignatureException");
         let e = parse(&resp(401, "{\"error\": {\"code\": 401, \"title\": \"Unauthorized\", \"message\": \"Invalid EC2 signature.\"}}")).unwrap();
-        assert_eq!((e.code.as_str(), e.message.as_deref()), ("Unauthorized", Some("Invalid EC2 signature.")));
+        assert_eq!(
+            (e.code.as_str(), e.message.as_deref()),
+            ("Unauthorized", Some("Invalid EC2 signature."))
+        );
         assert!(parse(&resp(200, "<Error><Code>X</Code></Error>")).is_none());
         assert!(parse(&resp(500, "plain text")).is_none());
         // Cut-off XML still yields what was read.
-        assert_eq!(parse(&resp(500, "<Error><Code>Cut</Code><Message>unterminat")).unwrap().code, "Cut");
+        assert_eq!(
+            parse(&resp(500, "<Error><Code>Cut</Code><Message>unterminat"))
+                .unwrap()
+                .code,
+            "Cut"
+        );
     }
 }

@@ -40,8 +40,13 @@ pub fn format_amz(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// RFC 3339 in UTC with microseconds, fixed width (`2015-08-30T12:36:01.019838Z`).
 pub fn format_rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    let f =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(f)
+        .unwrap_or_default()
 }
 
 /// A `Date` header in SigV4's basic form, as signers that fall back to it use it.
@@ -67,5 +72,7 @@ mod tests {
         assert!(parse_amz("2015-08-30").is_none());
         assert!(parse_iso("2011-10-03T15:19:30").is_some());
         assert!(parse_iso("2012-11-27T11:47:02Z").is_some());
+        let t = parse_amz("20150830T123600Z").unwrap();
+        assert_eq!(format_rfc3339(t), "2015-08-30T12:36:00.000000Z");
     }
 }
