@@ -534,7 +534,10 @@ fn large_body_is_capped_but_hashed_whole() {
 
 /// A pcapng file written by hand: two sections, the second with two interfaces of different
 /// link types and timestamp resolutions, in big-endian byte order.
-fn pcapng(big_endian: bool, sections: &[Vec<(u32, u8, Vec<Vec<u8>>)>]) -> Vec<u8> {
+/// An interface: link type, `if_tsresol` (power of ten), its frames.
+type Iface = (u32, u8, Vec<Vec<u8>>);
+
+fn pcapng(big_endian: bool, sections: &[Vec<Iface>]) -> Vec<u8> {
     let u32b = |v: u32| {
         if big_endian {
             v.to_be_bytes()

@@ -870,8 +870,8 @@ fn scope_findings(req: &Request, a: &mut Analysis, auth: &super::auth::V4Auth) {
         );
     }
     if let Some((region, service)) = req.host().and_then(|h| host_region_service(&h)) {
-        if let Some(r) = region {
-            if r != auth.region {
+        if let Some(r) = &region {
+            if *r != auth.region {
                 finding(
                     a,
                     "region-mismatch",
@@ -883,10 +883,26 @@ fn scope_findings(req: &Request, a: &mut Analysis, auth: &super::auth::V4Auth) {
                 );
             }
         }
+        // Only host names that really name a service: regional endpoints and the global ones.
+        let known = region.is_some()
+            || [
+                "iam",
+                "sts",
+                "s3",
+                "sdb",
+                "route53",
+                "cloudfront",
+                "organizations",
+                "sqs",
+                "sns",
+                "ec2",
+                "monitoring",
+            ]
+            .contains(&service.as_str());
         let svc_ok = service == auth.service
-            || (service == "s3" && auth.service == "s3")
-            || service.starts_with(&auth.service);
-        if !svc_ok {
+            || service.starts_with(&auth.service)
+            || (service == "monitoring" && auth.service == "cloudwatch");
+        if known && !svc_ok {
             finding(
                 a,
                 "service-mismatch",
@@ -899,7 +915,8 @@ fn scope_findings(req: &Request, a: &mut Analysis, auth: &super::auth::V4Auth) {
         }
     }
     for h in &auth.signed_headers {
-        if !req.has_header(h) && !(h == "host" && req.host().is_some()) {
+        let present = req.has_header(h) || (h == "host" && req.host().is_some());
+        if !present {
             finding(a, "signed-header-absent", format!("`{h}` is listed in SignedHeaders but not in the request (removed after signing?)"));
         }
     }
@@ -955,6 +972,16 @@ fn server_code_findings(a: &mut Analysis, se: &ServerExpected) {
 /// Likely causes worth checking when verification failed; silent on valid requests.
 fn hint_findings(req: &Request, a: &mut Analysis, mode: Mode, s3: bool) {
     let signed = a.auth.signed_headers.clone().unwrap_or_default();
+    if mode == Mode::Sigv4Header
+        && req.has_header("x-amz-security-token")
+        && !signed.iter().any(|h| h == "x-amz-security-token")
+    {
+        finding(
+            a,
+            "session-token-unsigned",
+            "X-Amz-Security-Token is sent but not signed: most services require it signed (a few want it added after signing)".into(),
+        );
+    }
     for h in [
         "content-type",
         "content-length",

@@ -514,14 +514,5 @@ fn analyze_v4(
             ));
         }
     }
-    if mode == Mode::Sigv4Header
-        && req.has_header("x-amz-security-token")
-        && !a.signed_headers.iter().any(|h| h == "x-amz-security-token")
-    {
-        findings.push(Finding::new(
-            "session-token-unsigned",
-            "X-Amz-Security-Token is sent but not signed (some services require it signed, others want it added after signing)",
-        ));
-    }
     out
 }
