@@ -151,6 +151,26 @@ pub fn to_text(x: &Exchange, a: &Analysis) -> String {
     for f in x.notes.iter().chain(&a.findings) {
         let _ = writeln!(s, "  ! {}: {}", f.code, escape_str(&f.message));
     }
+    if let Some(d) = &a.divergence {
+        let _ = writeln!(
+            s,
+            "  diverges: {:?} line {} column {} against {}",
+            d.step,
+            d.line,
+            d.column,
+            escape_str(&d.against)
+        );
+        let _ = writeln!(s, "    client signed: {}", escape_str(&d.ours));
+        let _ = writeln!(
+            s,
+            "    {:>13}: {}",
+            escape_str(&d.against),
+            escape_str(&d.theirs)
+        );
+        if let Some(k) = &d.knob {
+            let _ = writeln!(s, "    knob: {}", escape_str(k));
+        }
+    }
     if let Some(d) = a.dialect(a.verifier).filter(|d| !d.unsupported) {
         if let Some(cr) = &d.canonical_request {
             let _ = write!(
@@ -230,6 +250,93 @@ pub fn to_text(x: &Exchange, a: &Analysis) -> String {
     s
 }
 
+/// One cell of a markdown table: escaped, pipes and backticks neutralised, spaces visible.
+fn cell(line: &str) -> String {
+    let e = escape_str(line).replace('|', "\\|").replace('`', "'");
+    if e.is_empty() {
+        "*(empty)*".into()
+    } else {
+        format!("`{e}`")
+    }
+}
+
+/// Both sides of the divergent step side by side, the first differing line marked.
+fn markdown_divergence(s: &mut String, a: &Analysis, d: &crate::engine::diagnose::Divergence) {
+    let client = a.client_dialects.first().and_then(|n| a.dialect(n));
+    let theirs_text: Option<String> = if d.against == "server" {
+        a.server_expected.as_ref().and_then(|se| match d.step {
+            crate::engine::diagnose::Step::CanonicalRequest => se.canonical_request.clone(),
+            _ => se.string_to_sign.clone(),
+        })
+    } else {
+        a.dialect(&d.against).map(|v| match d.step {
+            crate::engine::diagnose::Step::CanonicalRequest => v
+                .canonical_request
+                .as_deref()
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .unwrap_or_default(),
+            _ => String::from_utf8_lossy(&v.string_to_sign).into_owned(),
+        })
+    };
+    let ours_text: Option<String> =
+        client
+            .or_else(|| a.dialect(a.verifier))
+            .map(|c| match d.step {
+                crate::engine::diagnose::Step::CanonicalRequest => c
+                    .canonical_request
+                    .as_deref()
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .unwrap_or_default(),
+                _ => String::from_utf8_lossy(&c.string_to_sign).into_owned(),
+            });
+    let step = match d.step {
+        crate::engine::diagnose::Step::CanonicalRequest => "canonical request",
+        crate::engine::diagnose::Step::StringToSign => "string to sign",
+        crate::engine::diagnose::Step::SigningKey => "signing key",
+        crate::engine::diagnose::Step::Signature => "signature",
+    };
+    let _ = writeln!(s, "\n### Where it diverges\n");
+    let _ = writeln!(
+        s,
+        "The {step} differs at **line {}, column {}** (against `{}`).",
+        d.line,
+        d.column,
+        escape_str(&d.against)
+    );
+    if let Some(k) = &d.knob {
+        let _ = writeln!(s, "\nResponsible knob: {}", escape_str(k));
+    }
+    if let (Some(o), Some(t)) = (ours_text, theirs_text) {
+        let who = client.map(|c| c.name).unwrap_or(a.verifier);
+        let _ = writeln!(
+            s,
+            "\n| | client signed ({who}) | {} computed |\n|---|---|---|",
+            escape_str(&d.against)
+        );
+        let (ol, tl): (Vec<&str>, Vec<&str>) = (o.split('\n').collect(), t.split('\n').collect());
+        for i in 0..ol.len().max(tl.len()) {
+            let mark = if i + 1 == d.line { "**→**" } else { "" };
+            let _ = writeln!(
+                s,
+                "| {mark}{} | {} | {} |",
+                i + 1,
+                cell(ol.get(i).copied().unwrap_or("")),
+                cell(tl.get(i).copied().unwrap_or(""))
+            );
+        }
+    }
+    if d.step == crate::engine::diagnose::Step::CanonicalRequest {
+        if let Some(c) = client {
+            let _ = writeln!(
+                s,
+                "\n**String to sign ({})**\n\n```\n{}\n```",
+                c.name,
+                escape_multiline(&c.string_to_sign)
+            );
+        }
+    }
+}
+
 pub fn to_markdown(x: &Exchange, a: &Analysis) -> String {
     let r = &x.request;
     let mut s = String::new();
@@ -270,7 +377,9 @@ pub fn to_markdown(x: &Exchange, a: &Analysis) -> String {
             let _ = writeln!(s, "- `{}`: {}", f.code, escape_str(&f.message));
         }
     }
-    if let Some(d) = a.dialect(a.verifier).filter(|d| !d.unsupported) {
+    if let Some(div) = &a.divergence {
+        markdown_divergence(&mut s, a, div);
+    } else if let Some(d) = a.dialect(a.verifier).filter(|d| !d.unsupported) {
         if let Some(cr) = &d.canonical_request {
             let _ = writeln!(
                 s,
@@ -284,6 +393,17 @@ pub fn to_markdown(x: &Exchange, a: &Analysis) -> String {
             "\n**String to sign ({})**\n\n```\n{}\n```",
             d.name,
             escape_multiline(&d.string_to_sign)
+        );
+    }
+    if let Some(se) = &a.server_expected {
+        let _ = writeln!(
+            s,
+            "\n**The server answered** `{}`{}",
+            escape_str(&se.code),
+            se.message
+                .as_deref()
+                .map(|m| format!(": {}", escape_str(m)))
+                .unwrap_or_default()
         );
     }
     if !a.dialects.is_empty() {
