@@ -19,3 +19,55 @@ pub struct Exchange {
     /// engine's findings.
     pub notes: Vec<Finding>,
 }
+
+/// What earlier exchanges of the run tell about later ones: the Host values seen, and recent
+/// requests by signature (a proxy's two legs carry the same one). Bounded.
+#[derive(Default)]
+pub struct Legs {
+    pub hosts: Vec<String>,
+    by_signature: std::collections::HashMap<String, crate::http::Request>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl Legs {
+    fn signature(r: &crate::http::Request) -> Option<String> {
+        use crate::http::Headers;
+        let a = r.header("authorization")?;
+        let sig = a.rsplit_once("Signature=").map(|(_, s)| s).or_else(|| {
+            a.strip_prefix("AWS ")
+                .and_then(|s| s.rsplit_once(':'))
+                .map(|(_, s)| s)
+        })?;
+        Some(sig.trim().to_string())
+    }
+
+    pub fn earlier(&self, r: &crate::http::Request) -> Option<crate::http::Request> {
+        let prev = self.by_signature.get(&Self::signature(r)?)?;
+        (prev != r).then(|| prev.clone())
+    }
+
+    pub fn remember(&mut self, r: &crate::http::Request) {
+        use crate::http::Headers;
+        if let Some(h) = r.header("host") {
+            if self.hosts.len() < 64 && !self.hosts.contains(&h) {
+                self.hosts.push(h);
+            }
+        }
+        if let Some(sig) = Self::signature(r) {
+            if !self.by_signature.contains_key(&sig) {
+                if self.order.len() >= 1024 {
+                    if let Some(old) = self.order.pop_front() {
+                        self.by_signature.remove(&old);
+                    }
+                }
+                self.order.push_back(sig.clone());
+                // Bodies are not needed to tell the legs apart beyond their length.
+                let mut keep = r.clone();
+                if keep.body.len() > 65536 {
+                    keep.body.truncate(65536);
+                }
+                self.by_signature.insert(sig, keep);
+            }
+        }
+    }
+}

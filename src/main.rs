@@ -199,19 +199,26 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         ..Default::default()
     };
     let mut write_err: Option<std::io::Error> = None;
+    let mut legs = sigscope::exchange::Legs::default();
     for path in inputs {
         let mut sink = |x: sigscope::exchange::Exchange| {
             if write_err.is_some() {
                 return;
             }
+            let earlier = legs.earlier(&x.request);
             let a = engine::analyze_observed(
                 &engine::diagnose::Observed {
                     request: &x.request,
                     response: x.response.as_ref(),
                     time: x.time,
+                    context: engine::diagnose::Context {
+                        seen_hosts: &legs.hosts,
+                        earlier_leg: earlier.as_ref(),
+                    },
                 },
                 &v,
             );
+            legs.remember(&x.request);
             if matches!(a.verdict, Verdict::Invalid | Verdict::Malformed) {
                 bad += 1;
             }

@@ -75,6 +75,7 @@ fn run_full(
             request: r,
             response,
             time,
+            context: Default::default(),
         },
         &v,
     )
@@ -625,6 +626,7 @@ fn no_false_alarms_on_clean_inputs() {
                     request: &r,
                     response: None,
                     time: None,
+                    context: Default::default(),
                 },
                 &v,
             );
@@ -662,6 +664,7 @@ fn no_false_alarms_on_clean_inputs() {
                     request: &x.request,
                     response: x.response.as_ref(),
                     time: x.time,
+                    context: Default::default(),
                 },
                 &v,
             );

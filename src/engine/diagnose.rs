@@ -450,6 +450,68 @@ pub struct Observed<'a> {
     pub response: Option<&'a Response>,
     /// When the request was seen (capture time), for clock skew and expiry.
     pub time: Option<OffsetDateTime>,
+    pub context: Context<'a>,
+}
+
+/// What the rest of the capture tells about this request.
+#[derive(Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// Host header values seen in the same capture (candidates for a rewritten Host).
+    pub seen_hosts: &'a [String],
+    /// An earlier request in the capture carrying the same signature but different bytes: the
+    /// other leg of a proxy.
+    pub earlier_leg: Option<&'a Request>,
+}
+
+/// The differences between two requests that carry the same signature: request line and
+/// headers (names compared case-insensitively, values as sent), and the body.
+pub fn request_changes(before: &Request, after: &Request) -> Vec<String> {
+    let mut out = Vec::new();
+    if before.method != after.method || before.target != after.target {
+        out.push(format!(
+            "request line `{} {}` became `{} {}`",
+            crate::escape::escape_str(&before.method),
+            crate::escape::escape_bytes(&before.target),
+            crate::escape::escape_str(&after.method),
+            crate::escape::escape_bytes(&after.target)
+        ));
+    }
+    let names = |r: &Request| {
+        let mut n: Vec<String> = r
+            .headers
+            .iter()
+            .map(|h| String::from_utf8_lossy(&h.name).to_ascii_lowercase())
+            .collect();
+        n.sort();
+        n.dedup();
+        n
+    };
+    let (nb, na) = (names(before), names(after));
+    for n in nb.iter().chain(na.iter().filter(|n| !nb.contains(n))) {
+        let (vb, va) = (before.header_values(n), after.header_values(n));
+        if vb == va {
+            continue;
+        }
+        let show = |v: &[&[u8]]| {
+            v.iter()
+                .map(|x| crate::escape::escape_bytes(x))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push(match (vb.is_empty(), va.is_empty()) {
+            (true, _) => format!("`{n}: {}` was added", show(&va)),
+            (_, true) => format!("`{n}: {}` was removed", show(&vb)),
+            _ => format!("`{n}` changed from `{}` to `{}`", show(&vb), show(&va)),
+        });
+    }
+    if before.body_complete() && after.body_complete() && before.body != after.body {
+        out.push(format!(
+            "the body changed ({} to {} bytes)",
+            before.body.len(),
+            after.body.len()
+        ));
+    }
+    out
 }
 
 const SKEW_LIMIT_SECS: i64 = 15 * 60;
@@ -492,6 +554,20 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         server_code_findings(a, &se);
     }
 
+    // The same signature on another leg of the capture: the request was changed in between.
+    if let Some(before) = o.context.earlier_leg {
+        let changes = request_changes(before, req);
+        if !changes.is_empty() {
+            finding(
+                a,
+                "request-altered",
+                format!(
+                    "the same signature was sent earlier in the capture on another connection; between the two: {}",
+                    changes.join("; ")
+                ),
+            );
+        }
+    }
     let verifier = a.dialect(v.dialect.name).cloned();
     let client = a
         .client_dialects
@@ -553,20 +629,22 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         }
     }
     // With a secret but no dialect reproducing the client: search alterations.
+    let have_secret = a.dialects.iter().any(|d| d.signature.is_some());
     if client.is_none()
-        && a.signing_key.is_some()
+        && have_secret
         && matches!(
             mode,
             Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming | Mode::Sigv2Header
         )
     {
-        match search_alterations(req, a, v) {
+        match search_alterations(req, a, v, o.context.seen_hosts) {
             Some((what, dialect_name, altered)) => {
                 finding(a, "request-altered", format!("{what}: with that change the signature verifies under {dialect_name}"));
                 if let (Some(vr), Some(alt)) = (&verifier, altered) {
                     a.divergence = compare(req, mode, &alt, vr, vr.name);
                 }
             }
+            None if a.findings.iter().any(|f| f.code == "request-altered") => {}
             None => finding(
                 a,
                 "signature-unexplained",
@@ -659,7 +737,11 @@ fn server_comparison(
         _ => None,
     };
     let sts_same = se.string_to_sign.as_ref().map(|s| *s == ours_sts);
-    if cr_same != Some(false) && sts_same == Some(true) && se.code.contains("SignatureDoesNotMatch")
+    let altered = a.findings.iter().any(|f| f.code == "request-altered");
+    if cr_same != Some(false)
+        && sts_same == Some(true)
+        && se.code.contains("SignatureDoesNotMatch")
+        && !altered
     {
         finding(
             a,
@@ -725,6 +807,19 @@ fn server_comparison(
             if let Some(k) = compare(req, mode, ours, &named, "server") {
                 d.knob = k.knob;
             }
+        }
+        if a.verdict == Verdict::Valid {
+            // The client's signature is right for the bytes seen here; the server computed from
+            // other bytes: something downstream of this point changed the request.
+            finding(
+                a,
+                "request-altered",
+                format!(
+                    "the request verifies as seen here, but the server's canonical request has `{}` where it has `{}`: it was changed on the way to the server",
+                    crate::escape::escape_str(&d.theirs),
+                    crate::escape::escape_str(&d.ours)
+                ),
+            );
         }
         finding(
             a,
@@ -1087,6 +1182,7 @@ fn search_alterations(
     req: &Request,
     a: &Analysis,
     v: &Verifier,
+    seen_hosts: &[String],
 ) -> Option<(String, &'static str, Option<DialectResult>)> {
     let mut variants: Vec<(String, Request)> = Vec::new();
     let host = req.header("host");
@@ -1098,6 +1194,12 @@ fn search_alterations(
             _ => (h.clone(), None),
         };
         let mut hosts: Vec<String> = Vec::new();
+        // Hosts seen elsewhere in the capture first (the proxy's own address, typically).
+        for sh in seen_hosts {
+            if sh != h && !hosts.contains(sh) {
+                hosts.push(sh.clone());
+            }
+        }
         match &port {
             Some(_) => hosts.push(name.clone()),
             None => {
@@ -1130,7 +1232,10 @@ fn search_alterations(
         ("user-agent", &[""][..]),
         ("accept-encoding", &["identity", "gzip, deflate", ""][..]),
     ] {
-        if !signed.iter().any(|s| s == name) {
+        // SigV2 always signs Content-Type (and Content-MD5); SigV4 what SignedHeaders lists.
+        let sigv2 = matches!(a.auth.mode, Some(Mode::Sigv2Header | Mode::Sigv2Query));
+        let is_signed = signed.iter().any(|s| s == name) || (sigv2 && name == "content-type");
+        if !is_signed {
             continue;
         }
         let current = req.header(name);
@@ -1201,7 +1306,7 @@ fn search_alterations(
 fn set_header(r: &mut Request, name: &str, value: &str) {
     r.headers
         .retain(|h| !h.name.eq_ignore_ascii_case(name.as_bytes()));
-    if !value.is_empty() || name == "content-type" {
+    if !value.is_empty() {
         r.headers.push(crate::http::Header::new(name, value));
     }
 }
