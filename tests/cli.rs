@@ -360,3 +360,45 @@ fn explicit_credentials_file_and_environment() {
         .unwrap();
     assert_eq!(json_lines(&o)[0]["verdict"], "invalid");
 }
+
+#[test]
+fn demo_capture_names_the_seed_rule_by_default() {
+    // The bundled capture: the seed case answered 403 by a real keystoneclient 0.9.0 verifier.
+    let o = run(&["report", "samples/demo.pcap", "--format", "json"]);
+    assert!(o.status.success());
+    let x = &json_lines(&o)[0];
+    assert_eq!(x["response"]["status"], 403);
+    let f = x["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "server-likely-dialect")
+        .expect("server-likely-dialect");
+    let m = f["message"].as_str().unwrap();
+    assert!(
+        m.contains("keystone-legacy (canonical query string of a form POST"),
+        "{m}"
+    );
+    // And with the legacy verifier, the divergence is the canonical query line.
+    let o = run(&[
+        "report",
+        "samples/demo.pcap",
+        "--format",
+        "json",
+        "--dialect",
+        "keystone-legacy",
+    ]);
+    let d = &json_lines(&o)[0]["divergence"];
+    assert_eq!(
+        (d["step"].as_str(), d["line"].as_u64(), d["ours"].as_str()),
+        (Some("canonical_request"), Some(3), Some(""))
+    );
+    assert!(d["theirs"]
+        .as_str()
+        .unwrap()
+        .starts_with("Action=PutMetricData&"));
+    assert!(d["knob"]
+        .as_str()
+        .unwrap()
+        .starts_with("canonical query string of a form POST"));
+}

@@ -616,6 +616,22 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
             .map(|d| d.name)
             .collect();
         if !rejecting.is_empty() && a.dialects.iter().any(|d| d.accepts() == Some(true)) {
+            // Name, for each dialect that would reject it, the rule that makes it do so.
+            let c = client.as_ref().expect("checked above");
+            let why: Vec<String> = rejecting
+                .iter()
+                .filter_map(|n| a.dialect(n))
+                .map(|d| {
+                    let reason = d
+                        .rejects
+                        .clone()
+                        .or_else(|| compare(req, mode, c, d, d.name).and_then(|x| x.knob));
+                    match reason {
+                        Some(r) => format!("{} ({r})", d.name),
+                        None => d.name.to_string(),
+                    }
+                })
+                .collect();
             finding(
                 a,
                 "server-likely-dialect",
@@ -623,7 +639,7 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
                     "the server answered {} to a request valid under {}; dialects that would reject it: {}",
                     o.response.map(|r| r.status).unwrap_or(0),
                     a.client_dialects.join(", "),
-                    rejecting.join(", ")
+                    why.join("; ")
                 ),
             );
         }
