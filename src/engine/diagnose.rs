@@ -603,12 +603,11 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         }
     }
     // The server rejected a request valid under the client's dialect: who else would?
-    if rejected_by_server
-        && client.is_some()
-        && a.server_expected
-            .as_ref()
-            .is_none_or(|s| s.code.contains("Signature"))
-    {
+    let signature_complaint = a
+        .server_expected
+        .as_ref()
+        .is_none_or(|s| s.code.contains("Signature"));
+    if let (true, Some(c)) = (rejected_by_server && signature_complaint, &client) {
         let rejecting: Vec<&str> = a
             .dialects
             .iter()
@@ -617,7 +616,6 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
             .collect();
         if !rejecting.is_empty() && a.dialects.iter().any(|d| d.accepts() == Some(true)) {
             // Name, for each dialect that would reject it, the rule that makes it do so.
-            let c = client.as_ref().expect("checked above");
             let why: Vec<String> = rejecting
                 .iter()
                 .filter_map(|n| a.dialect(n))
