@@ -75,6 +75,49 @@ enum Format {
     Markdown,
 }
 
+/// Exchanges per unit of work handed to a worker thread.
+const BATCH: usize = 64;
+
+/// One exchange and what the capture around it says.
+struct Job {
+    exchange: sigscope::exchange::Exchange,
+    earlier: Option<sigscope::http::Request>,
+    hosts: std::sync::Arc<Vec<String>>,
+}
+
+/// Analyses and formats a batch; returns the output bytes and how many were invalid/malformed.
+fn render_batch(jobs: &[Job], v: &Verifier, format: Format) -> (Vec<u8>, usize) {
+    let mut buf = Vec::with_capacity(jobs.len() * 4096);
+    let mut bad = 0;
+    for j in jobs {
+        let x = &j.exchange;
+        let a = engine::analyze_observed(
+            &engine::diagnose::Observed {
+                request: &x.request,
+                response: x.response.as_ref(),
+                time: x.time,
+                context: engine::diagnose::Context {
+                    seen_hosts: &j.hosts,
+                    earlier_leg: j.earlier.as_ref(),
+                },
+            },
+            v,
+        );
+        if matches!(a.verdict, Verdict::Invalid | Verdict::Malformed) {
+            bad += 1;
+        }
+        // Writing into a Vec cannot fail.
+        let _ = match format {
+            Format::Json => serde_json::to_writer(&mut buf, &report::to_json(x, &a))
+                .map_err(std::io::Error::from)
+                .and_then(|_| writeln!(buf)),
+            Format::Text => writeln!(buf, "{}", report::to_text(x, &a)),
+            Format::Markdown => write!(buf, "{}", report::to_markdown(x, &a)),
+        };
+    }
+    (buf, bad)
+}
+
 fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let (num, mult) = match t.chars().last() {
@@ -174,7 +217,7 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         cache: &cache,
         reveal_keys: opts.reveal_derived_keys,
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
     let (mut total, mut bad, mut errors) = (0usize, 0usize, 0usize);
     let progress: Option<capture::Progress> = std::io::stderr().is_terminal().then(|| {
         let p: capture::Progress = std::sync::Arc::new(|read, size| {
@@ -198,59 +241,99 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         progress,
         ..Default::default()
     };
-    let mut write_err: Option<std::io::Error> = None;
-    let mut legs = sigscope::exchange::Legs::default();
-    for path in inputs {
-        let mut sink = |x: sigscope::exchange::Exchange| {
-            if write_err.is_some() {
-                return;
+    // Pipeline: this thread reads and reassembles, workers analyse and format in batches, and the
+    // writer puts the batches back in order. The capture context (earlier legs, Hosts seen) is
+    // sequential, so it is taken here, before the work is handed out.
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(u64, Vec<Job>)>(workers * 4);
+    let work_rx = std::sync::Mutex::new(work_rx);
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Vec<u8>, usize)>(workers * 4);
+    let v = &v;
+    let result: Result<()> = std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let done_tx = done_tx.clone();
+            let work_rx = &work_rx;
+            scope.spawn(move || loop {
+                let next = work_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((seq, jobs))) = next else { break };
+                let (buf, bad) = render_batch(&jobs, v, format);
+                if done_tx.send((seq, buf, bad)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(done_tx);
+        let writer = scope.spawn(move || -> std::io::Result<usize> {
+            let mut pending: std::collections::BTreeMap<u64, (Vec<u8>, usize)> = Default::default();
+            let (mut next, mut bad) = (0u64, 0usize);
+            for (seq, buf, b) in done_rx {
+                pending.insert(seq, (buf, b));
+                while let Some((buf, b)) = pending.remove(&next) {
+                    out.write_all(&buf)?;
+                    bad += b;
+                    next += 1;
+                }
             }
-            let earlier = legs.earlier(&x.request);
-            let a = engine::analyze_observed(
-                &engine::diagnose::Observed {
-                    request: &x.request,
-                    response: x.response.as_ref(),
-                    time: x.time,
-                    context: engine::diagnose::Context {
-                        seen_hosts: &legs.hosts,
-                        earlier_leg: earlier.as_ref(),
-                    },
-                },
-                &v,
-            );
-            legs.remember(&x.request);
-            if matches!(a.verdict, Verdict::Invalid | Verdict::Malformed) {
-                bad += 1;
-            }
-            let r = match format {
-                Format::Json => serde_json::to_writer(&mut out, &report::to_json(&x, &a))
-                    .map_err(std::io::Error::from)
-                    .and_then(|_| writeln!(out)),
-                Format::Text => writeln!(out, "{}", report::to_text(&x, &a)),
-                Format::Markdown => write!(out, "{}", report::to_markdown(&x, &a)),
+            out.flush()?;
+            Ok(bad)
+        });
+        let mut legs = sigscope::exchange::Legs::default();
+        let mut hosts = std::sync::Arc::new(Vec::<String>::new());
+        let (mut seq, mut batch) = (0u64, Vec::with_capacity(BATCH));
+        for path in inputs {
+            let mut sink = |x: sigscope::exchange::Exchange| {
+                let earlier = legs.earlier(&x.request);
+                legs.remember(&x.request);
+                if legs.hosts.len() != hosts.len() {
+                    hosts = std::sync::Arc::new(legs.hosts.clone());
+                }
+                batch.push(Job {
+                    exchange: x,
+                    earlier,
+                    hosts: hosts.clone(),
+                });
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    // A closed writer (broken pipe) makes the rest moot; keep draining the input.
+                    let _ = work_tx.send((seq, full));
+                    seq += 1;
+                }
             };
-            if let Err(e) = r {
-                write_err = Some(e);
+            let summary = input::stream_path(path, total, &copts, &mut sink);
+            total += summary.exchanges;
+            if let Some(stats) = &summary.capture {
+                eprintln!("sigscope: {}: {}", path.display(), stats.summary());
             }
-        };
-        let summary = input::stream_path(path, total, &copts, &mut sink);
-        if let Some(e) = write_err.take() {
-            // A closed pipe (`| head`) ends the run quietly.
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                return Ok(ExitCode::SUCCESS);
+            for e in &summary.errors {
+                errors += 1;
+                eprintln!("sigscope: {}", sigscope::escape::escape_str(e));
             }
-            return Err(e.into());
         }
-        total += summary.exchanges;
-        if let Some(stats) = &summary.capture {
-            eprintln!("sigscope: {}: {}", path.display(), stats.summary());
+        if !batch.is_empty() {
+            let _ = work_tx.send((seq, batch));
         }
-        for e in &summary.errors {
-            errors += 1;
-            eprintln!("sigscope: {}", sigscope::escape::escape_str(e));
+        drop(work_tx);
+        match writer.join() {
+            Ok(Ok(b)) => {
+                bad = b;
+                Ok(())
+            }
+            Ok(Err(e)) => Err(e.into()),
+            Err(_) => Err(anyhow::anyhow!("the output thread panicked")),
         }
+    });
+    if let Err(e) = result {
+        // A closed pipe (`| head`) ends the run quietly.
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        {
+            return Ok(ExitCode::SUCCESS);
+        }
+        return Err(e);
     }
-    out.flush()?;
     if total == 0 {
         if errors == 0 {
             eprintln!("sigscope: no HTTP requests found");

@@ -3,31 +3,35 @@
 
 use std::fmt::Write;
 
-use serde_json::{json, Value};
+use std::borrow::Cow;
+
+use serde::ser::SerializeSeq;
+use serde::Serialize;
 
 use crate::engine::{Analysis, Verdict};
 use crate::escape::{escape_bytes, escape_multiline, escape_str};
 use crate::exchange::Exchange;
-use crate::http::Header;
+use crate::http::{text, Header};
 
-fn headers_json(h: &[Header]) -> Value {
-    Value::Array(
-        h.iter()
-            .map(|h| {
-                json!([
-                    String::from_utf8_lossy(&h.name),
-                    if h.name.eq_ignore_ascii_case(b"authorization")
-                        || h.name.eq_ignore_ascii_case(b"x-amz-security-token")
-                        || h.name.eq_ignore_ascii_case(b"x-auth-token")
-                    {
-                        redact_header_value(&h.name, &h.value)
-                    } else {
-                        String::from_utf8_lossy(&h.value).into_owned()
-                    }
-                ])
-            })
-            .collect(),
-    )
+/// Header pairs, serialised as `[name, value]` arrays; credentials in values masked.
+struct JsonHeaders<'a>(&'a [Header]);
+
+impl Serialize for JsonHeaders<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for h in self.0 {
+            let secret = h.name.eq_ignore_ascii_case(b"authorization")
+                || h.name.eq_ignore_ascii_case(b"x-amz-security-token")
+                || h.name.eq_ignore_ascii_case(b"x-auth-token");
+            let value: Cow<'_, str> = if secret {
+                Cow::Owned(redact_header_value(&h.name, &h.value))
+            } else {
+                text(&h.value)
+            };
+            seq.serialize_element(&(text(&h.name), value))?;
+        }
+        seq.end()
+    }
 }
 
 /// Authorization keeps its SigV4/SigV2 parameters (they are not secret) but masks
@@ -47,46 +51,97 @@ fn redact_header_value(name: &[u8], value: &[u8]) -> String {
     crate::engine::auth::mask(&v)
 }
 
-pub fn to_json(x: &Exchange, a: &Analysis) -> Value {
+#[derive(Serialize)]
+struct JsonRequest<'a> {
+    method: &'a str,
+    target: Cow<'a, str>,
+    headers: JsonHeaders<'a>,
+    body_len: u64,
+    body_sha256: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonResponse<'a> {
+    status: u16,
+    reason: &'a str,
+    headers: JsonHeaders<'a>,
+    body_len: usize,
+}
+
+#[derive(Serialize)]
+struct JsonAuth<'a> {
+    mode: &'static str,
+    access_key: &'a Option<String>,
+    signature: &'a Option<String>,
+    date: &'a Option<String>,
+    region: &'a Option<String>,
+    service: &'a Option<String>,
+    signed_headers: &'a Option<Vec<String>>,
+    fields: &'a [(String, String)],
+}
+
+/// One line of `report --format json`: serialised straight from the analysis (no
+/// intermediate JSON tree; this is the hot path of a large capture).
+#[derive(Serialize)]
+pub struct JsonExchange<'a> {
+    index: usize,
+    source: &'a str,
+    time: Option<String>,
+    client: &'a Option<String>,
+    server: &'a Option<String>,
+    request: JsonRequest<'a>,
+    response: Option<JsonResponse<'a>>,
+    auth: JsonAuth<'a>,
+    verifier: &'a str,
+    verdict: Verdict,
+    dialects: &'a [crate::engine::DialectResult],
+    client_dialects: &'a [&'static str],
+    findings: Vec<&'a crate::engine::Finding>,
+    signing_key: &'a Option<crate::engine::KeyChainView>,
+    divergence: &'a Option<crate::engine::diagnose::Divergence>,
+    server_expected: &'a Option<crate::engine::server_error::ServerExpected>,
+}
+
+pub fn to_json<'a>(x: &'a Exchange, a: &'a Analysis) -> JsonExchange<'a> {
     let r = &x.request;
-    json!({
-        "index": x.index,
-        "source": x.source,
-        "time": x.time.map(crate::engine::time::format_rfc3339),
-        "client": x.client,
-        "server": x.server,
-        "request": {
-            "method": r.method,
-            "target": String::from_utf8_lossy(&r.target),
-            "headers": headers_json(&r.headers),
-            "body_len": r.body_len(),
-            "body_sha256": a.body_sha256,
+    JsonExchange {
+        index: x.index,
+        source: &x.source,
+        time: x.time.map(crate::engine::time::format_rfc3339),
+        client: &x.client,
+        server: &x.server,
+        request: JsonRequest {
+            method: &r.method,
+            target: text(&r.target),
+            headers: JsonHeaders(&r.headers),
+            body_len: r.body_len(),
+            body_sha256: &a.body_sha256,
         },
-        "response": x.response.as_ref().map(|s| json!({
-            "status": s.status,
-            "reason": s.reason,
-            "headers": headers_json(&s.headers),
-            "body_len": s.body.len(),
-        })),
-        "auth": {
-            "mode": a.auth.mode.map(|m| m.as_str()).unwrap_or("unknown"),
-            "access_key": a.auth.access_key,
-            "signature": a.auth.signature,
-            "date": a.auth.date,
-            "region": a.auth.region,
-            "service": a.auth.service,
-            "signed_headers": a.auth.signed_headers,
-            "fields": a.auth.fields.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+        response: x.response.as_ref().map(|s| JsonResponse {
+            status: s.status,
+            reason: &s.reason,
+            headers: JsonHeaders(&s.headers),
+            body_len: s.body.len(),
+        }),
+        auth: JsonAuth {
+            mode: a.auth.mode.map(|m| m.as_str()).unwrap_or("unknown"),
+            access_key: &a.auth.access_key,
+            signature: &a.auth.signature,
+            date: &a.auth.date,
+            region: &a.auth.region,
+            service: &a.auth.service,
+            signed_headers: &a.auth.signed_headers,
+            fields: &a.auth.fields,
         },
-        "verifier": a.verifier,
-        "verdict": a.verdict,
-        "dialects": a.dialects,
-        "client_dialects": a.client_dialects,
-        "findings": x.notes.iter().chain(a.findings.iter()).collect::<Vec<_>>(),
-        "signing_key": a.signing_key,
-        "divergence": a.divergence,
-        "server_expected": a.server_expected,
-    })
+        verifier: a.verifier,
+        verdict: a.verdict,
+        dialects: &a.dialects,
+        client_dialects: &a.client_dialects,
+        findings: x.notes.iter().chain(a.findings.iter()).collect(),
+        signing_key: &a.signing_key,
+        divergence: &a.divergence,
+        server_expected: &a.server_expected,
+    }
 }
 
 fn verdict_badge(v: Verdict) -> &'static str {

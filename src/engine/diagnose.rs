@@ -538,7 +538,7 @@ fn fmt_secs(s: i64) -> String {
 /// Adds the divergence, the server's view and the findings to an analysis.
 pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     let req = o.request;
-    let detected = super::auth::detect(req);
+    let parsed = std::mem::replace(&mut a.parsed, Parsed::Nothing);
     let mode = a.auth.mode.unwrap_or(Mode::Unknown);
     let s3 = a.auth.service.as_deref() == Some("s3");
     a.server_expected = o.response.and_then(server_error::parse);
@@ -546,8 +546,8 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         .response
         .is_some_and(|r| r.status == 401 || r.status == 403 || r.status == 400);
 
-    time_findings(o, a, &detected.parsed);
-    if let Parsed::V4(auth) = &detected.parsed {
+    time_findings(o, a, &parsed);
+    if let Parsed::V4(auth) = &parsed {
         scope_findings(req, a, auth);
     }
     if let Some(se) = a.server_expected.clone() {
@@ -686,6 +686,7 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     if invalid && !explained {
         hint_findings(req, a, mode, s3);
     }
+    a.parsed = parsed;
 }
 
 fn step_name(s: Step) -> &'static str {

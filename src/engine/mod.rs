@@ -41,7 +41,7 @@ impl KeyStore for NoKeys {
 }
 
 pub struct Verifier<'a> {
-    pub keys: &'a dyn KeyStore,
+    pub keys: &'a (dyn KeyStore + Sync),
     pub dialect: &'static Dialect,
     pub cache: &'a KeyCache,
     /// Show derived signing keys in full (they sign anything in their scope for a day).
@@ -144,7 +144,7 @@ impl DialectResult {
 }
 
 fn ser_bytes<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&String::from_utf8_lossy(b))
+    s.serialize_str(&crate::http::text(b))
 }
 
 fn ser_opt_bytes<S: serde::Serializer>(b: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
@@ -171,6 +171,9 @@ pub struct Analysis {
     pub server_expected: Option<server_error::ServerExpected>,
     #[serde(skip)]
     pub body_sha256: String,
+    /// The parsed auth parameters, for the diagnosis.
+    #[serde(skip)]
+    pub parsed: auth::Parsed,
 }
 
 impl Analysis {
@@ -339,6 +342,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         divergence: None,
         server_expected: None,
         body_sha256,
+        parsed: detected.parsed,
     }
 }
 
@@ -460,8 +464,9 @@ fn analyze_v4(
         };
         (c, sig)
     };
+    let mut memo = sigv4::V4Memo::default();
     for d in dialect::ALL {
-        let (mut c, mut sig) = finish(sigv4::canonical_parts(&ctx, &d.sigv4));
+        let (mut c, mut sig) = finish(sigv4::canonical_parts_memo(&ctx, &d.sigv4, &mut memo));
         let mut matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
         if matches == Some(false)
             && token_in_query

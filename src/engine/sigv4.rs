@@ -51,6 +51,36 @@ pub struct V4Parts {
 }
 
 pub fn canonical_parts(ctx: &V4Context, rules: &SigV4Rules) -> V4Parts {
+    canonical_parts_memo(ctx, rules, &mut V4Memo::default())
+}
+
+/// Canonical-request components already built for one request, by the knobs they depend on:
+/// dialects share most knobs, so each distinct component is built once per request.
+#[derive(Default)]
+pub struct V4Memo {
+    uri: Vec<(PathRule, String)>,
+    query: Vec<((FormPostQuery, QueryRule, bool), String)>,
+    headers: Vec<(
+        (HeaderTrim, DuplicateHeaders, MissingHeader, HostRule),
+        (Vec<u8>, Option<String>),
+    )>,
+    payload: Vec<(PayloadRule, String)>,
+}
+
+fn memo<K: PartialEq + Copy, V: Clone>(
+    cache: &mut Vec<(K, V)>,
+    key: K,
+    make: impl FnOnce() -> V,
+) -> V {
+    if let Some((_, v)) = cache.iter().find(|(k, _)| *k == key) {
+        return v.clone();
+    }
+    let v = make();
+    cache.push((key, v.clone()));
+    v
+}
+
+pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo) -> V4Parts {
     let mut rejects: Option<String> = None;
     let req = ctx.req;
     let auth = ctx.auth;
@@ -60,17 +90,40 @@ pub fn canonical_parts(ctx: &V4Context, rules: &SigV4Rules) -> V4Parts {
     cr.extend_from_slice(req.method.as_bytes());
     cr.push(b'\n');
     let path_rule = if s3 { rules.s3_path } else { rules.path };
-    cr.extend_from_slice(canonical_uri(req.path(), path_rule).as_bytes());
+    cr.extend_from_slice(
+        memo(&mut m.uri, path_rule, || {
+            canonical_uri(req.path(), path_rule)
+        })
+        .as_bytes(),
+    );
     cr.push(b'\n');
-    cr.extend_from_slice(canonical_query(req, rules, ctx.presigned, ctx.token_appended).as_bytes());
+    let qkey = (
+        rules.form_post_query,
+        rules.query,
+        rules.presigned_keeps_signature,
+    );
+    cr.extend_from_slice(
+        memo(&mut m.query, qkey, || {
+            canonical_query(req, rules, ctx.presigned, ctx.token_appended)
+        })
+        .as_bytes(),
+    );
     cr.push(b'\n');
 
-    let (headers, missing) = canonical_headers(req, auth, rules);
+    let hkey = (
+        rules.header_values,
+        rules.duplicate_headers,
+        rules.missing_signed_header,
+        rules.host,
+    );
+    let (headers, missing) = memo(&mut m.headers, hkey, || canonical_headers(req, auth, rules));
     cr.extend_from_slice(&headers);
     cr.push(b'\n');
     cr.extend_from_slice(auth.signed_headers_raw.as_bytes());
     cr.push(b'\n');
-    cr.extend_from_slice(payload_hash(ctx, rules).as_bytes());
+    cr.extend_from_slice(
+        memo(&mut m.payload, rules.payload, || payload_hash(ctx, rules)).as_bytes(),
+    );
 
     if let Some(m) = missing {
         if rules.missing_signed_header == MissingHeader::Reject {
