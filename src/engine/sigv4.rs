@@ -54,16 +54,16 @@ pub fn canonical_parts(ctx: &V4Context, rules: &SigV4Rules) -> V4Parts {
     canonical_parts_memo(ctx, rules, &mut V4Memo::default())
 }
 
+/// The knobs the canonical headers depend on.
+type HeaderKnobs = (HeaderTrim, DuplicateHeaders, MissingHeader, HostRule);
+
 /// Canonical-request components already built for one request, by the knobs they depend on:
 /// dialects share most knobs, so each distinct component is built once per request.
 #[derive(Default)]
 pub struct V4Memo {
     uri: Vec<(PathRule, String)>,
     query: Vec<((FormPostQuery, QueryRule, bool), String)>,
-    headers: Vec<(
-        (HeaderTrim, DuplicateHeaders, MissingHeader, HostRule),
-        (Vec<u8>, Option<String>),
-    )>,
+    headers: Vec<(HeaderKnobs, (Vec<u8>, Option<String>))>,
     payload: Vec<(PayloadRule, String)>,
 }
 
