@@ -56,6 +56,8 @@ pub fn canonical_parts(ctx: &V4Context, rules: &SigV4Rules) -> V4Parts {
 
 /// The knobs the canonical headers depend on.
 type HeaderKnobs = (HeaderTrim, DuplicateHeaders, MissingHeader, HostRule);
+/// Canonical header lines, and the first signed header the request lacks.
+type HeaderBlock = (Vec<u8>, Option<String>);
 
 /// Canonical-request components already built for one request, by the knobs they depend on:
 /// dialects share most knobs, so each distinct component is built once per request.
@@ -63,7 +65,7 @@ type HeaderKnobs = (HeaderTrim, DuplicateHeaders, MissingHeader, HostRule);
 pub struct V4Memo {
     uri: Vec<(PathRule, String)>,
     query: Vec<((FormPostQuery, QueryRule, bool), String)>,
-    headers: Vec<(HeaderKnobs, (Vec<u8>, Option<String>))>,
+    headers: Vec<(HeaderKnobs, HeaderBlock)>,
     payload: Vec<(PayloadRule, String)>,
 }
 
