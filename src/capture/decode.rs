@@ -52,6 +52,24 @@ impl std::fmt::Debug for SegmentBox<'_> {
     }
 }
 
+fn segment<'a>(
+    tcp: &TcpSlice<'_>,
+    src_ip: IpAddr,
+    dst_ip: IpAddr,
+    payload: Cow<'a, [u8]>,
+) -> Decoded<'a> {
+    Decoded::Tcp(SegmentBox(Box::new(Segment {
+        src: SocketAddr::new(src_ip, tcp.source_port()),
+        dst: SocketAddr::new(dst_ip, tcp.destination_port()),
+        seq: tcp.sequence_number(),
+        syn: tcp.syn(),
+        ack: tcp.ack(),
+        fin: tcp.fin(),
+        rst: tcp.rst(),
+        payload,
+    })))
+}
+
 pub struct Decoder {
     defrag: IpDefragPool<u64, ()>,
     defrag_frames: u64,
@@ -119,16 +137,9 @@ impl Decoder {
                         return Decoded::NotTcp;
                     }
                     match TcpSlice::from_slice(&whole.payload) {
-                        Ok(tcp) => Decoded::Tcp(SegmentBox(Box::new(Segment {
-                            src: SocketAddr::new(src_ip, tcp.source_port()),
-                            dst: SocketAddr::new(dst_ip, tcp.destination_port()),
-                            seq: tcp.sequence_number(),
-                            syn: tcp.syn(),
-                            ack: tcp.ack(),
-                            fin: tcp.fin(),
-                            rst: tcp.rst(),
-                            payload: Cow::Owned(tcp.payload().to_vec()),
-                        }))),
+                        Ok(tcp) => {
+                            segment(&tcp, src_ip, dst_ip, Cow::Owned(tcp.payload().to_vec()))
+                        }
                         Err(e) => Decoded::Bad(format!("reassembled datagram: {e}")),
                     }
                 }
@@ -137,16 +148,9 @@ impl Decoder {
             };
         }
         match sliced.transport {
-            Some(TransportSlice::Tcp(tcp)) => Decoded::Tcp(SegmentBox(Box::new(Segment {
-                src: SocketAddr::new(src_ip, tcp.source_port()),
-                dst: SocketAddr::new(dst_ip, tcp.destination_port()),
-                seq: tcp.sequence_number(),
-                syn: tcp.syn(),
-                ack: tcp.ack(),
-                fin: tcp.fin(),
-                rst: tcp.rst(),
-                payload: Cow::Borrowed(tcp.payload()),
-            }))),
+            Some(TransportSlice::Tcp(tcp)) => {
+                segment(&tcp, src_ip, dst_ip, Cow::Borrowed(tcp.payload()))
+            }
             _ => Decoded::NotTcp,
         }
     }
