@@ -72,14 +72,31 @@ pub fn derive_chain(
     }
 }
 
-/// Derived keys per (secret, scope): one capture holds many requests of one scope, and
-/// derivation is four HMACs out of the six a verification needs.
+/// Per-run caches shared by every verification of a run: derived keys per (secret, scope) —
+/// one capture holds many requests of one scope, and derivation is four HMACs out of the six a
+/// verification needs — and the outcome of the alteration search per request shape, so a
+/// capture of a thousand identically broken requests is searched once, not a thousand times.
 #[derive(Default)]
 pub struct KeyCache {
     map: Mutex<HashMap<(String, String), KeyChain>>,
+    searches: Mutex<HashMap<String, Option<String>>>,
 }
 
 impl KeyCache {
+    /// The alteration that explained an earlier request of this shape (`Some(None)`: none did).
+    pub fn search_outcome(&self, shape: &str) -> Option<Option<String>> {
+        self.searches.lock().ok()?.get(shape).cloned()
+    }
+
+    pub fn remember_search(&self, shape: String, outcome: Option<String>) {
+        if let Ok(mut m) = self.searches.lock() {
+            if m.len() > 4096 {
+                m.clear();
+            }
+            m.insert(shape, outcome);
+        }
+    }
+
     pub fn chain(
         &self,
         secret: &str,

@@ -1308,13 +1308,56 @@ fn search_alterations(
             r,
         ));
     }
+    // Requests of one shape (same key, signed headers, Host, header names) fail the same way:
+    // try what explained the first of them, and do not search again where nothing did. A
+    // variant that reproduces the signature is the only one that can (two different canonical
+    // requests do not share an HMAC), so the outcome does not depend on the order of requests.
+    let shape = {
+        let mut names: Vec<String> = req
+            .headers
+            .iter()
+            .map(|h| String::from_utf8_lossy(&h.name).to_ascii_lowercase())
+            .collect();
+        names.sort();
+        format!(
+            "{:?}|{}|{}|{}|{}|{}",
+            a.auth.mode,
+            a.auth.access_key.as_deref().unwrap_or(""),
+            a.auth
+                .signed_headers
+                .as_ref()
+                .map(|s| s.join(";"))
+                .unwrap_or_default(),
+            host.as_deref().unwrap_or(""),
+            req.method,
+            names.join(",")
+        )
+    };
+    let try_one = |r: &Request| {
+        super::analyze(r, v)
+            .dialects
+            .into_iter()
+            .find(|d| d.matches == Some(true))
+    };
+    match v.cache.search_outcome(&shape) {
+        Some(None) => return None,
+        Some(Some(known)) => {
+            if let Some((what, r)) = variants.iter().find(|(w, _)| *w == known) {
+                if let Some(d) = try_one(r) {
+                    return Some((what.clone(), d.name, Some(d)));
+                }
+            }
+        }
+        None => {}
+    }
     for (what, r) in variants.into_iter().take(48) {
-        let an = super::analyze(&r, v);
-        if let Some(d) = an.dialects.into_iter().find(|d| d.matches == Some(true)) {
+        if let Some(d) = try_one(&r) {
             // `d` is what the client signed: the request as it was before the change.
+            v.cache.remember_search(shape, Some(what.clone()));
             return Some((what, d.name, Some(d)));
         }
     }
+    v.cache.remember_search(shape, None);
     None
 }
 
