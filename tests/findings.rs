@@ -683,3 +683,40 @@ fn no_false_alarms_on_clean_inputs() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn alteration_search_covers_scope_and_date() {
+    // Signed for eu-west-1, sent with us-east-1 in the credential scope.
+    let eu = signed(req(&GET.replace("/us-east-1/s3/", "/eu-west-1/s3/")), "aws");
+    let sent =
+        req(&String::from_utf8_lossy(&eu.to_wire()).replace("/eu-west-1/s3/", "/us-east-1/s3/"));
+    let a = run_full(&sent, None, None, Some(SK), "aws");
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.code == "request-altered")
+        .expect("request-altered");
+    assert!(f.message.contains("eu-west-1/s3"), "{}", f.message);
+    // Signed with Date (no X-Amz-Date), X-Amz-Date added afterwards.
+    let base = GET
+        .replace(
+            "X-Amz-Date: 20150830T123600Z\r\n",
+            "Date: Sun, 30 Aug 2015 12:36:00 GMT\r\n",
+        )
+        .replace(
+            "SignedHeaders=host;x-amz-content-sha256;x-amz-date",
+            "SignedHeaders=date;host;x-amz-content-sha256",
+        );
+    let by_date = signed(req(&base), "aws");
+    let mut later = by_date.clone();
+    later
+        .headers
+        .push(Header::new("X-Amz-Date", "20150830T123700Z"));
+    let a = run_full(&later, None, None, Some(SK), "aws");
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.code == "request-altered")
+        .expect("request-altered");
+    assert!(f.message.contains("Date header"), "{}", f.message);
+}

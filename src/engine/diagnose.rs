@@ -1308,6 +1308,56 @@ fn search_alterations(
             r,
         ));
     }
+    // Date vs X-Amz-Date: a client that signed one while the request carries both.
+    if a.auth.mode.is_some_and(Mode::is_sigv4) && req.has_header("x-amz-date") {
+        if let Some(d) = req
+            .header("date")
+            .and_then(|d| super::time::http_date_to_amz(&d))
+        {
+            let mut r = req.clone();
+            set_header(&mut r, "x-amz-date", "");
+            variants.push((
+                format!("the client signed with the Date header ({d}), not X-Amz-Date"),
+                r,
+            ));
+        }
+    }
+    // Regions and services: a client that derived its key for another scope than it wrote.
+    if let (Some(Mode::Sigv4Header), Some(region), Some(service)) =
+        (a.auth.mode, &a.auth.region, &a.auth.service)
+    {
+        let implied = req.host().and_then(|h| host_region_service(&h));
+        let mut scopes: Vec<(String, String)> = Vec::new();
+        if let Some((r, svc)) = &implied {
+            if let Some(r) = r {
+                scopes.push((r.clone(), service.clone()));
+            }
+            scopes.push((region.clone(), svc.clone()));
+        }
+        for r in [
+            "us-east-1",
+            "us-west-2",
+            "eu-west-1",
+            "eu-central-1",
+            "ap-southeast-1",
+            "ap-northeast-1",
+        ] {
+            scopes.push((r.to_string(), service.clone()));
+        }
+        scopes.retain(|(r, s)| r != region || s != service);
+        scopes.dedup();
+        let old = format!("/{region}/{service}/");
+        for (r2, s2) in scopes {
+            let mut rq = req.clone();
+            let authz = req.header("authorization").unwrap_or_default();
+            set_header(
+                &mut rq,
+                "authorization",
+                &authz.replacen(&old, &format!("/{r2}/{s2}/"), 1),
+            );
+            variants.push((format!("the client derived its signing key for {r2}/{s2} but wrote {region}/{service} in the credential scope"), rq));
+        }
+    }
     // Requests of one shape (same key, signed headers, Host, header names) fail the same way:
     // try what explained the first of them, and do not search again where nothing did. A
     // variant that reproduces the signature is the only one that can (two different canonical
