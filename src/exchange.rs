@@ -29,6 +29,14 @@ pub struct Legs {
     order: std::collections::VecDeque<String>,
 }
 
+/// SHA-256 of the body (or the digest already computed for a capped one).
+fn body_fingerprint(r: &crate::http::Request) -> String {
+    match &r.body_digest {
+        Some(d) => d.sha256_hex.clone(),
+        None => crate::engine::crypto::sha256_hex(&r.body),
+    }
+}
+
 impl Legs {
     fn signature(r: &crate::http::Request) -> Option<String> {
         use crate::http::Headers;
@@ -43,7 +51,14 @@ impl Legs {
 
     pub fn earlier(&self, r: &crate::http::Request) -> Option<crate::http::Request> {
         let prev = self.by_signature.get(&Self::signature(r)?)?;
-        (prev != r).then(|| prev.clone())
+        let same = prev.method == r.method
+            && prev.target == r.target
+            && prev.headers == r.headers
+            && prev
+                .body_digest
+                .as_ref()
+                .is_some_and(|d| d.len == r.body_len() && d.sha256_hex == body_fingerprint(r));
+        (!same).then(|| prev.clone())
     }
 
     pub fn remember(&mut self, r: &crate::http::Request) {
@@ -62,10 +77,19 @@ impl Legs {
                 }
                 self.order.push_back(sig.clone());
                 // Bodies are not needed to tell the legs apart beyond their length.
-                let mut keep = r.clone();
-                if keep.body.len() > 65536 {
-                    keep.body.truncate(65536);
-                }
+                // The other leg is told apart by its head; a body is compared by its digest.
+                let keep = crate::http::Request {
+                    method: r.method.clone(),
+                    target: r.target.clone(),
+                    version: r.version.clone(),
+                    headers: r.headers.clone(),
+                    body: Vec::new(),
+                    raw_chunked_body: None,
+                    body_digest: Some(crate::http::BodyDigest {
+                        len: r.body_len(),
+                        sha256_hex: body_fingerprint(r),
+                    }),
+                };
                 self.by_signature.insert(sig, keep);
             }
         }
