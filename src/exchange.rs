@@ -29,12 +29,8 @@ pub struct Legs {
     order: std::collections::VecDeque<String>,
 }
 
-/// SHA-256 of the body (or the digest already computed for a capped one).
 fn body_fingerprint(r: &crate::http::Request) -> String {
-    match &r.body_digest {
-        Some(d) => d.sha256_hex.clone(),
-        None => crate::engine::crypto::sha256_hex(&r.body),
-    }
+    r.body_sha256_hex()
 }
 
 impl Legs {
@@ -85,6 +81,7 @@ impl Legs {
                     headers: r.headers.clone(),
                     body: Vec::new(),
                     raw_chunked_body: None,
+                    body_sha256: None,
                     body_digest: Some(crate::http::BodyDigest {
                         len: r.body_len(),
                         sha256_hex: body_fingerprint(r),

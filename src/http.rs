@@ -35,6 +35,9 @@ pub struct Request {
     /// Set when `body` holds only the first bytes of a larger body (capture body cap): the
     /// whole body's length and SHA-256, computed while streaming, so payload hashes still check.
     pub body_digest: Option<BodyDigest>,
+    /// Hex SHA-256 of the whole body when a reader already computed it while streaming (the
+    /// capture layer does), so it is not hashed again.
+    pub body_sha256: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,6 +124,15 @@ pub fn decoded_body<H: Headers>(m: &H, body: &[u8], limit: usize) -> Option<Vec<
 }
 
 impl Request {
+    /// Hex SHA-256 of the whole body: streamed digest when known, else computed now.
+    pub fn body_sha256_hex(&self) -> String {
+        match (&self.body_digest, &self.body_sha256) {
+            (Some(d), _) => d.sha256_hex.clone(),
+            (None, Some(h)) => h.clone(),
+            (None, None) => crate::engine::crypto::sha256_hex(&self.body),
+        }
+    }
+
     /// Length of the whole body, even when only its head is kept.
     pub fn body_len(&self) -> u64 {
         self.body_digest

@@ -238,19 +238,17 @@ impl HttpStream {
         out: &mut Vec<Event>,
     ) {
         let complete = body.len == body.kept.len() as u64;
-        let digest = if complete {
-            None
-        } else {
-            Some(BodyDigest {
-                len: body.len,
-                sha256_hex: crate::engine::crypto::to_hex(&body.hasher.finalize()),
-            })
-        };
+        let sha256_hex = crate::engine::crypto::to_hex(&body.hasher.finalize());
+        let digest = (!complete).then(|| BodyDigest {
+            len: body.len,
+            sha256_hex: sha256_hex.clone(),
+        });
         match p {
             Pending::Request(mut r) => {
                 r.body = body.kept;
                 r.raw_chunked_body = body.raw_chunked;
                 r.body_digest = digest;
+                r.body_sha256 = Some(sha256_hex);
                 out.push(Event::Request {
                     req: r,
                     origin,

@@ -359,11 +359,13 @@ impl<'s> Replayer<'s> {
             self.stats.gap_bytes += conn.dirs[0].gap_bytes + conn.dirs[1].gap_bytes;
             self.stats.retransmitted_bytes +=
                 conn.dirs[0].retransmitted_bytes + conn.dirs[1].retransmitted_bytes;
-            if conn
+            // Connections that carried nothing are neither HTTP nor anything else.
+            let http = conn
                 .streams
                 .iter()
-                .all(|s| s.role != Some(Role::Requests) && s.role != Some(Role::Responses))
-            {
+                .any(|s| matches!(s.role, Some(Role::Requests | Role::Responses)));
+            let other = conn.streams.iter().any(|s| s.role == Some(Role::Other));
+            if other && !http {
                 self.stats.non_http_connections += 1;
             }
             self.stats.unmatched_responses += conn.early.len() as u64;

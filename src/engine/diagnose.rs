@@ -170,10 +170,7 @@ fn responsible_v4(
     let super::auth::Parsed::V4(auth) = super::auth::detect(req).parsed else {
         return None;
     };
-    let body_sha256 = match &req.body_digest {
-        Some(d) => d.sha256_hex.clone(),
-        None => super::crypto::sha256_hex(&req.body),
-    };
+    let body_sha256 = req.body_sha256_hex();
     let ctx = super::sigv4::V4Context {
         req,
         auth: &auth,

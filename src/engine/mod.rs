@@ -23,7 +23,7 @@ pub use dialect::Dialect;
 
 use crate::http::{Headers, Request};
 use auth::Parsed;
-use crypto::{sha256_hex, signatures_equal};
+use crypto::signatures_equal;
 use sigv4::{ChunkResult, V4Context};
 
 /// Where secrets come from; implemented by the credentials file and by the TUI's key prompt.
@@ -184,10 +184,7 @@ impl Analysis {
 
 pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     let detected = auth::detect(req);
-    let body_sha256 = match &req.body_digest {
-        Some(d) => d.sha256_hex.clone(),
-        None => sha256_hex(&req.body),
-    };
+    let body_sha256 = req.body_sha256_hex();
     let mut findings = Vec::new();
     let mut dialects = Vec::new();
     let mut signing_key = None;
