@@ -551,6 +551,13 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         server_code_findings(a, &se);
     }
 
+    // Nothing failed and nothing else in the capture involves this request: the facts above
+    // are the whole diagnosis (the common case, kept cheap).
+    let failed = a.verdict == Verdict::Invalid || o.response.is_some_and(|r| r.status >= 400);
+    if !failed && o.context.earlier_leg.is_none() {
+        a.parsed = parsed;
+        return;
+    }
     // The same signature on another leg of the capture: the request was changed in between.
     if let Some(before) = o.context.earlier_leg {
         let changes = request_changes(before, req);
