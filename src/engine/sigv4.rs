@@ -69,17 +69,16 @@ pub struct V4Memo {
     payload: Vec<(PayloadRule, String)>,
 }
 
-fn memo<K: PartialEq + Copy, V: Clone>(
-    cache: &mut Vec<(K, V)>,
-    key: K,
-    make: impl FnOnce() -> V,
-) -> V {
-    if let Some((_, v)) = cache.iter().find(|(k, _)| *k == key) {
-        return v.clone();
-    }
-    let v = make();
-    cache.push((key, v.clone()));
-    v
+/// The cached component for `key`, built on first use; borrowed, not copied.
+fn memo<K: PartialEq + Copy, V>(cache: &mut Vec<(K, V)>, key: K, make: impl FnOnce() -> V) -> &V {
+    let i = match cache.iter().position(|(k, _)| *k == key) {
+        Some(i) => i,
+        None => {
+            cache.push((key, make()));
+            cache.len() - 1
+        }
+    };
+    &cache[i].1
 }
 
 pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo) -> V4Parts {
@@ -119,7 +118,8 @@ pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo)
         rules.host,
     );
     let (headers, missing) = memo(&mut m.headers, hkey, || canonical_headers(req, auth, rules));
-    cr.extend_from_slice(&headers);
+    let missing = missing.clone();
+    cr.extend_from_slice(headers);
     cr.push(b'\n');
     cr.extend_from_slice(auth.signed_headers_raw.as_bytes());
     cr.push(b'\n');
