@@ -53,7 +53,8 @@ struct ReportOpts {
     /// Verifier dialect for the verdict (see `sigscope dialects`).
     #[arg(long, global = true, default_value = "aws")]
     dialect: String,
-    /// Output format (default: json when stdout is not a terminal, text otherwise).
+    /// Output format (default: json when stdout is not a terminal, text otherwise); tsv lists
+    /// the requests without verifying them.
     #[arg(long, global = true, value_enum)]
     format: Option<Format>,
     /// Exit with status 3 when any exchange is invalid or malformed.
@@ -73,6 +74,9 @@ enum Format {
     Json,
     Text,
     Markdown,
+    /// One tab-separated line per request, without verification: the capture's inventory, as
+    /// `tshark -T fields` would list it.
+    Tsv,
 }
 
 /// Exchanges per unit of work handed to a worker thread.
@@ -91,6 +95,10 @@ fn render_batch(jobs: &[Job], v: &Verifier, format: Format) -> (Vec<u8>, usize) 
     let mut bad = 0;
     for j in jobs {
         let x = &j.exchange;
+        if format == Format::Tsv {
+            buf.extend_from_slice(report::to_tsv(x).as_bytes());
+            continue;
+        }
         let a = engine::analyze_observed(
             &engine::diagnose::Observed {
                 request: &x.request,
@@ -113,6 +121,7 @@ fn render_batch(jobs: &[Job], v: &Verifier, format: Format) -> (Vec<u8>, usize) 
                 .and_then(|_| writeln!(buf)),
             Format::Text => writeln!(buf, "{}", report::to_text(x, &a)),
             Format::Markdown => write!(buf, "{}", report::to_markdown(x, &a)),
+            Format::Tsv => Ok(()),
         };
     }
     (buf, bad)
@@ -267,6 +276,9 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         }
         drop(done_tx);
         let writer = scope.spawn(move || -> std::io::Result<usize> {
+            if format == Format::Tsv {
+                out.write_all(report::TSV_HEADER.as_bytes())?;
+            }
             let mut pending: std::collections::BTreeMap<u64, (Vec<u8>, usize)> = Default::default();
             let (mut next, mut bad) = (0u64, 0usize);
             for (seq, buf, b) in done_rx {
@@ -285,8 +297,15 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         let (mut seq, mut batch) = (0u64, Vec::with_capacity(BATCH));
         for path in inputs {
             let mut sink = |x: sigscope::exchange::Exchange| {
-                let earlier = legs.earlier(&x.request);
-                legs.remember(&x.request);
+                // The listing needs no capture context; verification does.
+                let earlier = if format == Format::Tsv {
+                    None
+                } else {
+                    legs.earlier(&x.request)
+                };
+                if format != Format::Tsv {
+                    legs.remember(&x.request);
+                }
                 if legs.hosts.len() != hosts.len() {
                     hosts = std::sync::Arc::new(legs.hosts.clone());
                 }

@@ -402,3 +402,37 @@ fn demo_capture_names_the_seed_rule_by_default() {
         .unwrap()
         .starts_with("canonical query string of a form POST"));
 }
+
+#[test]
+fn tsv_lists_requests_without_verifying() {
+    let o = run(&["report", "samples/demo.pcap", "--format", "tsv"]);
+    assert!(o.status.success());
+    let t = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = t.lines().collect();
+    assert_eq!(
+        lines[0],
+        "index\tsource\ttime\tclient\tserver\tmethod\ttarget\thost\tauth\taccess_key\tstatus"
+    );
+    assert_eq!(lines.len(), 7);
+    let first: Vec<&str> = lines[1].split('\t').collect();
+    assert_eq!(first.len(), 11);
+    assert_eq!(
+        (first[1], first[5], first[6], first[8], first[10]),
+        ("samples/demo.pcap:4", "POST", "/v1/", "sigv4-header", "403")
+    );
+    // A tab or newline from the capture cannot break the table.
+    let d = tmp("tsv");
+    fs::write(
+        d.join("t.http"),
+        b"GET /a\tb HTTP/1.1\r\nHost: h\x1b\r\n\r\n",
+    )
+    .unwrap();
+    let o = bin()
+        .args(["report", "t.http", "--format", "tsv"])
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    let t = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(t.lines().count(), 2);
+    assert!(t.contains("/a\\tb") && t.contains("h\\x1b"));
+}

@@ -109,6 +109,10 @@ for i in $(seq 1 "$SIGSCOPE_RUNS"); do
         env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE=/dev/null \
         "$SIGSCOPE" report "$BIG" --format json
 done
+# The like-for-like job: list every request (TSV), as tshark -T fields does, no verification.
+for i in $(seq 1 "$SIGSCOPE_RUNS"); do
+    measure "sigscope-tsv-$i" /dev/null "$SIGSCOPE" report "$BIG" --format tsv
+done
 # tshark's output is small (three fields per request), so it goes to a file to be counted.
 TSHARK_FIELDS=(-Y http.request -T fields -e frame.number -e http.request.method -e http.request.uri)
 measure tshark "$WORK/tshark.tsv" tshark -r "$BIG" "${TSHARK_FIELDS[@]}"
@@ -206,6 +210,10 @@ nok_runs = [r for r in (parse_time(f"sigscope-nokeys-{i}") for i in range(1, run
 nok = median(nok_runs)
 if nok:
     nok["count"] = count_sigscope(nok)
+tsv_runs = [r for r in (parse_time(f"sigscope-tsv-{i}") for i in range(1, runs + 1)) if r]
+tsv = median(tsv_runs)
+if tsv:
+    tsv["count"] = count_sigscope(tsv)
 tsh = parse_time("tshark")
 tsh["count"] = int(open(os.path.join(work, "tshark.count")).read())
 tun = parse_time("tshark-tuned")
@@ -230,6 +238,9 @@ table = [
 ]
 if nok:
     table.append((f"sigscope report, JSON, no credentials (median of {len(nok_runs)})", nok, cmd_nok))
+if tsv:
+    table.append((f"sigscope report, TSV request listing, no verification (median of {len(tsv_runs)})", tsv,
+                  "target/release/sigscope report BIG.pcap --format tsv > /dev/null"))
 table.append(("**tshark** `-Y http.request`, default prefs", tsh, cmd_tsh))
 if tun:
     table.append(("tshark `-Y http.request`, TCP analysis off", tun, cmd_tun))
@@ -273,6 +284,7 @@ Made by `bench/capture/run.sh` on {now}. One generated capture, every tool run o
 same run, one after another, with the file in the page cache (it is read once before each run).
 
 **sigscope / tshark throughput: {ratio:.1f}×** (wall time, default tshark prefs; {cpu_ratio:.1f}× in CPU time){f"; {ratio_tuned:.1f}× against tshark with TCP sequence analysis off" if ratio_tuned else ""}.
+{f"Listing the requests without verifying them (`--format tsv`, the job tshark does): **{tsh['wall'] / tsv['wall']:.1f}×** tshark." if tsv else ""}
 Target ≥ 20×: **{"met" if target_ok else "not met"}**.
 sigscope's peak RSS: **{fmt_rss(sig['rss_kib'])}**, {sig['rss_kib'] * 1024 / size * 100:.2f}% of the {mb(size):,.0f} MB file
 ({mem_ratio:.0f}× less than tshark's {fmt_rss(tsh['rss_kib'])}).
