@@ -66,7 +66,7 @@ fn kebab<T: Serialize>(v: &T) -> String {
 }
 
 fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    crate::http::text(b).into_owned()
 }
 
 fn say_form(f: dialect::FormPostQuery) -> &'static str {
@@ -501,11 +501,13 @@ pub fn request_changes(before: &Request, after: &Request) -> Vec<String> {
             _ => format!("`{n}` changed from `{}` to `{}`", show(&vb), show(&va)),
         });
     }
-    if before.body_complete() && after.body_complete() && before.body != after.body {
+    // Bodies by length and digest: a remembered leg keeps only its body's digest.
+    if before.body_len() != after.body_len() || before.body_sha256_hex() != after.body_sha256_hex()
+    {
         out.push(format!(
             "the body changed ({} to {} bytes)",
-            before.body.len(),
-            after.body.len()
+            before.body_len(),
+            after.body_len()
         ));
     }
     out
@@ -1439,6 +1441,33 @@ mod tests {
             Some((2, 7, "host:x:80".into(), "host:x".into()))
         );
         assert_eq!(first_difference("a", "a\nb").map(|d| d.0), Some(2));
+    }
+
+    #[test]
+    fn changes_between_legs_include_a_body_known_only_by_digest() {
+        let before = Request {
+            method: "PUT".into(),
+            target: b"/k".to_vec(),
+            headers: vec![crate::http::Header::new("Host", "a:9200")],
+            body_digest: Some(crate::http::BodyDigest {
+                len: 3,
+                sha256_hex: crate::engine::crypto::sha256_hex(b"abc"),
+            }),
+            ..Default::default()
+        };
+        let mut after = Request {
+            headers: vec![crate::http::Header::new("Host", "a")],
+            body: b"abd".to_vec(),
+            ..before.clone()
+        };
+        after.body_digest = None;
+        let c = request_changes(&before, &after);
+        assert!(c.iter().any(|x| x.contains("`host` changed")), "{c:?}");
+        assert!(c.iter().any(|x| x.contains("the body changed")), "{c:?}");
+        after.body = b"abc".to_vec();
+        assert!(!request_changes(&before, &after)
+            .iter()
+            .any(|x| x.contains("body")));
     }
 
     #[test]
