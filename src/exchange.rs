@@ -29,10 +29,6 @@ pub struct Legs {
     order: std::collections::VecDeque<String>,
 }
 
-fn body_fingerprint(r: &crate::http::Request) -> String {
-    r.body_sha256_hex()
-}
-
 impl Legs {
     fn signature(r: &crate::http::Request) -> Option<String> {
         use crate::http::Headers;
@@ -53,7 +49,7 @@ impl Legs {
             && prev
                 .body_digest
                 .as_ref()
-                .is_some_and(|d| d.len == r.body_len() && d.sha256_hex == body_fingerprint(r));
+                .is_some_and(|d| d.len == r.body_len() && d.sha256_hex == r.body_sha256_hex());
         (!same).then(|| prev.clone())
     }
 
@@ -84,7 +80,7 @@ impl Legs {
                     body_sha256: None,
                     body_digest: Some(crate::http::BodyDigest {
                         len: r.body_len(),
-                        sha256_hex: body_fingerprint(r),
+                        sha256_hex: r.body_sha256_hex(),
                     }),
                 };
                 self.by_signature.insert(sig, keep);

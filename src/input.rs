@@ -85,19 +85,6 @@ pub fn from_raw(data: &[u8], name: &str, first_index: usize) -> Loaded {
     out
 }
 
-pub fn load_bytes(data: &[u8], name: &str, first_index: usize) -> Loaded {
-    let mut out = Loaded::default();
-    let summary = stream_bytes(
-        data,
-        name,
-        first_index,
-        &capture::Options::default(),
-        &mut |x| out.exchanges.push(x),
-    );
-    out.errors = summary.errors;
-    out
-}
-
 /// What reading one input produced besides its exchanges.
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -250,15 +237,6 @@ impl<R: std::io::Read> std::io::Read for Counting<R> {
         }
         Ok(n)
     }
-}
-
-pub fn load_path(path: &Path, first_index: usize) -> Loaded {
-    let mut out = Loaded::default();
-    let s = stream_path(path, first_index, &capture::Options::default(), &mut |x| {
-        out.exchanges.push(x)
-    });
-    out.errors = s.errors;
-    out
 }
 
 #[cfg(test)]
