@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod engine;
 pub mod escape;
 pub mod exchange;
+pub mod feed;
 pub mod har;
 pub mod http;
 pub mod input;
