@@ -12,3 +12,4 @@ pub mod har;
 pub mod http;
 pub mod input;
 pub mod report;
+pub mod tui;
