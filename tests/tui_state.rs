@@ -353,3 +353,44 @@ fn narrow_and_wide_layouts_and_zoom() {
     let back = draw(&mut app, 100, 40);
     assert!(back.contains("Exchanges"));
 }
+
+/// A filter over a large list is applied a slice at a time; the result is the same as
+/// evaluating every exchange, and the selection comes back to the exchange it was on.
+#[test]
+fn a_large_filter_is_applied_in_slices_with_the_same_result() {
+    let base = load("samples/demo.pcap");
+    let xs: Vec<_> = (0..40_000)
+        .map(|k| {
+            let mut x = base[k % base.len()].clone();
+            x.index = k;
+            x
+        })
+        .collect();
+    let mut app = app_for(
+        xs,
+        Credentials::load_file(Path::new("samples/demo.credentials")).unwrap(),
+        "aws",
+    );
+    for _ in 0..30_001 {
+        app.on_action(Action::Down);
+    }
+    let was = app.selected_id().unwrap();
+    assert_eq!(was % 6, 30_001 % 6);
+    app.set_filter("~m GET").unwrap();
+    assert!(
+        app.filter_pending(),
+        "40,000 exchanges take more than one slice"
+    );
+    let mut slices = 1;
+    while app.filter_pending() {
+        app.advance_filter(sigscope::tui::state::FILTER_SLICE);
+        slices += 1;
+    }
+    assert_eq!(slices, 3);
+    let expect = (0..40_000)
+        .filter(|k| base[k % 6].request.method == "GET")
+        .count();
+    assert_eq!(app.shown(), expect);
+    // Exchange 30,001 is a PUT (demo #1): the selection goes to the next GET.
+    assert_eq!(app.selected_id(), Some(30_002));
+}

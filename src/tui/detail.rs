@@ -351,65 +351,13 @@ impl Builder<'_> {
             )));
         }
         v.push(Line::from(head));
-        v.push(Line::raw(""));
-        v.push(kv(
-            t,
-            "Request",
-            format!(
-                "{} {}{}",
-                safe_str(&r.method),
-                r.host().map(|h| safe_str(&h)).unwrap_or_default(),
-                safe(&r.target)
-            ),
-        ));
-        v.push(kv(t, "Source", safe_str(&x.source)));
-        if let Some(tm) = x.time {
-            v.push(kv(t, "Time", crate::engine::time::format_rfc3339(tm)));
-        }
-        if let (Some(c), Some(s)) = (&x.client, &x.server) {
-            v.push(kv(
-                t,
-                "Endpoints",
-                format!("{} → {}", safe_str(c), safe_str(s)),
-            ));
-        }
         let mode = a.auth.mode.unwrap_or(Mode::Unknown);
-        v.push(kv(t, "Auth", mode.as_str()));
-        if let Some(ak) = &a.auth.access_key {
-            v.push(kv(t, "Access key", safe_str(ak)));
-        }
-        if let (Some(reg), Some(svc)) = (&a.auth.region, &a.auth.service) {
-            v.push(kv(
-                t,
-                "Scope",
-                format!("region {}  service {}", safe_str(reg), safe_str(svc)),
-            ));
-        }
-        if let Some(d) = &a.auth.date {
-            v.push(kv(t, "Signed at", safe_str(d)));
-        }
-        if let Some(sh) = &a.auth.signed_headers {
-            v.push(kv(t, "Signed hdrs", safe_str(&sh.join(";"))));
-        }
-        for (k, val) in &a.auth.fields {
-            v.push(Line::from(vec![
-                Span::styled(format!("  {}: ", safe_str(k)), t.dim()),
-                Span::raw(safe_str(val)),
-            ]));
-        }
         match mode {
             Mode::Anonymous => {
                 v.push(Line::raw(""));
                 v.push(heading(t, "Why nothing is verified"));
                 v.push(Line::raw(
-                    "Nothing is signed: the request has no Authorization header and no signature",
-                ));
-                v.push(Line::raw(
-                    "parameters (X-Amz-Signature, Signature, AWSAccessKeyId). A server that allows",
-                ));
-                v.push(Line::raw("anonymous access (a public S3 bucket, Ceph RGW with an anonymous ACL) serves it;"));
-                v.push(Line::raw(
-                    "others answer 403 AccessDenied, which no signature fix changes.",
+                    "Nothing is signed: the request has no Authorization header and no signature parameters (X-Amz-Signature, Signature, AWSAccessKeyId). A server that allows anonymous access (a public S3 bucket, Ceph RGW with an anonymous ACL) serves it; others answer 403 AccessDenied, which no signature fix changes.",
                 ));
             }
             Mode::Basic | Mode::Bearer | Mode::XAuthToken => {
@@ -419,15 +367,6 @@ impl Builder<'_> {
                 ));
             }
             _ => {}
-        }
-        if !a.client_dialects.is_empty() {
-            v.push(kv(t, "Client used", a.client_dialects.join(", ")));
-        } else if matches!(a.verdict, Verdict::Invalid) {
-            v.push(kv(
-                t,
-                "Client used",
-                "no dialect reproduces the client's signature",
-            ));
         }
         let findings: Vec<_> = x.notes.iter().chain(&a.findings).collect();
         if !findings.is_empty() {
@@ -482,6 +421,61 @@ impl Builder<'_> {
             for n in next {
                 v.push(Line::styled(format!("  → {n}"), t.dim()));
             }
+        }
+        v.push(Line::raw(""));
+        v.push(heading(t, "Request"));
+        v.push(kv(
+            t,
+            "Request",
+            format!(
+                "{} {}{}",
+                safe_str(&r.method),
+                r.host().map(|h| safe_str(&h)).unwrap_or_default(),
+                safe(&r.target)
+            ),
+        ));
+        v.push(kv(t, "Source", safe_str(&x.source)));
+        if let Some(tm) = x.time {
+            v.push(kv(t, "Time", crate::engine::time::format_rfc3339(tm)));
+        }
+        if let (Some(c), Some(s)) = (&x.client, &x.server) {
+            v.push(kv(
+                t,
+                "Endpoints",
+                format!("{} → {}", safe_str(c), safe_str(s)),
+            ));
+        }
+        v.push(kv(t, "Auth", mode.as_str()));
+        if let Some(ak) = &a.auth.access_key {
+            v.push(kv(t, "Access key", safe_str(ak)));
+        }
+        if let (Some(reg), Some(svc)) = (&a.auth.region, &a.auth.service) {
+            v.push(kv(
+                t,
+                "Scope",
+                format!("region {}  service {}", safe_str(reg), safe_str(svc)),
+            ));
+        }
+        if let Some(d) = &a.auth.date {
+            v.push(kv(t, "Signed at", safe_str(d)));
+        }
+        if let Some(sh) = &a.auth.signed_headers {
+            v.push(kv(t, "Signed hdrs", safe_str(&sh.join(";"))));
+        }
+        for (k, val) in &a.auth.fields {
+            v.push(Line::from(vec![
+                Span::styled(format!("  {}: ", safe_str(k)), t.dim()),
+                Span::raw(safe_str(val)),
+            ]));
+        }
+        if !a.client_dialects.is_empty() {
+            v.push(kv(t, "Client used", a.client_dialects.join(", ")));
+        } else if matches!(a.verdict, Verdict::Invalid) {
+            v.push(kv(
+                t,
+                "Client used",
+                "no dialect reproduces the client's signature",
+            ));
         }
         v
     }

@@ -247,6 +247,10 @@ pub async fn run(
         if app.quit {
             break Ok(());
         }
+        if app.filter_pending() {
+            app.advance_filter(state::FILTER_SLICE);
+            dirty = true;
+        }
         #[cfg(unix)]
         let term_signal = sigterm.recv();
         #[cfg(not(unix))]
@@ -300,6 +304,7 @@ pub async fn run(
                 }
                 dirty = true;
             }
+            _ = std::future::ready(()), if app.filter_pending() => {}
             _ = tick.tick() => {}
         }
     };

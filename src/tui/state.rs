@@ -173,6 +173,10 @@ pub struct App {
     pub filter_src: String,
     filter: Option<Filter>,
     pub filter_error: Option<filter::FilterError>,
+    /// While a new filter is applied a slice at a time: positions below this are evaluated.
+    filter_next: Option<usize>,
+    /// The exchange selected before the filter, to come back to.
+    filter_keep: Option<usize>,
     pub selected: usize,
     pub list_offset: usize,
     pub focus: Focus,
@@ -203,6 +207,9 @@ pub struct App {
     pub layout_inline: bool,
 }
 
+/// Exchanges a filter is evaluated over between two frames (a few milliseconds' work).
+pub const FILTER_SLICE: usize = 16_384;
+
 fn verdict_slot(v: Verdict) -> usize {
     match v {
         Verdict::Valid => 0,
@@ -222,6 +229,8 @@ impl App {
             filter_src: String::new(),
             filter: None,
             filter_error: None,
+            filter_next: None,
+            filter_keep: None,
             selected: 0,
             list_offset: 0,
             focus: Focus::List,
@@ -300,7 +309,7 @@ impl App {
         let was_empty = self.slots.is_empty();
         let range = self.store.extend(xs);
         self.slots.resize(range.end, Slot::default());
-        if let (Some(f), Some(list)) = (&self.filter, &mut self.filtered) {
+        if let (Some(f), Some(list), None) = (&self.filter, &mut self.filtered, self.filter_next) {
             // `index` is the capture's numbering; positions are the store's.
             let start = range.start;
             let added: Vec<usize> = self
@@ -365,6 +374,11 @@ impl App {
     /// Re-evaluates the filter over positions `r` of the store, keeping the selection on the
     /// same exchange when it stays shown.
     fn refilter_range(&mut self, r: Range<usize>) {
+        // What a filter being applied has not reached yet, it will see then.
+        let r = r.start..r.end.min(self.filter_next.unwrap_or(usize::MAX));
+        if r.is_empty() {
+            return;
+        }
         let Some(f) = &self.filter else { return };
         let keep = self.selected_id();
         let items = self.store.range(r.clone());
@@ -405,33 +419,81 @@ impl App {
         }
     }
 
-    /// Applies a filter expression to the whole list.
+    /// Applies a filter expression. Over a large list it is applied a slice at a time (the loop
+    /// calls [`App::advance_filter`] between frames), so no key press waits for it.
     pub fn set_filter(&mut self, src: &str) -> Result<(), filter::FilterError> {
         let keep = self.selected_id();
         if src.trim().is_empty() {
             self.filter = None;
             self.filtered = None;
+            self.filter_next = None;
             self.filter_src.clear();
             self.reselect(keep);
             return Ok(());
         }
         let f = filter::parse(src)?;
+        self.filter = Some(f);
+        self.filtered = Some(Vec::new());
+        self.filter_src = src.to_string();
+        self.filter_next = Some(0);
+        self.filter_keep = keep;
+        self.advance_filter(FILTER_SLICE);
+        Ok(())
+    }
+
+    pub fn filter_pending(&self) -> bool {
+        self.filter_next.is_some()
+    }
+
+    /// How far a filter being applied has got, 0.0 to 1.0.
+    pub fn filter_progress(&self) -> Option<f64> {
+        self.filter_next
+            .map(|n| n as f64 / self.slots.len().max(1) as f64)
+    }
+
+    /// Evaluates the filter over the next `budget` exchanges.
+    pub fn advance_filter(&mut self, budget: usize) {
+        let (Some(next), Some(f)) = (self.filter_next, &self.filter) else {
+            return;
+        };
+        let end = (next + budget).min(self.store.len());
         let gen = self.settings.gen;
-        let items = self.store.range(0..self.store.len());
-        let list = items
+        let items = self.store.range(next..end);
+        let matched: Vec<usize> = items
             .iter()
             .enumerate()
-            .filter(|(id, it)| {
-                let s = &self.slots[*id];
+            .filter(|(k, it)| {
+                let s = &self.slots[next + k];
                 f.matches(&it.x, s.info.as_ref().filter(|_| s.gen == gen))
             })
-            .map(|(id, _)| id)
+            .map(|(k, _)| next + k)
             .collect();
-        self.filter = Some(f);
-        self.filtered = Some(list);
-        self.filter_src = src.to_string();
-        self.reselect(keep);
-        Ok(())
+        if let Some(list) = &mut self.filtered {
+            list.extend(matched);
+        }
+        let done = end >= self.store.len();
+        self.filter_next = (!done).then_some(end);
+        let keep = self.filter_keep;
+        // What the detail shows now: the selection before this slice.
+        let before = self.wanted_detail.map(|w| w.0);
+        let pos = match (&self.filtered, keep) {
+            (Some(l), Some(id)) => {
+                let p = l.partition_point(|&i| i < id);
+                if l.get(p) == Some(&id) || done {
+                    p
+                } else {
+                    0
+                }
+            }
+            _ => 0,
+        };
+        self.selected = pos.min(self.shown().saturating_sub(1));
+        if self.selected_id() != before {
+            self.selection_changed();
+        }
+        if done {
+            self.status = Some(format!("{} of {} shown", self.shown(), self.total()));
+        }
     }
 
     // ---------------------------------------------------------------- verifier settings

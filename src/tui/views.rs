@@ -286,12 +286,15 @@ fn draw_list(f: &mut Frame, app: &mut App, r: Rect) {
             .unwrap_or_default();
         cells.push(Span::raw(ak));
         cells.push(verdict_cell(app, id));
-        cells.push(Span::raw(
-            x.response
-                .as_ref()
-                .map(|p| p.status.to_string())
-                .unwrap_or_else(|| "—".into()),
-        ));
+        // A refusal stands out (bold without colour): 403 beside VALID is the seed case.
+        cells.push(match &x.response {
+            Some(p) if p.status >= 400 => Span::styled(
+                p.status.to_string(),
+                verdict_style(&t, Verdict::Invalid).add_modifier(Modifier::BOLD),
+            ),
+            Some(p) => Span::raw(p.status.to_string()),
+            None => Span::styled("—", t.dim()),
+        });
         if show_finding {
             cells.push(Span::styled(
                 row.as_ref()
@@ -563,37 +566,61 @@ fn pad(l: Line<'static>, w: usize) -> Vec<Span<'static>> {
     spans
 }
 
-/// Splits a line into lines of at most `width` columns, keeping the styles.
+/// Splits a line into lines of at most `width` columns, keeping the styles; breaks after a
+/// space when one is near the end (prose), anywhere otherwise (canonical strings, hashes).
 fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
     if width == 0 || line.width() <= width {
         return vec![line];
     }
-    let mut out = Vec::new();
-    let mut cur: Vec<Span<'static>> = Vec::new();
-    let mut used = 0;
-    for span in line.spans {
-        let style = span.style.patch(line.style);
-        let mut buf = String::new();
-        for c in span.content.chars() {
-            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-            if used + cw > width {
-                if !buf.is_empty() {
-                    cur.push(Span::styled(std::mem::take(&mut buf), style));
-                }
-                out.push(Line::from(std::mem::take(&mut cur)));
-                used = 0;
-            }
-            buf.push(c);
-            used += cw;
-        }
-        if !buf.is_empty() {
-            cur.push(Span::styled(buf, style));
-        }
+    // Flatten to styled characters, then cut.
+    let mut cells: Vec<(char, Style)> = Vec::new();
+    for span in &line.spans {
+        let style = line.style.patch(span.style);
+        cells.extend(span.content.chars().map(|c| (c, style)));
     }
-    if !cur.is_empty() {
-        out.push(Line::from(cur));
+    let w = |c: char| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < cells.len() {
+        let mut used = 0;
+        let mut end = start;
+        while end < cells.len() && used + w(cells[end].0) <= width {
+            used += w(cells[end].0);
+            end += 1;
+        }
+        if end == start {
+            end = start + 1;
+        }
+        if end < cells.len() {
+            if let Some(sp) = (start..end).rev().find(|&i| cells[i].0 == ' ') {
+                if sp + 1 > start + width * 2 / 3 {
+                    end = sp + 1;
+                }
+            }
+        }
+        out.push(to_line(&cells[start..end]));
+        start = end;
     }
     out
+}
+
+fn to_line(cells: &[(char, Style)]) -> Line<'static> {
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut buf = String::new();
+    let mut cur: Option<Style> = None;
+    for &(c, st) in cells {
+        if cur != Some(st) {
+            if let Some(prev) = cur {
+                spans.push(Span::styled(std::mem::take(&mut buf), prev));
+            }
+            cur = Some(st);
+        }
+        buf.push(c);
+    }
+    if let Some(prev) = cur {
+        spans.push(Span::styled(buf, prev));
+    }
+    Line::from(spans)
 }
 
 fn draw_status(f: &mut Frame, app: &App, r: Rect) {
@@ -643,6 +670,8 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
                 pct * 100.0
             ),
         ))
+    } else if let Some(p) = app.filter_progress() {
+        Some((p, format!("filtering {:.0}%", p * 100.0)))
     } else if pending > 0 {
         let pct = app.analysed() as f64 / app.total().max(1) as f64;
         Some((pct, format!("verifying {}/{}", app.analysed(), app.total())))
