@@ -80,8 +80,8 @@ LOAD_S="$(python3 -c "print(f'{$T_LOADED - $T0:.1f}')")"
 
 log "for scale: sigscope report --format tsv, tshark -Y http.request"
 /usr/bin/time -f "%e %M" -o "$WORK/tsv.time" "$WORK/sigscope" report "$BIG" --format tsv >/dev/null 2>"$WORK/tsv.err"
-TSHARK_LINE="not measured (tshark not installed)"
-if command -v tshark >/dev/null; then
+TSHARK_LINE="not measured (tshark not installed, or SKIP_TSHARK)"
+if command -v tshark >/dev/null && [ -z "${SKIP_TSHARK:-}" ]; then
     /usr/bin/time -f "%e %M" -o "$WORK/tshark.time" tshark -r "$BIG" -Y http.request -T fields -e frame.number >/dev/null 2>&1
     TSHARK_LINE="$(awk '{printf "%.1f s, peak %d MiB", $1, $2/1024}' "$WORK/tshark.time")"
 fi

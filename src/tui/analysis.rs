@@ -54,7 +54,8 @@ impl Store {
         let mut items = Vec::with_capacity(xs.len());
         if let Ok(mut g) = self.legs.lock() {
             let (legs, hosts) = &mut *g;
-            for x in xs {
+            for mut x in xs {
+                shrink(&mut x);
                 let earlier = legs.earlier(&x.request);
                 legs.remember(&x.request);
                 if legs.hosts.len() != hosts.len() {
@@ -76,6 +77,30 @@ impl Store {
             Err(_) => 0..0,
         }
     }
+}
+
+/// Gives back what the readers' growing buffers over-allocated: a million exchanges are held.
+fn shrink(x: &mut Exchange) {
+    let r = &mut x.request;
+    r.body.shrink_to_fit();
+    r.headers.shrink_to_fit();
+    for h in &mut r.headers {
+        h.name.shrink_to_fit();
+        h.value.shrink_to_fit();
+    }
+    if let Some(c) = &mut r.raw_chunked_body {
+        c.shrink_to_fit();
+    }
+    r.target.shrink_to_fit();
+    if let Some(p) = &mut x.response {
+        p.body.shrink_to_fit();
+        p.headers.shrink_to_fit();
+        for h in &mut p.headers {
+            h.name.shrink_to_fit();
+            h.value.shrink_to_fit();
+        }
+    }
+    x.notes.shrink_to_fit();
 }
 
 /// Secrets from the credentials files plus those typed into the UI (memory only).
@@ -186,7 +211,10 @@ impl Pool {
                     (shared.clone(), current.clone(), store.clone(), done.clone());
                 std::thread::Builder::new()
                     .name(format!("sigscope-verify-{n}"))
-                    .spawn(move || worker(&shared, &current, &store, &done))
+                    .spawn(move || {
+                        crate::tui::lower_thread_priority();
+                        worker(&shared, &current, &store, &done)
+                    })
                     .expect("spawn a verification thread")
             })
             .collect();

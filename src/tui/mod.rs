@@ -66,6 +66,16 @@ pub struct Options {
     pub timings: Option<PathBuf>,
 }
 
+/// Background threads yield to the UI thread: on a busy machine a key press is served first.
+pub fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority on the calling thread (who = 0 is the caller's thread id on Linux);
+    // failure only leaves the priority as it was.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+}
+
 /// Reads the inputs on a thread of its own, sending each exchange as soon as it is complete.
 pub fn spawn_loader(
     sources: Vec<Source>,
@@ -75,6 +85,7 @@ pub fn spawn_loader(
     std::thread::Builder::new()
         .name("sigscope-read".into())
         .spawn(move || {
+            lower_thread_priority();
             let mut total = 0usize;
             for src in sources {
                 let name = src.name();
@@ -184,6 +195,11 @@ pub async fn run(
     let mut feed_open = true;
     #[cfg(unix)]
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    // Stopped from outside (kill -STOP, a job-control stop) and continued: the shell may have
+    // reset the terminal meanwhile, so take it again and redraw everything.
+    #[cfg(unix)]
+    let mut sigcont =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(libc::SIGCONT))?;
     let result: Result<()> = loop {
         if dirty {
             if let Err(e) = term.draw(|f| views::draw(f, &mut app)) {
@@ -252,9 +268,12 @@ pub async fn run(
             dirty = true;
         }
         #[cfg(unix)]
-        let term_signal = sigterm.recv();
+        let (term_signal, cont_signal) = (sigterm.recv(), sigcont.recv());
         #[cfg(not(unix))]
-        let term_signal = std::future::pending::<Option<()>>();
+        let (term_signal, cont_signal) = (
+            std::future::pending::<Option<()>>(),
+            std::future::pending::<Option<()>>(),
+        );
         tokio::select! {
             biased;
             ev = events.next() => {
@@ -269,12 +288,18 @@ pub async fn run(
                 dirty = true;
             }
             _ = term_signal => { break Ok(()); }
+            _ = cont_signal => {
+                if enter_terminal().is_ok() {
+                    let _ = term.clear();
+                }
+                dirty = true;
+            }
             Some(d) = detail_rx.recv() => { app.detail_done(d); dirty = true; }
             Some(s) = status_rx.recv() => { app.status = Some(s); dirty = true; }
             ev = feed.recv(), if feed_open => {
                 let Some(ev) = ev else { feed_open = false; app.loading.done = true; dirty = true; continue; };
                 // Take what is already queued, for at most a few milliseconds, then draw.
-                let until = Instant::now() + Duration::from_millis(4);
+                let until = Instant::now() + Duration::from_millis(2);
                 let mut batch = Vec::new();
                 let mut next = Some(ev);
                 while let Some(ev) = next.take() {
@@ -289,7 +314,7 @@ pub async fn run(
                         FeedEvent::Done => { app.loading.done = true; }
                     }
                     // Bounded, so a key press never waits behind a long ingest.
-                    if batch.len() < 2048 && Instant::now() < until {
+                    if batch.len() < 1024 && Instant::now() < until {
                         next = feed.try_recv().ok();
                     }
                 }
@@ -298,7 +323,7 @@ pub async fn run(
             }
             Some(d) = rows_rx.recv() => {
                 app.rows_done(d);
-                let until = Instant::now() + Duration::from_millis(4);
+                let until = Instant::now() + Duration::from_millis(2);
                 while Instant::now() < until {
                     match rows_rx.try_recv() { Ok(d) => app.rows_done(d), Err(_) => break }
                 }
