@@ -272,6 +272,8 @@ pub const MAX_HEADER_BLOCK: usize = 1 << 20;
 pub fn parse_raw(data: &[u8]) -> RawParse {
     let mut out = RawParse::default();
     let mut pos = 0;
+    // A response to HEAD has no body whatever its Content-Length says (RFC 9110 §9.3.2).
+    let mut last_method: Option<String> = None;
     loop {
         // Skip blank lines between messages.
         while pos < data.len() && (data[pos] == b'\r' || data[pos] == b'\n') {
@@ -280,8 +282,11 @@ pub fn parse_raw(data: &[u8]) -> RawParse {
         if pos >= data.len() {
             break;
         }
-        match parse_message(data, pos) {
+        match parse_message(data, pos, last_method.as_deref()) {
             Ok((msg, next)) => {
+                if let Message::Request(r, _) = &msg {
+                    last_method = Some(r.method.clone());
+                }
                 out.messages.push(msg);
                 if next <= pos {
                     break;
@@ -491,11 +496,15 @@ pub fn response_has_no_body(method: Option<&str>, status: u16) -> bool {
         || method.is_some_and(|m| m.eq_ignore_ascii_case("HEAD"))
 }
 
-fn parse_message(data: &[u8], start: usize) -> Result<(Message, usize), ParseError> {
+fn parse_message(
+    data: &[u8],
+    start: usize,
+    request_method: Option<&str>,
+) -> Result<(Message, usize), ParseError> {
     let (head, body_start) = parse_message_head(data, start)?;
     match head {
         MessageHead::Response(mut resp) => {
-            let (body, _, next) = if response_has_no_body(None, resp.status) {
+            let (body, _, next) = if response_has_no_body(request_method, resp.status) {
                 (Vec::new(), None, body_start)
             } else {
                 read_body(data, body_start, &resp.headers)?

@@ -254,6 +254,15 @@ mod tests {
     }
 
     #[test]
+    fn a_head_response_has_no_body_whatever_its_length_says() {
+        let l = from_raw(b"HEAD /a HTTP/1.1\r\nHost: h\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 36\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", "f", 0);
+        assert!(l.errors.is_empty(), "{:?}", l.errors);
+        assert_eq!(l.exchanges.len(), 2);
+        assert!(l.exchanges[0].response.as_ref().unwrap().body.is_empty());
+        assert_eq!(l.exchanges[1].response.as_ref().unwrap().body, b"ok");
+    }
+
+    #[test]
     fn pairs_responses() {
         let l = from_raw(b"GET /a HTTP/1.1\r\nHost: h\r\n\r\nHTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n", "f", 0);
         assert_eq!(l.exchanges.len(), 2);
