@@ -117,10 +117,11 @@ pub fn spawn_loader(
                 if let Some(stats) = &summary.capture {
                     let _ = tx.send(FeedEvent::Notice(format!("{name}: {}", stats.summary())));
                 }
+                let errors = !summary.errors.is_empty();
                 for e in summary.errors {
                     let _ = tx.send(FeedEvent::Notice(e));
                 }
-                if summary.exchanges == 0 && summary.capture.is_none() {
+                if summary.exchanges == 0 && summary.capture.is_none() && !errors {
                     let _ = tx.send(FeedEvent::Notice(format!("{name}: no HTTP requests found")));
                 }
             }

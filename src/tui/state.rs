@@ -960,6 +960,8 @@ impl App {
                     Some(Action::Up) => Some(scroll.saturating_sub(1)),
                     Some(Action::PageDown) => Some(scroll + 10),
                     Some(Action::PageUp) => Some(scroll.saturating_sub(10)),
+                    Some(Action::Top) => Some(0),
+                    Some(Action::Bottom) => Some(u16::MAX),
                     _ => None,
                 } {
                     self.popup = Some(Popup::Help { scroll: s });
@@ -1122,7 +1124,11 @@ impl App {
 
     pub fn notice(&mut self, n: String) {
         let n = crate::tui::text::safe_str(&n);
-        self.status = Some(n.clone());
+        self.status = Some(if self.notices.is_empty() {
+            n.clone()
+        } else {
+            format!("{n}  (? lists all {} messages)", self.notices.len() + 1)
+        });
         if self.notices.len() < 200 {
             self.notices.push(n);
         }

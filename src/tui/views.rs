@@ -768,7 +768,15 @@ fn draw_popup(f: &mut Frame, app: &App, p: &Popup, area: Rect) {
                     Span::raw(*what),
                 ]));
             }
-            let skip = (*scroll as usize).min(lines.len().saturating_sub(1));
+            if !app.notices.is_empty() {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled("Messages (reading, config, credentials)", t.accent()));
+                for n in &app.notices {
+                    lines.push(Line::raw(format!("  {n}")));
+                }
+            }
+            let page = area.height.saturating_sub(6) as usize;
+            let skip = (*scroll as usize).min(lines.len().saturating_sub(page));
             (" Help (? or esc closes) ".into(), lines.into_iter().skip(skip).collect(), 96, area.height.saturating_sub(4))
         }
         Popup::Dialect { selected } => {
@@ -818,5 +826,8 @@ fn draw_popup(f: &mut Frame, app: &App, p: &Popup, area: Rect) {
         .title(Span::styled(title, t.accent()));
     let inner = block.inner(r);
     f.render_widget(block, r);
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        inner,
+    );
 }
