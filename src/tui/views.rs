@@ -125,6 +125,19 @@ fn draw_header(f: &mut Frame, app: &App, r: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), r);
 }
 
+/// A pane's frame: the focused one in the accent colour (and bold title without colour).
+fn pane(t: &crate::tui::config::Theme, title: String, focused: bool) -> Block<'static> {
+    let (border, head) = if focused {
+        (t.accent(), t.accent())
+    } else {
+        (t.dim(), Style::default())
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Span::styled(title, head))
+}
+
 fn verdict_cell(app: &App, id: usize) -> Span<'static> {
     match app.row(id) {
         Some((row, stale)) => {
@@ -161,17 +174,7 @@ fn short_mode(m: Mode) -> &'static str {
 fn draw_list(f: &mut Frame, app: &mut App, r: Rect) {
     let t = app.theme.clone();
     let focused = app.focus == Focus::List;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused { t.accent() } else { t.dim() })
-        .title(Span::styled(
-            " Exchanges ",
-            if focused {
-                t.accent()
-            } else {
-                Style::default()
-            },
-        ));
+    let block = pane(&t, " Exchanges ".to_string(), focused);
     let inner = block.inner(r);
     f.render_widget(block, r);
     let rows_h = inner.height.saturating_sub(1) as usize;
@@ -358,17 +361,7 @@ fn draw_detail(f: &mut Frame, app: &mut App, r: Rect) {
         }
         None => " Detail ".to_string(),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused { t.accent() } else { t.dim() })
-        .title(Span::styled(
-            title,
-            if focused {
-                t.accent()
-            } else {
-                Style::default()
-            },
-        ));
+    let block = pane(&t, title, focused);
     let inner = block.inner(r);
     f.render_widget(block, r);
     let Some(d) = &app.detail else {
