@@ -11,4 +11,5 @@ pub mod feed;
 pub mod har;
 pub mod http;
 pub mod input;
+pub mod live;
 pub mod report;
