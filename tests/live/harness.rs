@@ -117,6 +117,16 @@ impl Listener {
         matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
     }
 
+    /// Sends SIGTERM without waiting.
+    pub fn terminate(&self) {
+        if let Some(c) = &self.child {
+            // SAFETY: signalling our own child by its pid.
+            unsafe {
+                libc::kill(c.id() as i32, libc::SIGTERM);
+            }
+        }
+    }
+
     /// SIGTERM, then waits for the drain; returns the JSON lines and stderr.
     pub fn stop(mut self) -> (Vec<serde_json::Value>, Vec<String>) {
         let mut child = self.child.take().unwrap();
@@ -165,7 +175,11 @@ pub fn raw_http(addr: SocketAddr, request: &[u8]) -> (u16, String, Vec<u8>) {
 }
 
 pub fn read_response(s: &mut TcpStream) -> (u16, String, Vec<u8>) {
-    let mut buf = Vec::new();
+    read_response_buffered(s, &mut Vec::new())
+}
+
+/// Reads one response; bytes past it (a pipelined response) stay in `buf` for the next call.
+pub fn read_response_buffered(s: &mut TcpStream, buf: &mut Vec<u8>) -> (u16, String, Vec<u8>) {
     let mut tmp = [0u8; 65536];
     loop {
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -188,17 +202,23 @@ pub fn read_response(s: &mut TcpStream) -> (u16, String, Vec<u8>) {
             loop {
                 if let Some(n) = len {
                     if buf.len() >= body_start + n {
-                        return (status, head, buf[body_start..body_start + n].to_vec());
+                        let body = buf[body_start..body_start + n].to_vec();
+                        buf.drain(..body_start + n);
+                        return (status, head, body);
                     }
                 }
                 match s.read(&mut tmp) {
-                    Ok(0) | Err(_) => return (status, head, buf[body_start..].to_vec()),
+                    Ok(0) | Err(_) => {
+                        let body = buf[body_start..].to_vec();
+                        buf.clear();
+                        return (status, head, body);
+                    }
                     Ok(k) => buf.extend_from_slice(&tmp[..k]),
                 }
             }
         }
         match s.read(&mut tmp) {
-            Ok(0) | Err(_) => return (0, String::from_utf8_lossy(&buf).into_owned(), Vec::new()),
+            Ok(0) | Err(_) => return (0, String::from_utf8_lossy(buf).into_owned(), Vec::new()),
             Ok(k) => buf.extend_from_slice(&tmp[..k]),
         }
     }
