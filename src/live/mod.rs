@@ -822,3 +822,35 @@ async fn endpoint_answer(
     }
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Upstream;
+
+    #[test]
+    fn upstream_urls() {
+        let u = Upstream::parse("http://127.0.0.1:9000").unwrap();
+        assert_eq!((u.tls, u.host.as_str(), u.port), (false, "127.0.0.1", 9000));
+        assert_eq!(u.authority(), "127.0.0.1:9000");
+        let u = Upstream::parse("https://s3.example.com/").unwrap();
+        assert_eq!(
+            (u.tls, u.port, u.authority()),
+            (true, 443, "s3.example.com".into())
+        );
+        let u = Upstream::parse("http://[::1]:8080").unwrap();
+        assert_eq!(
+            (u.host.as_str(), u.authority()),
+            ("::1", "[::1]:8080".into())
+        );
+        for bad in [
+            "ftp://x",
+            "http://",
+            "http://h:port",
+            "http://h/path",
+            "http://u@h",
+            "h:80",
+        ] {
+            assert!(Upstream::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
