@@ -23,15 +23,17 @@ async fn main() -> std::io::Result<()> {
         let (tcp, _) = listener.accept().await?;
         let _ = tcp.set_nodelay(true);
         tokio::spawn(async move {
-            let svc = hyper::service::service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
-                let _ = req.into_body().collect().await;
-                let mut r = hyper::Response::new(Full::new(Bytes::from_static(b"ok\n")));
-                r.headers_mut().insert(
-                    hyper::header::CONTENT_TYPE,
-                    hyper::header::HeaderValue::from_static("text/plain"),
-                );
-                Ok::<_, Infallible>(r)
-            });
+            let svc = hyper::service::service_fn(
+                |req: hyper::Request<hyper::body::Incoming>| async move {
+                    let _ = req.into_body().collect().await;
+                    let mut r = hyper::Response::new(Full::new(Bytes::from_static(b"ok\n")));
+                    r.headers_mut().insert(
+                        hyper::header::CONTENT_TYPE,
+                        hyper::header::HeaderValue::from_static("text/plain"),
+                    );
+                    Ok::<_, Infallible>(r)
+                },
+            );
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(tcp), svc)
                 .await;
