@@ -278,7 +278,7 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     fn notice(&self, kind: &'static str, msg: String) {
-        tracing::info!(kind, "{msg}");
+        tracing::info!(kind, "{}", crate::escape::escape_str(&msg));
         if let Some(dropped) = self.limit.allow(kind) {
             let m = if dropped > 0 {
                 format!("{msg} (and {dropped} more like it)")
@@ -388,7 +388,7 @@ impl Bound {
             Some(p) => {
                 let tx = out_tx.clone();
                 let (s, h) = save::start(p, move |m| {
-                    tracing::error!("{m}");
+                    tracing::error!("{}", crate::escape::escape_str(&m));
                     let _ = tx.send(TapOut::Notice(m));
                 })
                 .map_err(|source| LiveError::Save {
