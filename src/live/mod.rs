@@ -11,6 +11,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod h2;
 pub mod proxy;
 pub mod respond;
 pub mod save;
@@ -630,7 +631,13 @@ async fn connection(ctx: Arc<Ctx>, tcp: tokio::net::TcpStream, peer: SocketAddr)
                 }
             }
         }
-        None => http_connection(ctx, tcp, peer, local).await,
+        None => {
+            if h2::starts_with_preface(&tcp, ctx.cfg.limits.header_timeout).await {
+                h2::serve(ctx, tcp, peer, local).await
+            } else {
+                http_connection(ctx, tcp, peer, local).await
+            }
+        }
     }
 }
 

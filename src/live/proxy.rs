@@ -84,10 +84,30 @@ pub(crate) async fn forward(
     up: &UpstreamConn,
     req: hyper::Request<Incoming>,
 ) -> hyper::Response<Body> {
+    let (parts, body) = req.into_parts();
+    let body: Body = body.map_err(|e| -> BoxError { Box::new(e) }).boxed();
+    forward_parts(ctx, up, parts, body).await
+}
+
+/// [`forward`] for a request already taken apart (HTTP/2 streams, whose body is recorded on
+/// the way).
+pub(crate) async fn forward_parts(
+    ctx: &Ctx,
+    up: &UpstreamConn,
+    mut parts: hyper::http::request::Parts,
+    body: Body,
+) -> hyper::Response<Body> {
     let Some(u) = ctx.cfg.upstream.as_ref() else {
         return full(500, "text/plain", "sigscope: no upstream\n");
     };
-    let (mut parts, body) = req.into_parts();
+    // HTTP/2 names the host in `:authority`; HTTP/1.1 needs it in Host.
+    if !parts.headers.contains_key(hyper::header::HOST) {
+        if let Some(a) = parts.uri.authority() {
+            if let Ok(v) = hyper::header::HeaderValue::from_str(a.as_str()) {
+                parts.headers.insert(hyper::header::HOST, v);
+            }
+        }
+    }
     // Origin form towards the upstream, exactly as the client wrote it after the authority.
     if let Some(pq) = parts.uri.path_and_query() {
         if let Ok(uri) = pq.as_str().parse() {
@@ -100,7 +120,6 @@ pub(crate) async fn forward(
             parts.headers.insert(hyper::header::HOST, v);
         }
     }
-    let body: Body = body.map_err(|e| -> BoxError { Box::new(e) }).boxed();
     let req = hyper::Request::from_parts(parts, body);
 
     let mut guard = up.sender.lock().await;
