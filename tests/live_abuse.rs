@@ -271,6 +271,9 @@ fn slowloris_oversized_malformed_and_stalled_clients() {
         &b"PUT /chunky HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"[..],
         &b"PUT /chunky HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n"[..],
         &b"PUT /chunky HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\nhello\r\n0\r\n\r\n"[..],
+        // Ambiguous framing: two lengths, or a transfer coding that does not end in chunked.
+        &b"PUT /dup HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 10\r\n\r\nabc"[..],
+        &b"PUT /te HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n3\r\nabc\r\n0\r\n\r\n"[..],
     ] {
         let (status, head, _) = raw_http(addr, bad);
         assert!(status == 400 || status == 0, "malformed chunked answered {status}: {head}");

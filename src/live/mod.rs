@@ -772,6 +772,12 @@ async fn endpoint_answer(
     ordinal: u64,
     req: hyper::Request<Incoming>,
 ) -> hyper::Response<Body> {
+    let method = req.method().clone();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
     let mut body = req.into_body();
     while let Some(frame) = body.frame().await {
         if let Err(e) = frame {
@@ -789,13 +795,30 @@ async fn endpoint_answer(
             return r;
         }
     }
-    let Some(request) = shared.take_request(ordinal) else {
+    // The request the tap recorded must be the one hyper parsed: framing both read the same
+    // way. Anything else (an ambiguous message) is refused rather than verified wrongly.
+    let recorded = shared.take_request(ordinal).filter(|r| {
+        r.method == method.as_str() && (r.target.ends_with(path.as_bytes()) || path.is_empty())
+    });
+    let Some(request) = recorded else {
         ctx.counters.bad_requests.fetch_add(1, Ordering::Relaxed);
-        return full(
+        ctx.notice(
+            "parse",
+            format!(
+                "{}: answered 400: the request's framing is ambiguous",
+                shared.client
+            ),
+        );
+        let mut r = full(
             400,
             "text/plain",
-            "sigscope: this request could not be read as HTTP/1.x\n",
+            "sigscope: this request could not be read unambiguously as HTTP/1.x\n",
         );
+        r.headers_mut().insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
+        return r;
     };
     let now = time::OffsetDateTime::now_utc();
     let seen: Vec<String> = Vec::new();
