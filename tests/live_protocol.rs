@@ -8,6 +8,7 @@ mod harness;
 
 use std::io::Write;
 use std::net::TcpStream;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use harness::*;
@@ -207,5 +208,106 @@ fn sigterm_drains_the_exchange_in_flight() {
     let (replayed, _) = report(&saved, None);
     assert_eq!(replayed.len(), 1);
     assert_eq!(summary(&replayed[0]), summary(&live[0]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The saved capture as Wireshark's dissectors read it: the same requests in the same order,
+/// with IP and TCP checksums verified and no expert warning (malformed packet, lost segment,
+/// retransmission, bad checksum). tshark is required in CI (SIGSCOPE_REQUIRE_TSHARK).
+#[test]
+fn saved_capture_reads_cleanly_in_tshark() {
+    let tshark_ok = Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !tshark_ok {
+        if std::env::var_os("SIGSCOPE_REQUIRE_TSHARK").is_some() {
+            panic!("tshark is required (SIGSCOPE_REQUIRE_TSHARK) but could not run");
+        }
+        eprintln!(
+            "\n*** SKIPPED saved_capture_reads_cleanly_in_tshark: tshark not installed ***\n"
+        );
+        return;
+    }
+    let dir = tempdir("live-tshark");
+    let saved = dir.join("t.pcapng");
+    let l = Listener::start(&["--allow-anonymous", "--save", saved.to_str().unwrap()]);
+    let addr = l.addr;
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut buf = Vec::new();
+    let big = vec![b'z'; 1 << 20];
+    let mut reqs: Vec<Vec<u8>> = vec![
+        format!("GET /a?b=c HTTP/1.1\r\nHost: {addr}\r\n\r\n").into_bytes(),
+        format!("PUT /chunked HTTP/1.1\r\nHost: {addr}\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n").into_bytes(),
+    ];
+    let mut large = format!(
+        "PUT /large HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n",
+        big.len()
+    )
+    .into_bytes();
+    large.extend_from_slice(&big);
+    reqs.push(large);
+    for r in &reqs {
+        s.write_all(r).unwrap();
+        assert_eq!(read_response_buffered(&mut s, &mut buf).0, 200);
+    }
+    // Expect: 100-continue: the head, the interim response, then the body.
+    s.write_all(format!("PUT /expect HTTP/1.1\r\nHost: {addr}\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n").as_bytes()).unwrap();
+    let mut tmp = [0u8; 64];
+    let n = std::io::Read::read(&mut s, &mut tmp).unwrap();
+    assert!(
+        tmp[..n].starts_with(b"HTTP/1.1 100"),
+        "{:?}",
+        String::from_utf8_lossy(&tmp[..n])
+    );
+    s.write_all(b"hello").unwrap();
+    assert_eq!(read_response_buffered(&mut s, &mut buf).0, 200);
+    drop(s);
+    let (live, _) = l.stop();
+    let ours: Vec<String> = live
+        .iter()
+        .map(|x| {
+            format!(
+                "{}\t{}",
+                x["request"]["method"].as_str().unwrap(),
+                x["request"]["target"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(ours.len(), 4);
+    let tshark = |filter: &str, fields: &[&str]| {
+        let mut c = Command::new("tshark");
+        c.arg("-r").arg(&saved).args([
+            "-o",
+            "tcp.check_checksum:TRUE",
+            "-o",
+            "ip.check_checksum:TRUE",
+            "-Y",
+            filter,
+            "-T",
+            "fields",
+        ]);
+        for f in fields {
+            c.args(["-e", f]);
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        tshark("http.request", &["http.request.method", "http.request.uri"]),
+        ours
+    );
+    let statuses = tshark("http.response", &["http.response.code"]);
+    assert_eq!(statuses, ["200", "200", "200", "100", "200"]);
+    let warnings = tshark(
+        "_ws.malformed || _ws.expert.severity >= warning",
+        &["frame.number", "_ws.expert.message"],
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
