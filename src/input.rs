@@ -109,7 +109,7 @@ fn capture_summary(stats: capture::Stats, name: &str, format: Format) -> Summary
     }
 }
 
-fn stream_bytes(
+pub fn stream_bytes(
     data: &[u8],
     name: &str,
     first_index: usize,

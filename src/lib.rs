@@ -13,3 +13,4 @@ pub mod http;
 pub mod input;
 pub mod live;
 pub mod report;
+pub mod tui;

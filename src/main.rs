@@ -58,9 +58,10 @@ struct ReportOpts {
     /// plus AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, plus INPUT.credentials beside an input).
     #[arg(long, global = true)]
     credentials: Option<PathBuf>,
-    /// Verifier dialect for the verdict (see `sigscope dialects`).
-    #[arg(long, global = true, default_value = "aws")]
-    dialect: String,
+    /// Verifier dialect for the verdict (see `sigscope dialects`; default aws, or the config
+    /// file's).
+    #[arg(long, global = true)]
+    dialect: Option<String>,
     /// Output format (default: json when stdout is not a terminal, text otherwise); tsv lists
     /// the requests without verifying them.
     #[arg(long, global = true, value_enum)]
@@ -72,10 +73,29 @@ struct ReportOpts {
     #[arg(long, global = true)]
     reveal_derived_keys: bool,
     /// Keep at most this many bytes of each body from captures (length and SHA-256 are
-    /// computed over the whole body); accepts K, M, G suffixes.
-    #[arg(long, global = true, default_value = "8M", value_parser = parse_size)]
-    body_cap: usize,
+    /// computed over the whole body); accepts K, M, G suffixes [default: 8M, or the config
+    /// file's].
+    #[arg(long, global = true, value_parser = parse_size)]
+    body_cap: Option<usize>,
+    /// The terminal UI's config file (default $XDG_CONFIG_HOME/sigscope/config.toml).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// No colours in the terminal UI (also when NO_COLOR is set); marks stay visible.
+    #[arg(long, global = true)]
+    no_color: bool,
+    /// Write a log (tracing) to this file; the UI never logs to the screen.
+    #[arg(long, global = true)]
+    log: Option<PathBuf>,
+    /// Write the UI's first-frame and key-to-frame timings to this file as JSON on exit.
+    #[arg(long, global = true, hide = true)]
+    timings: Option<PathBuf>,
 }
+
+/// The demo capture, built in so that `sigscope` alone shows the product.
+const DEMO_PCAP: &[u8] = include_bytes!("../samples/demo.pcap");
+const DEMO_CREDENTIALS: &str = include_str!("../samples/demo.credentials");
+
+const DEFAULT_BODY_CAP: usize = 8 << 20;
 
 #[derive(clap::Args, Debug, Clone)]
 struct ListenOpts {
@@ -224,8 +244,27 @@ fn main() -> ExitCode {
     }
 }
 
+fn init_log(path: Option<&std::path::Path>) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening the log {}", path.display()))?;
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SIGSCOPE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    Ok(())
+}
+
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
+    init_log(cli.opts.log.as_deref())?;
     match cli.command {
         Some(Command::Dialects { json }) => {
             let mut out = std::io::stdout().lock();
@@ -241,6 +280,10 @@ fn run() -> Result<ExitCode> {
         }
         Some(Command::Report { inputs, opts }) => report_cmd(&inputs, &opts),
         Some(Command::Listen { listen, opts }) => listen_cmd(&listen, &opts),
+        // The UI when a person is looking; the report when a program is.
+        None if std::io::stdout().is_terminal() && cli.opts.format.is_none() => {
+            tui_cmd(&cli.inputs, &cli.opts)
+        }
         None if !cli.inputs.is_empty() => report_cmd(&cli.inputs, &cli.opts),
         None => {
             use clap::CommandFactory;
@@ -250,20 +293,18 @@ fn run() -> Result<ExitCode> {
     }
 }
 
-fn verifier_dialect(opts: &ReportOpts) -> Result<&'static engine::Dialect> {
-    match dialect::by_name(&opts.dialect) {
+fn pick_dialect(name: &str) -> Result<&'static engine::Dialect> {
+    match dialect::by_name(name) {
         Some(d) => Ok(d),
         None => bail!(
-            "unknown dialect `{}`; known: {}",
-            opts.dialect,
+            "unknown dialect `{name}`; known: {}",
             dialect::names().join(", ")
         ),
     }
 }
 
-/// `--credentials`, else the default sources plus `INPUT.credentials` beside an input;
-/// warnings go to stderr.
-fn load_credentials(opts: &ReportOpts, inputs: &[PathBuf]) -> Result<Credentials> {
+/// `--credentials`, else the default sources plus `INPUT.credentials` beside each input.
+fn load_credentials(inputs: &[PathBuf], opts: &ReportOpts, quiet: bool) -> Result<Credentials> {
     let env = |k: &str| std::env::var(k).ok();
     let creds = match &opts.credentials {
         Some(p) => {
@@ -280,25 +321,109 @@ fn load_credentials(opts: &ReportOpts, inputs: &[PathBuf]) -> Result<Credentials
             for path in inputs {
                 let side = path.with_extension("credentials");
                 if side.is_file() && side != *path {
-                    eprintln!(
-                        "sigscope: using credentials beside the input: {}",
-                        side.display()
-                    );
+                    if !quiet {
+                        eprintln!(
+                            "sigscope: using credentials beside the input: {}",
+                            side.display()
+                        );
+                    }
                     c.merge(Credentials::load_file(&side)?);
                 }
             }
             c
         }
     };
-    for w in &creds.warnings {
-        eprintln!("sigscope: credentials: {w}");
-    }
     Ok(creds)
 }
 
+fn tui_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
+    use sigscope::tui;
+    let env = |k: &str| std::env::var(k).ok();
+    let (file, mut notices) = match &opts.config {
+        Some(p) => tui::config::load(p, true),
+        None => match tui::config::default_path(env) {
+            Some(p) => tui::config::load(&p, false),
+            None => Default::default(),
+        },
+    };
+    let dialect_name = opts
+        .dialect
+        .clone()
+        .or(file.dialect.clone())
+        .unwrap_or_else(|| "aws".into());
+    let verifier = match dialect::by_name(&dialect_name) {
+        Some(d) => d,
+        None if opts.dialect.is_some() => pick_dialect(&dialect_name)?,
+        None => {
+            notices.push(format!(
+                "config: unknown dialect `{dialect_name}`; using aws"
+            ));
+            dialect::by_name("aws").expect("aws dialect")
+        }
+    };
+    let body_cap = match (opts.body_cap, &file.body_cap) {
+        (Some(c), _) => c,
+        (None, Some(s)) => parse_size(s).unwrap_or_else(|e| {
+            notices.push(format!("config body_cap: {e}"));
+            DEFAULT_BODY_CAP
+        }),
+        (None, None) => DEFAULT_BODY_CAP,
+    };
+    let mut creds = load_credentials(inputs, opts, true)?;
+    let sources: Vec<tui::Source> = if inputs.is_empty() {
+        creds.merge(Credentials::parse(DEMO_CREDENTIALS));
+        notices.push(
+            "no input given: showing the built-in demo capture (samples/demo.pcap) with its test keys"
+                .into(),
+        );
+        vec![tui::Source::Embedded {
+            name: "demo.pcap (built in)".into(),
+            data: DEMO_PCAP,
+        }]
+    } else {
+        inputs.iter().cloned().map(tui::Source::Path).collect()
+    };
+    notices.extend(creds.warnings.iter().map(|w| format!("credentials: {w}")));
+    let color = !opts.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let theme = tui::config::Theme::new(&file.theme, color, &mut notices);
+    let (keymap, problems) = tui::keymap::Keymap::with_overrides(&file.keys);
+    notices.extend(problems);
+    let labels = sources.iter().map(|s| s.name()).collect();
+    let topts = tui::Options {
+        dialect: verifier,
+        keys: tui::analysis::TuiKeys {
+            file: creds,
+            entered: Default::default(),
+        },
+        reveal_keys: opts.reveal_derived_keys,
+        theme,
+        keymap,
+        mask_keys: file.mask_access_keys.unwrap_or(false),
+        notices,
+        timings: opts.timings.clone(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let (tx, rx) = sigscope::feed::channel();
+    let copts = capture::Options {
+        body_cap,
+        ..Default::default()
+    };
+    let _loader = tui::spawn_loader(sources, copts, tx);
+    rt.block_on(tui::run(topts, labels, None, rx))?;
+    // The reader may still be going through a huge file; the process ends here all the same.
+    rt.shutdown_background();
+    Ok(ExitCode::SUCCESS)
+}
+
 fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
-    let verifier = verifier_dialect(opts)?;
-    let creds = load_credentials(opts, inputs)?;
+    let verifier = pick_dialect(opts.dialect.as_deref().unwrap_or("aws"))?;
+    let creds = load_credentials(inputs, opts, false)?;
+    for w in &creds.warnings {
+        eprintln!("sigscope: credentials: {w}");
+    }
     let format = opts.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Text
     } else {
@@ -331,7 +456,7 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         p
     });
     let copts = capture::Options {
-        body_cap: opts.body_cap,
+        body_cap: opts.body_cap.unwrap_or(DEFAULT_BODY_CAP),
         progress,
         ..Default::default()
     };
@@ -452,8 +577,14 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
 
 fn listen_cmd(l: &ListenOpts, opts: &ReportOpts) -> Result<ExitCode> {
     use sigscope::live;
-    let verifier = verifier_dialect(opts)?;
-    let creds = std::sync::Arc::new(load_credentials(opts, &[])?);
+    let verifier = pick_dialect(opts.dialect.as_deref().unwrap_or("aws"))?;
+    let creds = load_credentials(&[], opts, false)?;
+    for w in &creds.warnings {
+        eprintln!("sigscope: credentials: {w}");
+    }
+    let creds = std::sync::Arc::new(creds);
+    // `--log FILE` takes the server's tracing; otherwise it goes to stderr.
+    init_log(opts.log.as_deref())?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("SIGSCOPE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
@@ -483,7 +614,7 @@ fn listen_cmd(l: &ListenOpts, opts: &ReportOpts) -> Result<ExitCode> {
         limits: live::Limits {
             max_header_size: l.max_header_size,
             max_headers: l.max_headers,
-            body_cap: opts.body_cap,
+            body_cap: opts.body_cap.unwrap_or(DEFAULT_BODY_CAP),
             max_connections: l.max_connections,
             header_timeout: l.header_timeout,
             idle_timeout: l.idle_timeout,

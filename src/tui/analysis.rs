@@ -1,0 +1,359 @@
+//! The exchanges the UI holds, and the workers that verify them off the UI thread. Changing the
+//! dialect or adding a secret starts a new generation: queued work of older generations is
+//! dropped and every exchange is verified again, the visible ones first.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+
+use crate::credentials::{Credentials, Secret};
+use crate::engine::diagnose::{Context, Observed};
+use crate::engine::{self, Analysis, Dialect, KeyCache, KeyStore, Verifier};
+use crate::exchange::{Exchange, Legs};
+use crate::http::Request;
+use crate::tui::row::RowInfo;
+
+/// One exchange and what the capture around it said when it arrived (as `report` sees it).
+#[derive(Debug)]
+pub struct Item {
+    pub x: Exchange,
+    pub earlier: Option<Request>,
+    pub hosts: Arc<Vec<String>>,
+}
+
+/// Append-only; readers take the lock only to clone a few `Arc`s.
+#[derive(Default)]
+pub struct Store {
+    items: RwLock<Vec<Arc<Item>>>,
+    legs: Mutex<(Legs, Arc<Vec<String>>)>,
+}
+
+impl Store {
+    pub fn len(&self) -> usize {
+        self.items.read().map(|v| v.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<Arc<Item>> {
+        self.items.read().ok()?.get(i).cloned()
+    }
+
+    pub fn range(&self, r: Range<usize>) -> Vec<Arc<Item>> {
+        match self.items.read() {
+            Ok(v) => v[r.start.min(v.len())..r.end.min(v.len())].to_vec(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Adds exchanges in arrival order; returns the range of their positions.
+    pub fn extend(&self, xs: Vec<Exchange>) -> Range<usize> {
+        let mut items = Vec::with_capacity(xs.len());
+        if let Ok(mut g) = self.legs.lock() {
+            let (legs, hosts) = &mut *g;
+            for x in xs {
+                let earlier = legs.earlier(&x.request);
+                legs.remember(&x.request);
+                if legs.hosts.len() != hosts.len() {
+                    *hosts = Arc::new(legs.hosts.clone());
+                }
+                items.push(Arc::new(Item {
+                    x,
+                    earlier,
+                    hosts: hosts.clone(),
+                }));
+            }
+        }
+        match self.items.write() {
+            Ok(mut v) => {
+                let start = v.len();
+                v.extend(items);
+                start..v.len()
+            }
+            Err(_) => 0..0,
+        }
+    }
+}
+
+/// Secrets from the credentials files plus those typed into the UI (memory only).
+#[derive(Default)]
+pub struct TuiKeys {
+    pub file: Credentials,
+    pub entered: BTreeMap<String, Secret>,
+}
+
+impl KeyStore for TuiKeys {
+    fn secret(&self, access_key: &str) -> Option<&str> {
+        self.entered
+            .get(access_key)
+            .map(|s| s.expose())
+            .or_else(|| self.file.secret(access_key))
+    }
+}
+
+/// What a verification depends on. Immutable; a change makes a new one with `gen + 1`.
+pub struct Settings {
+    pub gen: u64,
+    pub dialect: &'static Dialect,
+    pub keys: Arc<TuiKeys>,
+    /// Per generation: the alteration-search memo depends on the secrets.
+    pub cache: KeyCache,
+    pub reveal_keys: bool,
+}
+
+impl Settings {
+    pub fn new(gen: u64, dialect: &'static Dialect, keys: Arc<TuiKeys>, reveal: bool) -> Self {
+        Settings {
+            gen,
+            dialect,
+            keys,
+            cache: KeyCache::default(),
+            reveal_keys: reveal,
+        }
+    }
+
+    pub fn next(&self, dialect: &'static Dialect, keys: Arc<TuiKeys>) -> Self {
+        Settings::new(self.gen + 1, dialect, keys, self.reveal_keys)
+    }
+
+    pub fn verifier(&self) -> Verifier<'_> {
+        Verifier {
+            keys: &*self.keys,
+            dialect: self.dialect,
+            cache: &self.cache,
+            reveal_keys: self.reveal_keys,
+        }
+    }
+
+    pub fn analyze(&self, item: &Item) -> Analysis {
+        engine::analyze_observed(
+            &Observed {
+                request: &item.x.request,
+                response: item.x.response.as_ref(),
+                time: item.x.time,
+                context: Context {
+                    seen_hosts: &item.hosts,
+                    earlier_leg: item.earlier.as_ref(),
+                },
+            },
+            &self.verifier(),
+        )
+    }
+}
+
+/// Verified rows, handed back to the UI loop.
+#[derive(Debug)]
+pub struct RowsDone {
+    pub gen: u64,
+    pub start: usize,
+    pub rows: Vec<RowInfo>,
+}
+
+struct Queue {
+    jobs: VecDeque<(Arc<Settings>, Range<usize>)>,
+    closed: bool,
+}
+
+/// Exchanges per job: small enough that a new generation starts quickly.
+const JOB: usize = 256;
+
+pub struct Pool {
+    shared: Arc<(Mutex<Queue>, Condvar)>,
+    current: Arc<AtomicU64>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Pool {
+    pub fn new(
+        workers: usize,
+        store: Arc<Store>,
+        done: tokio::sync::mpsc::UnboundedSender<RowsDone>,
+    ) -> Pool {
+        let shared = Arc::new((
+            Mutex::new(Queue {
+                jobs: VecDeque::new(),
+                closed: false,
+            }),
+            Condvar::new(),
+        ));
+        let current = Arc::new(AtomicU64::new(0));
+        let workers = (0..workers.max(1))
+            .map(|n| {
+                let (shared, current, store, done) =
+                    (shared.clone(), current.clone(), store.clone(), done.clone());
+                std::thread::Builder::new()
+                    .name(format!("sigscope-verify-{n}"))
+                    .spawn(move || worker(&shared, &current, &store, &done))
+                    .expect("spawn a verification thread")
+            })
+            .collect();
+        Pool {
+            shared,
+            current,
+            workers,
+        }
+    }
+
+    pub fn submit(&self, settings: &Arc<Settings>, range: Range<usize>) {
+        let (m, cv) = &*self.shared;
+        if let Ok(mut q) = m.lock() {
+            let mut s = range.start;
+            while s < range.end {
+                let e = (s + JOB).min(range.end);
+                q.jobs.push_back((settings.clone(), s..e));
+                s = e;
+            }
+        }
+        cv.notify_all();
+    }
+
+    /// A new generation: drops queued work and queues everything, `first` before the rest.
+    pub fn restart(&self, settings: &Arc<Settings>, total: usize, first: Range<usize>) {
+        self.current.store(settings.gen, Ordering::SeqCst);
+        if let Ok(mut q) = self.shared.0.lock() {
+            q.jobs.clear();
+        }
+        let first = first.start.min(total)..first.end.min(total);
+        self.submit(settings, first.clone());
+        self.submit(settings, 0..first.start);
+        self.submit(settings, first.end..total);
+    }
+
+    pub fn set_generation(&self, gen: u64) {
+        self.current.store(gen, Ordering::SeqCst);
+    }
+
+    pub fn pending(&self) -> usize {
+        self.shared
+            .0
+            .lock()
+            .map(|q| q.jobs.iter().map(|(_, r)| r.len()).sum())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        if let Ok(mut q) = self.shared.0.lock() {
+            q.closed = true;
+            q.jobs.clear();
+        }
+        self.shared.1.notify_all();
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}
+
+fn worker(
+    shared: &(Mutex<Queue>, Condvar),
+    current: &AtomicU64,
+    store: &Store,
+    done: &tokio::sync::mpsc::UnboundedSender<RowsDone>,
+) {
+    let (m, cv) = shared;
+    loop {
+        let job = {
+            let Ok(mut q) = m.lock() else { return };
+            loop {
+                if q.closed {
+                    return;
+                }
+                if let Some(j) = q.jobs.pop_front() {
+                    break j;
+                }
+                q = match cv.wait(q) {
+                    Ok(q) => q,
+                    Err(_) => return,
+                };
+            }
+        };
+        let (settings, range) = job;
+        if settings.gen != current.load(Ordering::SeqCst) {
+            continue;
+        }
+        let items = store.range(range.clone());
+        let rows = items
+            .iter()
+            .map(|it| RowInfo::from_analysis(&it.x, &settings.analyze(it)))
+            .collect();
+        if done
+            .send(RowsDone {
+                gen: settings.gen,
+                start: range.start,
+                rows,
+            })
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{dialect, Verdict};
+
+    fn demo() -> Vec<Exchange> {
+        let data = include_bytes!("../../samples/demo.pcap");
+        let mut v = Vec::new();
+        crate::input::stream_bytes(data, "demo.pcap", 0, &Default::default(), &mut |x| {
+            v.push(x)
+        });
+        v
+    }
+
+    fn keys() -> Arc<TuiKeys> {
+        Arc::new(TuiKeys {
+            file: Credentials::parse(include_str!("../../samples/demo.credentials")),
+            entered: BTreeMap::new(),
+        })
+    }
+
+    #[test]
+    fn pool_verifies_and_a_new_generation_reverifies() {
+        let store = Arc::new(Store::default());
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let pool = Pool::new(2, store.clone(), tx);
+        let r = store.extend(demo());
+        assert_eq!(r, 0..6);
+        let s0 = Arc::new(Settings::new(
+            0,
+            dialect::by_name("aws").unwrap(),
+            keys(),
+            false,
+        ));
+        pool.submit(&s0, r.clone());
+        let got = rx.blocking_recv().unwrap();
+        assert_eq!((got.gen, got.start, got.rows.len()), (0, 0, 6));
+        assert_eq!(got.rows[0].verdict, Verdict::Valid);
+        // The seed case under keystone-legacy: the real keystoneclient 0.9.0 rejected it.
+        let s1 = Arc::new(s0.next(dialect::by_name("keystone-legacy").unwrap(), keys()));
+        pool.restart(&s1, store.len(), 0..1);
+        let mut seen = 0;
+        while seen < 6 {
+            let d = rx.blocking_recv().unwrap();
+            assert_eq!(d.gen, 1);
+            if d.start == 0 {
+                assert_eq!(d.rows[0].verdict, Verdict::Invalid);
+            }
+            seen += d.rows.len();
+        }
+    }
+
+    #[test]
+    fn entered_secrets_win_over_the_file() {
+        let mut k = TuiKeys {
+            file: Credentials::parse("[a]\naws_access_key_id=AK\naws_secret_access_key=one\n"),
+            entered: BTreeMap::new(),
+        };
+        assert_eq!(k.secret("AK"), Some("one"));
+        k.entered.insert("AK".into(), Secret::new("two"));
+        assert_eq!(k.secret("AK"), Some("two"));
+        assert_eq!(k.secret("other"), None);
+    }
+}

@@ -1,0 +1,226 @@
+//! The config file (TOML): theme, keymap, body cap, default dialect. A bad file is reported on
+//! the status line and the defaults are used; it never stops the UI from starting.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ratatui::style::{Color, Modifier, Style};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub dialect: Option<String>,
+    /// e.g. "8M"; bodies from captures beyond it keep their head, length and SHA-256.
+    pub body_cap: Option<String>,
+    pub mask_access_keys: Option<bool>,
+    #[serde(default)]
+    pub theme: ThemeFile,
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeFile {
+    pub accent: Option<String>,
+    pub valid: Option<String>,
+    pub invalid: Option<String>,
+    pub unverified: Option<String>,
+    pub anonymous: Option<String>,
+    pub malformed: Option<String>,
+    pub dim: Option<String>,
+    pub highlight: Option<String>,
+}
+
+/// Where the config lives: `--config`, else `$XDG_CONFIG_HOME/sigscope/config.toml`, else
+/// `~/.config/sigscope/config.toml`.
+pub fn default_path(get: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    if let Some(x) = get("XDG_CONFIG_HOME").filter(|s| !s.is_empty()) {
+        return Some(Path::new(&x).join("sigscope/config.toml"));
+    }
+    get("HOME")
+        .filter(|s| !s.is_empty())
+        .map(|h| Path::new(&h).join(".config/sigscope/config.toml"))
+}
+
+/// Reads the file; a missing default file is no problem, anything else wrong is a message.
+pub fn load(path: &Path, explicit: bool) -> (ConfigFile, Vec<String>) {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(&text, &path.display().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Default::default(),
+        Err(e) => (
+            ConfigFile::default(),
+            vec![format!("config {}: {e}", path.display())],
+        ),
+    }
+}
+
+pub fn parse(text: &str, name: &str) -> (ConfigFile, Vec<String>) {
+    match toml::from_str::<ConfigFile>(text) {
+        Ok(c) => (c, Vec::new()),
+        Err(e) => (
+            ConfigFile::default(),
+            vec![format!(
+                "config {name}: {} — using the defaults",
+                e.message()
+            )],
+        ),
+    }
+}
+
+/// Styles for everything the UI marks. Every mark also has a non-colour form (symbol, bold,
+/// reverse, underline), so `NO_COLOR` loses nothing.
+#[derive(Clone, Debug)]
+pub struct Theme {
+    pub color: bool,
+    pub accent: Color,
+    pub valid: Color,
+    pub invalid: Color,
+    pub unverified: Color,
+    pub anonymous: Color,
+    pub malformed: Color,
+    pub dim: Color,
+    pub highlight: Color,
+}
+
+impl Theme {
+    pub fn new(file: &ThemeFile, color: bool, problems: &mut Vec<String>) -> Theme {
+        let mut t = Theme {
+            color,
+            accent: Color::Cyan,
+            valid: Color::Green,
+            invalid: Color::Red,
+            unverified: Color::Yellow,
+            anonymous: Color::Blue,
+            malformed: Color::Magenta,
+            dim: Color::DarkGray,
+            highlight: Color::Yellow,
+        };
+        let fields: [(&Option<String>, &mut Color, &str); 8] = [
+            (&file.accent, &mut t.accent, "accent"),
+            (&file.valid, &mut t.valid, "valid"),
+            (&file.invalid, &mut t.invalid, "invalid"),
+            (&file.unverified, &mut t.unverified, "unverified"),
+            (&file.anonymous, &mut t.anonymous, "anonymous"),
+            (&file.malformed, &mut t.malformed, "malformed"),
+            (&file.dim, &mut t.dim, "dim"),
+            (&file.highlight, &mut t.highlight, "highlight"),
+        ];
+        for (v, slot, name) in fields {
+            if let Some(s) = v {
+                match s.parse::<Color>() {
+                    Ok(c) => *slot = c,
+                    Err(_) => problems.push(format!("[theme] {name}: `{s}` is not a colour")),
+                }
+            }
+        }
+        t
+    }
+
+    pub fn plain() -> Theme {
+        Theme::new(&ThemeFile::default(), false, &mut Vec::new())
+    }
+
+    pub fn fg(&self, c: Color) -> Style {
+        if self.color {
+            Style::default().fg(c)
+        } else {
+            Style::default()
+        }
+    }
+
+    pub fn accent(&self) -> Style {
+        self.fg(self.accent).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn dim(&self) -> Style {
+        if self.color {
+            Style::default().fg(self.dim)
+        } else {
+            Style::default().add_modifier(Modifier::DIM)
+        }
+    }
+
+    /// The selected row, the divergent line: reverse works on every terminal.
+    pub fn selected(&self) -> Style {
+        Style::default().add_modifier(Modifier::REVERSED)
+    }
+
+    /// Differing bytes: reverse + underline, coloured when colour is on.
+    pub fn changed(&self) -> Style {
+        let s = Style::default().add_modifier(Modifier::REVERSED | Modifier::UNDERLINED);
+        if self.color {
+            s.fg(self.invalid)
+        } else {
+            s
+        }
+    }
+
+    pub fn search_hit(&self) -> Style {
+        let s = Style::default().add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
+        if self.color {
+            s.fg(self.highlight)
+        } else {
+            s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_full_config() {
+        let (c, p) = parse(
+            "dialect = \"keystone-legacy\"\nbody_cap = \"1M\"\n[theme]\naccent = \"magenta\"\n[keys]\nquit = [\"Q\"]\n",
+            "t",
+        );
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(c.dialect.as_deref(), Some("keystone-legacy"));
+        assert_eq!(c.keys["quit"], vec!["Q"]);
+        let mut probs = Vec::new();
+        let t = Theme::new(&c.theme, true, &mut probs);
+        assert_eq!(t.accent, Color::Magenta);
+        assert!(probs.is_empty());
+    }
+
+    #[test]
+    fn a_bad_config_is_a_message_not_a_failure() {
+        let (c, p) = parse("dialect = [1, 2\n", "bad.toml");
+        assert!(c.dialect.is_none());
+        assert_eq!(p.len(), 1);
+        assert!(p[0].contains("bad.toml"), "{p:?}");
+        let (_, p) = parse("colour = 1\n", "x");
+        assert!(p[0].contains("colour"), "{p:?}");
+        let mut probs = Vec::new();
+        Theme::new(
+            &ThemeFile {
+                accent: Some("chartreuse-ish".into()),
+                ..Default::default()
+            },
+            true,
+            &mut probs,
+        );
+        assert_eq!(probs.len(), 1);
+    }
+
+    #[test]
+    fn xdg_path_first() {
+        let env = |k: &str| match k {
+            "XDG_CONFIG_HOME" => Some("/x".to_string()),
+            "HOME" => Some("/h".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            default_path(env).unwrap(),
+            Path::new("/x/sigscope/config.toml")
+        );
+        let env = |k: &str| (k == "HOME").then(|| "/h".to_string());
+        assert_eq!(
+            default_path(env).unwrap(),
+            Path::new("/h/.config/sigscope/config.toml")
+        );
+    }
+}

@@ -1,0 +1,40 @@
+//! What the exchange list shows and filters on, per exchange: small, computed once per verifier
+//! setting by the analysis workers, never in a draw call.
+
+use crate::engine::{Analysis, Mode, Verdict};
+use crate::exchange::Exchange;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowInfo {
+    pub mode: Mode,
+    pub verdict: Verdict,
+    pub access_key: Option<Box<str>>,
+    pub region: Option<Box<str>>,
+    pub service: Option<Box<str>>,
+    /// Finding codes, the capture's notes first, in report order.
+    pub findings: Box<[&'static str]>,
+}
+
+impl RowInfo {
+    pub fn from_analysis(x: &Exchange, a: &Analysis) -> Self {
+        let b = |s: &Option<String>| s.as_deref().map(Box::from);
+        RowInfo {
+            mode: a.auth.mode.unwrap_or(Mode::Unknown),
+            verdict: a.verdict,
+            access_key: b(&a.auth.access_key),
+            region: b(&a.auth.region),
+            service: b(&a.auth.service),
+            findings: x.notes.iter().chain(&a.findings).map(|f| f.code).collect(),
+        }
+    }
+
+    /// The finding worth a column in the list: the first that is not a plain fact everyone
+    /// already sees (no secret, decoded only).
+    pub fn headline(&self) -> Option<&'static str> {
+        self.findings
+            .iter()
+            .copied()
+            .find(|c| !matches!(*c, "no-secret" | "decoded-only"))
+            .or_else(|| self.findings.first().copied())
+    }
+}
