@@ -261,3 +261,49 @@ fn concurrent_streams_on_one_connection() {
         assert_eq!(x["request"]["body_len"], i * 100);
     }
 }
+
+#[test]
+fn h2_negotiated_by_alpn_on_the_tls_listener() {
+    if !curl_ok() {
+        return;
+    }
+    let dir = tempdir("live-h2-tls");
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    let l = Listener::start(&[
+        "--credentials",
+        creds().to_str().unwrap(),
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    let url = format!("https://localhost:{}/bucket/tls.txt", l.addr.port());
+    let run = |version: &str, user: &str| {
+        let o = Command::new("curl")
+            .args(["-s", version, "--cacert", cert.to_str().unwrap()])
+            .args(["--aws-sigv4", "aws:amz:us-east-1:s3", "--user", user])
+            .args([
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code} %{http_version}",
+                &url,
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    assert_eq!(run("--http2", USER_OK), "200 2");
+    assert_eq!(run("--http2", USER_BAD), "403 2");
+    assert_eq!(run("--http1.1", USER_OK), "200 1.1");
+    let (live, _) = l.stop();
+    let v: Vec<_> = live
+        .iter()
+        .map(|x| x["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(v, ["valid", "invalid", "valid"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

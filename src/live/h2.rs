@@ -1,5 +1,5 @@
-//! HTTP/2 cleartext (prior knowledge: the connection starts with the HTTP/2 preface), served
-//! by hyper. There are no HTTP/1 bytes to parse here, so each stream is recorded from what
+//! HTTP/2, served by hyper: cleartext with prior knowledge (the connection starts with the
+//! HTTP/2 preface) or negotiated by ALPN on the TLS listener. There are no HTTP/1 bytes to parse here, so each stream is recorded from what
 //! hyper decoded — pseudo-header `:authority` as Host (as HAR import does), header names as
 //! HTTP/2 carries them (lowercase), the body hashed whole and kept up to the cap while it
 //! streams — and saved as an HTTP/1.1 request and response on a synthesised connection, which
@@ -376,12 +376,10 @@ async fn forward(
 }
 
 /// Serves one HTTP/2 connection until the client leaves, it idles out, or the listener drains.
-pub(crate) async fn serve(
-    ctx: Arc<Ctx>,
-    tcp: tokio::net::TcpStream,
-    peer: SocketAddr,
-    local: SocketAddr,
-) {
+pub(crate) async fn serve<S>(ctx: Arc<Ctx>, io: S, peer: SocketAddr, local: SocketAddr)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let id = ctx.next_conn.fetch_add(1, Ordering::Relaxed);
     if let Some(s) = &ctx.saver {
         let _ = s.send(SaveMsg::Open {
@@ -426,7 +424,7 @@ pub(crate) async fn serve(
     b.timer(TokioTimer::new())
         .max_header_list_size(ctx.cfg.limits.max_header_size.min(u32::MAX as usize) as u32)
         .max_concurrent_streams(256);
-    let h = b.serve_connection(TokioIo::new(tcp), svc);
+    let h = b.serve_connection(TokioIo::new(io), svc);
     tokio::pin!(h);
     let mut stop = ctx.shutdown.clone();
     let mut stopping = *stop.borrow();

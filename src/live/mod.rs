@@ -620,7 +620,13 @@ async fn connection(ctx: Arc<Ctx>, tcp: tokio::net::TcpStream, peer: SocketAddr)
     match ctx.acceptor.clone() {
         Some(acc) => {
             match tokio::time::timeout(ctx.cfg.limits.header_timeout, acc.accept(tcp)).await {
-                Ok(Ok(s)) => http_connection(ctx, s, peer, local).await,
+                Ok(Ok(s)) => {
+                    if s.get_ref().1.alpn_protocol() == Some(b"h2") {
+                        h2::serve(ctx, s, peer, local).await
+                    } else {
+                        http_connection(ctx, s, peer, local).await
+                    }
+                }
                 Ok(Err(e)) => ctx.notice("tls", format!("{peer}: TLS handshake failed: {e}")),
                 Err(_) => {
                     ctx.counters.timeouts.fetch_add(1, Ordering::Relaxed);
