@@ -43,19 +43,19 @@ pub type Body = BoxBody<Bytes, BoxError>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {error}")]
     Bind {
         addr: SocketAddr,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("--upstream `{0}`: {1}")]
     Upstream(String, String),
     #[error("TLS: {0}")]
     Tls(String),
-    #[error("--save {path}: {source}")]
+    #[error("--save {}: {error}", path.display())]
     Save {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -339,14 +339,14 @@ pub async fn bind(cfg: Config) -> Result<Bound, LiveError> {
     } else {
         tokio::net::TcpSocket::new_v6()
     }
-    .map_err(|source| LiveError::Bind { addr, source })?;
+    .map_err(|error| LiveError::Bind { addr, error })?;
     sock.set_reuseaddr(true)
-        .map_err(|source| LiveError::Bind { addr, source })?;
+        .map_err(|error| LiveError::Bind { addr, error })?;
     sock.bind(addr)
-        .map_err(|source| LiveError::Bind { addr, source })?;
+        .map_err(|error| LiveError::Bind { addr, error })?;
     let listener = sock
         .listen(4096)
-        .map_err(|source| LiveError::Bind { addr, source })?;
+        .map_err(|error| LiveError::Bind { addr, error })?;
     Ok(Bound { listener, cfg })
 }
 
@@ -392,9 +392,9 @@ impl Bound {
                     tracing::error!("{}", crate::escape::escape_str(&m));
                     let _ = tx.send(TapOut::Notice(m));
                 })
-                .map_err(|source| LiveError::Save {
+                .map_err(|error| LiveError::Save {
                     path: p.clone(),
-                    source,
+                    error,
                 })?;
                 Some((s, h))
             }
