@@ -302,3 +302,39 @@ fn proxy_in_front_of_a_botocore_verifying_upstream() {
     assert!(!codes(&live[1]).contains(&"upstream-disagrees".to_string()));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn botocore_follows_the_region_in_our_authorization_header_malformed() {
+    let Some(py) = python() else { return };
+    let l = Listener::start(&[
+        "--credentials",
+        creds().to_str().unwrap(),
+        "--region",
+        "us-east-1",
+    ]);
+    let r = botocore(&py, &l.url(), AK, SK, &["s3v4-put-eu"]);
+    // botocore's S3 region redirector read <Region> from our 400 and retried, signed anew.
+    assert_eq!(r[0]["status"], 200, "{}", r[0]);
+    assert!(r[0]["string_to_sign"]
+        .as_str()
+        .unwrap()
+        .contains("/us-east-1/s3/aws4_request"));
+    let (live, _) = l.stop();
+    assert_eq!(live.len(), 2);
+    assert_eq!(live[0]["auth"]["region"], "eu-west-1");
+    assert_eq!(live[0]["response"]["status"], 400);
+    assert_eq!(
+        live[0]["server_expected"]["code"],
+        "AuthorizationHeaderMalformed"
+    );
+    assert_eq!(live[0]["server_expected"]["region"], "us-east-1");
+    assert!(codes(&live[0]).contains(&"region-mismatch".to_string()));
+    assert_eq!(live[1]["auth"]["region"], "us-east-1");
+    assert_eq!(
+        (
+            live[1]["verdict"].as_str(),
+            live[1]["response"]["status"].as_u64()
+        ),
+        (Some("valid"), Some(200))
+    );
+}

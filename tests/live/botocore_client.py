@@ -8,7 +8,7 @@ the HTTP status and the raw response body, so the Rust test compares our 403 bod
 botocore's own strings.
 
 Cases: s3v4-put, s3v4-get, s3v2-put, s3v2-get, query-post (STS GetCallerIdentity, a SigV4
-form POST), s3v4-put-large (256 KiB from a file object, sent with Expect: 100-continue).
+form POST), s3v4-put-eu (signed for eu-west-1), s3v4-put-large (256 KiB from a file object, sent with Expect: 100-continue).
 """
 import io
 import json
@@ -50,7 +50,7 @@ def main():
 
     session.register("after-call.*.*", after_call)
 
-    def client(service, sigv):
+    def client(service, sigv, region="us-east-1"):
         cfg = Config(
             signature_version=sigv,
             retries={"total_max_attempts": 1},
@@ -60,7 +60,7 @@ def main():
         )
         return session.create_client(
             service,
-            region_name="us-east-1",
+            region_name=region,
             endpoint_url=endpoint,
             aws_access_key_id=ak,
             aws_secret_access_key=sk,
@@ -72,7 +72,13 @@ def main():
         raw.clear()
         error_code = None
         try:
-            if case.startswith("s3v4") or case.startswith("s3v2"):
+            if case == "s3v4-put-eu":
+                # Signed for eu-west-1: an endpoint in us-east-1 answers
+                # AuthorizationHeaderMalformed with <Region>, and botocore's own S3 region
+                # redirector re-signs for that region and retries.
+                c = client("s3", "s3v4", region="eu-west-1")
+                c.put_object(Bucket="examplebucket", Key="live/eu.txt", Body=b"eu\n")
+            elif case.startswith("s3v4") or case.startswith("s3v2"):
                 c = client("s3", "s3v4" if case.startswith("s3v4") else "s3")
                 if case.endswith("-put"):
                     c.put_object(Bucket="examplebucket", Key="live/test object.txt",
