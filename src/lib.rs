@@ -11,5 +11,6 @@ pub mod feed;
 pub mod har;
 pub mod http;
 pub mod input;
+pub mod live;
 pub mod report;
 pub mod tui;

@@ -36,6 +36,14 @@ enum Command {
         #[command(flatten)]
         opts: ReportOpts,
     },
+    /// Listen on a port as a verifying endpoint (default) or a reverse proxy (--upstream) and
+    /// explain each request as it arrives.
+    Listen {
+        #[command(flatten)]
+        listen: Box<ListenOpts>,
+        #[command(flatten)]
+        opts: ReportOpts,
+    },
     /// List the dialects and their knobs.
     Dialects {
         /// Print as JSON.
@@ -88,6 +96,70 @@ const DEMO_PCAP: &[u8] = include_bytes!("../samples/demo.pcap");
 const DEMO_CREDENTIALS: &str = include_str!("../samples/demo.credentials");
 
 const DEFAULT_BODY_CAP: usize = 8 << 20;
+
+#[derive(clap::Args, Debug, Clone)]
+struct ListenOpts {
+    /// Port to listen on (0 picks a free one; the address is said on stderr).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Address to bind (loopback by default).
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Reverse-proxy mode: forward every request to http(s)://host:port and record its answer.
+    #[arg(long)]
+    upstream: Option<String>,
+    /// Forward the client's Host header unchanged (default: Host names the upstream).
+    #[arg(long)]
+    preserve_host: bool,
+    /// Extra CA certificates (PEM) to trust for an https:// upstream.
+    #[arg(long)]
+    upstream_ca: Option<PathBuf>,
+    /// Error-body style of the endpoint (default: inferred from each request).
+    #[arg(long, value_enum)]
+    respond: Option<sigscope::live::respond::Style>,
+    /// Answer 200 to anonymous requests (default: 403 AccessDenied).
+    #[arg(long)]
+    allow_anonymous: bool,
+    /// Region the endpoint claims: requests scoped to another get AuthorizationHeaderMalformed.
+    #[arg(long)]
+    region: Option<String>,
+    /// TLS on the listener: certificate chain (PEM).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS on the listener: private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Write every exchange to this pcapng file as it completes.
+    #[arg(long)]
+    save: Option<PathBuf>,
+    /// Largest request head accepted (larger: 431); accepts K, M suffixes.
+    #[arg(long, default_value = "64K", value_parser = parse_size)]
+    max_header_size: usize,
+    /// Most headers in one request.
+    #[arg(long, default_value_t = 200)]
+    max_headers: usize,
+    /// Most connections open at once (more: 503 and close).
+    #[arg(long, default_value_t = 16384)]
+    max_connections: usize,
+    /// Seconds allowed for a request head to arrive (slowloris; also bounds idle keep-alive).
+    #[arg(long, default_value = "10", value_parser = parse_secs)]
+    header_timeout: std::time::Duration,
+    /// Seconds without a byte either way before a connection is closed.
+    #[arg(long, default_value = "60", value_parser = parse_secs)]
+    idle_timeout: std::time::Duration,
+    /// Seconds in-flight exchanges get to finish on shutdown (Ctrl-C, SIGTERM).
+    #[arg(long, default_value = "10", value_parser = parse_secs)]
+    drain_timeout: std::time::Duration,
+}
+
+fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim().trim_end_matches('s');
+    t.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0 && *v < 1e7)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("`{s}` is not a number of seconds"))
+}
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 enum Format {
@@ -207,6 +279,7 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Report { inputs, opts }) => report_cmd(&inputs, &opts),
+        Some(Command::Listen { listen, opts }) => listen_cmd(&listen, &opts),
         // The UI when a person is looking; the report when a program is.
         None if std::io::stdout().is_terminal() && cli.opts.format.is_none() => {
             tui_cmd(&cli.inputs, &cli.opts)
@@ -500,4 +573,178 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn listen_cmd(l: &ListenOpts, opts: &ReportOpts) -> Result<ExitCode> {
+    use sigscope::live;
+    let verifier = pick_dialect(opts.dialect.as_deref().unwrap_or("aws"))?;
+    let creds = load_credentials(&[], opts, false)?;
+    for w in &creds.warnings {
+        eprintln!("sigscope: credentials: {w}");
+    }
+    let creds = std::sync::Arc::new(creds);
+    // `--log FILE` takes the server's tracing; otherwise it goes to stderr.
+    init_log(opts.log.as_deref())?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SIGSCOPE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .try_init();
+    let upstream = l
+        .upstream
+        .as_deref()
+        .map(live::Upstream::parse)
+        .transpose()?;
+    let cfg = live::Config {
+        bind: l.bind,
+        port: l.port,
+        upstream,
+        preserve_host: l.preserve_host,
+        upstream_ca: l.upstream_ca.clone(),
+        dialect: verifier,
+        credentials: creds.clone(),
+        policy: live::respond::Policy {
+            style: l.respond,
+            allow_anonymous: l.allow_anonymous,
+            region: l.region.clone(),
+        },
+        tls: l.tls_cert.clone().zip(l.tls_key.clone()),
+        save: l.save.clone(),
+        limits: live::Limits {
+            max_header_size: l.max_header_size,
+            max_headers: l.max_headers,
+            body_cap: opts.body_cap.unwrap_or(DEFAULT_BODY_CAP),
+            max_connections: l.max_connections,
+            header_timeout: l.header_timeout,
+            idle_timeout: l.idle_timeout,
+            drain_timeout: l.drain_timeout,
+        },
+    };
+    let interactive = opts.format.is_none() && std::io::stdout().is_terminal();
+    let format = opts.format.unwrap_or(Format::Json);
+    let (tx, rx) = sigscope::feed::channel();
+    let reveal = opts.reveal_derived_keys;
+    let printer = std::thread::spawn(move || {
+        if interactive {
+            listen_interactive(rx, &creds, verifier, reveal)
+        } else {
+            print_feed(rx, &creds, verifier, reveal, format)
+        }
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let served = rt.block_on(async move {
+        let bound = live::bind(cfg).await?;
+        bound.run(tx, shutdown_signal()).await
+    });
+    let printed = printer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the output thread panicked"))?;
+    served?;
+    let bad = match printed {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => return Err(e.into()),
+    };
+    if opts.check && bad > 0 {
+        return Ok(ExitCode::from(3));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The live session on a terminal. For now: the text report of each exchange as it completes.
+/// (The TUI takes this over: this is the one call to switch.)
+fn listen_interactive(
+    rx: sigscope::feed::FeedReceiver,
+    creds: &Credentials,
+    verifier: &'static engine::Dialect,
+    reveal: bool,
+) -> std::io::Result<usize> {
+    print_feed(rx, creds, verifier, reveal, Format::Text)
+}
+
+/// Prints each exchange of the feed as it arrives (same analysis and formats as `report`),
+/// notices on stderr; returns how many were invalid or malformed.
+fn print_feed(
+    mut rx: sigscope::feed::FeedReceiver,
+    creds: &Credentials,
+    verifier: &'static engine::Dialect,
+    reveal: bool,
+    format: Format,
+) -> std::io::Result<usize> {
+    use sigscope::feed::FeedEvent;
+    let cache = KeyCache::default();
+    let v = Verifier {
+        keys: creds,
+        dialect: verifier,
+        cache: &cache,
+        reveal_keys: reveal,
+    };
+    let mut out = std::io::stdout().lock();
+    if format == Format::Tsv {
+        out.write_all(report::TSV_HEADER.as_bytes())?;
+        out.flush()?;
+    }
+    let mut legs = sigscope::exchange::Legs::default();
+    let mut hosts = std::sync::Arc::new(Vec::<String>::new());
+    let mut bad = 0;
+    let mut failed: Option<std::io::Error> = None;
+    while let Some(ev) = rx.blocking_recv() {
+        match ev {
+            FeedEvent::Exchange(x) => {
+                if failed.is_some() {
+                    continue;
+                }
+                let earlier = legs.earlier(&x.request);
+                legs.remember(&x.request);
+                if legs.hosts.len() != hosts.len() {
+                    hosts = std::sync::Arc::new(legs.hosts.clone());
+                }
+                let job = Job {
+                    exchange: *x,
+                    earlier,
+                    hosts: hosts.clone(),
+                };
+                let (buf, b) = render_batch(std::slice::from_ref(&job), &v, format);
+                bad += b;
+                // Keep draining the feed after a closed pipe so the listener is not blocked.
+                if let Err(e) = out.write_all(&buf).and_then(|_| out.flush()) {
+                    failed = Some(e);
+                }
+            }
+            FeedEvent::Notice(n) => eprintln!("sigscope: {}", sigscope::escape::escape_str(&n)),
+            FeedEvent::Progress { .. } => {}
+            FeedEvent::Done => break,
+        }
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(bad),
+    }
 }

@@ -1,0 +1,391 @@
+//! What the verifying endpoint answers: 200 when the request verifies, otherwise an error in
+//! the style of the service imitated — S3's XML `<Error>` with the strings the verifier
+//! computed (`StringToSign`, `StringToSignBytes`, `CanonicalRequest`, `CanonicalRequestBytes`,
+//! `SignatureProvided`, `AWSAccessKeyId`), the Query/EC2 `<ErrorResponse>` with the canonical
+//! strings in the message as STS and IAM write them, or Keystone's JSON error. Every body
+//! reads back through [`crate::engine::server_error::parse`].
+
+use crate::engine::{Analysis, Mode, Verdict};
+use crate::http::Request;
+
+/// The error-body style.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Style {
+    S3,
+    Query,
+    Keystone,
+}
+
+impl Style {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Style::S3 => "s3",
+            Style::Query => "query",
+            Style::Keystone => "keystone",
+        }
+    }
+}
+
+/// How the endpoint decides.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    /// `None`: inferred from each request.
+    pub style: Option<Style>,
+    pub allow_anonymous: bool,
+    /// The region this endpoint claims to be; a request scoped to another gets
+    /// `AuthorizationHeaderMalformed`.
+    pub region: Option<String>,
+}
+
+/// The answer: status, content type, body, and the error code (None for a success).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    pub code: Option<&'static str>,
+}
+
+fn param<'a>(req: &'a Request, name: &str) -> Option<&'a [u8]> {
+    let from = |q: &'a [u8]| {
+        crate::engine::encode::split_pairs(q)
+            .into_iter()
+            .find(|(k, _)| *k == name.as_bytes())
+            .and_then(|(_, v)| v)
+    };
+    req.query().and_then(from).or_else(|| {
+        (req.is_form_urlencoded() && req.body_complete())
+            .then(|| from(&req.body))
+            .flatten()
+    })
+}
+
+/// The style a request calls for: Query for Query signatures and non-S3 SigV4, and for
+/// anything carrying an `Action` parameter; S3 otherwise.
+pub fn infer(a: &Analysis, req: &Request) -> Style {
+    match a.auth.mode {
+        Some(Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2) => Style::Query,
+        Some(Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming) => {
+            if a.auth.service.as_deref() == Some("s3") {
+                Style::S3
+            } else {
+                Style::Query
+            }
+        }
+        Some(Mode::Sigv2Header | Mode::Sigv2Query) => Style::S3,
+        _ if param(req, "Action").is_some() => Style::Query,
+        _ => Style::S3,
+    }
+}
+
+/// XML character data; `\r` as a character reference so it survives XML line-end
+/// normalisation.
+pub fn xml_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            '\r' => o.push_str("&#13;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// `StringToSignBytes` form: space-separated two-digit hex.
+pub fn hex_bytes(b: &[u8]) -> String {
+    let mut o = String::with_capacity(b.len() * 3);
+    for (i, x) in b.iter().enumerate() {
+        if i > 0 {
+            o.push(' ');
+        }
+        o.push_str(&format!("{x:02x}"));
+    }
+    o
+}
+
+struct ErrBody<'a> {
+    status: u16,
+    code: &'static str,
+    message: String,
+    /// Extra S3 elements, already escaped.
+    extra: Vec<(&'static str, String)>,
+    canonical_request: Option<&'a [u8]>,
+    string_to_sign: Option<&'a [u8]>,
+}
+
+fn render(style: Style, e: ErrBody, request_id: &str) -> Answer {
+    let text = |b: &[u8]| crate::http::text(b).into_owned();
+    let body = match style {
+        Style::S3 => {
+            let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
+            x.push_str(&format!(
+                "<Code>{}</Code><Message>{}</Message>",
+                e.code,
+                xml_escape(&e.message)
+            ));
+            for (k, v) in &e.extra {
+                x.push_str(&format!("<{k}>{v}</{k}>"));
+            }
+            if let Some(sts) = e.string_to_sign {
+                x.push_str(&format!(
+                    "<StringToSign>{}</StringToSign><StringToSignBytes>{}</StringToSignBytes>",
+                    xml_escape(&text(sts)),
+                    hex_bytes(sts)
+                ));
+            }
+            if let Some(cr) = e.canonical_request {
+                x.push_str(&format!(
+                    "<CanonicalRequest>{}</CanonicalRequest><CanonicalRequestBytes>{}</CanonicalRequestBytes>",
+                    xml_escape(&text(cr)),
+                    hex_bytes(cr)
+                ));
+            }
+            x.push_str(&format!(
+                "<RequestId>{request_id}</RequestId><HostId>sigscope</HostId></Error>"
+            ));
+            x.into_bytes()
+        }
+        Style::Query => {
+            let mut m = e.message.clone();
+            if let Some(cr) = e.canonical_request {
+                m.push_str(&format!(
+                    "\n\nThe Canonical String for this request should have been\n'{}'\n",
+                    text(cr)
+                ));
+            }
+            if let Some(sts) = e.string_to_sign {
+                m.push_str(&format!(
+                    "\nThe String-to-Sign should have been\n'{}'\n",
+                    text(sts)
+                ));
+            }
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"https://sigscope.invalid/doc/\"><Error><Type>Sender</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
+                e.code,
+                xml_escape(&m)
+            )
+            .into_bytes()
+        }
+        Style::Keystone => {
+            let v = serde_json::json!({"error": {
+                "code": 401,
+                "title": "Unauthorized",
+                "message": e.message,
+            }});
+            v.to_string().into_bytes()
+        }
+    };
+    let (status, content_type) = match style {
+        Style::Keystone => (401, "application/json"),
+        Style::Query => (e.status, "text/xml"),
+        Style::S3 => (e.status, "application/xml"),
+    };
+    Answer {
+        status,
+        content_type,
+        body,
+        code: Some(e.code),
+    }
+}
+
+fn success(style: Style, req: &Request, request_id: &str) -> Answer {
+    match style {
+        Style::S3 => Answer {
+            status: 200,
+            content_type: "application/xml",
+            body: Vec::new(),
+            code: None,
+        },
+        Style::Query => {
+            // `<ActionResponse>` as Query services answer; only a plain name is echoed.
+            let action = param(req, "Action")
+                .filter(|a| {
+                    !a.is_empty() && a.len() <= 64 && a.iter().all(u8::is_ascii_alphanumeric)
+                })
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .unwrap_or_else(|| "Sigscope".into());
+            Answer {
+                status: 200,
+                content_type: "text/xml",
+                body: format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"https://sigscope.invalid/doc/\"><{action}Result/><ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
+                )
+                .into_bytes(),
+                code: None,
+            }
+        }
+        Style::Keystone => Answer {
+            status: 200,
+            content_type: "application/json",
+            body: b"{}".to_vec(),
+            code: None,
+        },
+    }
+}
+
+fn finding<'a>(a: &'a Analysis, code: &str) -> Option<&'a str> {
+    a.findings
+        .iter()
+        .find(|f| f.code == code)
+        .map(|f| f.message.as_str())
+}
+
+/// Decides the answer to a request from its analysis under the verifier dialect.
+/// `now` is the server time written into `RequestTimeTooSkewed`.
+pub fn answer(
+    a: &Analysis,
+    req: &Request,
+    policy: &Policy,
+    now: time::OffsetDateTime,
+    request_id: &str,
+) -> Answer {
+    let style = policy.style.unwrap_or_else(|| infer(a, req));
+    let plain = |status, code, message: String| ErrBody {
+        status,
+        code,
+        message,
+        extra: Vec::new(),
+        canonical_request: None,
+        string_to_sign: None,
+    };
+    let access_key = a.auth.access_key.as_deref().map(xml_escape);
+    if a.verdict == Verdict::Malformed {
+        let why = finding(a, "malformed-auth").unwrap_or("the authorization could not be parsed");
+        let code = if style == Style::Query {
+            "IncompleteSignature"
+        } else {
+            "AuthorizationHeaderMalformed"
+        };
+        return render(style, plain(400, code, why.to_string()), request_id);
+    }
+    if a.verdict == Verdict::Anonymous {
+        return if policy.allow_anonymous {
+            success(style, req, request_id)
+        } else {
+            render(
+                style,
+                plain(
+                    403,
+                    "AccessDenied",
+                    "Access Denied: anonymous requests are refused (sigscope listen without --allow-anonymous)".into(),
+                ),
+                request_id,
+            )
+        };
+    }
+    if let (Some(want), Some(got)) = (&policy.region, &a.auth.region) {
+        if want != got {
+            let mut e = plain(
+                400,
+                "AuthorizationHeaderMalformed",
+                format!("The authorization header is malformed; the region '{got}' is wrong; expecting '{want}'"),
+            );
+            e.extra.push(("Region", xml_escape(want)));
+            return render(style, e, request_id);
+        }
+    }
+    if let Some(m) = finding(a, "clock-skew") {
+        let mut e = plain(
+            403,
+            "RequestTimeTooSkewed",
+            format!(
+                "The difference between the request time and the current time is too large ({m})."
+            ),
+        );
+        if let Some(d) = &a.auth.date {
+            e.extra.push(("RequestTime", xml_escape(d)));
+        }
+        let server_time = now
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        e.extra.push(("ServerTime", server_time));
+        e.extra
+            .push(("MaxAllowedSkewMilliseconds", "900000".into()));
+        return render(style, e, request_id);
+    }
+    if let Some(m) = finding(a, "presigned-expired") {
+        return render(
+            style,
+            plain(403, "AccessDenied", format!("Request has expired ({m})")),
+            request_id,
+        );
+    }
+    let verifier = a.dialect(a.verifier);
+    match a.verdict {
+        Verdict::Valid => success(style, req, request_id),
+        Verdict::Unverified => {
+            let (code, message) = if a.auth.access_key.is_some()
+                && matches!(
+                    a.auth.mode,
+                    Some(
+                        Mode::Sigv4Header
+                            | Mode::Sigv4Query
+                            | Mode::Sigv4Streaming
+                            | Mode::Sigv2Header
+                            | Mode::Sigv2Query
+                            | Mode::QueryV0
+                            | Mode::QueryV1
+                            | Mode::QueryV2
+                    )
+                ) {
+                match style {
+                    Style::Keystone => ("InvalidAccessKeyId", "EC2 access key not found."),
+                    Style::Query => (
+                        "InvalidClientTokenId",
+                        "The security token included in the request is invalid.",
+                    ),
+                    Style::S3 => (
+                        "InvalidAccessKeyId",
+                        "The AWS Access Key Id you provided does not exist in our records.",
+                    ),
+                }
+            } else {
+                (
+                    "AccessDenied",
+                    "Access Denied: this scheme is decoded, not verified",
+                )
+            };
+            let mut e = plain(403, code, message.to_string());
+            if let Some(k) = &access_key {
+                e.extra.push(("AWSAccessKeyId", k.clone()));
+            }
+            render(style, e, request_id)
+        }
+        _ => {
+            // Invalid under the verifier: a rule refused it, or the signature differs.
+            if let Some(rule) = verifier.and_then(|d| d.rejects.as_deref()) {
+                if verifier.and_then(|d| d.matches) == Some(true) {
+                    return render(
+                        style,
+                        plain(403, "AccessDenied", format!("Access Denied: {rule}")),
+                        request_id,
+                    );
+                }
+            }
+            let message = match style {
+                Style::Keystone => "Invalid EC2 signature.".to_string(),
+                Style::Query => "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".to_string(),
+                Style::S3 => "The request signature we calculated does not match the signature you provided. Check your key and signing method.".to_string(),
+            };
+            let mut e = plain(403, "SignatureDoesNotMatch", message);
+            if let Some(k) = &access_key {
+                e.extra.push(("AWSAccessKeyId", k.clone()));
+            }
+            if let Some(s) = &a.auth.signature {
+                e.extra.push(("SignatureProvided", xml_escape(s)));
+            }
+            if let Some(d) = verifier {
+                if !d.string_to_sign.is_empty() {
+                    e.string_to_sign = Some(&d.string_to_sign);
+                }
+                e.canonical_request = d.canonical_request.as_deref();
+            }
+            render(style, e, request_id)
+        }
+    }
+}
