@@ -336,7 +336,16 @@ fn load_credentials(inputs: &[PathBuf], opts: &ReportOpts, quiet: bool) -> Resul
     Ok(creds)
 }
 
-fn tui_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
+/// The UI's settings from the command line and the config file; config problems become
+/// notices on the status line, not failures.
+struct TuiSetup {
+    file: sigscope::tui::config::ConfigFile,
+    notices: Vec<String>,
+    verifier: &'static engine::Dialect,
+    body_cap: usize,
+}
+
+fn tui_setup(opts: &ReportOpts) -> Result<TuiSetup> {
     use sigscope::tui;
     let env = |k: &str| std::env::var(k).ok();
     let (file, mut notices) = match &opts.config {
@@ -369,10 +378,47 @@ fn tui_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         }),
         (None, None) => DEFAULT_BODY_CAP,
     };
+    Ok(TuiSetup {
+        file,
+        notices,
+        verifier,
+        body_cap,
+    })
+}
+
+impl TuiSetup {
+    fn options(mut self, opts: &ReportOpts, creds: Credentials) -> sigscope::tui::Options {
+        use sigscope::tui;
+        self.notices
+            .extend(creds.warnings.iter().map(|w| format!("credentials: {w}")));
+        let color = !opts.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let theme = tui::config::Theme::new(&self.file.theme, color, &mut self.notices);
+        let (keymap, problems) = tui::keymap::Keymap::with_overrides(&self.file.keys);
+        self.notices.extend(problems);
+        tui::Options {
+            dialect: self.verifier,
+            keys: tui::analysis::TuiKeys {
+                file: creds,
+                entered: Default::default(),
+            },
+            reveal_keys: opts.reveal_derived_keys,
+            theme,
+            keymap,
+            mask_keys: self.file.mask_access_keys.unwrap_or(false),
+            notices: self.notices,
+            timings: opts.timings.clone(),
+        }
+    }
+}
+
+fn tui_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
+    use sigscope::tui;
+    let mut setup = tui_setup(opts)?;
+    let body_cap = setup.body_cap;
     let mut creds = load_credentials(inputs, opts, true)?;
     let sources: Vec<tui::Source> = if inputs.is_empty() {
         creds.merge(Credentials::parse(DEMO_CREDENTIALS));
-        notices.push(
+        setup.notices.push(
             "no input given: showing the built-in demo capture (samples/demo.pcap) with its test keys"
                 .into(),
         );
@@ -383,25 +429,8 @@ fn tui_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     } else {
         inputs.iter().cloned().map(tui::Source::Path).collect()
     };
-    notices.extend(creds.warnings.iter().map(|w| format!("credentials: {w}")));
-    let color = !opts.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let theme = tui::config::Theme::new(&file.theme, color, &mut notices);
-    let (keymap, problems) = tui::keymap::Keymap::with_overrides(&file.keys);
-    notices.extend(problems);
     let labels = sources.iter().map(|s| s.name()).collect();
-    let topts = tui::Options {
-        dialect: verifier,
-        keys: tui::analysis::TuiKeys {
-            file: creds,
-            entered: Default::default(),
-        },
-        reveal_keys: opts.reveal_derived_keys,
-        theme,
-        keymap,
-        mask_keys: file.mask_access_keys.unwrap_or(false),
-        notices,
-        timings: opts.timings.clone(),
-    };
+    let topts = setup.options(opts, creds);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -583,14 +612,18 @@ fn listen_cmd(l: &ListenOpts, opts: &ReportOpts) -> Result<ExitCode> {
         eprintln!("sigscope: credentials: {w}");
     }
     let creds = std::sync::Arc::new(creds);
-    // `--log FILE` takes the server's tracing; otherwise it goes to stderr.
+    let interactive = opts.format.is_none() && std::io::stdout().is_terminal();
+    // `--log FILE` takes the server's tracing; otherwise it goes to stderr, but never onto the
+    // UI's screen.
     init_log(opts.log.as_deref())?;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SIGSCOPE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(filter)
-        .try_init();
+    if !interactive {
+        let filter = tracing_subscriber::EnvFilter::try_from_env("SIGSCOPE_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(filter)
+            .try_init();
+    }
     let upstream = l
         .upstream
         .as_deref()
@@ -621,17 +654,13 @@ fn listen_cmd(l: &ListenOpts, opts: &ReportOpts) -> Result<ExitCode> {
             drain_timeout: l.drain_timeout,
         },
     };
-    let interactive = opts.format.is_none() && std::io::stdout().is_terminal();
+    if interactive {
+        return listen_interactive(cfg, opts, (*creds).clone());
+    }
     let format = opts.format.unwrap_or(Format::Json);
     let (tx, rx) = sigscope::feed::channel();
     let reveal = opts.reveal_derived_keys;
-    let printer = std::thread::spawn(move || {
-        if interactive {
-            listen_interactive(rx, &creds, verifier, reveal)
-        } else {
-            print_feed(rx, &creds, verifier, reveal, format)
-        }
-    });
+    let printer = std::thread::spawn(move || print_feed(rx, &creds, verifier, reveal, format));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -678,15 +707,47 @@ async fn shutdown_signal() {
     }
 }
 
-/// The live session on a terminal. For now: the text report of each exchange as it completes.
-/// (The TUI takes this over: this is the one call to switch.)
+/// The live session on a terminal: the UI, fed by the listener. Quitting the UI stops the
+/// listener, which lets exchanges in flight finish (and be saved) first.
 fn listen_interactive(
-    rx: sigscope::feed::FeedReceiver,
-    creds: &Credentials,
-    verifier: &'static engine::Dialect,
-    reveal: bool,
-) -> std::io::Result<usize> {
-    print_feed(rx, creds, verifier, reveal, Format::Text)
+    cfg: sigscope::live::Config,
+    opts: &ReportOpts,
+    creds: Credentials,
+) -> Result<ExitCode> {
+    use sigscope::{live, tui};
+    let setup = tui_setup(opts)?;
+    let mode = match &cfg.upstream {
+        Some(u) => format!("proxy to {}", u.url()),
+        None => format!("verifying endpoint ({})", cfg.dialect.name),
+    };
+    let saving = cfg
+        .save
+        .as_ref()
+        .map(|p| format!(", saving to {}", p.display()))
+        .unwrap_or_default();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    // Bind before the UI takes the terminal, so "address in use" is a plain error.
+    let bound = rt.block_on(live::bind(cfg))?;
+    let label = format!("listening on {}: {mode}{saving}", bound.local_addr());
+    let topts = setup.options(opts, creds);
+    let (tx, rx) = sigscope::feed::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = rt.spawn(bound.run(tx, async move {
+        let _ = stop_rx.await;
+    }));
+    let ui = rt.block_on(tui::run(topts, vec![], Some(label.clone()), rx));
+    let _ = stop_tx.send(());
+    let served = rt.block_on(server);
+    ui?;
+    match served {
+        Ok(Ok(stats)) => eprintln!("sigscope: {label}: {} exchanges", stats.exchanges),
+        Ok(Err(e)) => return Err(e.into()),
+        Err(e) => return Err(anyhow::anyhow!("the listener stopped: {e}")),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints each exchange of the feed as it arrives (same analysis and formats as `report`),

@@ -11,7 +11,9 @@ struct Tmux {
 
 impl Tmux {
     fn start(cmd: &str, w: u16, h: u16) -> Option<Tmux> {
-        let name = format!("sigscope-e2e-{}", std::process::id());
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("sigscope-e2e-{}-{n}", std::process::id());
         let ok = Command::new("tmux")
             .args([
                 "new-session",
@@ -185,5 +187,103 @@ fn demo_filter_dialect_diff_secret_export() {
         !log.contains("not-the-real-secret"),
         "the secret leaked into the log"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `sigscope listen` on a terminal: the UI, fed live by the listener; quitting stops it.
+#[test]
+fn listen_feeds_the_ui_live() {
+    if !have_tmux() {
+        return;
+    }
+    let curl_ok = Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !curl_ok {
+        assert!(
+            std::env::var_os("SIGSCOPE_REQUIRE_CURL").is_none(),
+            "curl is required"
+        );
+        eprintln!("SKIPPED: curl is not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("sigscope-e2e-listen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let creds = std::fs::canonicalize("samples/demo.credentials").unwrap();
+    let bin = env!("CARGO_BIN_EXE_sigscope");
+    let cmd = format!(
+        "cd {d} && XDG_CONFIG_HOME={d} HOME={d} {bin} listen --port 0 --credentials {c} --save {d}/live.pcapng; echo EXITED $?; sleep 30",
+        d = dir.display(),
+        c = creds.display()
+    );
+    let t = Tmux::start(&cmd, 200, 50).expect("tmux session");
+    let s = t.wait_for("waiting for requests on");
+    let addr = s
+        .split("listening on ")
+        .nth(1)
+        .and_then(|r| {
+            r.split(':')
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(":")
+                .split_whitespace()
+                .next()
+                .map(str::to_string)
+        })
+        .expect("the listening address on screen");
+    let url = format!("http://{addr}/bucket/live.txt");
+    let status = |secret: &str| {
+        let out = Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "--aws-sigv4",
+                "aws:amz:us-east-1:s3",
+            ])
+            .arg("--user")
+            .arg(format!("AKIDEXAMPLE:{secret}"))
+            .arg(&url)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(status("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), "200");
+    assert_eq!(status("not-the-secret"), "403");
+    let s = t.wait_for("2 exchanges");
+    let s = if s.contains("✗ INVALID") {
+        s
+    } else {
+        t.wait_for("✗ INVALID")
+    };
+    assert!(s.contains("✓ VALID"), "{s}");
+    assert!(s.contains("/bucket/live.txt"), "{s}");
+    // The wrong secret: the endpoint's own 403 body carries its strings, so the diagnosis
+    // says the strings agree and the key differs.
+    t.keys(&["j"]);
+    t.wait_for("strings-agree-key-differs");
+    t.keys(&["q"]);
+    let s = t.wait_for("EXITED 0");
+    assert!(s.contains("2 exchanges"), "{s}");
+    // The saved session replays to the same verdicts.
+    let out = Command::new(bin)
+        .args(["report", "--format", "json", "--credentials"])
+        .arg(&creds)
+        .arg(dir.join("live.pcapng"))
+        .output()
+        .unwrap();
+    let verdicts: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["verdict"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(verdicts, ["valid", "invalid"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
