@@ -269,3 +269,34 @@ fn hostile_bytes_never_reach_the_screen_raw() {
         }
     }
 }
+
+/// The popups over the seed case: the dialect picker marks what each dialect makes of it.
+#[test]
+fn popups() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("tui/snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    let _guard = settings.bind_to_scope();
+    let mut app = app_for(load("samples/demo.pcap"), demo_creds(), "aws");
+    for (key, name) in [
+        ('d', "dialect"),
+        ('?', "help"),
+        ('e', "export"),
+        ('y', "copy"),
+        ('K', "secret"),
+    ] {
+        app.on_key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char(key),
+            crossterm::event::KeyModifiers::NONE,
+        ));
+        for (w, h) in [(80u16, 24u16), (200, 50)] {
+            let (text, _) = render(&mut app, w, h);
+            insta::assert_snapshot!(format!("popup-{name}__{w}x{h}"), text);
+        }
+        app.on_key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Esc,
+            crossterm::event::KeyModifiers::NONE,
+        ));
+        assert!(app.popup.is_none(), "esc closes the {name} popup");
+    }
+}

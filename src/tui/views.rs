@@ -773,14 +773,29 @@ fn draw_popup(f: &mut Frame, app: &App, p: &Popup, area: Rect) {
             (" Help (? or esc closes) ".into(), lines.into_iter().skip(skip).collect(), 96, area.height.saturating_sub(4))
         }
         Popup::Dialect { selected } => {
+            // What each dialect makes of the selected exchange, beside its name.
+            let verdict = |name: &str| -> &'static str {
+                let Some(r) = app.detail.as_ref().and_then(|d| d.analysis.dialect(name)) else {
+                    return "  ";
+                };
+                match (r.unsupported, r.accepts()) {
+                    (true, _) => "– ",
+                    (_, Some(true)) => "✓ ",
+                    (_, Some(false)) => "✗ ",
+                    (_, None) => "? ",
+                }
+            };
             let items: Vec<String> = dialect::ALL
                 .iter()
-                .map(|d| format!("{:<16} {}", d.name, d.summary))
+                .map(|d| format!("{}{:<16} {}", verdict(d.name), d.name, d.summary))
                 .collect();
             let mut lines = menu(app, &items, *selected);
             lines.push(Line::raw(""));
-            lines.push(Line::styled("Enter verifies every exchange as this dialect", t.dim()));
-            (" Verifier dialect ".into(), lines, 100, dialect::ALL.len() as u16 + 4)
+            lines.push(Line::styled(
+                "✓ accepts / ✗ refuses the selected exchange (? no secret, – no verifier for it); Enter verifies everything as the dialect",
+                t.dim(),
+            ));
+            (" Verifier dialect ".into(), lines, 110, dialect::ALL.len() as u16 + 5)
         }
         Popup::Copy { selected } => {
             let items: Vec<String> = CopyKind::ALL.iter().map(|c| c.label().to_string()).collect();
