@@ -287,3 +287,42 @@ fn listen_feeds_the_ui_live() {
     assert_eq!(verdicts, ["valid", "invalid"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The config file from the XDG path: a rebinding takes effect (and shows in the help), a bad
+/// value is a message on the status line, not a failure.
+#[test]
+fn config_file_rebinds_and_reports_problems() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("sigscope-e2e-config-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sigscope")).unwrap();
+    std::fs::write(
+        dir.join("sigscope/config.toml"),
+        "dialect = \"keystone-legacy\"\n[theme]\naccent = \"chartreuse-ish\"\n[keys]\nhelp = [\"F1\"]\n",
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_sigscope");
+    let cmd = format!(
+        "cd {d} && XDG_CONFIG_HOME={d} HOME={d} {bin}; sleep 30",
+        d = dir.display()
+    );
+    let t = Tmux::start(&cmd, 160, 45).expect("tmux session");
+    t.wait_for("6 exchanges");
+    let s = t.wait_for("✗ INVALID");
+    assert!(
+        s.contains("verifier keystone-legacy"),
+        "the config's dialect:\n{s}"
+    );
+    t.keys(&["F1"]);
+    let s = t.wait_for("Keys");
+    assert!(s.contains("F1") && s.contains("this help"), "{s}");
+    assert!(s.contains("Help (F1 or esc closes)"), "{s}");
+    assert!(s.contains("Messages"), "{s}");
+    assert!(
+        s.contains("is not a colour"),
+        "the config problem is listed:\n{s}"
+    );
+    t.keys(&["Escape", "q"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -198,21 +198,29 @@ impl Key {
         let mut rest = s.trim();
         let (mut ctrl, mut alt) = (false, false);
         loop {
-            if let Some(r) = rest.strip_prefix("ctrl-") {
+            if let Some(r) = rest
+                .strip_prefix("ctrl-")
+                .or_else(|| rest.strip_prefix("Ctrl-"))
+            {
                 ctrl = true;
                 rest = r;
-            } else if let Some(r) = rest.strip_prefix("alt-") {
+            } else if let Some(r) = rest
+                .strip_prefix("alt-")
+                .or_else(|| rest.strip_prefix("Alt-"))
+            {
                 alt = true;
                 rest = r;
             } else {
                 break;
             }
         }
-        let code = if rest == "space" {
+        // Names are case-insensitive (`Enter`, `F1`); a single character is taken as is (`G`).
+        let lower = rest.to_ascii_lowercase();
+        let code = if lower == "space" {
             KeyCodeOrd::Char(' ')
-        } else if let Some(i) = NAMED.iter().position(|(n, _)| *n == rest) {
+        } else if let Some(i) = NAMED.iter().position(|(n, _)| *n == lower) {
             KeyCodeOrd::Named(i as u8)
-        } else if let Some(n) = rest
+        } else if let Some(n) = lower
             .strip_prefix('f')
             .and_then(|n| n.parse::<u8>().ok())
             .filter(|n| (1..=24).contains(n))

@@ -737,7 +737,15 @@ fn draw_popup(f: &mut Frame, app: &App, p: &Popup, area: Rect) {
     let t = &app.theme;
     let (title, lines, w, h): (String, Vec<Line>, u16, u16) = match p {
         Popup::Help { scroll } => {
-            let mut lines = vec![Line::styled("Keys", t.accent())];
+            let mut lines = Vec::new();
+            if !app.notices.is_empty() {
+                lines.push(Line::styled("Messages (reading, config, credentials)", t.accent()));
+                for n in &app.notices {
+                    lines.push(Line::raw(format!("  {n}")));
+                }
+                lines.push(Line::raw(""));
+            }
+            lines.push(Line::styled("Keys", t.accent()));
             for (keys, what) in app.keymap.help() {
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {keys:<22}"), Style::default().add_modifier(Modifier::BOLD)),
@@ -761,16 +769,14 @@ fn draw_popup(f: &mut Frame, app: &App, p: &Popup, area: Rect) {
                     Span::raw(*what),
                 ]));
             }
-            if !app.notices.is_empty() {
-                lines.push(Line::raw(""));
-                lines.push(Line::styled("Messages (reading, config, credentials)", t.accent()));
-                for n in &app.notices {
-                    lines.push(Line::raw(format!("  {n}")));
-                }
-            }
             let page = area.height.saturating_sub(6) as usize;
             let skip = (*scroll as usize).min(lines.len().saturating_sub(page));
-            (" Help (? or esc closes) ".into(), lines.into_iter().skip(skip).collect(), 96, area.height.saturating_sub(4))
+            (
+                format!(" Help ({} or esc closes) ", app.keymap.first_key(crate::tui::keymap::Action::Help)),
+                lines.into_iter().skip(skip).collect(),
+                96,
+                area.height.saturating_sub(4),
+            )
         }
         Popup::Dialect { selected } => {
             // What each dialect makes of the selected exchange, beside its name.
