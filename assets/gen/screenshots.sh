@@ -37,9 +37,9 @@ shot overview "sigscope — the built-in demo capture" 160 45
 #    the canonical requests part: the form body in the canonical query string.
 keys d Down Down Down Enter
 wait_for "verifier keystone-legacy"
-keys 5
-shot diff "sigscope — the seed case, Diff tab (keystone-legacy)" 160 45
-keys 6
+keys 5 z
+shot diff "sigscope — the seed case, Diff tab (keystone-legacy), zoomed" 160 45
+keys z 6
 shot dialects "sigscope — every dialect's verdict" 160 45
 keys "?"
 shot help "sigscope — keys (generated from the keymap)" 160 45
@@ -49,3 +49,13 @@ keys /
 tmux send-keys -t "$S" -l "~auth sigv2 | ~auth query"
 sleep 0.2
 shot filter "sigscope — filter as you type (100×34)" 100 34
+# 4. Live: a verifying endpoint, fed by curl's own SigV4 signer (a valid request, a wrong secret).
+tmux kill-session -t "$S" 2>/dev/null || true
+tmux new-session -d -s "$S" -x 160 -y 45 "cd '$WORK' && XDG_CONFIG_HOME='$WORK' COLORTERM=truecolor '$BIN' listen --port 18181 --credentials '$ROOT/samples/demo.credentials'; sleep 60"
+wait_for "waiting for requests"
+curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" http://127.0.0.1:18181/examplebucket/report.csv
+curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user "AKIDEXAMPLE:an-old-secret" -X PUT --data-binary "id,total" http://127.0.0.1:18181/examplebucket/upload.csv
+wait_for "2 exchanges"
+keys j
+wait_for "strings-agree-key-differs"
+shot listen "sigscope listen — a verifying endpoint (curl --aws-sigv4, one with a stale secret)" 160 45

@@ -90,7 +90,7 @@ fn draw_header(f: &mut Frame, app: &App, r: Rect) {
     };
     spans.push(Span::raw(middle_truncate(
         &src,
-        (r.width as usize / 3).max(10),
+        (r.width as usize / 2).max(10),
     )));
     spans.push(Span::raw("  "));
     let shown = if app.shown() != app.total() {
@@ -527,14 +527,11 @@ fn diff_lines(
         let n = lw.len().max(rw.len());
         (0..n)
             .map(|k| {
-                let mut spans = vec![Span::styled(
-                    if k == 0 {
-                        format!("{marker} ")
-                    } else {
-                        "  ".into()
-                    },
-                    marker_style,
-                )];
+                let mut spans = vec![if k == 0 {
+                    Span::styled(format!("{marker} "), marker_style)
+                } else {
+                    Span::raw("  ")
+                }];
                 spans.extend(pad(lw.get(k).cloned().unwrap_or_default(), half));
                 spans.push(Span::styled("│", t.dim()));
                 spans.extend(rw.get(k).cloned().unwrap_or_default().spans);
