@@ -306,7 +306,13 @@ fn worker(
         let items = store.range(range.clone());
         let rows = items
             .iter()
-            .map(|it| RowInfo::from_analysis(&it.x, &settings.analyze(it)))
+            .map(|it| {
+                // One exchange that trips a bug in the engine is marked, not fatal to the rest.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    RowInfo::from_analysis(&it.x, &settings.analyze(it))
+                }))
+                .unwrap_or_else(|_| RowInfo::internal_error())
+            })
             .collect();
         if done
             .send(RowsDone {

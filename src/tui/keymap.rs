@@ -243,7 +243,8 @@ impl Key {
     pub fn label(&self) -> String {
         let base = match self.code {
             KeyCodeOrd::Char(' ') => "space".to_string(),
-            KeyCodeOrd::Char(c) => c.to_string(),
+            // A control character bound in the config is shown escaped, never raw.
+            KeyCodeOrd::Char(c) => crate::tui::text::safe_str(&c.to_string()),
             KeyCodeOrd::F(n) => format!("F{n}"),
             KeyCodeOrd::Named(i) => match NAMED[i as usize].0 {
                 "up" => "↑".into(),

@@ -180,10 +180,18 @@ pub async fn run(
     let (detail_tx, mut detail_rx) = tokio::sync::mpsc::unbounded_channel::<DetailModel>();
     let (status_tx, mut status_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
 
+    // The UI runs on this thread: a panic here restores the terminal before the message is
+    // printed. A panic on a worker (one exchange's analysis, a detail being built) is contained
+    // there and logged; printing it would scribble over the UI.
+    let ui_thread = std::thread::current().id();
     let prev_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
-        prev_hook(info);
+        if std::thread::current().id() == ui_thread {
+            restore_terminal();
+            prev_hook(info);
+        } else {
+            tracing::error!(panic = %crate::escape::escape_str(&info.to_string()), "worker panicked");
+        }
     }));
     enter_terminal()?;
     let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
@@ -221,8 +229,22 @@ pub async fn run(
                 Effect::BuildDetail { id, settings } => {
                     if let Some(item) = app.store.get(id) {
                         let (tx, o, th) = (detail_tx.clone(), app.opts.clone(), app.theme.clone());
+                        let stx = status_tx.clone();
                         tokio::task::spawn_blocking(move || {
-                            let _ = tx.send(DetailModel::build(id, item, &settings, o, &th));
+                            let built =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    DetailModel::build(id, item, &settings, o, &th)
+                                }));
+                            match built {
+                                Ok(d) => {
+                                    let _ = tx.send(d);
+                                }
+                                Err(_) => {
+                                    let _ = stx.send(format!(
+                                        "internal error while analysing exchange {id} (see --log); please report it"
+                                    ));
+                                }
+                            }
                         });
                     }
                 }

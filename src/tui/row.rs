@@ -28,6 +28,18 @@ impl RowInfo {
         }
     }
 
+    /// The row of an exchange whose analysis panicked (a bug): shown as malformed.
+    pub fn internal_error() -> Self {
+        RowInfo {
+            mode: Mode::Unknown,
+            verdict: Verdict::Malformed,
+            access_key: None,
+            region: None,
+            service: None,
+            findings: Box::new(["internal-error"]),
+        }
+    }
+
     /// The finding worth a column in the list: the first that is not a plain fact everyone
     /// already sees (no secret, decoded only).
     pub fn headline(&self) -> Option<&'static str> {
