@@ -96,8 +96,9 @@ struct Job {
 }
 
 /// Analyses and formats a batch; returns the output bytes and how many were invalid/malformed.
-fn render_batch(jobs: &[Job], v: &Verifier, format: Format) -> (Vec<u8>, usize) {
-    let mut buf = Vec::with_capacity(jobs.len() * 4096);
+fn render_batch(jobs: &[Job], v: &Verifier, format: Format, mut buf: Vec<u8>) -> (Vec<u8>, usize) {
+    buf.clear();
+    buf.reserve(jobs.len() * 4096);
     let mut bad = 0;
     for j in jobs {
         let x = &j.exchange;
@@ -122,9 +123,11 @@ fn render_batch(jobs: &[Job], v: &Verifier, format: Format) -> (Vec<u8>, usize) 
         }
         // Writing into a Vec cannot fail.
         let _ = match format {
-            Format::Json => serde_json::to_writer(&mut buf, &report::to_json(x, &a))
-                .map_err(std::io::Error::from)
-                .and_then(|_| writeln!(buf)),
+            Format::Json => {
+                report::write_json(&mut buf, x, &a);
+                buf.push(b'\n');
+                Ok(())
+            }
             Format::Text => writeln!(buf, "{}", report::to_text(x, &a)),
             Format::Markdown => write!(buf, "{}", report::to_markdown(x, &a)),
             Format::Tsv => Ok(()),
@@ -267,6 +270,10 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     let work_rx = std::sync::Mutex::new(work_rx);
     let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Vec<u8>, usize)>(workers * 4);
     let v = &v;
+    // Output buffers go back from the writer to the workers: a batch is ~350 KB of JSON, and a
+    // fresh buffer each time costs page faults and reallocations.
+    let buffers = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
+    let buffers = &buffers;
     let result: Result<()> = std::thread::scope(|scope| {
         for _ in 0..workers {
             let done_tx = done_tx.clone();
@@ -274,7 +281,8 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
             scope.spawn(move || loop {
                 let next = work_rx.lock().map(|rx| rx.recv());
                 let Ok(Ok((seq, jobs))) = next else { break };
-                let (buf, bad) = render_batch(&jobs, v, format);
+                let spare = buffers.lock().ok().and_then(|mut b| b.pop());
+                let (buf, bad) = render_batch(&jobs, v, format, spare.unwrap_or_default());
                 if done_tx.send((seq, buf, bad)).is_err() {
                     break;
                 }
@@ -293,6 +301,11 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
                     out.write_all(&buf)?;
                     bad += b;
                     next += 1;
+                    if let Ok(mut spare) = buffers.lock() {
+                        if spare.len() < workers * 8 {
+                            spare.push(buf);
+                        }
+                    }
                 }
             }
             out.flush()?;

@@ -480,7 +480,7 @@ fn payload_hash(ctx: &V4Context, rules: &SigV4Rules) -> String {
 }
 
 /// One aws-chunked chunk and its verification.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ChunkResult {
     pub index: usize,
     pub size: usize,
