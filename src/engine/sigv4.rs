@@ -67,6 +67,71 @@ pub struct V4Memo {
     query: Vec<((FormPostQuery, QueryRule, bool), String)>,
     headers: Vec<(HeaderKnobs, HeaderBlock)>,
     payload: Vec<(PayloadRule, String)>,
+    /// Per request: whether every path / query / header knob gives the same component.
+    plain: Option<Plain>,
+}
+
+/// Which components of this request come out the same under every knob, so that they are
+/// built once instead of once per distinct knob combination (the usual case: a plain path,
+/// no query, single-valued signed headers without whitespace runs).
+#[derive(Clone, Copy)]
+struct Plain {
+    path: bool,
+    query: bool,
+    headers: bool,
+}
+
+impl Plain {
+    fn of(ctx: &V4Context) -> Plain {
+        let req = ctx.req;
+        Plain {
+            path: plain_path(req.path()),
+            query: !req.method.eq_ignore_ascii_case("POST")
+                && req.query().is_none_or(|q| q.iter().all(|&b| b == b'&')),
+            headers: plain_headers(req, ctx.auth),
+        }
+    }
+}
+
+/// A path that every normalisation and encoding leaves as it is: starts with `/`, only
+/// unreserved characters and `/`, no empty, `.` or `..` segment (nothing to remove, decode
+/// or encode).
+fn plain_path(path: &[u8]) -> bool {
+    if path.first() != Some(&b'/') || !path.iter().all(|&b| is_unreserved(b) || b == b'/') {
+        return false;
+    }
+    if path == b"/" {
+        return true;
+    }
+    // Every rule keeps one trailing slash; any other empty segment is a `//`.
+    let inner = &path[1..];
+    let inner = inner.strip_suffix(b"/").unwrap_or(inner);
+    inner
+        .split(|&b| b == b'/')
+        .all(|seg| !matches!(seg, b"" | b"." | b".."))
+}
+
+/// Signed headers for which every header knob gives the same lines: each present exactly
+/// once, values without leading, trailing or repeated whitespace nor any whitespace other than
+/// a single space, and no Host port rule in play.
+fn plain_headers(req: &Request, auth: &V4Auth) -> bool {
+    let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    auth.signed_headers.iter().all(|name| {
+        let mut found = req
+            .headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case(name.as_bytes()));
+        let (Some(h), None) = (found.next(), found.next()) else {
+            return false;
+        };
+        let v = &h.value;
+        let spaces_ok = v.first() != Some(&b' ')
+            && v.last() != Some(&b' ')
+            && !v.windows(2).any(|w| w == b"  ");
+        spaces_ok
+            && v.iter().all(|&b| b == b' ' || !is_ws(b))
+            && !(name.eq_ignore_ascii_case("host") && is_old_boto2(req))
+    })
 }
 
 /// The cached component for `key`, built on first use; borrowed, not copied.
@@ -86,11 +151,18 @@ pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo)
     let req = ctx.req;
     let auth = ctx.auth;
     let s3 = auth.service == "s3";
+    let plain = *m.plain.get_or_insert_with(|| Plain::of(ctx));
+    // The rules a plain component is built and cached under: any dialect's would do.
+    let base = &super::dialect::ALL[0].sigv4;
 
     let mut cr: Vec<u8> = Vec::with_capacity(512);
     cr.extend_from_slice(req.method.as_bytes());
     cr.push(b'\n');
-    let path_rule = if s3 { rules.s3_path } else { rules.path };
+    let path_rule = match (plain.path, s3) {
+        (true, _) => base.path,
+        (false, true) => rules.s3_path,
+        (false, false) => rules.path,
+    };
     cr.extend_from_slice(
         memo(&mut m.uri, path_rule, || {
             canonical_uri(req.path(), path_rule)
@@ -98,26 +170,30 @@ pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo)
         .as_bytes(),
     );
     cr.push(b'\n');
+    let qrules = if plain.query { base } else { rules };
     let qkey = (
-        rules.form_post_query,
-        rules.query,
-        rules.presigned_keeps_signature,
+        qrules.form_post_query,
+        qrules.query,
+        qrules.presigned_keeps_signature,
     );
     cr.extend_from_slice(
         memo(&mut m.query, qkey, || {
-            canonical_query(req, rules, ctx.presigned, ctx.token_appended)
+            canonical_query(req, qrules, ctx.presigned, ctx.token_appended)
         })
         .as_bytes(),
     );
     cr.push(b'\n');
 
+    let hrules = if plain.headers { base } else { rules };
     let hkey = (
-        rules.header_values,
-        rules.duplicate_headers,
-        rules.missing_signed_header,
-        rules.host,
+        hrules.header_values,
+        hrules.duplicate_headers,
+        hrules.missing_signed_header,
+        hrules.host,
     );
-    let (headers, missing) = memo(&mut m.headers, hkey, || canonical_headers(req, auth, rules));
+    let (headers, missing) = memo(&mut m.headers, hkey, || {
+        canonical_headers(req, auth, hrules)
+    });
     let missing = missing.clone();
     cr.extend_from_slice(headers);
     cr.push(b'\n');
