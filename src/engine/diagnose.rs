@@ -179,13 +179,18 @@ fn responsible_v4(
         token_appended: false,
     };
     let mut found = Vec::new();
+    // One memo for all the variants: each differs from the verifier by one knob, so most
+    // components are shared (the memo is keyed by every knob a component depends on).
+    let mut memo = super::sigv4::V4Memo::default();
     for (label, copy, say) in V4_KNOBS {
         let mut rules = verifier.sigv4;
         copy(&mut rules, &client.sigv4);
         if say(&rules) == say(&verifier.sigv4) {
             continue;
         }
-        if super::sigv4::canonical_parts(&ctx, &rules).canonical_request == client_creq {
+        if super::sigv4::canonical_parts_memo(&ctx, &rules, &mut memo).canonical_request
+            == client_creq
+        {
             found.push(format!(
                 "{label}: client = {} ({}), verifier = {} ({})",
                 say(&client.sigv4),

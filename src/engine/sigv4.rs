@@ -86,8 +86,7 @@ impl Plain {
         let req = ctx.req;
         Plain {
             path: plain_path(req.path()),
-            query: !req.method.eq_ignore_ascii_case("POST")
-                && req.query().is_none_or(|q| q.iter().all(|&b| b == b'&')),
+            query: !req.method.eq_ignore_ascii_case("POST") && req.query().is_none_or(plain_query),
             headers: plain_headers(req, ctx.auth),
         }
     }
@@ -109,6 +108,53 @@ fn plain_path(path: &[u8]) -> bool {
     inner
         .split(|&b| b == b'/')
         .all(|seg| !matches!(seg, b"" | b"." | b".."))
+}
+
+/// A query that every query rule signs the same (decoding then re-encoding gives it back,
+/// and the raw and encoded sort orders agree): unreserved bytes and upper-case `%XX` escapes
+/// of other bytes only, at most one `=` per pair, no `+`, no `~` in a name, no name twice.
+fn plain_query(q: &[u8]) -> bool {
+    let mut names: Vec<&[u8]> = Vec::new();
+    for (name, value) in split_pairs(q) {
+        let ok = canonically_encoded(name)
+            && value.is_none_or(canonically_encoded)
+            && !name.contains(&b'~')
+            && !names.contains(&name);
+        if !ok {
+            return false;
+        }
+        names.push(name);
+    }
+    true
+}
+
+/// Whether `uri_encode(percent_decode(s))` is `s`.
+fn canonically_encoded(s: &[u8]) -> bool {
+    let hex = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    };
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' {
+            let (Some(h), Some(l)) = (
+                s.get(i + 1).copied().and_then(hex),
+                s.get(i + 2).copied().and_then(hex),
+            ) else {
+                return false;
+            };
+            if is_unreserved(h << 4 | l) {
+                return false;
+            }
+            i += 3;
+        } else if is_unreserved(s[i]) {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 /// Signed headers for which every header knob gives the same lines: each present exactly
@@ -170,7 +216,15 @@ pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo)
         .as_bytes(),
     );
     cr.push(b'\n');
-    let qrules = if plain.query { base } else { rules };
+    // Whether X-Amz-Signature stays in a presigned query is not an encoding matter: kept.
+    let qrules = if plain.query {
+        &SigV4Rules {
+            presigned_keeps_signature: rules.presigned_keeps_signature,
+            ..*base
+        }
+    } else {
+        rules
+    };
     let qkey = (
         qrules.form_post_query,
         qrules.query,
@@ -687,6 +741,151 @@ mod tests {
         assert_eq!(trim_value(v, HeaderTrim::StripOnly), b"a \t b   \"c  d\"");
         assert_eq!(trim_value(v, HeaderTrim::FoldToFirstChar), b"a b \"c d\"");
         assert_eq!(trim_value(b"a\t  b", HeaderTrim::FoldToFirstChar), b"a\tb");
+    }
+
+    /// Strings from an alphabet of the bytes the plain checks look at (xorshift, fixed seed).
+    fn samples(alphabet: &[&str], n: usize, max_len: usize) -> Vec<String> {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        (0..n)
+            .map(|_| {
+                let len = (next() % max_len as u64) as usize;
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn plain_paths_are_the_same_under_every_rule() {
+        let alphabet = [
+            "/", "a", "b", ".", "..", "~", "-", "%2F", "%41", "%2f", " ", "+", "é",
+        ];
+        let rules: Vec<PathRule> = crate::engine::dialect::ALL
+            .iter()
+            .flat_map(|d| [d.sigv4.path, d.sigv4.s3_path])
+            .collect();
+        let mut plain = 0;
+        for p in samples(&alphabet, 20_000, 9) {
+            let p = p.as_bytes();
+            if !plain_path(p) {
+                continue;
+            }
+            plain += 1;
+            for r in &rules {
+                assert_eq!(canonical_uri(p, *r).as_bytes(), p, "{r:?}");
+            }
+        }
+        assert!(plain > 200, "{plain}");
+    }
+
+    #[test]
+    fn plain_queries_are_the_same_under_every_rule() {
+        let alphabet = [
+            "a", "b", "=", "&", "~", ".", "%2F", "%41", "%2f", "%3", "+", " ", "-",
+        ];
+        let mut plain = 0;
+        for q in samples(&alphabet, 20_000, 8) {
+            if !plain_query(q.as_bytes()) {
+                continue;
+            }
+            plain += 1;
+            let req = Request {
+                method: "GET".into(),
+                target: format!("/?{q}").into_bytes(),
+                ..Default::default()
+            };
+            for presigned in [false, true] {
+                let want = |keeps: bool| {
+                    canonical_query(
+                        &req,
+                        &SigV4Rules {
+                            presigned_keeps_signature: keeps,
+                            ..crate::engine::dialect::ALL[0].sigv4
+                        },
+                        presigned,
+                        false,
+                    )
+                };
+                for d in crate::engine::dialect::ALL {
+                    let got = canonical_query(&req, &d.sigv4, presigned, false);
+                    assert_eq!(
+                        got,
+                        want(d.sigv4.presigned_keeps_signature),
+                        "{q} {}",
+                        d.name
+                    );
+                }
+            }
+        }
+        assert!(plain > 500, "{plain}");
+    }
+
+    #[test]
+    fn plain_headers_are_the_same_under_every_rule() {
+        let alphabet = ["a", " ", "  ", "\t", "\"", "b", ":", "1"];
+        let values = samples(&alphabet, 3_000, 6);
+        let mut plain = 0;
+        for (i, v) in values.iter().enumerate() {
+            let mut headers = vec![
+                crate::http::Header::new("Host", format!("h{v}")),
+                crate::http::Header::new("X-Amz-Date", "20150830T123600Z"),
+                crate::http::Header::new("X-A", v.as_bytes()),
+            ];
+            if i % 7 == 0 {
+                headers.push(crate::http::Header::new("x-a", "again"));
+            }
+            if i % 11 == 0 {
+                headers.push(crate::http::Header::new("User-Agent", "Boto/2.0.1"));
+            }
+            let req = Request {
+                method: "GET".into(),
+                target: b"/".to_vec(),
+                headers,
+                ..Default::default()
+            };
+            let mut signed: Vec<String> = vec!["host".into(), "x-a".into(), "x-amz-date".into()];
+            if i % 5 == 0 {
+                signed.push("x-missing".into());
+            }
+            let auth = V4Auth {
+                algorithm: "AWS4-HMAC-SHA256".into(),
+                access_key: "AK".into(),
+                scope: "20150830/us-east-1/s3/aws4_request".into(),
+                scope_date: "20150830".into(),
+                region: "us-east-1".into(),
+                service: "s3".into(),
+                terminator: "aws4_request".into(),
+                signed_headers_raw: signed.join(";"),
+                signed_headers: signed,
+                signature: String::new(),
+                amz_date: Some("20150830T123600Z".into()),
+                amz_date_from_date_header: false,
+                expires: None,
+                session_token: None,
+            };
+            if !plain_headers(&req, &auth) {
+                continue;
+            }
+            plain += 1;
+            let want = canonical_headers(&req, &auth, &crate::engine::dialect::ALL[0].sigv4);
+            assert_eq!(want.1, None);
+            for d in crate::engine::dialect::ALL {
+                assert_eq!(
+                    canonical_headers(&req, &auth, &d.sigv4),
+                    want,
+                    "{v:?} {}",
+                    d.name
+                );
+            }
+        }
+        assert!(plain > 100, "{plain}");
     }
 
     #[test]
