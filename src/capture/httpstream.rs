@@ -63,7 +63,9 @@ enum ChunkState {
 struct Body {
     kept: Vec<u8>,
     raw_chunked: Option<Vec<u8>>,
-    hasher: Sha256,
+    /// Requests only: nothing reads a response body's digest (payload hashes are the
+    /// request's), and hashing response bodies was a third of the reader thread's work.
+    hasher: Option<Sha256>,
     len: u64,
 }
 
@@ -238,13 +240,14 @@ impl HttpStream {
         out: &mut Vec<Event>,
     ) {
         let complete = body.len == body.kept.len() as u64;
-        let sha256_hex = crate::engine::crypto::to_hex(&body.hasher.finalize());
-        let digest = (!complete).then(|| BodyDigest {
-            len: body.len,
-            sha256_hex: sha256_hex.clone(),
-        });
         match p {
             Pending::Request(mut r) => {
+                let sha256_hex =
+                    crate::engine::crypto::to_hex(&body.hasher.unwrap_or_default().finalize());
+                let digest = (!complete).then(|| BodyDigest {
+                    len: body.len,
+                    sha256_hex: sha256_hex.clone(),
+                });
                 r.body = body.kept;
                 r.raw_chunked_body = body.raw_chunked;
                 r.body_digest = digest;
@@ -351,10 +354,10 @@ impl HttpStream {
             };
             self.buf.drain(..body_start.min(self.buf.len()));
             self.buf_origin = origin;
-            let new_body = |cap: usize, chunked: bool| Body {
+            let new_body = |cap: usize, chunked: bool, request: bool| Body {
                 kept: Vec::new(),
                 raw_chunked: chunked.then(Vec::new).filter(|_| cap > 0),
-                hasher: Sha256::new(),
+                hasher: request.then(Sha256::new),
                 len: 0,
             };
             match head {
@@ -364,7 +367,7 @@ impl HttpStream {
                     });
                     let framing = framing_of(&*r, true);
                     let chunked = matches!(framing, Framing::Chunked(_));
-                    let body = new_body(self.body_cap, chunked);
+                    let body = new_body(self.body_cap, chunked, true);
                     let done = matches!(framing, Framing::Length(0));
                     self.current =
                         Some((Pending::Request(r), framing, body, start_origin, Vec::new()));
@@ -386,7 +389,7 @@ impl HttpStream {
                         framing_of(&*r, false)
                     };
                     let chunked = matches!(framing, Framing::Chunked(_));
-                    let body = new_body(self.body_cap, chunked);
+                    let body = new_body(self.body_cap, chunked, false);
                     let done = matches!(framing, Framing::Length(0));
                     self.current = Some((
                         Pending::Response(r),
@@ -416,7 +419,9 @@ impl HttpStream {
         let (_, framing, body, _, problems) = self.current.as_mut()?;
         let mut i = 0;
         let take = |body: &mut Body, bytes: &[u8]| {
-            body.hasher.update(bytes);
+            if let Some(h) = &mut body.hasher {
+                h.update(bytes);
+            }
             body.len += bytes.len() as u64;
             let room = cap.saturating_sub(body.kept.len());
             body.kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
