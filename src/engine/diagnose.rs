@@ -185,7 +185,8 @@ fn responsible_v4(
     for (label, copy, say) in V4_KNOBS {
         let mut rules = verifier.sigv4;
         copy(&mut rules, &client.sigv4);
-        if say(&rules) == say(&verifier.sigv4) {
+        // Same rules, same description: skip before formatting the descriptions.
+        if rules == verifier.sigv4 || say(&rules) == say(&verifier.sigv4) {
             continue;
         }
         if super::sigv4::canonical_parts_memo(&ctx, &rules, &mut memo).canonical_request

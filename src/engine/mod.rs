@@ -97,11 +97,11 @@ pub struct KeyChainView {
 impl KeyChainView {
     fn new(c: &crypto::KeyChain, reveal: bool) -> Self {
         let show = |k: &[u8; 32]| {
-            let h = crypto::to_hex(k);
             if reveal {
-                h
+                crypto::to_hex(k)
             } else {
-                format!("{}…", &h[..8])
+                // The first 8 hex digits: only the first 4 bytes need formatting.
+                crypto::to_hex(&k[..4]) + "…"
             }
         };
         KeyChainView {
@@ -433,25 +433,29 @@ fn analyze_v4(
         date: String,
         string_to_sign: Vec<u8>,
         signature: Option<String>,
+        matches: Option<bool>,
     }
     let mut seen: Vec<Signed> = Vec::with_capacity(4);
-    let mut finish = |p: sigv4::V4Parts| -> (sigv4::V4Canonical, Option<String>) {
+    let mut finish = |p: sigv4::V4Parts| -> (sigv4::V4Canonical, Option<String>, Option<bool>) {
         let hit = seen
             .iter()
             .find(|s| s.canonical_request == p.canonical_request && s.date == p.date);
-        let (sts, sig) = match hit {
-            Some(s) => (s.string_to_sign.clone(), s.signature.clone()),
+        let (sts, sig, matches) = match hit {
+            Some(s) => (s.string_to_sign.clone(), s.signature.clone(), s.matches),
             None => {
                 let sts =
                     sigv4::string_to_sign(&a.algorithm, &p.date, &a.scope, &p.canonical_request);
                 let sig = chain.map(|k| sigv4::sign(k, &sts));
+                // Constant-time, so compared once per distinct signature.
+                let matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
                 seen.push(Signed {
                     canonical_request: p.canonical_request.clone(),
                     date: p.date.clone(),
                     string_to_sign: sts.clone(),
                     signature: sig.clone(),
+                    matches,
                 });
-                (sts, sig)
+                (sts, sig, matches)
             }
         };
         let c = sigv4::V4Canonical {
@@ -459,12 +463,12 @@ fn analyze_v4(
             string_to_sign: sts,
             rejects: p.rejects,
         };
-        (c, sig)
+        (c, sig, matches)
     };
     let mut memo = sigv4::V4Memo::default();
     for d in dialect::ALL {
-        let (mut c, mut sig) = finish(sigv4::canonical_parts_memo(&ctx, &d.sigv4, &mut memo));
-        let mut matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
+        let (mut c, mut sig, mut matches) =
+            finish(sigv4::canonical_parts_memo(&ctx, &d.sigv4, &mut memo));
         if matches == Some(false)
             && token_in_query
             && d.sigv4.session_token == dialect::SessionToken::SignedOrAppended

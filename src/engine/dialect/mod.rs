@@ -48,7 +48,7 @@ pub struct Dialect {
     pub sources: &'static [&'static str],
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct SigV4Rules {
     pub form_post_query: FormPostQuery,
     /// Canonical URI for services other than S3.
