@@ -274,21 +274,29 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     // fresh buffer each time costs page faults and reallocations.
     let buffers = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
     let buffers = &buffers;
+    // Analysed jobs go back to the reader thread to be freed there: it allocated them, and
+    // memory freed by another thread costs mimalloc (and glibc) far more to reuse — the
+    // reader spent a fifth of its time collecting such frees.
+    let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Vec<Job>>();
     let result: Result<()> = std::thread::scope(|scope| {
         for _ in 0..workers {
             let done_tx = done_tx.clone();
+            let spent_tx = spent_tx.clone();
             let work_rx = &work_rx;
             scope.spawn(move || loop {
                 let next = work_rx.lock().map(|rx| rx.recv());
                 let Ok(Ok((seq, jobs))) = next else { break };
                 let spare = buffers.lock().ok().and_then(|mut b| b.pop());
                 let (buf, bad) = render_batch(&jobs, v, format, spare.unwrap_or_default());
+                // The reader may be done already; then the jobs are freed here.
+                let _ = spent_tx.send(jobs);
                 if done_tx.send((seq, buf, bad)).is_err() {
                     break;
                 }
             });
         }
         drop(done_tx);
+        drop(spent_tx);
         let writer = scope.spawn(move || -> std::io::Result<usize> {
             if format == Format::Tsv {
                 out.write_all(report::TSV_HEADER.as_bytes())?;
@@ -338,6 +346,9 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
                     // A closed writer (broken pipe) makes the rest moot; keep draining the input.
                     let _ = work_tx.send((seq, full));
                     seq += 1;
+                    while let Ok(spent) = spent_rx.try_recv() {
+                        drop(spent);
+                    }
                 }
             };
             let summary = input::stream_path(path, total, &copts, &mut sink);
