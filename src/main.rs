@@ -328,11 +328,8 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
                 let earlier = if format == Format::Tsv {
                     None
                 } else {
-                    legs.earlier(&x.request)
+                    legs.earlier_then_remember(&x.request)
                 };
-                if format != Format::Tsv {
-                    legs.remember(&x.request);
-                }
                 if legs.hosts.len() != hosts.len() {
                     hosts = std::sync::Arc::new(legs.hosts.clone());
                 }
