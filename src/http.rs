@@ -304,7 +304,7 @@ struct Head {
 }
 
 fn read_line(data: &[u8], pos: usize) -> Option<(&[u8], usize)> {
-    let rel = data[pos..].iter().position(|&b| b == b'\n')?;
+    let rel = memchr::memchr(b'\n', &data[pos..])?;
     let mut line = &data[pos..pos + rel];
     if line.last() == Some(&b'\r') {
         line = &line[..line.len() - 1];
@@ -365,7 +365,7 @@ fn push_header_line(
         last.value.extend_from_slice(cont);
         return Ok(());
     }
-    let Some(colon) = line.iter().position(|&b| b == b':') else {
+    let Some(colon) = memchr::memchr(b':', line) else {
         return Err(ParseError::Malformed {
             offset,
             what: format!(

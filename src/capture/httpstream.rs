@@ -548,7 +548,7 @@ fn sniff_role(b: &[u8]) -> Role {
 /// Offset just past the blank line that ends a header block (CRLF or bare LF).
 fn head_end(b: &[u8]) -> Option<usize> {
     let mut i = 0;
-    while let Some(p) = b[i..].iter().position(|&c| c == b'\n') {
+    while let Some(p) = memchr::memchr(b'\n', &b[i..]) {
         let at = i + p;
         if b[at + 1..].starts_with(b"\r\n") {
             return Some(at + 3);
