@@ -171,6 +171,7 @@ fn json_key(out: &mut Vec<u8>, first: bool, key: &str) {
 }
 
 /// Whether JSON (as serde_json writes it) escapes this byte: control characters, `"`, `\`.
+#[inline(always)]
 fn json_escaped(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
@@ -179,17 +180,37 @@ fn json_escaped(b: u8) -> bool {
 /// `\f`, `\n`, `\r`, `\t`, other control characters as `\u00xx`, everything else as is),
 /// copying the runs between escapes whole.
 fn json_str(out: &mut Vec<u8>, s: &str) {
+    json_utf8(out, s.as_bytes())
+}
+
+/// Bytes as a JSON string the way `json_str(&text(b))` writes them: ASCII (the usual case)
+/// needs no UTF-8 validation.
+fn json_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    if b.is_ascii() {
+        json_utf8(out, b)
+    } else {
+        json_utf8(out, text(b).as_bytes())
+    }
+}
+
+/// [`json_str`] on bytes known to be UTF-8 (escaping works byte by byte either way).
+fn json_utf8(out: &mut Vec<u8>, b: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let b = s.as_bytes();
     out.reserve(b.len() + 2);
     out.push(b'"');
     let mut run = 0;
     let mut i = 0;
     while i < b.len() {
         // Sixteen bytes at a time without an early exit, which the compiler vectorises.
-        if i + 16 <= b.len() && !b[i..i + 16].iter().fold(false, |e, &c| e | json_escaped(c)) {
-            i += 16;
-            continue;
+        if let Some(chunk) = b.get(i..i + 16) {
+            let mut any = false;
+            for &c in chunk {
+                any |= json_escaped(c);
+            }
+            if !any {
+                i += 16;
+                continue;
+            }
         }
         let c = b[i];
         if json_escaped(c) {
@@ -247,7 +268,7 @@ fn json_headers(out: &mut Vec<u8>, headers: &[Header]) {
             out.push(b',');
         }
         out.push(b'[');
-        json_str(out, &text(&h.name));
+        json_bytes(out, &h.name);
         out.push(b',');
         let secret = h.name.eq_ignore_ascii_case(b"authorization")
             || h.name.eq_ignore_ascii_case(b"x-amz-security-token")
@@ -255,7 +276,7 @@ fn json_headers(out: &mut Vec<u8>, headers: &[Header]) {
         if secret {
             json_str(out, &redact_header_value(&h.name, &h.value));
         } else {
-            json_str(out, &text(&h.value));
+            json_bytes(out, &h.value);
         }
         out.push(b']');
     }
@@ -297,7 +318,7 @@ pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
     json_key(out, true, "method");
     json_str(out, r.method);
     json_key(out, false, "target");
-    json_str(out, &r.target);
+    json_bytes(out, &x.request.target);
     json_key(out, false, "headers");
     json_headers(out, r.headers.0);
     json_key(out, false, "body_len");
@@ -388,7 +409,7 @@ pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
                 });
                 match earlier.and_then(|k| crs[k].clone()) {
                     Some(r) => out.extend_from_within(r),
-                    None => json_str(out, &text(cr)),
+                    None => json_bytes(out, cr),
                 }
             }
         }
@@ -399,7 +420,7 @@ pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
             (0..i).find(|&k| stss[k].is_some() && j.dialects[k].string_to_sign == d.string_to_sign);
         match earlier.and_then(|k| stss[k].clone()) {
             Some(r) => out.extend_from_within(r),
-            None => json_str(out, &text(&d.string_to_sign)),
+            None => json_bytes(out, &d.string_to_sign),
         }
         stss.push(Some(at..out.len()));
         json_key(out, false, "signature");
@@ -841,6 +862,11 @@ mod tests {
             let mut got = Vec::new();
             json_str(&mut got, &s);
             assert_eq!(got, serde_json::to_vec(&s).unwrap(), "{s:?}");
+        }
+        for b in [&b"a\xffb\n\"c"[..], b"\xe2\x9c", b"plain ascii", b""] {
+            let mut got = Vec::new();
+            json_bytes(&mut got, b);
+            assert_eq!(got, serde_json::to_vec(&text(b)).unwrap(), "{b:?}");
         }
     }
 }

@@ -114,18 +114,21 @@ fn plain_path(path: &[u8]) -> bool {
 /// and the raw and encoded sort orders agree): unreserved bytes and upper-case `%XX` escapes
 /// of other bytes only, at most one `=` per pair, no `+`, no `~` in a name, no name twice.
 fn plain_query(q: &[u8]) -> bool {
-    let mut names: Vec<&[u8]> = Vec::new();
-    for (name, value) in split_pairs(q) {
-        let ok = canonically_encoded(name)
+    // As split_pairs splits, without collecting: this runs for every request.
+    let pairs = || {
+        q.split(|&b| b == b'&')
+            .filter(|p| !p.is_empty())
+            .map(|p| match memchr::memchr(b'=', p) {
+                Some(i) => (&p[..i], Some(&p[i + 1..])),
+                None => (p, None),
+            })
+    };
+    pairs().enumerate().all(|(i, (name, value))| {
+        canonically_encoded(name)
             && value.is_none_or(canonically_encoded)
             && !name.contains(&b'~')
-            && !names.contains(&name);
-        if !ok {
-            return false;
-        }
-        names.push(name);
-    }
-    true
+            && !pairs().take(i).any(|(earlier, _)| earlier == name)
+    })
 }
 
 /// Whether `uri_encode(percent_decode(s))` is `s`.
@@ -171,12 +174,21 @@ fn plain_headers(req: &Request, auth: &V4Auth) -> bool {
             return false;
         };
         let v = &h.value;
-        let spaces_ok = v.first() != Some(&b' ')
-            && v.last() != Some(&b' ')
-            && !v.windows(2).any(|w| w == b"  ");
-        spaces_ok
-            && v.iter().all(|&b| b == b' ' || !is_ws(b))
-            && !(name.eq_ignore_ascii_case("host") && is_old_boto2(req))
+        // One pass: no whitespace but single spaces between other bytes.
+        let mut after_space = true;
+        for &b in v {
+            if b == b' ' {
+                if after_space {
+                    return false;
+                }
+                after_space = true;
+            } else if is_ws(b) {
+                return false;
+            } else {
+                after_space = false;
+            }
+        }
+        v.last() != Some(&b' ') && !(name.eq_ignore_ascii_case("host") && is_old_boto2(req))
     })
 }
 
