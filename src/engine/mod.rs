@@ -225,13 +225,25 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         }
         Parsed::V2(a) => {
             let presigned = mode == Mode::Sigv2Query;
+            // Dialects sharing rules compute the same string; equal strings, the same HMAC.
+            let mut done: Vec<(&dialect::SigV2Rules, Vec<u8>, Option<String>)> = Vec::new();
             for d in dialect::ALL {
                 let Some(rules) = &d.sigv2 else {
                     dialects.push(unsupported(d, "S3 SigV2"));
                     continue;
                 };
-                let sts = sigv2::string_to_sign(req, a, rules, presigned);
-                let sig = secret.map(|s| sigv2::sign(s, &sts));
+                let (sts, sig) = match done.iter().find(|(r, _, _)| *r == rules) {
+                    Some((_, sts, sig)) => (sts.clone(), sig.clone()),
+                    None => {
+                        let sts = sigv2::string_to_sign(req, a, rules, presigned);
+                        let sig = match done.iter().find(|(_, s, _)| *s == sts) {
+                            Some((_, _, sig)) => sig.clone(),
+                            None => secret.map(|s| sigv2::sign(s, &sts)),
+                        };
+                        done.push((rules, sts.clone(), sig.clone()));
+                        (sts, sig)
+                    }
+                };
                 dialects.push(DialectResult {
                     name: d.name,
                     canonical_request: None,
@@ -251,14 +263,23 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
                     "the Signature parameter holds a space: the client sent a `+` without percent-encoding it, which form decoding reads as a space (boto/boto#916); compared as `+`",
                 ));
             }
+            // Dialects sharing rules compute the same string and signature.
+            let mut done: Vec<(&dialect::QueryRules, Vec<u8>, Option<String>)> = Vec::new();
             for d in dialect::ALL {
                 let Some(rules) = d.query.as_ref().filter(|r| r.versions.contains(&q.version))
                 else {
                     dialects.push(unsupported(d, mode.as_str()));
                     continue;
                 };
-                let (sts, hmac) = querysig::string_to_sign(req, q, rules);
-                let sig = secret.map(|s| querysig::sign(s, &sts, hmac));
+                let (sts, sig) = match done.iter().find(|(r, _, _)| *r == rules) {
+                    Some((_, sts, sig)) => (sts.clone(), sig.clone()),
+                    None => {
+                        let (sts, hmac) = querysig::string_to_sign(req, q, rules);
+                        let sig = secret.map(|s| querysig::sign(s, &sts, hmac));
+                        done.push((rules, sts.clone(), sig.clone()));
+                        (sts, sig)
+                    }
+                };
                 dialects.push(DialectResult {
                     name: d.name,
                     canonical_request: None,
