@@ -136,9 +136,16 @@ impl Legs {
     fn remember_with(&mut self, r: &crate::http::Request, sig: Option<String>) {
         use crate::http::Headers;
         if self.hosts.len() < 64 {
-            if let Some(h) = r.header("host") {
-                if !self.hosts.contains(&h) {
-                    self.hosts.push(h);
+            // As `header("host")` reads it, copied only when new.
+            if let Some(h) = r
+                .header_list()
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case(b"host"))
+            {
+                let value = crate::http::text(&h.value);
+                let h = value.trim();
+                if !self.hosts.iter().any(|k| k == h) {
+                    self.hosts.push(h.to_string());
                 }
             }
         }

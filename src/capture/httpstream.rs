@@ -511,14 +511,22 @@ impl HttpStream {
 }
 
 fn framing_of<H: Headers>(m: &H, is_request: bool) -> Framing {
-    let te = m
-        .header("transfer-encoding")
-        .map(|t| t.to_ascii_lowercase());
-    if te.as_deref().is_some_and(|t| t.contains("chunked")) {
+    // As `header(..)` reads the first such header, without copying it (this runs for every
+    // message): "chunked" anywhere in it, case-insensitively; a Content-Length number.
+    let first = |name: &[u8]| {
+        m.header_list()
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+    };
+    if first(b"transfer-encoding").is_some_and(|h| {
+        h.value
+            .windows(7)
+            .any(|w| w.eq_ignore_ascii_case(b"chunked"))
+    }) {
         return Framing::Chunked(ChunkState::Size);
     }
-    if let Some(cl) = m.header("content-length") {
-        if let Ok(n) = cl.trim().parse::<u64>() {
+    if let Some(h) = first(b"content-length") {
+        if let Ok(n) = crate::http::text(&h.value).trim().parse::<u64>() {
             return Framing::Length(n);
         }
     }

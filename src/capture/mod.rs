@@ -275,11 +275,14 @@ impl<'s> Replayer<'s> {
 
     /// Handles the events produced by direction `d` of connection `k`.
     fn dispatch(&mut self, k: (SocketAddr, SocketAddr), d: usize, ts: i128) {
-        let events = std::mem::take(&mut self.events);
+        // Drained and handed back, so that the buffer is not reallocated for every segment.
+        let mut events = std::mem::take(&mut self.events);
         let Some(conn) = self.conns.get_mut(&k) else {
+            events.clear();
+            self.events = events;
             return;
         };
-        for ev in events {
+        for ev in events.drain(..) {
             match ev {
                 Event::RequestHead { method } => {
                     conn.streams[1 - d].awaiting_methods.push_back(method)
@@ -341,6 +344,7 @@ impl<'s> Replayer<'s> {
                 }
             }
         }
+        self.events = events;
         let _ = ts;
     }
 
