@@ -384,13 +384,13 @@ fn unsupported(d: &'static Dialect, what: &str) -> DialectResult {
     }
 }
 
-fn analyze_v4(
-    req: &Request,
-    a: &auth::V4Auth,
+fn analyze_v4<'r>(
+    req: &'r Request,
+    a: &'r auth::V4Auth,
     mode: Mode,
     chain: Option<&crypto::KeyChain>,
     v: &Verifier,
-    body_sha256: &str,
+    body_sha256: &'r str,
     findings: &mut Vec<Finding>,
 ) -> Vec<DialectResult> {
     let ctx = V4Context {
@@ -449,29 +449,28 @@ fn analyze_v4(
     };
     let mut out = Vec::with_capacity(dialect::ALL.len());
     // Most dialects agree on most requests: hash and sign each distinct canonical request once.
-    struct Signed {
+    struct Signed<'d> {
         canonical_request: Vec<u8>,
-        date: String,
+        date: &'d str,
         string_to_sign: Vec<u8>,
         signature: Option<String>,
         matches: Option<bool>,
     }
-    let mut seen: Vec<Signed> = Vec::with_capacity(4);
-    let mut finish = |p: sigv4::V4Parts| -> (sigv4::V4Canonical, Option<String>, Option<bool>) {
+    let mut seen: Vec<Signed<'r>> = Vec::with_capacity(4);
+    let mut finish = |(canonical_request, date, rejects): (Vec<u8>, &'r str, Option<String>)| {
         let hit = seen
             .iter()
-            .find(|s| s.canonical_request == p.canonical_request && s.date == p.date);
+            .find(|s| s.canonical_request == canonical_request && s.date == date);
         let (sts, sig, matches) = match hit {
             Some(s) => (s.string_to_sign.clone(), s.signature.clone(), s.matches),
             None => {
-                let sts =
-                    sigv4::string_to_sign(&a.algorithm, &p.date, &a.scope, &p.canonical_request);
+                let sts = sigv4::string_to_sign(&a.algorithm, date, &a.scope, &canonical_request);
                 let sig = chain.map(|k| sigv4::sign(k, &sts));
                 // Constant-time, so compared once per distinct signature.
                 let matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
                 seen.push(Signed {
-                    canonical_request: p.canonical_request.clone(),
-                    date: p.date.clone(),
+                    canonical_request: canonical_request.clone(),
+                    date,
                     string_to_sign: sts.clone(),
                     signature: sig.clone(),
                     matches,
@@ -480,16 +479,16 @@ fn analyze_v4(
             }
         };
         let c = sigv4::V4Canonical {
-            canonical_request: p.canonical_request,
+            canonical_request,
             string_to_sign: sts,
-            rejects: p.rejects,
+            rejects,
         };
         (c, sig, matches)
     };
     let mut memo = sigv4::V4Memo::default();
     for d in dialect::ALL {
         let (mut c, mut sig, mut matches) =
-            finish(sigv4::canonical_parts_memo(&ctx, &d.sigv4, &mut memo));
+            finish(sigv4::canonical_parts_ref(&ctx, &d.sigv4, &mut memo));
         if matches == Some(false)
             && token_in_query
             && d.sigv4.session_token == dialect::SessionToken::SignedOrAppended

@@ -205,6 +205,20 @@ fn memo<K: PartialEq + Copy, V>(cache: &mut Vec<(K, V)>, key: K, make: impl FnOn
 }
 
 pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo) -> V4Parts {
+    let (canonical_request, date, rejects) = canonical_parts_ref(ctx, rules, m);
+    V4Parts {
+        canonical_request,
+        date: date.to_string(),
+        rejects,
+    }
+}
+
+/// [`canonical_parts_memo`] with the date borrowed from the request's auth parameters.
+pub(crate) fn canonical_parts_ref<'a>(
+    ctx: &V4Context<'a>,
+    rules: &SigV4Rules,
+    m: &mut V4Memo,
+) -> (Vec<u8>, &'a str, Option<String>) {
     let mut rejects: Option<String> = None;
     let req = ctx.req;
     let auth = ctx.auth;
@@ -287,6 +301,21 @@ pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo)
             h.name.len() >= 6 && h.name[..6].eq_ignore_ascii_case(b"x-amz-")
         };
         for h in req.headers.iter().filter(amz) {
+            if rejects.is_some() {
+                break;
+            }
+            if h.name.is_ascii() {
+                // The same tests on the bytes, without lowercasing a copy of every name.
+                let is = |s: &str| h.name.eq_ignore_ascii_case(s.as_bytes());
+                let exempt = is("x-amz-content-sha256")
+                    || (ctx.presigned && is("x-amz-security-token"))
+                    || auth.signed_headers.iter().any(|s| is(s));
+                if !exempt {
+                    let n = crate::http::text(&h.name).to_ascii_lowercase();
+                    rejects = Some(format!("header `{n}` is present but not signed"));
+                }
+                continue;
+            }
             let n = crate::http::text(&h.name).to_ascii_lowercase();
             if n != "x-amz-content-sha256"
                 && !(ctx.presigned && n == "x-amz-security-token")
@@ -300,22 +329,16 @@ pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo)
         }
     }
 
-    let date = match (&auth.amz_date, rules.date) {
+    match (&auth.amz_date, rules.date) {
         (Some(_), DateSource::AmzDateOnly) if auth.amz_date_from_date_header => {
             rejects.get_or_insert_with(|| "no X-Amz-Date (this dialect does not read Date)".into());
-            auth.amz_date.clone().unwrap_or_default()
         }
-        (Some(d), _) => d.clone(),
+        (Some(_), _) => {}
         (None, _) => {
             rejects.get_or_insert_with(|| "no X-Amz-Date or Date to sign".into());
-            String::new()
         }
-    };
-    V4Parts {
-        canonical_request: cr,
-        date,
-        rejects,
     }
+    (cr, auth.amz_date.as_deref().unwrap_or(""), rejects)
 }
 
 pub fn string_to_sign(
