@@ -155,6 +155,17 @@ fn same_rest(a: &crate::engine::DialectResult, b: &crate::engine::DialectResult)
         && a.chunks == b.chunks
 }
 
+/// `key!(out, "k")` appends `,"k":`, `key!(out, open "k")` appends `{"k":`: one copy of a
+/// constant instead of a push per byte.
+macro_rules! key {
+    ($out:expr, open $k:literal) => {
+        $out.extend_from_slice(concat!("{\"", $k, "\":").as_bytes())
+    };
+    ($out:expr, $k:literal) => {
+        $out.extend_from_slice(concat!(",\"", $k, "\":").as_bytes())
+    };
+}
+
 /// Appends `"key":` then `v` as JSON (`first` opens the object).
 fn json_field<T: Serialize + ?Sized>(out: &mut Vec<u8>, first: bool, key: &str, v: &T) {
     json_key(out, first, key);
@@ -311,64 +322,64 @@ fn json_str_list<S: AsRef<str>>(out: &mut Vec<u8>, items: &[S]) {
 /// request and string to sign is escaped once.
 pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
     let j = to_json(x, a);
-    json_key(out, true, "index");
+    key!(out, open "index");
     json_uint(out, j.index as u64);
-    json_key(out, false, "source");
+    key!(out, "source");
     json_str(out, j.source);
-    json_key(out, false, "time");
+    key!(out, "time");
     json_opt_str(out, j.time.as_deref());
-    json_key(out, false, "client");
+    key!(out, "client");
     json_opt_str(out, j.client.as_deref());
-    json_key(out, false, "server");
+    key!(out, "server");
     json_opt_str(out, j.server.as_deref());
     let r = &j.request;
-    json_key(out, false, "request");
-    json_key(out, true, "method");
+    key!(out, "request");
+    key!(out, open "method");
     json_str(out, r.method);
-    json_key(out, false, "target");
+    key!(out, "target");
     json_bytes(out, &x.request.target);
-    json_key(out, false, "headers");
+    key!(out, "headers");
     json_headers(out, r.headers.0);
-    json_key(out, false, "body_len");
+    key!(out, "body_len");
     json_uint(out, r.body_len);
     json_key(out, false, "body_sha256");
     json_str(out, r.body_sha256);
     out.push(b'}');
-    json_key(out, false, "response");
+    key!(out, "response");
     match &j.response {
         None => out.extend_from_slice(b"null"),
         Some(p) => {
-            json_key(out, true, "status");
+            key!(out, open "status");
             json_uint(out, p.status.into());
-            json_key(out, false, "reason");
+            key!(out, "reason");
             json_str(out, p.reason);
-            json_key(out, false, "headers");
+            key!(out, "headers");
             json_headers(out, p.headers.0);
-            json_key(out, false, "body_len");
+            key!(out, "body_len");
             json_uint(out, p.body_len as u64);
             out.push(b'}');
         }
     }
     let au = &j.auth;
-    json_key(out, false, "auth");
-    json_key(out, true, "mode");
+    key!(out, "auth");
+    key!(out, open "mode");
     json_str(out, au.mode);
-    json_key(out, false, "access_key");
+    key!(out, "access_key");
     json_opt_str(out, au.access_key.as_deref());
-    json_key(out, false, "signature");
+    key!(out, "signature");
     json_opt_str(out, au.signature.as_deref());
-    json_key(out, false, "date");
+    key!(out, "date");
     json_opt_str(out, au.date.as_deref());
-    json_key(out, false, "region");
+    key!(out, "region");
     json_opt_str(out, au.region.as_deref());
-    json_key(out, false, "service");
+    key!(out, "service");
     json_opt_str(out, au.service.as_deref());
-    json_key(out, false, "signed_headers");
+    key!(out, "signed_headers");
     match au.signed_headers {
         None => out.extend_from_slice(b"null"),
         Some(h) => json_str_list(out, h),
     }
-    json_key(out, false, "fields");
+    key!(out, "fields");
     out.push(b'[');
     for (i, (k, v)) in au.fields.iter().enumerate() {
         if i > 0 {
@@ -381,9 +392,9 @@ pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
         out.push(b']');
     }
     out.extend_from_slice(b"]}");
-    json_key(out, false, "verifier");
+    key!(out, "verifier");
     json_str(out, j.verifier);
-    json_key(out, false, "verdict");
+    key!(out, "verdict");
     json_str(out, j.verdict.as_str());
     out.extend_from_slice(b",\"dialects\":[");
     // Where, in `out`, each dialect's entry after its name, and its escaped canonical request
@@ -396,7 +407,7 @@ pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
         if i > 0 {
             out.push(b',');
         }
-        json_key(out, true, "name");
+        key!(out, open "name");
         json_str(out, d.name);
         let start = out.len();
         if let Some(k) = (0..i).find(|&k| same_rest(&j.dialects[k], d)) {
@@ -407,7 +418,7 @@ pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
             continue;
         }
         // The fields of DialectResult after `name`, in order, encoded as its Serialize does.
-        json_key(out, false, "canonical_request");
+        key!(out, "canonical_request");
         let at = out.len();
         match &d.canonical_request {
             None => out.extend_from_slice(b"null"),
@@ -422,7 +433,7 @@ pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
             }
         }
         crs.push(d.canonical_request.is_some().then_some(at..out.len()));
-        json_key(out, false, "string_to_sign");
+        key!(out, "string_to_sign");
         let at = out.len();
         let earlier =
             (0..i).find(|&k| stss[k].is_some() && j.dialects[k].string_to_sign == d.string_to_sign);
@@ -431,13 +442,13 @@ pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
             None => json_bytes(out, &d.string_to_sign),
         }
         stss.push(Some(at..out.len()));
-        json_key(out, false, "signature");
+        key!(out, "signature");
         json_opt_str(out, d.signature.as_deref());
-        json_key(out, false, "matches");
+        key!(out, "matches");
         json_opt_bool(out, d.matches);
-        json_key(out, false, "rejects");
+        key!(out, "rejects");
         json_opt_str(out, d.rejects.as_deref());
-        json_key(out, false, "unsupported");
+        key!(out, "unsupported");
         json_opt_bool(out, Some(d.unsupported));
         if !d.chunks.is_empty() {
             json_field(out, false, "chunks", &d.chunks);
@@ -446,32 +457,32 @@ pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
         rests.push(start..out.len());
     }
     out.push(b']');
-    json_key(out, false, "client_dialects");
+    key!(out, "client_dialects");
     json_str_list(out, j.client_dialects);
-    json_key(out, false, "findings");
+    key!(out, "findings");
     out.push(b'[');
     for (i, f) in j.findings.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        json_key(out, true, "code");
+        key!(out, open "code");
         json_str(out, f.code);
-        json_key(out, false, "message");
+        key!(out, "message");
         json_str(out, &f.message);
         out.push(b'}');
     }
     out.push(b']');
-    json_key(out, false, "signing_key");
+    key!(out, "signing_key");
     match j.signing_key {
         None => out.extend_from_slice(b"null"),
         Some(k) => {
-            json_key(out, true, "k_date");
+            key!(out, open "k_date");
             json_str(out, &k.k_date);
-            json_key(out, false, "k_region");
+            key!(out, "k_region");
             json_str(out, &k.k_region);
-            json_key(out, false, "k_service");
+            key!(out, "k_service");
             json_str(out, &k.k_service);
-            json_key(out, false, "k_signing");
+            key!(out, "k_signing");
             json_str(out, &k.k_signing);
             out.push(b'}');
         }
