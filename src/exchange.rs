@@ -25,7 +25,8 @@ pub struct Exchange {
 #[derive(Default)]
 pub struct Legs {
     pub hosts: Vec<String>,
-    by_signature: std::collections::HashMap<String, Leg>,
+    /// Looked up for every request: foldhash (randomly seeded) rather than SipHash.
+    by_signature: std::collections::HashMap<String, Leg, foldhash::fast::RandomState>,
     order: std::collections::VecDeque<String>,
     /// Scratch for encoding a request's head to compare it with a remembered one.
     scratch: Vec<u8>,

@@ -432,7 +432,7 @@ pub enum MessageHead {
 /// The head must be complete in `data` (callers streaming from TCP find its end first).
 pub fn parse_message_head(data: &[u8], start: usize) -> Result<(MessageHead, usize), ParseError> {
     let head = parse_head(data, start)?;
-    let line = String::from_utf8_lossy(head.start_line);
+    let line = text(head.start_line);
     if let Some(rest) = line.strip_prefix("HTTP/") {
         let mut parts = rest.splitn(3, ' ');
         let version = format!("HTTP/{}", parts.next().unwrap_or(""));
@@ -465,7 +465,7 @@ pub fn parse_message_head(data: &[u8], start: usize) -> Result<(MessageHead, usi
                 crate::escape::escape_bytes(bytes)
             ),
         })?;
-    let method = String::from_utf8_lossy(&bytes[..first_sp]).into_owned();
+    let method = text(&bytes[..first_sp]).into_owned();
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ParseError::Malformed {
             offset: start,
@@ -477,10 +477,9 @@ pub fn parse_message_head(data: &[u8], start: usize) -> Result<(MessageHead, usi
     }
     let rest = &bytes[first_sp + 1..];
     let (target, version) = match rest.iter().rposition(|&b| b == b' ') {
-        Some(i) if rest[i + 1..].starts_with(b"HTTP/") => (
-            rest[..i].to_vec(),
-            String::from_utf8_lossy(&rest[i + 1..]).into_owned(),
-        ),
+        Some(i) if rest[i + 1..].starts_with(b"HTTP/") => {
+            (rest[..i].to_vec(), text(&rest[i + 1..]).into_owned())
+        }
         _ => (rest.to_vec(), String::from("HTTP/0.9")),
     };
     let req = Request {
