@@ -243,9 +243,15 @@ pub(crate) fn canonical_parts_ref<'a>(
     );
     cr.push(b'\n');
     // Whether X-Amz-Signature stays in a presigned query is not an encoding matter: kept.
+    // Decoding and re-encoding a plain query gives it back, so it is built from the raw pairs
+    // (no per-pair decoding and encoding).
     let qrules = if plain.query {
         &SigV4Rules {
             presigned_keeps_signature: rules.presigned_keeps_signature,
+            query: QueryRule {
+                style: QueryStyle::RawPairs,
+                ..base.query
+            },
             ..*base
         }
     } else {
@@ -848,14 +854,27 @@ mod tests {
                         false,
                     )
                 };
+                let raw = |keeps: bool| {
+                    let base = crate::engine::dialect::ALL[0].sigv4;
+                    canonical_query(
+                        &req,
+                        &SigV4Rules {
+                            presigned_keeps_signature: keeps,
+                            query: QueryRule {
+                                style: QueryStyle::RawPairs,
+                                ..base.query
+                            },
+                            ..base
+                        },
+                        presigned,
+                        false,
+                    )
+                };
                 for d in crate::engine::dialect::ALL {
                     let got = canonical_query(&req, &d.sigv4, presigned, false);
-                    assert_eq!(
-                        got,
-                        want(d.sigv4.presigned_keeps_signature),
-                        "{q} {}",
-                        d.name
-                    );
+                    let keeps = d.sigv4.presigned_keeps_signature;
+                    assert_eq!(got, want(keeps), "{q} {}", d.name);
+                    assert_eq!(got, raw(keeps), "{q} {} raw pairs", d.name);
                 }
             }
         }
