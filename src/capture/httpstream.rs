@@ -275,10 +275,12 @@ impl HttpStream {
     fn run(&mut self, origin: Origin, out: &mut Vec<Event>) {
         loop {
             if self.current.is_some() {
-                let buf = std::mem::take(&mut self.buf);
+                // Taken to lend it to feed_body, then put back: its allocation is reused.
+                let mut buf = std::mem::take(&mut self.buf);
                 match self.feed_body(&buf, out) {
                     Some((n, finished)) if n < buf.len() => {
-                        self.buf = buf[n..].to_vec();
+                        buf.drain(..n);
+                        self.buf = buf;
                         self.buf_origin = origin;
                         if finished {
                             continue;
@@ -286,7 +288,11 @@ impl HttpStream {
                         // A partial chunk-size line: wait for the next segment.
                         return;
                     }
-                    _ => return,
+                    _ => {
+                        buf.clear();
+                        self.buf = buf;
+                        return;
+                    }
                 }
             }
             if self.buf.is_empty() {
