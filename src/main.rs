@@ -266,11 +266,13 @@ fn report_cmd(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, 8);
-    // Deep enough queues (16 batches of 64 per worker) that the three threads sharing two
-    // cores rarely wait on each other: with 4 per worker, 13% of the two cores went idle.
+    // A work queue deep enough (16 batches of 64 per worker) that the three threads sharing
+    // two cores rarely wait on each other (with 4 per worker, 13% of the two cores went idle);
+    // the output queue stays short, so that few output buffers are in flight and the spare
+    // ones are reused rather than freed and faulted in again.
     let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(u64, Vec<Job>)>(workers * 16);
     let work_rx = std::sync::Mutex::new(work_rx);
-    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Vec<u8>, usize)>(workers * 16);
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Vec<u8>, usize)>(workers * 4);
     let v = &v;
     // Output buffers go back from the writer to the workers: a batch is ~350 KB of JSON, and a
     // fresh buffer each time costs page faults and reallocations.
