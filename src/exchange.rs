@@ -25,14 +25,82 @@ pub struct Exchange {
 #[derive(Default)]
 pub struct Legs {
     pub hosts: Vec<String>,
-    by_signature: std::collections::HashMap<String, crate::http::Request>,
+    /// Looked up for every request: foldhash (randomly seeded) rather than SipHash.
+    by_signature: std::collections::HashMap<String, Leg, foldhash::fast::RandomState>,
     order: std::collections::VecDeque<String>,
+    /// Scratch for encoding a request's head to compare it with a remembered one.
+    scratch: Vec<u8>,
+}
+
+/// A remembered request, compactly: every request of a capture is remembered, and cloning
+/// its headers cost ~20 allocations; one buffer holds the head instead.
+struct Leg {
+    /// Method, target, then each header's name and value, each length-prefixed (so that
+    /// equal encodings are equal fields).
+    head: Vec<u8>,
+    version: String,
+    body_len: u64,
+    body_sha256: String,
+}
+
+fn encode_head(r: &crate::http::Request, out: &mut Vec<u8>) {
+    let mut put = |b: &[u8]| {
+        out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+        out.extend_from_slice(b);
+    };
+    put(r.method.as_bytes());
+    put(&r.target);
+    for h in &r.headers {
+        put(&h.name);
+        put(&h.value);
+    }
+}
+
+impl Leg {
+    /// The remembered request as [`Legs::remember`] kept it: head and body digest, no body.
+    fn request(&self) -> crate::http::Request {
+        let mut fields = Vec::new();
+        let mut rest = &self.head[..];
+        while rest.len() >= 8 {
+            let (len, tail) = rest.split_at(8);
+            let n = u64::from_le_bytes(len.try_into().unwrap_or_default()) as usize;
+            let (field, tail) = tail.split_at(n.min(tail.len()));
+            fields.push(field);
+            rest = tail;
+        }
+        let mut fields = fields.into_iter();
+        let method = String::from_utf8_lossy(fields.next().unwrap_or_default()).into_owned();
+        let target = fields.next().unwrap_or_default().to_vec();
+        let mut headers = Vec::new();
+        while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
+            headers.push(crate::http::Header::new(name, value));
+        }
+        crate::http::Request {
+            method,
+            target,
+            version: self.version.clone(),
+            headers,
+            body: Vec::new(),
+            raw_chunked_body: None,
+            body_sha256: None,
+            body_digest: Some(crate::http::BodyDigest {
+                len: self.body_len,
+                sha256_hex: self.body_sha256.clone(),
+            }),
+        }
+    }
 }
 
 impl Legs {
     fn signature(r: &crate::http::Request) -> Option<String> {
         use crate::http::Headers;
-        let a = r.header("authorization")?;
+        let h = r
+            .header_list()
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(b"authorization"))?;
+        // As `header("authorization")` reads it, without copying it first.
+        let value = crate::http::text(&h.value);
+        let a = value.trim();
         let sig = a.rsplit_once("Signature=").map(|(_, s)| s).or_else(|| {
             a.strip_prefix("AWS ")
                 .and_then(|s| s.rsplit_once(':'))
@@ -42,25 +110,47 @@ impl Legs {
     }
 
     pub fn earlier(&self, r: &crate::http::Request) -> Option<crate::http::Request> {
-        let prev = self.by_signature.get(&Self::signature(r)?)?;
-        let same = prev.method == r.method
-            && prev.target == r.target
-            && prev.headers == r.headers
-            && prev
-                .body_digest
-                .as_ref()
-                .is_some_and(|d| d.len == r.body_len() && d.sha256_hex == r.body_sha256_hex());
-        (!same).then(|| prev.clone())
+        let mut scratch = Vec::new();
+        self.earlier_with(r, &Self::signature(r)?, &mut scratch)
+    }
+
+    fn earlier_with(
+        &self,
+        r: &crate::http::Request,
+        sig: &str,
+        scratch: &mut Vec<u8>,
+    ) -> Option<crate::http::Request> {
+        let prev = self.by_signature.get(sig)?;
+        scratch.clear();
+        encode_head(r, scratch);
+        let same = prev.head == *scratch
+            && prev.body_len == r.body_len()
+            && prev.body_sha256 == r.body_sha256_hex();
+        (!same).then(|| prev.request())
     }
 
     pub fn remember(&mut self, r: &crate::http::Request) {
+        let sig = Self::signature(r);
+        self.remember_with(r, sig);
+    }
+
+    fn remember_with(&mut self, r: &crate::http::Request, sig: Option<String>) {
         use crate::http::Headers;
-        if let Some(h) = r.header("host") {
-            if self.hosts.len() < 64 && !self.hosts.contains(&h) {
-                self.hosts.push(h);
+        if self.hosts.len() < 64 {
+            // As `header("host")` reads it, copied only when new.
+            if let Some(h) = r
+                .header_list()
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case(b"host"))
+            {
+                let value = crate::http::text(&h.value);
+                let h = value.trim();
+                if !self.hosts.iter().any(|k| k == h) {
+                    self.hosts.push(h.to_string());
+                }
             }
         }
-        if let Some(sig) = Self::signature(r) {
+        if let Some(sig) = sig {
             if !self.by_signature.contains_key(&sig) {
                 if self.order.len() >= 1024 {
                     if let Some(old) = self.order.pop_front() {
@@ -70,21 +160,82 @@ impl Legs {
                 self.order.push_back(sig.clone());
                 // Bodies are not needed to tell the legs apart beyond their length.
                 // The other leg is told apart by its head; a body is compared by its digest.
-                let keep = crate::http::Request {
-                    method: r.method.clone(),
-                    target: r.target.clone(),
+                let mut head = Vec::with_capacity(self.scratch.len().max(256));
+                encode_head(r, &mut head);
+                let keep = Leg {
+                    head,
                     version: r.version.clone(),
-                    headers: r.headers.clone(),
-                    body: Vec::new(),
-                    raw_chunked_body: None,
-                    body_sha256: None,
-                    body_digest: Some(crate::http::BodyDigest {
-                        len: r.body_len(),
-                        sha256_hex: r.body_sha256_hex(),
-                    }),
+                    body_len: r.body_len(),
+                    body_sha256: r.body_sha256_hex(),
                 };
                 self.by_signature.insert(sig, keep);
             }
         }
+    }
+
+    /// [`Legs::earlier`] then [`Legs::remember`], reading the request's signature once.
+    pub fn earlier_then_remember(
+        &mut self,
+        r: &crate::http::Request,
+    ) -> Option<crate::http::Request> {
+        let sig = Self::signature(r);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let earlier = sig
+            .as_deref()
+            .and_then(|s| self.earlier_with(r, s, &mut scratch));
+        self.scratch = scratch;
+        self.remember_with(r, sig);
+        earlier
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{Header, Request};
+
+    fn req(target: &str, extra: Option<(&str, &str)>) -> Request {
+        let mut headers = vec![
+            Header::new("Host", "h:8080"),
+            Header::new(
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=abc",
+            ),
+            Header::new("X-Odd", b"\xff\x00 v".to_vec()),
+        ];
+        if let Some((n, v)) = extra {
+            headers.push(Header::new(n, v));
+        }
+        Request {
+            method: "PUT".into(),
+            target: target.as_bytes().to_vec(),
+            version: "HTTP/1.0".into(),
+            headers,
+            body: b"body".to_vec(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_remembered_leg_comes_back_as_it_was_minus_its_body() {
+        let first = req("/k", None);
+        let mut legs = Legs::default();
+        assert_eq!(legs.earlier_then_remember(&first), None);
+        assert_eq!(legs.hosts, vec!["h:8080".to_string()]);
+        // The same request again is not another leg.
+        assert_eq!(legs.earlier(&first), None);
+        let other = req("/k", Some(("Via", "proxy")));
+        let back = legs.earlier_then_remember(&other).expect("the earlier leg");
+        assert_eq!(back.method, first.method);
+        assert_eq!(back.target, first.target);
+        assert_eq!(back.version, first.version);
+        assert_eq!(back.headers, first.headers);
+        assert!(back.body.is_empty());
+        let d = back.body_digest.expect("digest");
+        assert_eq!((d.len, d.sha256_hex), (4, first.body_sha256_hex()));
+        // A different body with the same head is another leg too.
+        let mut changed = req("/k", None);
+        changed.body = b"other".to_vec();
+        assert!(legs.earlier(&changed).is_some());
     }
 }

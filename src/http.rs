@@ -302,14 +302,14 @@ pub fn parse_raw(data: &[u8]) -> RawParse {
     out
 }
 
-struct Head {
-    start_line: Vec<u8>,
+struct Head<'a> {
+    start_line: &'a [u8],
     headers: Vec<Header>,
     body_start: usize,
 }
 
 fn read_line(data: &[u8], pos: usize) -> Option<(&[u8], usize)> {
-    let rel = data[pos..].iter().position(|&b| b == b'\n')?;
+    let rel = memchr::memchr(b'\n', &data[pos..])?;
     let mut line = &data[pos..pos + rel];
     if line.last() == Some(&b'\r') {
         line = &line[..line.len() - 1];
@@ -317,13 +317,23 @@ fn read_line(data: &[u8], pos: usize) -> Option<(&[u8], usize)> {
     Some((line, pos + rel + 1))
 }
 
-fn parse_head(data: &[u8], start: usize) -> Result<Head, ParseError> {
+fn parse_head(data: &[u8], start: usize) -> Result<Head<'_>, ParseError> {
     let (start_line, mut pos) = match read_line(data, start) {
         Some(v) => v,
         // A lone start line without a newline (end of file).
         None => (&data[start..], data.len()),
     };
-    let mut headers: Vec<Header> = Vec::new();
+    // One allocation for the list: at most one header per line before the blank one.
+    let mut lines = 0;
+    let mut line_start = pos.min(data.len());
+    for nl in memchr::memchr_iter(b'\n', &data[line_start..]).map(|i| i + pos) {
+        if matches!(&data[line_start..nl], b"" | b"\r") {
+            break;
+        }
+        lines += 1;
+        line_start = nl + 1;
+    }
+    let mut headers: Vec<Header> = Vec::with_capacity(lines.min(256));
     loop {
         if pos - start > MAX_HEADER_BLOCK {
             return Err(ParseError::Malformed {
@@ -346,7 +356,7 @@ fn parse_head(data: &[u8], start: usize) -> Result<Head, ParseError> {
         push_header_line(&mut headers, line, pos)?;
     }
     Ok(Head {
-        start_line: start_line.to_vec(),
+        start_line,
         headers,
         body_start: pos,
     })
@@ -370,7 +380,7 @@ fn push_header_line(
         last.value.extend_from_slice(cont);
         return Ok(());
     }
-    let Some(colon) = line.iter().position(|&b| b == b':') else {
+    let Some(colon) = memchr::memchr(b':', line) else {
         return Err(ParseError::Malformed {
             offset,
             what: format!(
@@ -427,7 +437,7 @@ pub enum MessageHead {
 /// The head must be complete in `data` (callers streaming from TCP find its end first).
 pub fn parse_message_head(data: &[u8], start: usize) -> Result<(MessageHead, usize), ParseError> {
     let head = parse_head(data, start)?;
-    let line = String::from_utf8_lossy(&head.start_line).into_owned();
+    let line = text(head.start_line);
     if let Some(rest) = line.strip_prefix("HTTP/") {
         let mut parts = rest.splitn(3, ' ');
         let version = format!("HTTP/{}", parts.next().unwrap_or(""));
@@ -449,7 +459,7 @@ pub fn parse_message_head(data: &[u8], start: usize) -> Result<(MessageHead, usi
         return Ok((MessageHead::Response(Box::new(resp)), head.body_start));
     }
     // Request line: METHOD SP target SP version, where the target may itself contain spaces.
-    let bytes = &head.start_line;
+    let bytes = head.start_line;
     let first_sp = bytes
         .iter()
         .position(|&b| b == b' ')
@@ -460,7 +470,7 @@ pub fn parse_message_head(data: &[u8], start: usize) -> Result<(MessageHead, usi
                 crate::escape::escape_bytes(bytes)
             ),
         })?;
-    let method = String::from_utf8_lossy(&bytes[..first_sp]).into_owned();
+    let method = text(&bytes[..first_sp]).into_owned();
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ParseError::Malformed {
             offset: start,
@@ -472,10 +482,9 @@ pub fn parse_message_head(data: &[u8], start: usize) -> Result<(MessageHead, usi
     }
     let rest = &bytes[first_sp + 1..];
     let (target, version) = match rest.iter().rposition(|&b| b == b' ') {
-        Some(i) if rest[i + 1..].starts_with(b"HTTP/") => (
-            rest[..i].to_vec(),
-            String::from_utf8_lossy(&rest[i + 1..]).into_owned(),
-        ),
+        Some(i) if rest[i + 1..].starts_with(b"HTTP/") => {
+            (rest[..i].to_vec(), text(&rest[i + 1..]).into_owned())
+        }
         _ => (rest.to_vec(), String::from("HTTP/0.9")),
     };
     let req = Request {

@@ -144,6 +144,354 @@ pub fn to_json<'a>(x: &'a Exchange, a: &'a Analysis) -> JsonExchange<'a> {
     }
 }
 
+/// Whether two dialects' entries differ only by name.
+fn same_rest(a: &crate::engine::DialectResult, b: &crate::engine::DialectResult) -> bool {
+    a.canonical_request == b.canonical_request
+        && a.string_to_sign == b.string_to_sign
+        && a.signature == b.signature
+        && a.matches == b.matches
+        && a.rejects == b.rejects
+        && a.unsupported == b.unsupported
+        && a.chunks == b.chunks
+}
+
+/// `key!(out, "k")` appends `,"k":`, `key!(out, open "k")` appends `{"k":`: one copy of a
+/// constant instead of a push per byte.
+macro_rules! key {
+    ($out:expr, open $k:literal) => {
+        $out.extend_from_slice(concat!("{\"", $k, "\":").as_bytes())
+    };
+    ($out:expr, $k:literal) => {
+        $out.extend_from_slice(concat!(",\"", $k, "\":").as_bytes())
+    };
+}
+
+/// Appends `"key":` then `v` as JSON (`first` opens the object).
+fn json_field<T: Serialize + ?Sized>(out: &mut Vec<u8>, first: bool, key: &str, v: &T) {
+    json_key(out, first, key);
+    // Serialising into a Vec cannot fail; our types have no fallible Serialize impls.
+    let _ = serde_json::to_writer(&mut *out, v);
+}
+
+/// Appends `{"key":` or `,"key":` (keys here are plain identifiers: nothing to escape).
+fn json_key(out: &mut Vec<u8>, first: bool, key: &str) {
+    out.push(if first { b'{' } else { b',' });
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+/// Whether JSON (as serde_json writes it) escapes this byte: control characters, `"`, `\`.
+#[inline(always)]
+fn json_escaped(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// Whether any byte of `w` is below 0x20, `"` or `\` (exact, word at a time: a byte `x` is
+/// below `n` when `x - n` borrows and `x`'s top bit is clear).
+#[inline(always)]
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    (below(w, 0x20) | zero(w ^ (ONES * b'"' as u64)) | zero(w ^ (ONES * b'\\' as u64))) != 0
+}
+
+/// Appends `s` as a JSON string, byte for byte as serde_json writes it (`\"`, `\\`, `\b`,
+/// `\f`, `\n`, `\r`, `\t`, other control characters as `\u00xx`, everything else as is),
+/// copying the runs between escapes whole.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    json_utf8(out, s.as_bytes())
+}
+
+/// Bytes as a JSON string the way `json_str(&text(b))` writes them: ASCII (the usual case)
+/// needs no UTF-8 validation.
+fn json_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    if b.is_ascii() {
+        json_utf8(out, b)
+    } else {
+        json_utf8(out, text(b).as_bytes())
+    }
+}
+
+/// [`json_str`] on bytes known to be UTF-8 (escaping works byte by byte either way).
+fn json_utf8(out: &mut Vec<u8>, b: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(b.len() + 2);
+    out.push(b'"');
+    let mut run = 0;
+    let mut i = 0;
+    while i < b.len() {
+        // Eight bytes at a time: skip words with nothing to escape.
+        if let Some(word) = b.get(i..i + 8) {
+            let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            if !word_needs_escape(w) {
+                i += 8;
+                continue;
+            }
+        }
+        let c = b[i];
+        if json_escaped(c) {
+            out.extend_from_slice(&b[run..i]);
+            match c {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                0x08 => out.extend_from_slice(b"\\b"),
+                0x0c => out.extend_from_slice(b"\\f"),
+                _ => out.extend_from_slice(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[(c >> 4) as usize],
+                    HEX[(c & 15) as usize],
+                ]),
+            }
+            run = i + 1;
+        }
+        i += 1;
+    }
+    out.extend_from_slice(&b[run..]);
+    out.push(b'"');
+}
+
+fn json_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => json_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn json_uint(out: &mut Vec<u8>, n: u64) {
+    // Integers are written the same way by serde_json and by Display.
+    let _ = std::io::Write::write_fmt(out, format_args!("{n}"));
+}
+
+fn json_opt_bool(out: &mut Vec<u8>, b: Option<bool>) {
+    out.extend_from_slice(match b {
+        Some(true) => b"true",
+        Some(false) => b"false",
+        None => b"null",
+    });
+}
+
+/// [`JsonHeaders`], written directly.
+fn json_headers(out: &mut Vec<u8>, headers: &[Header]) {
+    out.push(b'[');
+    for (i, h) in headers.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        json_bytes(out, &h.name);
+        out.push(b',');
+        let secret = h.name.eq_ignore_ascii_case(b"authorization")
+            || h.name.eq_ignore_ascii_case(b"x-amz-security-token")
+            || h.name.eq_ignore_ascii_case(b"x-auth-token");
+        if secret {
+            json_str(out, &redact_header_value(&h.name, &h.value));
+        } else {
+            json_bytes(out, &h.value);
+        }
+        out.push(b']');
+    }
+    out.push(b']');
+}
+
+fn json_str_list<S: AsRef<str>>(out: &mut Vec<u8>, items: &[S]) {
+    out.push(b'[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_str(out, s.as_ref());
+    }
+    out.push(b']');
+}
+
+/// Appends the JSON line of an exchange (without the newline): byte for byte what
+/// `serde_json::to_writer(out, &to_json(x, a))` writes (tests/report_json.rs checks it), but
+/// faster on the hot path of a large capture: the common structures are written directly,
+/// strings are copied in runs between escapes, and since most requests compute the same
+/// canonical request, string to sign and signature under all seven dialects, an entry that
+/// differs from an earlier one only by its name is copied, and each distinct canonical
+/// request and string to sign is escaped once.
+pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
+    let j = to_json(x, a);
+    key!(out, open "index");
+    json_uint(out, j.index as u64);
+    key!(out, "source");
+    json_str(out, j.source);
+    key!(out, "time");
+    json_opt_str(out, j.time.as_deref());
+    key!(out, "client");
+    json_opt_str(out, j.client.as_deref());
+    key!(out, "server");
+    json_opt_str(out, j.server.as_deref());
+    let r = &j.request;
+    key!(out, "request");
+    key!(out, open "method");
+    json_str(out, r.method);
+    key!(out, "target");
+    json_bytes(out, &x.request.target);
+    key!(out, "headers");
+    json_headers(out, r.headers.0);
+    key!(out, "body_len");
+    json_uint(out, r.body_len);
+    json_key(out, false, "body_sha256");
+    json_str(out, r.body_sha256);
+    out.push(b'}');
+    key!(out, "response");
+    match &j.response {
+        None => out.extend_from_slice(b"null"),
+        Some(p) => {
+            key!(out, open "status");
+            json_uint(out, p.status.into());
+            key!(out, "reason");
+            json_str(out, p.reason);
+            key!(out, "headers");
+            json_headers(out, p.headers.0);
+            key!(out, "body_len");
+            json_uint(out, p.body_len as u64);
+            out.push(b'}');
+        }
+    }
+    let au = &j.auth;
+    key!(out, "auth");
+    key!(out, open "mode");
+    json_str(out, au.mode);
+    key!(out, "access_key");
+    json_opt_str(out, au.access_key.as_deref());
+    key!(out, "signature");
+    json_opt_str(out, au.signature.as_deref());
+    key!(out, "date");
+    json_opt_str(out, au.date.as_deref());
+    key!(out, "region");
+    json_opt_str(out, au.region.as_deref());
+    key!(out, "service");
+    json_opt_str(out, au.service.as_deref());
+    key!(out, "signed_headers");
+    match au.signed_headers {
+        None => out.extend_from_slice(b"null"),
+        Some(h) => json_str_list(out, h),
+    }
+    key!(out, "fields");
+    out.push(b'[');
+    for (i, (k, v)) in au.fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        json_str(out, k);
+        out.push(b',');
+        json_str(out, v);
+        out.push(b']');
+    }
+    out.extend_from_slice(b"]}");
+    key!(out, "verifier");
+    json_str(out, j.verifier);
+    key!(out, "verdict");
+    json_str(out, j.verdict.as_str());
+    out.extend_from_slice(b",\"dialects\":[");
+    // Where, in `out`, each dialect's entry after its name, and its escaped canonical request
+    // and string to sign, lie (None when copied from an earlier dialect's).
+    let n = j.dialects.len();
+    let mut rests: Vec<std::ops::Range<usize>> = Vec::with_capacity(n);
+    let mut crs: Vec<Option<std::ops::Range<usize>>> = Vec::with_capacity(n);
+    let mut stss: Vec<Option<std::ops::Range<usize>>> = Vec::with_capacity(n);
+    for (i, d) in j.dialects.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        key!(out, open "name");
+        json_str(out, d.name);
+        let start = out.len();
+        if let Some(k) = (0..i).find(|&k| same_rest(&j.dialects[k], d)) {
+            out.extend_from_within(rests[k].clone());
+            rests.push(start..out.len());
+            crs.push(None);
+            stss.push(None);
+            continue;
+        }
+        // The fields of DialectResult after `name`, in order, encoded as its Serialize does.
+        key!(out, "canonical_request");
+        let at = out.len();
+        match &d.canonical_request {
+            None => out.extend_from_slice(b"null"),
+            Some(cr) => {
+                let earlier = (0..i).find(|&k| {
+                    crs[k].is_some() && j.dialects[k].canonical_request.as_deref() == Some(cr)
+                });
+                match earlier.and_then(|k| crs[k].clone()) {
+                    Some(r) => out.extend_from_within(r),
+                    None => json_bytes(out, cr),
+                }
+            }
+        }
+        crs.push(d.canonical_request.is_some().then_some(at..out.len()));
+        key!(out, "string_to_sign");
+        let at = out.len();
+        let earlier =
+            (0..i).find(|&k| stss[k].is_some() && j.dialects[k].string_to_sign == d.string_to_sign);
+        match earlier.and_then(|k| stss[k].clone()) {
+            Some(r) => out.extend_from_within(r),
+            None => json_bytes(out, &d.string_to_sign),
+        }
+        stss.push(Some(at..out.len()));
+        key!(out, "signature");
+        json_opt_str(out, d.signature.as_deref());
+        key!(out, "matches");
+        json_opt_bool(out, d.matches);
+        key!(out, "rejects");
+        json_opt_str(out, d.rejects.as_deref());
+        key!(out, "unsupported");
+        json_opt_bool(out, Some(d.unsupported));
+        if !d.chunks.is_empty() {
+            json_field(out, false, "chunks", &d.chunks);
+        }
+        out.push(b'}');
+        rests.push(start..out.len());
+    }
+    out.push(b']');
+    key!(out, "client_dialects");
+    json_str_list(out, j.client_dialects);
+    key!(out, "findings");
+    out.push(b'[');
+    for (i, f) in j.findings.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        key!(out, open "code");
+        json_str(out, f.code);
+        key!(out, "message");
+        json_str(out, &f.message);
+        out.push(b'}');
+    }
+    out.push(b']');
+    key!(out, "signing_key");
+    match j.signing_key {
+        None => out.extend_from_slice(b"null"),
+        Some(k) => {
+            key!(out, open "k_date");
+            json_str(out, &k.k_date);
+            key!(out, "k_region");
+            json_str(out, &k.k_region);
+            key!(out, "k_service");
+            json_str(out, &k.k_service);
+            key!(out, "k_signing");
+            json_str(out, &k.k_signing);
+            out.push(b'}');
+        }
+    }
+    json_field(out, false, "divergence", j.divergence);
+    json_field(out, false, "server_expected", j.server_expected);
+    out.push(b'}');
+}
+
 pub const TSV_HEADER: &str =
     "index\tsource\ttime\tclient\tserver\tmethod\ttarget\thost\tauth\taccess_key\tstatus\n";
 
@@ -514,4 +862,47 @@ pub fn to_markdown(x: &Exchange, a: &Analysis) -> String {
     }
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_check_is_exact() {
+        for fill in [b'a', 0x7f, 0x80, 0xff, b' ', b'!', b'#', b'[', b']'] {
+            for pos in 0..8 {
+                for c in 0u8..=255 {
+                    let mut w = [fill; 8];
+                    w[pos] = c;
+                    assert_eq!(
+                        word_needs_escape(u64::from_le_bytes(w)),
+                        w.iter().any(|&b| json_escaped(b)),
+                        "{w:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn json_str_is_serde_json() {
+        let mut all: Vec<String> = (0u32..=0x7f)
+            .map(|c| char::from_u32(c).unwrap().to_string())
+            .collect();
+        all.push((0u8..0x80).map(char::from).collect());
+        all.push("GET\n/a\tb\r\n\"q\"\\ é ✓ \u{7f}\u{1f}".into());
+        all.push("x".repeat(40) + "\n" + &"y".repeat(17) + "\"" + &"z".repeat(33));
+        all.push(String::new());
+        for s in all {
+            let mut got = Vec::new();
+            json_str(&mut got, &s);
+            assert_eq!(got, serde_json::to_vec(&s).unwrap(), "{s:?}");
+        }
+        for b in [&b"a\xffb\n\"c"[..], b"\xe2\x9c", b"plain ascii", b""] {
+            let mut got = Vec::new();
+            json_bytes(&mut got, b);
+            assert_eq!(got, serde_json::to_vec(&text(b)).unwrap(), "{b:?}");
+        }
+    }
 }

@@ -19,6 +19,9 @@ pub struct Segment<'a> {
 }
 
 #[derive(Debug, PartialEq, Eq)]
+// The segment is returned by value once per frame and matched at once: boxing it to keep the
+// enum small cost an allocation per frame.
+#[allow(clippy::large_enum_variant)]
 pub enum Decoded<'a> {
     Tcp(SegmentBox<'a>),
     /// IP packet that is not TCP (UDP, ICMP…), or a non-IP frame (ARP…).
@@ -30,8 +33,9 @@ pub enum Decoded<'a> {
     UnsupportedLink(i32),
 }
 
-/// Boxed to keep `Decoded` small; compared by addresses and sequence only.
-pub struct SegmentBox<'a>(pub Box<Segment<'a>>);
+/// A segment as decoded (no longer boxed; the name stays); compared by addresses and
+/// sequence only.
+pub struct SegmentBox<'a>(pub Segment<'a>);
 
 impl PartialEq for SegmentBox<'_> {
     fn eq(&self, o: &Self) -> bool {
@@ -58,7 +62,7 @@ fn segment<'a>(
     dst_ip: IpAddr,
     payload: Cow<'a, [u8]>,
 ) -> Decoded<'a> {
-    Decoded::Tcp(SegmentBox(Box::new(Segment {
+    Decoded::Tcp(SegmentBox(Segment {
         src: SocketAddr::new(src_ip, tcp.source_port()),
         dst: SocketAddr::new(dst_ip, tcp.destination_port()),
         seq: tcp.sequence_number(),
@@ -67,7 +71,7 @@ fn segment<'a>(
         fin: tcp.fin(),
         rst: tcp.rst(),
         payload,
-    })))
+    }))
 }
 
 pub struct Decoder {

@@ -63,7 +63,9 @@ enum ChunkState {
 struct Body {
     kept: Vec<u8>,
     raw_chunked: Option<Vec<u8>>,
-    hasher: Sha256,
+    /// Requests only: nothing reads a response body's digest (payload hashes are the
+    /// request's), and hashing response bodies was a third of the reader thread's work.
+    hasher: Option<Sha256>,
     len: u64,
 }
 
@@ -238,13 +240,14 @@ impl HttpStream {
         out: &mut Vec<Event>,
     ) {
         let complete = body.len == body.kept.len() as u64;
-        let sha256_hex = crate::engine::crypto::to_hex(&body.hasher.finalize());
-        let digest = (!complete).then(|| BodyDigest {
-            len: body.len,
-            sha256_hex: sha256_hex.clone(),
-        });
         match p {
             Pending::Request(mut r) => {
+                let sha256_hex =
+                    crate::engine::crypto::to_hex(&body.hasher.unwrap_or_default().finalize());
+                let digest = (!complete).then(|| BodyDigest {
+                    len: body.len,
+                    sha256_hex: sha256_hex.clone(),
+                });
                 r.body = body.kept;
                 r.raw_chunked_body = body.raw_chunked;
                 r.body_digest = digest;
@@ -272,10 +275,12 @@ impl HttpStream {
     fn run(&mut self, origin: Origin, out: &mut Vec<Event>) {
         loop {
             if self.current.is_some() {
-                let buf = std::mem::take(&mut self.buf);
+                // Taken to lend it to feed_body, then put back: its allocation is reused.
+                let mut buf = std::mem::take(&mut self.buf);
                 match self.feed_body(&buf, out) {
                     Some((n, finished)) if n < buf.len() => {
-                        self.buf = buf[n..].to_vec();
+                        buf.drain(..n);
+                        self.buf = buf;
                         self.buf_origin = origin;
                         if finished {
                             continue;
@@ -283,7 +288,11 @@ impl HttpStream {
                         // A partial chunk-size line: wait for the next segment.
                         return;
                     }
-                    _ => return,
+                    _ => {
+                        buf.clear();
+                        self.buf = buf;
+                        return;
+                    }
                 }
             }
             if self.buf.is_empty() {
@@ -351,10 +360,10 @@ impl HttpStream {
             };
             self.buf.drain(..body_start.min(self.buf.len()));
             self.buf_origin = origin;
-            let new_body = |cap: usize, chunked: bool| Body {
+            let new_body = |cap: usize, chunked: bool, request: bool| Body {
                 kept: Vec::new(),
                 raw_chunked: chunked.then(Vec::new).filter(|_| cap > 0),
-                hasher: Sha256::new(),
+                hasher: request.then(Sha256::new),
                 len: 0,
             };
             match head {
@@ -364,7 +373,7 @@ impl HttpStream {
                     });
                     let framing = framing_of(&*r, true);
                     let chunked = matches!(framing, Framing::Chunked(_));
-                    let body = new_body(self.body_cap, chunked);
+                    let body = new_body(self.body_cap, chunked, true);
                     let done = matches!(framing, Framing::Length(0));
                     self.current =
                         Some((Pending::Request(r), framing, body, start_origin, Vec::new()));
@@ -386,7 +395,7 @@ impl HttpStream {
                         framing_of(&*r, false)
                     };
                     let chunked = matches!(framing, Framing::Chunked(_));
-                    let body = new_body(self.body_cap, chunked);
+                    let body = new_body(self.body_cap, chunked, false);
                     let done = matches!(framing, Framing::Length(0));
                     self.current = Some((
                         Pending::Response(r),
@@ -416,7 +425,9 @@ impl HttpStream {
         let (_, framing, body, _, problems) = self.current.as_mut()?;
         let mut i = 0;
         let take = |body: &mut Body, bytes: &[u8]| {
-            body.hasher.update(bytes);
+            if let Some(h) = &mut body.hasher {
+                h.update(bytes);
+            }
             body.len += bytes.len() as u64;
             let room = cap.saturating_sub(body.kept.len());
             body.kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
@@ -506,14 +517,22 @@ impl HttpStream {
 }
 
 fn framing_of<H: Headers>(m: &H, is_request: bool) -> Framing {
-    let te = m
-        .header("transfer-encoding")
-        .map(|t| t.to_ascii_lowercase());
-    if te.as_deref().is_some_and(|t| t.contains("chunked")) {
+    // As `header(..)` reads the first such header, without copying it (this runs for every
+    // message): "chunked" anywhere in it, case-insensitively; a Content-Length number.
+    let first = |name: &[u8]| {
+        m.header_list()
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+    };
+    if first(b"transfer-encoding").is_some_and(|h| {
+        h.value
+            .windows(7)
+            .any(|w| w.eq_ignore_ascii_case(b"chunked"))
+    }) {
         return Framing::Chunked(ChunkState::Size);
     }
-    if let Some(cl) = m.header("content-length") {
-        if let Ok(n) = cl.trim().parse::<u64>() {
+    if let Some(h) = first(b"content-length") {
+        if let Ok(n) = crate::http::text(&h.value).trim().parse::<u64>() {
             return Framing::Length(n);
         }
     }
@@ -543,7 +562,7 @@ fn sniff_role(b: &[u8]) -> Role {
 /// Offset just past the blank line that ends a header block (CRLF or bare LF).
 fn head_end(b: &[u8]) -> Option<usize> {
     let mut i = 0;
-    while let Some(p) = b[i..].iter().position(|&c| c == b'\n') {
+    while let Some(p) = memchr::memchr(b'\n', &b[i..]) {
         let at = i + p;
         if b[at + 1..].starts_with(b"\r\n") {
             return Some(at + 3);

@@ -78,7 +78,8 @@ pub fn derive_chain(
 /// capture of a thousand identically broken requests is searched once, not a thousand times.
 #[derive(Default)]
 pub struct KeyCache {
-    map: Mutex<HashMap<(String, String), KeyChain>>,
+    /// By `len(secret):secret` + scope.
+    map: Mutex<HashMap<String, KeyChain>>,
     searches: Mutex<HashMap<String, Option<String>>>,
 }
 
@@ -105,8 +106,11 @@ impl KeyCache {
         service: &str,
         terminator: &str,
     ) -> KeyChain {
-        let scope = format!("{date}/{region}/{service}/{terminator}");
-        let key = (secret.to_string(), scope);
+        // One allocation for the key; the secret's length keeps secret and scope apart.
+        let key = format!(
+            "{}:{secret}{date}/{region}/{service}/{terminator}",
+            secret.len()
+        );
         if let Ok(map) = self.map.lock() {
             if let Some(c) = map.get(&key) {
                 return c.clone();

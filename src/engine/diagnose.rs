@@ -158,6 +158,16 @@ const V4_KNOBS: &[V4Knob] = &[
     ),
 ];
 
+/// What [`responsible_v4`] needs of the request, made once per diagnosis: its SigV4
+/// parameters and body hash, and one canonicalization memo for every knob variant of every
+/// comparison (they all canonicalize the same request; the memo is keyed by every knob a
+/// component depends on).
+#[derive(Default)]
+struct KnobCache {
+    v4: Option<Option<(super::auth::V4Auth, String)>>,
+    memo: super::sigv4::V4Memo,
+}
+
 /// The knob(s) that explain the difference: setting one of the verifier's knobs to the
 /// client's value makes the verifier compute exactly what the client signed.
 fn responsible_v4(
@@ -166,26 +176,30 @@ fn responsible_v4(
     client: &Dialect,
     verifier: &Dialect,
     client_creq: &[u8],
+    cache: &mut KnobCache,
 ) -> Option<String> {
-    let super::auth::Parsed::V4(auth) = super::auth::detect(req).parsed else {
-        return None;
-    };
-    let body_sha256 = req.body_sha256_hex();
+    let KnobCache { v4, memo } = cache;
+    let parsed = v4.get_or_insert_with(|| match super::auth::detect(req).parsed {
+        super::auth::Parsed::V4(auth) => Some((*auth, req.body_sha256_hex())),
+        _ => None,
+    });
+    let (auth, body_sha256) = parsed.as_ref()?;
     let ctx = super::sigv4::V4Context {
         req,
-        auth: &auth,
+        auth,
         presigned,
-        body_sha256: &body_sha256,
+        body_sha256,
         token_appended: false,
     };
     let mut found = Vec::new();
     for (label, copy, say) in V4_KNOBS {
         let mut rules = verifier.sigv4;
         copy(&mut rules, &client.sigv4);
-        if say(&rules) == say(&verifier.sigv4) {
+        // Same rules, same description: skip before formatting the descriptions.
+        if rules == verifier.sigv4 || say(&rules) == say(&verifier.sigv4) {
             continue;
         }
-        if super::sigv4::canonical_parts(&ctx, &rules).canonical_request == client_creq {
+        if super::sigv4::canonical_parts_memo(&ctx, &rules, memo).canonical_request == client_creq {
             found.push(format!(
                 "{label}: client = {} ({}), verifier = {} ({})",
                 say(&client.sigv4),
@@ -387,13 +401,14 @@ fn compare(
     ours: &DialectResult,
     theirs: &DialectResult,
     against: &str,
+    cache: &mut KnobCache,
 ) -> Option<Divergence> {
     let cd = dialect::by_name(ours.name)?;
     let vd = dialect::by_name(theirs.name);
     let presigned = matches!(mode, Mode::Sigv4Query | Mode::Sigv2Query);
     if let (Some(a), Some(b)) = (&ours.canonical_request, &theirs.canonical_request) {
         if let Some((line, column, o, t)) = first_difference(&text(a), &text(b)) {
-            let knob = vd.and_then(|vd| responsible_v4(req, presigned, cd, vd, a));
+            let knob = vd.and_then(|vd| responsible_v4(req, presigned, cd, vd, a, cache));
             return Some(Divergence {
                 against: against.into(),
                 step: Step::CanonicalRequest,
@@ -582,11 +597,12 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         .cloned();
     let invalid =
         a.verdict == Verdict::Invalid || (rejected_by_server && a.verdict != Verdict::Anonymous);
+    let mut knobs = KnobCache::default();
 
     // With the secret: the client's dialect against the verifier's.
     if let (Some(c), Some(vr)) = (&client, &verifier) {
         if a.verdict == Verdict::Invalid && !vr.unsupported {
-            a.divergence = compare(req, mode, c, vr, vr.name);
+            a.divergence = compare(req, mode, c, vr, vr.name, &mut knobs);
             if let Some(d) = &a.divergence {
                 let k = d
                     .knob
@@ -626,10 +642,9 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
                 .iter()
                 .filter_map(|n| a.dialect(n))
                 .map(|d| {
-                    let reason = d
-                        .rejects
-                        .clone()
-                        .or_else(|| compare(req, mode, c, d, d.name).and_then(|x| x.knob));
+                    let reason = d.rejects.clone().or_else(|| {
+                        compare(req, mode, c, d, d.name, &mut knobs).and_then(|x| x.knob)
+                    });
                     match reason {
                         Some(r) => format!("{} ({r})", d.name),
                         None => d.name.to_string(),
@@ -661,7 +676,7 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
             Some((what, dialect_name, altered)) => {
                 finding(a, "request-altered", format!("{what}: with that change the signature verifies under {dialect_name}"));
                 if let (Some(vr), Some(alt)) = (&verifier, altered) {
-                    a.divergence = compare(req, mode, &alt, vr, vr.name);
+                    a.divergence = compare(req, mode, &alt, vr, vr.name, &mut knobs);
                 }
             }
             None if a.findings.iter().any(|f| f.code == "request-altered") => {}
@@ -674,7 +689,14 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     }
     // Without the secret (or as well): the server's own strings.
     if let Some(se) = a.server_expected.clone() {
-        server_comparison(req, mode, a, &se, client.as_ref().or(verifier.as_ref()));
+        server_comparison(
+            req,
+            mode,
+            a,
+            &se,
+            client.as_ref().or(verifier.as_ref()),
+            &mut knobs,
+        );
     }
     // Hints only when nothing above explains the failure: they are causes to check, not facts.
     let explained = a.findings.iter().any(|f| {
@@ -710,6 +732,7 @@ fn server_comparison(
     a: &mut Analysis,
     se: &ServerExpected,
     ours: Option<&DialectResult>,
+    knobs: &mut KnobCache,
 ) {
     let matching_cr: Vec<&'static str> = match &se.canonical_request {
         Some(cr) => a
@@ -825,7 +848,7 @@ fn server_comparison(
                 name: sd.name,
                 ..server
             };
-            if let Some(k) = compare(req, mode, ours, &named, "server") {
+            if let Some(k) = compare(req, mode, ours, &named, "server", knobs) {
                 d.knob = k.knob;
             }
         }

@@ -97,11 +97,11 @@ pub struct KeyChainView {
 impl KeyChainView {
     fn new(c: &crypto::KeyChain, reveal: bool) -> Self {
         let show = |k: &[u8; 32]| {
-            let h = crypto::to_hex(k);
             if reveal {
-                h
+                crypto::to_hex(k)
             } else {
-                format!("{}…", &h[..8])
+                // The first 8 hex digits: only the first 4 bytes need formatting.
+                crypto::to_hex(&k[..4]) + "…"
             }
         };
         KeyChainView {
@@ -225,13 +225,25 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         }
         Parsed::V2(a) => {
             let presigned = mode == Mode::Sigv2Query;
+            // Dialects sharing rules compute the same string; equal strings, the same HMAC.
+            let mut done: Vec<(&dialect::SigV2Rules, Vec<u8>, Option<String>)> = Vec::new();
             for d in dialect::ALL {
                 let Some(rules) = &d.sigv2 else {
                     dialects.push(unsupported(d, "S3 SigV2"));
                     continue;
                 };
-                let sts = sigv2::string_to_sign(req, a, rules, presigned);
-                let sig = secret.map(|s| sigv2::sign(s, &sts));
+                let (sts, sig) = match done.iter().find(|(r, _, _)| *r == rules) {
+                    Some((_, sts, sig)) => (sts.clone(), sig.clone()),
+                    None => {
+                        let sts = sigv2::string_to_sign(req, a, rules, presigned);
+                        let sig = match done.iter().find(|(_, s, _)| *s == sts) {
+                            Some((_, _, sig)) => sig.clone(),
+                            None => secret.map(|s| sigv2::sign(s, &sts)),
+                        };
+                        done.push((rules, sts.clone(), sig.clone()));
+                        (sts, sig)
+                    }
+                };
                 dialects.push(DialectResult {
                     name: d.name,
                     canonical_request: None,
@@ -251,14 +263,23 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
                     "the Signature parameter holds a space: the client sent a `+` without percent-encoding it, which form decoding reads as a space (boto/boto#916); compared as `+`",
                 ));
             }
+            // Dialects sharing rules compute the same string and signature.
+            let mut done: Vec<(&dialect::QueryRules, Vec<u8>, Option<String>)> = Vec::new();
             for d in dialect::ALL {
                 let Some(rules) = d.query.as_ref().filter(|r| r.versions.contains(&q.version))
                 else {
                     dialects.push(unsupported(d, mode.as_str()));
                     continue;
                 };
-                let (sts, hmac) = querysig::string_to_sign(req, q, rules);
-                let sig = secret.map(|s| querysig::sign(s, &sts, hmac));
+                let (sts, sig) = match done.iter().find(|(r, _, _)| *r == rules) {
+                    Some((_, sts, sig)) => (sts.clone(), sig.clone()),
+                    None => {
+                        let (sts, hmac) = querysig::string_to_sign(req, q, rules);
+                        let sig = secret.map(|s| querysig::sign(s, &sts, hmac));
+                        done.push((rules, sts.clone(), sig.clone()));
+                        (sts, sig)
+                    }
+                };
                 dialects.push(DialectResult {
                     name: d.name,
                     canonical_request: None,
@@ -363,13 +384,13 @@ fn unsupported(d: &'static Dialect, what: &str) -> DialectResult {
     }
 }
 
-fn analyze_v4(
-    req: &Request,
-    a: &auth::V4Auth,
+fn analyze_v4<'r>(
+    req: &'r Request,
+    a: &'r auth::V4Auth,
     mode: Mode,
     chain: Option<&crypto::KeyChain>,
     v: &Verifier,
-    body_sha256: &str,
+    body_sha256: &'r str,
     findings: &mut Vec<Finding>,
 ) -> Vec<DialectResult> {
     let ctx = V4Context {
@@ -428,43 +449,46 @@ fn analyze_v4(
     };
     let mut out = Vec::with_capacity(dialect::ALL.len());
     // Most dialects agree on most requests: hash and sign each distinct canonical request once.
-    struct Signed {
+    struct Signed<'d> {
         canonical_request: Vec<u8>,
-        date: String,
+        date: &'d str,
         string_to_sign: Vec<u8>,
         signature: Option<String>,
+        matches: Option<bool>,
     }
-    let mut seen: Vec<Signed> = Vec::with_capacity(4);
-    let mut finish = |p: sigv4::V4Parts| -> (sigv4::V4Canonical, Option<String>) {
+    let mut seen: Vec<Signed<'r>> = Vec::with_capacity(4);
+    let mut finish = |(canonical_request, date, rejects): (Vec<u8>, &'r str, Option<String>)| {
         let hit = seen
             .iter()
-            .find(|s| s.canonical_request == p.canonical_request && s.date == p.date);
-        let (sts, sig) = match hit {
-            Some(s) => (s.string_to_sign.clone(), s.signature.clone()),
+            .find(|s| s.canonical_request == canonical_request && s.date == date);
+        let (sts, sig, matches) = match hit {
+            Some(s) => (s.string_to_sign.clone(), s.signature.clone(), s.matches),
             None => {
-                let sts =
-                    sigv4::string_to_sign(&a.algorithm, &p.date, &a.scope, &p.canonical_request);
+                let sts = sigv4::string_to_sign(&a.algorithm, date, &a.scope, &canonical_request);
                 let sig = chain.map(|k| sigv4::sign(k, &sts));
+                // Constant-time, so compared once per distinct signature.
+                let matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
                 seen.push(Signed {
-                    canonical_request: p.canonical_request.clone(),
-                    date: p.date.clone(),
+                    canonical_request: canonical_request.clone(),
+                    date,
                     string_to_sign: sts.clone(),
                     signature: sig.clone(),
+                    matches,
                 });
-                (sts, sig)
+                (sts, sig, matches)
             }
         };
         let c = sigv4::V4Canonical {
-            canonical_request: p.canonical_request,
+            canonical_request,
             string_to_sign: sts,
-            rejects: p.rejects,
+            rejects,
         };
-        (c, sig)
+        (c, sig, matches)
     };
     let mut memo = sigv4::V4Memo::default();
     for d in dialect::ALL {
-        let (mut c, mut sig) = finish(sigv4::canonical_parts_memo(&ctx, &d.sigv4, &mut memo));
-        let mut matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
+        let (mut c, mut sig, mut matches) =
+            finish(sigv4::canonical_parts_ref(&ctx, &d.sigv4, &mut memo));
         if matches == Some(false)
             && token_in_query
             && d.sigv4.session_token == dialect::SessionToken::SignedOrAppended

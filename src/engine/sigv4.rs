@@ -67,6 +67,129 @@ pub struct V4Memo {
     query: Vec<((FormPostQuery, QueryRule, bool), String)>,
     headers: Vec<(HeaderKnobs, HeaderBlock)>,
     payload: Vec<(PayloadRule, String)>,
+    /// Per request: whether every path / query / header knob gives the same component.
+    plain: Option<Plain>,
+}
+
+/// Which components of this request come out the same under every knob, so that they are
+/// built once instead of once per distinct knob combination (the usual case: a plain path,
+/// no query, single-valued signed headers without whitespace runs).
+#[derive(Clone, Copy)]
+struct Plain {
+    path: bool,
+    query: bool,
+    headers: bool,
+}
+
+impl Plain {
+    fn of(ctx: &V4Context) -> Plain {
+        let req = ctx.req;
+        Plain {
+            path: plain_path(req.path()),
+            query: !req.method.eq_ignore_ascii_case("POST") && req.query().is_none_or(plain_query),
+            headers: plain_headers(req, ctx.auth),
+        }
+    }
+}
+
+/// A path that every normalisation and encoding leaves as it is: starts with `/`, only
+/// unreserved characters and `/`, no empty, `.` or `..` segment (nothing to remove, decode
+/// or encode).
+fn plain_path(path: &[u8]) -> bool {
+    if path.first() != Some(&b'/') || !path.iter().all(|&b| is_unreserved(b) || b == b'/') {
+        return false;
+    }
+    if path == b"/" {
+        return true;
+    }
+    // Every rule keeps one trailing slash; any other empty segment is a `//`.
+    let inner = &path[1..];
+    let inner = inner.strip_suffix(b"/").unwrap_or(inner);
+    inner
+        .split(|&b| b == b'/')
+        .all(|seg| !matches!(seg, b"" | b"." | b".."))
+}
+
+/// A query that every query rule signs the same (decoding then re-encoding gives it back,
+/// and the raw and encoded sort orders agree): unreserved bytes and upper-case `%XX` escapes
+/// of other bytes only, at most one `=` per pair, no `+`, no `~` in a name, no name twice.
+fn plain_query(q: &[u8]) -> bool {
+    // As split_pairs splits, without collecting: this runs for every request.
+    let pairs = || {
+        q.split(|&b| b == b'&')
+            .filter(|p| !p.is_empty())
+            .map(|p| match memchr::memchr(b'=', p) {
+                Some(i) => (&p[..i], Some(&p[i + 1..])),
+                None => (p, None),
+            })
+    };
+    pairs().enumerate().all(|(i, (name, value))| {
+        canonically_encoded(name)
+            && value.is_none_or(canonically_encoded)
+            && !name.contains(&b'~')
+            && !pairs().take(i).any(|(earlier, _)| earlier == name)
+    })
+}
+
+/// Whether `uri_encode(percent_decode(s))` is `s`.
+fn canonically_encoded(s: &[u8]) -> bool {
+    let hex = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    };
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' {
+            let (Some(h), Some(l)) = (
+                s.get(i + 1).copied().and_then(hex),
+                s.get(i + 2).copied().and_then(hex),
+            ) else {
+                return false;
+            };
+            if is_unreserved(h << 4 | l) {
+                return false;
+            }
+            i += 3;
+        } else if is_unreserved(s[i]) {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// Signed headers for which every header knob gives the same lines: each present exactly
+/// once, values without leading, trailing or repeated whitespace nor any whitespace other than
+/// a single space, and no Host port rule in play.
+fn plain_headers(req: &Request, auth: &V4Auth) -> bool {
+    let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    auth.signed_headers.iter().all(|name| {
+        let mut found = req
+            .headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case(name.as_bytes()));
+        let (Some(h), None) = (found.next(), found.next()) else {
+            return false;
+        };
+        let v = &h.value;
+        // One pass: no whitespace but single spaces between other bytes.
+        let mut after_space = true;
+        for &b in v {
+            if b == b' ' {
+                if after_space {
+                    return false;
+                }
+                after_space = true;
+            } else if is_ws(b) {
+                return false;
+            } else {
+                after_space = false;
+            }
+        }
+        v.last() != Some(&b' ') && !(name.eq_ignore_ascii_case("host") && is_old_boto2(req))
+    })
 }
 
 /// The cached component for `key`, built on first use; borrowed, not copied.
@@ -82,15 +205,36 @@ fn memo<K: PartialEq + Copy, V>(cache: &mut Vec<(K, V)>, key: K, make: impl FnOn
 }
 
 pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo) -> V4Parts {
+    let (canonical_request, date, rejects) = canonical_parts_ref(ctx, rules, m);
+    V4Parts {
+        canonical_request,
+        date: date.to_string(),
+        rejects,
+    }
+}
+
+/// [`canonical_parts_memo`] with the date borrowed from the request's auth parameters.
+pub(crate) fn canonical_parts_ref<'a>(
+    ctx: &V4Context<'a>,
+    rules: &SigV4Rules,
+    m: &mut V4Memo,
+) -> (Vec<u8>, &'a str, Option<String>) {
     let mut rejects: Option<String> = None;
     let req = ctx.req;
     let auth = ctx.auth;
     let s3 = auth.service == "s3";
+    let plain = *m.plain.get_or_insert_with(|| Plain::of(ctx));
+    // The rules a plain component is built and cached under: any dialect's would do.
+    let base = &super::dialect::ALL[0].sigv4;
 
     let mut cr: Vec<u8> = Vec::with_capacity(512);
     cr.extend_from_slice(req.method.as_bytes());
     cr.push(b'\n');
-    let path_rule = if s3 { rules.s3_path } else { rules.path };
+    let path_rule = match (plain.path, s3) {
+        (true, _) => base.path,
+        (false, true) => rules.s3_path,
+        (false, false) => rules.path,
+    };
     cr.extend_from_slice(
         memo(&mut m.uri, path_rule, || {
             canonical_uri(req.path(), path_rule)
@@ -98,26 +242,44 @@ pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo)
         .as_bytes(),
     );
     cr.push(b'\n');
+    // Whether X-Amz-Signature stays in a presigned query is not an encoding matter: kept.
+    // Decoding and re-encoding a plain query gives it back, so it is built from the raw pairs
+    // (no per-pair decoding and encoding).
+    let qrules = if plain.query {
+        &SigV4Rules {
+            presigned_keeps_signature: rules.presigned_keeps_signature,
+            query: QueryRule {
+                style: QueryStyle::RawPairs,
+                ..base.query
+            },
+            ..*base
+        }
+    } else {
+        rules
+    };
     let qkey = (
-        rules.form_post_query,
-        rules.query,
-        rules.presigned_keeps_signature,
+        qrules.form_post_query,
+        qrules.query,
+        qrules.presigned_keeps_signature,
     );
     cr.extend_from_slice(
         memo(&mut m.query, qkey, || {
-            canonical_query(req, rules, ctx.presigned, ctx.token_appended)
+            canonical_query(req, qrules, ctx.presigned, ctx.token_appended)
         })
         .as_bytes(),
     );
     cr.push(b'\n');
 
+    let hrules = if plain.headers { base } else { rules };
     let hkey = (
-        rules.header_values,
-        rules.duplicate_headers,
-        rules.missing_signed_header,
-        rules.host,
+        hrules.header_values,
+        hrules.duplicate_headers,
+        hrules.missing_signed_header,
+        hrules.host,
     );
-    let (headers, missing) = memo(&mut m.headers, hkey, || canonical_headers(req, auth, rules));
+    let (headers, missing) = memo(&mut m.headers, hkey, || {
+        canonical_headers(req, auth, hrules)
+    });
     let missing = missing.clone();
     cr.extend_from_slice(headers);
     cr.push(b'\n');
@@ -145,6 +307,21 @@ pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo)
             h.name.len() >= 6 && h.name[..6].eq_ignore_ascii_case(b"x-amz-")
         };
         for h in req.headers.iter().filter(amz) {
+            if rejects.is_some() {
+                break;
+            }
+            if h.name.is_ascii() {
+                // The same tests on the bytes, without lowercasing a copy of every name.
+                let is = |s: &str| h.name.eq_ignore_ascii_case(s.as_bytes());
+                let exempt = is("x-amz-content-sha256")
+                    || (ctx.presigned && is("x-amz-security-token"))
+                    || auth.signed_headers.iter().any(|s| is(s));
+                if !exempt {
+                    let n = crate::http::text(&h.name).to_ascii_lowercase();
+                    rejects = Some(format!("header `{n}` is present but not signed"));
+                }
+                continue;
+            }
             let n = crate::http::text(&h.name).to_ascii_lowercase();
             if n != "x-amz-content-sha256"
                 && !(ctx.presigned && n == "x-amz-security-token")
@@ -158,22 +335,16 @@ pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo)
         }
     }
 
-    let date = match (&auth.amz_date, rules.date) {
+    match (&auth.amz_date, rules.date) {
         (Some(_), DateSource::AmzDateOnly) if auth.amz_date_from_date_header => {
             rejects.get_or_insert_with(|| "no X-Amz-Date (this dialect does not read Date)".into());
-            auth.amz_date.clone().unwrap_or_default()
         }
-        (Some(d), _) => d.clone(),
+        (Some(_), _) => {}
         (None, _) => {
             rejects.get_or_insert_with(|| "no X-Amz-Date or Date to sign".into());
-            String::new()
         }
-    };
-    V4Parts {
-        canonical_request: cr,
-        date,
-        rejects,
     }
+    (cr, auth.amz_date.as_deref().unwrap_or(""), rejects)
 }
 
 pub fn string_to_sign(
@@ -480,7 +651,7 @@ fn payload_hash(ctx: &V4Context, rules: &SigV4Rules) -> String {
 }
 
 /// One aws-chunked chunk and its verification.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ChunkResult {
     pub index: usize,
     pub size: usize,
@@ -611,6 +782,164 @@ mod tests {
         assert_eq!(trim_value(v, HeaderTrim::StripOnly), b"a \t b   \"c  d\"");
         assert_eq!(trim_value(v, HeaderTrim::FoldToFirstChar), b"a b \"c d\"");
         assert_eq!(trim_value(b"a\t  b", HeaderTrim::FoldToFirstChar), b"a\tb");
+    }
+
+    /// Strings from an alphabet of the bytes the plain checks look at (xorshift, fixed seed).
+    fn samples(alphabet: &[&str], n: usize, max_len: usize) -> Vec<String> {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        (0..n)
+            .map(|_| {
+                let len = (next() % max_len as u64) as usize;
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn plain_paths_are_the_same_under_every_rule() {
+        let alphabet = [
+            "/", "a", "b", ".", "..", "~", "-", "%2F", "%41", "%2f", " ", "+", "é",
+        ];
+        let rules: Vec<PathRule> = crate::engine::dialect::ALL
+            .iter()
+            .flat_map(|d| [d.sigv4.path, d.sigv4.s3_path])
+            .collect();
+        let mut plain = 0;
+        for p in samples(&alphabet, 20_000, 9) {
+            let p = p.as_bytes();
+            if !plain_path(p) {
+                continue;
+            }
+            plain += 1;
+            for r in &rules {
+                assert_eq!(canonical_uri(p, *r).as_bytes(), p, "{r:?}");
+            }
+        }
+        assert!(plain > 200, "{plain}");
+    }
+
+    #[test]
+    fn plain_queries_are_the_same_under_every_rule() {
+        let alphabet = [
+            "a", "b", "=", "&", "~", ".", "%2F", "%41", "%2f", "%3", "+", " ", "-",
+        ];
+        let mut plain = 0;
+        for q in samples(&alphabet, 20_000, 8) {
+            if !plain_query(q.as_bytes()) {
+                continue;
+            }
+            plain += 1;
+            let req = Request {
+                method: "GET".into(),
+                target: format!("/?{q}").into_bytes(),
+                ..Default::default()
+            };
+            for presigned in [false, true] {
+                let want = |keeps: bool| {
+                    canonical_query(
+                        &req,
+                        &SigV4Rules {
+                            presigned_keeps_signature: keeps,
+                            ..crate::engine::dialect::ALL[0].sigv4
+                        },
+                        presigned,
+                        false,
+                    )
+                };
+                let raw = |keeps: bool| {
+                    let base = crate::engine::dialect::ALL[0].sigv4;
+                    canonical_query(
+                        &req,
+                        &SigV4Rules {
+                            presigned_keeps_signature: keeps,
+                            query: QueryRule {
+                                style: QueryStyle::RawPairs,
+                                ..base.query
+                            },
+                            ..base
+                        },
+                        presigned,
+                        false,
+                    )
+                };
+                for d in crate::engine::dialect::ALL {
+                    let got = canonical_query(&req, &d.sigv4, presigned, false);
+                    let keeps = d.sigv4.presigned_keeps_signature;
+                    assert_eq!(got, want(keeps), "{q} {}", d.name);
+                    assert_eq!(got, raw(keeps), "{q} {} raw pairs", d.name);
+                }
+            }
+        }
+        assert!(plain > 500, "{plain}");
+    }
+
+    #[test]
+    fn plain_headers_are_the_same_under_every_rule() {
+        let alphabet = ["a", " ", "  ", "\t", "\"", "b", ":", "1"];
+        let values = samples(&alphabet, 3_000, 6);
+        let mut plain = 0;
+        for (i, v) in values.iter().enumerate() {
+            let mut headers = vec![
+                crate::http::Header::new("Host", format!("h{v}")),
+                crate::http::Header::new("X-Amz-Date", "20150830T123600Z"),
+                crate::http::Header::new("X-A", v.as_bytes()),
+            ];
+            if i % 7 == 0 {
+                headers.push(crate::http::Header::new("x-a", "again"));
+            }
+            if i % 11 == 0 {
+                headers.push(crate::http::Header::new("User-Agent", "Boto/2.0.1"));
+            }
+            let req = Request {
+                method: "GET".into(),
+                target: b"/".to_vec(),
+                headers,
+                ..Default::default()
+            };
+            let mut signed: Vec<String> = vec!["host".into(), "x-a".into(), "x-amz-date".into()];
+            if i % 5 == 0 {
+                signed.push("x-missing".into());
+            }
+            let auth = V4Auth {
+                algorithm: "AWS4-HMAC-SHA256".into(),
+                access_key: "AK".into(),
+                scope: "20150830/us-east-1/s3/aws4_request".into(),
+                scope_date: "20150830".into(),
+                region: "us-east-1".into(),
+                service: "s3".into(),
+                terminator: "aws4_request".into(),
+                signed_headers_raw: signed.join(";"),
+                signed_headers: signed,
+                signature: String::new(),
+                amz_date: Some("20150830T123600Z".into()),
+                amz_date_from_date_header: false,
+                expires: None,
+                session_token: None,
+            };
+            if !plain_headers(&req, &auth) {
+                continue;
+            }
+            plain += 1;
+            let want = canonical_headers(&req, &auth, &crate::engine::dialect::ALL[0].sigv4);
+            assert_eq!(want.1, None);
+            for d in crate::engine::dialect::ALL {
+                assert_eq!(
+                    canonical_headers(&req, &auth, &d.sigv4),
+                    want,
+                    "{v:?} {}",
+                    d.name
+                );
+            }
+        }
+        assert!(plain > 100, "{plain}");
     }
 
     #[test]

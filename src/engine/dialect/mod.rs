@@ -48,7 +48,7 @@ pub struct Dialect {
     pub sources: &'static [&'static str],
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct SigV4Rules {
     pub form_post_query: FormPostQuery,
     /// Canonical URI for services other than S3.
@@ -230,7 +230,7 @@ pub struct RequiredSigned {
     pub amz_headers_s3_only: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SigV2Rules {
     /// Query parameters that are part of the canonical resource.
     pub subresources: &'static [&'static str],
@@ -254,7 +254,7 @@ pub enum V2DateLine {
     DateWhenPresent,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct QueryRules {
     pub versions: &'static [u8],
     pub host_lowercase: bool,
