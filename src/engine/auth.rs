@@ -25,6 +25,22 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// A signature scheme (a secret would let it be verified), as opposed to an unsigned
+    /// request or a credential that is only decoded.
+    pub fn is_signature(self) -> bool {
+        matches!(
+            self,
+            Mode::Sigv4Header
+                | Mode::Sigv4Query
+                | Mode::Sigv4Streaming
+                | Mode::Sigv2Header
+                | Mode::Sigv2Query
+                | Mode::QueryV0
+                | Mode::QueryV1
+                | Mode::QueryV2
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Sigv4Header => "sigv4-header",

@@ -21,7 +21,6 @@ use sha2::{Digest, Sha256};
 use super::save::{Dir, SaveMsg};
 use super::tap::{Completed, TapOut};
 use super::{full, now_nanos, proxy, respond, Body, BoxError, Ctx};
-use crate::engine;
 use crate::http::{BodyDigest, Header, Request, Response};
 
 pub const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -310,21 +309,7 @@ async fn endpoint(ctx: &Ctx, conn: &Conn, req: hyper::Request<Incoming>) -> hype
         );
     }
     set_body(&mut request, captured);
-    let now = time::OffsetDateTime::now_utc();
-    let seen = Vec::new();
-    let v = ctx.verifier();
-    let a = engine::analyze_observed(
-        &engine::diagnose::Observed {
-            request: &request,
-            response: None,
-            time: Some(now),
-            context: engine::diagnose::Context {
-                seen_hosts: &seen,
-                earlier_leg: None,
-            },
-        },
-        &v,
-    );
+    let (a, now) = ctx.verify_now(&request);
     let rid = format!("{:016X}", ctx.next_request.fetch_add(1, Ordering::Relaxed));
     let ans = respond::answer(&a, &request, &ctx.cfg.policy, now, &rid);
     if ans.status < 300 {

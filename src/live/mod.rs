@@ -298,6 +298,27 @@ impl Ctx {
             reveal_keys: false,
         }
     }
+
+    /// Verifies a request as it arrives (no response yet), for the endpoint's answer.
+    fn verify_now(
+        &self,
+        request: &crate::http::Request,
+    ) -> (engine::Analysis, time::OffsetDateTime) {
+        let now = time::OffsetDateTime::now_utc();
+        let a = engine::analyze_observed(
+            &engine::diagnose::Observed {
+                request,
+                response: None,
+                time: Some(now),
+                context: engine::diagnose::Context {
+                    seen_hosts: &[],
+                    earlier_leg: None,
+                },
+            },
+            &self.verifier(),
+        );
+        (a, now)
+    }
 }
 
 /// A listener bound to its port, not yet serving.
@@ -826,21 +847,7 @@ async fn endpoint_answer(
         );
         return r;
     };
-    let now = time::OffsetDateTime::now_utc();
-    let seen: Vec<String> = Vec::new();
-    let v = ctx.verifier();
-    let a = engine::analyze_observed(
-        &engine::diagnose::Observed {
-            request: &request,
-            response: None,
-            time: Some(now),
-            context: engine::diagnose::Context {
-                seen_hosts: &seen,
-                earlier_leg: None,
-            },
-        },
-        &v,
-    );
+    let (a, now) = ctx.verify_now(&request);
     let rid = format!("{:016X}", ctx.next_request.fetch_add(1, Ordering::Relaxed));
     let ans = respond::answer(&a, &request, &ctx.cfg.policy, now, &rid);
     drop(request);

@@ -319,37 +319,25 @@ pub fn answer(
     match a.verdict {
         Verdict::Valid => success(style, req, request_id),
         Verdict::Unverified => {
-            let (code, message) = if a.auth.access_key.is_some()
-                && matches!(
-                    a.auth.mode,
-                    Some(
-                        Mode::Sigv4Header
-                            | Mode::Sigv4Query
-                            | Mode::Sigv4Streaming
-                            | Mode::Sigv2Header
-                            | Mode::Sigv2Query
-                            | Mode::QueryV0
-                            | Mode::QueryV1
-                            | Mode::QueryV2
+            let (code, message) =
+                if a.auth.access_key.is_some() && a.auth.mode.is_some_and(Mode::is_signature) {
+                    match style {
+                        Style::Keystone => ("InvalidAccessKeyId", "EC2 access key not found."),
+                        Style::Query => (
+                            "InvalidClientTokenId",
+                            "The security token included in the request is invalid.",
+                        ),
+                        Style::S3 => (
+                            "InvalidAccessKeyId",
+                            "The AWS Access Key Id you provided does not exist in our records.",
+                        ),
+                    }
+                } else {
+                    (
+                        "AccessDenied",
+                        "Access Denied: this scheme is decoded, not verified",
                     )
-                ) {
-                match style {
-                    Style::Keystone => ("InvalidAccessKeyId", "EC2 access key not found."),
-                    Style::Query => (
-                        "InvalidClientTokenId",
-                        "The security token included in the request is invalid.",
-                    ),
-                    Style::S3 => (
-                        "InvalidAccessKeyId",
-                        "The AWS Access Key Id you provided does not exist in our records.",
-                    ),
-                }
-            } else {
-                (
-                    "AccessDenied",
-                    "Access Denied: this scheme is decoded, not verified",
-                )
-            };
+                };
             let mut e = plain(403, code, message.to_string());
             if let Some(k) = &access_key {
                 e.extra.push(("AWSAccessKeyId", k.clone()));

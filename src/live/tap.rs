@@ -132,28 +132,18 @@ impl Shared {
     }
 
     fn on_read(&self, data: &[u8]) {
-        let ts = super::now_nanos();
-        self.last_activity.store(ts as i64, Ordering::Relaxed);
-        self.save(Dir::ClientToServer, data, ts);
-        let mut st = lock(&self.state);
-        if st.finished {
-            return;
-        }
-        st.frames += 1;
-        let origin = Origin {
-            frame: st.frames,
-            ts_nanos: ts,
-        };
-        let mut events = std::mem::take(&mut st.events);
-        st.inbound.feed(data, origin, &mut events);
-        self.inbound_events(&mut st, &mut events);
-        st.events = events;
+        self.on_data(Dir::ClientToServer, data);
     }
 
     fn on_write(&self, data: &[u8]) {
+        self.on_data(Dir::ServerToClient, data);
+    }
+
+    /// Bytes seen on the connection: saved, then parsed by the side they belong to.
+    fn on_data(&self, dir: Dir, data: &[u8]) {
         let ts = super::now_nanos();
         self.last_activity.store(ts as i64, Ordering::Relaxed);
-        self.save(Dir::ServerToClient, data, ts);
+        self.save(dir, data, ts);
         let mut st = lock(&self.state);
         if st.finished {
             return;
@@ -164,8 +154,16 @@ impl Shared {
             ts_nanos: ts,
         };
         let mut events = std::mem::take(&mut st.events);
-        st.outbound.feed(data, origin, &mut events);
-        self.outbound_events(&mut st, &mut events);
+        match dir {
+            Dir::ClientToServer => {
+                st.inbound.feed(data, origin, &mut events);
+                self.inbound_events(&mut st, &mut events);
+            }
+            Dir::ServerToClient => {
+                st.outbound.feed(data, origin, &mut events);
+                self.outbound_events(&mut st, &mut events);
+            }
+        }
         st.events = events;
     }
 

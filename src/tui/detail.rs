@@ -406,7 +406,7 @@ impl Builder<'_> {
             }
         }
         let mut next = Vec::new();
-        if a.verdict == Verdict::Unverified && a.auth.access_key.is_some() && a.signing_relevant() {
+        if a.verdict == Verdict::Unverified && a.auth.access_key.is_some() && mode.is_signature() {
             next.push("press K to enter the secret for this access key (kept in memory only)");
         }
         if a.divergence.is_some() || a.findings.iter().any(|f| f.code == "server-likely-dialect") {
@@ -1217,25 +1217,6 @@ impl Builder<'_> {
         v.push(Line::raw(""));
         v.extend(self.body_lines(&p.headers, &p.body, p.body.len() as u64, "Response body"));
         v
-    }
-}
-
-impl Analysis {
-    /// Whether a secret would change anything: the mode is a signature.
-    fn signing_relevant(&self) -> bool {
-        matches!(
-            self.auth.mode,
-            Some(
-                Mode::Sigv4Header
-                    | Mode::Sigv4Query
-                    | Mode::Sigv4Streaming
-                    | Mode::Sigv2Header
-                    | Mode::Sigv2Query
-                    | Mode::QueryV0
-                    | Mode::QueryV1
-                    | Mode::QueryV2
-            )
-        )
     }
 }
 
