@@ -194,6 +194,15 @@ fn search_jumps_between_matches() {
     assert!(app.detail_scroll > first);
     app.on_key(key('N'));
     assert_eq!(app.detail_scroll, first);
+    // The term stays for the next exchange; its matches are found again for the new detail.
+    let before = app.hits.clone();
+    assert!(!before.is_empty());
+    app.on_action(Action::Back);
+    app.on_key(key('j'));
+    app.build_detail_now();
+    assert_eq!(app.search.as_deref(), Some("x-amz"));
+    assert!(!app.hits.is_empty());
+    assert_ne!(app.hits, before, "the hits are the new exchange's");
 }
 
 #[test]

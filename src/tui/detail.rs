@@ -759,8 +759,9 @@ impl Builder<'_> {
             .iter()
             .filter(|d| !d.unsupported && d.name != left.name)
             .find(|d| {
-                d.accepts() == Some(false) && d.canonical_request != left.canonical_request
-                    || d.string_to_sign != left.string_to_sign && d.accepts() == Some(false)
+                d.accepts() == Some(false)
+                    && (d.canonical_request != left.canonical_request
+                        || d.string_to_sign != left.string_to_sign)
             });
         let server_refused = self
             .x

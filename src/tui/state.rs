@@ -197,6 +197,9 @@ pub struct App {
     pub popup: Option<Popup>,
     pub prompt: Option<Prompt>,
     pub search: Option<String>,
+    /// Lines of the current tab that contain the search term, found when the term, the tab or
+    /// the detail changes (not per frame).
+    pub hits: Vec<usize>,
     pub layout: Layout,
     pub quit: bool,
     pub effects: Vec<Effect>,
@@ -251,6 +254,7 @@ impl App {
             popup: None,
             prompt: None,
             search: None,
+            hits: Vec::new(),
             layout: Layout::default(),
             quit: false,
             effects: Vec::new(),
@@ -540,7 +544,6 @@ impl App {
     fn selection_changed(&mut self) {
         self.detail_scroll = 0;
         self.opts.against = None;
-        self.search = None;
         self.request_detail();
     }
 
@@ -574,6 +577,7 @@ impl App {
             self.tab = Tab::Overview;
         }
         self.detail = Some(d);
+        self.refresh_hits();
         if !same && self.tab == Tab::Diff {
             self.scroll_to_divergence();
         }
@@ -602,6 +606,7 @@ impl App {
             d.opts = self.opts.clone();
             d.rebuild(&self.theme);
         }
+        self.refresh_hits();
     }
 
     /// Scrolls the Diff tab so that its first divergent row is in view (only when it would
@@ -647,7 +652,7 @@ impl App {
         if self.tab == Tab::Diff {
             self.scroll_to_divergence();
         }
-        self.search = None;
+        self.refresh_hits();
     }
 
     pub fn select_tab(&mut self, t: Tab) {
@@ -657,6 +662,7 @@ impl App {
             if t == Tab::Diff {
                 self.scroll_to_divergence();
             }
+            self.refresh_hits();
         }
     }
 
@@ -689,22 +695,24 @@ impl App {
         out
     }
 
-    /// Lines of the current tab that contain the search term.
-    pub fn search_hits(&self) -> Vec<usize> {
-        let Some(term) = self.search.as_ref().filter(|t| !t.is_empty()) else {
-            return vec![];
+    /// Finds the lines of the current tab that contain the search term.
+    fn refresh_hits(&mut self) {
+        self.hits = match self.search.as_ref().filter(|t| !t.is_empty()) {
+            None => Vec::new(),
+            Some(term) => {
+                let term = term.to_lowercase();
+                self.plain_lines()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.to_lowercase().contains(&term))
+                    .map(|(i, _)| i)
+                    .collect()
+            }
         };
-        let term = term.to_lowercase();
-        self.plain_lines()
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.to_lowercase().contains(&term))
-            .map(|(i, _)| i)
-            .collect()
     }
 
     fn jump_search(&mut self, forward: bool) {
-        let hits = self.search_hits();
+        let hits = self.hits.clone();
         if hits.is_empty() {
             if let Some(t) = &self.search {
                 self.status = Some(format!("not found: {}", crate::tui::text::safe_str(t)));
@@ -928,6 +936,7 @@ impl App {
             Prompt::Search(inp) => match inp.handle(&k) {
                 Edit::Submit => {
                     self.search = Some(inp.text.clone()).filter(|s| !s.is_empty());
+                    self.refresh_hits();
                     self.prompt = None;
                     self.detail_scroll = self.detail_scroll.saturating_sub(1);
                     self.jump_search(true);

@@ -237,6 +237,8 @@ fn draw_list(f: &mut Frame, app: &mut App, r: Rect) {
     let key_w = key_w as usize;
     let widths: Vec<Constraint> = widths.into_iter().map(Constraint::Length).collect();
     let mut rows = Vec::with_capacity(rows_h);
+    // The rows only read the state.
+    let app: &App = app;
     for pos in app.list_offset..(app.list_offset + rows_h).min(app.shown()) {
         let Some(id) = app.id_at(pos) else { break };
         let Some(item) = app.store.get(id) else { break };
@@ -272,12 +274,9 @@ fn draw_list(f: &mut Frame, app: &mut App, r: Rect) {
         }
         cells.push(Span::raw(safe_str(&req.method)));
         cells.push(Span::raw(middle_truncate(&safe_str(&path), path_w)));
-        let row = app.row(id).map(|(r, _)| r.clone());
-        cells.push(Span::raw(
-            row.as_ref().map(|r| short_mode(r.mode)).unwrap_or(""),
-        ));
+        let row = app.row(id).map(|(r, _)| r);
+        cells.push(Span::raw(row.map(|r| short_mode(r.mode)).unwrap_or("")));
         let ak = row
-            .as_ref()
             .and_then(|r| r.access_key.as_deref())
             .map(|k| {
                 if app.mask_keys {
@@ -300,10 +299,7 @@ fn draw_list(f: &mut Frame, app: &mut App, r: Rect) {
         });
         if show_finding {
             cells.push(Span::styled(
-                row.as_ref()
-                    .and_then(|r| r.headline())
-                    .unwrap_or("")
-                    .to_string(),
+                row.and_then(|r| r.headline()).unwrap_or("").to_string(),
                 t.dim(),
             ));
         }
@@ -403,7 +399,7 @@ fn draw_detail(f: &mut Frame, app: &mut App, r: Rect) {
     let total = app.detail_len();
     app.detail_scroll = app.detail_scroll.min(total.saturating_sub(1));
     let scroll = app.detail_scroll;
-    let hits = app.search_hits();
+    let hits = app.hits.clone();
     let mut lines: Vec<Line> = Vec::with_capacity(h);
     let doc = d.doc(app.tab).map(|v| v.as_slice()).unwrap_or(&[]);
     let inline = app.layout_inline || content.width < 100;
