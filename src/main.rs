@@ -814,8 +814,7 @@ fn print_feed(
                 if failed.is_some() {
                     continue;
                 }
-                let earlier = legs.earlier(&x.request);
-                legs.remember(&x.request);
+                let earlier = legs.earlier_then_remember(&x.request);
                 if legs.hosts.len() != hosts.len() {
                     hosts = std::sync::Arc::new(legs.hosts.clone());
                 }

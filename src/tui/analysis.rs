@@ -56,8 +56,7 @@ impl Store {
             let (legs, hosts) = &mut *g;
             for mut x in xs {
                 shrink(&mut x);
-                let earlier = legs.earlier(&x.request);
-                legs.remember(&x.request);
+                let earlier = legs.earlier_then_remember(&x.request);
                 if legs.hosts.len() != hosts.len() {
                     *hosts = Arc::new(legs.hosts.clone());
                 }
