@@ -20,35 +20,14 @@ impl Serialize for JsonHeaders<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for h in self.0 {
-            let secret = h.name.eq_ignore_ascii_case(b"authorization")
-                || h.name.eq_ignore_ascii_case(b"x-amz-security-token")
-                || h.name.eq_ignore_ascii_case(b"x-auth-token");
-            let value: Cow<'_, str> = if secret {
-                Cow::Owned(redact_header_value(&h.name, &h.value))
-            } else {
-                text(&h.value)
+            let value: Cow<'_, str> = match crate::engine::auth::masked_header(&h.name, &h.value) {
+                Some(m) => Cow::Owned(m),
+                None => text(&h.value),
             };
             seq.serialize_element(&(text(&h.name), value))?;
         }
         seq.end()
     }
-}
-
-/// Authorization keeps its SigV4/SigV2 parameters (they are not secret) but masks
-/// Basic/Bearer credentials and tokens.
-fn redact_header_value(name: &[u8], value: &[u8]) -> String {
-    let v = String::from_utf8_lossy(value);
-    if name.eq_ignore_ascii_case(b"authorization") {
-        let scheme = v.split(' ').next().unwrap_or("");
-        if scheme.starts_with("AWS") {
-            return v.into_owned();
-        }
-        return format!(
-            "{scheme} {}",
-            crate::engine::auth::mask(v[scheme.len()..].trim())
-        );
-    }
-    crate::engine::auth::mask(&v)
 }
 
 #[derive(Serialize)]
@@ -289,13 +268,9 @@ fn json_headers(out: &mut Vec<u8>, headers: &[Header]) {
         out.push(b'[');
         json_bytes(out, &h.name);
         out.push(b',');
-        let secret = h.name.eq_ignore_ascii_case(b"authorization")
-            || h.name.eq_ignore_ascii_case(b"x-amz-security-token")
-            || h.name.eq_ignore_ascii_case(b"x-auth-token");
-        if secret {
-            json_str(out, &redact_header_value(&h.name, &h.value));
-        } else {
-            json_bytes(out, &h.value);
+        match crate::engine::auth::masked_header(&h.name, &h.value) {
+            Some(m) => json_str(out, &m),
+            None => json_bytes(out, &h.value),
         }
         out.push(b']');
     }

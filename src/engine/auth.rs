@@ -178,6 +178,26 @@ pub fn mask(s: &str) -> String {
     format!("{head}•••• ({n} chars)")
 }
 
+/// The masked form of a header value that carries a credential, `None` for a header that is
+/// not secret. An AWS Authorization (SigV4, SigV2) is not: a signature proves nothing without
+/// the secret, and reports and exports must still verify.
+pub fn masked_header(name: &[u8], value: &[u8]) -> Option<String> {
+    let v = String::from_utf8_lossy(value);
+    if name.eq_ignore_ascii_case(b"authorization")
+        || name.eq_ignore_ascii_case(b"proxy-authorization")
+    {
+        let scheme = v.split(' ').next().unwrap_or("");
+        if scheme.starts_with("AWS") {
+            return None;
+        }
+        return Some(format!("{scheme} {}", mask(v[scheme.len()..].trim())));
+    }
+    let token = name.eq_ignore_ascii_case(b"x-amz-security-token")
+        || name.eq_ignore_ascii_case(b"x-auth-token")
+        || name.eq_ignore_ascii_case(b"x-subject-token");
+    token.then(|| mask(&v))
+}
+
 pub fn detect(req: &Request) -> Detected {
     let authz = req.header("authorization");
 
@@ -572,6 +592,33 @@ mod tests {
         }
         let d = detect(&req("/?X-Amz-Algorithm=HMAC-MD5", &[]));
         assert!(d.malformed.unwrap().contains("HMAC-MD5"));
+    }
+
+    #[test]
+    fn masked_headers_are_the_credential_bearing_ones() {
+        let m = |n: &str, v: &str| masked_header(n.as_bytes(), v.as_bytes());
+        assert_eq!(
+            m("Authorization", "Basic dXNlcjpwYXNzd29yZA==").unwrap(),
+            "Basic dXNl•••• (20 chars)"
+        );
+        assert!(!m("Proxy-Authorization", "Bearer abcdefghijkl")
+            .unwrap()
+            .contains("efgh"));
+        assert!(!m("X-Subject-Token", "gAAAAABsecrettoken")
+            .unwrap()
+            .contains("secret"));
+        assert!(!m("x-amz-security-token", "FQoGZXIvYXdzEXAMPLE")
+            .unwrap()
+            .contains("EXAMPLE"));
+        assert_eq!(
+            m(
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AK/x, Signature=ab"
+            ),
+            None
+        );
+        assert_eq!(m("Authorization", "AWS AK:c2ln"), None);
+        assert_eq!(m("Host", "h"), None);
     }
 
     #[test]

@@ -47,28 +47,30 @@ async fn connect(ctx: &Ctx, u: &Upstream) -> Result<SendRequest<Body>, String> {
             .connect(name, tcp)
             .await
             .map_err(|e| format!("TLS: {e}"))?;
-        let (send, conn) = b
-            .handshake(TokioIo::new(s))
-            .await
-            .map_err(|e| e.to_string())?;
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!("upstream connection: {e}");
-            }
-        });
-        Ok(send)
+        handshake(&b, s).await
     } else {
-        let (send, conn) = b
-            .handshake(TokioIo::new(tcp))
-            .await
-            .map_err(|e| e.to_string())?;
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!("upstream connection: {e}");
-            }
-        });
-        Ok(send)
+        handshake(&b, tcp).await
     }
+}
+
+/// HTTP/1.1 over an open connection (TLS or not), its driver on a task of its own.
+async fn handshake<I>(
+    b: &hyper::client::conn::http1::Builder,
+    io: I,
+) -> Result<SendRequest<Body>, String>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (send, conn) = b
+        .handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        if let Err(e) = conn.await {
+            tracing::debug!("upstream connection: {e}");
+        }
+    });
+    Ok(send)
 }
 
 fn bad_gateway(ctx: &Ctx, u: &Upstream, why: &str) -> hyper::Response<Body> {

@@ -1273,27 +1273,12 @@ fn first_diff_of(c: &DialectResult, d: &DialectResult) -> String {
     "identical strings".into()
 }
 
-/// Authorization keeps SigV4/SigV2 parameters (not secret); Basic/Bearer and tokens masked.
+/// A header value as shown: credentials masked (SigV4/SigV2 Authorization kept), escaped.
 fn display_header_value(name: &[u8], value: &[u8]) -> String {
-    let v = String::from_utf8_lossy(value);
-    if name.eq_ignore_ascii_case(b"authorization") {
-        let scheme = v.split(' ').next().unwrap_or("");
-        if scheme.starts_with("AWS") {
-            return safe(value);
-        }
-        return format!(
-            "{} {}",
-            safe_str(scheme),
-            crate::engine::auth::mask(v[scheme.len()..].trim())
-        );
+    match crate::engine::auth::masked_header(name, value) {
+        Some(m) => safe_str(&m),
+        None => safe(value),
     }
-    if name.eq_ignore_ascii_case(b"x-amz-security-token")
-        || name.eq_ignore_ascii_case(b"x-auth-token")
-        || name.eq_ignore_ascii_case(b"x-subject-token")
-    {
-        return crate::engine::auth::mask(&v);
-    }
-    safe(value)
 }
 
 /// JSON and XML indented, forms one parameter a line; `None` when the body is not one.

@@ -105,19 +105,7 @@ fn comment(b: &[u8]) -> String {
 /// headers that are not secret (SigV4/SigV2 Authorization included: signatures are not
 /// secrets, and the export must still verify).
 fn masked(h: &Header) -> Option<Vec<u8>> {
-    let n = &h.name;
-    let v = text(&h.value);
-    if n.eq_ignore_ascii_case(b"authorization") || n.eq_ignore_ascii_case(b"proxy-authorization") {
-        let scheme = v.split(' ').next().unwrap_or("");
-        if scheme.len() >= 3 && scheme[..3].eq_ignore_ascii_case("aws") {
-            return None;
-        }
-        return Some(format!("{scheme} {}", auth::mask(v[scheme.len()..].trim())).into_bytes());
-    }
-    if n.eq_ignore_ascii_case(b"x-amz-security-token") || n.eq_ignore_ascii_case(b"x-auth-token") {
-        return Some(auth::mask(&v).into_bytes());
-    }
-    None
+    auth::masked_header(&h.name, &h.value).map(String::into_bytes)
 }
 
 /// For the curl command: the environment variable a secret header's value comes from, and
