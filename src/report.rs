@@ -185,18 +185,26 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Bytes as a JSON string the way `json_str(&text(b))` writes them: ASCII (the usual case)
-/// needs no UTF-8 validation.
+/// is escaped in the same pass that finds it is ASCII.
 fn json_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    if b.is_ascii() {
-        json_utf8(out, b)
-    } else {
-        json_utf8(out, text(b).as_bytes())
+    let at = out.len();
+    if !json_escape::<true>(out, b) {
+        out.truncate(at);
+        json_escape::<false>(out, text(b).as_bytes());
     }
 }
 
 /// [`json_str`] on bytes known to be UTF-8 (escaping works byte by byte either way).
 fn json_utf8(out: &mut Vec<u8>, b: &[u8]) {
+    json_escape::<false>(out, b);
+}
+
+/// Appends `b` as a JSON string; with `ASCII`, gives up (returning false, `out` partly
+/// written) at the first byte that is not ASCII.
+#[inline(always)]
+fn json_escape<const ASCII: bool>(out: &mut Vec<u8>, b: &[u8]) -> bool {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    const HIGH: u64 = 0x8080_8080_8080_8080;
     out.reserve(b.len() + 2);
     out.push(b'"');
     let mut run = 0;
@@ -205,12 +213,15 @@ fn json_utf8(out: &mut Vec<u8>, b: &[u8]) {
         // Eight bytes at a time: skip words with nothing to escape.
         if let Some(word) = b.get(i..i + 8) {
             let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
-            if !word_needs_escape(w) {
+            if !word_needs_escape(w) && (!ASCII || w & HIGH == 0) {
                 i += 8;
                 continue;
             }
         }
         let c = b[i];
+        if ASCII && c >= 0x80 {
+            return false;
+        }
         if json_escaped(c) {
             out.extend_from_slice(&b[run..i]);
             match c {
@@ -236,6 +247,7 @@ fn json_utf8(out: &mut Vec<u8>, b: &[u8]) {
     }
     out.extend_from_slice(&b[run..]);
     out.push(b'"');
+    true
 }
 
 fn json_opt_str(out: &mut Vec<u8>, s: Option<&str>) {

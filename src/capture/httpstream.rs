@@ -242,8 +242,11 @@ impl HttpStream {
         let complete = body.len == body.kept.len() as u64;
         match p {
             Pending::Request(mut r) => {
-                let sha256_hex =
-                    crate::engine::crypto::to_hex(&body.hasher.unwrap_or_default().finalize());
+                // Most requests have no body: the empty string's digest is known.
+                let sha256_hex = match body.hasher {
+                    Some(_) if body.len == 0 => crate::engine::crypto::EMPTY_SHA256.to_string(),
+                    h => crate::engine::crypto::to_hex(&h.unwrap_or_default().finalize()),
+                };
                 let digest = (!complete).then(|| BodyDigest {
                     len: body.len,
                     sha256_hex: sha256_hex.clone(),

@@ -6,7 +6,7 @@ pub mod httpstream;
 pub mod packets;
 pub mod tcp;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::io::Read;
 use std::net::SocketAddr;
 
@@ -105,19 +105,33 @@ struct Slot {
 /// will not get one): the order tshark lists requests in, with memory bounded by what is in
 /// flight rather than by the file.
 struct Reorder {
-    next_id: u64,
-    slots: BTreeMap<u64, Slot>,
+    /// The id of `slots[0]`: ids are given in order and released from the front, so every id
+    /// from here to `first_id + slots.len()` is present (a queue, not a map: no rebalancing
+    /// moves of ~400-byte exchanges).
+    first_id: u64,
+    slots: VecDeque<Slot>,
     emitted: usize,
     first_index: usize,
 }
 
 impl Reorder {
+    fn push(&mut self, slot: Slot) -> u64 {
+        self.slots.push_back(slot);
+        self.first_id + self.slots.len() as u64 - 1
+    }
+
+    fn get_mut(&mut self, id: u64) -> Option<&mut Slot> {
+        let i = usize::try_from(id.checked_sub(self.first_id)?).ok()?;
+        self.slots.get_mut(i)
+    }
+
     fn release(&mut self, sink: &mut dyn FnMut(Exchange)) {
-        while let Some(e) = self.slots.first_entry() {
-            if !e.get().done {
+        while self.slots.front().is_some_and(|s| s.done) {
+            let Some(slot) = self.slots.pop_front() else {
                 break;
-            }
-            let mut x = e.remove().exchange;
+            };
+            self.first_id += 1;
+            let mut x = slot.exchange;
             x.index = self.first_index + self.emitted;
             self.emitted += 1;
             sink(x);
@@ -186,8 +200,8 @@ impl<'s> Replayer<'s> {
             decoder: Decoder::default(),
             conns: HashMap::default(),
             reorder: Reorder {
-                next_id: 0,
-                slots: BTreeMap::new(),
+                first_id: 0,
+                slots: VecDeque::new(),
                 emitted: 0,
                 first_index,
             },
@@ -290,8 +304,6 @@ impl<'s> Replayer<'s> {
                 Event::Request {
                     req, end, problems, ..
                 } => {
-                    let id = self.reorder.next_id;
-                    self.reorder.next_id += 1;
                     let exchange = Exchange {
                         index: 0,
                         source: format!("{}:{}", self.name, end.frame),
@@ -311,12 +323,15 @@ impl<'s> Replayer<'s> {
                         done: false,
                         ts: end.ts_nanos,
                     };
-                    if let Some((resp, problems)) = conn.early.pop_front() {
+                    let answered = conn.early.pop_front();
+                    let waits = answered.is_none();
+                    if let Some((resp, problems)) = answered {
                         attach(&mut slot, *resp, problems);
-                    } else {
+                    }
+                    let id = self.reorder.push(slot);
+                    if waits {
                         conn.awaiting.push_back(id);
                     }
-                    self.reorder.slots.insert(id, slot);
                 }
                 Event::Response { resp, problems, .. } => {
                     if resp.status / 100 == 1 {
@@ -324,7 +339,7 @@ impl<'s> Replayer<'s> {
                     }
                     match conn.awaiting.pop_front() {
                         Some(id) => {
-                            if let Some(slot) = self.reorder.slots.get_mut(&id) {
+                            if let Some(slot) = self.reorder.get_mut(id) {
                                 attach(slot, *resp, problems);
                             }
                         }
@@ -378,7 +393,7 @@ impl<'s> Replayer<'s> {
             }
             self.stats.unmatched_responses += conn.early.len() as u64;
             for id in conn.awaiting {
-                if let Some(slot) = self.reorder.slots.get_mut(&id) {
+                if let Some(slot) = self.reorder.get_mut(id) {
                     slot.done = true;
                     slot.exchange.notes.push(Finding::new(
                         "no-response",
@@ -393,7 +408,7 @@ impl<'s> Replayer<'s> {
     fn expire(&mut self, now: i128) {
         let wait = self.opts.response_wait_nanos;
         let crowded = self.reorder.slots.len() > 100_000;
-        for (i, slot) in self.reorder.slots.values_mut().enumerate() {
+        for (i, slot) in self.reorder.slots.iter_mut().enumerate() {
             if slot.done {
                 continue;
             }
@@ -418,7 +433,7 @@ impl<'s> Replayer<'s> {
         for k in keys {
             self.end_conn(k, i128::MAX);
         }
-        for slot in self.reorder.slots.values_mut() {
+        for slot in self.reorder.slots.iter_mut() {
             slot.done = true;
         }
         self.reorder.release(self.sink);

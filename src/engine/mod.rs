@@ -448,47 +448,56 @@ fn analyze_v4<'r>(
         sigv4::verify_chunks(&chunks, a, &a.signature, chain)
     };
     let mut out = Vec::with_capacity(dialect::ALL.len());
-    // Most dialects agree on most requests: hash and sign each distinct canonical request once.
-    struct Signed<'d> {
+    // Most dialects agree on most requests: each distinct canonical request (known by the
+    // components it is made of) is assembled, hashed and signed once.
+    struct Signed {
+        key: sigv4::CrKey,
         canonical_request: Vec<u8>,
-        date: &'d str,
         string_to_sign: Vec<u8>,
         signature: Option<String>,
         matches: Option<bool>,
     }
-    let mut seen: Vec<Signed<'r>> = Vec::with_capacity(4);
-    let mut finish = |(canonical_request, date, rejects): (Vec<u8>, &'r str, Option<String>)| {
-        let hit = seen
-            .iter()
-            .find(|s| s.canonical_request == canonical_request && s.date == date);
-        let (sts, sig, matches) = match hit {
-            Some(s) => (s.string_to_sign.clone(), s.signature.clone(), s.matches),
-            None => {
-                let sts = sigv4::string_to_sign(&a.algorithm, date, &a.scope, &canonical_request);
-                let sig = chain.map(|k| sigv4::sign(k, &sts));
-                // Constant-time, so compared once per distinct signature.
-                let matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
-                seen.push(Signed {
-                    canonical_request: canonical_request.clone(),
-                    date,
-                    string_to_sign: sts.clone(),
-                    signature: sig.clone(),
-                    matches,
-                });
-                (sts, sig, matches)
-            }
-        };
-        let c = sigv4::V4Canonical {
-            canonical_request,
-            string_to_sign: sts,
-            rejects,
-        };
-        (c, sig, matches)
-    };
+    let date = a.amz_date.as_deref().unwrap_or("");
+    let mut seen: Vec<Signed> = Vec::with_capacity(4);
     let mut memo = sigv4::V4Memo::default();
     for d in dialect::ALL {
-        let (mut c, mut sig, mut matches) =
-            finish(sigv4::canonical_parts_ref(&ctx, &d.sigv4, &mut memo));
+        let (key, rejects) = sigv4::canonical_key(&ctx, &d.sigv4, &mut memo);
+        let i = match seen.iter().position(|s| s.key == key) {
+            Some(i) => i,
+            None => {
+                let canonical_request = sigv4::canonical_bytes(&ctx, &memo, key);
+                // Other components can still give the same bytes.
+                let same = seen
+                    .iter()
+                    .find(|s| s.canonical_request == canonical_request);
+                let (string_to_sign, signature, matches) = match same {
+                    Some(s) => (s.string_to_sign.clone(), s.signature.clone(), s.matches),
+                    None => {
+                        let sts =
+                            sigv4::string_to_sign(&a.algorithm, date, &a.scope, &canonical_request);
+                        let sig = chain.map(|k| sigv4::sign(k, &sts));
+                        // Constant-time, so compared once per distinct signature.
+                        let matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
+                        (sts, sig, matches)
+                    }
+                };
+                seen.push(Signed {
+                    key,
+                    canonical_request,
+                    string_to_sign,
+                    signature,
+                    matches,
+                });
+                seen.len() - 1
+            }
+        };
+        let s = &seen[i];
+        let mut c = sigv4::V4Canonical {
+            canonical_request: s.canonical_request.clone(),
+            string_to_sign: s.string_to_sign.clone(),
+            rejects,
+        };
+        let (mut sig, mut matches) = (s.signature.clone(), s.matches);
         if matches == Some(false)
             && token_in_query
             && d.sigv4.session_token == dialect::SessionToken::SignedOrAppended

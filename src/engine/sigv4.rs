@@ -69,6 +69,9 @@ pub struct V4Memo {
     payload: Vec<(PayloadRule, String)>,
     /// Per request: whether every path / query / header knob gives the same component.
     plain: Option<Plain>,
+    /// Per request: whether `host` is signed, and the first unsigned `x-amz-*` header.
+    host_signed: Option<bool>,
+    unsigned_amz: Option<Option<String>>,
 }
 
 /// Which components of this request come out the same under every knob, so that they are
@@ -192,16 +195,29 @@ fn plain_headers(req: &Request, auth: &V4Auth) -> bool {
     })
 }
 
-/// The cached component for `key`, built on first use; borrowed, not copied.
-fn memo<K: PartialEq + Copy, V>(cache: &mut Vec<(K, V)>, key: K, make: impl FnOnce() -> V) -> &V {
-    let i = match cache.iter().position(|(k, _)| *k == key) {
+/// The index of the cached component for `key`, built on first use.
+fn memo<K: PartialEq + Copy, V>(
+    cache: &mut Vec<(K, V)>,
+    key: K,
+    make: impl FnOnce() -> V,
+) -> usize {
+    match cache.iter().position(|(k, _)| *k == key) {
         Some(i) => i,
         None => {
             cache.push((key, make()));
             cache.len() - 1
         }
-    };
-    &cache[i].1
+    }
+}
+
+/// Which cached components (by index in [`V4Memo`]) make up a canonical request: equal keys,
+/// equal canonical requests (the method and signed-header list are the request's own).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct CrKey {
+    uri: usize,
+    query: usize,
+    headers: usize,
+    payload: usize,
 }
 
 pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo) -> V4Parts {
@@ -219,6 +235,41 @@ pub(crate) fn canonical_parts_ref<'a>(
     rules: &SigV4Rules,
     m: &mut V4Memo,
 ) -> (Vec<u8>, &'a str, Option<String>) {
+    let (key, rejects) = canonical_key(ctx, rules, m);
+    (
+        canonical_bytes(ctx, m, key),
+        ctx.auth.amz_date.as_deref().unwrap_or(""),
+        rejects,
+    )
+}
+
+/// The canonical request of `key`, assembled from the cached components.
+pub(crate) fn canonical_bytes(ctx: &V4Context, m: &V4Memo, key: CrKey) -> Vec<u8> {
+    let parts: [&[u8]; 6] = [
+        ctx.req.method.as_bytes(),
+        m.uri[key.uri].1.as_bytes(),
+        m.query[key.query].1.as_bytes(),
+        &m.headers[key.headers].1 .0,
+        ctx.auth.signed_headers_raw.as_bytes(),
+        m.payload[key.payload].1.as_bytes(),
+    ];
+    let mut cr = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            cr.push(b'\n');
+        }
+        cr.extend_from_slice(p);
+    }
+    cr
+}
+
+/// The components a dialect's canonical request is made of (built and cached in `m` on first
+/// use), and the rule of the dialect that refuses the request, if any.
+pub(crate) fn canonical_key(
+    ctx: &V4Context,
+    rules: &SigV4Rules,
+    m: &mut V4Memo,
+) -> (CrKey, Option<String>) {
     let mut rejects: Option<String> = None;
     let req = ctx.req;
     let auth = ctx.auth;
@@ -227,21 +278,14 @@ pub(crate) fn canonical_parts_ref<'a>(
     // The rules a plain component is built and cached under: any dialect's would do.
     let base = &super::dialect::ALL[0].sigv4;
 
-    let mut cr: Vec<u8> = Vec::with_capacity(512);
-    cr.extend_from_slice(req.method.as_bytes());
-    cr.push(b'\n');
     let path_rule = match (plain.path, s3) {
         (true, _) => base.path,
         (false, true) => rules.s3_path,
         (false, false) => rules.path,
     };
-    cr.extend_from_slice(
-        memo(&mut m.uri, path_rule, || {
-            canonical_uri(req.path(), path_rule)
-        })
-        .as_bytes(),
-    );
-    cr.push(b'\n');
+    let uri = memo(&mut m.uri, path_rule, || {
+        canonical_uri(req.path(), path_rule)
+    });
     // Whether X-Amz-Signature stays in a presigned query is not an encoding matter: kept.
     // Decoding and re-encoding a plain query gives it back, so it is built from the raw pairs
     // (no per-pair decoding and encoding).
@@ -262,13 +306,9 @@ pub(crate) fn canonical_parts_ref<'a>(
         qrules.query,
         qrules.presigned_keeps_signature,
     );
-    cr.extend_from_slice(
-        memo(&mut m.query, qkey, || {
-            canonical_query(req, qrules, ctx.presigned, ctx.token_appended)
-        })
-        .as_bytes(),
-    );
-    cr.push(b'\n');
+    let query = memo(&mut m.query, qkey, || {
+        canonical_query(req, qrules, ctx.presigned, ctx.token_appended)
+    });
 
     let hrules = if plain.headers { base } else { rules };
     let hkey = (
@@ -277,61 +317,41 @@ pub(crate) fn canonical_parts_ref<'a>(
         hrules.missing_signed_header,
         hrules.host,
     );
-    let (headers, missing) = memo(&mut m.headers, hkey, || {
+    let headers = memo(&mut m.headers, hkey, || {
         canonical_headers(req, auth, hrules)
     });
-    let missing = missing.clone();
-    cr.extend_from_slice(headers);
-    cr.push(b'\n');
-    cr.extend_from_slice(auth.signed_headers_raw.as_bytes());
-    cr.push(b'\n');
-    cr.extend_from_slice(
-        memo(&mut m.payload, rules.payload, || payload_hash(ctx, rules)).as_bytes(),
-    );
+    let payload = memo(&mut m.payload, rules.payload, || payload_hash(ctx, rules));
+    let key = CrKey {
+        uri,
+        query,
+        headers,
+        payload,
+    };
 
-    if let Some(m) = missing {
+    if let Some(missing) = &m.headers[headers].1 .1 {
         if rules.missing_signed_header == MissingHeader::Reject {
-            rejects = Some(format!("signed header `{m}` is not in the request"));
+            rejects = Some(format!("signed header `{missing}` is not in the request"));
         }
     }
     if rules.required_signed.host
-        && !auth
-            .signed_headers
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case("host"))
+        && !*m.host_signed.get_or_insert_with(|| {
+            auth.signed_headers
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case("host"))
+        })
     {
         rejects.get_or_insert_with(|| "`host` is not among the signed headers".into());
     }
-    if rules.required_signed.amz_headers && (s3 || !rules.required_signed.amz_headers_s3_only) {
-        let amz = |h: &&crate::http::Header| {
-            h.name.len() >= 6 && h.name[..6].eq_ignore_ascii_case(b"x-amz-")
-        };
-        for h in req.headers.iter().filter(amz) {
-            if rejects.is_some() {
-                break;
-            }
-            if h.name.is_ascii() {
-                // The same tests on the bytes, without lowercasing a copy of every name.
-                let is = |s: &str| h.name.eq_ignore_ascii_case(s.as_bytes());
-                let exempt = is("x-amz-content-sha256")
-                    || (ctx.presigned && is("x-amz-security-token"))
-                    || auth.signed_headers.iter().any(|s| is(s));
-                if !exempt {
-                    let n = crate::http::text(&h.name).to_ascii_lowercase();
-                    rejects = Some(format!("header `{n}` is present but not signed"));
-                }
-                continue;
-            }
-            let n = crate::http::text(&h.name).to_ascii_lowercase();
-            if n != "x-amz-content-sha256"
-                && !(ctx.presigned && n == "x-amz-security-token")
-                && !auth
-                    .signed_headers
-                    .iter()
-                    .any(|s| s.eq_ignore_ascii_case(&n))
-            {
-                rejects.get_or_insert_with(|| format!("header `{n}` is present but not signed"));
-            }
+    if rejects.is_none()
+        && rules.required_signed.amz_headers
+        && (s3 || !rules.required_signed.amz_headers_s3_only)
+    {
+        // The same for every dialect that checks: found once per request.
+        let unsigned = m
+            .unsigned_amz
+            .get_or_insert_with(|| unsigned_amz_header(ctx));
+        if let Some(n) = unsigned {
+            rejects = Some(format!("header `{n}` is present but not signed"));
         }
     }
 
@@ -344,7 +364,39 @@ pub(crate) fn canonical_parts_ref<'a>(
             rejects.get_or_insert_with(|| "no X-Amz-Date or Date to sign".into());
         }
     }
-    (cr, auth.amz_date.as_deref().unwrap_or(""), rejects)
+    (key, rejects)
+}
+
+/// The first `x-amz-*` header of the request, lower-cased, that is not signed (nor exempt:
+/// `x-amz-content-sha256`, and a presigned URL's `x-amz-security-token`).
+fn unsigned_amz_header(ctx: &V4Context) -> Option<String> {
+    let auth = ctx.auth;
+    let amz =
+        |h: &&crate::http::Header| h.name.len() >= 6 && h.name[..6].eq_ignore_ascii_case(b"x-amz-");
+    for h in ctx.req.headers.iter().filter(amz) {
+        if h.name.is_ascii() {
+            // The same tests on the bytes, without lowercasing a copy of every name.
+            let is = |s: &str| h.name.eq_ignore_ascii_case(s.as_bytes());
+            let exempt = is("x-amz-content-sha256")
+                || (ctx.presigned && is("x-amz-security-token"))
+                || auth.signed_headers.iter().any(|s| is(s));
+            if !exempt {
+                return Some(crate::http::text(&h.name).to_ascii_lowercase());
+            }
+            continue;
+        }
+        let n = crate::http::text(&h.name).to_ascii_lowercase();
+        if n != "x-amz-content-sha256"
+            && !(ctx.presigned && n == "x-amz-security-token")
+            && !auth
+                .signed_headers
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(&n))
+        {
+            return Some(n);
+        }
+    }
+    None
 }
 
 pub fn string_to_sign(
@@ -353,11 +405,15 @@ pub fn string_to_sign(
     scope: &str,
     canonical_request: &[u8],
 ) -> Vec<u8> {
-    format!(
-        "{algorithm}\n{date}\n{scope}\n{}",
-        sha256_hex(canonical_request)
-    )
-    .into_bytes()
+    let hash = sha256_hex(canonical_request);
+    let mut out = Vec::with_capacity(algorithm.len() + date.len() + scope.len() + 3 + hash.len());
+    for (i, part) in [algorithm, date, scope, &hash].into_iter().enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(part.as_bytes());
+    }
+    out
 }
 
 pub fn sign(chain: &KeyChain, string_to_sign: &[u8]) -> String {
