@@ -212,30 +212,34 @@ impl<'s> Replayer<'s> {
     }
 
     pub fn frame(&mut self, f: packets::Frame<'_>) {
+        let d = self.decoder.decode(f.linktype, f.data, f.number);
+        self.decoded(f.number, f.ts_nanos, d);
+    }
+
+    /// A frame already decoded (by [`Decoder`], possibly on another thread).
+    fn decoded(&mut self, number: u64, ts_nanos: i128, d: Decoded<'_>) {
         self.stats.frames += 1;
-        match self.decoder.decode(f.linktype, f.data, f.number) {
+        match d {
             Decoded::Tcp(seg) => {
                 self.stats.tcp_segments += 1;
-                self.segment(&seg.0, f.number, f.ts_nanos);
+                self.segment(&seg.0, number, ts_nanos);
             }
             Decoded::NotTcp => self.stats.not_tcp_frames += 1,
             Decoded::Fragment => self.stats.ip_fragments += 1,
             Decoded::Bad(why) => {
                 self.stats.undecodable_frames += 1;
-                let n = format!("frame {}: {why}", f.number);
+                let n = format!("frame {number}: {why}");
                 self.stats.note(n);
             }
             Decoded::UnsupportedLink(l) => {
                 if self.stats.unsupported_link_frames == 0 {
-                    self.stats.note(format!(
-                        "frame {}: link type {l} is not supported",
-                        f.number
-                    ));
+                    self.stats
+                        .note(format!("frame {number}: link type {l} is not supported"));
                 }
                 self.stats.unsupported_link_frames += 1;
             }
         }
-        self.expire(f.ts_nanos);
+        self.expire(ts_nanos);
         self.reorder.release(self.sink);
     }
 
@@ -442,7 +446,60 @@ impl<'s> Replayer<'s> {
     }
 }
 
+/// Frames read and decoded by the reading thread, handed to the reassembling one in order.
+#[derive(Default)]
+struct FrameBatch {
+    /// The TCP payloads of the batch, one after another.
+    data: Vec<u8>,
+    frames: Vec<DecodedFrame>,
+}
+
+struct DecodedFrame {
+    number: u64,
+    ts_nanos: i128,
+    what: Decoded<'static>,
+    /// Where a TCP segment's payload lies in `data` (its `Cow` in `what` is empty).
+    payload: std::ops::Range<usize>,
+}
+
+/// Frames per batch: large enough that the channel costs nothing per frame, small enough
+/// that a batch (~0.5 MB of a typical capture) stays in cache between the two threads.
+const FRAME_BATCH: usize = 1024;
+
+impl FrameBatch {
+    fn push(&mut self, number: u64, ts_nanos: i128, d: Decoded<'_>) {
+        let (what, payload) = match d {
+            Decoded::Tcp(seg) => {
+                let start = self.data.len();
+                self.data.extend_from_slice(&seg.0.payload);
+                let seg = decode::Segment {
+                    payload: std::borrow::Cow::Borrowed(&[][..]),
+                    ..seg.0
+                };
+                (
+                    Decoded::Tcp(decode::SegmentBox(seg)),
+                    start..self.data.len(),
+                )
+            }
+            Decoded::NotTcp => (Decoded::NotTcp, 0..0),
+            Decoded::Fragment => (Decoded::Fragment, 0..0),
+            Decoded::Bad(why) => (Decoded::Bad(why), 0..0),
+            Decoded::UnsupportedLink(l) => (Decoded::UnsupportedLink(l), 0..0),
+        };
+        self.frames.push(DecodedFrame {
+            number,
+            ts_nanos,
+            what,
+            payload,
+        });
+    }
+}
+
 /// Replays a pcap or pcapng stream, calling `sink` with each exchange in capture order.
+///
+/// Two threads: one reads the file and decodes link, IP and TCP headers (and reassembles IP
+/// fragments); this one reassembles TCP streams and parses HTTP, in the same frame order, so
+/// the result is the same as doing both in turn, and reading overlaps with parsing.
 pub fn replay<R: Read + Send>(
     reader: R,
     name: &str,
@@ -451,8 +508,50 @@ pub fn replay<R: Read + Send>(
     sink: &mut dyn FnMut(Exchange),
 ) -> Stats {
     let mut r = Replayer::new(name, first_index, opts, sink);
-    let res = packets::read_frames(reader, |f| r.frame(f));
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<FrameBatch>(8);
+    // Spent batches go back to be refilled: their buffers are reused, not reallocated.
+    let (spent_tx, spent_rx) = std::sync::mpsc::channel::<FrameBatch>();
+    let (res, fragment_frames) = std::thread::scope(|scope| {
+        let reading = scope.spawn(move || {
+            let mut decoder = Decoder::default();
+            let mut batch = FrameBatch::default();
+            let res = packets::read_frames(reader, |f| {
+                let d = decoder.decode(f.linktype, f.data, f.number);
+                batch.push(f.number, f.ts_nanos, d);
+                if batch.frames.len() >= FRAME_BATCH {
+                    let mut next = spent_rx.try_recv().unwrap_or_default();
+                    next.data.clear();
+                    next.frames.clear();
+                    // The receiver only goes away when this scope ends.
+                    let _ = full_tx.send(std::mem::replace(&mut batch, next));
+                }
+            });
+            if !batch.frames.is_empty() {
+                let _ = full_tx.send(batch);
+            }
+            (res, decoder.fragment_frames())
+        });
+        for mut batch in full_rx {
+            for f in batch.frames.drain(..) {
+                let what = match f.what {
+                    Decoded::Tcp(seg) => Decoded::Tcp(decode::SegmentBox(decode::Segment {
+                        payload: std::borrow::Cow::Borrowed(&batch.data[f.payload]),
+                        ..seg.0
+                    })),
+                    other => other,
+                };
+                r.decoded(f.number, f.ts_nanos, what);
+            }
+            let _ = spent_tx.send(batch);
+        }
+        match reading.join() {
+            Ok(done) => done,
+            Err(_) => (Err("the capture reading thread panicked".into()), 0),
+        }
+    });
     let mut stats = r.finish();
+    // The fragments were counted by the reading thread's decoder.
+    stats.ip_fragments = stats.ip_fragments.max(fragment_frames);
     if let Err(e) = res {
         stats.error = Some(e);
     }

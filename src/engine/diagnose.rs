@@ -1230,6 +1230,35 @@ fn search_alterations(
 ) -> Option<(String, &'static str, Option<DialectResult>)> {
     let mut variants: Vec<(String, Request)> = Vec::new();
     let host = req.header("host");
+    // Requests of one shape (same key, signed headers, Host, header names) fail the same way:
+    // try what explained the first of them, and do not search again where nothing did. A
+    // variant that reproduces the signature is the only one that can (two different canonical
+    // requests do not share an HMAC), so the outcome does not depend on the order of requests.
+    let shape = {
+        let mut names: Vec<String> = req
+            .headers
+            .iter()
+            .map(|h| String::from_utf8_lossy(&h.name).to_ascii_lowercase())
+            .collect();
+        names.sort();
+        format!(
+            "{:?}|{}|{}|{}|{}|{}",
+            a.auth.mode,
+            a.auth.access_key.as_deref().unwrap_or(""),
+            a.auth
+                .signed_headers
+                .as_ref()
+                .map(|s| s.join(";"))
+                .unwrap_or_default(),
+            host.as_deref().unwrap_or(""),
+            req.method,
+            names.join(",")
+        )
+    };
+    // Known to explain nothing: the variants need not even be built.
+    if let Some(None) = v.cache.search_outcome(&shape) {
+        return None;
+    }
     if let Some(h) = &host {
         let (name, port) = match h.rsplit_once(':') {
             Some((n, p)) if p.chars().all(|c| c.is_ascii_digit()) => {
@@ -1387,31 +1416,6 @@ fn search_alterations(
             variants.push((format!("the client derived its signing key for {r2}/{s2} but wrote {region}/{service} in the credential scope"), rq));
         }
     }
-    // Requests of one shape (same key, signed headers, Host, header names) fail the same way:
-    // try what explained the first of them, and do not search again where nothing did. A
-    // variant that reproduces the signature is the only one that can (two different canonical
-    // requests do not share an HMAC), so the outcome does not depend on the order of requests.
-    let shape = {
-        let mut names: Vec<String> = req
-            .headers
-            .iter()
-            .map(|h| String::from_utf8_lossy(&h.name).to_ascii_lowercase())
-            .collect();
-        names.sort();
-        format!(
-            "{:?}|{}|{}|{}|{}|{}",
-            a.auth.mode,
-            a.auth.access_key.as_deref().unwrap_or(""),
-            a.auth
-                .signed_headers
-                .as_ref()
-                .map(|s| s.join(";"))
-                .unwrap_or_default(),
-            host.as_deref().unwrap_or(""),
-            req.method,
-            names.join(",")
-        )
-    };
     let try_one = |r: &Request| {
         super::analyze(r, v)
             .dialects
