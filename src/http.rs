@@ -149,7 +149,7 @@ impl Request {
     /// Path part of the target (absolute-form targets lose scheme and authority).
     pub fn path(&self) -> &[u8] {
         let t = strip_absolute_form(&self.target);
-        match t.iter().position(|&b| b == b'?') {
+        match memchr::memchr(b'?', t) {
             Some(i) => &t[..i],
             None => t,
         }
@@ -158,7 +158,7 @@ impl Request {
     /// Raw query string (without `?`), if the target has one.
     pub fn query(&self) -> Option<&[u8]> {
         let t = strip_absolute_form(&self.target);
-        t.iter().position(|&b| b == b'?').map(|i| &t[i + 1..])
+        memchr::memchr(b'?', t).map(|i| &t[i + 1..])
     }
 
     /// Host as the request names it: the Host header, else the authority of an absolute-form target.

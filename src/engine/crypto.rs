@@ -106,17 +106,54 @@ impl KeyCache {
         service: &str,
         terminator: &str,
     ) -> KeyChain {
-        // One allocation for the key; the secret's length keeps secret and scope apart.
-        let key = format!(
-            "{}:{secret}{date}/{region}/{service}/{terminator}",
-            secret.len()
-        );
+        // The secret's length keeps secret and scope apart. Each thread keeps its last key and
+        // chain: a capture's requests mostly share one scope, and the map's lock is shared by
+        // every worker thread.
+        thread_local! {
+            static RECENT: std::cell::RefCell<(String, String, Option<KeyChain>)> =
+                const { std::cell::RefCell::new((String::new(), String::new(), None)) };
+        }
+        let recent = RECENT.with(|r| {
+            let (scratch, last, chain) = &mut *r.borrow_mut();
+            scratch.clear();
+            for part in [
+                &secret.len().to_string(),
+                ":",
+                secret,
+                date,
+                "/",
+                region,
+                "/",
+                service,
+                "/",
+                terminator,
+            ] {
+                scratch.push_str(part);
+            }
+            match chain {
+                Some(c) if last == scratch => Some(c.clone()),
+                _ => None,
+            }
+        });
+        if let Some(c) = recent {
+            return c;
+        }
+        let key = RECENT.with(|r| r.borrow().0.clone());
+        let remember = |c: &KeyChain| {
+            RECENT.with(|r| {
+                let (_, last, chain) = &mut *r.borrow_mut();
+                last.clone_from(&key);
+                *chain = Some(c.clone());
+            })
+        };
         if let Ok(map) = self.map.lock() {
             if let Some(c) = map.get(&key) {
+                remember(c);
                 return c.clone();
             }
         }
         let c = derive_chain(secret, date, region, service, terminator);
+        remember(&c);
         if let Ok(mut map) = self.map.lock() {
             if map.len() > 4096 {
                 map.clear();
@@ -130,6 +167,31 @@ impl KeyCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_chains_are_the_derived_ones_whatever_the_order() {
+        let cache = KeyCache::default();
+        let scopes = [
+            ("s1", "20150830", "us-east-1", "s3"),
+            ("s1", "20150830", "us-east-1", "iam"),
+            ("s2", "20150830", "us-east-1", "s3"),
+            // The secret's length keeps `s1` + `2…` apart from `s12` + `…`.
+            ("s12", "0150830", "us-east-1", "s3"),
+        ];
+        for round in 0..3 {
+            for (i, (secret, date, region, service)) in scopes.iter().enumerate() {
+                let (secret, date, region, service) = if round == 1 {
+                    scopes[scopes.len() - 1 - i]
+                } else {
+                    (*secret, *date, *region, *service)
+                };
+                let got = cache.chain(secret, date, region, service, "aws4_request");
+                let want = derive_chain(secret, date, region, service, "aws4_request");
+                assert_eq!(got.k_signing, want.k_signing, "{secret} {date} {service}");
+                assert_eq!(got.k_date, want.k_date);
+            }
+        }
+    }
 
     #[test]
     fn aws_documentation_signing_key() {

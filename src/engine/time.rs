@@ -42,11 +42,29 @@ pub fn format_amz(t: OffsetDateTime) -> String {
 
 /// RFC 3339 in UTC with microseconds, fixed width (`2015-08-30T12:36:01.019838Z`).
 pub fn format_rfc3339(t: OffsetDateTime) -> String {
-    let f =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
-    t.to_offset(time::UtcOffset::UTC)
-        .format(f)
-        .unwrap_or_default()
+    let t = t.to_offset(time::UtcOffset::UTC);
+    if !(0..=9999).contains(&t.year()) {
+        let f = format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+        );
+        return t.format(f).unwrap_or_default();
+    }
+    // The same text, written directly: once per exchange of a capture report.
+    let mut s = String::with_capacity(27);
+    let mut put = |n: u32, width: u32, sep: char| {
+        for i in (0..width).rev() {
+            s.push(char::from(b'0' + (n / 10u32.pow(i) % 10) as u8));
+        }
+        s.push(sep);
+    };
+    put(t.year() as u32, 4, '-');
+    put(u8::from(t.month()).into(), 2, '-');
+    put(t.day().into(), 2, 'T');
+    put(t.hour().into(), 2, ':');
+    put(t.minute().into(), 2, ':');
+    put(t.second().into(), 2, '.');
+    put(t.microsecond(), 6, 'Z');
+    s
 }
 
 /// A `Date` header in SigV4's basic form, as signers that fall back to it use it.
@@ -57,6 +75,31 @@ pub fn http_date_to_amz(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_as_the_time_crate_writes_it() {
+        let f = format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+        );
+        for nanos in [
+            0i128,
+            1,
+            999,
+            1_000,
+            1_440_938_160_033_898_123,
+            253_402_300_799_999_999_999,
+            -1,
+            -62_135_596_800_000_000_000,
+            -62_135_596_800_000_000_001,
+        ] {
+            let t = OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap();
+            assert_eq!(format_rfc3339(t), t.format(f).unwrap(), "{nanos}");
+        }
+        let t = OffsetDateTime::from_unix_timestamp_nanos(1_000_000_000)
+            .unwrap()
+            .to_offset(time::UtcOffset::from_hms(5, 30, 0).unwrap());
+        assert_eq!(format_rfc3339(t), "1970-01-01T00:00:01.000000Z");
+    }
 
     #[test]
     fn converts_http_dates() {
