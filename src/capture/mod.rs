@@ -310,7 +310,14 @@ impl<'s> Replayer<'s> {
                 } => {
                     let exchange = Exchange {
                         index: 0,
-                        source: format!("{}:{}", self.name, end.frame),
+                        source: {
+                            let frame = end.frame.to_string();
+                            let mut s = String::with_capacity(self.name.len() + 1 + frame.len());
+                            s.push_str(&self.name);
+                            s.push(':');
+                            s.push_str(&frame);
+                            s
+                        },
                         time: time::OffsetDateTime::from_unix_timestamp_nanos(end.ts_nanos).ok(),
                         client: Some(conn.names[d].clone()),
                         server: Some(conn.names[1 - d].clone()),

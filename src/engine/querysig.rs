@@ -77,14 +77,15 @@ pub fn string_to_sign(req: &Request, q: &QueryAuth, rules: &QueryRules) -> (Vec<
                 })
                 .collect();
             enc.sort();
-            let qs: Vec<String> = enc.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let s = format!(
-                "{}\n{}\n{}\n{}",
-                req.method.to_ascii_uppercase(),
-                host,
-                path,
-                qs.join("&")
-            );
+            let mut s = format!("{}\n{}\n{}\n", req.method.to_ascii_uppercase(), host, path);
+            for (i, (k, v)) in enc.iter().enumerate() {
+                if i > 0 {
+                    s.push('&');
+                }
+                s.push_str(k);
+                s.push('=');
+                s.push_str(v);
+            }
             let hmac = if rules.force_sha256 || q.method.as_deref() != Some("HmacSHA1") {
                 Hmac::Sha256
             } else {
