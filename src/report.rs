@@ -123,10 +123,20 @@ pub fn to_json<'a>(x: &'a Exchange, a: &'a Analysis) -> JsonExchange<'a> {
     }
 }
 
+/// Equal bytes; dialects that computed the same string share one buffer, which is then not
+/// compared byte by byte.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
 /// Whether two dialects' entries differ only by name.
 fn same_rest(a: &crate::engine::DialectResult, b: &crate::engine::DialectResult) -> bool {
-    a.canonical_request == b.canonical_request
-        && a.string_to_sign == b.string_to_sign
+    let cr = match (&a.canonical_request, &b.canonical_request) {
+        (Some(x), Some(y)) => same_bytes(x, y),
+        (None, None) => true,
+        _ => false,
+    };
+    cr && same_bytes(&a.string_to_sign, &b.string_to_sign)
         && a.signature == b.signature
         && a.matches == b.matches
         && a.rejects == b.rejects
@@ -452,7 +462,11 @@ pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
             None => out.extend_from_slice(b"null"),
             Some(cr) => {
                 let earlier = (0..i).find(|&k| {
-                    crs[k].is_some() && j.dialects[k].canonical_request.as_deref() == Some(cr)
+                    crs[k].is_some()
+                        && j.dialects[k]
+                            .canonical_request
+                            .as_deref()
+                            .is_some_and(|c| same_bytes(c, cr))
                 });
                 match earlier.and_then(|k| crs[k].clone()) {
                     Some(r) => out.extend_from_within(r),
@@ -463,8 +477,9 @@ pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
         crs.push(d.canonical_request.is_some().then_some(at..out.len()));
         key!(out, "string_to_sign");
         let at = out.len();
-        let earlier =
-            (0..i).find(|&k| stss[k].is_some() && j.dialects[k].string_to_sign == d.string_to_sign);
+        let earlier = (0..i).find(|&k| {
+            stss[k].is_some() && same_bytes(&j.dialects[k].string_to_sign, &d.string_to_sign)
+        });
         match earlier.and_then(|k| stss[k].clone()) {
             Some(r) => out.extend_from_within(r),
             None => json_bytes(out, &d.string_to_sign),

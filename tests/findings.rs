@@ -274,8 +274,8 @@ fn each_code_is_provoked() {
     // The server's own strings (S3 XML), equal to what the client signed.
     let ok = run_full(&get(), None, None, Some(SK), "aws");
     let aws = ok.dialect("aws").unwrap();
-    let cr = String::from_utf8(aws.canonical_request.clone().unwrap()).unwrap();
-    let sts = String::from_utf8(aws.string_to_sign.clone()).unwrap();
+    let cr = String::from_utf8(aws.canonical_request.clone().unwrap().to_vec()).unwrap();
+    let sts = String::from_utf8(aws.string_to_sign.to_vec()).unwrap();
     let agree = resp(
         403,
         &s3_error(

@@ -94,7 +94,7 @@ fn creq_line(a: &Analysis, dialect: &str, line: usize) -> String {
         .canonical_request
         .clone()
         .unwrap();
-    String::from_utf8(cr)
+    String::from_utf8(cr.to_vec())
         .unwrap()
         .lines()
         .nth(line)

@@ -74,8 +74,8 @@ fn signature_mismatch_round_trips_in_every_style() {
     let a = analyse(&req, "the-wrong-secret", NOW_2013);
     assert_eq!(a.verdict, engine::Verdict::Invalid);
     let d = a.dialect("aws").unwrap();
-    let sts = String::from_utf8(d.string_to_sign.clone()).unwrap();
-    let cr = String::from_utf8(d.canonical_request.clone().unwrap()).unwrap();
+    let sts = String::from_utf8(d.string_to_sign.to_vec()).unwrap();
+    let cr = String::from_utf8(d.canonical_request.clone().unwrap().to_vec()).unwrap();
     let now = time::OffsetDateTime::now_utc();
     for style in [Style::S3, Style::Query] {
         let p = Policy {

@@ -799,8 +799,10 @@ fn server_comparison(
     }
     let theirs = |cr: Option<&String>, sts: Option<&String>| DialectResult {
         name: "server",
-        canonical_request: cr.map(|c| c.as_bytes().to_vec()),
-        string_to_sign: sts.map(|s| s.as_bytes().to_vec()).unwrap_or_default(),
+        canonical_request: cr.map(|c| c.as_bytes().to_vec().into()),
+        string_to_sign: sts
+            .map(|s| s.as_bytes().to_vec().into())
+            .unwrap_or_default(),
         signature: None,
         matches: None,
         rejects: None,

@@ -101,7 +101,13 @@ impl KeyChainView {
                 crypto::to_hex(k)
             } else {
                 // The first 8 hex digits: only the first 4 bytes need formatting.
-                crypto::to_hex(&k[..4]) + "…"
+                let mut s = String::with_capacity(8 + '…'.len_utf8());
+                for b in &k[..4] {
+                    s.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+                    s.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+                }
+                s.push('…');
+                s
             }
         };
         KeyChainView {
@@ -119,9 +125,9 @@ pub struct DialectResult {
     pub name: &'static str,
     /// SigV4 only; SigV2 and Query signatures have just a string to sign.
     #[serde(serialize_with = "ser_opt_bytes")]
-    pub canonical_request: Option<Vec<u8>>,
+    pub canonical_request: Option<bytes::Bytes>,
     #[serde(serialize_with = "ser_bytes")]
-    pub string_to_sign: Vec<u8>,
+    pub string_to_sign: bytes::Bytes,
     /// `null` without a secret.
     pub signature: Option<String>,
     /// Whether `signature` equals the client's; `null` without a secret or when unsupported.
@@ -147,7 +153,7 @@ fn ser_bytes<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&crate::http::text(b))
 }
 
-fn ser_opt_bytes<S: serde::Serializer>(b: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+fn ser_opt_bytes<S: serde::Serializer>(b: &Option<bytes::Bytes>, s: S) -> Result<S::Ok, S::Error> {
     match b {
         Some(b) => ser_bytes(b, s),
         None => s.serialize_none(),
@@ -226,7 +232,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         Parsed::V2(a) => {
             let presigned = mode == Mode::Sigv2Query;
             // Dialects sharing rules compute the same string; equal strings, the same HMAC.
-            let mut done: Vec<(&dialect::SigV2Rules, Vec<u8>, Option<String>)> = Vec::new();
+            let mut done: Vec<(&dialect::SigV2Rules, bytes::Bytes, Option<String>)> = Vec::new();
             for d in dialect::ALL {
                 let Some(rules) = &d.sigv2 else {
                     dialects.push(unsupported(d, "S3 SigV2"));
@@ -235,7 +241,8 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
                 let (sts, sig) = match done.iter().find(|(r, _, _)| *r == rules) {
                     Some((_, sts, sig)) => (sts.clone(), sig.clone()),
                     None => {
-                        let sts = sigv2::string_to_sign(req, a, rules, presigned);
+                        let sts =
+                            bytes::Bytes::from(sigv2::string_to_sign(req, a, rules, presigned));
                         let sig = match done.iter().find(|(_, s, _)| *s == sts) {
                             Some((_, _, sig)) => sig.clone(),
                             None => secret.map(|s| sigv2::sign(s, &sts)),
@@ -264,7 +271,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
                 ));
             }
             // Dialects sharing rules compute the same string and signature.
-            let mut done: Vec<(&dialect::QueryRules, Vec<u8>, Option<String>)> = Vec::new();
+            let mut done: Vec<(&dialect::QueryRules, bytes::Bytes, Option<String>)> = Vec::new();
             for d in dialect::ALL {
                 let Some(rules) = d.query.as_ref().filter(|r| r.versions.contains(&q.version))
                 else {
@@ -276,6 +283,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
                     None => {
                         let (sts, hmac) = querysig::string_to_sign(req, q, rules);
                         let sig = secret.map(|s| querysig::sign(s, &sts, hmac));
+                        let sts = bytes::Bytes::from(sts);
                         done.push((rules, sts.clone(), sig.clone()));
                         (sts, sig)
                     }
@@ -375,7 +383,7 @@ fn unsupported(d: &'static Dialect, what: &str) -> DialectResult {
     DialectResult {
         name: d.name,
         canonical_request: None,
-        string_to_sign: Vec::new(),
+        string_to_sign: bytes::Bytes::new(),
         signature: None,
         matches: None,
         rejects: Some(format!("{} has no {what} verifier", d.name)),
@@ -452,8 +460,9 @@ fn analyze_v4<'r>(
     // components it is made of) is assembled, hashed and signed once.
     struct Signed {
         key: sigv4::CrKey,
-        canonical_request: Vec<u8>,
-        string_to_sign: Vec<u8>,
+        // Shared by every dialect that computes them (a reference count, not a copy).
+        canonical_request: bytes::Bytes,
+        string_to_sign: bytes::Bytes,
         signature: Option<String>,
         matches: Option<bool>,
     }
@@ -465,7 +474,8 @@ fn analyze_v4<'r>(
         let i = match seen.iter().position(|s| s.key == key) {
             Some(i) => i,
             None => {
-                let canonical_request = sigv4::canonical_bytes(&ctx, &memo, key);
+                let canonical_request =
+                    bytes::Bytes::from(sigv4::canonical_bytes(&ctx, &memo, key));
                 // Other components can still give the same bytes.
                 let same = seen
                     .iter()
@@ -478,7 +488,7 @@ fn analyze_v4<'r>(
                         let sig = chain.map(|k| sigv4::sign(k, &sts));
                         // Constant-time, so compared once per distinct signature.
                         let matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
-                        (sts, sig, matches)
+                        (sts.into(), sig, matches)
                     }
                 };
                 seen.push(Signed {
@@ -492,11 +502,9 @@ fn analyze_v4<'r>(
             }
         };
         let s = &seen[i];
-        let mut c = sigv4::V4Canonical {
-            canonical_request: s.canonical_request.clone(),
-            string_to_sign: s.string_to_sign.clone(),
-            rejects,
-        };
+        let (mut canonical_request, mut string_to_sign) =
+            (s.canonical_request.clone(), s.string_to_sign.clone());
+        let mut rejects = rejects;
         let (mut sig, mut matches) = (s.signature.clone(), s.matches);
         if matches == Some(false)
             && token_in_query
@@ -512,7 +520,9 @@ fn analyze_v4<'r>(
                 .as_ref()
                 .is_some_and(|s| signatures_equal(&a.signature, s))
             {
-                c = alt;
+                canonical_request = alt.canonical_request.into();
+                string_to_sign = alt.string_to_sign.into();
+                rejects = alt.rejects;
                 sig = alt_sig;
                 matches = Some(true);
                 if d.name == v.dialect.name {
@@ -525,11 +535,11 @@ fn analyze_v4<'r>(
         }
         out.push(DialectResult {
             name: d.name,
-            canonical_request: Some(c.canonical_request),
-            string_to_sign: c.string_to_sign,
+            canonical_request: Some(canonical_request),
+            string_to_sign,
             signature: sig,
             matches,
-            rejects: c.rejects,
+            rejects,
             unsupported: false,
             chunks: chunk_results.clone(),
         });

@@ -804,7 +804,10 @@ impl Builder<'_> {
             )
         } else {
             match a.dialect(&against) {
-                Some(d) => (d.canonical_request.clone(), d.string_to_sign.clone()),
+                Some(d) => (
+                    d.canonical_request.as_deref().map(<[u8]>::to_vec),
+                    d.string_to_sign.to_vec(),
+                ),
                 None => (None, Vec::new()),
             }
         };
@@ -831,7 +834,8 @@ impl Builder<'_> {
             None => {
                 left.canonical_request.is_some()
                     && right_cr.is_some()
-                    && (left.canonical_request != right_cr || left.string_to_sign == right_sts)
+                    && (left.canonical_request.as_deref() != right_cr.as_deref()
+                        || left.string_to_sign == right_sts)
             }
         };
         m.step = if use_cr {
