@@ -76,6 +76,18 @@ pub trait Headers {
             .map(|h| text(&h.value).trim().to_string())
     }
 
+    /// [`Headers::header`] borrowed when it can be (valid UTF-8): for values only read.
+    fn header_text(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
+        let h = self
+            .header_list()
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name.as_bytes()))?;
+        Some(match text(&h.value) {
+            std::borrow::Cow::Borrowed(s) => std::borrow::Cow::Borrowed(s.trim()),
+            std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.trim().to_string()),
+        })
+    }
+
     fn has_header(&self, name: &str) -> bool {
         self.header_list()
             .iter()
@@ -179,7 +191,7 @@ impl Request {
     }
 
     pub fn is_form_urlencoded(&self) -> bool {
-        self.header("content-type")
+        self.header_text("content-type")
             .map(|c| {
                 c.to_ascii_lowercase()
                     .starts_with("application/x-www-form-urlencoded")

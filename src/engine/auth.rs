@@ -205,14 +205,14 @@ pub fn masked_header(name: &[u8], value: &[u8]) -> Option<String> {
 }
 
 pub fn detect(req: &Request) -> Detected {
-    let authz = req.header("authorization");
+    let authz = req.header_text("authorization");
 
     if let Some(a) = authz.as_deref() {
         let (scheme, rest) = a.split_once(' ').unwrap_or((a, ""));
         match scheme {
             "AWS4-HMAC-SHA256" => {
                 let streaming = req
-                    .header("x-amz-content-sha256")
+                    .header_text("x-amz-content-sha256")
                     .is_some_and(|v| v.starts_with("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"));
                 let mode = if streaming { Mode::Sigv4Streaming } else { Mode::Sigv4Header };
                 return match parse_v4_header(req, rest) {

@@ -200,7 +200,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         findings.push(Finding::new("malformed-auth", why.clone()));
     }
     // Content-MD5 is signed by SigV2 and checked by S3 whatever the scheme.
-    if let (Some(md5), true) = (req.header("content-md5"), req.body_complete()) {
+    if let (Some(md5), true) = (req.header_text("content-md5"), req.body_complete()) {
         use base64::Engine;
         use md5::Digest;
         let ours = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&req.body));
@@ -414,7 +414,7 @@ fn analyze_v4<'r>(
                 .iter()
                 .any(|(k, _)| *k == b"X-Amz-Security-Token")
         });
-    if let Some(h) = req.header("x-amz-content-sha256") {
+    if let Some(h) = req.header_text("x-amz-content-sha256") {
         if h.len() == 64
             && h.bytes().all(|b| b.is_ascii_hexdigit())
             && !h.eq_ignore_ascii_case(body_sha256)

@@ -17,9 +17,17 @@ pub fn string_to_sign(
     let mut s: Vec<u8> = Vec::with_capacity(256);
     s.extend_from_slice(req.method.as_bytes());
     s.push(b'\n');
-    s.extend_from_slice(req.header("content-md5").unwrap_or_default().as_bytes());
+    s.extend_from_slice(
+        req.header_text("content-md5")
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     s.push(b'\n');
-    s.extend_from_slice(req.header("content-type").unwrap_or_default().as_bytes());
+    s.extend_from_slice(
+        req.header_text("content-type")
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     s.push(b'\n');
     let date = if presigned {
         auth.expires.clone().unwrap_or_default()

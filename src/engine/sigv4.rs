@@ -641,7 +641,7 @@ fn canonical_headers(
 
 /// keystoneclient: `re.match('Boto/2\.[0-9]\.[0-2]', user_agent)`.
 fn is_old_boto2(req: &Request) -> bool {
-    req.header("user-agent").is_some_and(|ua| {
+    req.header_text("user-agent").is_some_and(|ua| {
         let b = ua.as_bytes();
         b.len() >= 10
             && b.starts_with(b"Boto/2.")
@@ -686,10 +686,10 @@ pub fn trim_value(v: &[u8], rule: HeaderTrim) -> Vec<u8> {
 }
 
 fn payload_hash(ctx: &V4Context, rules: &SigV4Rules) -> String {
-    let header = ctx.req.header("x-amz-content-sha256");
+    let header = ctx.req.header_text("x-amz-content-sha256");
     if rules.payload.from_header {
         if let Some(h) = header {
-            return h;
+            return h.into_owned();
         }
     }
     if ctx.presigned {
