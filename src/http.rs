@@ -70,10 +70,7 @@ pub trait Headers {
 
     /// First value of a header, as text (lossy), trimmed.
     fn header(&self, name: &str) -> Option<String> {
-        self.header_list()
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name.as_bytes()))
-            .map(|h| text(&h.value).trim().to_string())
+        self.header_text(name).map(std::borrow::Cow::into_owned)
     }
 
     /// [`Headers::header`] borrowed when it can be (valid UTF-8): for values only read.

@@ -155,7 +155,6 @@ struct Conn {
 pub struct Replayer<'s> {
     name: String,
     opts: Options,
-    decoder: Decoder,
     /// Looked up several times per packet: foldhash rather than SipHash (12% of the reader
     /// thread's instructions), still randomly seeded.
     conns: HashMap<(SocketAddr, SocketAddr), Conn, foldhash::fast::RandomState>,
@@ -197,7 +196,6 @@ impl<'s> Replayer<'s> {
         Replayer {
             name: name.to_string(),
             opts,
-            decoder: Decoder::default(),
             conns: HashMap::default(),
             reorder: Reorder {
                 first_id: 0,
@@ -211,12 +209,7 @@ impl<'s> Replayer<'s> {
         }
     }
 
-    pub fn frame(&mut self, f: packets::Frame<'_>) {
-        let d = self.decoder.decode(f.linktype, f.data, f.number);
-        self.decoded(f.number, f.ts_nanos, d);
-    }
-
-    /// A frame already decoded (by [`Decoder`], possibly on another thread).
+    /// A frame decoded by [`Decoder`] (on the reading thread, see [`replay`]).
     fn decoded(&mut self, number: u64, ts_nanos: i128, d: Decoded<'_>) {
         self.stats.frames += 1;
         match d {
@@ -310,14 +303,7 @@ impl<'s> Replayer<'s> {
                 } => {
                     let exchange = Exchange {
                         index: 0,
-                        source: {
-                            let frame = end.frame.to_string();
-                            let mut s = String::with_capacity(self.name.len() + 1 + frame.len());
-                            s.push_str(&self.name);
-                            s.push(':');
-                            s.push_str(&frame);
-                            s
-                        },
+                        source: format!("{}:{}", self.name, end.frame),
                         time: time::OffsetDateTime::from_unix_timestamp_nanos(end.ts_nanos).ok(),
                         client: Some(conn.names[d].clone()),
                         server: Some(conn.names[1 - d].clone()),
@@ -448,7 +434,6 @@ impl<'s> Replayer<'s> {
             slot.done = true;
         }
         self.reorder.release(self.sink);
-        self.stats.ip_fragments = self.stats.ip_fragments.max(self.decoder.fragment_frames());
         self.stats
     }
 }
@@ -557,7 +542,7 @@ pub fn replay<R: Read + Send>(
         }
     });
     let mut stats = r.finish();
-    // The fragments were counted by the reading thread's decoder.
+    // Fragments held for reassembly were counted by the reading thread's decoder.
     stats.ip_fragments = stats.ip_fragments.max(fragment_frames);
     if let Err(e) = res {
         stats.error = Some(e);

@@ -1,6 +1,7 @@
 //! Step 3, derive: hashes, HMACs, the SigV4 signing-key chain and its cache.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::sync::Mutex;
 
 use hmac::{Hmac, Mac};
@@ -15,14 +16,18 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// Lower-case hex; the hot path of every verification (hashes, signatures), so no iterator chain.
 pub fn to_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
+    out
+}
+
+/// Appends `bytes` in lower-case hex.
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = Vec::with_capacity(bytes.len() * 2);
     for &b in bytes {
-        out.push(HEX[(b >> 4) as usize]);
-        out.push(HEX[(b & 15) as usize]);
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
     }
-    // Only ASCII hex digits were written.
-    String::from_utf8(out).unwrap_or_default()
 }
 
 pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -108,59 +113,40 @@ impl KeyCache {
     ) -> KeyChain {
         // The secret's length keeps secret and scope apart. Each thread keeps its last key and
         // chain: a capture's requests mostly share one scope, and the map's lock is shared by
-        // every worker thread.
+        // every worker thread. The key is built in the thread's scratch buffer (no allocation).
         thread_local! {
             static RECENT: std::cell::RefCell<(String, String, Option<KeyChain>)> =
                 const { std::cell::RefCell::new((String::new(), String::new(), None)) };
         }
-        let recent = RECENT.with(|r| {
-            let (scratch, last, chain) = &mut *r.borrow_mut();
+        RECENT.with(|r| {
+            let (scratch, last, recent) = &mut *r.borrow_mut();
             scratch.clear();
-            for part in [
-                &secret.len().to_string(),
-                ":",
-                secret,
-                date,
-                "/",
-                region,
-                "/",
-                service,
-                "/",
-                terminator,
-            ] {
+            let _ = write!(scratch, "{}:", secret.len());
+            for part in [secret, date, "/", region, "/", service, "/", terminator] {
                 scratch.push_str(part);
             }
-            match chain {
-                Some(c) if last == scratch => Some(c.clone()),
-                _ => None,
-            }
-        });
-        if let Some(c) = recent {
-            return c;
-        }
-        let key = RECENT.with(|r| r.borrow().0.clone());
-        let remember = |c: &KeyChain| {
-            RECENT.with(|r| {
-                let (_, last, chain) = &mut *r.borrow_mut();
-                last.clone_from(&key);
-                *chain = Some(c.clone());
-            })
-        };
-        if let Ok(map) = self.map.lock() {
-            if let Some(c) = map.get(&key) {
-                remember(c);
+            if let Some(c) = recent.as_ref().filter(|_| last == scratch) {
                 return c.clone();
             }
-        }
-        let c = derive_chain(secret, date, region, service, terminator);
-        remember(&c);
-        if let Ok(mut map) = self.map.lock() {
-            if map.len() > 4096 {
-                map.clear();
-            }
-            map.insert(key, c.clone());
-        }
-        c
+            let cached = self
+                .map
+                .lock()
+                .ok()
+                .and_then(|m| m.get(scratch.as_str()).cloned());
+            let c = cached.unwrap_or_else(|| {
+                let c = derive_chain(secret, date, region, service, terminator);
+                if let Ok(mut map) = self.map.lock() {
+                    if map.len() > 4096 {
+                        map.clear();
+                    }
+                    map.insert(scratch.clone(), c.clone());
+                }
+                c
+            });
+            last.clone_from(scratch);
+            *recent = Some(c.clone());
+            c
+        })
     }
 }
 

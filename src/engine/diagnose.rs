@@ -799,9 +799,9 @@ fn server_comparison(
     }
     let theirs = |cr: Option<&String>, sts: Option<&String>| DialectResult {
         name: "server",
-        canonical_request: cr.map(|c| c.as_bytes().to_vec().into()),
+        canonical_request: cr.map(|c| bytes::Bytes::copy_from_slice(c.as_bytes())),
         string_to_sign: sts
-            .map(|s| s.as_bytes().to_vec().into())
+            .map(|s| bytes::Bytes::copy_from_slice(s.as_bytes()))
             .unwrap_or_default(),
         signature: None,
         matches: None,

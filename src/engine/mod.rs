@@ -102,10 +102,7 @@ impl KeyChainView {
             } else {
                 // The first 8 hex digits: only the first 4 bytes need formatting.
                 let mut s = String::with_capacity(8 + '…'.len_utf8());
-                for b in &k[..4] {
-                    s.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-                    s.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
-                }
+                crypto::push_hex(&mut s, &k[..4]);
                 s.push('…');
                 s
             }

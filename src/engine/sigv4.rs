@@ -221,46 +221,36 @@ pub(crate) struct CrKey {
 }
 
 pub fn canonical_parts_memo(ctx: &V4Context, rules: &SigV4Rules, m: &mut V4Memo) -> V4Parts {
-    let (canonical_request, date, rejects) = canonical_parts_ref(ctx, rules, m);
+    let (key, rejects) = canonical_key(ctx, rules, m);
     V4Parts {
-        canonical_request,
-        date: date.to_string(),
+        canonical_request: canonical_bytes(ctx, m, key),
+        date: ctx.auth.amz_date.clone().unwrap_or_default(),
         rejects,
     }
 }
 
-/// [`canonical_parts_memo`] with the date borrowed from the request's auth parameters.
-pub(crate) fn canonical_parts_ref<'a>(
-    ctx: &V4Context<'a>,
-    rules: &SigV4Rules,
-    m: &mut V4Memo,
-) -> (Vec<u8>, &'a str, Option<String>) {
-    let (key, rejects) = canonical_key(ctx, rules, m);
-    (
-        canonical_bytes(ctx, m, key),
-        ctx.auth.amz_date.as_deref().unwrap_or(""),
-        rejects,
-    )
+/// `parts` joined by newlines, the way the canonical request and the string to sign are.
+fn lines(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(p);
+    }
+    out
 }
 
 /// The canonical request of `key`, assembled from the cached components.
 pub(crate) fn canonical_bytes(ctx: &V4Context, m: &V4Memo, key: CrKey) -> Vec<u8> {
-    let parts: [&[u8]; 6] = [
+    lines(&[
         ctx.req.method.as_bytes(),
         m.uri[key.uri].1.as_bytes(),
         m.query[key.query].1.as_bytes(),
         &m.headers[key.headers].1 .0,
         ctx.auth.signed_headers_raw.as_bytes(),
         m.payload[key.payload].1.as_bytes(),
-    ];
-    let mut cr = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            cr.push(b'\n');
-        }
-        cr.extend_from_slice(p);
-    }
-    cr
+    ])
 }
 
 /// The components a dialect's canonical request is made of (built and cached in `m` on first
@@ -406,14 +396,12 @@ pub fn string_to_sign(
     canonical_request: &[u8],
 ) -> Vec<u8> {
     let hash = sha256_hex(canonical_request);
-    let mut out = Vec::with_capacity(algorithm.len() + date.len() + scope.len() + 3 + hash.len());
-    for (i, part) in [algorithm, date, scope, &hash].into_iter().enumerate() {
-        if i > 0 {
-            out.push(b'\n');
-        }
-        out.extend_from_slice(part.as_bytes());
-    }
-    out
+    lines(&[
+        algorithm.as_bytes(),
+        date.as_bytes(),
+        scope.as_bytes(),
+        hash.as_bytes(),
+    ])
 }
 
 pub fn sign(chain: &KeyChain, string_to_sign: &[u8]) -> String {
