@@ -509,7 +509,7 @@ pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
             out.push(b',');
         }
         key!(out, open "code");
-        json_str(out, f.code);
+        json_str(out, f.code.as_str());
         key!(out, "message");
         json_str(out, &f.message);
         out.push(b'}');

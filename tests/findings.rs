@@ -82,7 +82,7 @@ fn run_full(
 }
 
 fn codes(a: &Analysis) -> BTreeSet<&'static str> {
-    a.findings.iter().map(|f| f.code).collect()
+    a.findings.iter().map(|f| f.code.as_str()).collect()
 }
 
 /// Signs `r` as `dialect` would, with the suite secret (header auth).
@@ -492,37 +492,15 @@ fn each_code_is_provoked() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
-    // Every code the engine and diagnosis can emit is covered above.
-    let mut emitted = BTreeSet::new();
-    for f in ["src/engine/mod.rs", "src/engine/diagnose.rs"] {
-        let src = fs::read_to_string(root().join(f)).unwrap();
-        for part in src
-            .split("Finding::new(\n")
-            .chain(src.split("Finding::new("))
-            .skip(1)
-        {
-            if let Some(code) = part
-                .trim_start()
-                .strip_prefix('"')
-                .and_then(|r| r.split('"').next())
-            {
-                emitted.insert(code.to_string());
-            }
-        }
-        for part in src.split("finding(").skip(1) {
-            let part = part.trim_start();
-            if let Some(rest) = part.strip_prefix("a,") {
-                if let Some(code) = rest
-                    .trim_start()
-                    .strip_prefix('"')
-                    .and_then(|r| r.split('"').next())
-                {
-                    emitted.insert(code.to_string());
-                }
-            }
-        }
-    }
-    assert!(emitted.len() >= 35, "code scan found only {emitted:?}");
+    // Every code the engine and diagnosis can emit is covered above: all of them but the
+    // few the capture reader and the proxy raise (tested with those).
+    let outside_engine = ["capture-incomplete", "no-response", "upstream-disagrees"];
+    let emitted: BTreeSet<String> = sigscope::engine::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !outside_engine.contains(c))
+        .map(String::from)
+        .collect();
     let covered: BTreeSet<String> = cases.iter().map(|(c, _)| c.to_string()).collect();
     let missing: Vec<&String> = emitted.difference(&covered).collect();
     assert!(
@@ -535,7 +513,7 @@ fn each_code_is_provoked() {
 fn problems(a: &Analysis) -> Vec<String> {
     a.findings
         .iter()
-        .filter(|f| !matches!(f.code, "session-token-appended" | "server-dialect"))
+        .filter(|f| !matches!(f.code.as_str(), "session-token-appended" | "server-dialect"))
         .map(|f| format!("{}: {}", f.code, f.message))
         .collect()
 }

@@ -174,11 +174,12 @@ fn key(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
 
 fn attach(slot: &mut Slot, resp: crate::http::Response, problems: Vec<String>) {
     slot.exchange.response = Some(resp);
-    slot.exchange.notes.extend(
-        problems
-            .into_iter()
-            .map(|p| Finding::new("capture-incomplete", format!("response: {p}"))),
-    );
+    slot.exchange.notes.extend(problems.into_iter().map(|p| {
+        Finding::new(
+            crate::engine::Code::CaptureIncomplete,
+            format!("response: {p}"),
+        )
+    }));
     slot.done = true;
 }
 
@@ -311,7 +312,7 @@ impl<'s> Replayer<'s> {
                         response: None,
                         notes: problems
                             .into_iter()
-                            .map(|p| Finding::new("capture-incomplete", p))
+                            .map(|p| Finding::new(crate::engine::Code::CaptureIncomplete, p))
                             .collect(),
                     };
                     self.stats.exchanges += 1;
@@ -393,7 +394,7 @@ impl<'s> Replayer<'s> {
                 if let Some(slot) = self.reorder.get_mut(id) {
                     slot.done = true;
                     slot.exchange.notes.push(Finding::new(
-                        "no-response",
+                        crate::engine::Code::NoResponse,
                         "the connection ended without a response to this request",
                     ));
                 }
@@ -412,7 +413,7 @@ impl<'s> Replayer<'s> {
             if now - slot.ts > wait || (crowded && i == 0) {
                 slot.done = true;
                 slot.exchange.notes.push(Finding::new(
-                    "no-response",
+                    crate::engine::Code::NoResponse,
                     format!(
                         "no response within {} s of capture time",
                         wait / 1_000_000_000

@@ -7,8 +7,9 @@ use time::OffsetDateTime;
 
 use super::auth::{Mode, Parsed};
 use super::dialect::{self, Dialect};
+use super::finding::DialectRule;
 use super::server_error::{self, ServerExpected};
-use super::{Analysis, DialectResult, Finding, Verdict, Verifier};
+use super::{Analysis, Code, DialectResult, Finding, Verdict, Verifier};
 use crate::http::{Headers, Request, Response};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -55,108 +56,9 @@ pub fn first_difference(ours: &str, theirs: &str) -> Option<(usize, usize, Strin
     None
 }
 
-fn kebab<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .map(|j| match j {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        })
-        .unwrap_or_default()
-}
-
 fn text(b: &[u8]) -> String {
     crate::http::text(b).into_owned()
 }
-
-fn say_form(f: dialect::FormPostQuery) -> &'static str {
-    match f {
-        dialect::FormPostQuery::UrlQuery => {
-            "the URL query only (the form body is covered by the payload hash)"
-        }
-        dialect::FormPostQuery::EmptyForPost => "empty for every POST",
-        dialect::FormPostQuery::MergeFormBody => "the URL query plus the form body parameters",
-    }
-}
-
-type V4Knob = (
-    &'static str,
-    fn(&mut dialect::SigV4Rules, &dialect::SigV4Rules),
-    fn(&dialect::SigV4Rules) -> String,
-);
-
-/// Every SigV4 knob: its name, how to copy it from one rule set to another, how to say it.
-const V4_KNOBS: &[V4Knob] = &[
-    (
-        "canonical query string of a form POST",
-        |t, f| t.form_post_query = f.form_post_query,
-        |r| say_form(r.form_post_query).into(),
-    ),
-    (
-        "path normalisation and encoding",
-        |t, f| t.path = f.path,
-        |r| format!("{} / {}", kebab(&r.path.normalize), kebab(&r.path.encode)),
-    ),
-    (
-        "S3 path normalisation and encoding",
-        |t, f| t.s3_path = f.s3_path,
-        |r| {
-            format!(
-                "{} / {}",
-                kebab(&r.s3_path.normalize),
-                kebab(&r.s3_path.encode)
-            )
-        },
-    ),
-    (
-        "query encoding",
-        |t, f| t.query.style = f.query.style,
-        |r| kebab(&r.query.style),
-    ),
-    (
-        "repeated query names",
-        |t, f| t.query.duplicates = f.query.duplicates,
-        |r| kebab(&r.query.duplicates),
-    ),
-    (
-        "header value whitespace",
-        |t, f| t.header_values = f.header_values,
-        |r| kebab(&r.header_values),
-    ),
-    (
-        "repeated headers",
-        |t, f| t.duplicate_headers = f.duplicate_headers,
-        |r| kebab(&r.duplicate_headers),
-    ),
-    (
-        "signed header missing from the request",
-        |t, f| t.missing_signed_header = f.missing_signed_header,
-        |r| kebab(&r.missing_signed_header),
-    ),
-    ("Host port", |t, f| t.host = f.host, |r| kebab(&r.host)),
-    (
-        "payload hash",
-        |t, f| t.payload = f.payload,
-        |r| {
-            format!(
-                "from x-amz-content-sha256: {}, when absent: {}",
-                r.payload.from_header,
-                kebab(&r.payload.when_absent)
-            )
-        },
-    ),
-    ("date source", |t, f| t.date = f.date, |r| kebab(&r.date)),
-    (
-        "X-Amz-Signature kept in a presigned canonical query",
-        |t, f| t.presigned_keeps_signature = f.presigned_keeps_signature,
-        |r| r.presigned_keeps_signature.to_string(),
-    ),
-    (
-        "session token placement",
-        |t, f| t.session_token = f.session_token,
-        |r| kebab(&r.session_token),
-    ),
-];
 
 /// What [`responsible_v4`] needs of the request, made once per diagnosis: its SigV4
 /// parameters and body hash, and one canonicalization memo for every knob variant of every
@@ -192,7 +94,10 @@ fn responsible_v4(
         token_appended: false,
     };
     let mut found = Vec::new();
-    for (label, copy, say) in V4_KNOBS {
+    for dialect::knobs::Knob {
+        label, copy, say, ..
+    } in dialect::knobs::SIGV4
+    {
         let mut rules = verifier.sigv4;
         copy(&mut rules, &client.sigv4);
         // Same rules, same description: skip before formatting the descriptions.
@@ -212,57 +117,6 @@ fn responsible_v4(
     (!found.is_empty()).then(|| found.join("; "))
 }
 
-type V2Knob = (
-    &'static str,
-    fn(&mut dialect::SigV2Rules, &dialect::SigV2Rules),
-    fn(&dialect::SigV2Rules) -> String,
-);
-
-const V2_KNOBS: &[V2Knob] = &[
-    (
-        "SigV2 sub-resource list",
-        |t, f| t.subresources = f.subresources,
-        |r| r.subresources.join(" "),
-    ),
-    (
-        "SigV2 sub-resource order",
-        |t, f| t.sort_subresources = f.sort_subresources,
-        |r| {
-            if r.sort_subresources {
-                "sorted".into()
-            } else {
-                "list order".into()
-            }
-        },
-    ),
-    (
-        "SigV2 Date line",
-        |t, f| t.date_line = f.date_line,
-        |r| kebab(&r.date_line),
-    ),
-    (
-        "`+` in sub-resource values",
-        |t, f| t.subresource_plus_is_space = f.subresource_plus_is_space,
-        |r| {
-            if r.subresource_plus_is_space {
-                "a space".into()
-            } else {
-                "a plus".into()
-            }
-        },
-    ),
-    (
-        "`/bucket/` signed for `/bucket`",
-        |t, f| t.bucket_root_slash = f.bucket_root_slash,
-        |r| r.bucket_root_slash.to_string(),
-    ),
-    (
-        "bucket from a virtual-hosted Host",
-        |t, f| t.virtual_hosted = f.virtual_hosted,
-        |r| r.virtual_hosted.to_string(),
-    ),
-];
-
 fn responsible_v2(
     req: &Request,
     presigned: bool,
@@ -275,14 +129,20 @@ fn responsible_v2(
     };
     let (c, v) = (client.sigv2.as_ref()?, verifier.sigv2.as_ref()?);
     let mut found = Vec::new();
-    for (label, copy, say) in V2_KNOBS {
+    for dialect::knobs::Knob {
+        id,
+        label,
+        copy,
+        say,
+    } in dialect::knobs::SIGV2
+    {
         let mut rules = v.clone();
         copy(&mut rules, c);
         if say(&rules) == say(v) {
             continue;
         }
         if super::sigv2::string_to_sign(req, &auth, &rules, presigned) == client_sts {
-            let (sc, sv) = if *label == "SigV2 sub-resource list" {
+            let (sc, sv) = if *id == "sigv2.subresources" {
                 let only = |a: &dialect::SigV2Rules, b: &dialect::SigV2Rules| {
                     let l: Vec<&str> = a
                         .subresources
@@ -309,59 +169,6 @@ fn responsible_v2(
     (!found.is_empty()).then(|| found.join("; "))
 }
 
-type QKnob = (
-    &'static str,
-    fn(&mut dialect::QueryRules, &dialect::QueryRules),
-    fn(&dialect::QueryRules) -> String,
-);
-
-const QUERY_KNOBS: &[QKnob] = &[
-    (
-        "Query v2 host case",
-        |t, f| t.host_lowercase = f.host_lowercase,
-        |r| {
-            if r.host_lowercase {
-                "lower-cased".into()
-            } else {
-                "as sent".into()
-            }
-        },
-    ),
-    (
-        "Query v2 default port",
-        |t, f| t.drop_default_port = f.drop_default_port,
-        |r| {
-            if r.drop_default_port {
-                "dropped".into()
-            } else {
-                "as sent".into()
-            }
-        },
-    ),
-    (
-        "SignatureMethod",
-        |t, f| t.force_sha256 = f.force_sha256,
-        |r| {
-            if r.force_sha256 {
-                "HmacSHA256 forced".into()
-            } else {
-                "as the request says".into()
-            }
-        },
-    ),
-    (
-        "`~` in parameter names",
-        |t, f| t.tilde_in_names_escaped = f.tilde_in_names_escaped,
-        |r| {
-            if r.tilde_in_names_escaped {
-                "escaped".into()
-            } else {
-                "kept".into()
-            }
-        },
-    ),
-];
-
 fn responsible_query(
     req: &Request,
     client: &Dialect,
@@ -373,7 +180,10 @@ fn responsible_query(
     };
     let (c, v) = (client.query.as_ref()?, verifier.query.as_ref()?);
     let mut found = Vec::new();
-    for (label, copy, say) in QUERY_KNOBS {
+    for dialect::knobs::Knob {
+        label, copy, say, ..
+    } in dialect::knobs::QUERY
+    {
         let mut rules = v.clone();
         copy(&mut rules, c);
         if say(&rules) == say(v) {
@@ -530,9 +340,14 @@ pub fn request_changes(before: &Request, after: &Request) -> Vec<String> {
 
 const SKEW_LIMIT_SECS: i64 = 15 * 60;
 
-fn finding(a: &mut Analysis, code: &'static str, msg: String) {
-    if !a.findings.iter().any(|f| f.code == code) {
-        a.findings.push(Finding::new(code, msg));
+fn finding(a: &mut Analysis, code: Code, msg: String) {
+    push_once(a, Finding::new(code, msg));
+}
+
+/// Adds a finding unless one with its code is already there.
+fn push_once(a: &mut Analysis, f: Finding) {
+    if !a.findings.iter().any(|g| g.code == f.code) {
+        a.findings.push(f);
     }
 }
 
@@ -581,7 +396,7 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         if !changes.is_empty() {
             finding(
                 a,
-                "request-altered",
+                Code::RequestAltered,
                 format!(
                     "the same signature was sent earlier in the capture on another connection; between the two: {}",
                     changes.join("; ")
@@ -609,17 +424,21 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
                     .as_deref()
                     .map(|k| format!(" — {k}"))
                     .unwrap_or_default();
-                finding(
+                let rules = vec![DialectRule {
+                    dialect: vr.name,
+                    rule: d.knob.clone(),
+                }];
+                let msg = format!(
+                    "the client signed like {}; {} parts from it at {} line {} column {}{k}",
+                    a.client_dialects.join("/"),
+                    vr.name,
+                    step_name(d.step),
+                    d.line,
+                    d.column
+                );
+                push_once(
                     a,
-                    "dialect-mismatch",
-                    format!(
-                        "the client signed like {}; {} parts from it at {} line {} column {}{k}",
-                        a.client_dialects.join("/"),
-                        vr.name,
-                        step_name(d.step),
-                        d.line,
-                        d.column
-                    ),
+                    Finding::new(Code::DialectMismatch, msg).with_rules(rules),
                 );
             }
         }
@@ -638,28 +457,32 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
             .collect();
         if !rejecting.is_empty() && a.dialects.iter().any(|d| d.accepts() == Some(true)) {
             // Name, for each dialect that would reject it, the rule that makes it do so.
-            let why: Vec<String> = rejecting
+            let rules: Vec<DialectRule> = rejecting
                 .iter()
                 .filter_map(|n| a.dialect(n))
-                .map(|d| {
-                    let reason = d.rejects.clone().or_else(|| {
+                .map(|d| DialectRule {
+                    dialect: d.name,
+                    rule: d.rejects.clone().or_else(|| {
                         compare(req, mode, c, d, d.name, &mut knobs).and_then(|x| x.knob)
-                    });
-                    match reason {
-                        Some(r) => format!("{} ({r})", d.name),
-                        None => d.name.to_string(),
-                    }
+                    }),
                 })
                 .collect();
-            finding(
+            let why: Vec<String> = rules
+                .iter()
+                .map(|r| match &r.rule {
+                    Some(rule) => format!("{} ({rule})", r.dialect),
+                    None => r.dialect.to_string(),
+                })
+                .collect();
+            let msg = format!(
+                "the server answered {} to a request valid under {}; dialects that would reject it: {}",
+                o.response.map(|r| r.status).unwrap_or(0),
+                a.client_dialects.join(", "),
+                why.join("; ")
+            );
+            push_once(
                 a,
-                "server-likely-dialect",
-                format!(
-                    "the server answered {} to a request valid under {}; dialects that would reject it: {}",
-                    o.response.map(|r| r.status).unwrap_or(0),
-                    a.client_dialects.join(", "),
-                    why.join("; ")
-                ),
+                Finding::new(Code::ServerLikelyDialect, msg).with_rules(rules),
             );
         }
     }
@@ -674,15 +497,15 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     {
         match search_alterations(req, a, v, o.context.seen_hosts) {
             Some((what, dialect_name, altered)) => {
-                finding(a, "request-altered", format!("{what}: with that change the signature verifies under {dialect_name}"));
+                finding(a, Code::RequestAltered, format!("{what}: with that change the signature verifies under {dialect_name}"));
                 if let (Some(vr), Some(alt)) = (&verifier, altered) {
                     a.divergence = compare(req, mode, &alt, vr, vr.name, &mut knobs);
                 }
             }
-            None if a.findings.iter().any(|f| f.code == "request-altered") => {}
+            None if a.findings.iter().any(|f| f.code == Code::RequestAltered) => {}
             None => finding(
                 a,
-                "signature-unexplained",
+                Code::SignatureUnexplained,
                 "no dialect and no plausible alteration of the request reproduces the signature: the secret for this access key is most likely not the one the client used".into(),
             ),
         }
@@ -702,13 +525,13 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     let explained = a.findings.iter().any(|f| {
         matches!(
             f.code,
-            "dialect-mismatch"
-                | "server-likely-dialect"
-                | "request-altered"
-                | "strings-agree-key-differs"
-                | "server-strings-differ"
-                | "clock-skew"
-                | "presigned-expired"
+            Code::DialectMismatch
+                | Code::ServerLikelyDialect
+                | Code::RequestAltered
+                | Code::StringsAgreeKeyDiffers
+                | Code::ServerStringsDiffer
+                | Code::ClockSkew
+                | Code::PresignedExpired
         )
     });
     if invalid && !explained {
@@ -766,7 +589,7 @@ fn server_comparison(
     {
         finding(
             a,
-            "server-dialect",
+            Code::ServerDialect,
             format!(
                 "the server's own strings equal those of: {}",
                 server_dialects.join(", ")
@@ -781,7 +604,7 @@ fn server_comparison(
         _ => None,
     };
     let sts_same = se.string_to_sign.as_ref().map(|s| *s == ours_sts);
-    let altered = a.findings.iter().any(|f| f.code == "request-altered");
+    let altered = a.findings.iter().any(|f| f.code == Code::RequestAltered);
     if cr_same != Some(false)
         && sts_same == Some(true)
         && se.code.contains("SignatureDoesNotMatch")
@@ -789,7 +612,7 @@ fn server_comparison(
     {
         finding(
             a,
-            "strings-agree-key-differs",
+            Code::StringsAgreeKeyDiffers,
             format!(
                 "the server built exactly the strings the client signed ({}), so the key differs: a wrong secret, or the access key maps to another secret on the server",
                 ours.name
@@ -859,7 +682,7 @@ fn server_comparison(
             // other bytes: something downstream of this point changed the request.
             finding(
                 a,
-                "request-altered",
+                Code::RequestAltered,
                 format!(
                     "the request verifies as seen here, but the server's canonical request has `{}` where it has `{}`: it was changed on the way to the server",
                     crate::escape::escape_str(&d.theirs),
@@ -869,7 +692,7 @@ fn server_comparison(
         }
         finding(
             a,
-            "server-strings-differ",
+            Code::ServerStringsDiffer,
             format!(
                 "the server's {} differs from what the client signed at line {} column {}",
                 step_name(d.step),
@@ -909,7 +732,7 @@ fn time_findings(o: &Observed, a: &mut Analysis, parsed: &Parsed) {
         if !presigned && skew.abs() > SKEW_LIMIT_SECS {
             finding(
                 a,
-                "clock-skew",
+                Code::ClockSkew,
                 format!(
                     "the request was signed at {} but seen at {}: {} {} (servers allow 15 minutes)",
                     super::time::format_rfc3339(t),
@@ -928,7 +751,7 @@ fn time_findings(o: &Observed, a: &mut Analysis, parsed: &Parsed) {
                 if skew > exp {
                     finding(
                         a,
-                        "presigned-expired",
+                        Code::PresignedExpired,
                         format!(
                             "the presigned URL expired {} before it was used (X-Amz-Expires={exp})",
                             fmt_secs(skew - exp)
@@ -938,7 +761,7 @@ fn time_findings(o: &Observed, a: &mut Analysis, parsed: &Parsed) {
                 if !(1..=604_800).contains(&exp) {
                     finding(
                         a,
-                        "presigned-expires-invalid",
+                        Code::PresignedExpiresInvalid,
                         format!("X-Amz-Expires={exp} is outside 1..604800"),
                     );
                 }
@@ -950,7 +773,7 @@ fn time_findings(o: &Observed, a: &mut Analysis, parsed: &Parsed) {
             if now.unix_timestamp() > exp {
                 finding(
                     a,
-                    "presigned-expired",
+                    Code::PresignedExpired,
                     format!(
                         "the presigned URL expired {} before it was used",
                         fmt_secs(now.unix_timestamp() - exp)
@@ -992,7 +815,7 @@ fn scope_findings(req: &Request, a: &mut Analysis, auth: &super::auth::V4Auth) {
         if !d.starts_with(&auth.scope_date) {
             finding(
                 a,
-                "scope-date-mismatch",
+                Code::ScopeDateMismatch,
                 format!(
                     "the credential scope's date {} is not the date of X-Amz-Date {d}",
                     auth.scope_date
@@ -1003,7 +826,7 @@ fn scope_findings(req: &Request, a: &mut Analysis, auth: &super::auth::V4Auth) {
     if auth.terminator != "aws4_request" {
         finding(
             a,
-            "scope-terminator",
+            Code::ScopeTerminator,
             format!(
                 "the credential scope ends in `{}`, not `aws4_request`",
                 auth.terminator
@@ -1015,7 +838,7 @@ fn scope_findings(req: &Request, a: &mut Analysis, auth: &super::auth::V4Auth) {
             if *r != auth.region {
                 finding(
                     a,
-                    "region-mismatch",
+                    Code::RegionMismatch,
                     format!(
                         "the scope says region {} but the host {} is in {r}",
                         auth.region,
@@ -1046,7 +869,7 @@ fn scope_findings(req: &Request, a: &mut Analysis, auth: &super::auth::V4Auth) {
         if known && !svc_ok {
             finding(
                 a,
-                "service-mismatch",
+                Code::ServiceMismatch,
                 format!(
                     "the scope says service {} but the host {} is {service}",
                     auth.service,
@@ -1058,7 +881,7 @@ fn scope_findings(req: &Request, a: &mut Analysis, auth: &super::auth::V4Auth) {
     for h in &auth.signed_headers {
         let present = req.has_header(h) || (h == "host" && req.host().is_some());
         if !present {
-            finding(a, "signed-header-absent", format!("`{h}` is listed in SignedHeaders but not in the request (removed after signing?)"));
+            finding(a, Code::SignedHeaderAbsent, format!("`{h}` is listed in SignedHeaders but not in the request (removed after signing?)"));
         }
     }
 }
@@ -1067,7 +890,7 @@ fn server_code_findings(a: &mut Analysis, se: &ServerExpected) {
     match se.code.as_str() {
         "InvalidAccessKeyId" | "InvalidClientTokenId" | "UnrecognizedClientException" => finding(
             a,
-            "access-key-unknown",
+            Code::AccessKeyUnknown,
             format!(
                 "the server does not know access key {}",
                 se.access_key
@@ -1078,7 +901,7 @@ fn server_code_findings(a: &mut Analysis, se: &ServerExpected) {
         ),
         "RequestTimeTooSkewed" => finding(
             a,
-            "clock-skew",
+            Code::ClockSkew,
             format!(
                 "the server says the request time {} is too far from its time {}",
                 se.request_time.clone().unwrap_or_default(),
@@ -1090,7 +913,7 @@ fn server_code_findings(a: &mut Analysis, se: &ServerExpected) {
                 if r != ours {
                     finding(
                         a,
-                        "region-mismatch",
+                        Code::RegionMismatch,
                         format!("the server expects region {r}, the scope says {ours}"),
                     );
                 }
@@ -1098,12 +921,12 @@ fn server_code_findings(a: &mut Analysis, se: &ServerExpected) {
         }
         "ExpiredToken" | "TokenRefreshRequired" => finding(
             a,
-            "session-token-expired",
+            Code::SessionTokenExpired,
             "the session token has expired".into(),
         ),
         "XAmzContentSHA256Mismatch" | "BadDigest" | "InvalidDigest" => finding(
             a,
-            "payload-hash-mismatch",
+            Code::PayloadHashMismatch,
             format!("the server says {}", se.code),
         ),
         _ => {}
@@ -1119,7 +942,7 @@ fn hint_findings(req: &Request, a: &mut Analysis, mode: Mode, s3: bool) {
     {
         finding(
             a,
-            "session-token-unsigned",
+            Code::SessionTokenUnsigned,
             "X-Amz-Security-Token is sent but not signed: most services require it signed (a few want it added after signing)".into(),
         );
     }
@@ -1133,7 +956,7 @@ fn hint_findings(req: &Request, a: &mut Analysis, mode: Mode, s3: bool) {
         "x-forwarded-for",
     ] {
         if signed.iter().any(|s| s == h) {
-            finding(a, "proxy-sensitive-header-signed", format!("`{h}` is signed; proxies and HTTP libraries often add, drop or rewrite it after signing"));
+            finding(a, Code::ProxySensitiveHeaderSigned, format!("`{h}` is signed; proxies and HTTP libraries often add, drop or rewrite it after signing"));
             break;
         }
     }
@@ -1142,12 +965,12 @@ fn hint_findings(req: &Request, a: &mut Analysis, mode: Mode, s3: bool) {
         && !signed.iter().any(|s| s == "content-type")
         && req.method != "GET"
     {
-        finding(a, "proxy-sensitive-header-unsigned", "Content-Type is sent but not signed: a verifier that requires it (or a proxy that adds it) changes the canonical request".into());
+        finding(a, Code::ProxySensitiveHeaderUnsigned, "Content-Type is sent but not signed: a verifier that requires it (or a proxy that adds it) changes the canonical request".into());
     }
     for h in &signed {
         let vals = req.header_values(h);
         if vals.len() > 1 {
-            finding(a, "duplicate-header", format!("signed header `{h}` appears {} times: implementations join or pick its values differently", vals.len()));
+            finding(a, Code::DuplicateHeader, format!("signed header `{h}` appears {} times: implementations join or pick its values differently", vals.len()));
         }
         if vals.iter().any(|v| {
             v.windows(2).any(|w| w == b"  ")
@@ -1155,12 +978,12 @@ fn hint_findings(req: &Request, a: &mut Analysis, mode: Mode, s3: bool) {
                 || v.starts_with(b" ")
                 || v.ends_with(b" ")
         }) {
-            finding(a, "header-whitespace", format!("signed header `{h}` has runs of whitespace or tabs: implementations trim and fold them differently"));
+            finding(a, Code::HeaderWhitespace, format!("signed header `{h}` has runs of whitespace or tabs: implementations trim and fold them differently"));
         }
     }
     if let Some(q) = req.query() {
         if q.contains(&b'+') {
-            finding(a, "query-plus", "the query holds a literal `+`: signed as `%2B` by the specification, as a space by RGW, MinIO and form decoders".into());
+            finding(a, Code::QueryPlus, "the query holds a literal `+`: signed as `%2B` by the specification, as a space by RGW, MinIO and form decoders".into());
         }
         let lower_hex = q.windows(3).any(|w| {
             w[0] == b'%'
@@ -1172,13 +995,13 @@ fn hint_findings(req: &Request, a: &mut Analysis, mode: Mode, s3: bool) {
         if lower_hex {
             finding(
                 a,
-                "query-lowercase-hex",
+                Code::QueryLowercaseHex,
                 "the query has lower-case percent escapes; the canonical form uses upper-case hex"
                     .into(),
             );
         }
         if q.iter().any(|c| b"!*'();:@$,[]|^`{}\"<> ".contains(c)) {
-            finding(a, "query-unescaped-reserved", "the query holds reserved characters sent unescaped; signers and verifiers encode them differently".into());
+            finding(a, Code::QueryUnescapedReserved, "the query holds reserved characters sent unescaped; signers and verifiers encode them differently".into());
         }
     }
     let path = req.path();
@@ -1190,7 +1013,7 @@ fn hint_findings(req: &Request, a: &mut Analysis, mode: Mode, s3: bool) {
             || path.ends_with(b"/.")
             || path.ends_with(b"/.."))
     {
-        finding(a, "path-not-normalised", "the path has `//`, `.` or `..` segments: non-S3 services sign it normalised, S3 and some servers as sent".into());
+        finding(a, Code::PathNotNormalised, "the path has `//`, `.` or `..` segments: non-S3 services sign it normalised, S3 and some servers as sent".into());
     }
     if matches!(mode, Mode::Sigv2Header | Mode::Sigv2Query) {
         let names: Vec<String> = crate::engine::encode::split_pairs(req.query().unwrap_or(b""))
@@ -1212,7 +1035,7 @@ fn hint_findings(req: &Request, a: &mut Analysis, mode: Mode, s3: bool) {
             let list: Vec<&str> = disputed.iter().map(|s| s.as_str()).collect();
             finding(
                 a,
-                "sigv2-subresource-disputed",
+                Code::Sigv2SubresourceDisputed,
                 format!(
                     "sub-resource(s) {} are signed by some implementations and not others",
                     list.join(", ")

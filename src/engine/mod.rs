@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod diagnose;
 pub mod dialect;
 pub mod encode;
+pub mod finding;
 pub mod querysig;
 pub mod server_error;
 pub mod sigv2;
@@ -20,6 +21,7 @@ use serde::Serialize;
 pub use auth::{AuthInfo, Mode};
 pub use crypto::KeyCache;
 pub use dialect::Dialect;
+pub use finding::{Code, Finding, Kind};
 
 use crate::http::{Headers, Request};
 use auth::Parsed;
@@ -66,21 +68,6 @@ impl Verdict {
             Verdict::Unverified => "unverified",
             Verdict::Anonymous => "anonymous",
             Verdict::Malformed => "malformed",
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl Finding {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Finding {
-            code,
-            message: message.into(),
         }
     }
 }
@@ -194,7 +181,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     let mode = detected.info.mode.unwrap_or(Mode::Unknown);
 
     if let Some(why) = &detected.malformed {
-        findings.push(Finding::new("malformed-auth", why.clone()));
+        findings.push(Finding::new(Code::MalformedAuth, why.clone()));
     }
     // Content-MD5 is signed by SigV2 and checked by S3 whatever the scheme.
     if let (Some(md5), true) = (req.header_text("content-md5"), req.body_complete()) {
@@ -203,7 +190,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         let ours = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&req.body));
         if md5 != ours {
             findings.push(Finding::new(
-                "content-md5-mismatch",
+                Code::ContentMd5Mismatch,
                 format!(
                     "Content-MD5 is {} but the body received hashes to {ours}",
                     crate::escape::escape_str(&md5)
@@ -263,7 +250,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         Parsed::Query(q) => {
             if q.signature_had_space {
                 findings.push(Finding::new(
-                    "signature-plus-unescaped",
+                    Code::SignaturePlusUnescaped,
                     "the Signature parameter holds a space: the client sent a `+` without percent-encoding it, which form decoding reads as a space (boto/boto#916); compared as `+`",
                 ));
             }
@@ -313,7 +300,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
             Mode::Anonymous => Verdict::Anonymous,
             Mode::Basic | Mode::Bearer | Mode::XAuthToken | Mode::Unknown => {
                 findings.push(Finding::new(
-                    "decoded-only",
+                    Code::DecodedOnly,
                     format!(
                         "{} credentials are decoded for display, not verified",
                         mode.as_str()
@@ -323,7 +310,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
             }
             _ if secret.is_none() => {
                 findings.push(Finding::new(
-                    "no-secret",
+                    Code::NoSecret,
                     format!(
                         "no secret for access key {}: canonical strings are shown, the signature is not checked",
                         crate::escape::escape_str(detected.info.access_key.as_deref().unwrap_or("?"))
@@ -334,14 +321,17 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
             _ => match dialects.iter().find(|d| d.name == v.dialect.name) {
                 Some(d) if d.unsupported => {
                     findings.push(Finding::new(
-                        "mode-unsupported",
+                        Code::ModeUnsupported,
                         format!("verifier {} has no {} verifier", d.name, mode.as_str()),
                     ));
                     Verdict::Unverified
                 }
                 Some(d) => {
                     if let Some(r) = &d.rejects {
-                        findings.push(Finding::new("verifier-rejects", format!("{}: {r}", d.name)));
+                        findings.push(Finding::new(
+                            Code::VerifierRejects,
+                            format!("{}: {r}", d.name),
+                        ));
                     }
                     if d.accepts() == Some(true) {
                         Verdict::Valid
@@ -417,7 +407,7 @@ fn analyze_v4<'r>(
             && !h.eq_ignore_ascii_case(body_sha256)
         {
             findings.push(Finding::new(
-                "payload-hash-mismatch",
+                Code::PayloadHashMismatch,
                 format!(
                     "x-amz-content-sha256 is {h} but the body received ({} bytes) hashes to {body_sha256}",
                     req.body_len()
@@ -427,7 +417,7 @@ fn analyze_v4<'r>(
     }
     let chunks = if mode == Mode::Sigv4Streaming && !req.body_complete() {
         findings.push(Finding::new(
-            "body-not-kept",
+            Code::BodyNotKept,
             format!(
                 "the body ({} bytes) is larger than the body cap: chunk signatures are not checked (raise --body-cap)",
                 req.body_len()
@@ -438,7 +428,7 @@ fn analyze_v4<'r>(
         match sigv4::parse_aws_chunked(&req.body) {
             Ok(c) => c,
             Err(e) => {
-                findings.push(Finding::new("aws-chunked-malformed", e));
+                findings.push(Finding::new(Code::AwsChunkedMalformed, e));
                 Vec::new()
             }
         }
@@ -524,7 +514,7 @@ fn analyze_v4<'r>(
                 matches = Some(true);
                 if d.name == v.dialect.name {
                     findings.push(Finding::new(
-                        "session-token-appended",
+                        Code::SessionTokenAppended,
                         "X-Amz-Security-Token was added to the URL after signing (accepted by services that want it that way)",
                     ));
                 }
@@ -544,7 +534,7 @@ fn analyze_v4<'r>(
     if let Some(vr) = out.iter().find(|d| d.name == v.dialect.name) {
         if let Some(bad) = vr.chunks.iter().find(|c| c.matches == Some(false)) {
             findings.push(Finding::new(
-                "chunk-signature-mismatch",
+                Code::ChunkSignatureMismatch,
                 format!(
                     "chunk {} ({} bytes) carries signature {} but {} computes {}",
                     bad.index,

@@ -187,7 +187,7 @@ pub(crate) fn disagreement(
     };
     match a.verdict {
         Verdict::Valid if rejected => Some(Finding::new(
-            "upstream-disagrees",
+            crate::engine::Code::UpstreamDisagrees,
             format!(
                 "the upstream answered {status} to a request valid under {}; dialects that would reject it: {}",
                 a.verifier,
@@ -195,7 +195,7 @@ pub(crate) fn disagreement(
             ),
         )),
         Verdict::Invalid | Verdict::Malformed if accepted => Some(Finding::new(
-            "upstream-disagrees",
+            crate::engine::Code::UpstreamDisagrees,
             format!(
                 "the upstream answered {status} to a request {} under {}; dialects that accept it: {}",
                 a.verdict.as_str(),

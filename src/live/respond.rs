@@ -228,7 +228,7 @@ fn success(style: Style, req: &Request, request_id: &str) -> Answer {
     }
 }
 
-fn finding<'a>(a: &'a Analysis, code: &str) -> Option<&'a str> {
+fn finding(a: &Analysis, code: crate::engine::Code) -> Option<&str> {
     a.findings
         .iter()
         .find(|f| f.code == code)
@@ -255,7 +255,8 @@ pub fn answer(
     };
     let access_key = a.auth.access_key.as_deref().map(xml_escape);
     if a.verdict == Verdict::Malformed {
-        let why = finding(a, "malformed-auth").unwrap_or("the authorization could not be parsed");
+        let why = finding(a, crate::engine::Code::MalformedAuth)
+            .unwrap_or("the authorization could not be parsed");
         let code = if style == Style::Query {
             "IncompleteSignature"
         } else {
@@ -289,7 +290,7 @@ pub fn answer(
             return render(style, e, request_id);
         }
     }
-    if let Some(m) = finding(a, "clock-skew") {
+    if let Some(m) = finding(a, crate::engine::Code::ClockSkew) {
         let mut e = plain(
             403,
             "RequestTimeTooSkewed",
@@ -308,7 +309,7 @@ pub fn answer(
             .push(("MaxAllowedSkewMilliseconds", "900000".into()));
         return render(style, e, request_id);
     }
-    if let Some(m) = finding(a, "presigned-expired") {
+    if let Some(m) = finding(a, crate::engine::Code::PresignedExpired) {
         return render(
             style,
             plain(403, "AccessDenied", format!("Request has expired ({m})")),

@@ -189,7 +189,7 @@ impl Shared {
                         end_ts: end.ts_nanos,
                         notes: problems
                             .into_iter()
-                            .map(|p| Finding::new("capture-incomplete", p))
+                            .map(|p| Finding::new(crate::engine::Code::CaptureIncomplete, p))
                             .collect(),
                     });
                 }
@@ -228,7 +228,12 @@ impl Shared {
                     Some(a) => {
                         let notes = problems
                             .into_iter()
-                            .map(|p| Finding::new("capture-incomplete", format!("response: {p}")))
+                            .map(|p| {
+                                Finding::new(
+                                    crate::engine::Code::CaptureIncomplete,
+                                    format!("response: {p}"),
+                                )
+                            })
                             .collect();
                         self.complete(a, Some(*resp), notes);
                     }

@@ -409,10 +409,17 @@ impl Builder<'_> {
         if a.verdict == Verdict::Unverified && a.auth.access_key.is_some() && mode.is_signature() {
             next.push("press K to enter the secret for this access key (kept in memory only)");
         }
-        if a.divergence.is_some() || a.findings.iter().any(|f| f.code == "server-likely-dialect") {
+        if a.divergence.is_some()
+            || a.findings
+                .iter()
+                .any(|f| f.code == crate::engine::Code::ServerLikelyDialect)
+        {
             next.push("open the Diff tab to see both sides, the divergent line marked");
         }
-        if a.findings.iter().any(|f| f.code == "server-likely-dialect") {
+        if a.findings
+            .iter()
+            .any(|f| f.code == crate::engine::Code::ServerLikelyDialect)
+        {
             next.push("press d to verify as the dialect the server likely uses");
         }
         if !next.is_empty() {
@@ -893,13 +900,20 @@ impl Builder<'_> {
             if let Some(knob) = a
                 .findings
                 .iter()
-                .find(|f| f.code == "server-likely-dialect" || f.code == "dialect-mismatch")
+                .find(|f| {
+                    f.code == crate::engine::Code::ServerLikelyDialect
+                        || f.code == crate::engine::Code::DialectMismatch
+                })
                 .and_then(|f| rule_for(&f.message, &against))
             {
                 m.notes.push(format!("rule: {}", safe_str(&knob)));
             }
         }
-        for f in a.findings.iter().filter(|f| f.code == "request-altered") {
+        for f in a
+            .findings
+            .iter()
+            .filter(|f| f.code == crate::engine::Code::RequestAltered)
+        {
             m.notes.push(safe_str(&f.message));
         }
         if first.is_none() {

@@ -751,7 +751,7 @@ fn har_entry(x: &Exchange, a: Option<&Analysis>) -> Value {
             .notes
             .iter()
             .chain(&a.findings)
-            .map(|f| f.code)
+            .map(|f| f.code.as_str())
             .collect::<Vec<_>>()
             .into();
     }

@@ -797,7 +797,10 @@ fn term(t: &Term, x: &Exchange, row: Option<&RowInfo>) -> bool {
         Term::Region(re) => opt_matches(re, row.and_then(|w| w.region.as_deref())),
         Term::Finding(re) => match row {
             Some(w) => w.findings.iter().any(|c| re.is_match(c.as_bytes())),
-            None => x.notes.iter().any(|f| re.is_match(f.code.as_bytes())),
+            None => x
+                .notes
+                .iter()
+                .any(|f| re.is_match(f.code.as_str().as_bytes())),
         },
         Term::HasAuth => row.is_some_and(|w| !matches!(w.mode, Mode::Anonymous | Mode::Unknown)),
     }
@@ -1117,7 +1120,8 @@ mod tests {
         }
         // ~f falls back to the capture's notes.
         let mut y = get();
-        y.notes.push(Finding::new("capture-incomplete", "gap"));
+        y.notes
+            .push(Finding::new(crate::engine::Code::CaptureIncomplete, "gap"));
         assert!(parse("~f incomplete").unwrap().matches(&y, None));
         assert!(!parse("~f clock").unwrap().matches(&y, None));
         assert!(!parse("~m GET | ~q").unwrap().uses_row());

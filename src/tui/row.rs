@@ -24,7 +24,12 @@ impl RowInfo {
             access_key: b(&a.auth.access_key),
             region: b(&a.auth.region),
             service: b(&a.auth.service),
-            findings: x.notes.iter().chain(&a.findings).map(|f| f.code).collect(),
+            findings: x
+                .notes
+                .iter()
+                .chain(&a.findings)
+                .map(|f| f.code.as_str())
+                .collect(),
         }
     }
 

@@ -10,6 +10,7 @@ mod botocore;
 mod ceph_rgw;
 mod keystone;
 mod keystone_legacy;
+pub mod knobs;
 mod minio;
 
 use serde::Serialize;
@@ -264,93 +265,28 @@ pub struct QueryRules {
     pub tilde_in_names_escaped: bool,
 }
 
-/// The dialect's verdict on whether a request is signed in a way it accepts at all.
+/// A dialect's knobs in words, one per line, from the knob registry ([`knobs`]).
 pub fn describe(d: &Dialect) -> String {
-    let v4 = &d.sigv4;
-    let mut s = String::new();
     use std::fmt::Write;
+    fn section<R: 'static>(s: &mut String, title: &str, table: &[knobs::Knob<R>], rules: &R) {
+        let _ = writeln!(s, "  {title}");
+        for k in table {
+            let _ = writeln!(s, "    {:<52} {}  [{}]", k.label, (k.say)(rules), k.id);
+        }
+    }
+    let mut s = String::new();
     let _ = writeln!(s, "{} — {}", d.name, d.summary);
-    let _ = writeln!(s, "  sigv4.form_post_query       {:?}", v4.form_post_query);
-    let _ = writeln!(
-        s,
-        "  sigv4.path                  {:?} / {:?}",
-        v4.path.normalize, v4.path.encode
-    );
-    let _ = writeln!(
-        s,
-        "  sigv4.s3_path               {:?} / {:?}",
-        v4.s3_path.normalize, v4.s3_path.encode
-    );
-    let _ = writeln!(
-        s,
-        "  sigv4.query                 {:?}, duplicates {:?}",
-        v4.query.style, v4.query.duplicates
-    );
-    let _ = writeln!(s, "  sigv4.header_values         {:?}", v4.header_values);
-    let _ = writeln!(
-        s,
-        "  sigv4.duplicate_headers     {:?}",
-        v4.duplicate_headers
-    );
-    let _ = writeln!(
-        s,
-        "  sigv4.missing_signed_header {:?}",
-        v4.missing_signed_header
-    );
-    let _ = writeln!(s, "  sigv4.host                  {:?}", v4.host);
-    let _ = writeln!(
-        s,
-        "  sigv4.payload               from_header={} when_absent={:?}",
-        v4.payload.from_header, v4.payload.when_absent
-    );
-    let _ = writeln!(s, "  sigv4.date                  {:?}", v4.date);
-    let _ = writeln!(
-        s,
-        "  sigv4.presigned_keeps_sig   {}",
-        v4.presigned_keeps_signature
-    );
-    let _ = writeln!(s, "  sigv4.session_token         {:?}", v4.session_token);
-    let _ = writeln!(
-        s,
-        "  sigv4.required_signed       host={} amz_headers={}{}",
-        v4.required_signed.host,
-        v4.required_signed.amz_headers,
-        if v4.required_signed.amz_headers_s3_only {
-            " (s3 only)"
-        } else {
-            ""
-        }
-    );
+    section(&mut s, "SigV4", knobs::SIGV4, &d.sigv4);
     match &d.sigv2 {
-        Some(v2) => {
-            let _ = writeln!(
-                s,
-                "  sigv2.date_line={:?} sorted={} plus_is_space={} bucket_root_slash={} virtual_hosted={}",
-                v2.date_line, v2.sort_subresources, v2.subresource_plus_is_space, v2.bucket_root_slash, v2.virtual_hosted
-            );
-            let _ = writeln!(
-                s,
-                "  sigv2.subresources          {}",
-                v2.subresources.join(" ")
-            );
-        }
+        Some(v2) => section(&mut s, "S3 SigV2", knobs::SIGV2, v2),
         None => {
-            let _ = writeln!(s, "  sigv2                       (no S3 SigV2 verifier)");
+            let _ = writeln!(s, "  S3 SigV2: no verifier");
         }
     }
     match &d.query {
-        Some(q) => {
-            let _ = writeln!(
-                s,
-                "  query versions={:?} host_lowercase={} drop_default_port={} force_sha256={} tilde_in_names_escaped={}",
-                q.versions, q.host_lowercase, q.drop_default_port, q.force_sha256, q.tilde_in_names_escaped
-            );
-        }
+        Some(q) => section(&mut s, "EC2/Query", knobs::QUERY, q),
         None => {
-            let _ = writeln!(
-                s,
-                "  query                       (no EC2/Query signature verifier)"
-            );
+            let _ = writeln!(s, "  EC2/Query: no verifier");
         }
     }
     for src in d.sources {

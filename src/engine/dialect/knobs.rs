@@ -1,0 +1,312 @@
+//! The knob registry: every rule on which dialects disagree, declared once per scheme.
+//!
+//! A knob has a stable id (`scheme.field`), a label, a way to copy its value from one rule
+//! set to another and a way to say its value in words. [`super::describe`] (and so `sigscope
+//! dialects`), the diagnosis's counterfactual search ("which one rule, set as the client had
+//! it, makes the verifier compute what the client signed?") and the pin tests all read these
+//! tables, so a new knob is a field, a line here and a pin.
+
+use serde::Serialize;
+
+use super::{QueryRules, SigV2Rules, SigV4Rules};
+
+/// One rule of a scheme's rule set `R`.
+pub struct Knob<R: 'static> {
+    /// `scheme.field`, stable: tests pin knobs by it and it may be shown to experts.
+    pub id: &'static str,
+    /// What the knob decides, in a few words.
+    pub label: &'static str,
+    /// Sets this knob of `to` to its value in `from`, leaving every other knob alone.
+    pub copy: fn(&mut R, &R),
+    /// This knob's value in a rule set, in words.
+    pub say: fn(&R) -> String,
+}
+
+impl<R: Clone + PartialEq> Knob<R> {
+    /// Whether `a` and `b` agree on this knob.
+    pub fn same(&self, a: &R, b: &R) -> bool {
+        let mut t = b.clone();
+        (self.copy)(&mut t, a);
+        t == *b
+    }
+}
+
+/// A value's serde (kebab-case) name: the words the diagnosis has used for enum knobs.
+fn kebab<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .map(|j| match j {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        })
+        .unwrap_or_default()
+}
+
+fn say_form(f: super::FormPostQuery) -> &'static str {
+    match f {
+        super::FormPostQuery::UrlQuery => {
+            "the URL query only (the form body is covered by the payload hash)"
+        }
+        super::FormPostQuery::EmptyForPost => "empty for every POST",
+        super::FormPostQuery::MergeFormBody => "the URL query plus the form body parameters",
+    }
+}
+
+fn either(b: bool, yes: &str, no: &str) -> String {
+    if b { yes } else { no }.to_string()
+}
+
+/// SigV4 (header, presigned and streaming). The order is the order findings name them in.
+pub static SIGV4: &[Knob<SigV4Rules>] = &[
+    Knob {
+        id: "sigv4.form_post_query",
+        label: "canonical query string of a form POST",
+        copy: |t, f| t.form_post_query = f.form_post_query,
+        say: |r| say_form(r.form_post_query).into(),
+    },
+    Knob {
+        id: "sigv4.path",
+        label: "path normalisation and encoding",
+        copy: |t, f| t.path = f.path,
+        say: |r| format!("{} / {}", kebab(&r.path.normalize), kebab(&r.path.encode)),
+    },
+    Knob {
+        id: "sigv4.s3_path",
+        label: "S3 path normalisation and encoding",
+        copy: |t, f| t.s3_path = f.s3_path,
+        say: |r| {
+            format!(
+                "{} / {}",
+                kebab(&r.s3_path.normalize),
+                kebab(&r.s3_path.encode)
+            )
+        },
+    },
+    Knob {
+        id: "sigv4.query.style",
+        label: "query encoding",
+        copy: |t, f| t.query.style = f.query.style,
+        say: |r| kebab(&r.query.style),
+    },
+    Knob {
+        id: "sigv4.query.duplicates",
+        label: "repeated query names",
+        copy: |t, f| t.query.duplicates = f.query.duplicates,
+        say: |r| kebab(&r.query.duplicates),
+    },
+    Knob {
+        id: "sigv4.header_values",
+        label: "header value whitespace",
+        copy: |t, f| t.header_values = f.header_values,
+        say: |r| kebab(&r.header_values),
+    },
+    Knob {
+        id: "sigv4.duplicate_headers",
+        label: "repeated headers",
+        copy: |t, f| t.duplicate_headers = f.duplicate_headers,
+        say: |r| kebab(&r.duplicate_headers),
+    },
+    Knob {
+        id: "sigv4.missing_signed_header",
+        label: "signed header missing from the request",
+        copy: |t, f| t.missing_signed_header = f.missing_signed_header,
+        say: |r| kebab(&r.missing_signed_header),
+    },
+    Knob {
+        id: "sigv4.host",
+        label: "Host port",
+        copy: |t, f| t.host = f.host,
+        say: |r| kebab(&r.host),
+    },
+    Knob {
+        id: "sigv4.payload",
+        label: "payload hash",
+        copy: |t, f| t.payload = f.payload,
+        say: |r| {
+            format!(
+                "from x-amz-content-sha256: {}, when absent: {}",
+                r.payload.from_header,
+                kebab(&r.payload.when_absent)
+            )
+        },
+    },
+    Knob {
+        id: "sigv4.date",
+        label: "date source",
+        copy: |t, f| t.date = f.date,
+        say: |r| kebab(&r.date),
+    },
+    Knob {
+        id: "sigv4.presigned_keeps_signature",
+        label: "X-Amz-Signature kept in a presigned canonical query",
+        copy: |t, f| t.presigned_keeps_signature = f.presigned_keeps_signature,
+        say: |r| r.presigned_keeps_signature.to_string(),
+    },
+    Knob {
+        id: "sigv4.session_token",
+        label: "session token placement",
+        copy: |t, f| t.session_token = f.session_token,
+        say: |r| kebab(&r.session_token),
+    },
+    // Refuses a request; never changes the canonical request, so the search never names it.
+    Knob {
+        id: "sigv4.required_signed",
+        label: "headers that must be signed",
+        copy: |t, f| t.required_signed = f.required_signed,
+        say: |r| {
+            let rs = &r.required_signed;
+            let mut v = Vec::new();
+            if rs.host {
+                v.push("host");
+            }
+            if rs.amz_headers {
+                v.push(if rs.amz_headers_s3_only {
+                    "every x-amz-* header (S3 only)"
+                } else {
+                    "every x-amz-* header"
+                });
+            }
+            if v.is_empty() {
+                "none".into()
+            } else {
+                v.join(", ")
+            }
+        },
+    },
+];
+
+/// S3 SigV2 (header and presigned).
+pub static SIGV2: &[Knob<SigV2Rules>] = &[
+    Knob {
+        id: "sigv2.subresources",
+        label: "SigV2 sub-resource list",
+        copy: |t, f| t.subresources = f.subresources,
+        say: |r| r.subresources.join(" "),
+    },
+    Knob {
+        id: "sigv2.sort_subresources",
+        label: "SigV2 sub-resource order",
+        copy: |t, f| t.sort_subresources = f.sort_subresources,
+        say: |r| either(r.sort_subresources, "sorted", "list order"),
+    },
+    Knob {
+        id: "sigv2.date_line",
+        label: "SigV2 Date line",
+        copy: |t, f| t.date_line = f.date_line,
+        say: |r| kebab(&r.date_line),
+    },
+    Knob {
+        id: "sigv2.subresource_plus_is_space",
+        label: "`+` in sub-resource values",
+        copy: |t, f| t.subresource_plus_is_space = f.subresource_plus_is_space,
+        say: |r| either(r.subresource_plus_is_space, "a space", "a plus"),
+    },
+    Knob {
+        id: "sigv2.bucket_root_slash",
+        label: "`/bucket/` signed for `/bucket`",
+        copy: |t, f| t.bucket_root_slash = f.bucket_root_slash,
+        say: |r| r.bucket_root_slash.to_string(),
+    },
+    Knob {
+        id: "sigv2.virtual_hosted",
+        label: "bucket from a virtual-hosted Host",
+        copy: |t, f| t.virtual_hosted = f.virtual_hosted,
+        say: |r| r.virtual_hosted.to_string(),
+    },
+];
+
+/// EC2/Query signatures v0–v2.
+pub static QUERY: &[Knob<QueryRules>] = &[
+    Knob {
+        id: "query.host_lowercase",
+        label: "Query v2 host case",
+        copy: |t, f| t.host_lowercase = f.host_lowercase,
+        say: |r| either(r.host_lowercase, "lower-cased", "as sent"),
+    },
+    Knob {
+        id: "query.drop_default_port",
+        label: "Query v2 default port",
+        copy: |t, f| t.drop_default_port = f.drop_default_port,
+        say: |r| either(r.drop_default_port, "dropped", "as sent"),
+    },
+    Knob {
+        id: "query.force_sha256",
+        label: "SignatureMethod",
+        copy: |t, f| t.force_sha256 = f.force_sha256,
+        say: |r| either(r.force_sha256, "HmacSHA256 forced", "as the request says"),
+    },
+    Knob {
+        id: "query.tilde_in_names_escaped",
+        label: "`~` in parameter names",
+        copy: |t, f| t.tilde_in_names_escaped = f.tilde_in_names_escaped,
+        say: |r| either(r.tilde_in_names_escaped, "escaped", "kept"),
+    },
+    // Which versions a verifier takes; never changes a string to sign.
+    Knob {
+        id: "query.versions",
+        label: "Query signature versions accepted",
+        copy: |t, f| t.versions = f.versions,
+        say: |r| {
+            let v: Vec<String> = r.versions.iter().map(|n| format!("v{n}")).collect();
+            v.join(", ")
+        },
+    },
+];
+
+/// Every knob id of every scheme, for the pin tests and `sigscope dialects`.
+pub fn ids() -> Vec<&'static str> {
+    SIGV4
+        .iter()
+        .map(|k| k.id)
+        .chain(SIGV2.iter().map(|k| k.id))
+        .chain(QUERY.iter().map(|k| k.id))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ALL;
+    use super::*;
+
+    /// Each knob's copy moves exactly its own value: after copying every knob from `b` into
+    /// `a`, `a` equals `b`; and copying one knob never changes what another knob says.
+    fn check<R: Clone + PartialEq>(knobs: &[Knob<R>], rules: &[R]) {
+        for a in rules {
+            for b in rules {
+                let mut t = a.clone();
+                for k in knobs {
+                    (k.copy)(&mut t, b);
+                }
+                assert!(t == *b, "the knobs do not cover every field");
+                for k in knobs {
+                    let mut one = a.clone();
+                    (k.copy)(&mut one, b);
+                    for other in knobs.iter().filter(|o| o.id != k.id) {
+                        assert_eq!(
+                            (other.say)(&one),
+                            (other.say)(a),
+                            "{} moved {}",
+                            k.id,
+                            other.id
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_field_belongs_to_one_knob() {
+        let v4: Vec<SigV4Rules> = ALL.iter().map(|d| d.sigv4).collect();
+        check(SIGV4, &v4);
+        let v2: Vec<SigV2Rules> = ALL.iter().filter_map(|d| d.sigv2.clone()).collect();
+        check(SIGV2, &v2);
+        let q: Vec<QueryRules> = ALL.iter().filter_map(|d| d.query.clone()).collect();
+        check(QUERY, &q);
+        let mut ids = ids();
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "a knob id is declared twice");
+    }
+}
