@@ -1,0 +1,236 @@
+//! The alteration search: with the secret and no dialect reproducing the signature, try the
+//! changes a proxy, an SDK or a client bug typically makes, before blaming the secret.
+
+use super::*;
+
+/// Plausible changes between signing and the wire: try each, and report the first under which
+/// some dialect reproduces the client's signature. Bounded (a few dozen variants).
+pub(super) fn search_alterations(
+    req: &Request,
+    a: &Analysis,
+    v: &Verifier,
+    seen_hosts: &[String],
+) -> Option<(String, &'static str, Option<DialectResult>)> {
+    let mut variants: Vec<(String, Request)> = Vec::new();
+    let host = req.header("host");
+    // Requests of one shape (same key, signed headers, Host, header names) fail the same way:
+    // try what explained the first of them, and do not search again where nothing did. A
+    // variant that reproduces the signature is the only one that can (two different canonical
+    // requests do not share an HMAC), so the outcome does not depend on the order of requests.
+    let shape = {
+        let mut names: Vec<String> = req
+            .headers
+            .iter()
+            .map(|h| String::from_utf8_lossy(&h.name).to_ascii_lowercase())
+            .collect();
+        names.sort();
+        format!(
+            "{:?}|{}|{}|{}|{}|{}",
+            a.auth.mode,
+            a.auth.access_key.as_deref().unwrap_or(""),
+            a.auth
+                .signed_headers
+                .as_ref()
+                .map(|s| s.join(";"))
+                .unwrap_or_default(),
+            host.as_deref().unwrap_or(""),
+            req.method,
+            names.join(",")
+        )
+    };
+    // Known to explain nothing: the variants need not even be built.
+    if let Some(None) = v.cache.search_outcome(&shape) {
+        return None;
+    }
+    if let Some(h) = &host {
+        let (name, port) = match h.rsplit_once(':') {
+            Some((n, p)) if p.chars().all(|c| c.is_ascii_digit()) => {
+                (n.to_string(), Some(p.to_string()))
+            }
+            _ => (h.clone(), None),
+        };
+        let mut hosts: Vec<String> = Vec::new();
+        // Hosts seen elsewhere in the capture first (the proxy's own address, typically).
+        for sh in seen_hosts {
+            if sh != h && !hosts.contains(sh) {
+                hosts.push(sh.clone());
+            }
+        }
+        match &port {
+            Some(_) => hosts.push(name.clone()),
+            None => {
+                for p in ["80", "443", "8080", "8000", "8003", "8773", "9000", "7480"] {
+                    hosts.push(format!("{name}:{p}"));
+                }
+            }
+        }
+        for nh in hosts {
+            let mut r = req.clone();
+            set_header(&mut r, "host", &nh);
+            variants.push((format!("the client signed `host:{nh}`; the request on the wire says `{h}`: something between them rewrote Host"), r));
+        }
+    }
+    let signed = a.auth.signed_headers.clone().unwrap_or_default();
+    for (name, values) in [
+        (
+            "content-type",
+            &[
+                "application/x-www-form-urlencoded; charset=utf-8",
+                "application/x-www-form-urlencoded",
+                "application/octet-stream",
+                "application/json",
+                "text/plain",
+                "",
+            ][..],
+        ),
+        ("expect", &["100-continue"][..]),
+        ("content-length", &[""][..]),
+        ("user-agent", &[""][..]),
+        ("accept-encoding", &["identity", "gzip, deflate", ""][..]),
+    ] {
+        // SigV2 always signs Content-Type (and Content-MD5); SigV4 what SignedHeaders lists.
+        let sigv2 = matches!(a.auth.mode, Some(Mode::Sigv2Header | Mode::Sigv2Query));
+        let is_signed = signed.iter().any(|s| s == name) || (sigv2 && name == "content-type");
+        if !is_signed {
+            continue;
+        }
+        let current = req.header(name);
+        for val in values {
+            let val = if name == "content-length" {
+                req.body_len().to_string()
+            } else {
+                val.to_string()
+            };
+            if current.as_deref() == Some(val.as_str()) {
+                continue;
+            }
+            let mut r = req.clone();
+            set_header(&mut r, name, &val);
+            let what = match &current {
+                Some(c) => format!("the client signed `{name}: {val}`; the wire has `{name}: {c}`: it was changed after signing"),
+                None => format!("the client signed `{name}: {val}`, which is missing from the request: it was removed after signing"),
+            };
+            variants.push((what, r));
+        }
+    }
+    // Query re-encodings: `+` vs `%20`, `%7E` vs `~`, `%2F` vs `/`.
+    if let Some(q) = req.query() {
+        let qs = String::from_utf8_lossy(q).into_owned();
+        for (from, to, what) in [
+            ("+", "%20", "`+` for a space"),
+            ("%20", "+", "`%20` for a space"),
+            ("~", "%7E", "`~` escaped"),
+            ("%7E", "~", "`~` unescaped"),
+            ("%2F", "/", "`/` unescaped"),
+        ] {
+            if qs.contains(from) {
+                let mut r = req.clone();
+                let path = String::from_utf8_lossy(req.path()).into_owned();
+                r.target = format!("{path}?{}", qs.replace(from, to)).into_bytes();
+                variants.push((
+                    format!(
+                        "the client signed the query with {what}; it was re-encoded on the way"
+                    ),
+                    r,
+                ));
+            }
+        }
+    }
+    let path = String::from_utf8_lossy(req.path()).into_owned();
+    if path.contains("%2F") || path.contains("%2f") {
+        let mut r = req.clone();
+        let q = req
+            .query()
+            .map(|q| format!("?{}", String::from_utf8_lossy(q)))
+            .unwrap_or_default();
+        r.target = format!("{}{q}", path.replace("%2F", "/").replace("%2f", "/")).into_bytes();
+        variants.push((
+            "the client signed the path with `/` where the wire has `%2F`".into(),
+            r,
+        ));
+    }
+    // Date vs X-Amz-Date: a client that signed one while the request carries both.
+    if a.auth.mode.is_some_and(Mode::is_sigv4) && req.has_header("x-amz-date") {
+        if let Some(d) = req
+            .header("date")
+            .and_then(|d| crate::engine::time::http_date_to_amz(&d))
+        {
+            let mut r = req.clone();
+            set_header(&mut r, "x-amz-date", "");
+            variants.push((
+                format!("the client signed with the Date header ({d}), not X-Amz-Date"),
+                r,
+            ));
+        }
+    }
+    // Regions and services: a client that derived its key for another scope than it wrote.
+    if let (Some(Mode::Sigv4Header), Some(region), Some(service)) =
+        (a.auth.mode, &a.auth.region, &a.auth.service)
+    {
+        let implied = req.host().and_then(|h| host_region_service(&h));
+        let mut scopes: Vec<(String, String)> = Vec::new();
+        if let Some((r, svc)) = &implied {
+            if let Some(r) = r {
+                scopes.push((r.clone(), service.clone()));
+            }
+            scopes.push((region.clone(), svc.clone()));
+        }
+        for r in [
+            "us-east-1",
+            "us-west-2",
+            "eu-west-1",
+            "eu-central-1",
+            "ap-southeast-1",
+            "ap-northeast-1",
+        ] {
+            scopes.push((r.to_string(), service.clone()));
+        }
+        scopes.retain(|(r, s)| r != region || s != service);
+        scopes.dedup();
+        let old = format!("/{region}/{service}/");
+        for (r2, s2) in scopes {
+            let mut rq = req.clone();
+            let authz = req.header("authorization").unwrap_or_default();
+            set_header(
+                &mut rq,
+                "authorization",
+                &authz.replacen(&old, &format!("/{r2}/{s2}/"), 1),
+            );
+            variants.push((format!("the client derived its signing key for {r2}/{s2} but wrote {region}/{service} in the credential scope"), rq));
+        }
+    }
+    let try_one = |r: &Request| {
+        crate::engine::analyze(r, v)
+            .dialects
+            .into_iter()
+            .find(|d| d.matches == Some(true))
+    };
+    match v.cache.search_outcome(&shape) {
+        Some(None) => return None,
+        Some(Some(known)) => {
+            if let Some((what, r)) = variants.iter().find(|(w, _)| *w == known) {
+                if let Some(d) = try_one(r) {
+                    return Some((what.clone(), d.name, Some(d)));
+                }
+            }
+        }
+        None => {}
+    }
+    for (what, r) in variants.into_iter().take(48) {
+        if let Some(d) = try_one(&r) {
+            // `d` is what the client signed: the request as it was before the change.
+            v.cache.remember_search(shape, Some(what.clone()));
+            return Some((what, d.name, Some(d)));
+        }
+    }
+    v.cache.remember_search(shape, None);
+    None
+}
+
+pub(super) fn set_header(r: &mut Request, name: &str, value: &str) {
+    r.headers
+        .retain(|h| !h.name.eq_ignore_ascii_case(name.as_bytes()));
+    if !value.is_empty() {
+        r.headers.push(crate::http::Header::new(name, value));
+    }
+}

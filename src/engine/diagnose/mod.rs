@@ -1,0 +1,308 @@
+//! Step 5, explain: where verification diverges (step, line, byte, knob) and the likely cause
+//! in plain words — with the secret, and without it when the server's error body carries its
+//! own canonical strings.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::auth::{Mode, Parsed};
+use super::dialect::{self, Dialect};
+use super::finding::DialectRule;
+use super::server_error::{self, ServerExpected};
+use super::{Analysis, Code, DialectResult, Finding, Verdict, Verifier};
+use crate::http::{Headers, Request, Response};
+
+mod alterations;
+mod counterfactual;
+mod facts;
+mod hints;
+mod legs;
+mod server;
+#[cfg(test)]
+mod tests;
+
+use alterations::search_alterations;
+use counterfactual::{compare, KnobCache};
+pub use facts::host_region_service;
+use facts::{scope_findings, time_findings};
+use hints::hint_findings;
+pub use legs::request_changes;
+use server::{server_code_findings, server_comparison};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    CanonicalRequest,
+    StringToSign,
+    SigningKey,
+    Signature,
+}
+
+/// The first place where what the client signed and what the verifier (or server) computed
+/// part. `ours` is the client side as sigscope reproduces it; `theirs` the verifier's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Divergence {
+    /// A dialect name, or `server` when compared with the server's own strings.
+    pub against: String,
+    pub step: Step,
+    /// 1-based line and column (in characters) within that step's string.
+    pub line: usize,
+    pub column: usize,
+    pub ours: String,
+    pub theirs: String,
+    pub knob: Option<String>,
+}
+
+/// First differing line and column (1-based) of two multi-line strings, and the two lines.
+pub fn first_difference(ours: &str, theirs: &str) -> Option<(usize, usize, String, String)> {
+    if ours == theirs {
+        return None;
+    }
+    let a: Vec<&str> = ours.split('\n').collect();
+    let b: Vec<&str> = theirs.split('\n').collect();
+    for i in 0..a.len().max(b.len()) {
+        let (x, y) = (
+            a.get(i).copied().unwrap_or(""),
+            b.get(i).copied().unwrap_or(""),
+        );
+        if x != y || i >= a.len() || i >= b.len() {
+            let col = x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count() + 1;
+            return Some((i + 1, col, x.to_string(), y.to_string()));
+        }
+    }
+    None
+}
+
+fn text(b: &[u8]) -> String {
+    crate::http::text(b).into_owned()
+}
+
+/// Everything the diagnosis looks at besides the request.
+pub struct Observed<'a> {
+    pub request: &'a Request,
+    pub response: Option<&'a Response>,
+    /// When the request was seen (capture time), for clock skew and expiry.
+    pub time: Option<OffsetDateTime>,
+    pub context: Context<'a>,
+}
+
+/// What the rest of the capture tells about this request.
+#[derive(Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// Host header values seen in the same capture (candidates for a rewritten Host).
+    pub seen_hosts: &'a [String],
+    /// An earlier request in the capture carrying the same signature but different bytes: the
+    /// other leg of a proxy.
+    pub earlier_leg: Option<&'a Request>,
+}
+
+const SKEW_LIMIT_SECS: i64 = 15 * 60;
+
+fn finding(a: &mut Analysis, code: Code, msg: String) {
+    push_once(a, Finding::new(code, msg));
+}
+
+/// Adds a finding unless one with its code is already there.
+fn push_once(a: &mut Analysis, f: Finding) {
+    if !a.findings.iter().any(|g| g.code == f.code) {
+        a.findings.push(f);
+    }
+}
+
+fn fmt_secs(s: i64) -> String {
+    let a = s.unsigned_abs();
+    if a >= 86400 {
+        format!("{}d {}h", a / 86400, (a % 86400) / 3600)
+    } else if a >= 3600 {
+        format!("{}h {}m", a / 3600, (a % 3600) / 60)
+    } else if a >= 60 {
+        format!("{}m {}s", a / 60, a % 60)
+    } else {
+        format!("{a}s")
+    }
+}
+
+/// Adds the divergence, the server's view and the findings to an analysis.
+pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
+    let req = o.request;
+    let parsed = std::mem::replace(&mut a.parsed, Parsed::Nothing);
+    let mode = a.auth.mode.unwrap_or(Mode::Unknown);
+    let s3 = a.auth.service.as_deref() == Some("s3");
+    a.server_expected = o.response.and_then(server_error::parse);
+    let rejected_by_server = o
+        .response
+        .is_some_and(|r| r.status == 401 || r.status == 403 || r.status == 400);
+
+    time_findings(o, a, &parsed);
+    if let Parsed::V4(auth) = &parsed {
+        scope_findings(req, a, auth);
+    }
+    if let Some(se) = a.server_expected.clone() {
+        server_code_findings(a, &se);
+    }
+
+    // Nothing failed and nothing else in the capture involves this request: the facts above
+    // are the whole diagnosis (the common case, kept cheap).
+    let failed = a.verdict == Verdict::Invalid || o.response.is_some_and(|r| r.status >= 400);
+    if !failed && o.context.earlier_leg.is_none() {
+        a.parsed = parsed;
+        return;
+    }
+    // The same signature on another leg of the capture: the request was changed in between.
+    if let Some(before) = o.context.earlier_leg {
+        let changes = request_changes(before, req);
+        if !changes.is_empty() {
+            finding(
+                a,
+                Code::RequestAltered,
+                format!(
+                    "the same signature was sent earlier in the capture on another connection; between the two: {}",
+                    changes.join("; ")
+                ),
+            );
+        }
+    }
+    let verifier = a.dialect(v.dialect.name).cloned();
+    let client = a
+        .client_dialects
+        .first()
+        .and_then(|n| a.dialect(n))
+        .cloned();
+    let invalid =
+        a.verdict == Verdict::Invalid || (rejected_by_server && a.verdict != Verdict::Anonymous);
+    let mut knobs = KnobCache::default();
+
+    // With the secret: the client's dialect against the verifier's.
+    if let (Some(c), Some(vr)) = (&client, &verifier) {
+        if a.verdict == Verdict::Invalid && !vr.unsupported {
+            a.divergence = compare(req, mode, c, vr, vr.name, &mut knobs);
+            if let Some(d) = &a.divergence {
+                let k = d
+                    .knob
+                    .as_deref()
+                    .map(|k| format!(" — {k}"))
+                    .unwrap_or_default();
+                let rules = vec![DialectRule {
+                    dialect: vr.name,
+                    rule: d.knob.clone(),
+                }];
+                let msg = format!(
+                    "the client signed like {}; {} parts from it at {} line {} column {}{k}",
+                    a.client_dialects.join("/"),
+                    vr.name,
+                    step_name(d.step),
+                    d.line,
+                    d.column
+                );
+                push_once(
+                    a,
+                    Finding::new(Code::DialectMismatch, msg).with_rules(rules),
+                );
+            }
+        }
+    }
+    // The server rejected a request valid under the client's dialect: who else would?
+    let signature_complaint = a
+        .server_expected
+        .as_ref()
+        .is_none_or(|s| s.code.contains("Signature"));
+    if let (true, Some(c)) = (rejected_by_server && signature_complaint, &client) {
+        let rejecting: Vec<&str> = a
+            .dialects
+            .iter()
+            .filter(|d| d.accepts() == Some(false))
+            .map(|d| d.name)
+            .collect();
+        if !rejecting.is_empty() && a.dialects.iter().any(|d| d.accepts() == Some(true)) {
+            // Name, for each dialect that would reject it, the rule that makes it do so.
+            let rules: Vec<DialectRule> = rejecting
+                .iter()
+                .filter_map(|n| a.dialect(n))
+                .map(|d| DialectRule {
+                    dialect: d.name,
+                    rule: d.rejects.clone().or_else(|| {
+                        compare(req, mode, c, d, d.name, &mut knobs).and_then(|x| x.knob)
+                    }),
+                })
+                .collect();
+            let why: Vec<String> = rules
+                .iter()
+                .map(|r| match &r.rule {
+                    Some(rule) => format!("{} ({rule})", r.dialect),
+                    None => r.dialect.to_string(),
+                })
+                .collect();
+            let msg = format!(
+                "the server answered {} to a request valid under {}; dialects that would reject it: {}",
+                o.response.map(|r| r.status).unwrap_or(0),
+                a.client_dialects.join(", "),
+                why.join("; ")
+            );
+            push_once(
+                a,
+                Finding::new(Code::ServerLikelyDialect, msg).with_rules(rules),
+            );
+        }
+    }
+    // With a secret but no dialect reproducing the client: search alterations.
+    let have_secret = a.dialects.iter().any(|d| d.signature.is_some());
+    if client.is_none()
+        && have_secret
+        && matches!(
+            mode,
+            Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming | Mode::Sigv2Header
+        )
+    {
+        match search_alterations(req, a, v, o.context.seen_hosts) {
+            Some((what, dialect_name, altered)) => {
+                finding(a, Code::RequestAltered, format!("{what}: with that change the signature verifies under {dialect_name}"));
+                if let (Some(vr), Some(alt)) = (&verifier, altered) {
+                    a.divergence = compare(req, mode, &alt, vr, vr.name, &mut knobs);
+                }
+            }
+            None if a.findings.iter().any(|f| f.code == Code::RequestAltered) => {}
+            None => finding(
+                a,
+                Code::SignatureUnexplained,
+                "no dialect and no plausible alteration of the request reproduces the signature: the secret for this access key is most likely not the one the client used".into(),
+            ),
+        }
+    }
+    // Without the secret (or as well): the server's own strings.
+    if let Some(se) = a.server_expected.clone() {
+        server_comparison(
+            req,
+            mode,
+            a,
+            &se,
+            client.as_ref().or(verifier.as_ref()),
+            &mut knobs,
+        );
+    }
+    // Hints only when nothing above explains the failure: they are causes to check, not facts.
+    let explained = a.findings.iter().any(|f| {
+        matches!(
+            f.code,
+            Code::DialectMismatch
+                | Code::ServerLikelyDialect
+                | Code::RequestAltered
+                | Code::StringsAgreeKeyDiffers
+                | Code::ServerStringsDiffer
+                | Code::ClockSkew
+                | Code::PresignedExpired
+        )
+    });
+    if invalid && !explained {
+        hint_findings(req, a, mode, s3);
+    }
+    a.parsed = parsed;
+}
+
+fn step_name(s: Step) -> &'static str {
+    match s {
+        Step::CanonicalRequest => "canonical request",
+        Step::StringToSign => "string to sign",
+        Step::SigningKey => "signing key",
+        Step::Signature => "signature",
+    }
+}

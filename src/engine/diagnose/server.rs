@@ -1,0 +1,206 @@
+//! The server's side: its own strings (from its error body) against the client's, and what its
+//! error code says.
+
+use super::*;
+
+pub(super) fn server_comparison(
+    req: &Request,
+    mode: Mode,
+    a: &mut Analysis,
+    se: &ServerExpected,
+    ours: Option<&DialectResult>,
+    knobs: &mut KnobCache,
+) {
+    let matching_cr: Vec<&'static str> = match &se.canonical_request {
+        Some(cr) => a
+            .dialects
+            .iter()
+            .filter(|d| {
+                d.canonical_request
+                    .as_deref()
+                    .is_some_and(|c| c == cr.as_bytes())
+            })
+            .map(|d| d.name)
+            .collect(),
+        None => Vec::new(),
+    };
+    let matching_sts: Vec<&'static str> = match &se.string_to_sign {
+        Some(s) => a
+            .dialects
+            .iter()
+            .filter(|d| !d.unsupported && d.string_to_sign == s.as_bytes())
+            .map(|d| d.name)
+            .collect(),
+        None => Vec::new(),
+    };
+    let server_dialects = if se.canonical_request.is_some() {
+        matching_cr.clone()
+    } else {
+        matching_sts.clone()
+    };
+    if (se.canonical_request.is_some() || se.string_to_sign.is_some())
+        && !server_dialects.is_empty()
+    {
+        finding(
+            a,
+            Code::ServerDialect,
+            format!(
+                "the server's own strings equal those of: {}",
+                server_dialects.join(", ")
+            ),
+        );
+    }
+    let Some(ours) = ours else { return };
+    let ours_cr = ours.canonical_request.as_deref().map(text);
+    let ours_sts = text(&ours.string_to_sign);
+    let cr_same = match (&se.canonical_request, &ours_cr) {
+        (Some(s), Some(o)) => Some(s == o),
+        _ => None,
+    };
+    let sts_same = se.string_to_sign.as_ref().map(|s| *s == ours_sts);
+    let altered = a.findings.iter().any(|f| f.code == Code::RequestAltered);
+    if cr_same != Some(false)
+        && sts_same == Some(true)
+        && se.code.contains("SignatureDoesNotMatch")
+        && !altered
+    {
+        finding(
+            a,
+            Code::StringsAgreeKeyDiffers,
+            format!(
+                "the server built exactly the strings the client signed ({}), so the key differs: a wrong secret, or the access key maps to another secret on the server",
+                ours.name
+            ),
+        );
+        return;
+    }
+    let theirs = |cr: Option<&String>, sts: Option<&String>| DialectResult {
+        name: "server",
+        canonical_request: cr.map(|c| bytes::Bytes::copy_from_slice(c.as_bytes())),
+        string_to_sign: sts
+            .map(|s| bytes::Bytes::copy_from_slice(s.as_bytes()))
+            .unwrap_or_default(),
+        signature: None,
+        matches: None,
+        rejects: None,
+        unsupported: false,
+        chunks: Vec::new(),
+    };
+    let server = theirs(se.canonical_request.as_ref(), se.string_to_sign.as_ref());
+    if a.divergence.is_none() && (cr_same == Some(false) || sts_same == Some(false)) {
+        let mut d = if cr_same == Some(false) {
+            let (line, column, o, t) = first_difference(
+                ours_cr.as_deref().unwrap_or(""),
+                se.canonical_request.as_deref().unwrap_or(""),
+            )
+            .unwrap_or((1, 1, String::new(), String::new()));
+            Divergence {
+                against: "server".into(),
+                step: Step::CanonicalRequest,
+                line,
+                column,
+                ours: o,
+                theirs: t,
+                knob: None,
+            }
+        } else {
+            let (line, column, o, t) =
+                first_difference(&ours_sts, se.string_to_sign.as_deref().unwrap_or(""))
+                    .unwrap_or((1, 1, String::new(), String::new()));
+            Divergence {
+                against: "server".into(),
+                step: Step::StringToSign,
+                line,
+                column,
+                ours: o,
+                theirs: t,
+                knob: None,
+            }
+        };
+        // When a dialect reproduces the server's strings, its knobs explain the difference.
+        if let Some(sd) = matching_cr
+            .first()
+            .or(matching_sts.first())
+            .and_then(|n| a.dialect(n))
+        {
+            let named = DialectResult {
+                name: sd.name,
+                ..server
+            };
+            if let Some(k) = compare(req, mode, ours, &named, "server", knobs) {
+                d.knob = k.knob;
+            }
+        }
+        if a.verdict == Verdict::Valid {
+            // The client's signature is right for the bytes seen here; the server computed from
+            // other bytes: something downstream of this point changed the request.
+            finding(
+                a,
+                Code::RequestAltered,
+                format!(
+                    "the request verifies as seen here, but the server's canonical request has `{}` where it has `{}`: it was changed on the way to the server",
+                    crate::escape::escape_str(&d.theirs),
+                    crate::escape::escape_str(&d.ours)
+                ),
+            );
+        }
+        finding(
+            a,
+            Code::ServerStringsDiffer,
+            format!(
+                "the server's {} differs from what the client signed at line {} column {}",
+                step_name(d.step),
+                d.line,
+                d.column
+            ),
+        );
+        a.divergence = Some(d);
+    }
+}
+
+pub(super) fn server_code_findings(a: &mut Analysis, se: &ServerExpected) {
+    match se.code.as_str() {
+        "InvalidAccessKeyId" | "InvalidClientTokenId" | "UnrecognizedClientException" => finding(
+            a,
+            Code::AccessKeyUnknown,
+            format!(
+                "the server does not know access key {}",
+                se.access_key
+                    .clone()
+                    .or(a.auth.access_key.clone())
+                    .unwrap_or_default()
+            ),
+        ),
+        "RequestTimeTooSkewed" => finding(
+            a,
+            Code::ClockSkew,
+            format!(
+                "the server says the request time {} is too far from its time {}",
+                se.request_time.clone().unwrap_or_default(),
+                se.server_time.clone().unwrap_or_default()
+            ),
+        ),
+        "AuthorizationHeaderMalformed" | "AuthorizationQueryParametersError" => {
+            if let (Some(r), Some(ours)) = (&se.region, &a.auth.region) {
+                if r != ours {
+                    finding(
+                        a,
+                        Code::RegionMismatch,
+                        format!("the server expects region {r}, the scope says {ours}"),
+                    );
+                }
+            }
+        }
+        "ExpiredToken" | "TokenRefreshRequired" => finding(
+            a,
+            Code::SessionTokenExpired,
+            "the session token has expired".into(),
+        ),
+        "XAmzContentSHA256Mismatch" | "BadDigest" | "InvalidDigest" => finding(
+            a,
+            Code::PayloadHashMismatch,
+            format!("the server says {}", se.code),
+        ),
+        _ => {}
+    }
+}

@@ -1,0 +1,63 @@
+use super::*;
+
+#[test]
+fn first_difference_lines_and_columns() {
+    assert_eq!(first_difference("a\nb", "a\nb"), None);
+    assert_eq!(
+        first_difference("POST\n/\n\nhost:x", "POST\n/\nAction=1\nhost:x"),
+        Some((3, 1, "".into(), "Action=1".into()))
+    );
+    assert_eq!(
+        first_difference("a\nhost:x:80", "a\nhost:x"),
+        Some((2, 7, "host:x:80".into(), "host:x".into()))
+    );
+    assert_eq!(first_difference("a", "a\nb").map(|d| d.0), Some(2));
+}
+
+#[test]
+fn changes_between_legs_include_a_body_known_only_by_digest() {
+    let before = Request {
+        method: "PUT".into(),
+        target: b"/k".to_vec(),
+        headers: vec![crate::http::Header::new("Host", "a:9200")],
+        body_digest: Some(crate::http::BodyDigest {
+            len: 3,
+            sha256_hex: crate::engine::crypto::sha256_hex(b"abc"),
+        }),
+        ..Default::default()
+    };
+    let mut after = Request {
+        headers: vec![crate::http::Header::new("Host", "a")],
+        body: b"abd".to_vec(),
+        ..before.clone()
+    };
+    after.body_digest = None;
+    let c = request_changes(&before, &after);
+    assert!(c.iter().any(|x| x.contains("`host` changed")), "{c:?}");
+    assert!(c.iter().any(|x| x.contains("the body changed")), "{c:?}");
+    after.body = b"abc".to_vec();
+    assert!(!request_changes(&before, &after)
+        .iter()
+        .any(|x| x.contains("body")));
+}
+
+#[test]
+fn host_names_imply_regions() {
+    assert_eq!(
+        host_region_service("s3.eu-west-1.amazonaws.com"),
+        Some((Some("eu-west-1".into()), "s3".into()))
+    );
+    assert_eq!(
+        host_region_service("bucket.s3.us-west-2.amazonaws.com:443"),
+        Some((Some("us-west-2".into()), "s3".into()))
+    );
+    assert_eq!(
+        host_region_service("b.s3-ap-south-1.amazonaws.com"),
+        Some((Some("ap-south-1".into()), "s3".into()))
+    );
+    assert_eq!(
+        host_region_service("iam.amazonaws.com"),
+        Some((None, "iam".into()))
+    );
+    assert_eq!(host_region_service("127.0.0.1:8003"), None);
+}
