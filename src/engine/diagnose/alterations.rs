@@ -3,45 +3,114 @@
 
 use super::*;
 
+/// One hypothesis: what changed between signing and the wire, and the request as the client
+/// would then have signed it.
+pub(super) struct Alteration {
+    pub what: String,
+    pub request: Request,
+}
+
+impl Alteration {
+    fn new(what: String, request: Request) -> Self {
+        Alteration { what, request }
+    }
+}
+
+/// Builds the hypotheses of one kind for a request (its analysis and the Hosts seen elsewhere
+/// in the capture at hand).
+type Generator = fn(&Request, &Analysis, &[String]) -> Vec<Alteration>;
+
+/// Every kind of hypothesis, most likely first: the search tries them in this order.
+const GENERATORS: &[Generator] = &[
+    host_rewrites,
+    header_changes,
+    query_reencodings,
+    path_slash_decoded,
+    date_instead_of_amz_date,
+    other_scopes,
+];
+
+/// At most this many variants are verified per request.
+const MAX_VARIANTS: usize = 48;
+
+/// Requests of one shape (same key, signed headers, Host, header names) fail the same way:
+/// the search remembers per shape what explained the first of them, or that nothing did. A
+/// variant that reproduces the signature is the only one that can (two different canonical
+/// requests do not share an HMAC), so the outcome does not depend on the order of requests.
+fn shape(req: &Request, a: &Analysis) -> String {
+    let host = req.header("host");
+    let mut names: Vec<String> = req
+        .headers
+        .iter()
+        .map(|h| String::from_utf8_lossy(&h.name).to_ascii_lowercase())
+        .collect();
+    names.sort();
+    format!(
+        "{:?}|{}|{}|{}|{}|{}",
+        a.auth.mode,
+        a.auth.access_key.as_deref().unwrap_or(""),
+        a.auth
+            .signed_headers
+            .as_ref()
+            .map(|s| s.join(";"))
+            .unwrap_or_default(),
+        host.as_deref().unwrap_or(""),
+        req.method,
+        names.join(",")
+    )
+}
+
 /// Plausible changes between signing and the wire: try each, and report the first under which
-/// some dialect reproduces the client's signature. Bounded (a few dozen variants).
+/// some dialect reproduces the client's signature. Bounded ([`MAX_VARIANTS`] variants).
 pub(super) fn search_alterations(
     req: &Request,
     a: &Analysis,
     v: &Verifier,
     seen_hosts: &[String],
 ) -> Option<(String, &'static str, Option<DialectResult>)> {
-    let mut variants: Vec<(String, Request)> = Vec::new();
-    let host = req.header("host");
-    // Requests of one shape (same key, signed headers, Host, header names) fail the same way:
-    // try what explained the first of them, and do not search again where nothing did. A
-    // variant that reproduces the signature is the only one that can (two different canonical
-    // requests do not share an HMAC), so the outcome does not depend on the order of requests.
-    let shape = {
-        let mut names: Vec<String> = req
-            .headers
-            .iter()
-            .map(|h| String::from_utf8_lossy(&h.name).to_ascii_lowercase())
-            .collect();
-        names.sort();
-        format!(
-            "{:?}|{}|{}|{}|{}|{}",
-            a.auth.mode,
-            a.auth.access_key.as_deref().unwrap_or(""),
-            a.auth
-                .signed_headers
-                .as_ref()
-                .map(|s| s.join(";"))
-                .unwrap_or_default(),
-            host.as_deref().unwrap_or(""),
-            req.method,
-            names.join(",")
-        )
-    };
+    let shape = shape(req, a);
     // Known to explain nothing: the variants need not even be built.
     if let Some(None) = v.cache.search_outcome(&shape) {
         return None;
     }
+    let variants: Vec<(String, Request)> = GENERATORS
+        .iter()
+        .flat_map(|g| g(req, a, seen_hosts))
+        .map(|x| (x.what, x.request))
+        .collect();
+    let try_one = |r: &Request| {
+        crate::engine::analyze(r, v)
+            .dialects
+            .into_iter()
+            .find(|d| d.matches == Some(true))
+    };
+    match v.cache.search_outcome(&shape) {
+        Some(None) => return None,
+        Some(Some(known)) => {
+            if let Some((what, r)) = variants.iter().find(|(w, _)| *w == known) {
+                if let Some(d) = try_one(r) {
+                    return Some((what.clone(), d.name, Some(d)));
+                }
+            }
+        }
+        None => {}
+    }
+    for (what, r) in variants.into_iter().take(MAX_VARIANTS) {
+        if let Some(d) = try_one(&r) {
+            // `d` is what the client signed: the request as it was before the change.
+            v.cache.remember_search(shape, Some(what.clone()));
+            return Some((what, d.name, Some(d)));
+        }
+    }
+    v.cache.remember_search(shape, None);
+    None
+}
+
+/// A proxy that rewrote Host: the Hosts seen elsewhere in the capture, the name without its
+/// port, or with the usual ports.
+fn host_rewrites(req: &Request, _: &Analysis, seen_hosts: &[String]) -> Vec<Alteration> {
+    let mut out = Vec::new();
+    let host = req.header("host");
     if let Some(h) = &host {
         let (name, port) = match h.rsplit_once(':') {
             Some((n, p)) if p.chars().all(|c| c.is_ascii_digit()) => {
@@ -67,9 +136,16 @@ pub(super) fn search_alterations(
         for nh in hosts {
             let mut r = req.clone();
             set_header(&mut r, "host", &nh);
-            variants.push((format!("the client signed `host:{nh}`; the request on the wire says `{h}`: something between them rewrote Host"), r));
+            out.push(Alteration::new(format!("the client signed `host:{nh}`; the request on the wire says `{h}`: something between them rewrote Host"), r));
         }
     }
+    out
+}
+
+/// A signed header changed or removed after signing (Content-Type, Expect, Content-Length,
+/// User-Agent, Accept-Encoding).
+fn header_changes(req: &Request, a: &Analysis, _: &[String]) -> Vec<Alteration> {
+    let mut out = Vec::new();
     let signed = a.auth.signed_headers.clone().unwrap_or_default();
     for (name, values) in [
         (
@@ -110,10 +186,15 @@ pub(super) fn search_alterations(
                 Some(c) => format!("the client signed `{name}: {val}`; the wire has `{name}: {c}`: it was changed after signing"),
                 None => format!("the client signed `{name}: {val}`, which is missing from the request: it was removed after signing"),
             };
-            variants.push((what, r));
+            out.push(Alteration::new(what, r));
         }
     }
-    // Query re-encodings: `+` vs `%20`, `%7E` vs `~`, `%2F` vs `/`.
+    out
+}
+
+/// The query re-encoded on the way: `+` vs `%20`, `%7E` vs `~`, `%2F` vs `/`.
+fn query_reencodings(req: &Request, _: &Analysis, _: &[String]) -> Vec<Alteration> {
+    let mut out = Vec::new();
     if let Some(q) = req.query() {
         let qs = String::from_utf8_lossy(q).into_owned();
         for (from, to, what) in [
@@ -127,7 +208,7 @@ pub(super) fn search_alterations(
                 let mut r = req.clone();
                 let path = String::from_utf8_lossy(req.path()).into_owned();
                 r.target = format!("{path}?{}", qs.replace(from, to)).into_bytes();
-                variants.push((
+                out.push(Alteration::new(
                     format!(
                         "the client signed the query with {what}; it was re-encoded on the way"
                     ),
@@ -136,6 +217,12 @@ pub(super) fn search_alterations(
             }
         }
     }
+    out
+}
+
+/// A path signed with `/` where the wire has `%2F`.
+fn path_slash_decoded(req: &Request, _: &Analysis, _: &[String]) -> Vec<Alteration> {
+    let mut out = Vec::new();
     let path = String::from_utf8_lossy(req.path()).into_owned();
     if path.contains("%2F") || path.contains("%2f") {
         let mut r = req.clone();
@@ -144,12 +231,17 @@ pub(super) fn search_alterations(
             .map(|q| format!("?{}", String::from_utf8_lossy(q)))
             .unwrap_or_default();
         r.target = format!("{}{q}", path.replace("%2F", "/").replace("%2f", "/")).into_bytes();
-        variants.push((
+        out.push(Alteration::new(
             "the client signed the path with `/` where the wire has `%2F`".into(),
             r,
         ));
     }
-    // Date vs X-Amz-Date: a client that signed one while the request carries both.
+    out
+}
+
+/// A client that signed the Date header while the request also carries X-Amz-Date.
+fn date_instead_of_amz_date(req: &Request, a: &Analysis, _: &[String]) -> Vec<Alteration> {
+    let mut out = Vec::new();
     if a.auth.mode.is_some_and(Mode::is_sigv4) && req.has_header("x-amz-date") {
         if let Some(d) = req
             .header("date")
@@ -157,13 +249,19 @@ pub(super) fn search_alterations(
         {
             let mut r = req.clone();
             set_header(&mut r, "x-amz-date", "");
-            variants.push((
+            out.push(Alteration::new(
                 format!("the client signed with the Date header ({d}), not X-Amz-Date"),
                 r,
             ));
         }
     }
-    // Regions and services: a client that derived its key for another scope than it wrote.
+    out
+}
+
+/// A client that derived its signing key for another region or service than it wrote in the
+/// credential scope.
+fn other_scopes(req: &Request, a: &Analysis, _: &[String]) -> Vec<Alteration> {
+    let mut out = Vec::new();
     if let (Some(Mode::Sigv4Header), Some(region), Some(service)) =
         (a.auth.mode, &a.auth.region, &a.auth.service)
     {
@@ -196,38 +294,13 @@ pub(super) fn search_alterations(
                 "authorization",
                 &authz.replacen(&old, &format!("/{r2}/{s2}/"), 1),
             );
-            variants.push((format!("the client derived its signing key for {r2}/{s2} but wrote {region}/{service} in the credential scope"), rq));
+            out.push(Alteration::new(format!("the client derived its signing key for {r2}/{s2} but wrote {region}/{service} in the credential scope"), rq));
         }
     }
-    let try_one = |r: &Request| {
-        crate::engine::analyze(r, v)
-            .dialects
-            .into_iter()
-            .find(|d| d.matches == Some(true))
-    };
-    match v.cache.search_outcome(&shape) {
-        Some(None) => return None,
-        Some(Some(known)) => {
-            if let Some((what, r)) = variants.iter().find(|(w, _)| *w == known) {
-                if let Some(d) = try_one(r) {
-                    return Some((what.clone(), d.name, Some(d)));
-                }
-            }
-        }
-        None => {}
-    }
-    for (what, r) in variants.into_iter().take(48) {
-        if let Some(d) = try_one(&r) {
-            // `d` is what the client signed: the request as it was before the change.
-            v.cache.remember_search(shape, Some(what.clone()));
-            return Some((what, d.name, Some(d)));
-        }
-    }
-    v.cache.remember_search(shape, None);
-    None
+    out
 }
 
-pub(super) fn set_header(r: &mut Request, name: &str, value: &str) {
+fn set_header(r: &mut Request, name: &str, value: &str) {
     r.headers
         .retain(|h| !h.name.eq_ignore_ascii_case(name.as_bytes()));
     if !value.is_empty() {
