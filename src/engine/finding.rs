@@ -110,6 +110,21 @@ codes! {
 }
 
 impl Code {
+    /// Whether a finding of this code explains a failure on its own, so that the diagnosis
+    /// does not add hints (causes to check) beside it.
+    pub fn explains_failure(self) -> bool {
+        matches!(
+            self,
+            Code::DialectMismatch
+                | Code::ServerLikelyDialect
+                | Code::RequestAltered
+                | Code::StringsAgreeKeyDiffers
+                | Code::ServerStringsDiffer
+                | Code::ClockSkew
+                | Code::PresignedExpired
+        )
+    }
+
     pub fn from_wire(s: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == s)
     }

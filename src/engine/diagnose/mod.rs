@@ -162,140 +162,162 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
             );
         }
     }
-    let verifier = a.dialect(v.dialect.name).cloned();
-    let client = a
-        .client_dialects
-        .first()
-        .and_then(|n| a.dialect(n))
-        .cloned();
+    let mut p = Pass {
+        o,
+        mode,
+        verifier: a.dialect(v.dialect.name).cloned(),
+        client: a
+            .client_dialects
+            .first()
+            .and_then(|n| a.dialect(n))
+            .cloned(),
+        knobs: KnobCache::default(),
+    };
     let invalid =
         a.verdict == Verdict::Invalid || (rejected_by_server && a.verdict != Verdict::Anonymous);
-    let mut knobs = KnobCache::default();
-
-    // With the secret: the client's dialect against the verifier's.
-    if let (Some(c), Some(vr)) = (&client, &verifier) {
-        if a.verdict == Verdict::Invalid && !vr.unsupported {
-            a.divergence = compare(req, mode, c, vr, vr.name, &mut knobs);
-            if let Some(d) = &a.divergence {
-                let k = d
-                    .knob
-                    .as_deref()
-                    .map(|k| format!(" — {k}"))
-                    .unwrap_or_default();
-                let rules = vec![DialectRule {
-                    dialect: vr.name,
-                    rule: d.knob.clone(),
-                }];
-                let msg = format!(
-                    "the client signed like {}; {} parts from it at {} line {} column {}{k}",
-                    a.client_dialects.join("/"),
-                    vr.name,
-                    step_name(d.step),
-                    d.line,
-                    d.column
-                );
-                push_once(
-                    a,
-                    Finding::new(Code::DialectMismatch, msg).with_rules(rules),
-                );
-            }
-        }
-    }
+    dialect_mismatch(&mut p, a);
     // The server rejected a request valid under the client's dialect: who else would?
     let signature_complaint = a
         .server_expected
         .as_ref()
         .is_none_or(|s| s.code.contains("Signature"));
-    if let (true, Some(c)) = (rejected_by_server && signature_complaint, &client) {
-        let rejecting: Vec<&str> = a
-            .dialects
-            .iter()
-            .filter(|d| d.accepts() == Some(false))
-            .map(|d| d.name)
-            .collect();
-        if !rejecting.is_empty() && a.dialects.iter().any(|d| d.accepts() == Some(true)) {
-            // Name, for each dialect that would reject it, the rule that makes it do so.
-            let rules: Vec<DialectRule> = rejecting
-                .iter()
-                .filter_map(|n| a.dialect(n))
-                .map(|d| DialectRule {
-                    dialect: d.name,
-                    rule: d.rejects.clone().or_else(|| {
-                        compare(req, mode, c, d, d.name, &mut knobs).and_then(|x| x.knob)
-                    }),
-                })
-                .collect();
-            let why: Vec<String> = rules
-                .iter()
-                .map(|r| match &r.rule {
-                    Some(rule) => format!("{} ({rule})", r.dialect),
-                    None => r.dialect.to_string(),
-                })
-                .collect();
-            let msg = format!(
-                "the server answered {} to a request valid under {}; dialects that would reject it: {}",
-                o.response.map(|r| r.status).unwrap_or(0),
-                a.client_dialects.join(", "),
-                why.join("; ")
-            );
-            push_once(
-                a,
-                Finding::new(Code::ServerLikelyDialect, msg).with_rules(rules),
-            );
-        }
+    if rejected_by_server && signature_complaint {
+        server_likely_dialect(&mut p, a);
     }
-    // With a secret but no dialect reproducing the client: search alterations.
-    let have_secret = a.dialects.iter().any(|d| d.signature.is_some());
-    if client.is_none()
-        && have_secret
-        && matches!(
-            mode,
-            Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming | Mode::Sigv2Header
-        )
-    {
-        match search_alterations(req, a, v, o.context.seen_hosts) {
-            Some((what, dialect_name, altered)) => {
-                finding(a, Code::RequestAltered, format!("{what}: with that change the signature verifies under {dialect_name}"));
-                if let (Some(vr), Some(alt)) = (&verifier, altered) {
-                    a.divergence = compare(req, mode, &alt, vr, vr.name, &mut knobs);
-                }
-            }
-            None if a.findings.iter().any(|f| f.code == Code::RequestAltered) => {}
-            None => finding(
-                a,
-                Code::SignatureUnexplained,
-                "no dialect and no plausible alteration of the request reproduces the signature: the secret for this access key is most likely not the one the client used".into(),
-            ),
-        }
-    }
+    alterations_or_unexplained(&mut p, a, v);
     // Without the secret (or as well): the server's own strings.
     if let Some(se) = a.server_expected.clone() {
-        server_comparison(
-            req,
-            mode,
-            a,
-            &se,
-            client.as_ref().or(verifier.as_ref()),
-            &mut knobs,
-        );
+        let ours = p.client.as_ref().or(p.verifier.as_ref());
+        server_comparison(req, mode, a, &se, ours, &mut p.knobs);
     }
     // Hints only when nothing above explains the failure: they are causes to check, not facts.
-    let explained = a.findings.iter().any(|f| {
-        matches!(
-            f.code,
-            Code::DialectMismatch
-                | Code::ServerLikelyDialect
-                | Code::RequestAltered
-                | Code::StringsAgreeKeyDiffers
-                | Code::ServerStringsDiffer
-                | Code::ClockSkew
-                | Code::PresignedExpired
-        )
-    });
+    let explained = a.findings.iter().any(|f| f.code.explains_failure());
     if invalid && !explained {
         hint_findings(req, a, mode, s3);
     }
     a.parsed = parsed;
+}
+
+/// What the steps of one diagnosis share.
+struct Pass<'a> {
+    o: &'a Observed<'a>,
+    mode: Mode,
+    /// The verifier dialect's result.
+    verifier: Option<DialectResult>,
+    /// The first dialect that reproduces the client's signature.
+    client: Option<DialectResult>,
+    knobs: KnobCache,
+}
+
+/// With the secret: where the verifier parts from the client's dialect, and the knob that
+/// explains it.
+fn dialect_mismatch(p: &mut Pass, a: &mut Analysis) {
+    let (Some(c), Some(vr)) = (&p.client, &p.verifier) else {
+        return;
+    };
+    if a.verdict != Verdict::Invalid || vr.unsupported {
+        return;
+    }
+    a.divergence = compare(p.o.request, p.mode, c, vr, vr.name, &mut p.knobs);
+    let Some(d) = &a.divergence else {
+        return;
+    };
+    let k = d
+        .knob
+        .as_deref()
+        .map(|k| format!(" — {k}"))
+        .unwrap_or_default();
+    let rules = vec![DialectRule {
+        dialect: vr.name,
+        rule: d.knob.clone(),
+    }];
+    let msg = format!(
+        "the client signed like {}; {} parts from it at {} line {} column {}{k}",
+        a.client_dialects.join("/"),
+        vr.name,
+        step_name(d.step),
+        d.line,
+        d.column
+    );
+    push_once(
+        a,
+        Finding::new(Code::DialectMismatch, msg).with_rules(rules),
+    );
+}
+
+/// A request valid under the client's dialect that the server refused: the dialects that
+/// would refuse it too, each with the rule that makes it do so.
+fn server_likely_dialect(p: &mut Pass, a: &mut Analysis) {
+    let Some(c) = &p.client else {
+        return;
+    };
+    let rejecting: Vec<&str> = a
+        .dialects
+        .iter()
+        .filter(|d| d.accepts() == Some(false))
+        .map(|d| d.name)
+        .collect();
+    if rejecting.is_empty() || !a.dialects.iter().any(|d| d.accepts() == Some(true)) {
+        return;
+    }
+    let rules: Vec<DialectRule> = rejecting
+        .iter()
+        .filter_map(|n| a.dialect(n))
+        .map(|d| DialectRule {
+            dialect: d.name,
+            rule: d.rejects.clone().or_else(|| {
+                compare(p.o.request, p.mode, c, d, d.name, &mut p.knobs).and_then(|x| x.knob)
+            }),
+        })
+        .collect();
+    let why: Vec<String> = rules
+        .iter()
+        .map(|r| match &r.rule {
+            Some(rule) => format!("{} ({rule})", r.dialect),
+            None => r.dialect.to_string(),
+        })
+        .collect();
+    let msg = format!(
+        "the server answered {} to a request valid under {}; dialects that would reject it: {}",
+        p.o.response.map(|r| r.status).unwrap_or(0),
+        a.client_dialects.join(", "),
+        why.join("; ")
+    );
+    push_once(
+        a,
+        Finding::new(Code::ServerLikelyDialect, msg).with_rules(rules),
+    );
+}
+
+/// With a secret but no dialect reproducing the client: search alterations, and blame the
+/// secret only when none explains the signature.
+fn alterations_or_unexplained(p: &mut Pass, a: &mut Analysis, v: &Verifier) {
+    let have_secret = a.dialects.iter().any(|d| d.signature.is_some());
+    let searchable = matches!(
+        p.mode,
+        Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming | Mode::Sigv2Header
+    );
+    if p.client.is_some() || !have_secret || !searchable {
+        return;
+    }
+    match search_alterations(p.o.request, a, v, p.o.context.seen_hosts) {
+        Some((what, dialect_name, altered)) => {
+            finding(
+                a,
+                Code::RequestAltered,
+                format!("{what}: with that change the signature verifies under {dialect_name}"),
+            );
+            if let (Some(vr), Some(alt)) = (&p.verifier, altered) {
+                a.divergence = compare(p.o.request, p.mode, &alt, vr, vr.name, &mut p.knobs);
+            }
+        }
+        None if a.findings.iter().any(|f| f.code == Code::RequestAltered) => {}
+        None => finding(
+            a,
+            Code::SignatureUnexplained,
+            "no dialect and no plausible alteration of the request reproduces the signature: the secret for this access key is most likely not the one the client used".into(),
+        ),
+    }
 }
 
 fn step_name(s: Step) -> &'static str {
