@@ -88,35 +88,7 @@ pub(super) fn server_comparison(
     };
     let server = theirs(se.canonical_request.as_ref(), se.string_to_sign.as_ref());
     if a.divergence.is_none() && (cr_same == Some(false) || sts_same == Some(false)) {
-        let mut d = if cr_same == Some(false) {
-            let (line, column, o, t) = first_difference(
-                ours_cr.as_deref().unwrap_or(""),
-                se.canonical_request.as_deref().unwrap_or(""),
-            )
-            .unwrap_or((1, 1, String::new(), String::new()));
-            Divergence {
-                against: "server".into(),
-                step: Step::CanonicalRequest,
-                line,
-                column,
-                ours: o,
-                theirs: t,
-                knob: None,
-            }
-        } else {
-            let (line, column, o, t) =
-                first_difference(&ours_sts, se.string_to_sign.as_deref().unwrap_or(""))
-                    .unwrap_or((1, 1, String::new(), String::new()));
-            Divergence {
-                against: "server".into(),
-                step: Step::StringToSign,
-                line,
-                column,
-                ours: o,
-                theirs: t,
-                knob: None,
-            }
-        };
+        let mut d = server_divergence(se, ours_cr.as_deref(), &ours_sts, cr_same);
         // When a dialect reproduces the server's strings, its knobs explain the difference.
         if let Some(sd) = matching_cr
             .first()
@@ -202,5 +174,46 @@ pub(super) fn server_code_findings(a: &mut Analysis, se: &ServerExpected) {
             format!("the server says {}", se.code),
         ),
         _ => {}
+    }
+}
+
+/// The first place where the server's own strings part from the client's: the canonical
+/// request when they differ there (`cr_same` is `Some(false)`), else the string to sign.
+fn server_divergence(
+    se: &ServerExpected,
+    ours_cr: Option<&str>,
+    ours_sts: &str,
+    cr_same: Option<bool>,
+) -> Divergence {
+    if cr_same == Some(false) {
+        let (line, column, o, t) = first_difference(
+            ours_cr.unwrap_or(""),
+            se.canonical_request.as_deref().unwrap_or(""),
+        )
+        .unwrap_or((1, 1, String::new(), String::new()));
+        Divergence {
+            against: "server".into(),
+            step: Step::CanonicalRequest,
+            line,
+            column,
+            ours: o,
+            theirs: t,
+            knob: None,
+        }
+    } else {
+        let (line, column, o, t) = first_difference(
+            ours_sts,
+            se.string_to_sign.as_deref().unwrap_or(""),
+        )
+        .unwrap_or((1, 1, String::new(), String::new()));
+        Divergence {
+            against: "server".into(),
+            step: Step::StringToSign,
+            line,
+            column,
+            ours: o,
+            theirs: t,
+            knob: None,
+        }
     }
 }

@@ -1,0 +1,96 @@
+//! Canonical query string (line 3): decoding, re-encoding, ordering of repeated names.
+
+use super::*;
+
+pub(crate) fn canonical_query(
+    req: &Request,
+    rules: &SigV4Rules,
+    presigned: bool,
+    token_appended: bool,
+) -> String {
+    let is_post = req.method.eq_ignore_ascii_case("POST");
+    let url_q = req.query().unwrap_or(b"");
+    let mut raw: Vec<(&[u8], Option<&[u8]>)> = match (rules.form_post_query, is_post) {
+        (FormPostQuery::EmptyForPost, true) => Vec::new(),
+        (FormPostQuery::MergeFormBody, true) if req.is_form_urlencoded() => {
+            let mut v = split_pairs(url_q);
+            v.extend(split_pairs(&req.body));
+            v
+        }
+        _ => split_pairs(url_q),
+    };
+    if presigned && !rules.presigned_keeps_signature {
+        raw.retain(|(k, _)| *k != b"X-Amz-Signature");
+    }
+    if token_appended {
+        raw.retain(|(k, _)| *k != b"X-Amz-Security-Token");
+    }
+    match rules.query.style {
+        QueryStyle::RawPairs => {
+            let mut pairs: Vec<(&[u8], &[u8])> =
+                raw.iter().map(|(k, v)| (*k, v.unwrap_or(b""))).collect();
+            pairs.sort();
+            join_pairs(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (String::from_utf8_lossy(k), String::from_utf8_lossy(v))),
+            )
+        }
+        QueryStyle::Reencode {
+            plus_is_space,
+            tilde_in_names_escaped,
+        } => {
+            let mut decoded: Vec<(Vec<u8>, Vec<u8>)> = raw
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        percent_decode(k, plus_is_space),
+                        v.map(|v| percent_decode(v, plus_is_space))
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect();
+            if rules.query.duplicates == DuplicateOrder::LastWins {
+                let mut kept: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+                for (k, v) in decoded {
+                    kept.retain(|(kk, _)| *kk != k);
+                    kept.push((k, v));
+                }
+                decoded = kept;
+            }
+            let mut enc: Vec<(String, String)> = decoded
+                .iter()
+                .map(|(k, v)| {
+                    let name = if tilde_in_names_escaped {
+                        encode_with(k, |b| is_unreserved(b) && b != b'~')
+                    } else {
+                        uri_encode(k)
+                    };
+                    (name, uri_encode(v))
+                })
+                .collect();
+            match rules.query.duplicates {
+                DuplicateOrder::SortByValue => enc.sort(),
+                DuplicateOrder::ArrivalOrder | DuplicateOrder::LastWins => {
+                    enc.sort_by(|a, b| a.0.cmp(&b.0))
+                }
+            }
+            join_pairs(enc.into_iter())
+        }
+    }
+}
+
+pub(crate) fn join_pairs<K: AsRef<str>, V: AsRef<str>>(
+    pairs: impl Iterator<Item = (K, V)>,
+) -> String {
+    let mut s = String::new();
+    for (i, (k, v)) in pairs.enumerate() {
+        if i > 0 {
+            s.push('&');
+        }
+        s.push_str(k.as_ref());
+        s.push('=');
+        s.push_str(v.as_ref());
+    }
+    s
+}
