@@ -1,11 +1,12 @@
 //! AWS documentation's published examples (tests/vectors/aws-docs): S3 SigV4 header, presigned
 //! and chunked; S3 SigV2 header and query; Query SigV2; IAM SigV4 GET and form POST.
 
+use std::fs;
+
 use serde_json::Value;
 use sigscope::credentials::Credentials;
 use sigscope::engine::{analyze, KeyCache, Verdict};
 use sigscope::http::{parse_raw, Message};
-use std::fs;
 
 use crate::support::{root, verifier};
 
