@@ -1,4 +1,4 @@
-"""Real botocore clients against `sigscope listen` (driven by tests/live.rs).
+"""Real botocore clients against `sigscope listen` (driven by tests/live/botocore.rs).
 
     botocore_client.py ENDPOINT_URL ACCESS_KEY SECRET CASE...
 

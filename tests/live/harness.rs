@@ -8,15 +8,24 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_sigscope")
+pub use crate::support::{bin, root};
+
+/// The abuse tests load the machine in ways that would skew the timings of any other listener
+/// test running beside them, and theirs. They ran alone when each file was its own test binary
+/// and still do: they take this lock exclusively, every other listener test takes it shared.
+static MACHINE: RwLock<()> = RwLock::new(());
+
+/// For a listener test that may run beside others (but not beside the abuse tests).
+pub fn shared() -> RwLockReadGuard<'static, ()> {
+    MACHINE.read().unwrap_or_else(|p| p.into_inner())
 }
 
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+/// For an abuse test: no other listener test runs meanwhile.
+pub fn alone() -> RwLockWriteGuard<'static, ()> {
+    MACHINE.write().unwrap_or_else(|p| p.into_inner())
 }
 
 pub struct Listener {

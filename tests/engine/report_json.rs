@@ -7,12 +7,10 @@ use std::path::{Path, PathBuf};
 use sigscope::capture::Options;
 use sigscope::credentials::Credentials;
 use sigscope::engine::diagnose::{Context, Observed};
-use sigscope::engine::{analyze_observed, dialect, KeyCache, Verifier};
+use sigscope::engine::{analyze_observed, dialect, KeyCache};
 use sigscope::exchange::Legs;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{root, verifier};
 
 fn captures() -> Vec<(PathBuf, PathBuf)> {
     let mut out = Vec::new();
@@ -46,12 +44,7 @@ fn captures() -> Vec<(PathBuf, PathBuf)> {
 
 fn check(path: &Path, creds: &Credentials, dialect_name: &str) -> usize {
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: creds,
-        dialect: dialect::by_name(dialect_name).unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(creds, dialect_name, &cache);
     let mut legs = Legs::default();
     let mut n = 0;
     sigscope::input::stream_path(path, 0, &Options::default(), &mut |x| {

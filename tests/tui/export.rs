@@ -9,24 +9,15 @@ use std::process::Command;
 use std::time::Duration;
 
 use sigscope::credentials::Credentials;
-use sigscope::engine::{self, Analysis, KeyCache, Verdict, Verifier};
+use sigscope::engine::{self, Analysis, KeyCache, Verdict};
 use sigscope::exchange::Exchange;
 use sigscope::http::{self, Header, Headers, Message, Request, Response};
 use sigscope::tui::export;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{self, have_tool, root, verifier};
 
 fn load(rel: &str) -> Vec<Exchange> {
-    let mut v = Vec::new();
-    let s = sigscope::input::stream_path(
-        &root().join(rel),
-        0,
-        &sigscope::capture::Options::default(),
-        &mut |x| v.push(x),
-    );
-    assert!(s.errors.is_empty(), "{rel}: {:?}", s.errors);
+    let v = support::load(root().join(rel));
     assert!(!v.is_empty(), "{rel}");
     v
 }
@@ -38,12 +29,7 @@ fn creds() -> Credentials {
 fn analyze(r: &Request) -> Analysis {
     let c = creds();
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: &c,
-        dialect: engine::dialect::by_name("aws").unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(&c, "aws", &cache);
     engine::analyze(r, &v)
 }
 
@@ -56,18 +42,7 @@ fn secret_of(ak: &str) -> String {
 // curl, against a listener
 
 fn have_curl() -> bool {
-    let ok = Command::new("curl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("SIGSCOPE_REQUIRE_CURL").is_none(),
-            "curl is required (SIGSCOPE_REQUIRE_CURL is set) but not installed"
-        );
-        eprintln!("\n*** SKIPPED: curl is not installed; the curl export is NOT checked ***\n");
-    }
-    ok
+    have_tool("curl", "--version", "SIGSCOPE_REQUIRE_CURL")
 }
 
 /// Reads one request off a connection the way a server frames it; answers 100 Continue when

@@ -7,15 +7,17 @@
 //! exactly when the real keystoneclient accepts, with the same canonical strings.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 use sigscope::credentials::Credentials;
-use sigscope::engine::{analyze, dialect, Analysis, KeyCache, Verifier};
+use sigscope::engine::{analyze, Analysis, KeyCache};
 use sigscope::http::{parse_raw, Message, Request};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/real")
+use crate::support::{root, verifier};
+
+fn dir() -> PathBuf {
+    root().join("tests/vectors/real")
 }
 
 pub struct Case {
@@ -27,7 +29,7 @@ pub struct Case {
 pub fn cases() -> Vec<Case> {
     let mut out = Vec::new();
     for group in ["boto2", "botocore", "keystoneclient"] {
-        let mut files: Vec<_> = fs::read_dir(root().join(group))
+        let mut files: Vec<_> = fs::read_dir(dir().join(group))
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|x| x == "http"))
@@ -58,12 +60,7 @@ pub fn analyze_case(c: &Case) -> Analysis {
         c.meta["secret_key"].as_str().unwrap()
     ));
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: &creds,
-        dialect: dialect::by_name("aws").unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(&creds, "aws", &cache);
     analyze(&c.request, &v)
 }
 

@@ -7,8 +7,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+use crate::support::{self, root};
+
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sigscope"));
+    let mut c = Command::new(support::bin());
     // No user credentials leak into the tests.
     let empty = std::env::temp_dir().join("sigscope-test-home");
     let _ = fs::create_dir_all(&empty);
@@ -17,10 +19,6 @@ fn bin() -> Command {
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY");
     c
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn run(args: &[&str]) -> Output {

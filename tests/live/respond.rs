@@ -5,16 +5,14 @@
 
 use sigscope::credentials::Credentials;
 use sigscope::engine::server_error::{self, ServerExpected};
-use sigscope::engine::{self, dialect, KeyCache, Verifier};
+use sigscope::engine::{self, KeyCache};
 use sigscope::http::{Message, Request, Response};
 use sigscope::live::respond::{answer, infer, Policy, Style};
 
+use crate::support::{root, verifier};
+
 fn load(name: &str) -> Request {
-    let raw = std::fs::read(format!(
-        "{}/tests/vectors/aws-docs/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
+    let raw = std::fs::read(root().join("tests/vectors/aws-docs").join(name)).unwrap();
     sigscope::http::parse_raw(&raw)
         .messages
         .into_iter()
@@ -34,12 +32,7 @@ fn analyse_as(req: &Request, ak: &str, secret: &str, at: &str) -> engine::Analys
         "[t]\naws_access_key_id = {ak}\naws_secret_access_key = {secret}\n"
     ));
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: &creds,
-        dialect: dialect::by_name("aws").unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(&creds, "aws", &cache);
     let t =
         time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).unwrap();
     let seen = Vec::new();
@@ -191,12 +184,7 @@ fn skew_region_anonymous_unknown_key_and_success() {
     // No secret for the key: InvalidAccessKeyId (S3), InvalidClientTokenId (Query).
     let creds = Credentials::parse("");
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: &creds,
-        dialect: dialect::by_name("aws").unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(&creds, "aws", &cache);
     let a = engine::analyze(&req, &v);
     let ans = answer(&a, &req, &Policy::default(), now, "R");
     assert_eq!(read_back(ans.status, &ans.body).code, "InvalidAccessKeyId");

@@ -9,33 +9,13 @@ use std::path::{Path, PathBuf};
 use sigscope::capture::Options;
 use sigscope::credentials::Credentials;
 use sigscope::engine::diagnose::Observed;
-use sigscope::engine::{analyze, analyze_observed, dialect, Analysis, KeyCache, Verifier};
+use sigscope::engine::{analyze, analyze_observed, Analysis, KeyCache};
 use sigscope::http::{parse_raw, Header, Message, Request, Response};
+
+use crate::support::{request as req, request_file as file_req, root, verifier};
 
 const AK: &str = "AKIDEXAMPLE";
 const SK: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn req(text: &str) -> Request {
-    match parse_raw(text.as_bytes()).messages.into_iter().next() {
-        Some(Message::Request(r, _)) => *r,
-        other => panic!("{other:?}"),
-    }
-}
-
-fn file_req(rel: &str) -> Request {
-    match parse_raw(&fs::read(root().join(rel)).unwrap())
-        .messages
-        .into_iter()
-        .next()
-    {
-        Some(Message::Request(r, _)) => *r,
-        _ => panic!("{rel}"),
-    }
-}
 
 fn resp(status: u16, body: &str) -> Response {
     Response {
@@ -63,12 +43,7 @@ fn run_full(
 ) -> Analysis {
     let c = creds(secret);
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: &c,
-        dialect: dialect::by_name(dialect_name).unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(&c, dialect_name, &cache);
     let time = time.map(|t| sigscope::engine::time::parse_amz(t).unwrap());
     analyze_observed(
         &Observed {
@@ -89,12 +64,7 @@ fn codes(a: &Analysis) -> BTreeSet<&'static str> {
 fn signed(mut r: Request, dialect_name: &str) -> Request {
     let c = creds(Some(SK));
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: &c,
-        dialect: dialect::by_name("aws").unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(&c, "aws", &cache);
     let a = analyze(&r, &v);
     let d = a.dialect(dialect_name).unwrap();
     let sig = d.signature.clone().unwrap();
@@ -193,12 +163,7 @@ fn each_code_is_provoked() {
     };
     let docs = Credentials::parse("[d]\naws_access_key_id=AKIAIOSFODNN7EXAMPLE\naws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n");
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: &docs,
-        dialect: dialect::by_name("aws").unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(&docs, "aws", &cache);
     cases.push(("chunk-signature-mismatch", analyze(&chunked, &v)));
     let mut capped = chunked.clone();
     capped.body_digest = Some(sigscope::http::BodyDigest {
@@ -580,25 +545,12 @@ fn no_false_alarms_on_clean_inputs() {
                 meta["access_key"].as_str().unwrap()
             ));
             let cache = KeyCache::default();
-            let base = analyze(
-                &r,
-                &Verifier {
-                    keys: &c,
-                    dialect: dialect::by_name("aws").unwrap(),
-                    cache: &cache,
-                    reveal_keys: false,
-                },
-            );
+            let base = analyze(&r, &verifier(&c, "aws", &cache));
             let Some(client) = base.client_dialects.first() else {
                 failures.push(format!("{}: no dialect reproduces it", p.display()));
                 continue;
             };
-            let v = Verifier {
-                keys: &c,
-                dialect: dialect::by_name(client).unwrap(),
-                cache: &cache,
-                reveal_keys: false,
-            };
+            let v = verifier(&c, client, &cache);
             let a = analyze_observed(
                 &Observed {
                     request: &r,
@@ -622,12 +574,7 @@ fn no_false_alarms_on_clean_inputs() {
     // Real captures: every exchange the server accepted.
     let c = Credentials::load_file(&root().join("tests/captures/credentials")).unwrap();
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: &c,
-        dialect: dialect::by_name("aws").unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(&c, "aws", &cache);
     for e in fs::read_dir(root().join("tests/captures")).unwrap() {
         let p = e.unwrap().path();
         if !p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {

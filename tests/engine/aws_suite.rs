@@ -9,13 +9,15 @@ use sigscope::credentials::Credentials;
 use sigscope::engine::auth::{detect, Parsed};
 use sigscope::engine::dialect::{self, PathEncode, PathNormalize, PathRule};
 use sigscope::engine::sigv4::{canonicalize, V4Context};
-use sigscope::engine::{analyze, crypto::sha256_hex, KeyCache, Verdict, Verifier};
+use sigscope::engine::{analyze, crypto::sha256_hex, KeyCache, Verdict};
 use sigscope::http::{parse_raw, Message, Request};
+
+use crate::support::{root, verifier};
 
 const CREDS: &str = "[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n";
 
 fn vectors() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+    root().join("tests/vectors")
 }
 
 fn first_request(data: &[u8]) -> Request {
@@ -42,12 +44,7 @@ fn classic_cases(dir: &Path, out: &mut Vec<PathBuf>) {
 fn classic_suite_all_cases_valid_and_byte_identical() {
     let creds = Credentials::parse(CREDS);
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: &creds,
-        dialect: dialect::by_name("aws").unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(&creds, "aws", &cache);
     let mut cases = Vec::new();
     classic_cases(&vectors().join("aws-sigv4-testsuite"), &mut cases);
     cases.sort();

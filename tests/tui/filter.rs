@@ -1,30 +1,44 @@
 //! Filters on a real capture, and the claim the TUI relies on when it filters a million
-//! exchanges: once warm, matching does not allocate. Allocations are counted by this test
-//! binary's global allocator (one test, so nothing else allocates meanwhile).
+//! exchanges: once warm, matching does not allocate. Allocations are counted by the tui test
+//! binary's global allocator, per thread: the other tests of the binary run on other threads
+//! meanwhile, and matching runs on the test's own.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use sigscope::credentials::Credentials;
-use sigscope::engine::{self, KeyCache, Verifier};
+use sigscope::engine::{self, KeyCache};
 use sigscope::exchange::Exchange;
 use sigscope::tui::filter;
 use sigscope::tui::row::RowInfo;
 
+use crate::support::{root, verifier};
+
 struct Counting;
 
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    // `const` and without a destructor: reading it never allocates, nor fails in teardown.
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    ALLOCS.with(|n| n.set(n.get() + 1));
+}
+
+fn allocs() -> usize {
+    ALLOCS.with(Cell::get)
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.realloc(p, l, n) }
     }
 }
@@ -33,7 +47,7 @@ unsafe impl GlobalAlloc for Counting {
 static A: Counting = Counting;
 
 fn demo() -> Vec<(Exchange, RowInfo)> {
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = root();
     let mut xs = Vec::new();
     sigscope::input::stream_path(
         &root.join("samples/demo.pcap"),
@@ -43,12 +57,7 @@ fn demo() -> Vec<(Exchange, RowInfo)> {
     );
     let creds = Credentials::load_file(&root.join("samples/demo.credentials")).unwrap();
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: &creds,
-        dialect: engine::dialect::by_name("aws").unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(&creds, "aws", &cache);
     xs.into_iter()
         .map(|x| {
             let o = engine::diagnose::Observed {
@@ -103,7 +112,7 @@ fn demo_capture_filters_and_matching_does_not_allocate() {
         assert_eq!(&got, want, "{src}");
     }
     // Warm (per-thread scratch buffer, regex caches), then count.
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = allocs();
     let mut hits = 0usize;
     for _ in 0..2_000 {
         for f in &compiled {
@@ -113,7 +122,7 @@ fn demo_capture_filters_and_matching_does_not_allocate() {
             }
         }
     }
-    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
+    let allocs = allocs() - before;
     assert!(hits > 0);
     assert_eq!(allocs, 0, "matching allocated {allocs} times");
 }

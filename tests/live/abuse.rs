@@ -3,21 +3,11 @@
 //! every case the listener keeps serving other clients, says what happened, and the saved
 //! capture stays readable. Bounded in time; everything runs on loopback and is cleaned up.
 
-#[path = "live/harness.rs"]
-mod harness;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use harness::*;
-
-/// The two tests load the machine in ways that would skew each other's timings: one at a time.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
-}
+use crate::harness::*;
 
 /// Raises this process's open-files limit (inherited by the listener it spawns); false when
 /// it cannot reach `want`.
@@ -61,7 +51,7 @@ fn ok_get(addr: std::net::SocketAddr, path: &str) -> Duration {
 
 #[test]
 fn ten_thousand_concurrent_connections() {
-    let _one = serial();
+    let _one = alone();
     const N: usize = 10_000;
     if !raise_nofile(N as u64 + 2048) {
         let msg = format!("cannot raise the open-files limit to {}", N + 2048);
@@ -195,7 +185,7 @@ fn closed_within(s: &mut TcpStream, d: Duration) -> bool {
 
 #[test]
 fn slowloris_oversized_malformed_and_stalled_clients() {
-    let _one = serial();
+    let _one = alone();
     let dir = tempdir("live-abuse");
     let saved = dir.join("abuse.pcapng");
     let l = Listener::start(&[

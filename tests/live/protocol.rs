@@ -3,18 +3,17 @@
 //! listener and towards an https upstream, the connection limit, and the graceful drain of
 //! an exchange in flight at SIGTERM.
 
-#[path = "live/harness.rs"]
-mod harness;
-
 use std::io::Write;
 use std::net::TcpStream;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use harness::*;
+use crate::harness::*;
+use crate::support::have_tool;
 
 #[test]
 fn keep_alive_pipelining_and_chunked_uploads() {
+    let _shared = shared();
     let l = Listener::start(&["--allow-anonymous"]);
     let addr = l.addr;
     let mut s = TcpStream::connect(addr).unwrap();
@@ -57,6 +56,7 @@ fn keep_alive_pipelining_and_chunked_uploads() {
 
 #[test]
 fn aws_chunked_upload_is_verified_chunk_by_chunk() {
+    let _shared = shared();
     let dir = tempdir("live-awschunked");
     let creds = dir.join("credentials");
     std::fs::write(
@@ -104,6 +104,7 @@ fn aws_chunked_upload_is_verified_chunk_by_chunk() {
 
 #[test]
 fn tls_listener_and_tls_upstream() {
+    let _shared = shared();
     let dir = tempdir("live-tls");
     let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
@@ -161,6 +162,7 @@ fn tls_listener_and_tls_upstream() {
 
 #[test]
 fn connection_limit_says_why_and_recovers() {
+    let _shared = shared();
     let l = Listener::start(&["--allow-anonymous", "--max-connections", "2"]);
     let hold: Vec<_> = (0..2)
         .map(|_| TcpStream::connect(l.addr).unwrap())
@@ -188,6 +190,7 @@ fn connection_limit_says_why_and_recovers() {
 
 #[test]
 fn sigterm_drains_the_exchange_in_flight() {
+    let _shared = shared();
     let dir = tempdir("live-drain");
     let saved = dir.join("drain.pcapng");
     let l = Listener::start(&["--allow-anonymous", "--save", saved.to_str().unwrap()]);
@@ -216,17 +219,8 @@ fn sigterm_drains_the_exchange_in_flight() {
 /// retransmission, bad checksum). tshark is required in CI (SIGSCOPE_REQUIRE_TSHARK).
 #[test]
 fn saved_capture_reads_cleanly_in_tshark() {
-    let tshark_ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !tshark_ok {
-        if std::env::var_os("SIGSCOPE_REQUIRE_TSHARK").is_some() {
-            panic!("tshark is required (SIGSCOPE_REQUIRE_TSHARK) but could not run");
-        }
-        eprintln!(
-            "\n*** SKIPPED saved_capture_reads_cleanly_in_tshark: tshark not installed ***\n"
-        );
+    let _shared = shared();
+    if !have_tool("tshark", "--version", "SIGSCOPE_REQUIRE_TSHARK") {
         return;
     }
     let dir = tempdir("live-tshark");

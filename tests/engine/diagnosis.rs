@@ -13,8 +13,10 @@ use serde_json::Value;
 use sigscope::capture::Options;
 use sigscope::credentials::Credentials;
 use sigscope::engine::diagnose::{Context, Observed};
-use sigscope::engine::{analyze_observed, dialect, KeyCache, Verifier};
+use sigscope::engine::{analyze_observed, KeyCache};
 use sigscope::exchange::Legs;
+
+use crate::support::{root, verifier};
 
 const CODES: &[&str] = &[
     "dialect-mismatch",
@@ -30,22 +32,17 @@ const CODES: &[&str] = &[
     "server-strings-differ",
 ];
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/diagnosis")
+fn dir() -> PathBuf {
+    root().join("tests/diagnosis")
 }
 
 fn run(creds: &Credentials, dialect_name: &str) -> Vec<(u16, BTreeSet<String>)> {
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: creds,
-        dialect: dialect::by_name(dialect_name).unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(creds, dialect_name, &cache);
     let mut legs = Legs::default();
     let mut out = Vec::new();
     sigscope::input::stream_path(
-        &root().join("scenarios.pcap"),
+        &dir().join("scenarios.pcap"),
         0,
         &Options::default(),
         &mut |x| {
@@ -86,8 +83,8 @@ fn set(v: &Value) -> BTreeSet<String> {
 #[test]
 fn real_scenarios_get_the_right_diagnosis() {
     let expected: Vec<Value> =
-        serde_json::from_slice(&fs::read(root().join("expected.json")).unwrap()).unwrap();
-    let with = Credentials::load_file(&root().join("credentials")).unwrap();
+        serde_json::from_slice(&fs::read(dir().join("expected.json")).unwrap()).unwrap();
+    let with = Credentials::load_file(&dir().join("credentials")).unwrap();
     let without = Credentials::default();
     let got_with = run(&with, "aws");
     let got_without = run(&without, "aws");

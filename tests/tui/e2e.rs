@@ -5,6 +5,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::support::{self, have_tool};
+
 struct Tmux {
     name: String,
 }
@@ -87,17 +89,7 @@ impl Drop for Tmux {
 }
 
 fn have_tmux() -> bool {
-    let ok = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok && std::env::var_os("SIGSCOPE_REQUIRE_TMUX").is_some() {
-        panic!("tmux is required (SIGSCOPE_REQUIRE_TMUX is set) but not installed");
-    }
-    if !ok {
-        eprintln!("SKIPPED: tmux is not installed (CI installs it and sets SIGSCOPE_REQUIRE_TMUX)");
-    }
-    ok
+    have_tool("tmux", "-V", "SIGSCOPE_REQUIRE_TMUX")
 }
 
 #[test]
@@ -107,7 +99,7 @@ fn demo_filter_dialect_diff_secret_export() {
     }
     let dir = std::env::temp_dir().join(format!("sigscope-e2e-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let bin = env!("CARGO_BIN_EXE_sigscope");
+    let bin = support::bin();
     // No input: the built-in demo. An empty config home, so no user config interferes.
     let cmd = format!(
         "cd {} && XDG_CONFIG_HOME={} HOME={} {bin} --log {}; sleep 30",
@@ -196,22 +188,13 @@ fn listen_feeds_the_ui_live() {
     if !have_tmux() {
         return;
     }
-    let curl_ok = Command::new("curl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !curl_ok {
-        assert!(
-            std::env::var_os("SIGSCOPE_REQUIRE_CURL").is_none(),
-            "curl is required"
-        );
-        eprintln!("SKIPPED: curl is not installed");
+    if !have_tool("curl", "--version", "SIGSCOPE_REQUIRE_CURL") {
         return;
     }
     let dir = std::env::temp_dir().join(format!("sigscope-e2e-listen-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let creds = std::fs::canonicalize("samples/demo.credentials").unwrap();
-    let bin = env!("CARGO_BIN_EXE_sigscope");
+    let bin = support::bin();
     let cmd = format!(
         "cd {d} && XDG_CONFIG_HOME={d} HOME={d} {bin} listen --port 0 --credentials {c} --save {d}/live.pcapng; echo EXITED $?; sleep 30",
         d = dir.display(),
@@ -302,7 +285,7 @@ fn config_file_rebinds_and_reports_problems() {
         "dialect = \"keystone-legacy\"\n[theme]\naccent = \"chartreuse-ish\"\n[keys]\nhelp = [\"F1\"]\n",
     )
     .unwrap();
-    let bin = env!("CARGO_BIN_EXE_sigscope");
+    let bin = support::bin();
     let cmd = format!(
         "cd {d} && XDG_CONFIG_HOME={d} HOME={d} {bin}; sleep 30",
         d = dir.display()

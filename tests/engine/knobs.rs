@@ -9,43 +9,23 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::Path;
 
 use sigscope::credentials::Credentials;
-use sigscope::engine::{analyze, dialect, Analysis, KeyCache, Verifier};
-use sigscope::http::{parse_raw, Message, Request};
+use sigscope::engine::{analyze, Analysis, KeyCache};
+use sigscope::http::Request;
+
+use crate::support::{request as wire, request_file as read, root, verifier};
 
 const SUITE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const DOCS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const KS_SECRET: &str = "89cdf9e94e2643cab35b8b8ac5a51f83";
-
-fn read(rel: &str) -> Request {
-    let p = parse_raw(&fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap());
-    match p.messages.into_iter().next() {
-        Some(Message::Request(r, _)) => *r,
-        _ => panic!("{rel}: no request"),
-    }
-}
-
-fn wire(text: &str) -> Request {
-    let p = parse_raw(text.as_bytes());
-    match p.messages.into_iter().next() {
-        Some(Message::Request(r, _)) => *r,
-        _ => panic!("no request"),
-    }
-}
 
 fn run(req: &Request, secret: &str) -> Analysis {
     let creds = Credentials::parse(&format!(
         "[a]\naws_access_key_id=AKIDEXAMPLE\naws_secret_access_key={secret}\n[b]\naws_access_key_id=AKIAIOSFODNN7EXAMPLE\naws_secret_access_key={secret}\n[c]\naws_access_key_id=966afbde20b84200ae4e62e09acf46b2\naws_secret_access_key={secret}\n"
     ));
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: &creds,
-        dialect: dialect::by_name("aws").unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(&creds, "aws", &cache);
     analyze(req, &v)
 }
 
@@ -421,9 +401,8 @@ fn sigv2_subresources_dates_and_resources() {
 #[test]
 fn every_knob_is_exercised_here() {
     // A knob added to a dialect without a pin in this file is a knob nobody checks.
-    let this = fs::read_to_string(file!()).unwrap_or_else(|_| {
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/knobs.rs")).unwrap()
-    });
+    let this = fs::read_to_string(file!())
+        .unwrap_or_else(|_| fs::read_to_string(root().join("tests/engine/knobs.rs")).unwrap());
     let pins = [
         ("sigv4.form_post_query", "form_post_query_seed_case"),
         ("sigv4.path", "path_normalisation_and_encoding"),

@@ -14,8 +14,8 @@ use sigscope::tui::detail::Tab;
 use sigscope::tui::state::{App, Focus};
 use sigscope::tui::views;
 
-mod common;
-use common::{app_for, creds_from_json, load};
+use crate::app::app_for;
+use crate::support::{creds_from_json, load};
 
 fn select(app: &mut App, pos: usize) {
     app.focus = Focus::List;
@@ -183,7 +183,7 @@ fn slug(t: Tab) -> String {
 #[test]
 fn every_tab_of_every_mode_at_two_sizes() {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("tui/snapshots");
+    settings.set_snapshot_path("snapshots");
     settings.set_prepend_module_to_snapshot(false);
     let _guard = settings.bind_to_scope();
     for c in CASES {
@@ -274,7 +274,7 @@ fn hostile_bytes_never_reach_the_screen_raw() {
 #[test]
 fn popups() {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("tui/snapshots");
+    settings.set_snapshot_path("snapshots");
     settings.set_prepend_module_to_snapshot(false);
     let _guard = settings.bind_to_scope();
     let mut app = app_for(load("samples/demo.pcap"), demo_creds(), "aws");

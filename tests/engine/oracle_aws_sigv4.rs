@@ -80,8 +80,10 @@ use proptest::sample::Index;
 use proptest::test_runner::Config as ProptestConfig;
 
 use sigscope::credentials::{Credential, Credentials, Secret};
-use sigscope::engine::{analyze, dialect, Analysis, KeyCache, Mode, Verdict, Verifier};
+use sigscope::engine::{analyze, dialect, Analysis, KeyCache, Mode, Verdict};
 use sigscope::http::{parse_raw, Header, Headers, Message, Request};
+
+use crate::support::verifier;
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
@@ -94,7 +96,7 @@ fn config(cases: u32) -> ProptestConfig {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(cases),
-        // Only tests/oracle_aws_sigv4.rs may be written: no proptest-regressions file.
+        // Only tests/engine/oracle_aws_sigv4.rs may be written: no proptest-regressions file.
         failure_persistence: None,
         ..ProptestConfig::default()
     }
@@ -114,12 +116,7 @@ fn creds(access_key: &str, secret: &str) -> Credentials {
 
 fn run(req: &Request, keys: &Credentials, dialect_name: &str) -> Analysis {
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys,
-        dialect: dialect::by_name(dialect_name).expect("dialect exists"),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(keys, dialect_name, &cache);
     analyze(req, &v)
 }
 

@@ -17,8 +17,8 @@ use sigscope::tui::keymap::{Action, Keymap};
 use sigscope::tui::state::{App, Effect, ExportKind, Focus, Popup};
 use sigscope::tui::views;
 
-mod common;
-use common::{app_for, load};
+use crate::app::app_for;
+use crate::support::load;
 
 fn demo() -> App {
     app_for(

@@ -5,10 +5,7 @@
 //! botocore logged while signing. The proxy in front of an S3-like upstream that verifies with
 //! botocore's signer records both verdicts. Saved sessions replay to the same verdicts.
 
-#[path = "live/harness.rs"]
-mod harness;
-
-use harness::*;
+use crate::harness::*;
 use sigscope::http::{Header, Response};
 
 const AK: &str = "AKIDEXAMPLE";
@@ -31,6 +28,7 @@ fn server_strings(status: u16, body: &str) -> sigscope::engine::server_error::Se
 
 #[test]
 fn botocore_against_the_endpoint_and_replay() {
+    let _shared = shared();
     let Some(py) = python() else { return };
     let dir = tempdir("live-endpoint");
     let saved = dir.join("session.pcapng");
@@ -209,6 +207,7 @@ fn codes(x: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn proxy_in_front_of_a_botocore_verifying_upstream() {
+    let _shared = shared();
     let Some(py) = python() else { return };
     let up = Upstream::start(&py);
     let upstream = format!("http://127.0.0.1:{}", up.1);
@@ -305,6 +304,7 @@ fn proxy_in_front_of_a_botocore_verifying_upstream() {
 
 #[test]
 fn botocore_follows_the_region_in_our_authorization_header_malformed() {
+    let _shared = shared();
     let Some(py) = python() else { return };
     let l = Listener::start(&[
         "--credentials",

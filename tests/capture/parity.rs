@@ -11,8 +11,10 @@ use sigscope::capture::Options;
 use sigscope::http::Headers;
 use sigscope::input::stream_path;
 
+use crate::support::root;
+
 fn fixtures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures");
+    let dir = root().join("tests/captures");
     let mut v: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -20,7 +22,7 @@ fn fixtures() -> Vec<PathBuf> {
         .collect();
     v.sort();
     // The bundled demo capture is a fixture too.
-    v.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/demo.pcap"));
+    v.push(root().join("samples/demo.pcap"));
     v
 }
 

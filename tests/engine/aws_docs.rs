@@ -2,16 +2,17 @@
 //! and chunked; S3 SigV2 header and query; Query SigV2; IAM SigV4 GET and form POST.
 
 use std::fs;
-use std::path::Path;
 
 use serde_json::Value;
 use sigscope::credentials::Credentials;
-use sigscope::engine::{analyze, dialect, KeyCache, Verdict, Verifier};
+use sigscope::engine::{analyze, KeyCache, Verdict};
 use sigscope::http::{parse_raw, Message};
+
+use crate::support::{root, verifier};
 
 #[test]
 fn published_examples_reproduce_under_aws() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/aws-docs");
+    let dir = root().join("tests/vectors/aws-docs");
     let expected: Value =
         serde_json::from_slice(&fs::read(dir.join("expected.json")).unwrap()).unwrap();
     let mut failures = Vec::new();
@@ -26,12 +27,7 @@ fn published_examples_reproduce_under_aws() {
             "[a]\naws_access_key_id=AKIAIOSFODNN7EXAMPLE\naws_secret_access_key={secret}\n[b]\naws_access_key_id=AKIDEXAMPLE\naws_secret_access_key={secret}\n"
         ));
         let cache = KeyCache::default();
-        let v = Verifier {
-            keys: &creds,
-            dialect: dialect::by_name("aws").unwrap(),
-            cache: &cache,
-            reveal_keys: false,
-        };
+        let v = verifier(&creds, "aws", &cache);
         let a = analyze(&req, &v);
         let mode = a.auth.mode.unwrap().as_str();
         if mode != want["mode"].as_str().unwrap() {
@@ -84,7 +80,7 @@ fn published_examples_reproduce_under_aws() {
 
 #[test]
 fn tampered_chunk_is_identified() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/aws-docs");
+    let dir = root().join("tests/vectors/aws-docs");
     let mut raw = fs::read(dir.join("s3-sigv4-chunked.http")).unwrap();
     // Flip one byte inside the second chunk's data (1 KiB of 'a' after the 64 KiB chunk).
     let at = raw.len() - 200;
@@ -95,12 +91,7 @@ fn tampered_chunk_is_identified() {
     };
     let creds = Credentials::parse("[a]\naws_access_key_id=AKIAIOSFODNN7EXAMPLE\naws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n");
     let cache = KeyCache::default();
-    let v = Verifier {
-        keys: &creds,
-        dialect: dialect::by_name("aws").unwrap(),
-        cache: &cache,
-        reveal_keys: false,
-    };
+    let v = verifier(&creds, "aws", &cache);
     let a = analyze(&req, &v);
     assert_eq!(a.verdict, Verdict::Invalid);
     let aws = a.dialect("aws").unwrap();

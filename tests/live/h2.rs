@@ -3,12 +3,9 @@
 //! multiplexed streams, the proxy forwards them to an HTTP/1.1 upstream, and both saved
 //! sessions replay to the same verdicts.
 
-#[path = "live/harness.rs"]
-mod harness;
-
 use std::process::Command;
 
-use harness::*;
+use crate::harness::*;
 
 const USER_OK: &str = "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const USER_BAD: &str = "AKIDEXAMPLE:not-the-secret";
@@ -62,6 +59,7 @@ fn creds() -> std::path::PathBuf {
 
 #[test]
 fn endpoint_over_h2c_with_curl() {
+    let _shared = shared();
     if !curl_ok() {
         return;
     }
@@ -146,6 +144,7 @@ fn endpoint_over_h2c_with_curl() {
 
 #[test]
 fn proxy_forwards_h2c_streams_to_an_http1_upstream() {
+    let _shared = shared();
     if !curl_ok() {
         return;
     }
@@ -204,6 +203,7 @@ fn proxy_forwards_h2c_streams_to_an_http1_upstream() {
 
 #[test]
 fn concurrent_streams_on_one_connection() {
+    let _shared = shared();
     // hyper's HTTP/2 client (the h2 crate): 20 requests multiplexed on one connection.
     let l = Listener::start(&["--allow-anonymous"]);
     let addr = l.addr;
@@ -264,6 +264,7 @@ fn concurrent_streams_on_one_connection() {
 
 #[test]
 fn h2_negotiated_by_alpn_on_the_tls_listener() {
+    let _shared = shared();
     if !curl_ok() {
         return;
     }

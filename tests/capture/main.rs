@@ -1,0 +1,9 @@
+//! Capture ingest: parity with tshark on the committed captures of real tools, and synthetic
+//! captures for what real tools rarely produce (reordering, loss, every link type). One test
+//! binary (see tests/support); the fixtures are in tests/captures.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod parity;
+mod synthetic;

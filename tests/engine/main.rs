@@ -1,0 +1,16 @@
+//! Verification, diagnosis and the report: the engine against published and real-library
+//! vectors, every dialect knob and finding code, an independent signer (aws-sigv4) as oracle,
+//! and the `sigscope` binary's report contract. One test binary (see tests/support).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod aws_docs;
+mod aws_suite;
+mod cli;
+mod diagnosis;
+mod findings;
+mod knobs;
+mod oracle_aws_sigv4;
+mod real_vectors;
+mod report_json;

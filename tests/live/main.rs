@@ -1,0 +1,14 @@
+//! `sigscope listen`: real clients (botocore, curl) against the endpoint and the proxy, the
+//! wire protocol, abuse, and the error bodies it answers with. One test binary (see
+//! tests/support); harness.rs drives the listener, botocore_client.py the Python clients.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod harness;
+
+mod abuse;
+mod botocore;
+mod h2;
+mod protocol;
+mod respond;
