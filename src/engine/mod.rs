@@ -25,8 +25,7 @@ pub use finding::{Code, Finding, Kind};
 
 use crate::http::{Headers, Request};
 use auth::Parsed;
-use crypto::signatures_equal;
-use sigv4::{ChunkResult, V4Context};
+use sigv4::ChunkResult;
 
 /// Where secrets come from; implemented by the credentials file and by the TUI's key prompt.
 pub trait KeyStore {
@@ -176,124 +175,101 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     let detected = auth::detect(req);
     let body_sha256 = req.body_sha256_hex();
     let mut findings = Vec::new();
-    let mut dialects = Vec::new();
     let mut signing_key = None;
     let mode = detected.info.mode.unwrap_or(Mode::Unknown);
 
     if let Some(why) = &detected.malformed {
         findings.push(Finding::new(Code::MalformedAuth, why.clone()));
     }
-    // Content-MD5 is signed by SigV2 and checked by S3 whatever the scheme.
-    if let (Some(md5), true) = (req.header_text("content-md5"), req.body_complete()) {
-        use base64::Engine;
-        use md5::Digest;
-        let ours = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&req.body));
-        if md5 != ours {
-            findings.push(Finding::new(
-                Code::ContentMd5Mismatch,
-                format!(
-                    "Content-MD5 is {} but the body received hashes to {ours}",
-                    crate::escape::escape_str(&md5)
-                ),
-            ));
-        }
-    }
+    content_md5(req, &mut findings);
     let secret = detected
         .info
         .access_key
         .as_deref()
         .and_then(|ak| v.keys.secret(ak));
 
-    match &detected.parsed {
+    // Each scheme computes every dialect's strings and signature in its own module.
+    let dialects = match &detected.parsed {
         Parsed::V4(a) => {
             let chain = secret.map(|s| {
                 v.cache
                     .chain(s, &a.scope_date, &a.region, &a.service, &a.terminator)
             });
             signing_key = chain.as_ref().map(|k| KeyChainView::new(k, v.reveal_keys));
-            dialects = analyze_v4(req, a, mode, chain.as_ref(), v, &body_sha256, &mut findings);
+            let ctx = sigv4::Analyse {
+                req,
+                auth: a,
+                mode,
+                chain: chain.as_ref(),
+                verifier: v.dialect,
+                body_sha256: &body_sha256,
+            };
+            sigv4::analyze(&ctx, &mut findings)
         }
-        Parsed::V2(a) => {
-            let presigned = mode == Mode::Sigv2Query;
-            // Dialects sharing rules compute the same string; equal strings, the same HMAC.
-            let mut done: Vec<(&dialect::SigV2Rules, bytes::Bytes, Option<String>)> = Vec::new();
-            for d in dialect::ALL {
-                let Some(rules) = &d.sigv2 else {
-                    dialects.push(unsupported(d, "S3 SigV2"));
-                    continue;
-                };
-                let (sts, sig) = match done.iter().find(|(r, _, _)| *r == rules) {
-                    Some((_, sts, sig)) => (sts.clone(), sig.clone()),
-                    None => {
-                        let sts =
-                            bytes::Bytes::from(sigv2::string_to_sign(req, a, rules, presigned));
-                        let sig = match done.iter().find(|(_, s, _)| *s == sts) {
-                            Some((_, _, sig)) => sig.clone(),
-                            None => secret.map(|s| sigv2::sign(s, &sts)),
-                        };
-                        done.push((rules, sts.clone(), sig.clone()));
-                        (sts, sig)
-                    }
-                };
-                dialects.push(DialectResult {
-                    name: d.name,
-                    canonical_request: None,
-                    matches: sig.as_ref().map(|s| signatures_equal(&a.signature, s)),
-                    string_to_sign: sts,
-                    signature: sig,
-                    rejects: None,
-                    unsupported: false,
-                    chunks: Vec::new(),
-                });
-            }
-        }
-        Parsed::Query(q) => {
-            if q.signature_had_space {
-                findings.push(Finding::new(
-                    Code::SignaturePlusUnescaped,
-                    "the Signature parameter holds a space: the client sent a `+` without percent-encoding it, which form decoding reads as a space (boto/boto#916); compared as `+`",
-                ));
-            }
-            // Dialects sharing rules compute the same string and signature.
-            let mut done: Vec<(&dialect::QueryRules, bytes::Bytes, Option<String>)> = Vec::new();
-            for d in dialect::ALL {
-                let Some(rules) = d.query.as_ref().filter(|r| r.versions.contains(&q.version))
-                else {
-                    dialects.push(unsupported(d, mode.as_str()));
-                    continue;
-                };
-                let (sts, sig) = match done.iter().find(|(r, _, _)| *r == rules) {
-                    Some((_, sts, sig)) => (sts.clone(), sig.clone()),
-                    None => {
-                        let (sts, hmac) = querysig::string_to_sign(req, q, rules);
-                        let sig = secret.map(|s| querysig::sign(s, &sts, hmac));
-                        let sts = bytes::Bytes::from(sts);
-                        done.push((rules, sts.clone(), sig.clone()));
-                        (sts, sig)
-                    }
-                };
-                dialects.push(DialectResult {
-                    name: d.name,
-                    canonical_request: None,
-                    matches: sig.as_ref().map(|s| signatures_equal(&q.signature, s)),
-                    string_to_sign: sts,
-                    signature: sig,
-                    rejects: None,
-                    unsupported: false,
-                    chunks: Vec::new(),
-                });
-            }
-        }
-        Parsed::Nothing => {}
-    }
+        Parsed::V2(a) => sigv2::analyze(req, a, mode == Mode::Sigv2Query, secret),
+        Parsed::Query(q) => querysig::analyze(req, q, mode, secret, &mut findings),
+        Parsed::Nothing => Vec::new(),
+    };
 
     let client_dialects: Vec<&'static str> = dialects
         .iter()
         .filter(|d| d.matches == Some(true))
         .map(|d| d.name)
         .collect();
+    let verdict = verdict(
+        &detected,
+        mode,
+        secret.is_some(),
+        &dialects,
+        v,
+        &mut findings,
+    );
 
-    let verdict = if detected.malformed.is_some() {
+    Analysis {
+        auth: detected.info,
+        verifier: v.dialect.name,
+        verdict,
+        dialects,
+        client_dialects,
+        findings,
+        signing_key,
+        divergence: None,
+        server_expected: None,
+        body_sha256,
+        parsed: detected.parsed,
+    }
+}
+
+/// Content-MD5 is signed by SigV2 and checked by S3 whatever the scheme.
+fn content_md5(req: &Request, findings: &mut Vec<Finding>) {
+    let (Some(md5), true) = (req.header_text("content-md5"), req.body_complete()) else {
+        return;
+    };
+    use base64::Engine;
+    use md5::Digest;
+    let ours = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&req.body));
+    if md5 != ours {
+        findings.push(Finding::new(
+            Code::ContentMd5Mismatch,
+            format!(
+                "Content-MD5 is {} but the body received hashes to {ours}",
+                crate::escape::escape_str(&md5)
+            ),
+        ));
+    }
+}
+
+/// The verdict under the verifier dialect, with the finding that says why when it is not a
+/// plain match or mismatch.
+fn verdict(
+    detected: &auth::Detected,
+    mode: Mode,
+    have_secret: bool,
+    dialects: &[DialectResult],
+    v: &Verifier,
+    findings: &mut Vec<Finding>,
+) -> Verdict {
+    if detected.malformed.is_some() {
         Verdict::Malformed
     } else {
         match mode {
@@ -308,7 +284,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
                 ));
                 Verdict::Unverified
             }
-            _ if secret.is_none() => {
+            _ if !have_secret => {
                 findings.push(Finding::new(
                     Code::NoSecret,
                     format!(
@@ -342,20 +318,6 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
                 None => Verdict::Unverified,
             },
         }
-    };
-
-    Analysis {
-        auth: detected.info,
-        verifier: v.dialect.name,
-        verdict,
-        dialects,
-        client_dialects,
-        findings,
-        signing_key,
-        divergence: None,
-        server_expected: None,
-        body_sha256,
-        parsed: detected.parsed,
     }
 }
 
@@ -366,7 +328,8 @@ pub fn analyze_observed(o: &diagnose::Observed, v: &Verifier) -> Analysis {
     a
 }
 
-fn unsupported(d: &'static Dialect, what: &str) -> DialectResult {
+/// The result of a dialect that has no verifier for the request's scheme.
+pub(crate) fn unsupported(d: &'static Dialect, what: &str) -> DialectResult {
     DialectResult {
         name: d.name,
         canonical_request: None,
@@ -377,174 +340,4 @@ fn unsupported(d: &'static Dialect, what: &str) -> DialectResult {
         unsupported: true,
         chunks: Vec::new(),
     }
-}
-
-fn analyze_v4<'r>(
-    req: &'r Request,
-    a: &'r auth::V4Auth,
-    mode: Mode,
-    chain: Option<&crypto::KeyChain>,
-    v: &Verifier,
-    body_sha256: &'r str,
-    findings: &mut Vec<Finding>,
-) -> Vec<DialectResult> {
-    let ctx = V4Context {
-        req,
-        auth: a,
-        presigned: mode == Mode::Sigv4Query,
-        body_sha256,
-        token_appended: false,
-    };
-    let token_in_query = ctx.presigned
-        && req.query().is_some_and(|q| {
-            encode::split_pairs(q)
-                .iter()
-                .any(|(k, _)| *k == b"X-Amz-Security-Token")
-        });
-    if let Some(h) = req.header_text("x-amz-content-sha256") {
-        if h.len() == 64
-            && h.bytes().all(|b| b.is_ascii_hexdigit())
-            && !h.eq_ignore_ascii_case(body_sha256)
-        {
-            findings.push(Finding::new(
-                Code::PayloadHashMismatch,
-                format!(
-                    "x-amz-content-sha256 is {h} but the body received ({} bytes) hashes to {body_sha256}",
-                    req.body_len()
-                ),
-            ));
-        }
-    }
-    let chunks = if mode == Mode::Sigv4Streaming && !req.body_complete() {
-        findings.push(Finding::new(
-            Code::BodyNotKept,
-            format!(
-                "the body ({} bytes) is larger than the body cap: chunk signatures are not checked (raise --body-cap)",
-                req.body_len()
-            ),
-        ));
-        Vec::new()
-    } else if mode == Mode::Sigv4Streaming {
-        match sigv4::parse_aws_chunked(&req.body) {
-            Ok(c) => c,
-            Err(e) => {
-                findings.push(Finding::new(Code::AwsChunkedMalformed, e));
-                Vec::new()
-            }
-        }
-    } else {
-        Vec::new()
-    };
-    // Chunk signatures chain from the claimed seed, so a chunk is judged on its own and the
-    // result is the same under every dialect: computed once.
-    let chunk_results = if chunks.is_empty() {
-        Vec::new()
-    } else {
-        sigv4::verify_chunks(&chunks, a, &a.signature, chain)
-    };
-    let mut out = Vec::with_capacity(dialect::ALL.len());
-    // Most dialects agree on most requests: each distinct canonical request (known by the
-    // components it is made of) is assembled, hashed and signed once.
-    struct Signed {
-        key: sigv4::CrKey,
-        // Shared by every dialect that computes them (a reference count, not a copy).
-        canonical_request: bytes::Bytes,
-        string_to_sign: bytes::Bytes,
-        signature: Option<String>,
-        matches: Option<bool>,
-    }
-    let date = a.amz_date.as_deref().unwrap_or("");
-    let mut seen: Vec<Signed> = Vec::with_capacity(4);
-    let mut memo = sigv4::V4Memo::default();
-    for d in dialect::ALL {
-        let (key, rejects) = sigv4::canonical_key(&ctx, &d.sigv4, &mut memo);
-        let i = match seen.iter().position(|s| s.key == key) {
-            Some(i) => i,
-            None => {
-                let canonical_request =
-                    bytes::Bytes::from(sigv4::canonical_bytes(&ctx, &memo, key));
-                // Other components can still give the same bytes.
-                let same = seen
-                    .iter()
-                    .find(|s| s.canonical_request == canonical_request);
-                let (string_to_sign, signature, matches) = match same {
-                    Some(s) => (s.string_to_sign.clone(), s.signature.clone(), s.matches),
-                    None => {
-                        let sts =
-                            sigv4::string_to_sign(&a.algorithm, date, &a.scope, &canonical_request);
-                        let sig = chain.map(|k| sigv4::sign(k, &sts));
-                        // Constant-time, so compared once per distinct signature.
-                        let matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
-                        (sts.into(), sig, matches)
-                    }
-                };
-                seen.push(Signed {
-                    key,
-                    canonical_request,
-                    string_to_sign,
-                    signature,
-                    matches,
-                });
-                seen.len() - 1
-            }
-        };
-        let s = &seen[i];
-        let (mut canonical_request, mut string_to_sign) =
-            (s.canonical_request.clone(), s.string_to_sign.clone());
-        let mut rejects = rejects;
-        let (mut sig, mut matches) = (s.signature.clone(), s.matches);
-        if matches == Some(false)
-            && token_in_query
-            && d.sigv4.session_token == dialect::SessionToken::SignedOrAppended
-        {
-            let alt_ctx = V4Context {
-                token_appended: true,
-                ..ctx
-            };
-            let alt = sigv4::canonicalize(&alt_ctx, &d.sigv4);
-            let alt_sig = chain.map(|k| sigv4::sign(k, &alt.string_to_sign));
-            if alt_sig
-                .as_ref()
-                .is_some_and(|s| signatures_equal(&a.signature, s))
-            {
-                canonical_request = alt.canonical_request.into();
-                string_to_sign = alt.string_to_sign.into();
-                rejects = alt.rejects;
-                sig = alt_sig;
-                matches = Some(true);
-                if d.name == v.dialect.name {
-                    findings.push(Finding::new(
-                        Code::SessionTokenAppended,
-                        "X-Amz-Security-Token was added to the URL after signing (accepted by services that want it that way)",
-                    ));
-                }
-            }
-        }
-        out.push(DialectResult {
-            name: d.name,
-            canonical_request: Some(canonical_request),
-            string_to_sign,
-            signature: sig,
-            matches,
-            rejects,
-            unsupported: false,
-            chunks: chunk_results.clone(),
-        });
-    }
-    if let Some(vr) = out.iter().find(|d| d.name == v.dialect.name) {
-        if let Some(bad) = vr.chunks.iter().find(|c| c.matches == Some(false)) {
-            findings.push(Finding::new(
-                Code::ChunkSignatureMismatch,
-                format!(
-                    "chunk {} ({} bytes) carries signature {} but {} computes {}",
-                    bad.index,
-                    bad.size,
-                    bad.claimed_signature,
-                    vr.name,
-                    bad.signature.as_deref().unwrap_or("?")
-                ),
-            ));
-        }
-    }
-    out
 }

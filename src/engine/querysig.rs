@@ -2,10 +2,11 @@
 
 use base64::Engine;
 
-use super::auth::QueryAuth;
-use super::crypto::{hmac_sha1, hmac_sha256};
-use super::dialect::QueryRules;
+use super::auth::{Mode, QueryAuth};
+use super::crypto::{hmac_sha1, hmac_sha256, signatures_equal};
+use super::dialect::{self, QueryRules};
 use super::encode::{encode_with, is_unreserved, uri_encode};
+use super::{Code, DialectResult, Finding};
 use crate::http::Request;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,4 +103,50 @@ pub fn sign(secret: &str, sts: &[u8], hmac: Hmac) -> String {
         Hmac::Sha1 => b64.encode(hmac_sha1(secret.as_bytes(), sts)),
         Hmac::Sha256 => b64.encode(hmac_sha256(secret.as_bytes(), sts)),
     }
+}
+
+/// Every dialect's string to sign and signature for an EC2/Query signature.
+pub fn analyze(
+    req: &Request,
+    q: &QueryAuth,
+    mode: Mode,
+    secret: Option<&str>,
+    findings: &mut Vec<Finding>,
+) -> Vec<DialectResult> {
+    let mut dialects = Vec::with_capacity(dialect::ALL.len());
+    if q.signature_had_space {
+        findings.push(Finding::new(
+            Code::SignaturePlusUnescaped,
+            "the Signature parameter holds a space: the client sent a `+` without percent-encoding it, which form decoding reads as a space (boto/boto#916); compared as `+`",
+        ));
+    }
+    // Dialects sharing rules compute the same string and signature.
+    let mut done: Vec<(&dialect::QueryRules, bytes::Bytes, Option<String>)> = Vec::new();
+    for d in dialect::ALL {
+        let Some(rules) = d.query.as_ref().filter(|r| r.versions.contains(&q.version)) else {
+            dialects.push(super::unsupported(d, mode.as_str()));
+            continue;
+        };
+        let (sts, sig) = match done.iter().find(|(r, _, _)| *r == rules) {
+            Some((_, sts, sig)) => (sts.clone(), sig.clone()),
+            None => {
+                let (sts, hmac) = string_to_sign(req, q, rules);
+                let sig = secret.map(|s| sign(s, &sts, hmac));
+                let sts = bytes::Bytes::from(sts);
+                done.push((rules, sts.clone(), sig.clone()));
+                (sts, sig)
+            }
+        };
+        dialects.push(DialectResult {
+            name: d.name,
+            canonical_request: None,
+            matches: sig.as_ref().map(|s| signatures_equal(&q.signature, s)),
+            string_to_sign: sts,
+            signature: sig,
+            rejects: None,
+            unsupported: false,
+            chunks: Vec::new(),
+        });
+    }
+    dialects
 }

@@ -3,9 +3,10 @@
 use base64::Engine;
 
 use super::auth::V2Auth;
-use super::crypto::hmac_sha1;
-use super::dialect::{SigV2Rules, V2DateLine};
+use super::crypto::{hmac_sha1, signatures_equal};
+use super::dialect::{self, SigV2Rules, V2DateLine};
 use super::encode::{percent_decode, split_pairs};
+use super::DialectResult;
 use crate::http::{Headers, Request};
 
 pub fn string_to_sign(
@@ -147,6 +148,48 @@ pub fn canonical_resource(req: &Request, rules: &SigV2Rules) -> String {
 
 pub fn sign(secret: &str, string_to_sign: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(hmac_sha1(secret.as_bytes(), string_to_sign))
+}
+
+/// Every dialect's string to sign and signature for an S3 SigV2 request (`secret`, when known,
+/// signs them).
+pub fn analyze(
+    req: &Request,
+    a: &V2Auth,
+    presigned: bool,
+    secret: Option<&str>,
+) -> Vec<DialectResult> {
+    let mut dialects = Vec::with_capacity(dialect::ALL.len());
+    // Dialects sharing rules compute the same string; equal strings, the same HMAC.
+    let mut done: Vec<(&dialect::SigV2Rules, bytes::Bytes, Option<String>)> = Vec::new();
+    for d in dialect::ALL {
+        let Some(rules) = &d.sigv2 else {
+            dialects.push(super::unsupported(d, "S3 SigV2"));
+            continue;
+        };
+        let (sts, sig) = match done.iter().find(|(r, _, _)| *r == rules) {
+            Some((_, sts, sig)) => (sts.clone(), sig.clone()),
+            None => {
+                let sts = bytes::Bytes::from(string_to_sign(req, a, rules, presigned));
+                let sig = match done.iter().find(|(_, s, _)| *s == sts) {
+                    Some((_, _, sig)) => sig.clone(),
+                    None => secret.map(|s| sign(s, &sts)),
+                };
+                done.push((rules, sts.clone(), sig.clone()));
+                (sts, sig)
+            }
+        };
+        dialects.push(DialectResult {
+            name: d.name,
+            canonical_request: None,
+            matches: sig.as_ref().map(|s| signatures_equal(&a.signature, s)),
+            string_to_sign: sts,
+            signature: sig,
+            rejects: None,
+            unsupported: false,
+            chunks: Vec::new(),
+        });
+    }
+    dialects
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use super::encode::{
 };
 use crate::http::{Headers, Request};
 
+mod analyze;
 mod chunked;
 mod headers;
 mod query;
@@ -16,6 +17,7 @@ mod query;
 mod tests;
 mod uri;
 
+pub use analyze::{analyze, Analyse};
 pub use chunked::*;
 pub use headers::*;
 use query::*;

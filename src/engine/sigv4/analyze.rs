@@ -1,0 +1,202 @@
+//! The SigV4 step of [`crate::engine::analyze`]: every dialect's result for one request.
+
+use super::*;
+use crate::engine::auth::{self, Mode};
+use crate::engine::crypto::{self, signatures_equal};
+use crate::engine::{dialect, encode, Code, Dialect, DialectResult, Finding};
+
+/// What the SigV4 analysis of one request reads.
+#[derive(Clone, Copy)]
+pub struct Analyse<'r> {
+    pub req: &'r Request,
+    pub auth: &'r auth::V4Auth,
+    pub mode: Mode,
+    /// The signing-key chain, when the secret is known.
+    pub chain: Option<&'r crypto::KeyChain>,
+    /// The verifier dialect (it alone reports a token appended after signing).
+    pub verifier: &'static Dialect,
+    pub body_sha256: &'r str,
+}
+
+/// Every dialect's canonical request, string to sign and signature for a SigV4 request, and
+/// its chunk signatures when it is streamed.
+pub fn analyze(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<DialectResult> {
+    let Analyse {
+        req,
+        auth: a,
+        mode,
+        chain,
+        verifier,
+        body_sha256,
+    } = *x;
+    let ctx = V4Context {
+        req,
+        auth: a,
+        presigned: mode == Mode::Sigv4Query,
+        body_sha256,
+        token_appended: false,
+    };
+    let token_in_query = ctx.presigned
+        && req.query().is_some_and(|q| {
+            encode::split_pairs(q)
+                .iter()
+                .any(|(k, _)| *k == b"X-Amz-Security-Token")
+        });
+    let chunk_results = payload_and_chunks(x, findings);
+    let mut out = Vec::with_capacity(dialect::ALL.len());
+    // Most dialects agree on most requests: each distinct canonical request (known by the
+    // components it is made of) is assembled, hashed and signed once.
+    struct Signed {
+        key: CrKey,
+        // Shared by every dialect that computes them (a reference count, not a copy).
+        canonical_request: bytes::Bytes,
+        string_to_sign: bytes::Bytes,
+        signature: Option<String>,
+        matches: Option<bool>,
+    }
+    let date = a.amz_date.as_deref().unwrap_or("");
+    let mut seen: Vec<Signed> = Vec::with_capacity(4);
+    let mut memo = V4Memo::default();
+    for d in dialect::ALL {
+        let (key, rejects) = canonical_key(&ctx, &d.sigv4, &mut memo);
+        let i = match seen.iter().position(|s| s.key == key) {
+            Some(i) => i,
+            None => {
+                let canonical_request = bytes::Bytes::from(canonical_bytes(&ctx, &memo, key));
+                // Other components can still give the same bytes.
+                let same = seen
+                    .iter()
+                    .find(|s| s.canonical_request == canonical_request);
+                let (string_to_sign, signature, matches) = match same {
+                    Some(s) => (s.string_to_sign.clone(), s.signature.clone(), s.matches),
+                    None => {
+                        let sts = string_to_sign(&a.algorithm, date, &a.scope, &canonical_request);
+                        let sig = chain.map(|k| sign(k, &sts));
+                        // Constant-time, so compared once per distinct signature.
+                        let matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
+                        (sts.into(), sig, matches)
+                    }
+                };
+                seen.push(Signed {
+                    key,
+                    canonical_request,
+                    string_to_sign,
+                    signature,
+                    matches,
+                });
+                seen.len() - 1
+            }
+        };
+        let s = &seen[i];
+        let (mut canonical_request, mut string_to_sign) =
+            (s.canonical_request.clone(), s.string_to_sign.clone());
+        let mut rejects = rejects;
+        let (mut sig, mut matches) = (s.signature.clone(), s.matches);
+        if matches == Some(false)
+            && token_in_query
+            && d.sigv4.session_token == dialect::SessionToken::SignedOrAppended
+        {
+            let alt_ctx = V4Context {
+                token_appended: true,
+                ..ctx
+            };
+            let alt = canonicalize(&alt_ctx, &d.sigv4);
+            let alt_sig = chain.map(|k| sign(k, &alt.string_to_sign));
+            if alt_sig
+                .as_ref()
+                .is_some_and(|s| signatures_equal(&a.signature, s))
+            {
+                canonical_request = alt.canonical_request.into();
+                string_to_sign = alt.string_to_sign.into();
+                rejects = alt.rejects;
+                sig = alt_sig;
+                matches = Some(true);
+                if d.name == verifier.name {
+                    findings.push(Finding::new(
+                        Code::SessionTokenAppended,
+                        "X-Amz-Security-Token was added to the URL after signing (accepted by services that want it that way)",
+                    ));
+                }
+            }
+        }
+        out.push(DialectResult {
+            name: d.name,
+            canonical_request: Some(canonical_request),
+            string_to_sign,
+            signature: sig,
+            matches,
+            rejects,
+            unsupported: false,
+            chunks: chunk_results.clone(),
+        });
+    }
+    if let Some(vr) = out.iter().find(|d| d.name == verifier.name) {
+        if let Some(bad) = vr.chunks.iter().find(|c| c.matches == Some(false)) {
+            findings.push(Finding::new(
+                Code::ChunkSignatureMismatch,
+                format!(
+                    "chunk {} ({} bytes) carries signature {} but {} computes {}",
+                    bad.index,
+                    bad.size,
+                    bad.claimed_signature,
+                    vr.name,
+                    bad.signature.as_deref().unwrap_or("?")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// The payload hash against the body, and the chunk signatures of a streamed body. Chunk
+/// signatures chain from the claimed seed, so a chunk is judged on its own and the result is
+/// the same under every dialect: computed once.
+fn payload_and_chunks(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<ChunkResult> {
+    let Analyse {
+        req,
+        auth: a,
+        mode,
+        chain,
+        body_sha256,
+        ..
+    } = *x;
+    if let Some(h) = req.header_text("x-amz-content-sha256") {
+        if h.len() == 64
+            && h.bytes().all(|b| b.is_ascii_hexdigit())
+            && !h.eq_ignore_ascii_case(body_sha256)
+        {
+            findings.push(Finding::new(
+                Code::PayloadHashMismatch,
+                format!(
+                    "x-amz-content-sha256 is {h} but the body received ({} bytes) hashes to {body_sha256}",
+                    req.body_len()
+                ),
+            ));
+        }
+    }
+    let chunks = if mode == Mode::Sigv4Streaming && !req.body_complete() {
+        findings.push(Finding::new(
+            Code::BodyNotKept,
+            format!(
+                "the body ({} bytes) is larger than the body cap: chunk signatures are not checked (raise --body-cap)",
+                req.body_len()
+            ),
+        ));
+        Vec::new()
+    } else if mode == Mode::Sigv4Streaming {
+        match parse_aws_chunked(&req.body) {
+            Ok(c) => c,
+            Err(e) => {
+                findings.push(Finding::new(Code::AwsChunkedMalformed, e));
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    if chunks.is_empty() {
+        Vec::new()
+    } else {
+        verify_chunks(&chunks, a, &a.signature, chain)
+    }
+}
