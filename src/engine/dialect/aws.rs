@@ -7,36 +7,57 @@
 
 use super::*;
 
+/// The specification's SigV4 rules: the base other dialects spread (`..aws::SIGV4`) and
+/// differ from.
+pub const SIGV4: SigV4Rules = SigV4Rules {
+    // Suite cases post-x-www-form-urlencoded(-parameters): creq line 3 is empty.
+    form_post_query: FormPostQuery::UrlQuery,
+    // Suite normalize-path/*: dot segments removed, `//` collapsed, encoded twice.
+    path: PathRule {
+        normalize: PathNormalize::RemoveDotSegments,
+        encode: PathEncode::EncodeAgain,
+    },
+    // Suite note normalize-path.txt and the `*-unnormalized` cases: S3 keys used as they are,
+    // encoded once (`/example space/` signs as `/example%20space/`).
+    s3_path: PathRule {
+        normalize: PathNormalize::None,
+        encode: PathEncode::DecodeReencode,
+    },
+    // Suite get-vanilla-query-order-{key,value,encoded}, get-vanilla-query-unreserved.
+    query: QueryRule {
+        style: QueryStyle::Reencode {
+            plus_is_space: false,
+            tilde_in_names_escaped: false,
+        },
+        duplicates: DuplicateOrder::SortByValue,
+    },
+    // Suite get-header-value-trim, get-header-value-multiline.
+    header_values: HeaderTrim::TrimAll,
+    // Suite get-header-key-duplicate: `value2,value2,value1`.
+    duplicate_headers: DuplicateHeaders::JoinComma,
+    missing_signed_header: MissingHeader::EmptyValue,
+    host: HostRule::AsSent,
+    payload: PayloadRule {
+        from_header: true,
+        when_absent: MissingPayload::BodyHash,
+        presigned_s3_unsigned: true,
+    },
+    date: DateSource::AmzDateThenDate,
+    presigned_keeps_signature: false,
+    // Suite post-sts-token/readme.txt: some services sign the token, others want it added after.
+    session_token: SessionToken::SignedOrAppended,
+    // S3: "x-amz-* headers that you plan to add to the request are also required" to be signed.
+    required_signed: RequiredSigned {
+        host: true,
+        amz_headers: true,
+        amz_headers_s3_only: true,
+    },
+};
+
 pub static DIALECT: Dialect = Dialect {
     name: "aws",
     summary: "AWS published specification (S3 rules when the service is s3)",
-    sigv4: SigV4Rules {
-        // Suite cases post-x-www-form-urlencoded(-parameters): creq line 3 is empty.
-        form_post_query: FormPostQuery::UrlQuery,
-        // Suite normalize-path/*: dot segments removed, `//` collapsed, encoded twice.
-        path: PathRule { normalize: PathNormalize::RemoveDotSegments, encode: PathEncode::EncodeAgain },
-        // Suite note normalize-path.txt and the `*-unnormalized` cases: S3 keys used as they are,
-        // encoded once (`/example space/` signs as `/example%20space/`).
-        s3_path: PathRule { normalize: PathNormalize::None, encode: PathEncode::DecodeReencode },
-        // Suite get-vanilla-query-order-{key,value,encoded}, get-vanilla-query-unreserved.
-        query: QueryRule {
-            style: QueryStyle::Reencode { plus_is_space: false, tilde_in_names_escaped: false },
-            duplicates: DuplicateOrder::SortByValue,
-        },
-        // Suite get-header-value-trim, get-header-value-multiline.
-        header_values: HeaderTrim::TrimAll,
-        // Suite get-header-key-duplicate: `value2,value2,value1`.
-        duplicate_headers: DuplicateHeaders::JoinComma,
-        missing_signed_header: MissingHeader::EmptyValue,
-        host: HostRule::AsSent,
-        payload: PayloadRule { from_header: true, when_absent: MissingPayload::BodyHash, presigned_s3_unsigned: true },
-        date: DateSource::AmzDateThenDate,
-        presigned_keeps_signature: false,
-        // Suite post-sts-token/readme.txt: some services sign the token, others want it added after.
-        session_token: SessionToken::SignedOrAppended,
-        // S3: "x-amz-* headers that you plan to add to the request are also required" to be signed.
-        required_signed: RequiredSigned { host: true, amz_headers: true, amz_headers_s3_only: true },
-    },
+    sigv4: SIGV4,
     sigv2: Some(SigV2Rules {
         subresources: &[
             "acl", "cors", "delete", "lifecycle", "location", "logging", "notification",

@@ -12,23 +12,15 @@ pub static DIALECT: Dialect = Dialect {
         form_post_query: FormPostQuery::EmptyForPost,
         // canonical_uri: quote(posixpath.normpath(auth_path)) + '/' when the path ended in '/'.
         path: PathRule { normalize: PathNormalize::PosixNormpath, encode: PathEncode::EncodeAgain },
-        // S3HmacAuthV4Handler.canonical_uri: unquote, then quote(safe='/~'); no normalisation.
-        s3_path: PathRule { normalize: PathNormalize::None, encode: PathEncode::DecodeReencode },
-        // quote(param, safe='-_.~') over its params dict.
-        query: QueryRule {
-            style: QueryStyle::Reencode { plus_is_space: false, tilde_in_names_escaped: false },
-            duplicates: DuplicateOrder::SortByValue,
-        },
         // canonical_headers: values containing '"' are only stripped (0b310ba8).
         header_values: HeaderTrim::TrimAllUnlessQuoted,
-        duplicate_headers: DuplicateHeaders::JoinComma,
-        missing_signed_header: MissingHeader::EmptyValue,
-        host: HostRule::AsSent,
-        payload: PayloadRule { from_header: true, when_absent: MissingPayload::BodyHash, presigned_s3_unsigned: true },
-        date: DateSource::AmzDateThenDate,
-        presigned_keeps_signature: false,
         session_token: SessionToken::Signed,
         required_signed: RequiredSigned { host: true, amz_headers: false, amz_headers_s3_only: false },
+        // As the specification, read here too:
+        // - s3_path: S3HmacAuthV4Handler.canonical_uri: unquote, then quote(safe='/~'); no
+        //   normalisation.
+        // - query: quote(param, safe='-_.~') over its params dict.
+        ..super::aws::SIGV4
     },
     sigv2: Some(SigV2Rules {
         // boto/utils.py qsa_of_interest (with Google Cloud Storage additions).

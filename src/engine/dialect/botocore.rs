@@ -8,11 +8,6 @@ pub static DIALECT: Dialect = Dialect {
     name: "botocore",
     summary: "boto3 / AWS CLI (botocore/auth.py)",
     sigv4: SigV4Rules {
-        // Query-protocol POSTs carry params in the body; `canonical_query_string` then reads
-        // the (empty) URL query.
-        form_post_query: FormPostQuery::UrlQuery,
-        // `_normalize_url_path`: remove_dot_segments, then quote(path, safe='/~').
-        path: PathRule { normalize: PathNormalize::RemoveDotSegments, encode: PathEncode::EncodeAgain },
         // S3SigV4Auth._normalize_url_path returns the path untouched.
         s3_path: PathRule { normalize: PathNormalize::None, encode: PathEncode::AsSent },
         // botocore builds its URLs with percent_encode_sequence (quote(safe='-_.~')), and a
@@ -24,18 +19,16 @@ pub static DIALECT: Dialect = Dialect {
             style: QueryStyle::Reencode { plus_is_space: true, tilde_in_names_escaped: false },
             duplicates: DuplicateOrder::SortByValue,
         },
-        // `_header_value`: ' '.join(value.split()).
-        header_values: HeaderTrim::TrimAll,
-        duplicate_headers: DuplicateHeaders::JoinComma,
-        missing_signed_header: MissingHeader::EmptyValue,
-        // `_host_from_url` drops the scheme's default port; the Host it sends matches.
-        host: HostRule::AsSent,
-        // canonical_request: X-Amz-Content-SHA256 header when present, else payload().
-        payload: PayloadRule { from_header: true, when_absent: MissingPayload::BodyHash, presigned_s3_unsigned: true },
-        date: DateSource::AmzDateThenDate,
-        presigned_keeps_signature: false,
         session_token: SessionToken::Signed,
         required_signed: RequiredSigned { host: true, amz_headers: false, amz_headers_s3_only: false },
+        // As the specification, read here too:
+        // - form_post_query: Query-protocol POSTs carry params in the body;
+        //   `canonical_query_string` then reads the (empty) URL query.
+        // - path: `_normalize_url_path`: remove_dot_segments, then quote(path, safe='/~').
+        // - header_values: `_header_value`: ' '.join(value.split()).
+        // - host: `_host_from_url` drops the scheme's default port; the Host it sends matches.
+        // - payload: canonical_request: X-Amz-Content-SHA256 header when present, else payload().
+        ..super::aws::SIGV4
     },
     sigv2: Some(SigV2Rules {
         // HmacV1Auth.QSAOfInterest.

@@ -7,10 +7,8 @@ pub static DIALECT: Dialect = Dialect {
     name: "ceph-rgw",
     summary: "Ceph RGW S3 (rgw_auth_s3.cc)",
     sigv4: SigV4Rules {
-        form_post_query: FormPostQuery::UrlQuery,
         // get_v4_canonical_uri: url_decode then re-encode with '/' kept; no dot-segment removal.
         path: PathRule { normalize: PathNormalize::None, encode: PathEncode::DecodeReencode },
-        s3_path: PathRule { normalize: PathNormalize::None, encode: PathEncode::DecodeReencode },
         // get_v4_canonical_qs: '+' replaced by %20 before parsing; a multimap keeps arrival order.
         query: QueryRule {
             style: QueryStyle::Reencode { plus_is_space: true, tilde_in_names_escaped: false },
@@ -22,14 +20,12 @@ pub static DIALECT: Dialect = Dialect {
         duplicate_headers: DuplicateHeaders::LastWins,
         // "warning env var not available": the header is skipped.
         missing_signed_header: MissingHeader::Skip,
-        host: HostRule::AsSent,
         // A missing x-amz-content-sha256 means UNSIGNED-PAYLOAD, even for header auth.
         payload: PayloadRule { from_header: true, when_absent: MissingPayload::UnsignedPayload, presigned_s3_unsigned: true },
-        date: DateSource::AmzDateThenDate,
-        presigned_keeps_signature: false,
         session_token: SessionToken::Signed,
         // Newer releases: host and every x-amz-* header present must be signed.
         required_signed: RequiredSigned { host: true, amz_headers: true, amz_headers_s3_only: false },
+        ..super::aws::SIGV4
     },
     sigv2: Some(SigV2Rules {
         // signed_subresources, appended in this (static) order, object-lock last.

@@ -7,14 +7,8 @@ pub static DIALECT: Dialect = Dialect {
     name: "minio",
     summary: "MinIO server (cmd/signature-v4.go, signature-v2.go)",
     sigv4: SigV4Rules {
-        // STS verifies before parseForm merges the body (sts-handlers.go).
-        form_post_query: FormPostQuery::UrlQuery,
         // s3utils.EncodePath(req.URL.Path): decoded by Go's URL parser, re-encoded; no normalisation.
         path: PathRule {
-            normalize: PathNormalize::None,
-            encode: PathEncode::DecodeReencode,
-        },
-        s3_path: PathRule {
             normalize: PathNormalize::None,
             encode: PathEncode::DecodeReencode,
         },
@@ -26,26 +20,24 @@ pub static DIALECT: Dialect = Dialect {
             },
             duplicates: DuplicateOrder::ArrivalOrder,
         },
-        // strings.Fields joined by one space.
-        header_values: HeaderTrim::TrimAll,
-        duplicate_headers: DuplicateHeaders::JoinComma,
         // extractSignedHeaders: ErrUnsignedHeaders (except expect/content-length, rebuilt).
         missing_signed_header: MissingHeader::Reject,
-        host: HostRule::AsSent,
         // getContentSha256Cksum: the empty-body hash when the header is missing (header auth).
         payload: PayloadRule {
             from_header: true,
             when_absent: MissingPayload::EmptyHash,
             presigned_s3_unsigned: true,
         },
-        date: DateSource::AmzDateThenDate,
-        presigned_keeps_signature: false,
         session_token: SessionToken::Signed,
         required_signed: RequiredSigned {
             host: true,
             amz_headers: false,
             amz_headers_s3_only: false,
         },
+        // As the specification, read here too:
+        // - form_post_query: STS verifies before parseForm merges the body (sts-handlers.go).
+        // - header_values: strings.Fields joined by one space.
+        ..super::aws::SIGV4
     },
     sigv2: Some(SigV2Rules {
         // cmd/signature-v2.go resourceList.

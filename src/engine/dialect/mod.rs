@@ -4,7 +4,7 @@
 //! line in [`ALL`]. The knobs are plain data so that `sigscope dialects` can print them and the
 //! diagnosis can name the knob on which two dialects part.
 
-mod aws;
+pub mod aws;
 mod boto2;
 mod botocore;
 mod ceph_rgw;
