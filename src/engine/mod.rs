@@ -9,6 +9,7 @@ pub mod diagnose;
 pub mod dialect;
 pub mod encode;
 pub mod finding;
+pub mod mode;
 pub mod querysig;
 pub mod server_error;
 pub mod sigv2;
@@ -22,6 +23,7 @@ pub use auth::{AuthInfo, Mode};
 pub use crypto::KeyCache;
 pub use dialect::Dialect;
 pub use finding::{Code, Finding, Kind};
+pub use mode::Family;
 
 use crate::http::{Headers, Request};
 use auth::Parsed;
@@ -270,54 +272,65 @@ fn verdict(
     findings: &mut Vec<Finding>,
 ) -> Verdict {
     if detected.malformed.is_some() {
-        Verdict::Malformed
-    } else {
-        match mode {
-            Mode::Anonymous => Verdict::Anonymous,
-            Mode::Basic | Mode::Bearer | Mode::XAuthToken | Mode::Unknown => {
-                findings.push(Finding::new(
-                    Code::DecodedOnly,
-                    format!(
-                        "{} credentials are decoded for display, not verified",
-                        mode.as_str()
-                    ),
-                ));
-                Verdict::Unverified
-            }
-            _ if !have_secret => {
-                findings.push(Finding::new(
-                    Code::NoSecret,
-                    format!(
-                        "no secret for access key {}: canonical strings are shown, the signature is not checked",
-                        crate::escape::escape_str(detected.info.access_key.as_deref().unwrap_or("?"))
-                    ),
-                ));
-                Verdict::Unverified
-            }
-            _ => match dialects.iter().find(|d| d.name == v.dialect.name) {
-                Some(d) if d.unsupported => {
-                    findings.push(Finding::new(
-                        Code::ModeUnsupported,
-                        format!("verifier {} has no {} verifier", d.name, mode.as_str()),
-                    ));
-                    Verdict::Unverified
-                }
-                Some(d) => {
-                    if let Some(r) = &d.rejects {
-                        findings.push(Finding::new(
-                            Code::VerifierRejects,
-                            format!("{}: {r}", d.name),
-                        ));
-                    }
-                    if d.accepts() == Some(true) {
-                        Verdict::Valid
-                    } else {
-                        Verdict::Invalid
-                    }
-                }
-                None => Verdict::Unverified,
-            },
+        return Verdict::Malformed;
+    }
+    match mode.family() {
+        Family::Anonymous => Verdict::Anonymous,
+        Family::Token | Family::Unknown => {
+            findings.push(Finding::new(
+                Code::DecodedOnly,
+                format!(
+                    "{} credentials are decoded for display, not verified",
+                    mode.as_str()
+                ),
+            ));
+            Verdict::Unverified
         }
+        Family::SigV4 | Family::SigV2 | Family::Query if !have_secret => {
+            findings.push(Finding::new(
+                Code::NoSecret,
+                format!(
+                    "no secret for access key {}: canonical strings are shown, the signature is not checked",
+                    crate::escape::escape_str(detected.info.access_key.as_deref().unwrap_or("?"))
+                ),
+            ));
+            Verdict::Unverified
+        }
+        Family::SigV4 | Family::SigV2 | Family::Query => {
+            verifier_verdict(dialects, v, mode, findings)
+        }
+    }
+}
+
+/// The verifier dialect's verdict on a signed request whose secret is known.
+fn verifier_verdict(
+    dialects: &[DialectResult],
+    v: &Verifier,
+    mode: Mode,
+    findings: &mut Vec<Finding>,
+) -> Verdict {
+    match dialects.iter().find(|d| d.name == v.dialect.name) {
+        Some(d) if d.unsupported => {
+            findings.push(Finding::new(
+                Code::ModeUnsupported,
+                format!("verifier {} has no {} verifier", d.name, mode.as_str()),
+            ));
+            Verdict::Unverified
+        }
+        Some(d) => {
+            if let Some(r) = &d.rejects {
+                findings.push(Finding::new(
+                    Code::VerifierRejects,
+                    format!("{}: {r}", d.name),
+                ));
+            }
+            if d.accepts() == Some(true) {
+                Verdict::Valid
+            } else {
+                Verdict::Invalid
+            }
+        }
+        None => Verdict::Unverified,
     }
 }
 

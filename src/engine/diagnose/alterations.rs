@@ -165,7 +165,7 @@ fn header_changes(req: &Request, a: &Analysis, _: &[String]) -> Vec<Alteration> 
         ("accept-encoding", &["identity", "gzip, deflate", ""][..]),
     ] {
         // SigV2 always signs Content-Type (and Content-MD5); SigV4 what SignedHeaders lists.
-        let sigv2 = matches!(a.auth.mode, Some(Mode::Sigv2Header | Mode::Sigv2Query));
+        let sigv2 = a.auth.mode.map(Mode::family) == Some(Family::SigV2);
         let is_signed = signed.iter().any(|s| s == name) || (sigv2 && name == "content-type");
         if !is_signed {
             continue;

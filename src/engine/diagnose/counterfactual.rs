@@ -160,7 +160,7 @@ pub(super) fn compare(
 ) -> Option<Divergence> {
     let cd = dialect::by_name(ours.name)?;
     let vd = dialect::by_name(theirs.name);
-    let presigned = matches!(mode, Mode::Sigv4Query | Mode::Sigv2Query);
+    let presigned = mode.is_presigned();
     if let (Some(a), Some(b)) = (&ours.canonical_request, &theirs.canonical_request) {
         if let Some((line, column, o, t)) = first_difference(&text(a), &text(b)) {
             let knob = vd.and_then(|vd| responsible_v4(req, presigned, cd, vd, a, cache));
@@ -178,14 +178,11 @@ pub(super) fn compare(
     if let Some((line, column, o, t)) =
         first_difference(&text(&ours.string_to_sign), &text(&theirs.string_to_sign))
     {
-        let knob = vd.and_then(|vd| match mode {
-            Mode::Sigv2Header | Mode::Sigv2Query => {
-                responsible_v2(req, presigned, cd, vd, &ours.string_to_sign)
-            }
-            Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2 => {
-                responsible_query(req, cd, vd, &ours.string_to_sign)
-            }
-            _ => None,
+        let knob = vd.and_then(|vd| match mode.family() {
+            Family::SigV2 => responsible_v2(req, presigned, cd, vd, &ours.string_to_sign),
+            Family::Query => responsible_query(req, cd, vd, &ours.string_to_sign),
+            // SigV4 parts at the canonical request, above; the rest sign no strings.
+            Family::SigV4 | Family::Token | Family::Anonymous | Family::Unknown => None,
         });
         return Some(Divergence {
             against: against.into(),

@@ -85,7 +85,7 @@ pub(super) fn hint_findings(req: &Request, a: &mut Analysis, mode: Mode, s3: boo
     {
         finding(a, Code::PathNotNormalised, "the path has `//`, `.` or `..` segments: non-S3 services sign it normalised, S3 and some servers as sent".into());
     }
-    if matches!(mode, Mode::Sigv2Header | Mode::Sigv2Query) {
+    if mode.family() == Family::SigV2 {
         let names: Vec<String> = crate::engine::encode::split_pairs(req.query().unwrap_or(b""))
             .iter()
             .map(|(k, _)| String::from_utf8_lossy(k).into_owned())

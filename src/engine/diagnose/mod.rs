@@ -9,7 +9,7 @@ use super::auth::{Mode, Parsed};
 use super::dialect::{self, Dialect};
 use super::finding::DialectRule;
 use super::server_error::{self, ServerExpected};
-use super::{Analysis, Code, DialectResult, Finding, Verdict, Verifier};
+use super::{Analysis, Code, DialectResult, Family, Finding, Verdict, Verifier};
 use crate::http::{Headers, Request, Response};
 
 mod alterations;
@@ -293,10 +293,13 @@ fn server_likely_dialect(p: &mut Pass, a: &mut Analysis) {
 /// secret only when none explains the signature.
 fn alterations_or_unexplained(p: &mut Pass, a: &mut Analysis, v: &Verifier) {
     let have_secret = a.dialects.iter().any(|d| d.signature.is_some());
-    let searchable = matches!(
-        p.mode,
-        Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming | Mode::Sigv2Header
-    );
+    // SigV2 presigned URLs and Query signatures carry their whole request in the URL: nothing
+    // the search alters is signed differently there.
+    let searchable = match p.mode.family() {
+        Family::SigV4 => true,
+        Family::SigV2 => !p.mode.is_presigned(),
+        Family::Query | Family::Token | Family::Anonymous | Family::Unknown => false,
+    };
     if p.client.is_some() || !have_secret || !searchable {
         return;
     }
