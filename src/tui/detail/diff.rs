@@ -10,6 +10,7 @@ use super::lines::step_name;
 use super::rule::rule_for;
 use super::{client_side, Builder, ViewOpts};
 use crate::engine::diagnose;
+use crate::engine::server_error::ServerExpected;
 use crate::tui::text::{changed_ranges, hex_spans, line_spans, safe_str, units, Unit};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,24 +111,7 @@ impl Builder<'_> {
                 left.name
             ),
         };
-        let (right_cr, right_sts): (Option<Vec<u8>>, Vec<u8>) = if against == "server" {
-            let se = server_strings.expect("server choice implies strings");
-            (
-                se.canonical_request.clone().map(String::into_bytes),
-                se.string_to_sign
-                    .clone()
-                    .map(String::into_bytes)
-                    .unwrap_or_default(),
-            )
-        } else {
-            match a.dialect(&against) {
-                Some(d) => (
-                    d.canonical_request.as_deref().map(<[u8]>::to_vec),
-                    d.string_to_sign.to_vec(),
-                ),
-                None => (None, Vec::new()),
-            }
-        };
+        let (right_cr, right_sts) = self.diff_right_side(&against, server_strings);
         m.right_label = if against == "server" {
             "the server computed (from its error body)".into()
         } else {
@@ -185,7 +169,41 @@ impl Builder<'_> {
         let (rows, first) = line_diff(l, r);
         m.rows = rows;
         m.first = first;
-        // Words: why this comparison, and what explains the difference.
+        self.diff_explain(&mut m, &against, server_refused);
+        m
+    }
+
+    /// The canonical request and string to sign of the side compared with: the server's (as its
+    /// error body gives them) or a dialect's.
+    fn diff_right_side(
+        &self,
+        against: &str,
+        server_strings: Option<&ServerExpected>,
+    ) -> (Option<Vec<u8>>, Vec<u8>) {
+        let a = self.a;
+        if against == "server" {
+            let se = server_strings.expect("server choice implies strings");
+            (
+                se.canonical_request.clone().map(String::into_bytes),
+                se.string_to_sign
+                    .clone()
+                    .map(String::into_bytes)
+                    .unwrap_or_default(),
+            )
+        } else {
+            match a.dialect(against) {
+                Some(d) => (
+                    d.canonical_request.as_deref().map(<[u8]>::to_vec),
+                    d.string_to_sign.to_vec(),
+                ),
+                None => (None, Vec::new()),
+            }
+        }
+    }
+
+    /// Words under the diff: why this comparison, and what explains the difference.
+    fn diff_explain(&self, m: &mut DiffModel, against: &str, server_refused: bool) {
+        let (a, first) = (self.a, m.first);
         if a.divergence.is_none()
             && server_refused
             && against != a.verifier
@@ -211,7 +229,7 @@ impl Builder<'_> {
                 .findings
                 .iter()
                 .find(|f| f.code == "server-likely-dialect" || f.code == "dialect-mismatch")
-                .and_then(|f| rule_for(&f.message, &against))
+                .and_then(|f| rule_for(&f.message, against))
             {
                 m.notes.push(format!("rule: {}", safe_str(&knob)));
             }
@@ -225,7 +243,6 @@ impl Builder<'_> {
                 m.step
             ));
         }
-        m
     }
 
     pub(super) fn diff_notes(&self, m: &DiffModel) -> Vec<Line<'static>> {

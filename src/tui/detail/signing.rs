@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 use super::lines::{heading, kv, verdict_style};
 use super::Builder;
-use crate::engine::{Mode, Verdict};
+use crate::engine::{DialectResult, Mode, Verdict};
 use crate::tui::text::{changed_ranges, line_spans, safe_str, units};
 
 impl Builder<'_> {
@@ -31,69 +31,7 @@ impl Builder<'_> {
         v.push(Line::raw(""));
         match mode {
             Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming => {
-                let date = match &self.a.parsed {
-                    crate::engine::auth::Parsed::V4(p) => Some((
-                        p.scope_date.clone(),
-                        p.region.clone(),
-                        p.service.clone(),
-                        p.terminator.clone(),
-                    )),
-                    _ => None,
-                };
-                let (sd, reg, svc, term) = date.unwrap_or_default();
-                let k = a.signing_key.as_ref();
-                let val = |f: fn(&crate::engine::KeyChainView) -> &String| {
-                    k.map(|k| f(k).clone()).unwrap_or_else(|| "—".into())
-                };
-                v.push(heading(
-                    t,
-                    "Signing key (derived from the secret and the credential scope)",
-                ));
-                v.push(kv(
-                    t,
-                    "kDate",
-                    format!(
-                        "HMAC-SHA256(\"AWS4\" + secret, \"{}\")  = {}",
-                        safe_str(&sd),
-                        val(|k| &k.k_date)
-                    ),
-                ));
-                v.push(kv(
-                    t,
-                    "kRegion",
-                    format!(
-                        "HMAC-SHA256(kDate, \"{}\")  = {}",
-                        safe_str(&reg),
-                        val(|k| &k.k_region)
-                    ),
-                ));
-                v.push(kv(
-                    t,
-                    "kService",
-                    format!(
-                        "HMAC-SHA256(kRegion, \"{}\")  = {}",
-                        safe_str(&svc),
-                        val(|k| &k.k_service)
-                    ),
-                ));
-                v.push(kv(
-                    t,
-                    "kSigning",
-                    format!(
-                        "HMAC-SHA256(kService, \"{}\")  = {}",
-                        safe_str(&term),
-                        val(|k| &k.k_signing)
-                    ),
-                ));
-                v.push(Line::styled(
-                    "  (derived keys sign anything in their scope for a day: shown by their first bytes)",
-                    t.dim(),
-                ));
-                v.push(Line::raw(""));
-                v.push(heading(
-                    t,
-                    "Signature = hex(HMAC-SHA256(kSigning, string to sign))",
-                ));
+                v.extend(self.sigv4_key_chain());
             }
             Mode::Sigv2Header | Mode::Sigv2Query => {
                 v.push(heading(
@@ -121,37 +59,7 @@ impl Builder<'_> {
         }
         v.push(kv(t, "claimed", safe_str(&claimed)));
         match &d.signature {
-            Some(sig) => {
-                let same = d.matches == Some(true);
-                let mark = if same { "✓ equal" } else { "✗ differs" };
-                let (ra, _) = changed_ranges(&units(sig.as_bytes()), &units(claimed.as_bytes()));
-                let spans = if same {
-                    vec![Span::raw(sig.clone())]
-                } else {
-                    line_spans(
-                        &units(sig.as_bytes()),
-                        false,
-                        false,
-                        Some(ra),
-                        Style::default(),
-                        t.changed(),
-                    )
-                };
-                let mut l = vec![Span::styled(format!("{:<12}", "computed"), t.accent())];
-                l.extend(spans);
-                l.push(Span::styled(
-                    format!("  {mark} ({})", d.name),
-                    verdict_style(
-                        t,
-                        if same {
-                            Verdict::Valid
-                        } else {
-                            Verdict::Invalid
-                        },
-                    ),
-                ));
-                v.push(Line::from(l));
-            }
+            Some(sig) => v.push(self.computed_line(d, sig, &claimed)),
             None => v.push(kv(t, "computed", "— (needs the secret)")),
         }
         if let Some(r) = &d.rejects {
@@ -180,5 +88,109 @@ impl Builder<'_> {
             }
         }
         v
+    }
+
+    /// SigV4's signing key, derived a step at a time from the secret and the credential scope.
+    fn sigv4_key_chain(&self) -> Vec<Line<'static>> {
+        let (t, a) = (self.t, self.a);
+        let mut v = Vec::new();
+        let date = match &self.a.parsed {
+            crate::engine::auth::Parsed::V4(p) => Some((
+                p.scope_date.clone(),
+                p.region.clone(),
+                p.service.clone(),
+                p.terminator.clone(),
+            )),
+            _ => None,
+        };
+        let (sd, reg, svc, term) = date.unwrap_or_default();
+        let k = a.signing_key.as_ref();
+        let val = |f: fn(&crate::engine::KeyChainView) -> &String| {
+            k.map(|k| f(k).clone()).unwrap_or_else(|| "—".into())
+        };
+        v.push(heading(
+            t,
+            "Signing key (derived from the secret and the credential scope)",
+        ));
+        v.push(kv(
+            t,
+            "kDate",
+            format!(
+                "HMAC-SHA256(\"AWS4\" + secret, \"{}\")  = {}",
+                safe_str(&sd),
+                val(|k| &k.k_date)
+            ),
+        ));
+        v.push(kv(
+            t,
+            "kRegion",
+            format!(
+                "HMAC-SHA256(kDate, \"{}\")  = {}",
+                safe_str(&reg),
+                val(|k| &k.k_region)
+            ),
+        ));
+        v.push(kv(
+            t,
+            "kService",
+            format!(
+                "HMAC-SHA256(kRegion, \"{}\")  = {}",
+                safe_str(&svc),
+                val(|k| &k.k_service)
+            ),
+        ));
+        v.push(kv(
+            t,
+            "kSigning",
+            format!(
+                "HMAC-SHA256(kService, \"{}\")  = {}",
+                safe_str(&term),
+                val(|k| &k.k_signing)
+            ),
+        ));
+        v.push(Line::styled(
+            "  (derived keys sign anything in their scope for a day: shown by their first bytes)",
+            t.dim(),
+        ));
+        v.push(Line::raw(""));
+        v.push(heading(
+            t,
+            "Signature = hex(HMAC-SHA256(kSigning, string to sign))",
+        ));
+        v
+    }
+
+    /// The signature the verifier computed, the characters that differ from the claimed one marked.
+    fn computed_line(&self, d: &DialectResult, sig: &str, claimed: &str) -> Line<'static> {
+        let t = self.t;
+        let same = d.matches == Some(true);
+        let mark = if same { "✓ equal" } else { "✗ differs" };
+        let (ra, _) = changed_ranges(&units(sig.as_bytes()), &units(claimed.as_bytes()));
+        let spans = if same {
+            vec![Span::raw(sig.to_string())]
+        } else {
+            line_spans(
+                &units(sig.as_bytes()),
+                false,
+                false,
+                Some(ra),
+                Style::default(),
+                t.changed(),
+            )
+        };
+        let mut l = vec![Span::styled(format!("{:<12}", "computed"), t.accent())];
+        l.extend(spans);
+        l.push(Span::styled(
+            format!("  {mark} ({})", d.name),
+            verdict_style(
+                t,
+                if same {
+                    Verdict::Valid
+                } else {
+                    Verdict::Invalid
+                },
+            ),
+        ));
+        Line::from(l)
     }
 }
