@@ -162,8 +162,8 @@ pub async fn run(
     let started = Instant::now();
     let settings = Settings::new(0, opts.dialect, Arc::new(opts.keys), opts.reveal_keys);
     let mut app = App::new(settings, opts.keymap, opts.theme);
-    app.started = started;
-    app.mask_keys = opts.mask_keys;
+    app.chrome.started = started;
+    app.view.mask_keys = opts.mask_keys;
     app.loading.inputs = sources_label;
     app.loading.live = live;
     for n in opts.notices {
@@ -228,7 +228,11 @@ pub async fn run(
             match e {
                 Effect::BuildDetail { id, settings } => {
                     if let Some(item) = app.store.get(id) {
-                        let (tx, o, th) = (detail_tx.clone(), app.opts.clone(), app.theme.clone());
+                        let (tx, o, th) = (
+                            detail_tx.clone(),
+                            app.view.opts.clone(),
+                            app.theme.clone(),
+                        );
                         let stx = status_tx.clone();
                         tokio::task::spawn_blocking(move || {
                             let built =

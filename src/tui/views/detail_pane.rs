@@ -74,7 +74,7 @@ pub(super) fn draw_detail(f: &mut Frame, app: &mut App, r: Rect) {
     let hits = app.hits.clone();
     let mut lines: Vec<Line> = Vec::with_capacity(h);
     let doc = d.doc(app.tab).map(|v| v.as_slice()).unwrap_or(&[]);
-    let inline = app.layout_inline || content.width < 100;
+    let inline = app.view.inline || content.width < 100;
     let width = content.width as usize;
     for i in scroll..total {
         if lines.len() >= h {

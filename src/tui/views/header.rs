@@ -49,10 +49,10 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, r: Rect) {
     }
     spans.push(Span::raw(" · verifier "));
     spans.push(Span::styled(app.settings.dialect.name, t.accent()));
-    if !app.filter_src.is_empty() {
+    if !app.filter_src().is_empty() {
         spans.push(Span::raw(" · filter "));
         spans.push(Span::styled(
-            safe_str(&app.filter_src),
+            safe_str(&app.filter_src()),
             Style::default().add_modifier(Modifier::UNDERLINED),
         ));
     }

@@ -55,16 +55,16 @@ pub(super) fn draw_list(f: &mut Frame, app: &mut App, r: Rect) {
     let rows_h = inner.height.saturating_sub(1) as usize;
     keep_selection_in_view(app, rows_h);
     app.layout.list_first_row = inner.y + 1;
-    let cols = Columns::for_width(inner.width, app.mask_keys);
+    let cols = Columns::for_width(inner.width, app.view.mask_keys);
     // The rows only read the state.
     let app: &App = app;
     let mut rows = Vec::with_capacity(rows_h);
-    for pos in app.list_offset..(app.list_offset + rows_h).min(app.shown()) {
+    for pos in app.list.offset..(app.list.offset + rows_h).min(app.shown()) {
         let Some(id) = app.id_at(pos) else { break };
         let Some(mut rw) = list_row(app, &cols, id) else {
             break;
         };
-        if pos == app.selected {
+        if pos == app.list.selected {
             rw = rw.style(if focused {
                 t.selected()
             } else {
@@ -89,16 +89,17 @@ pub(super) fn draw_list(f: &mut Frame, app: &mut App, r: Rect) {
 }
 
 fn keep_selection_in_view(app: &mut App, rows_h: usize) {
-    if app.selected < app.list_offset {
-        app.list_offset = app.selected;
-    } else if rows_h > 0 && app.selected >= app.list_offset + rows_h {
-        app.list_offset = app.selected + 1 - rows_h;
+    if app.list.selected < app.list.offset {
+        app.list.offset = app.list.selected;
+    } else if rows_h > 0 && app.list.selected >= app.list.offset + rows_h {
+        app.list.offset = app.list.selected + 1 - rows_h;
     }
-    app.list_offset = app
-        .list_offset
+    app.list.offset = app
+        .list
+        .offset
         .min(app.shown().saturating_sub(rows_h.max(1)));
-    if app.selected < app.list_offset {
-        app.list_offset = app.selected;
+    if app.list.selected < app.list.offset {
+        app.list.offset = app.list.selected;
     }
 }
 
@@ -213,7 +214,7 @@ fn list_row(app: &App, cols: &Columns, id: usize) -> Option<Row<'static>> {
     let ak = row
         .and_then(|r| r.access_key.as_deref())
         .map(|k| {
-            if app.mask_keys {
+            if app.view.mask_keys {
                 mask_key(k)
             } else {
                 middle_truncate(&safe_str(k), key_w)
@@ -253,7 +254,7 @@ fn empty_message(app: &App) -> String {
     } else {
         format!(
             "no exchange matches the filter `{}`",
-            safe_str(&app.filter_src)
+            safe_str(&app.filter_src())
         )
     }
 }

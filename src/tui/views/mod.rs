@@ -55,7 +55,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     .areas(area);
     draw_header(f, app, top);
     let wide = area.width >= WIDE;
-    let (list_area, detail_area) = if app.zoomed {
+    let (list_area, detail_area) = if app.view.zoomed {
         match app.focus {
             Focus::List => (Some(body), None),
             Focus::Detail => (None, Some(body)),

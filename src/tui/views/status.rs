@@ -79,7 +79,7 @@ pub(super) fn draw_status(f: &mut Frame, app: &App, r: Rect) {
             Style::default().add_modifier(Modifier::BOLD),
         )),
         None => {
-            let k = |a| app.keymap.first_key(a);
+            let k = |a| app.chrome.keymap.first_key(a);
             use crate::tui::keymap::Action::*;
             Line::from(Span::styled(
                 format!(
