@@ -15,7 +15,7 @@ pub mod state;
 pub mod text;
 pub mod views;
 
-use std::io::Write;
+use std::io::{Stdout, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,10 +26,11 @@ use crossterm::{cursor, execute, terminal};
 use futures_util::StreamExt;
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::exchange::Exchange;
 use crate::feed::{FeedEvent, FeedReceiver, FeedSender};
-use analysis::{Pool, Settings, TuiKeys};
+use analysis::{Pool, RowsDone, Settings, TuiKeys};
 use detail::DetailModel;
 use state::{App, Effect, ExportKind};
 
@@ -152,14 +153,89 @@ fn enter_terminal() -> Result<()> {
     Ok(())
 }
 
+/// The terminal in raw mode on the alternate screen for as long as this lives: taken on
+/// creation, given back on drop (the loop ending, with an error too) and on a panic of the UI
+/// thread.
+struct TerminalGuard {
+    term: Terminal<CrosstermBackend<Stdout>>,
+}
+
+impl TerminalGuard {
+    fn enter() -> Result<TerminalGuard> {
+        // The UI runs on this thread: a panic here restores the terminal before the message is
+        // printed. A panic on a worker (one exchange's analysis, a detail being built) is
+        // contained there and logged; printing it would scribble over the UI.
+        let ui_thread = std::thread::current().id();
+        let prev_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().id() == ui_thread {
+                restore_terminal();
+                prev_hook(info);
+            } else {
+                tracing::error!(panic = %crate::escape::escape_str(&info.to_string()), "worker panicked");
+            }
+        }));
+        enter_terminal()?;
+        let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+        term.clear()?;
+        Ok(TerminalGuard { term })
+    }
+
+    /// Ctrl-Z: gives the terminal back, stops the process, and takes the terminal again once
+    /// continued.
+    fn suspend(&mut self) -> Result<()> {
+        restore_terminal();
+        #[cfg(unix)]
+        // SAFETY: raising a signal on our own process; execution resumes on SIGCONT.
+        unsafe {
+            libc::raise(libc::SIGTSTP);
+        }
+        let entered = enter_terminal();
+        let _ = self.term.clear();
+        entered
+    }
+
+    /// Continued after a stop from outside: the shell may have reset the terminal meanwhile.
+    fn retake(&mut self) {
+        if enter_terminal().is_ok() {
+            let _ = self.term.clear();
+        }
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+        let _ = std::panic::take_hook();
+    }
+}
+
 /// Runs the UI over a feed (files being read, or a live listener) until the user quits.
 pub async fn run(
     opts: Options,
     sources_label: Vec<String>,
     live: Option<String>,
-    mut feed: FeedReceiver,
+    feed: FeedReceiver,
 ) -> Result<()> {
     let started = Instant::now();
+    let timings_path = opts.timings.clone();
+    let (mut app, rows_rx) = new_app(opts, sources_label, live, started);
+    let mut timings = Timings::default();
+    let mut term = TerminalGuard::enter()?;
+    let result = event_loop(&mut app, &mut term, feed, rows_rx, &mut timings, started).await;
+    drop(term);
+    drop(app);
+    timings.report(timings_path.as_deref());
+    result
+}
+
+/// The app, with its verification workers started.
+fn new_app(
+    opts: Options,
+    sources_label: Vec<String>,
+    live: Option<String>,
+    started: Instant,
+) -> (App, UnboundedReceiver<RowsDone>) {
     let settings = Settings::new(0, opts.dialect, Arc::new(opts.keys), opts.reveal_keys);
     let mut app = App::new(settings, opts.keymap, opts.theme);
     app.chrome.started = started;
@@ -169,7 +245,7 @@ pub async fn run(
     for n in opts.notices {
         app.notice(n);
     }
-    let (rows_tx, mut rows_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (rows_tx, rows_rx) = tokio::sync::mpsc::unbounded_channel();
     // One core stays with the UI and the reader.
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -177,29 +253,34 @@ pub async fn run(
         .saturating_sub(1)
         .clamp(1, 8);
     app.pool = Some(Pool::new(workers, app.store.clone(), rows_tx));
+    (app, rows_rx)
+}
+
+/// Where work done off the UI thread reports back to the loop.
+struct Replies {
+    detail: UnboundedSender<DetailModel>,
+    status: UnboundedSender<String>,
+}
+
+/// Draws when something changed, performs the app's effects, then waits for the next key,
+/// exchange, verification result, built detail or signal.
+async fn event_loop(
+    app: &mut App,
+    term: &mut TerminalGuard,
+    mut feed: FeedReceiver,
+    mut rows_rx: UnboundedReceiver<RowsDone>,
+    timings: &mut Timings,
+    started: Instant,
+) -> Result<()> {
     let (detail_tx, mut detail_rx) = tokio::sync::mpsc::unbounded_channel::<DetailModel>();
     let (status_tx, mut status_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-
-    // The UI runs on this thread: a panic here restores the terminal before the message is
-    // printed. A panic on a worker (one exchange's analysis, a detail being built) is contained
-    // there and logged; printing it would scribble over the UI.
-    let ui_thread = std::thread::current().id();
-    let prev_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if std::thread::current().id() == ui_thread {
-            restore_terminal();
-            prev_hook(info);
-        } else {
-            tracing::error!(panic = %crate::escape::escape_str(&info.to_string()), "worker panicked");
-        }
-    }));
-    enter_terminal()?;
-    let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-    term.clear()?;
+    let replies = Replies {
+        detail: detail_tx,
+        status: status_tx,
+    };
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut dirty = true;
-    let mut timings = Timings::default();
     let mut key_at: Option<Instant> = None;
     let mut feed_open = true;
     #[cfg(unix)]
@@ -209,86 +290,17 @@ pub async fn run(
     #[cfg(unix)]
     let mut sigcont =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(libc::SIGCONT))?;
-    let result: Result<()> = loop {
+    loop {
         if dirty {
-            if let Err(e) = term.draw(|f| views::draw(f, &mut app)) {
-                break Err(e.into());
-            }
+            term.term.draw(|f| views::draw(f, app))?;
             dirty = false;
-            if timings.first_frame.is_none() {
-                timings.first_frame = Some(started.elapsed());
-                tracing::info!(ms = started.elapsed().as_secs_f64() * 1e3, "first frame");
-            }
-            if let Some(k) = key_at.take() {
-                let loading = !(app.loading.done && app.analysed() >= app.total());
-                timings.keys.push((k.elapsed(), loading));
-            }
+            timings.frame_drawn(app, started, &mut key_at);
         }
         for e in std::mem::take(&mut app.effects) {
-            match e {
-                Effect::BuildDetail { id, settings } => {
-                    if let Some(item) = app.store.get(id) {
-                        let (tx, o, th) = (
-                            detail_tx.clone(),
-                            app.view.opts.clone(),
-                            app.theme.clone(),
-                        );
-                        let stx = status_tx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let built =
-                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                    DetailModel::build(id, item, &settings, o, &th)
-                                }));
-                            match built {
-                                Ok(d) => {
-                                    let _ = tx.send(d);
-                                }
-                                Err(_) => {
-                                    let _ = stx.send(format!(
-                                        "internal error while analysing exchange {id} (see --log); please report it"
-                                    ));
-                                }
-                            }
-                        });
-                    }
-                }
-                Effect::Clipboard(seq) => {
-                    let w = term.backend_mut();
-                    let _ = w.write_all(seq.as_bytes()).and_then(|_| w.flush());
-                }
-                Effect::Export {
-                    kind,
-                    path,
-                    ids,
-                    settings,
-                } => {
-                    let (store, tx) = (app.store.clone(), status_tx.clone());
-                    tokio::task::spawn_blocking(move || {
-                        let msg = match export_to_file(kind, &path, &ids, &store, &settings) {
-                            Ok(n) => format!("wrote {n} bytes to {}", path.display()),
-                            Err(e) => format!("export failed: {e:#}"),
-                        };
-                        let _ = tx.send(msg);
-                    });
-                }
-                Effect::Suspend => {
-                    restore_terminal();
-                    #[cfg(unix)]
-                    // SAFETY: raising a signal on our own process; execution resumes on SIGCONT.
-                    unsafe {
-                        libc::raise(libc::SIGTSTP);
-                    }
-                    if let Err(e) = enter_terminal() {
-                        app.quit = true;
-                        app.status = Some(format!("{e:#}"));
-                    }
-                    let _ = term.clear();
-                    dirty = true;
-                }
-            }
+            dirty |= perform(e, app, term, &replies);
         }
         if app.quit {
-            break Ok(());
+            return Ok(());
         }
         if app.filter_pending() {
             app.advance_filter(state::FILTER_SLICE);
@@ -309,62 +321,126 @@ pub async fn run(
                     Some(Ok(Event::Mouse(m))) => app.on_mouse(m),
                     Some(Ok(Event::Resize(..))) => {}
                     Some(Ok(_)) => continue,
-                    Some(Err(e)) => break Err(e.into()),
-                    None => break Ok(()),
+                    Some(Err(e)) => return Err(e.into()),
+                    None => return Ok(()),
                 }
                 dirty = true;
             }
-            _ = term_signal => { break Ok(()); }
-            _ = cont_signal => {
-                if enter_terminal().is_ok() {
-                    let _ = term.clear();
-                }
-                dirty = true;
-            }
+            _ = term_signal => { return Ok(()); }
+            _ = cont_signal => { term.retake(); dirty = true; }
             Some(d) = detail_rx.recv() => { app.detail_done(d); dirty = true; }
             Some(s) = status_rx.recv() => { app.status = Some(s); dirty = true; }
             ev = feed.recv(), if feed_open => {
-                let Some(ev) = ev else { feed_open = false; app.loading.done = true; dirty = true; continue; };
-                // Take what is already queued, for at most a few milliseconds, then draw.
-                let until = Instant::now() + Duration::from_millis(2);
-                let mut batch = Vec::new();
-                let mut next = Some(ev);
-                while let Some(ev) = next.take() {
-                    match ev {
-                        FeedEvent::Exchange(x) => batch.push(*x),
-                        FeedEvent::Progress { input, read, size } => {
-                            app.loading.current = input;
-                            app.loading.read = read;
-                            app.loading.size = size;
-                        }
-                        FeedEvent::Notice(n) => { tracing::info!(notice = %crate::escape::escape_str(&n)); app.notice(n) }
-                        FeedEvent::Done => { app.loading.done = true; }
-                    }
-                    // Bounded, so a key press never waits behind a long ingest.
-                    if batch.len() < 1024 && Instant::now() < until {
-                        next = feed.try_recv().ok();
-                    }
-                }
-                app.ingest(batch);
-                dirty = true;
-            }
-            Some(d) = rows_rx.recv() => {
-                app.rows_done(d);
-                let until = Instant::now() + Duration::from_millis(2);
-                while Instant::now() < until {
-                    match rows_rx.try_recv() { Ok(d) => app.rows_done(d), Err(_) => break }
+                match ev {
+                    Some(ev) => take_feed(app, ev, &mut feed),
+                    None => { feed_open = false; app.loading.done = true; }
                 }
                 dirty = true;
             }
+            Some(d) = rows_rx.recv() => { take_rows(app, d, &mut rows_rx); dirty = true; }
             _ = std::future::ready(()), if app.filter_pending() => {}
             _ = tick.tick() => {}
         }
-    };
-    restore_terminal();
-    let _ = std::panic::take_hook();
-    drop(app);
-    timings.report(opts.timings.as_deref());
-    result
+    }
+}
+
+/// Does what the app queued for the loop; whether the screen must be drawn again.
+fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies) -> bool {
+    match e {
+        Effect::BuildDetail { id, settings } => {
+            if let Some(item) = app.store.get(id) {
+                let (tx, o, th) = (
+                    replies.detail.clone(),
+                    app.view.opts.clone(),
+                    app.theme.clone(),
+                );
+                let stx = replies.status.clone();
+                tokio::task::spawn_blocking(move || {
+                    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        DetailModel::build(id, item, &settings, o, &th)
+                    }));
+                    match built {
+                        Ok(d) => {
+                            let _ = tx.send(d);
+                        }
+                        Err(_) => {
+                            let _ = stx.send(format!(
+                                "internal error while analysing exchange {id} (see --log); please report it"
+                            ));
+                        }
+                    }
+                });
+            }
+        }
+        Effect::Clipboard(seq) => {
+            let w = term.term.backend_mut();
+            let _ = w.write_all(seq.as_bytes()).and_then(|_| w.flush());
+        }
+        Effect::Export {
+            kind,
+            path,
+            ids,
+            settings,
+        } => {
+            let (store, tx) = (app.store.clone(), replies.status.clone());
+            tokio::task::spawn_blocking(move || {
+                let msg = match export_to_file(kind, &path, &ids, &store, &settings) {
+                    Ok(n) => format!("wrote {n} bytes to {}", path.display()),
+                    Err(e) => format!("export failed: {e:#}"),
+                };
+                let _ = tx.send(msg);
+            });
+        }
+        Effect::Suspend => {
+            if let Err(e) = term.suspend() {
+                app.quit = true;
+                app.status = Some(format!("{e:#}"));
+            }
+            return true;
+        }
+    }
+    false
+}
+
+/// An event of the feed, and what is already queued behind it: taken for at most a few
+/// milliseconds and 1024 exchanges, so a key press never waits behind a long ingest.
+fn take_feed(app: &mut App, ev: FeedEvent, feed: &mut FeedReceiver) {
+    let until = Instant::now() + Duration::from_millis(2);
+    let mut batch = Vec::new();
+    let mut next = Some(ev);
+    while let Some(ev) = next.take() {
+        match ev {
+            FeedEvent::Exchange(x) => batch.push(*x),
+            FeedEvent::Progress { input, read, size } => {
+                app.loading.current = input;
+                app.loading.read = read;
+                app.loading.size = size;
+            }
+            FeedEvent::Notice(n) => {
+                tracing::info!(notice = %crate::escape::escape_str(&n));
+                app.notice(n)
+            }
+            FeedEvent::Done => {
+                app.loading.done = true;
+            }
+        }
+        if batch.len() < 1024 && Instant::now() < until {
+            next = feed.try_recv().ok();
+        }
+    }
+    app.ingest(batch);
+}
+
+/// Verification results, and those already queued behind them for at most a few milliseconds.
+fn take_rows(app: &mut App, d: RowsDone, rows: &mut UnboundedReceiver<RowsDone>) {
+    app.rows_done(d);
+    let until = Instant::now() + Duration::from_millis(2);
+    while Instant::now() < until {
+        match rows.try_recv() {
+            Ok(d) => app.rows_done(d),
+            Err(_) => break,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -387,6 +463,18 @@ fn quantiles(mut v: Vec<Duration>) -> serde_json::Value {
 }
 
 impl Timings {
+    /// A frame was drawn: the first one's time, and how long the key it shows waited.
+    fn frame_drawn(&mut self, app: &App, started: Instant, key_at: &mut Option<Instant>) {
+        if self.first_frame.is_none() {
+            self.first_frame = Some(started.elapsed());
+            tracing::info!(ms = started.elapsed().as_secs_f64() * 1e3, "first frame");
+        }
+        if let Some(k) = key_at.take() {
+            let loading = !(app.loading.done && app.analysed() >= app.total());
+            self.keys.push((k.elapsed(), loading));
+        }
+    }
+
     fn report(self, path: Option<&std::path::Path>) {
         let busy = self.keys.iter().filter(|k| k.1).map(|k| k.0).collect();
         let idle = self.keys.iter().filter(|k| !k.1).map(|k| k.0).collect();

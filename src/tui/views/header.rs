@@ -52,7 +52,7 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, r: Rect) {
     if !app.filter_src().is_empty() {
         spans.push(Span::raw(" · filter "));
         spans.push(Span::styled(
-            safe_str(&app.filter_src()),
+            safe_str(app.filter_src()),
             Style::default().add_modifier(Modifier::UNDERLINED),
         ));
     }

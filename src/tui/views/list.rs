@@ -254,7 +254,7 @@ fn empty_message(app: &App) -> String {
     } else {
         format!(
             "no exchange matches the filter `{}`",
-            safe_str(&app.filter_src())
+            safe_str(app.filter_src())
         )
     }
 }
