@@ -1,7 +1,8 @@
 //! The interactive terminal UI: an event loop (this file) around an app state (`state`), views
 //! that draw it (`views`), key bindings (`keymap`) and the config file (`config`). Reading
 //! inputs, verifying and building the detail run on other threads and reach the loop through
-//! channels; the loop never blocks on them.
+//! channels; the loop never blocks on them. The terminal is taken and given back by a guard
+//! (`terminal`); the inputs are read by `loader`.
 
 pub mod analysis;
 pub mod config;
@@ -10,49 +11,32 @@ pub mod export;
 pub mod filter;
 pub mod input;
 pub mod keymap;
+mod loader;
 pub mod row;
 pub mod state;
+mod terminal;
 pub mod text;
+mod timings;
 pub mod views;
 
-use std::io::{Stdout, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use crossterm::event::{Event, EventStream};
-use crossterm::{cursor, execute, terminal};
 use futures_util::StreamExt;
-use ratatui::backend::CrosstermBackend;
-use ratatui::Terminal;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-use crate::exchange::Exchange;
-use crate::feed::{FeedEvent, FeedReceiver, FeedSender};
+use crate::feed::{FeedEvent, FeedReceiver};
 use analysis::{Pool, RowsDone, Settings, TuiKeys};
 use detail::DetailModel;
 use state::{App, Effect, ExportKind};
+use terminal::TerminalGuard;
+use timings::Timings;
 
-/// Where exchanges come from when the UI reads files.
-#[derive(Clone, Debug)]
-pub enum Source {
-    Path(PathBuf),
-    /// Bytes built into the binary (the demo capture), with the name shown.
-    Embedded {
-        name: String,
-        data: &'static [u8],
-    },
-}
-
-impl Source {
-    pub fn name(&self) -> String {
-        match self {
-            Source::Path(p) => p.display().to_string(),
-            Source::Embedded { name, .. } => name.clone(),
-        }
-    }
-}
+pub use loader::{lower_thread_priority, spawn_loader, Source};
 
 pub struct Options {
     pub dialect: &'static crate::engine::Dialect,
@@ -65,149 +49,6 @@ pub struct Options {
     pub notices: Vec<String>,
     /// Write key-to-frame timings here as JSON when the UI exits (benchmarks).
     pub timings: Option<PathBuf>,
-}
-
-/// Background threads yield to the UI thread: on a busy machine a key press is served first.
-pub fn lower_thread_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority on the calling thread (who = 0 is the caller's thread id on Linux);
-    // failure only leaves the priority as it was.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-    }
-}
-
-/// Reads the inputs on a thread of its own, sending each exchange as soon as it is complete.
-pub fn spawn_loader(
-    sources: Vec<Source>,
-    copts: crate::capture::Options,
-    tx: FeedSender,
-) -> std::thread::JoinHandle<()> {
-    std::thread::Builder::new()
-        .name("sigscope-read".into())
-        .spawn(move || {
-            lower_thread_priority();
-            let mut total = 0usize;
-            for src in sources {
-                let name = src.name();
-                let ptx = tx.clone();
-                let pname = name.clone();
-                let mut opts = copts.clone();
-                opts.progress = Some(Arc::new(move |read, size| {
-                    let _ = ptx.send(FeedEvent::Progress {
-                        input: pname.clone(),
-                        read,
-                        size,
-                    });
-                }));
-                let _ = tx.send(FeedEvent::Progress {
-                    input: name.clone(),
-                    read: 0,
-                    size: 0,
-                });
-                let mut sink = |x: Exchange| {
-                    let _ = tx.send(FeedEvent::Exchange(Box::new(x)));
-                };
-                let summary = match &src {
-                    Source::Path(p) => crate::input::stream_path(p, total, &opts, &mut sink),
-                    Source::Embedded { data, .. } => {
-                        crate::input::stream_bytes(data, &name, total, &opts, &mut sink)
-                    }
-                };
-                total += summary.exchanges;
-                if let Some(stats) = &summary.capture {
-                    let _ = tx.send(FeedEvent::Notice(format!("{name}: {}", stats.summary())));
-                }
-                let errors = !summary.errors.is_empty();
-                for e in summary.errors {
-                    let _ = tx.send(FeedEvent::Notice(e));
-                }
-                if summary.exchanges == 0 && summary.capture.is_none() && !errors {
-                    let _ = tx.send(FeedEvent::Notice(format!("{name}: no HTTP requests found")));
-                }
-            }
-            let _ = tx.send(FeedEvent::Done);
-        })
-        .expect("spawn the reader thread")
-}
-
-/// Puts the terminal back: on exit, on panic, before suspending.
-fn restore_terminal() {
-    let _ = terminal::disable_raw_mode();
-    let _ = execute!(
-        std::io::stdout(),
-        crossterm::event::DisableMouseCapture,
-        terminal::LeaveAlternateScreen,
-        cursor::Show
-    );
-}
-
-fn enter_terminal() -> Result<()> {
-    terminal::enable_raw_mode().context("the terminal refused raw mode")?;
-    execute!(
-        std::io::stdout(),
-        terminal::EnterAlternateScreen,
-        crossterm::event::EnableMouseCapture,
-        cursor::Hide
-    )?;
-    Ok(())
-}
-
-/// The terminal in raw mode on the alternate screen for as long as this lives: taken on
-/// creation, given back on drop (the loop ending, with an error too) and on a panic of the UI
-/// thread.
-struct TerminalGuard {
-    term: Terminal<CrosstermBackend<Stdout>>,
-}
-
-impl TerminalGuard {
-    fn enter() -> Result<TerminalGuard> {
-        // The UI runs on this thread: a panic here restores the terminal before the message is
-        // printed. A panic on a worker (one exchange's analysis, a detail being built) is
-        // contained there and logged; printing it would scribble over the UI.
-        let ui_thread = std::thread::current().id();
-        let prev_hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if std::thread::current().id() == ui_thread {
-                restore_terminal();
-                prev_hook(info);
-            } else {
-                tracing::error!(panic = %crate::escape::escape_str(&info.to_string()), "worker panicked");
-            }
-        }));
-        enter_terminal()?;
-        let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-        term.clear()?;
-        Ok(TerminalGuard { term })
-    }
-
-    /// Ctrl-Z: gives the terminal back, stops the process, and takes the terminal again once
-    /// continued.
-    fn suspend(&mut self) -> Result<()> {
-        restore_terminal();
-        #[cfg(unix)]
-        // SAFETY: raising a signal on our own process; execution resumes on SIGCONT.
-        unsafe {
-            libc::raise(libc::SIGTSTP);
-        }
-        let entered = enter_terminal();
-        let _ = self.term.clear();
-        entered
-    }
-
-    /// Continued after a stop from outside: the shell may have reset the terminal meanwhile.
-    fn retake(&mut self) {
-        if enter_terminal().is_ok() {
-            let _ = self.term.clear();
-        }
-    }
-}
-
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        restore_terminal();
-        let _ = std::panic::take_hook();
-    }
 }
 
 /// Runs the UI over a feed (files being read, or a live listener) until the user quits.
@@ -439,53 +280,6 @@ fn take_rows(app: &mut App, d: RowsDone, rows: &mut UnboundedReceiver<RowsDone>)
         match rows.try_recv() {
             Ok(d) => app.rows_done(d),
             Err(_) => break,
-        }
-    }
-}
-
-#[derive(Default)]
-struct Timings {
-    first_frame: Option<Duration>,
-    /// Key press to the frame that shows its effect, and whether input was still being read or
-    /// verified then.
-    keys: Vec<(Duration, bool)>,
-}
-
-fn quantiles(mut v: Vec<Duration>) -> serde_json::Value {
-    v.sort();
-    let q = |p: f64| -> f64 {
-        if v.is_empty() {
-            return 0.0;
-        }
-        v[((v.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
-    };
-    serde_json::json!({"n": v.len(), "p50_ms": q(0.5), "p99_ms": q(0.99), "max_ms": q(1.0)})
-}
-
-impl Timings {
-    /// A frame was drawn: the first one's time, and how long the key it shows waited.
-    fn frame_drawn(&mut self, app: &App, started: Instant, key_at: &mut Option<Instant>) {
-        if self.first_frame.is_none() {
-            self.first_frame = Some(started.elapsed());
-            tracing::info!(ms = started.elapsed().as_secs_f64() * 1e3, "first frame");
-        }
-        if let Some(k) = key_at.take() {
-            let loading = !(app.loading.done && app.analysed() >= app.total());
-            self.keys.push((k.elapsed(), loading));
-        }
-    }
-
-    fn report(self, path: Option<&std::path::Path>) {
-        let busy = self.keys.iter().filter(|k| k.1).map(|k| k.0).collect();
-        let idle = self.keys.iter().filter(|k| !k.1).map(|k| k.0).collect();
-        let json = serde_json::json!({
-            "first_frame_ms": self.first_frame.map(|d| d.as_secs_f64() * 1e3),
-            "key_to_frame_while_loading": quantiles(busy),
-            "key_to_frame_after": quantiles(idle),
-        });
-        tracing::info!(%json, "timings");
-        if let Some(p) = path {
-            let _ = std::fs::write(p, format!("{json}\n"));
         }
     }
 }
