@@ -1,5 +1,10 @@
 //! The selected exchange's detail: every tab's content, built when the selection, the verifier
 //! or a view option changes, never in a draw call. Draw calls only slice and place these lines.
+//!
+//! This file holds the model, the tabs and the dispatch to them; each tab's lines are built in
+//! a file of its own (a method of `Builder`), from the line builders in `lines`. `diff` also
+//! holds the Diff tab's model; `rule` reads a dialect's rule out of a finding's message, until
+//! findings carry it typed.
 
 mod body;
 mod canonical;

@@ -21,6 +21,9 @@
 //! does not; the only exception is `~f`, which before analysis still sees the capture's notes
 //! (`capture-incomplete`, `no-response`: the row lists them first anyway). The TUI re-applies
 //! a filter for which [`Filter::uses_row`] is true when rows arrive.
+//!
+//! This file holds the compiled tree and the term table; `parser` compiles an expression,
+//! `eval` matches it.
 
 mod eval;
 mod parser;

@@ -124,9 +124,10 @@ pub struct ViewPrefs {
     pub mask_keys: bool,
 }
 
-/// The key bindings, and what the help screen lists besides them.
+/// The key bindings, the messages the help screen lists besides them, and when the UI started.
 pub struct Chrome {
     pub keymap: Keymap,
+    /// Reading, config and credentials messages (at most 200).
     pub notices: Vec<String>,
     pub started: Instant,
 }
