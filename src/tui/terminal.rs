@@ -81,6 +81,11 @@ impl TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        // Unwinding from a panic of the UI thread: the hook has put the terminal back already,
+        // and the hook cannot be taken while panicking (that would abort).
+        if std::thread::panicking() {
+            return;
+        }
         restore_terminal();
         let _ = std::panic::take_hook();
     }

@@ -102,11 +102,13 @@ pub struct Menu {
     pub selected: usize,
 }
 
+/// What is open over the list and the detail; it takes the keys while open.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Popup {
     Help {
         scroll: u16,
     },
+    /// The verifier dialect, copy or export menu.
     Menu(Menu),
     ExportPath {
         kind: ExportKind,
