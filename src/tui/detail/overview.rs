@@ -12,7 +12,6 @@ use crate::tui::text::{safe, safe_str};
 impl Builder<'_> {
     pub(super) fn overview(&self) -> Vec<Line<'static>> {
         let (t, a, x) = (self.t, self.a, self.x);
-        let r = &x.request;
         let mut v = Vec::new();
         let (sym, word) = verdict_badge(a.verdict);
         let mut head = vec![
@@ -101,6 +100,16 @@ impl Builder<'_> {
                 v.push(Line::styled(format!("  → {n}"), t.dim()));
             }
         }
+        v.extend(self.request_lines());
+        v
+    }
+
+    /// The request and its signature fields, as parsed.
+    fn request_lines(&self) -> Vec<Line<'static>> {
+        let (t, a, x) = (self.t, self.a, self.x);
+        let r = &x.request;
+        let mode = a.auth.mode.unwrap_or(Mode::Unknown);
+        let mut v = Vec::new();
         v.push(Line::raw(""));
         v.push(heading(t, "Request"));
         v.push(kv(
