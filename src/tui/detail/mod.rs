@@ -1,0 +1,202 @@
+//! The selected exchange's detail: every tab's content, built when the selection, the verifier
+//! or a view option changes, never in a draw call. Draw calls only slice and place these lines.
+//!
+//! This file holds the model, the tabs and the dispatch to them; each tab's lines are built in
+//! a file of its own (a method of `Builder`), from the line builders in `lines`. `diff` also
+//! holds the Diff tab's model; `rule` reads a dialect's rule out of a finding's message, until
+//! findings carry it typed.
+
+mod body;
+mod canonical;
+mod dialects;
+mod diff;
+mod headers;
+mod lines;
+mod overview;
+mod response;
+mod signing;
+mod string_to_sign;
+
+use std::sync::Arc;
+
+use ratatui::text::Line;
+
+use crate::engine::{Analysis, DialectResult, Mode};
+use crate::tui::analysis::{Item, Settings};
+use crate::tui::config::Theme;
+use crate::tui::text;
+
+pub use diff::{side_spans, DiffModel, DiffRow, RowKind};
+pub use lines::{verdict_badge, verdict_style};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Overview,
+    Canonical,
+    StringToSign,
+    Signing,
+    Diff,
+    Dialects,
+    Headers,
+    Body,
+    Response,
+}
+
+impl Tab {
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Canonical => "Canonical request",
+            Tab::StringToSign => "String to sign",
+            Tab::Signing => "Signing",
+            Tab::Diff => "Diff",
+            Tab::Dialects => "Dialects",
+            Tab::Headers => "Headers",
+            Tab::Body => "Body",
+            Tab::Response => "Response",
+        }
+    }
+}
+
+/// The tabs that mean something for a mode: SigV2 and Query signatures sign one string (no
+/// canonical-request pane); unsigned schemes have nothing to recompute.
+pub fn tabs_for(mode: Mode) -> Vec<Tab> {
+    use Tab::*;
+    match mode {
+        Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming => vec![
+            Overview,
+            Canonical,
+            StringToSign,
+            Signing,
+            Diff,
+            Dialects,
+            Headers,
+            Body,
+            Response,
+        ],
+        Mode::Sigv2Header | Mode::Sigv2Query | Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2 => {
+            vec![
+                Overview,
+                StringToSign,
+                Signing,
+                Diff,
+                Dialects,
+                Headers,
+                Body,
+                Response,
+            ]
+        }
+        _ => vec![Overview, Headers, Body, Response],
+    }
+}
+
+/// View options that change what a tab shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViewOpts {
+    pub whitespace: bool,
+    pub hex: bool,
+    pub pretty: bool,
+    pub show_all: bool,
+    /// Diff: compare with this dialect (or `server`) instead of the default.
+    pub against: Option<String>,
+}
+
+impl Default for ViewOpts {
+    fn default() -> Self {
+        ViewOpts {
+            whitespace: true,
+            hex: false,
+            pretty: true,
+            show_all: false,
+            against: None,
+        }
+    }
+}
+
+pub struct DetailModel {
+    pub id: usize,
+    pub gen: u64,
+    pub item: Arc<Item>,
+    pub analysis: Analysis,
+    pub tabs: Vec<Tab>,
+    pub opts: ViewOpts,
+    pub docs: Vec<(Tab, Vec<Line<'static>>)>,
+    pub diff: DiffModel,
+    /// Lines of the Diff tab that come before the rows (notes), for scrolling to the first
+    /// divergent row.
+    pub diff_header_lines: usize,
+}
+
+impl DetailModel {
+    pub fn build(id: usize, item: Arc<Item>, s: &Settings, opts: ViewOpts, theme: &Theme) -> Self {
+        let analysis = s.analyze(&item);
+        let tabs = tabs_for(analysis.auth.mode.unwrap_or(Mode::Unknown));
+        let mut m = DetailModel {
+            id,
+            gen: s.gen,
+            item,
+            analysis,
+            tabs,
+            opts,
+            docs: Vec::new(),
+            diff: DiffModel::default(),
+            diff_header_lines: 0,
+        };
+        m.rebuild(theme);
+        m
+    }
+
+    /// Rebuilds every tab's lines for the current options (the analysis is kept).
+    pub fn rebuild(&mut self, theme: &Theme) {
+        let b = Builder {
+            x: &self.item.x,
+            a: &self.analysis,
+            t: theme,
+            o: &self.opts,
+        };
+        self.diff = b.diff_model();
+        self.docs = self
+            .tabs
+            .iter()
+            .map(|&tab| {
+                let lines = match tab {
+                    Tab::Overview => b.overview(),
+                    Tab::Canonical => b.canonical(),
+                    Tab::StringToSign => b.string_to_sign(),
+                    Tab::Signing => b.signing(),
+                    Tab::Diff => b.diff_notes(&self.diff),
+                    Tab::Dialects => b.dialects(),
+                    Tab::Headers => b.headers(),
+                    Tab::Body => b.body(),
+                    Tab::Response => b.response(),
+                };
+                (tab, lines)
+            })
+            .collect();
+        self.diff_header_lines = self.doc(Tab::Diff).map(|d| d.len()).unwrap_or(0);
+    }
+
+    pub fn doc(&self, tab: Tab) -> Option<&Vec<Line<'static>>> {
+        self.docs.iter().find(|(t, _)| *t == tab).map(|(_, d)| d)
+    }
+}
+
+/// What the client signed, as the first dialect that reproduces its signature computes it.
+fn client_side(a: &Analysis) -> Option<&DialectResult> {
+    a.client_dialects.first().and_then(|n| a.dialect(n))
+}
+
+struct Builder<'a> {
+    x: &'a crate::exchange::Exchange,
+    a: &'a Analysis,
+    t: &'a Theme,
+    o: &'a ViewOpts,
+}
+
+impl Builder<'_> {
+    pub(super) fn verifier(&self) -> Option<&DialectResult> {
+        self.a.dialect(self.a.verifier)
+    }
+}
+
+pub use text::mask_key;

@@ -1,0 +1,177 @@
+//! The Overview tab: the verdict, what explains it (findings, where it diverges), what to do
+//! next, and the request's signature fields.
+
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use super::lines::{heading, kv, step_name, verdict_badge, verdict_style};
+use super::Builder;
+use crate::engine::{Mode, Verdict};
+use crate::tui::text::{safe, safe_str};
+
+impl Builder<'_> {
+    pub(super) fn overview(&self) -> Vec<Line<'static>> {
+        let (t, a, x) = (self.t, self.a, self.x);
+        let mut v = Vec::new();
+        let (sym, word) = verdict_badge(a.verdict);
+        let mut head = vec![
+            Span::styled(
+                format!("{sym} {word}"),
+                verdict_style(t, a.verdict).add_modifier(Modifier::REVERSED),
+            ),
+            Span::raw(format!(" under {}", a.verifier)),
+        ];
+        if let Some(p) = &x.response {
+            head.push(Span::raw(format!(
+                "   server answered {} {}",
+                p.status,
+                safe_str(&p.reason)
+            )));
+        }
+        v.push(Line::from(head));
+        let mode = a.auth.mode.unwrap_or(Mode::Unknown);
+        match mode {
+            Mode::Anonymous => {
+                v.push(Line::raw(""));
+                v.push(heading(t, "Why nothing is verified"));
+                v.push(Line::raw(
+                    "Nothing is signed: the request has no Authorization header and no signature parameters (X-Amz-Signature, Signature, AWSAccessKeyId). A server that allows anonymous access (a public S3 bucket, Ceph RGW with an anonymous ACL) serves it; others answer 403 AccessDenied, which no signature fix changes.",
+                ));
+            }
+            Mode::Basic | Mode::Bearer | Mode::XAuthToken => {
+                v.push(Line::raw(""));
+                v.push(Line::raw(
+                    "This scheme carries a credential rather than a signature: it is decoded (secrets masked), not verified.",
+                ));
+            }
+            _ => {}
+        }
+        let findings: Vec<_> = x.notes.iter().chain(&a.findings).collect();
+        if !findings.is_empty() {
+            v.push(Line::raw(""));
+            v.push(heading(t, "Findings"));
+            for f in findings {
+                v.push(Line::from(vec![
+                    Span::styled("! ", t.fg(t.unverified).add_modifier(Modifier::BOLD)),
+                    Span::styled(
+                        f.code.to_string(),
+                        Style::default().add_modifier(Modifier::BOLD),
+                    ),
+                ]));
+                v.push(Line::raw(format!("    {}", safe_str(&f.message))));
+            }
+        }
+        if let Some(d) = &a.divergence {
+            v.push(Line::raw(""));
+            v.push(heading(t, "Where it diverges"));
+            v.push(Line::raw(format!(
+                "{} line {}, column {}, against {}",
+                step_name(d.step),
+                d.line,
+                d.column,
+                safe_str(&d.against)
+            )));
+            v.push(Line::from(vec![
+                Span::styled("  client signed: ", t.dim()),
+                Span::raw(safe_str(&d.ours)),
+            ]));
+            v.push(Line::from(vec![
+                Span::styled(format!("  {:>13}: ", safe_str(&d.against)), t.dim()),
+                Span::raw(safe_str(&d.theirs)),
+            ]));
+            if let Some(k) = &d.knob {
+                v.push(Line::raw(format!("  knob: {}", safe_str(k))));
+            }
+        }
+        let mut next = Vec::new();
+        if a.verdict == Verdict::Unverified && a.auth.access_key.is_some() && mode.is_signature() {
+            next.push("press K to enter the secret for this access key (kept in memory only)");
+        }
+        if a.divergence.is_some()
+            || a.findings
+                .iter()
+                .any(|f| f.code == crate::engine::Code::ServerLikelyDialect)
+        {
+            next.push("open the Diff tab to see both sides, the divergent line marked");
+        }
+        if a.findings
+            .iter()
+            .any(|f| f.code == crate::engine::Code::ServerLikelyDialect)
+        {
+            next.push("press d to verify as the dialect the server likely uses");
+        }
+        if !next.is_empty() {
+            v.push(Line::raw(""));
+            v.push(heading(t, "Next"));
+            for n in next {
+                v.push(Line::styled(format!("  → {n}"), t.dim()));
+            }
+        }
+        v.extend(self.request_lines());
+        v
+    }
+
+    /// The request and its signature fields, as parsed.
+    fn request_lines(&self) -> Vec<Line<'static>> {
+        let (t, a, x) = (self.t, self.a, self.x);
+        let r = &x.request;
+        let mode = a.auth.mode.unwrap_or(Mode::Unknown);
+        let mut v = Vec::new();
+        v.push(Line::raw(""));
+        v.push(heading(t, "Request"));
+        v.push(kv(
+            t,
+            "Request",
+            format!(
+                "{} {}{}",
+                safe_str(&r.method),
+                r.host().map(|h| safe_str(&h)).unwrap_or_default(),
+                safe(&r.target)
+            ),
+        ));
+        v.push(kv(t, "Source", safe_str(&x.source)));
+        if let Some(tm) = x.time {
+            v.push(kv(t, "Time", crate::engine::time::format_rfc3339(tm)));
+        }
+        if let (Some(c), Some(s)) = (&x.client, &x.server) {
+            v.push(kv(
+                t,
+                "Endpoints",
+                format!("{} → {}", safe_str(c), safe_str(s)),
+            ));
+        }
+        v.push(kv(t, "Auth", mode.as_str()));
+        if let Some(ak) = &a.auth.access_key {
+            v.push(kv(t, "Access key", safe_str(ak)));
+        }
+        if let (Some(reg), Some(svc)) = (&a.auth.region, &a.auth.service) {
+            v.push(kv(
+                t,
+                "Scope",
+                format!("region {}  service {}", safe_str(reg), safe_str(svc)),
+            ));
+        }
+        if let Some(d) = &a.auth.date {
+            v.push(kv(t, "Signed at", safe_str(d)));
+        }
+        if let Some(sh) = &a.auth.signed_headers {
+            v.push(kv(t, "Signed hdrs", safe_str(&sh.join(";"))));
+        }
+        for (k, val) in &a.auth.fields {
+            v.push(Line::from(vec![
+                Span::styled(format!("  {}: ", safe_str(k)), t.dim()),
+                Span::raw(safe_str(val)),
+            ]));
+        }
+        if !a.client_dialects.is_empty() {
+            v.push(kv(t, "Client used", a.client_dialects.join(", ")));
+        } else if matches!(a.verdict, Verdict::Invalid) {
+            v.push(kv(
+                t,
+                "Client used",
+                "no dialect reproduces the client's signature",
+            ));
+        }
+        v
+    }
+}

@@ -1,0 +1,196 @@
+//! The Signing tab: the key chain (SigV4) or the HMAC used, the claimed and computed signatures
+//! side by side, and the chunk signatures.
+
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::lines::{heading, kv, verdict_style};
+use super::Builder;
+use crate::engine::{DialectResult, Mode, Verdict};
+use crate::tui::text::{changed_ranges, line_spans, safe_str, units};
+
+impl Builder<'_> {
+    pub(super) fn signing(&self) -> Vec<Line<'static>> {
+        let (t, a) = (self.t, self.a);
+        let mut v = Vec::new();
+        let mode = a.auth.mode.unwrap_or(Mode::Unknown);
+        let Some(d) = self.verifier() else {
+            return v;
+        };
+        let claimed = a.auth.signature.clone().unwrap_or_default();
+        let known = d.signature.is_some();
+        v.push(kv(
+            t,
+            "Secret",
+            if known {
+                "known (never shown)".to_string()
+            } else {
+                "not known — press K to enter it for this access key".to_string()
+            },
+        ));
+        v.push(Line::raw(""));
+        match mode {
+            Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming => {
+                v.extend(self.sigv4_key_chain());
+            }
+            Mode::Sigv2Header | Mode::Sigv2Query => {
+                v.push(heading(
+                    t,
+                    "Signature = base64(HMAC-SHA1(secret, string to sign))",
+                ));
+            }
+            Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2 => {
+                let m = a
+                    .auth
+                    .fields
+                    .iter()
+                    .find(|(k, _)| k == "SignatureMethod")
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_else(|| "HmacSHA1".into());
+                v.push(heading(
+                    t,
+                    &format!(
+                        "Signature = base64({}(secret, string to sign))",
+                        safe_str(&m)
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        v.push(kv(t, "claimed", safe_str(&claimed)));
+        match &d.signature {
+            Some(sig) => v.push(self.computed_line(d, sig, &claimed)),
+            None => v.push(kv(t, "computed", "— (needs the secret)")),
+        }
+        if let Some(r) = &d.rejects {
+            v.push(Line::raw(""));
+            v.push(Line::raw(format!(
+                "{} would refuse it anyway: {}",
+                d.name,
+                safe_str(r)
+            )));
+        }
+        if !d.chunks.is_empty() {
+            v.push(Line::raw(""));
+            v.push(heading(t, "Chunk signatures"));
+            for c in &d.chunks {
+                let state = match c.matches {
+                    Some(true) => "✓ ok",
+                    Some(false) => "✗ MISMATCH",
+                    None => "? unverified",
+                };
+                v.push(Line::raw(format!(
+                    "  chunk {:>3}  {:>8} bytes  {state}  claimed {}",
+                    c.index,
+                    c.size,
+                    safe_str(&c.claimed_signature)
+                )));
+            }
+        }
+        v
+    }
+
+    /// SigV4's signing key, derived a step at a time from the secret and the credential scope.
+    fn sigv4_key_chain(&self) -> Vec<Line<'static>> {
+        let (t, a) = (self.t, self.a);
+        let mut v = Vec::new();
+        let date = match &self.a.parsed {
+            crate::engine::auth::Parsed::V4(p) => Some((
+                p.scope_date.clone(),
+                p.region.clone(),
+                p.service.clone(),
+                p.terminator.clone(),
+            )),
+            _ => None,
+        };
+        let (sd, reg, svc, term) = date.unwrap_or_default();
+        let k = a.signing_key.as_ref();
+        let val = |f: fn(&crate::engine::KeyChainView) -> &String| {
+            k.map(|k| f(k).clone()).unwrap_or_else(|| "—".into())
+        };
+        v.push(heading(
+            t,
+            "Signing key (derived from the secret and the credential scope)",
+        ));
+        v.push(kv(
+            t,
+            "kDate",
+            format!(
+                "HMAC-SHA256(\"AWS4\" + secret, \"{}\")  = {}",
+                safe_str(&sd),
+                val(|k| &k.k_date)
+            ),
+        ));
+        v.push(kv(
+            t,
+            "kRegion",
+            format!(
+                "HMAC-SHA256(kDate, \"{}\")  = {}",
+                safe_str(&reg),
+                val(|k| &k.k_region)
+            ),
+        ));
+        v.push(kv(
+            t,
+            "kService",
+            format!(
+                "HMAC-SHA256(kRegion, \"{}\")  = {}",
+                safe_str(&svc),
+                val(|k| &k.k_service)
+            ),
+        ));
+        v.push(kv(
+            t,
+            "kSigning",
+            format!(
+                "HMAC-SHA256(kService, \"{}\")  = {}",
+                safe_str(&term),
+                val(|k| &k.k_signing)
+            ),
+        ));
+        v.push(Line::styled(
+            "  (derived keys sign anything in their scope for a day: shown by their first bytes)",
+            t.dim(),
+        ));
+        v.push(Line::raw(""));
+        v.push(heading(
+            t,
+            "Signature = hex(HMAC-SHA256(kSigning, string to sign))",
+        ));
+        v
+    }
+
+    /// The signature the verifier computed, the characters that differ from the claimed one marked.
+    fn computed_line(&self, d: &DialectResult, sig: &str, claimed: &str) -> Line<'static> {
+        let t = self.t;
+        let same = d.matches == Some(true);
+        let mark = if same { "✓ equal" } else { "✗ differs" };
+        let (ra, _) = changed_ranges(&units(sig.as_bytes()), &units(claimed.as_bytes()));
+        let spans = if same {
+            vec![Span::raw(sig.to_string())]
+        } else {
+            line_spans(
+                &units(sig.as_bytes()),
+                false,
+                false,
+                Some(ra),
+                Style::default(),
+                t.changed(),
+            )
+        };
+        let mut l = vec![Span::styled(format!("{:<12}", "computed"), t.accent())];
+        l.extend(spans);
+        l.push(Span::styled(
+            format!("  {mark} ({})", d.name),
+            verdict_style(
+                t,
+                if same {
+                    Verdict::Valid
+                } else {
+                    Verdict::Invalid
+                },
+            ),
+        ));
+        Line::from(l)
+    }
+}

@@ -1,0 +1,277 @@
+//! Keys and the mouse: what each action does to the state. Popups' keys are in `popup`.
+
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+
+use super::{App, Effect, Focus, Menu, MenuKind, Popup, Prompt};
+use crate::engine::dialect;
+use crate::tui::detail::Tab;
+use crate::tui::filter;
+use crate::tui::input::{Edit, TextInput};
+use crate::tui::keymap::Action;
+
+impl App {
+    pub(super) fn move_selection(&mut self, delta: isize) {
+        let n = self.shown();
+        if n == 0 {
+            return;
+        }
+        let to = (self.list.selected as isize + delta).clamp(0, n as isize - 1) as usize;
+        if to != self.list.selected {
+            self.list.selected = to;
+            self.selection_changed();
+        }
+    }
+
+    pub(super) fn scroll_detail(&mut self, delta: isize) {
+        let max = self.detail_len().saturating_sub(1);
+        self.detail_scroll = (self.detail_scroll as isize + delta).clamp(0, max as isize) as usize;
+    }
+
+    pub(super) fn page(&self) -> isize {
+        let h = match self.focus {
+            Focus::List => self.layout.list.height.saturating_sub(2),
+            Focus::Detail => self.layout.detail_height,
+        };
+        (h.max(2) - 1) as isize
+    }
+
+    pub fn on_key(&mut self, k: KeyEvent) {
+        if k.kind == crossterm::event::KeyEventKind::Release {
+            return;
+        }
+        use crossterm::event::{KeyCode, KeyModifiers};
+        if k.code == KeyCode::Char('z') && k.modifiers.contains(KeyModifiers::CONTROL) {
+            self.effects.push(Effect::Suspend);
+            return;
+        }
+        if k.code == KeyCode::Char('c')
+            && k.modifiers.contains(KeyModifiers::CONTROL)
+            && self.prompt.is_none()
+            && self.popup.is_none()
+        {
+            self.quit = true;
+            return;
+        }
+        if self.prompt.is_some() {
+            return self.on_prompt_key(k);
+        }
+        if self.popup.is_some() {
+            return self.on_popup_key(k);
+        }
+        self.status = None;
+        // Digits jump to a tab.
+        if let KeyCode::Char(c @ '1'..='9') = k.code {
+            let tabs = self.tabs();
+            if let Some(t) = tabs.get(c as usize - '1' as usize) {
+                self.select_tab(*t);
+                self.focus = Focus::Detail;
+            }
+            return;
+        }
+        let Some(action) = self.chrome.keymap.action(&k) else {
+            return;
+        };
+        self.on_action(action);
+    }
+
+    pub fn on_action(&mut self, action: Action) {
+        use Action::*;
+        let list = self.focus == Focus::List;
+        match action {
+            Quit => self.quit = true,
+            Back => {
+                if self.view.zoomed {
+                    self.view.zoomed = false;
+                } else if self.focus == Focus::Detail {
+                    self.focus = Focus::List;
+                } else {
+                    self.quit = true;
+                }
+            }
+            Down if list => self.move_selection(1),
+            Up if list => self.move_selection(-1),
+            PageDown if list => self.move_selection(self.page()),
+            PageUp if list => self.move_selection(-self.page()),
+            Top if list => self.move_selection(-(self.list.selected as isize)),
+            Bottom if list => self.move_selection(self.shown() as isize),
+            Down => self.scroll_detail(1),
+            Up => self.scroll_detail(-1),
+            PageDown => self.scroll_detail(self.page()),
+            PageUp => self.scroll_detail(-self.page()),
+            Top => self.detail_scroll = 0,
+            Bottom => self.detail_scroll = self.detail_len().saturating_sub(1),
+            Open => {
+                if self.selected_id().is_some() {
+                    self.focus = Focus::Detail;
+                }
+            }
+            NextTab => self.switch_tab(1),
+            PrevTab => self.switch_tab(-1),
+            Filter if list => {
+                self.prompt = Some(Prompt::Filter(TextInput::new(&self.filter.src)));
+                self.filter_error = None;
+            }
+            Filter => {
+                self.prompt = Some(Prompt::Search(TextInput::new(
+                    self.search.as_deref().unwrap_or(""),
+                )))
+            }
+            SearchNext => self.jump_search(true),
+            SearchPrev => self.jump_search(false),
+            PickDialect => {
+                let selected = dialect::ALL
+                    .iter()
+                    .position(|d| d.name == self.settings.dialect.name)
+                    .unwrap_or(0);
+                self.popup = Some(Popup::Menu(Menu {
+                    kind: MenuKind::Dialect,
+                    selected,
+                }));
+            }
+            EnterSecret => {
+                let ak = self
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.analysis.auth.access_key.clone());
+                match ak {
+                    Some(access_key) => {
+                        self.popup = Some(Popup::Secret {
+                            access_key,
+                            input: TextInput::default(),
+                        })
+                    }
+                    None => self.status = Some("this exchange names no access key".into()),
+                }
+            }
+            Copy => {
+                if self.detail.is_some() {
+                    self.popup = Some(Popup::Menu(Menu {
+                        kind: MenuKind::Copy,
+                        selected: 0,
+                    }));
+                }
+            }
+            Export => {
+                if self.detail.is_some() {
+                    self.popup = Some(Popup::Menu(Menu {
+                        kind: MenuKind::Export,
+                        selected: 0,
+                    }));
+                }
+            }
+            Help => self.popup = Some(Popup::Help { scroll: 0 }),
+            Zoom => self.view.zoomed = !self.view.zoomed,
+            SideBySide => {
+                // Side by side when there is room is the default; this forces inline.
+                self.view.inline = !self.view.inline;
+            }
+            Whitespace => self.set_opts(|o| o.whitespace = !o.whitespace),
+            Hex => self.set_opts(|o| o.hex = !o.hex),
+            ShowAll => self.set_opts(|o| o.show_all = !o.show_all),
+            BodyMode => self.set_opts(|o| o.pretty = !o.pretty),
+            MaskKeys => self.view.mask_keys = !self.view.mask_keys,
+            CompareNext | ComparePrev => self.cycle_compare(action == CompareNext),
+        }
+    }
+
+    pub(super) fn cycle_compare(&mut self, forward: bool) {
+        let Some(d) = &self.detail else { return };
+        let choices = d.diff.choices.clone();
+        if choices.is_empty() {
+            return;
+        }
+        let cur = choices.iter().position(|c| *c == d.diff.against);
+        let n = choices.len() as isize;
+        let next = match cur {
+            Some(i) => (i as isize + if forward { 1 } else { -1 }).rem_euclid(n) as usize,
+            None => 0,
+        };
+        let pick = choices[next].clone();
+        self.set_opts(|o| o.against = Some(pick));
+        self.tab = Tab::Diff;
+        self.detail_scroll = 0;
+        self.scroll_to_divergence();
+    }
+
+    pub(super) fn on_prompt_key(&mut self, k: KeyEvent) {
+        let Some(p) = &mut self.prompt else { return };
+        match p {
+            Prompt::Filter(inp) => match inp.handle(&k) {
+                Edit::Changed => {
+                    self.filter_error = filter::parse(&inp.text).err();
+                }
+                Edit::Submit => {
+                    let src = inp.text.clone();
+                    match self.set_filter(&src) {
+                        Ok(()) => {
+                            self.prompt = None;
+                            self.filter_error = None;
+                            self.status =
+                                Some(format!("{} of {} shown", self.shown(), self.total()));
+                        }
+                        Err(e) => self.filter_error = Some(e),
+                    }
+                }
+                Edit::Cancel => {
+                    self.prompt = None;
+                    self.filter_error = None;
+                }
+                Edit::Unchanged => {}
+            },
+            Prompt::Search(inp) => match inp.handle(&k) {
+                Edit::Submit => {
+                    self.search = Some(inp.text.clone()).filter(|s| !s.is_empty());
+                    self.refresh_hits();
+                    self.prompt = None;
+                    self.detail_scroll = self.detail_scroll.saturating_sub(1);
+                    self.jump_search(true);
+                }
+                Edit::Cancel => self.prompt = None,
+                _ => {}
+            },
+        }
+    }
+
+    pub fn on_mouse(&mut self, m: MouseEvent) {
+        if self.popup.is_some() || self.prompt.is_some() {
+            return;
+        }
+        let inside = |r: Rect| {
+            m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
+        };
+        match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some((_, t)) = self.layout.tabs.iter().find(|(r, _)| inside(*r)) {
+                    let t = *t;
+                    self.select_tab(t);
+                    self.focus = Focus::Detail;
+                } else if inside(self.layout.list) {
+                    self.focus = Focus::List;
+                    if m.row >= self.layout.list_first_row {
+                        let pos = self.list.offset + (m.row - self.layout.list_first_row) as usize;
+                        if pos < self.shown() && pos != self.list.selected {
+                            self.list.selected = pos;
+                            self.selection_changed();
+                        }
+                    }
+                } else if inside(self.layout.detail) {
+                    self.focus = Focus::Detail;
+                }
+            }
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let d = if m.kind == MouseEventKind::ScrollDown {
+                    3
+                } else {
+                    -3
+                };
+                if inside(self.layout.list) {
+                    self.move_selection(d);
+                } else if inside(self.layout.detail) {
+                    self.scroll_detail(d);
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! The application state and everything that changes it: keys, mouse, exchanges arriving,
+//! verification results. No drawing here, and no IO: side effects the loop must perform (build
+//! a detail off-thread, write to the clipboard, write an export file) are queued as [`Effect`]s.
+//!
+//! This file holds the state and what arrives from outside (exchanges, verification results,
+//! a new verifier setting); the list's filter is in `filtering`, the detail and the search in
+//! it in `detail`, keys and the mouse in `keys`, the popups in `popup`.
+
+mod detail;
+mod filtering;
+mod keys;
+mod popup;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use ratatui::layout::Rect;
+
+use crate::credentials::Secret;
+use crate::engine::{dialect, Verdict};
+use crate::exchange::Exchange;
+use crate::tui::analysis::{Pool, RowsDone, Settings, Store, TuiKeys};
+use crate::tui::config::Theme;
+use crate::tui::detail::{DetailModel, Tab, ViewOpts};
+use crate::tui::filter::{self, Filter};
+use crate::tui::input::TextInput;
+use crate::tui::keymap::Keymap;
+use crate::tui::row::RowInfo;
+
+pub use popup::{CopyKind, ExportKind, Menu, MenuKind, Popup};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Detail,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Prompt {
+    Filter(TextInput),
+    Search(TextInput),
+}
+
+/// Work the event loop does on the app's behalf.
+pub enum Effect {
+    /// Build the detail of exchange `id` off the UI thread.
+    BuildDetail {
+        id: usize,
+        settings: Arc<Settings>,
+    },
+    Clipboard(String),
+    Export {
+        kind: ExportKind,
+        path: std::path::PathBuf,
+        ids: Vec<usize>,
+        settings: Arc<Settings>,
+    },
+    Suspend,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Loading {
+    pub inputs: Vec<String>,
+    pub current: String,
+    pub read: u64,
+    pub size: u64,
+    pub done: bool,
+    /// A live listener: "listening on …" instead of a progress bar.
+    pub live: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Slot {
+    gen: u64,
+    info: Option<RowInfo>,
+}
+
+/// Where things were drawn last, for the mouse and for page sizes.
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    pub list: Rect,
+    pub list_first_row: u16,
+    pub tabs: Vec<(Rect, Tab)>,
+    pub detail: Rect,
+    pub detail_height: u16,
+}
+
+/// Verification results: one slot per exchange, under the settings generation it was verified
+/// with, and the tallies of the current generation's verdicts.
+#[derive(Clone, Debug, Default)]
+struct Rows {
+    slots: Vec<Slot>,
+    counts: [usize; 5],
+    analysed: usize,
+}
+
+/// Where the list is: the selected position (in the list as filtered) and the first row drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ListPos {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+/// The filter in force and, while a new one is applied a slice at a time, how far it got.
+#[derive(Clone, Debug, Default)]
+struct FilterRun {
+    compiled: Option<Filter>,
+    /// Positions shown, when a filter is in force.
+    shown: Option<Vec<usize>>,
+    src: String,
+    /// While a new filter is applied a slice at a time: positions below this are evaluated.
+    next: Option<usize>,
+    /// The exchange selected before the filter, to come back to.
+    keep: Option<usize>,
+}
+
+/// How things are shown: the options that change the detail's content, and layout toggles.
+#[derive(Clone, Debug, Default)]
+pub struct ViewPrefs {
+    pub opts: ViewOpts,
+    pub zoomed: bool,
+    /// Diff: inline even when there is room for two columns.
+    pub inline: bool,
+    pub mask_keys: bool,
+}
+
+/// The key bindings, the messages the help screen lists besides them, and when the UI started.
+pub struct Chrome {
+    pub keymap: Keymap,
+    /// Reading, config and credentials messages (at most 200).
+    pub notices: Vec<String>,
+    pub started: Instant,
+}
+
+/// The state. Fields the integration tests and the benchmark read or set stay at the top level
+/// (`focus`, `tab`, `detail_scroll`, `detail`, `search`, `hits`, `status`, `popup`, `prompt`,
+/// `layout`, `theme`, ...); the rest is grouped by what it is about.
+pub struct App {
+    pub store: Arc<Store>,
+    rows: Rows,
+    pub list: ListPos,
+    filter: FilterRun,
+    pub filter_error: Option<filter::FilterError>,
+    pub focus: Focus,
+    pub tab: Tab,
+    pub detail_scroll: usize,
+    pub detail: Option<DetailModel>,
+    /// The detail asked for: exchange and settings generation (a detail built for anything
+    /// else arrives late and is dropped).
+    wanted_detail: Option<(usize, u64)>,
+    pub search: Option<String>,
+    /// Lines of the current tab that contain the search term, found when the term, the tab or
+    /// the detail changes (not per frame).
+    pub hits: Vec<usize>,
+    pub view: ViewPrefs,
+    pub settings: Arc<Settings>,
+    pub pool: Option<Pool>,
+    pub loading: Loading,
+    pub theme: Theme,
+    pub chrome: Chrome,
+    pub status: Option<String>,
+    pub popup: Option<Popup>,
+    pub prompt: Option<Prompt>,
+    pub layout: Layout,
+    pub quit: bool,
+    pub effects: Vec<Effect>,
+}
+
+/// Exchanges a filter is evaluated over between two frames (a few milliseconds' work).
+pub const FILTER_SLICE: usize = 16_384;
+
+fn verdict_slot(v: Verdict) -> usize {
+    match v {
+        Verdict::Valid => 0,
+        Verdict::Invalid => 1,
+        Verdict::Unverified => 2,
+        Verdict::Anonymous => 3,
+        Verdict::Malformed => 4,
+    }
+}
+
+impl App {
+    pub fn new(settings: Settings, keymap: Keymap, theme: Theme) -> App {
+        App {
+            store: Arc::new(Store::default()),
+            rows: Rows::default(),
+            list: ListPos::default(),
+            filter: FilterRun::default(),
+            filter_error: None,
+            focus: Focus::List,
+            tab: Tab::Overview,
+            detail_scroll: 0,
+            detail: None,
+            wanted_detail: None,
+            search: None,
+            hits: Vec::new(),
+            view: ViewPrefs::default(),
+            settings: Arc::new(settings),
+            pool: None,
+            loading: Loading::default(),
+            theme,
+            chrome: Chrome {
+                keymap,
+                notices: Vec::new(),
+                started: Instant::now(),
+            },
+            status: None,
+            popup: None,
+            prompt: None,
+            layout: Layout::default(),
+            quit: false,
+            effects: Vec::new(),
+        }
+    }
+
+    // ---------------------------------------------------------------- the list
+
+    pub fn total(&self) -> usize {
+        self.rows.slots.len()
+    }
+
+    pub fn shown(&self) -> usize {
+        self.filter
+            .shown
+            .as_ref()
+            .map(|f| f.len())
+            .unwrap_or(self.rows.slots.len())
+    }
+
+    /// The exchange at a list position.
+    pub fn id_at(&self, pos: usize) -> Option<usize> {
+        match &self.filter.shown {
+            Some(f) => f.get(pos).copied(),
+            None => (pos < self.rows.slots.len()).then_some(pos),
+        }
+    }
+
+    pub fn selected_id(&self) -> Option<usize> {
+        self.id_at(self.list.selected)
+    }
+
+    /// The row of an exchange when it has been verified (maybe under an earlier setting:
+    /// `stale` then).
+    pub fn row(&self, id: usize) -> Option<(&RowInfo, bool)> {
+        let s = self.rows.slots.get(id)?;
+        s.info.as_ref().map(|i| (i, s.gen != self.settings.gen))
+    }
+
+    pub fn count(&self, v: Verdict) -> usize {
+        self.rows.counts[verdict_slot(v)]
+    }
+
+    pub fn analysed(&self) -> usize {
+        self.rows.analysed
+    }
+
+    /// New exchanges, in order.
+    pub fn ingest(&mut self, xs: Vec<Exchange>) {
+        if xs.is_empty() {
+            return;
+        }
+        let was_empty = self.rows.slots.is_empty();
+        let range = self.store.extend(xs);
+        self.rows.slots.resize(range.end, Slot::default());
+        if let (Some(f), Some(list), None) = (
+            &self.filter.compiled,
+            &mut self.filter.shown,
+            self.filter.next,
+        ) {
+            // `index` is the capture's numbering; positions are the store's.
+            let start = range.start;
+            let added: Vec<usize> = self
+                .store
+                .range(range.clone())
+                .iter()
+                .enumerate()
+                .filter(|(_, it)| f.matches(&it.x, None))
+                .map(|(k, _)| start + k)
+                .collect();
+            list.extend(added);
+        }
+        if let Some(p) = &self.pool {
+            p.submit(&self.settings, range);
+        }
+        if was_empty {
+            self.selection_changed();
+        }
+    }
+
+    /// Verification results of the workers.
+    pub fn rows_done(&mut self, d: RowsDone) {
+        if d.gen != self.settings.gen {
+            return;
+        }
+        let end = (d.start + d.rows.len()).min(self.rows.slots.len());
+        let gen = self.settings.gen;
+        for (k, info) in d.rows.into_iter().enumerate() {
+            let Some(slot) = self.rows.slots.get_mut(d.start + k) else {
+                break;
+            };
+            if slot.gen == gen {
+                if let Some(old) = &slot.info {
+                    self.rows.counts[verdict_slot(old.verdict)] -= 1;
+                    self.rows.analysed -= 1;
+                }
+            }
+            self.rows.counts[verdict_slot(info.verdict)] += 1;
+            self.rows.analysed += 1;
+            *slot = Slot {
+                gen,
+                info: Some(info),
+            };
+        }
+        self.refilter_range(d.start..end);
+    }
+
+    /// Verifies everything now, on this thread (tests, and tiny inputs).
+    pub fn analyse_all_now(&mut self) {
+        let items = self.store.range(0..self.store.len());
+        let rows = items
+            .iter()
+            .map(|it| RowInfo::from_analysis(&it.x, &self.settings.analyze(it)))
+            .collect();
+        self.rows_done(RowsDone {
+            gen: self.settings.gen,
+            start: 0,
+            rows,
+        });
+    }
+
+    // ---------------------------------------------------------------- verifier settings
+
+    fn restart_verification(&mut self, settings: Settings) {
+        self.settings = Arc::new(settings);
+        self.rows.counts = [0; 5];
+        self.rows.analysed = 0;
+        let first = self.id_at(self.list.offset).unwrap_or(0);
+        let visible = first..first + 200;
+        if let Some(p) = &self.pool {
+            p.restart(&self.settings, self.store.len(), visible);
+        }
+        self.request_detail();
+    }
+
+    pub fn set_dialect(&mut self, name: &str) -> bool {
+        let Some(d) = dialect::by_name(name) else {
+            return false;
+        };
+        let s = self.settings.next(d, self.settings.keys.clone());
+        self.restart_verification(s);
+        self.status = Some(format!("verifying every exchange as {}…", d.name));
+        true
+    }
+
+    pub fn add_secret(&mut self, access_key: &str, secret: &str) {
+        let mut keys = TuiKeys {
+            file: self.settings.keys.file.clone(),
+            entered: self.settings.keys.entered.clone(),
+        };
+        keys.entered
+            .insert(access_key.to_string(), Secret::new(secret));
+        let s = self.settings.next(self.settings.dialect, Arc::new(keys));
+        self.restart_verification(s);
+        self.status = Some(format!(
+            "secret for {} kept in memory; verifying again…",
+            crate::tui::text::safe_str(access_key)
+        ));
+    }
+
+    pub fn notice(&mut self, n: String) {
+        let n = crate::tui::text::safe_str(&n);
+        self.status = Some(if self.chrome.notices.is_empty() {
+            n.clone()
+        } else {
+            format!(
+                "{n}  (? lists all {} messages)",
+                self.chrome.notices.len() + 1
+            )
+        });
+        if self.chrome.notices.len() < 200 {
+            self.chrome.notices.push(n);
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! The popups: help, the three menus (verifier dialect, copy, export: one generic [`Menu`]
+//! whose items are data), the export path and the secret prompt.
+
+use crossterm::event::KeyEvent;
+
+use super::{App, Effect};
+use crate::engine::dialect;
+use crate::tui::input::{Edit, TextInput};
+use crate::tui::keymap::Action;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    Markdown,
+    Curl,
+    RawHttp,
+    Har,
+    Json,
+}
+
+impl ExportKind {
+    pub const ALL: [ExportKind; 5] = [
+        ExportKind::Markdown,
+        ExportKind::Curl,
+        ExportKind::RawHttp,
+        ExportKind::Har,
+        ExportKind::Json,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportKind::Markdown => "markdown bug report (this exchange)",
+            ExportKind::Curl => "curl command (this exchange; curl --aws-sigv4 re-signs)",
+            ExportKind::RawHttp => "raw HTTP (this exchange, request and response)",
+            ExportKind::Har => "HAR 1.2 (the exchanges shown)",
+            ExportKind::Json => "JSON lines, the report contract (the exchanges shown)",
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            ExportKind::Markdown => "md",
+            ExportKind::Curl => "sh",
+            ExportKind::RawHttp => "http",
+            ExportKind::Har => "har",
+            ExportKind::Json => "jsonl",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyKind {
+    CanonicalRequest,
+    StringToSign,
+    Curl,
+    Signature,
+}
+
+impl CopyKind {
+    pub const ALL: [CopyKind; 4] = [
+        CopyKind::CanonicalRequest,
+        CopyKind::StringToSign,
+        CopyKind::Curl,
+        CopyKind::Signature,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CopyKind::CanonicalRequest => "canonical request (verifier dialect)",
+            CopyKind::StringToSign => "string to sign (verifier dialect)",
+            CopyKind::Curl => "curl command",
+            CopyKind::Signature => "computed signature",
+        }
+    }
+}
+
+/// Which list a [`Menu`] picks from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MenuKind {
+    /// The verifier dialect ([`dialect::ALL`]).
+    Dialect,
+    /// What to copy to the clipboard ([`CopyKind::ALL`]).
+    Copy,
+    /// What to export ([`ExportKind::ALL`]).
+    Export,
+}
+
+impl MenuKind {
+    /// How many items the menu lists.
+    pub fn count(self) -> usize {
+        match self {
+            MenuKind::Dialect => dialect::ALL.len(),
+            MenuKind::Copy => CopyKind::ALL.len(),
+            MenuKind::Export => ExportKind::ALL.len(),
+        }
+    }
+}
+
+/// A popup that picks one item of a list: which list, and the item under the cursor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Menu {
+    pub kind: MenuKind,
+    pub selected: usize,
+}
+
+/// What is open over the list and the detail; it takes the keys while open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Popup {
+    Help {
+        scroll: u16,
+    },
+    /// The verifier dialect, copy or export menu.
+    Menu(Menu),
+    ExportPath {
+        kind: ExportKind,
+        input: TextInput,
+    },
+    Secret {
+        access_key: String,
+        input: TextInput,
+    },
+}
+
+impl App {
+    pub(super) fn on_popup_key(&mut self, k: KeyEvent) {
+        use crossterm::event::KeyCode;
+        let action = self.chrome.keymap.action(&k);
+        let Some(p) = self.popup.clone() else { return };
+        let nav = |sel: usize, n: usize| -> Option<usize> {
+            match (k.code, action) {
+                (KeyCode::Down, _) | (_, Some(Action::Down)) => Some((sel + 1).min(n - 1)),
+                (KeyCode::Up, _) | (_, Some(Action::Up)) => Some(sel.saturating_sub(1)),
+                _ => None,
+            }
+        };
+        let close = matches!(k.code, KeyCode::Esc)
+            || matches!(action, Some(Action::Back) | Some(Action::Quit));
+        match p {
+            Popup::Help { scroll } => {
+                if close || action == Some(Action::Help) {
+                    self.popup = None;
+                } else if let Some(s) = match action {
+                    Some(Action::Down) => Some(scroll + 1),
+                    Some(Action::Up) => Some(scroll.saturating_sub(1)),
+                    Some(Action::PageDown) => Some(scroll + 10),
+                    Some(Action::PageUp) => Some(scroll.saturating_sub(10)),
+                    Some(Action::Top) => Some(0),
+                    Some(Action::Bottom) => Some(u16::MAX),
+                    _ => None,
+                } {
+                    self.popup = Some(Popup::Help { scroll: s });
+                }
+            }
+            Popup::Menu(m) => {
+                if k.code == KeyCode::Enter {
+                    self.popup = None;
+                    self.choose(m);
+                } else if close {
+                    self.popup = None;
+                } else if let Some(selected) = nav(m.selected, m.kind.count()) {
+                    self.popup = Some(Popup::Menu(Menu { selected, ..m }));
+                }
+            }
+            Popup::ExportPath { kind, mut input } => match input.handle(&k) {
+                Edit::Submit => {
+                    self.popup = None;
+                    let ids = match kind {
+                        ExportKind::Har | ExportKind::Json => {
+                            (0..self.shown()).filter_map(|p| self.id_at(p)).collect()
+                        }
+                        _ => self.selected_id().into_iter().collect(),
+                    };
+                    self.effects.push(Effect::Export {
+                        kind,
+                        path: std::path::PathBuf::from(input.text.trim()),
+                        ids,
+                        settings: self.settings.clone(),
+                    });
+                    self.status = Some("exporting…".into());
+                }
+                Edit::Cancel => self.popup = None,
+                _ => self.popup = Some(Popup::ExportPath { kind, input }),
+            },
+            Popup::Secret {
+                access_key,
+                mut input,
+            } => match input.handle(&k) {
+                Edit::Submit => {
+                    self.popup = None;
+                    if !input.text.is_empty() {
+                        self.add_secret(&access_key, &input.text);
+                    }
+                }
+                Edit::Cancel => self.popup = None,
+                _ => self.popup = Some(Popup::Secret { access_key, input }),
+            },
+        }
+    }
+
+    /// Enter on a menu item.
+    fn choose(&mut self, m: Menu) {
+        match m.kind {
+            MenuKind::Dialect => {
+                let name = dialect::ALL[m.selected].name;
+                self.set_dialect(name);
+            }
+            MenuKind::Copy => self.copy(CopyKind::ALL[m.selected]),
+            MenuKind::Export => {
+                let id = self.selected_id().unwrap_or(0);
+                let kind = ExportKind::ALL[m.selected];
+                let name = match kind {
+                    ExportKind::Har | ExportKind::Json => {
+                        format!("sigscope-export.{}", kind.extension())
+                    }
+                    _ => format!("sigscope-{id}.{}", kind.extension()),
+                };
+                self.popup = Some(Popup::ExportPath {
+                    kind,
+                    input: TextInput::new(&name),
+                });
+            }
+        }
+    }
+
+    fn copy(&mut self, what: CopyKind) {
+        let Some(d) = &self.detail else { return };
+        let a = &d.analysis;
+        let v = a.dialect(a.verifier);
+        let text = match what {
+            CopyKind::CanonicalRequest => v
+                .and_then(|v| v.canonical_request.clone())
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+            CopyKind::StringToSign => {
+                v.map(|v| String::from_utf8_lossy(&v.string_to_sign).into_owned())
+            }
+            CopyKind::Curl => Some(crate::tui::export::curl(&d.item.x, Some(a))),
+            CopyKind::Signature => v.and_then(|v| v.signature.clone()),
+        };
+        match text {
+            Some(t) => {
+                let n = t.len();
+                match crate::tui::export::osc52(&t) {
+                    Ok(seq) => {
+                        self.effects.push(Effect::Clipboard(seq));
+                        self.status = Some(format!(
+                            "copied {} ({n} bytes) to the clipboard via OSC 52",
+                            what.label()
+                        ));
+                    }
+                    Err(_) => {
+                        self.status = Some(format!(
+                            "{n} bytes is too large for the clipboard: use e to export"
+                        ))
+                    }
+                }
+            }
+            None => self.status = Some(format!("nothing to copy: no {}", what.label())),
+        }
+    }
+}

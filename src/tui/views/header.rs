@@ -1,0 +1,60 @@
+//! The header line: the inputs, how many exchanges are shown, the verdicts that need a look,
+//! the verifier and the filter in force.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::engine::Verdict;
+use crate::tui::detail::{verdict_badge, verdict_style};
+use crate::tui::state::App;
+use crate::tui::text::{middle_truncate, safe_str};
+
+pub(super) fn draw_header(f: &mut Frame, app: &App, r: Rect) {
+    let t = &app.theme;
+    let mut spans = vec![
+        Span::styled(" sigscope ", t.accent().add_modifier(Modifier::REVERSED)),
+        Span::raw(" "),
+    ];
+    let src = match &app.loading.live {
+        Some(l) => safe_str(l),
+        None => safe_str(&app.loading.inputs.join(" ")),
+    };
+    spans.push(Span::raw(middle_truncate(
+        &src,
+        (r.width as usize / 2).max(10),
+    )));
+    spans.push(Span::raw("  "));
+    let shown = if app.shown() != app.total() {
+        format!("{} of {} shown", app.shown(), app.total())
+    } else {
+        format!("{} exchanges", app.total())
+    };
+    spans.push(Span::styled(
+        shown,
+        Style::default().add_modifier(Modifier::BOLD),
+    ));
+    for v in [Verdict::Invalid, Verdict::Malformed, Verdict::Unverified] {
+        let n = app.count(v);
+        if n > 0 {
+            let (sym, word) = verdict_badge(v);
+            spans.push(Span::raw(" · "));
+            spans.push(Span::styled(
+                format!("{sym} {n} {}", word.to_lowercase()),
+                verdict_style(t, v),
+            ));
+        }
+    }
+    spans.push(Span::raw(" · verifier "));
+    spans.push(Span::styled(app.settings.dialect.name, t.accent()));
+    if !app.filter_src().is_empty() {
+        spans.push(Span::raw(" · filter "));
+        spans.push(Span::styled(
+            safe_str(app.filter_src()),
+            Style::default().add_modifier(Modifier::UNDERLINED),
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), r);
+}

@@ -1,0 +1,192 @@
+//! The popups: help, the menus, the export path and the secret prompt.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+use crate::engine::dialect;
+use crate::tui::state::{App, CopyKind, ExportKind, Menu, MenuKind, Popup};
+use crate::tui::text::safe_str;
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width.saturating_sub(2));
+    let h = h.min(area.height.saturating_sub(2));
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn menu<'a>(app: &App, items: &[String], selected: usize) -> Vec<Line<'a>> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            if i == selected {
+                Line::styled(format!("▸ {s}"), app.theme.selected())
+            } else {
+                Line::raw(format!("  {s}"))
+            }
+        })
+        .collect()
+}
+
+pub(super) fn draw_popup(f: &mut Frame, app: &App, p: &Popup, area: Rect) {
+    let t = &app.theme;
+    let (title, lines, w, h): (String, Vec<Line>, u16, u16) = match p {
+        Popup::Help { scroll } => help(app, *scroll, area),
+        Popup::Menu(m) => menu_popup(app, *m),
+        Popup::ExportPath { kind, input } => (
+            format!(" Export {} ", kind.label()),
+            vec![
+                Line::raw("File name (Enter writes, esc cancels):"),
+                Line::styled(safe_str(&input.text), Style::default().add_modifier(Modifier::UNDERLINED)),
+                Line::styled("Secrets are never written: curl reads $AWS_ACCESS_KEY_ID / $AWS_SECRET_ACCESS_KEY.", t.dim()),
+            ],
+            90,
+            5,
+        ),
+        Popup::Secret { access_key, input } => (
+            " Secret key ".into(),
+            vec![
+                Line::raw(format!("Secret access key for {}:", safe_str(access_key))),
+                Line::styled("•".repeat(input.text.chars().count()), Style::default().add_modifier(Modifier::BOLD)),
+                Line::styled("kept in memory only: never logged, shown or written", t.dim()),
+            ],
+            64,
+            5,
+        ),
+    };
+    let r = centered(area, w, h);
+    f.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.accent())
+        .title(Span::styled(title, t.accent()));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        inner,
+    );
+}
+
+/// Title, lines, width and height of a popup.
+type Drawn<'a> = (String, Vec<Line<'a>>, u16, u16);
+
+/// The help screen: messages kept (reading, config, credentials), the keys, filter terms.
+fn help(app: &App, scroll: u16, area: Rect) -> Drawn<'static> {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    if !app.chrome.notices.is_empty() {
+        lines.push(Line::styled(
+            "Messages (reading, config, credentials)",
+            t.accent(),
+        ));
+        for n in &app.chrome.notices {
+            lines.push(Line::raw(format!("  {n}")));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled("Keys", t.accent()));
+    for (keys, what) in app.chrome.keymap.help() {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {keys:<22}"),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(what),
+        ]));
+    }
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!("  {:<22}", "1 … 9"),
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
+        Span::raw("jump to a detail tab"),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!("  {:<22}", "ctrl-z"),
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
+        Span::raw("suspend (fg to resume)"),
+    ]));
+    lines.push(Line::raw(
+        "  mouse: click a row or a tab; the wheel scrolls the pane under it",
+    ));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Filter expressions (combine with ! & | and parentheses)",
+        t.accent(),
+    ));
+    for (term, what) in crate::tui::filter::describe_terms() {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {term:<22}"),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(*what),
+        ]));
+    }
+    let page = area.height.saturating_sub(6) as usize;
+    let skip = (scroll as usize).min(lines.len().saturating_sub(page));
+    (
+        format!(
+            " Help ({} or esc closes) ",
+            app.chrome
+                .keymap
+                .first_key(crate::tui::keymap::Action::Help)
+        ),
+        lines.into_iter().skip(skip).collect(),
+        96,
+        area.height.saturating_sub(4),
+    )
+}
+
+/// A menu: the items of its kind, the selected one marked; the dialects' with a legend.
+fn menu_popup(app: &App, m: Menu) -> Drawn<'static> {
+    let t = &app.theme;
+    let (title, w, h) = match m.kind {
+        MenuKind::Dialect => (" Verifier dialect ", 110, dialect::ALL.len() as u16 + 5),
+        MenuKind::Copy => (" Copy to the clipboard (OSC 52) ", 60, 6),
+        MenuKind::Export => (" Export ", 70, 7),
+    };
+    let items: Vec<String> = match m.kind {
+        MenuKind::Dialect => dialect_items(app),
+        MenuKind::Copy => CopyKind::ALL.iter().map(|c| c.label().into()).collect(),
+        MenuKind::Export => ExportKind::ALL.iter().map(|c| c.label().into()).collect(),
+    };
+    let mut lines = menu(app, &items, m.selected);
+    if m.kind == MenuKind::Dialect {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "✓ accepts / ✗ refuses the selected exchange (? no secret, – no verifier for it); Enter verifies everything as the dialect",
+            t.dim(),
+        ));
+    }
+    (title.into(), lines, w, h)
+}
+
+/// Each dialect, with what it makes of the selected exchange before its name.
+fn dialect_items(app: &App) -> Vec<String> {
+    let verdict = |name: &str| -> &'static str {
+        let Some(r) = app.detail.as_ref().and_then(|d| d.analysis.dialect(name)) else {
+            return "  ";
+        };
+        match (r.unsupported, r.accepts()) {
+            (true, _) => "– ",
+            (_, Some(true)) => "✓ ",
+            (_, Some(false)) => "✗ ",
+            (_, None) => "? ",
+        }
+    };
+    dialect::ALL
+        .iter()
+        .map(|d| format!("{}{:<16} {}", verdict(d.name), d.name, d.summary))
+        .collect()
+}
