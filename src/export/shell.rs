@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 /// One shell word holding exactly `b`: `'…'` when every byte is printable ASCII, else bash's
 /// `$'…'` with every other byte as `\xNN` (so no control byte, and no bidi or look-alike
 /// character, reaches the terminal the command is pasted into). A NUL cannot be passed in an
-/// argument at all; bodies that hold one go through [`printf_word`].
+/// argument at all; bodies that hold one go through `printf_word`.
 pub fn shell_quote(b: &[u8]) -> String {
     if b.iter().all(|c| (0x20..0x7f).contains(c)) {
         let mut s = String::with_capacity(b.len() + 2);

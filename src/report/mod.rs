@@ -1,9 +1,9 @@
 //! `sigscope report`: the non-interactive contract (JSON lines), the same content as text and
 //! markdown for people, and the TSV listing.
 //!
-//! - [`contract`](JsonExchange): the JSON line's shape, serialised with serde ([`to_json`]);
-//! - `json`: the fast writer of the same bytes ([`write_json`], what `report` uses), with
-//!   `json_string`, the JSON string escaping it is built on (the report's one `unsafe`);
+//! - `contract`: the JSON line's shape ([`JsonExchange`]), serialised with serde ([`to_json`]);
+//! - `json`: the fast writer of the same bytes ([`write_json`], what `report` uses), built on
+//!   `json_string`, the JSON string escaping (the report's one `unsafe`, an SSE2 scan);
 //! - `text`, `markdown`, `tsv`: [`to_text`], [`to_markdown`], [`to_tsv`].
 //!
 //! The pipeline that reads, verifies and writes these is [`crate::pipeline`].
