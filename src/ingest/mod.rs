@@ -17,6 +17,7 @@ pub mod raw;
 pub use crate::capture as pcap;
 pub use raw::{from_raw, Loaded};
 
+/// An input format, as [`sniff`] recognises it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     RawHttp,
@@ -26,6 +27,7 @@ pub enum Format {
     Unknown,
 }
 
+/// The format of an input from its first bytes (it looks at 4 KiB at most).
 pub fn sniff(data: &[u8]) -> Format {
     match data.get(..4) {
         Some([0xd4, 0xc3, 0xb2, 0xa1])
@@ -87,6 +89,7 @@ fn capture_summary(stats: capture::Stats, name: &str, format: Format) -> Summary
     }
 }
 
+/// [`stream_path`] on an input already in memory (the TUI's built-in demo, tests).
 pub fn stream_bytes(
     data: &[u8],
     name: &str,

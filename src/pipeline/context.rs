@@ -68,3 +68,49 @@ pub fn analyze(x: &Exchange, context: Context<'_>, v: &Verifier) -> Analysis {
         v,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Header;
+
+    fn signed(host: &str, extra: Option<(&str, &str)>) -> Request {
+        let mut headers = vec![
+            Header::new("Host", host),
+            Header::new(
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=abc",
+            ),
+        ];
+        headers.extend(extra.map(|(n, v)| Header::new(n, v)));
+        Request {
+            method: "GET".into(),
+            target: b"/k".to_vec(),
+            version: "HTTP/1.1".into(),
+            headers,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_other_leg_and_the_hosts_seen_come_with_each_exchange() {
+        let mut c = CaptureContext::default();
+        let first = c.next(&signed("a:80", None));
+        assert!(first.earlier.is_none());
+        assert_eq!(*first.hosts, vec!["a:80".to_string()]);
+        // The proxy's leg: same signature, one more header, another Host.
+        let second = c.next(&signed("b:80", Some(("Via", "proxy"))));
+        let earlier = second.earlier.as_ref().expect("the client's leg");
+        assert_eq!(
+            crate::http::Headers::header(earlier, "host").unwrap(),
+            "a:80"
+        );
+        assert_eq!(*second.hosts, vec!["a:80".to_string(), "b:80".to_string()]);
+        let ctx = second.as_context();
+        assert_eq!(ctx.seen_hosts.len(), 2);
+        assert!(ctx.earlier_leg.is_some());
+        // No new Host: the list is shared, not copied.
+        let third = c.next(&signed("a:80", None));
+        assert!(Arc::ptr_eq(&second.hosts, &third.hosts));
+    }
+}
