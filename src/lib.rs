@@ -1,16 +1,22 @@
 //! sigscope: shows why a signed HTTP request (AWS SigV4, S3 SigV2, EC2/Query) was rejected.
 //!
-//! The [`engine`] is pure (no IO); [`input`] and [`report`] are the edges around it.
+//! The [`engine`] is pure (no IO); around it, [`ingest`] reads every input format,
+//! [`export`] writes every export format, [`report`] formats the analysis, and [`pipeline`]
+//! runs `sigscope report` (read, take the capture context, verify in parallel, write in
+//! order). [`input`] and [`har`] are the former homes of the readers, kept as re-exports.
 
 pub mod capture;
 pub mod credentials;
 pub mod engine;
 pub mod escape;
 pub mod exchange;
+pub mod export;
 pub mod feed;
 pub mod har;
 pub mod http;
+pub mod ingest;
 pub mod input;
 pub mod live;
+pub mod pipeline;
 pub mod report;
 pub mod tui;

@@ -8,13 +8,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use crate::credentials::{Credentials, Secret};
-use crate::engine::diagnose::{Context, Observed};
-use crate::engine::{self, Analysis, Dialect, KeyCache, KeyStore, Verifier};
-use crate::exchange::{Exchange, Legs};
+use crate::engine::diagnose::Context;
+use crate::engine::{Analysis, Dialect, KeyCache, KeyStore, Verifier};
+use crate::exchange::Exchange;
 use crate::http::Request;
+use crate::pipeline::{CaptureContext, ExchangeContext};
 use crate::tui::row::RowInfo;
 
-/// One exchange and what the capture around it said when it arrived (as `report` sees it).
+/// One exchange and what the capture around it said when it arrived (as `report` sees it:
+/// the fields of [`ExchangeContext`]).
 #[derive(Debug)]
 pub struct Item {
     pub x: Exchange,
@@ -26,7 +28,7 @@ pub struct Item {
 #[derive(Default)]
 pub struct Store {
     items: RwLock<Vec<Arc<Item>>>,
-    legs: Mutex<(Legs, Arc<Vec<String>>)>,
+    context: Mutex<CaptureContext>,
 }
 
 impl Store {
@@ -52,19 +54,11 @@ impl Store {
     /// Adds exchanges in arrival order; returns the range of their positions.
     pub fn extend(&self, xs: Vec<Exchange>) -> Range<usize> {
         let mut items = Vec::with_capacity(xs.len());
-        if let Ok(mut g) = self.legs.lock() {
-            let (legs, hosts) = &mut *g;
+        if let Ok(mut context) = self.context.lock() {
             for mut x in xs {
                 shrink(&mut x);
-                let earlier = legs.earlier_then_remember(&x.request);
-                if legs.hosts.len() != hosts.len() {
-                    *hosts = Arc::new(legs.hosts.clone());
-                }
-                items.push(Arc::new(Item {
-                    x,
-                    earlier,
-                    hosts: hosts.clone(),
-                }));
+                let ExchangeContext { earlier, hosts } = context.next(&x.request);
+                items.push(Arc::new(Item { x, earlier, hosts }));
             }
         }
         match self.items.write() {
@@ -153,18 +147,11 @@ impl Settings {
     }
 
     pub fn analyze(&self, item: &Item) -> Analysis {
-        engine::analyze_observed(
-            &Observed {
-                request: &item.x.request,
-                response: item.x.response.as_ref(),
-                time: item.x.time,
-                context: Context {
-                    seen_hosts: &item.hosts,
-                    earlier_leg: item.earlier.as_ref(),
-                },
-            },
-            &self.verifier(),
-        )
+        let context = Context {
+            seen_hosts: &item.hosts,
+            earlier_leg: item.earlier.as_ref(),
+        };
+        crate::pipeline::analyze(&item.x, context, &self.verifier())
     }
 }
 

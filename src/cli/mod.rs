@@ -1,0 +1,8 @@
+//! The binary's subcommands, one file each, and the options they share.
+
+mod alloc;
+pub mod dialects;
+pub mod listen;
+pub mod options;
+pub mod report;
+pub mod tui;

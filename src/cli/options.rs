@@ -1,0 +1,193 @@
+//! What the subcommands share: the report options, their value parsers, loading credentials
+//! and the log.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::builder::{PossibleValue, TypedValueParser};
+
+use sigscope::credentials::Credentials;
+use sigscope::engine::{dialect, Dialect};
+use sigscope::report::Format;
+
+/// `--body-cap` when neither it nor the config file says.
+pub const DEFAULT_BODY_CAP: usize = 8 << 20;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReportOpts {
+    /// AWS shared-credentials file (default: $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials,
+    /// plus AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, plus INPUT.credentials beside an input).
+    #[arg(long, global = true)]
+    pub credentials: Option<PathBuf>,
+    /// Verifier dialect for the verdict (see `sigscope dialects`; default aws, or the config
+    /// file's).
+    #[arg(long, global = true, value_parser = DialectParser)]
+    pub dialect: Option<&'static Dialect>,
+    /// Output format (default: json when stdout is not a terminal, text otherwise); tsv lists
+    /// the requests without verifying them.
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+    /// Exit with status 3 when any exchange is invalid or malformed.
+    #[arg(long, global = true)]
+    pub check: bool,
+    /// Show derived signing keys (kDate…kSigning) in full instead of their first bytes.
+    #[arg(long, global = true)]
+    pub reveal_derived_keys: bool,
+    /// Keep at most this many bytes of each body from captures (length and SHA-256 are
+    /// computed over the whole body); accepts K, M, G suffixes [default: 8M, or the config
+    /// file's].
+    #[arg(long, global = true, value_parser = parse_size)]
+    pub body_cap: Option<usize>,
+    /// The terminal UI's config file (default $XDG_CONFIG_HOME/sigscope/config.toml).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// No colours in the terminal UI (also when NO_COLOR is set); marks stay visible.
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Write a log (tracing) to this file; the UI never logs to the screen.
+    #[arg(long, global = true)]
+    pub log: Option<PathBuf>,
+    /// Write the UI's first-frame and key-to-frame timings to this file as JSON on exit.
+    #[arg(long, global = true, hide = true)]
+    pub timings: Option<PathBuf>,
+}
+
+impl ReportOpts {
+    /// `--dialect`, else aws.
+    pub fn dialect_or_aws(&self) -> &'static Dialect {
+        self.dialect.unwrap_or_else(aws)
+    }
+}
+
+/// The default verifier dialect.
+pub fn aws() -> &'static Dialect {
+    dialect::by_name("aws").expect("the aws dialect exists")
+}
+
+/// `--dialect NAME`: one of [`dialect::names`], so that `--help` lists them and an unknown
+/// name is a usage error (exit 2) that lists them too.
+#[derive(Clone)]
+pub struct DialectParser;
+
+impl TypedValueParser for DialectParser {
+    type Value = &'static Dialect;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let by_name = |name: &str| {
+            dialect::by_name(name).ok_or_else(|| {
+                format!(
+                    "unknown dialect `{name}`; known: {}",
+                    dialect::names().join(", ")
+                )
+            })
+        };
+        by_name.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            dialect::names().into_iter().map(PossibleValue::new),
+        ))
+    }
+}
+
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let (num, mult) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], 1usize << 10),
+        Some('M' | 'm') => (&t[..t.len() - 1], 1 << 20),
+        Some('G' | 'g') => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    num.trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("`{s}` is not a size (e.g. 65536, 64K, 8M)"))
+}
+
+pub fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim().trim_end_matches('s');
+    t.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0 && *v < 1e7)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("`{s}` is not a number of seconds"))
+}
+
+/// The report's format when `--format` is not given: text for a person, JSON for a program.
+pub fn default_format(opts: &ReportOpts) -> Format {
+    use std::io::IsTerminal;
+    opts.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Text
+    } else {
+        Format::Json
+    })
+}
+
+/// `--credentials`, else the default sources plus `INPUT.credentials` beside each input.
+pub fn load_credentials(inputs: &[PathBuf], opts: &ReportOpts, quiet: bool) -> Result<Credentials> {
+    let env = |k: &str| std::env::var(k).ok();
+    let creds = match &opts.credentials {
+        Some(p) => {
+            let mut c = Credentials::load_file(p).with_context(|| "loading --credentials")?;
+            if let Some(e) = Credentials::from_env_vars(env) {
+                c.entries.push(e);
+            }
+            c
+        }
+        None => {
+            let mut c = Credentials::default_sources(env)?;
+            // A capture shipped with its test keys (`demo.http` + `demo.credentials`) is
+            // verifiable as is; said on stderr so nobody wonders where a secret came from.
+            for path in inputs {
+                let side = path.with_extension("credentials");
+                if side.is_file() && side != *path {
+                    if !quiet {
+                        eprintln!(
+                            "sigscope: using credentials beside the input: {}",
+                            side.display()
+                        );
+                    }
+                    c.merge(Credentials::load_file(&side)?);
+                }
+            }
+            c
+        }
+    };
+    Ok(creds)
+}
+
+/// [`load_credentials`], its warnings said on stderr.
+pub fn load_credentials_loudly(inputs: &[PathBuf], opts: &ReportOpts) -> Result<Credentials> {
+    let creds = load_credentials(inputs, opts, false)?;
+    for w in &creds.warnings {
+        eprintln!("sigscope: credentials: {w}");
+    }
+    Ok(creds)
+}
+
+/// `--log FILE`: tracing to that file (SIGSCOPE_LOG sets the filter; info by default).
+pub fn init_log(path: Option<&Path>) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening the log {}", path.display()))?;
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SIGSCOPE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! `sigscope report INPUT...` (and `sigscope INPUT...` when stdout is not a terminal): the
+//! library's [`pipeline`] with its messages on stderr and its exit status.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use sigscope::capture;
+use sigscope::engine::{KeyCache, Verifier};
+use sigscope::ingest::Summary;
+use sigscope::pipeline::{self, PipelineError};
+
+use super::options::{default_format, load_credentials_loudly, ReportOpts, DEFAULT_BODY_CAP};
+
+pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
+    let creds = load_credentials_loudly(inputs, opts)?;
+    let format = default_format(opts);
+    let cache = KeyCache::default();
+    let v = Verifier {
+        keys: &creds,
+        dialect: opts.dialect_or_aws(),
+        cache: &cache,
+        reveal_keys: opts.reveal_derived_keys,
+    };
+    let copts = capture::Options {
+        body_cap: opts.body_cap.unwrap_or(DEFAULT_BODY_CAP),
+        progress: progress(),
+        ..Default::default()
+    };
+    let mut on_input = |path: &Path, summary: &Summary| {
+        if let Some(stats) = &summary.capture {
+            eprintln!("sigscope: {}: {}", path.display(), stats.summary());
+        }
+        for e in &summary.errors {
+            eprintln!("sigscope: {}", sigscope::escape::escape_str(e));
+        }
+    };
+    let outcome = match pipeline::run(inputs, &v, format, &copts, std::io::stdout(), &mut on_input)
+    {
+        Ok(o) => o,
+        // A closed pipe (`| head`) ends the run quietly.
+        Err(PipelineError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            return Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if outcome.exchanges == 0 {
+        if outcome.errors == 0 {
+            eprintln!("sigscope: no HTTP requests found");
+        }
+        return Ok(ExitCode::from(2));
+    }
+    if opts.check && outcome.invalid > 0 {
+        return Ok(ExitCode::from(3));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress line on stderr while a large capture (64 MiB or more) is read, when stderr is a
+/// terminal.
+fn progress() -> Option<capture::Progress> {
+    std::io::stderr().is_terminal().then(|| {
+        let p: capture::Progress = std::sync::Arc::new(|read, size| {
+            if size < 64 << 20 {
+                return;
+            }
+            let pct = (read * 100).checked_div(size).unwrap_or(0);
+            eprint!(
+                "\rsigscope: reading… {} MiB of {} MiB ({pct}%)\x1b[K",
+                read >> 20,
+                size >> 20
+            );
+            if read >= size {
+                eprint!("\r\x1b[K");
+            }
+        });
+        p
+    })
+}

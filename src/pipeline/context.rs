@@ -1,0 +1,116 @@
+//! The capture context: what the earlier exchanges of a run tell about the next one. A proxy's
+//! two legs carry the same signature (the earlier leg shows what the proxy changed), and the
+//! Host values seen are the candidates for a rewritten Host. `report`, `listen` and the TUI
+//! take it the same way, here.
+
+use std::sync::Arc;
+
+use crate::engine::diagnose::{Context, Observed};
+use crate::engine::{self, Analysis, Verifier};
+use crate::exchange::{Exchange, Legs};
+use crate::http::Request;
+
+/// The context of a whole run, built in capture order. It is sequential (each exchange's
+/// context depends on all before it), so it is taken before exchanges are handed to parallel
+/// verification, and each exchange carries its own [`ExchangeContext`].
+#[derive(Default)]
+pub struct CaptureContext {
+    legs: Legs,
+    /// `legs.hosts` as shared by the exchanges since it last changed (it changes rarely and
+    /// holds at most 64 names; cloning it per exchange would cost an allocation each).
+    hosts: Arc<Vec<String>>,
+}
+
+/// What the capture around one exchange said when it arrived.
+#[derive(Clone, Debug, Default)]
+pub struct ExchangeContext {
+    /// An earlier request with the same signature but other bytes: the other leg of a proxy.
+    pub earlier: Option<Request>,
+    /// The Host values seen so far in the run, this exchange's included.
+    pub hosts: Arc<Vec<String>>,
+}
+
+impl CaptureContext {
+    /// The context of `r`, which is then remembered for the exchanges after it. Call it once
+    /// per exchange, in capture order.
+    pub fn next(&mut self, r: &Request) -> ExchangeContext {
+        let earlier = self.legs.earlier_then_remember(r);
+        if self.legs.hosts.len() != self.hosts.len() {
+            self.hosts = Arc::new(self.legs.hosts.clone());
+        }
+        ExchangeContext {
+            earlier,
+            hosts: self.hosts.clone(),
+        }
+    }
+}
+
+impl ExchangeContext {
+    /// As the engine's diagnosis reads it.
+    pub fn as_context(&self) -> Context<'_> {
+        Context {
+            seen_hosts: &self.hosts,
+            earlier_leg: self.earlier.as_ref(),
+        }
+    }
+}
+
+/// Verifies and diagnoses one exchange in its capture context: what `report`, `listen` and
+/// the TUI show for it.
+pub fn analyze(x: &Exchange, context: Context<'_>, v: &Verifier) -> Analysis {
+    engine::analyze_observed(
+        &Observed {
+            request: &x.request,
+            response: x.response.as_ref(),
+            time: x.time,
+            context,
+        },
+        v,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Header;
+
+    fn signed(host: &str, extra: Option<(&str, &str)>) -> Request {
+        let mut headers = vec![
+            Header::new("Host", host),
+            Header::new(
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=abc",
+            ),
+        ];
+        headers.extend(extra.map(|(n, v)| Header::new(n, v)));
+        Request {
+            method: "GET".into(),
+            target: b"/k".to_vec(),
+            version: "HTTP/1.1".into(),
+            headers,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_other_leg_and_the_hosts_seen_come_with_each_exchange() {
+        let mut c = CaptureContext::default();
+        let first = c.next(&signed("a:80", None));
+        assert!(first.earlier.is_none());
+        assert_eq!(*first.hosts, vec!["a:80".to_string()]);
+        // The proxy's leg: same signature, one more header, another Host.
+        let second = c.next(&signed("b:80", Some(("Via", "proxy"))));
+        let earlier = second.earlier.as_ref().expect("the client's leg");
+        assert_eq!(
+            crate::http::Headers::header(earlier, "host").unwrap(),
+            "a:80"
+        );
+        assert_eq!(*second.hosts, vec!["a:80".to_string(), "b:80".to_string()]);
+        let ctx = second.as_context();
+        assert_eq!(ctx.seen_hosts.len(), 2);
+        assert!(ctx.earlier_leg.is_some());
+        // No new Host: the list is shared, not copied.
+        let third = c.next(&signed("a:80", None));
+        assert!(Arc::ptr_eq(&second.hosts, &third.hosts));
+    }
+}

@@ -1,0 +1,63 @@
+//! The pipeline one exchange at a time: `listen` printing what its feed delivers, in the
+//! report's formats, as each exchange completes.
+
+use std::io::Write;
+
+use super::{render_batch, CaptureContext, Job};
+use crate::engine::Verifier;
+use crate::feed::{FeedEvent, FeedReceiver};
+use crate::report::{self, Format};
+
+/// Prints each exchange of the feed to `out` as it arrives (same capture context, analysis and
+/// formats as `report`), flushing after each; notices go to `on_notice` as raw text. Returns
+/// how many exchanges were invalid or malformed. After a write fails (a closed pipe) the feed
+/// is still drained, so that its producer is never blocked, and the error is returned at the
+/// end.
+pub fn print_feed(
+    mut rx: FeedReceiver,
+    v: &Verifier,
+    format: Format,
+    out: &mut dyn Write,
+    on_notice: &mut dyn FnMut(&str),
+) -> std::io::Result<usize> {
+    if format == Format::Tsv {
+        out.write_all(report::TSV_HEADER.as_bytes())?;
+        out.flush()?;
+    }
+    let mut context = CaptureContext::default();
+    let mut bad = 0;
+    let mut failed: Option<std::io::Error> = None;
+    let mut spare = Vec::new();
+    while let Some(ev) = rx.blocking_recv() {
+        match ev {
+            FeedEvent::Exchange(x) => {
+                if failed.is_some() {
+                    continue;
+                }
+                let ctx = context.next(&x.request);
+                let job = Job {
+                    exchange: *x,
+                    context: ctx,
+                };
+                let (buf, b) = render_batch(
+                    std::slice::from_ref(&job),
+                    v,
+                    format,
+                    std::mem::take(&mut spare),
+                );
+                bad += b;
+                if let Err(e) = out.write_all(&buf).and_then(|_| out.flush()) {
+                    failed = Some(e);
+                }
+                spare = buf;
+            }
+            FeedEvent::Notice(n) => on_notice(&n),
+            FeedEvent::Progress { .. } => {}
+            FeedEvent::Done => break,
+        }
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(bad),
+    }
+}

@@ -1,0 +1,189 @@
+//! `report --format text`: the analysis for a person at a terminal. Every captured string is
+//! escaped before it is written (a capture cannot move the cursor or change colours).
+
+use std::fmt::Write;
+
+use crate::engine::{Analysis, Verdict};
+use crate::escape::{escape_bytes, escape_multiline, escape_str};
+use crate::exchange::Exchange;
+
+fn verdict_badge(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Valid => "VALID",
+        Verdict::Invalid => "INVALID",
+        Verdict::Unverified => "UNVERIFIED",
+        Verdict::Anonymous => "ANONYMOUS",
+        Verdict::Malformed => "MALFORMED",
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("    {l}\n")).collect()
+}
+
+pub fn to_text(x: &Exchange, a: &Analysis) -> String {
+    let r = &x.request;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "#{} {} {} {}  [{}]",
+        x.index,
+        escape_str(&r.method),
+        escape_bytes(&r.target),
+        x.response
+            .as_ref()
+            .map(|p| format!("→ {}", p.status))
+            .unwrap_or_default(),
+        verdict_badge(a.verdict)
+    );
+    let _ = writeln!(s, "  source:   {}", escape_str(&x.source));
+    if let Some(t) = x.time {
+        let _ = writeln!(s, "  time:     {}", crate::engine::time::format_rfc3339(t));
+    }
+    if let (Some(c), Some(sv)) = (&x.client, &x.server) {
+        let _ = writeln!(s, "  client:   {} → {}", escape_str(c), escape_str(sv));
+    }
+    let _ = writeln!(
+        s,
+        "  auth:     {}",
+        a.auth.mode.map(|m| m.as_str()).unwrap_or("unknown")
+    );
+    if let Some(ak) = &a.auth.access_key {
+        let _ = writeln!(s, "  key:      {}", escape_str(ak));
+    }
+    if let (Some(reg), Some(svc)) = (&a.auth.region, &a.auth.service) {
+        let _ = writeln!(
+            s,
+            "  scope:    region {} service {}",
+            escape_str(reg),
+            escape_str(svc)
+        );
+    }
+    for (k, v) in &a.auth.fields {
+        let _ = writeln!(s, "  {}: {}", escape_str(k), escape_str(v));
+    }
+    let _ = writeln!(s, "  verifier: {}", a.verifier);
+    if !a.client_dialects.is_empty() {
+        let _ = writeln!(s, "  client dialect(s): {}", a.client_dialects.join(", "));
+    }
+    for f in x.notes.iter().chain(&a.findings) {
+        let _ = writeln!(s, "  ! {}: {}", f.code, escape_str(&f.message));
+    }
+    text_divergence(&mut s, a);
+    text_dialect_detail(&mut s, a);
+    text_error_body(&mut s, x);
+    text_dialects(&mut s, a);
+    s
+}
+
+/// Where the client's signing diverges from the verifier's (or the server's), and the knob.
+fn text_divergence(s: &mut String, a: &Analysis) {
+    if let Some(d) = &a.divergence {
+        let _ = writeln!(
+            s,
+            "  diverges: {:?} line {} column {} against {}",
+            d.step,
+            d.line,
+            d.column,
+            escape_str(&d.against)
+        );
+        let _ = writeln!(s, "    client signed: {}", escape_str(&d.ours));
+        let _ = writeln!(
+            s,
+            "    {:>13}: {}",
+            escape_str(&d.against),
+            escape_str(&d.theirs)
+        );
+        if let Some(k) = &d.knob {
+            let _ = writeln!(s, "    knob: {}", escape_str(k));
+        }
+    }
+}
+
+/// The verifier dialect's canonical request, string to sign, signing key, signature, chunks.
+fn text_dialect_detail(s: &mut String, a: &Analysis) {
+    if let Some(d) = a.dialect(a.verifier).filter(|d| !d.unsupported) {
+        if let Some(cr) = &d.canonical_request {
+            let _ = write!(
+                s,
+                "  canonical request ({}):\n{}",
+                d.name,
+                indent(&escape_multiline(cr))
+            );
+        }
+        let _ = write!(
+            s,
+            "  string to sign ({}):\n{}",
+            d.name,
+            indent(&escape_multiline(&d.string_to_sign))
+        );
+        if let Some(k) = &a.signing_key {
+            let _ = writeln!(
+                s,
+                "  signing key: kDate {} → kRegion {} → kService {} → kSigning {}",
+                k.k_date, k.k_region, k.k_service, k.k_signing
+            );
+        }
+        if let Some(sig) = &d.signature {
+            let _ = writeln!(
+                s,
+                "  signature: claimed  {}",
+                escape_str(a.auth.signature.as_deref().unwrap_or(""))
+            );
+            let _ = writeln!(s, "             computed {sig}");
+        }
+        for c in &d.chunks {
+            let _ = writeln!(
+                s,
+                "  chunk {} ({} bytes): {}",
+                c.index,
+                c.size,
+                match c.matches {
+                    Some(true) => "ok",
+                    Some(false) => "MISMATCH",
+                    None => "unverified",
+                }
+            );
+        }
+    }
+}
+
+/// The start of an error response's body (decoded), where the server says why.
+fn text_error_body(s: &mut String, x: &Exchange) {
+    if let Some(resp) = &x.response {
+        if resp.status >= 400 && !resp.body.is_empty() {
+            let body = crate::http::decoded_body(resp, &resp.body, 1 << 20)
+                .unwrap_or_else(|| resp.body.clone());
+            let shown = &body[..body.len().min(2048)];
+            let _ = write!(
+                s,
+                "  response {} body:\n{}",
+                resp.status,
+                indent(&escape_multiline(shown))
+            );
+            if body.len() > shown.len() {
+                let _ = writeln!(s, "    … ({} more bytes)", body.len() - shown.len());
+            }
+        }
+    }
+}
+
+/// One line per dialect: whether its signature matches.
+fn text_dialects(s: &mut String, a: &Analysis) {
+    if !a.dialects.is_empty() {
+        let _ = writeln!(s, "  dialects:");
+        for d in &a.dialects {
+            let state = if d.unsupported {
+                "n/a".to_string()
+            } else {
+                match (d.matches, &d.rejects) {
+                    (Some(true), None) => "match".into(),
+                    (Some(true), Some(r)) => format!("match, but rejects: {}", escape_str(r)),
+                    (Some(false), _) => "mismatch".into(),
+                    (None, _) => "not checked (no secret)".into(),
+                }
+            };
+            let _ = writeln!(s, "    {:<16} {state}", d.name);
+        }
+    }
+}
