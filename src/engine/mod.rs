@@ -428,7 +428,7 @@ fn analyze_v4<'r>(
         match sigv4::parse_aws_chunked(&req.body) {
             Ok(c) => c,
             Err(e) => {
-                findings.push(Finding::new(Code::AwsChunkedMalformed, e));
+                findings.push(Finding::new(Code::AwsChunkedMalformed, e.to_string()));
                 Vec::new()
             }
         }
