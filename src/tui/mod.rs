@@ -69,6 +69,7 @@ pub struct Options {
 /// Background threads yield to the UI thread: on a busy machine a key press is served first.
 pub fn lower_thread_priority() {
     #[cfg(target_os = "linux")]
+    #[allow(unsafe_code)]
     // SAFETY: setpriority on the calling thread (who = 0 is the caller's thread id on Linux);
     // failure only leaves the priority as it was.
     unsafe {
@@ -270,6 +271,7 @@ pub async fn run(
                 Effect::Suspend => {
                     restore_terminal();
                     #[cfg(unix)]
+                    #[allow(unsafe_code)]
                     // SAFETY: raising a signal on our own process; execution resumes on SIGCONT.
                     unsafe {
                         libc::raise(libc::SIGTSTP);
