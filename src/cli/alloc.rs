@@ -18,6 +18,7 @@ const MI_MAX_ALIGN: usize = 16;
 
 // SAFETY: every call is forwarded to mimalloc with the layout's size, and the alignment is
 // either guaranteed by `mi_malloc`/`mi_realloc` (<= 16) or passed to the aligned variants.
+#[allow(unsafe_code)]
 unsafe impl std::alloc::GlobalAlloc for Allocator {
     #[inline]
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {

@@ -4,7 +4,43 @@ use serde::Serialize;
 
 use super::encode::{decode_params, percent_decode, split_pairs};
 use super::tokens;
+use crate::escape::escape_str;
 use crate::http::{Headers, Request};
+
+/// Why the auth of a request could not be parsed. The text is a finding's message (golden
+/// outputs hold it); untrusted parts are escaped here, when shown, not when stored.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("SigV4A (AWS4-ECDSA-P256-SHA256) signatures are randomised ECDSA and are not verified by sigscope")]
+    Sigv4a,
+    #[error("Authorization `AWS` needs `AWS AccessKeyId:Signature`")]
+    V2HeaderShape,
+    #[error("unrecognised Authorization scheme `{}`", escape_str(.0))]
+    UnknownScheme(String),
+    #[error("Credential `{}` has no scope", escape_str(.0))]
+    NoScope(String),
+    #[error("credential scope `{}` must be date/region/service/aws4_request", escape_str(.0))]
+    ScopeShape(String),
+    #[error("Authorization component `{}` is not key=value", escape_str(.0))]
+    NotKeyValue(String),
+    #[error("unknown Authorization component `{}`", escape_str(.0))]
+    UnknownComponent(String),
+    /// The name is one of the three known components (never untrusted text).
+    #[error("Authorization repeats `{0}=`")]
+    RepeatedComponent(&'static str),
+    #[error("Authorization has no {0}=")]
+    MissingComponent(&'static str),
+    #[error("X-Amz-Algorithm `{}` is not AWS4-HMAC-SHA256", escape_str(.0))]
+    PresignedAlgorithm(String),
+    #[error("presigned URL has no {0}")]
+    MissingPresigned(&'static str),
+    #[error("unsupported SignatureVersion `{}`", escape_str(.0))]
+    SignatureVersion(String),
+    #[error("Query signature without {0}")]
+    MissingQuery(&'static str),
+    #[error("Basic credentials are not base64")]
+    BasicNotBase64,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -214,18 +250,17 @@ pub fn detect(req: &Request) -> Detected {
                 let streaming = req
                     .header_text("x-amz-content-sha256")
                     .is_some_and(|v| v.starts_with("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"));
-                let mode = if streaming { Mode::Sigv4Streaming } else { Mode::Sigv4Header };
+                let mode = if streaming {
+                    Mode::Sigv4Streaming
+                } else {
+                    Mode::Sigv4Header
+                };
                 return match parse_v4_header(req, rest) {
                     Ok(v4) => v4_detected(mode, v4),
                     Err(e) => malformed(mode, e),
                 };
             }
-            "AWS4-ECDSA-P256-SHA256" => {
-                return malformed(
-                    Mode::Unknown,
-                    "SigV4A (AWS4-ECDSA-P256-SHA256) signatures are randomised ECDSA and are not verified by sigscope".into(),
-                )
-            }
+            "AWS4-ECDSA-P256-SHA256" => return malformed(Mode::Unknown, AuthError::Sigv4a),
             "AWS" => {
                 return match rest.trim().rsplit_once(':') {
                     Some((ak, sig)) if !ak.is_empty() && !sig.is_empty() => {
@@ -236,10 +271,7 @@ pub fn detect(req: &Request) -> Detected {
                         };
                         v2_detected(Mode::Sigv2Header, v2)
                     }
-                    _ => malformed(
-                        Mode::Sigv2Header,
-                        "Authorization `AWS` needs `AWS AccessKeyId:Signature`".into(),
-                    ),
+                    _ => malformed(Mode::Sigv2Header, AuthError::V2HeaderShape),
                 };
             }
             s if s.eq_ignore_ascii_case("basic") => return tokens::basic(rest),
@@ -277,13 +309,7 @@ pub fn detect(req: &Request) -> Detected {
 
     if let Some(a) = authz {
         let scheme = a.split(' ').next().unwrap_or("").to_string();
-        return malformed(
-            Mode::Unknown,
-            format!(
-                "unrecognised Authorization scheme `{}`",
-                crate::escape::escape_str(&scheme)
-            ),
-        );
+        return malformed(Mode::Unknown, AuthError::UnknownScheme(scheme));
     }
     if let Some(t) = req.header("x-auth-token") {
         return tokens::x_auth_token(&t);
@@ -302,14 +328,14 @@ pub fn detect(req: &Request) -> Detected {
     }
 }
 
-fn malformed(mode: Mode, why: String) -> Detected {
+pub(super) fn malformed(mode: Mode, why: AuthError) -> Detected {
     Detected {
         info: AuthInfo {
             mode: Some(mode),
             ..Default::default()
         },
         parsed: Parsed::Nothing,
-        malformed: Some(why),
+        malformed: Some(why.to_string()),
     }
 }
 
@@ -362,19 +388,13 @@ fn v2_detected(mode: Mode, v2: V2Auth) -> Detected {
     }
 }
 
-fn split_scope(v4: &mut V4Auth, credential: &str) -> Result<(), String> {
-    let (ak, scope) = credential.split_once('/').ok_or_else(|| {
-        format!(
-            "Credential `{}` has no scope",
-            crate::escape::escape_str(credential)
-        )
-    })?;
+fn split_scope(v4: &mut V4Auth, credential: &str) -> Result<(), AuthError> {
+    let (ak, scope) = credential
+        .split_once('/')
+        .ok_or_else(|| AuthError::NoScope(credential.to_string()))?;
     let parts: Vec<&str> = scope.split('/').collect();
     if parts.len() != 4 {
-        return Err(format!(
-            "credential scope `{}` must be date/region/service/aws4_request",
-            crate::escape::escape_str(scope)
-        ));
+        return Err(AuthError::ScopeShape(scope.to_string()));
     }
     v4.access_key = ak.to_string();
     v4.scope = scope.to_string();
@@ -404,7 +424,7 @@ fn empty_v4(algorithm: &str) -> V4Auth {
     }
 }
 
-fn parse_v4_header(req: &Request, rest: &str) -> Result<V4Auth, String> {
+fn parse_v4_header(req: &Request, rest: &str) -> Result<V4Auth, AuthError> {
     let mut v4 = empty_v4("AWS4-HMAC-SHA256");
     let (mut cred, mut sh, mut sig) = (None, None, None);
     for part in rest.split(',') {
@@ -412,39 +432,31 @@ fn parse_v4_header(req: &Request, rest: &str) -> Result<V4Auth, String> {
         if part.is_empty() {
             continue;
         }
-        let (k, v) = part.split_once('=').ok_or_else(|| {
-            format!(
-                "Authorization component `{}` is not key=value",
-                crate::escape::escape_str(part)
-            )
-        })?;
-        let slot = match k.trim() {
-            "Credential" => &mut cred,
-            "SignedHeaders" => &mut sh,
-            "Signature" => &mut sig,
-            other => {
-                return Err(format!(
-                    "unknown Authorization component `{}`",
-                    crate::escape::escape_str(other)
-                ))
-            }
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| AuthError::NotKeyValue(part.to_string()))?;
+        let (name, slot) = match k.trim() {
+            "Credential" => ("Credential", &mut cred),
+            "SignedHeaders" => ("SignedHeaders", &mut sh),
+            "Signature" => ("Signature", &mut sig),
+            other => return Err(AuthError::UnknownComponent(other.to_string())),
         };
         // AWS documents exactly three components and MinIO refuses anything else: a repeated
         // one is ambiguous, not "the last wins".
         if slot.is_some() {
-            return Err(format!("Authorization repeats `{}=`", k.trim()));
+            return Err(AuthError::RepeatedComponent(name));
         }
         *slot = Some(v.trim().to_string());
     }
-    let cred = cred.ok_or("Authorization has no Credential=")?;
+    let cred = cred.ok_or(AuthError::MissingComponent("Credential"))?;
     split_scope(&mut v4, &cred)?;
-    v4.signed_headers_raw = sh.ok_or("Authorization has no SignedHeaders=")?;
+    v4.signed_headers_raw = sh.ok_or(AuthError::MissingComponent("SignedHeaders"))?;
     v4.signed_headers = v4
         .signed_headers_raw
         .split(';')
         .map(|s| s.to_string())
         .collect();
-    v4.signature = sig.ok_or("Authorization has no Signature=")?;
+    v4.signature = sig.ok_or(AuthError::MissingComponent("Signature"))?;
     if let Some(d) = req.header("x-amz-date") {
         v4.amz_date = Some(d);
     } else if let Some(d) = req.header("date") {
@@ -455,27 +467,25 @@ fn parse_v4_header(req: &Request, rest: &str) -> Result<V4Auth, String> {
     Ok(v4)
 }
 
-fn parse_v4_query(req: &Request, qp: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<V4Auth, String> {
+fn parse_v4_query(req: &Request, qp: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<V4Auth, AuthError> {
     let get = |n: &str| param(qp, n).map(text);
+    // A required parameter: its name is the error's.
+    let need = |n: &'static str| get(n).ok_or(AuthError::MissingPresigned(n));
     let alg = get("X-Amz-Algorithm").unwrap_or_default();
     if alg != "AWS4-HMAC-SHA256" {
-        return Err(format!(
-            "X-Amz-Algorithm `{}` is not AWS4-HMAC-SHA256",
-            crate::escape::escape_str(&alg)
-        ));
+        return Err(AuthError::PresignedAlgorithm(alg));
     }
     let mut v4 = empty_v4(&alg);
-    let cred = get("X-Amz-Credential").ok_or("presigned URL has no X-Amz-Credential")?;
+    let cred = need("X-Amz-Credential")?;
     split_scope(&mut v4, &cred)?;
-    v4.signed_headers_raw =
-        get("X-Amz-SignedHeaders").ok_or("presigned URL has no X-Amz-SignedHeaders")?;
+    v4.signed_headers_raw = need("X-Amz-SignedHeaders")?;
     v4.signed_headers = v4
         .signed_headers_raw
         .split(';')
         .map(|s| s.to_string())
         .collect();
-    v4.signature = get("X-Amz-Signature").ok_or("presigned URL has no X-Amz-Signature")?;
-    v4.amz_date = Some(get("X-Amz-Date").ok_or("presigned URL has no X-Amz-Date")?);
+    v4.signature = need("X-Amz-Signature")?;
+    v4.amz_date = Some(need("X-Amz-Date")?);
     v4.expires = get("X-Amz-Expires");
     v4.session_token = get("X-Amz-Security-Token").or_else(|| req.header("x-amz-security-token"));
     Ok(v4)
@@ -494,19 +504,16 @@ fn parse_query_sig(mut all: Vec<(Vec<u8>, Vec<u8>)>) -> Detected {
         Some(other) => {
             return malformed(
                 Mode::Unknown,
-                format!(
-                    "unsupported SignatureVersion `{}`",
-                    crate::escape::escape_str(other)
-                ),
+                AuthError::SignatureVersion(other.to_string()),
             )
         }
     };
     let mode = [Mode::QueryV0, Mode::QueryV1, Mode::QueryV2][version as usize];
     let Some(ak) = get(&all, "AWSAccessKeyId") else {
-        return malformed(mode, "Query signature without AWSAccessKeyId".into());
+        return malformed(mode, AuthError::MissingQuery("AWSAccessKeyId"));
     };
     let Some(mut sig) = get(&all, "Signature") else {
-        return malformed(mode, "Query signature without Signature".into());
+        return malformed(mode, AuthError::MissingQuery("Signature"));
     };
     // boto/boto#916: an unescaped `+` in the base64 signature arrives as a space.
     let had_space = sig.contains(' ');
@@ -598,6 +605,74 @@ mod tests {
         }
         let d = detect(&req("/?X-Amz-Algorithm=HMAC-MD5", &[]));
         assert!(d.malformed.unwrap().contains("HMAC-MD5"));
+    }
+
+    #[test]
+    fn malformed_messages_keep_their_text() {
+        let why = |target: &str, authz: Option<&str>| {
+            let h: Vec<(&str, &str)> = authz.map(|a| ("Authorization", a)).into_iter().collect();
+            detect(&req(target, &h)).malformed.unwrap()
+        };
+        let v4 = |rest: &str| why("/", Some(&format!("AWS4-HMAC-SHA256 {rest}")));
+        assert_eq!(v4("Credential=AK"), "Credential `AK` has no scope");
+        assert_eq!(
+            v4("Credential=AK/a/b\u{1b}"),
+            "credential scope `a/b\\x1b` must be date/region/service/aws4_request"
+        );
+        assert_eq!(
+            v4("Junk"),
+            "Authorization component `Junk` is not key=value"
+        );
+        assert_eq!(v4("Foo=1"), "unknown Authorization component `Foo`");
+        assert_eq!(
+            v4("Signature=a, Signature =b"),
+            "Authorization repeats `Signature=`"
+        );
+        assert_eq!(v4("Signature=a"), "Authorization has no Credential=");
+        assert_eq!(
+            v4("Credential=AK/a/b/c/d"),
+            "Authorization has no SignedHeaders="
+        );
+        assert_eq!(
+            why("/", Some("AWS4-ECDSA-P256-SHA256 x")),
+            "SigV4A (AWS4-ECDSA-P256-SHA256) signatures are randomised ECDSA and are not verified by sigscope"
+        );
+        assert_eq!(
+            why("/", Some("AWS x")),
+            "Authorization `AWS` needs `AWS AccessKeyId:Signature`"
+        );
+        assert_eq!(
+            why("/", Some("Nego\u{1b}tiate")),
+            "unrecognised Authorization scheme `Nego\\x1btiate`"
+        );
+        assert_eq!(
+            why("/", Some("Basic %%%")),
+            "Basic credentials are not base64"
+        );
+        assert_eq!(
+            why("/?X-Amz-Algorithm=HMAC-MD5", None),
+            "X-Amz-Algorithm `HMAC-MD5` is not AWS4-HMAC-SHA256"
+        );
+        assert_eq!(
+            why("/?X-Amz-Algorithm=AWS4-HMAC-SHA256", None),
+            "presigned URL has no X-Amz-Credential"
+        );
+        assert_eq!(
+            why("/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2Fa%2Fb%2Fc%2Fd&X-Amz-SignedHeaders=host&X-Amz-Signature=ab", None),
+            "presigned URL has no X-Amz-Date"
+        );
+        assert_eq!(
+            why("/?SignatureVersion=3", None),
+            "unsupported SignatureVersion `3`"
+        );
+        assert_eq!(
+            why("/?SignatureVersion=2", None),
+            "Query signature without AWSAccessKeyId"
+        );
+        assert_eq!(
+            why("/?SignatureVersion=2&AWSAccessKeyId=AK", None),
+            "Query signature without Signature"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Step 3, derive: hashes, HMACs, the SigV4 signing-key chain and its cache.
 
+use std::cell::Cell;
 use std::collections::HashMap;
-use std::fmt::Write;
 use std::sync::Mutex;
 
 use hmac::{Hmac, Mac};
@@ -50,7 +50,7 @@ pub fn signatures_equal(claimed: &str, computed: &str) -> bool {
 }
 
 /// The SigV4 key chain, each step kept for display.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize)]
 pub struct KeyChain {
     pub k_date: [u8; 32],
     pub k_region: [u8; 32],
@@ -77,30 +77,102 @@ pub fn derive_chain(
     }
 }
 
-/// Per-run caches shared by every verification of a run: derived keys per (secret, scope) —
-/// one capture holds many requests of one scope, and derivation is four HMACs out of the six a
-/// verification needs — and the outcome of the alteration search per request shape, so a
-/// capture of a thousand identically broken requests is searched once, not a thousand times.
-#[derive(Default)]
-pub struct KeyCache {
-    /// By `len(secret):secret` + scope.
-    map: Mutex<HashMap<String, KeyChain>>,
-    searches: Mutex<HashMap<String, Option<String>>>,
+/// What a cached chain is found by: SHA-256 over the secret and the scope fields, each
+/// preceded by its length so that fields cannot run together (`s1` + `2…` is not `s12` + `…`).
+/// A secret never sits in a map key, where a heap dump or a debug print of the map would show it.
+type ChainKey = [u8; 32];
+
+fn chain_key(secret: &str, date: &str, region: &str, service: &str, terminator: &str) -> ChainKey {
+    let mut h = Sha256::new();
+    for part in [secret, date, region, service, terminator] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    h.finalize().into()
 }
 
-impl KeyCache {
+/// Derived SigV4 keys per (secret, scope): one capture holds many requests of one scope, and
+/// derivation is four HMACs out of the six a verification needs.
+#[derive(Default)]
+pub struct SigningKeys {
+    map: Mutex<HashMap<ChainKey, KeyChain>>,
+}
+
+impl SigningKeys {
+    pub fn chain(
+        &self,
+        secret: &str,
+        date: &str,
+        region: &str,
+        service: &str,
+        terminator: &str,
+    ) -> KeyChain {
+        // Each thread keeps its last key and chain: a capture's requests mostly share one
+        // scope, and the map's lock is shared by every worker thread. Shared by every cache of
+        // the thread, which is sound: a chain is a function of its key.
+        thread_local! {
+            static RECENT: Cell<Option<(ChainKey, KeyChain)>> = const { Cell::new(None) };
+        }
+        let key = chain_key(secret, date, region, service, terminator);
+        if let Some((last, c)) = RECENT.get() {
+            if last == key {
+                return c;
+            }
+        }
+        let cached = self.map.lock().ok().and_then(|m| m.get(&key).copied());
+        let c = cached.unwrap_or_else(|| {
+            let c = derive_chain(secret, date, region, service, terminator);
+            if let Ok(mut map) = self.map.lock() {
+                if map.len() > 4096 {
+                    map.clear();
+                }
+                map.insert(key, c);
+            }
+            c
+        });
+        RECENT.set(Some((key, c)));
+        c
+    }
+}
+
+/// The outcome of the alteration search per request shape, so a capture of a thousand
+/// identically broken requests is searched once, not a thousand times.
+#[derive(Default)]
+pub struct SearchMemo {
+    map: Mutex<HashMap<String, Option<String>>>,
+}
+
+impl SearchMemo {
     /// The alteration that explained an earlier request of this shape (`Some(None)`: none did).
-    pub fn search_outcome(&self, shape: &str) -> Option<Option<String>> {
-        self.searches.lock().ok()?.get(shape).cloned()
+    pub fn outcome(&self, shape: &str) -> Option<Option<String>> {
+        self.map.lock().ok()?.get(shape).cloned()
     }
 
-    pub fn remember_search(&self, shape: String, outcome: Option<String>) {
-        if let Ok(mut m) = self.searches.lock() {
+    pub fn remember(&self, shape: String, outcome: Option<String>) {
+        if let Ok(mut m) = self.map.lock() {
             if m.len() > 4096 {
                 m.clear();
             }
             m.insert(shape, outcome);
         }
+    }
+}
+
+/// Per-run caches shared by every verification of a run: the signing keys and the search memo.
+#[derive(Default)]
+pub struct KeyCache {
+    pub keys: SigningKeys,
+    pub searches: SearchMemo,
+}
+
+impl KeyCache {
+    /// The alteration that explained an earlier request of this shape (`Some(None)`: none did).
+    pub fn search_outcome(&self, shape: &str) -> Option<Option<String>> {
+        self.searches.outcome(shape)
+    }
+
+    pub fn remember_search(&self, shape: String, outcome: Option<String>) {
+        self.searches.remember(shape, outcome);
     }
 
     pub fn chain(
@@ -111,42 +183,7 @@ impl KeyCache {
         service: &str,
         terminator: &str,
     ) -> KeyChain {
-        // The secret's length keeps secret and scope apart. Each thread keeps its last key and
-        // chain: a capture's requests mostly share one scope, and the map's lock is shared by
-        // every worker thread. The key is built in the thread's scratch buffer (no allocation).
-        thread_local! {
-            static RECENT: std::cell::RefCell<(String, String, Option<KeyChain>)> =
-                const { std::cell::RefCell::new((String::new(), String::new(), None)) };
-        }
-        RECENT.with(|r| {
-            let (scratch, last, recent) = &mut *r.borrow_mut();
-            scratch.clear();
-            let _ = write!(scratch, "{}:", secret.len());
-            for part in [secret, date, "/", region, "/", service, "/", terminator] {
-                scratch.push_str(part);
-            }
-            if let Some(c) = recent.as_ref().filter(|_| last == scratch) {
-                return c.clone();
-            }
-            let cached = self
-                .map
-                .lock()
-                .ok()
-                .and_then(|m| m.get(scratch.as_str()).cloned());
-            let c = cached.unwrap_or_else(|| {
-                let c = derive_chain(secret, date, region, service, terminator);
-                if let Ok(mut map) = self.map.lock() {
-                    if map.len() > 4096 {
-                        map.clear();
-                    }
-                    map.insert(scratch.clone(), c.clone());
-                }
-                c
-            });
-            last.clone_from(scratch);
-            *recent = Some(c.clone());
-            c
-        })
+        self.keys.chain(secret, date, region, service, terminator)
     }
 }
 
@@ -177,6 +214,50 @@ mod tests {
                 assert_eq!(got.k_date, want.k_date);
             }
         }
+    }
+
+    #[test]
+    fn chains_are_found_by_secret_and_scope() {
+        let keys = SigningKeys::default();
+        let a = keys.chain("secret-a", "20150830", "us-east-1", "s3", "aws4_request");
+        let b = keys.chain("secret-b", "20150830", "us-east-1", "s3", "aws4_request");
+        assert_ne!(a.k_signing, b.k_signing);
+        assert_eq!(keys.map.lock().unwrap().len(), 2);
+        // The same secret and scope: found in the map (this thread's last chain is `b`'s), as a
+        // marked entry shows.
+        let key = chain_key("secret-a", "20150830", "us-east-1", "s3", "aws4_request");
+        keys.map.lock().unwrap().get_mut(&key).unwrap().k_date = [7; 32];
+        let again = keys.chain("secret-a", "20150830", "us-east-1", "s3", "aws4_request");
+        assert_eq!(again.k_date, [7; 32]);
+        assert_eq!(again.k_signing, a.k_signing);
+        assert_eq!(keys.map.lock().unwrap().len(), 2);
+        // And then the thread's last chain.
+        keys.map.lock().unwrap().clear();
+        let last = keys.chain("secret-a", "20150830", "us-east-1", "s3", "aws4_request");
+        assert_eq!(last.k_date, [7; 32]);
+        // The fields are length-prefixed: moving a character from one field to the next is
+        // another key.
+        assert_ne!(
+            chain_key("s1", "20150830", "r", "s3", "aws4_request"),
+            chain_key("s12", "0150830", "r", "s3", "aws4_request")
+        );
+        assert_ne!(
+            chain_key("s", "d", "ab", "c", "t"),
+            chain_key("s", "d", "a", "bc", "t")
+        );
+    }
+
+    #[test]
+    fn search_memo_remembers_outcomes() {
+        let cache = KeyCache::default();
+        assert_eq!(cache.search_outcome("GET /a"), None);
+        cache.remember_search("GET /a".into(), Some("double-encoded path".into()));
+        cache.remember_search("GET /b".into(), None);
+        assert_eq!(
+            cache.search_outcome("GET /a"),
+            Some(Some("double-encoded path".into()))
+        );
+        assert_eq!(cache.search_outcome("GET /b"), Some(None));
     }
 
     #[test]

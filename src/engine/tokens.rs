@@ -2,7 +2,7 @@
 
 use base64::Engine;
 
-use super::auth::{mask, AuthInfo, Detected, Mode, Parsed};
+use super::auth::{malformed, mask, AuthError, AuthInfo, Detected, Mode, Parsed};
 use crate::escape::escape_str;
 
 fn decoded(mode: Mode, fields: Vec<(String, String)>, access_key: Option<String>) -> Detected {
@@ -29,10 +29,7 @@ fn b64_any(s: &str) -> Option<Vec<u8>> {
 
 pub fn basic(rest: &str) -> Detected {
     let Some(raw) = b64_any(rest) else {
-        return Detected {
-            malformed: Some("Basic credentials are not base64".into()),
-            ..decoded(Mode::Basic, vec![], None)
-        };
+        return malformed(Mode::Basic, AuthError::BasicNotBase64);
     };
     let text = String::from_utf8_lossy(&raw);
     let (user, pw) = text.split_once(':').unwrap_or((&text, ""));

@@ -329,6 +329,7 @@ pub struct Bound {
 
 /// Raises the soft open-files limit to the hard one: each connection is a descriptor.
 #[allow(clippy::unnecessary_cast)]
+#[allow(unsafe_code)]
 fn raise_nofile() -> u64 {
     // SAFETY: getrlimit/setrlimit with a valid pointer to a local struct.
     unsafe {

@@ -36,6 +36,7 @@ fn next_special<const ASCII: bool>(b: &[u8], from: usize) -> usize {
         while i + 16 <= b.len() {
             // SAFETY: `i + 16 <= b.len()`, so the unaligned 16-byte load stays inside `b`;
             // SSE2 is enabled for this target (the cfg above).
+            #[allow(unsafe_code)]
             let mask = unsafe {
                 let x = _mm_loadu_si128(b.as_ptr().add(i).cast());
                 let lim = _mm_set1_epi8(0x1f);

@@ -32,6 +32,7 @@ pub fn lower_thread_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority on the calling thread (who = 0 is the caller's thread id on Linux);
     // failure only leaves the priority as it was.
+    #[allow(unsafe_code)]
     unsafe {
         libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }

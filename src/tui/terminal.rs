@@ -63,6 +63,7 @@ impl TerminalGuard {
         restore_terminal();
         #[cfg(unix)]
         // SAFETY: raising a signal on our own process; execution resumes on SIGCONT.
+        #[allow(unsafe_code)]
         unsafe {
             libc::raise(libc::SIGTSTP);
         }

@@ -12,6 +12,7 @@ use crate::harness::*;
 /// Raises this process's open-files limit (inherited by the listener it spawns); false when
 /// it cannot reach `want`.
 #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 everywhere
+#[allow(unsafe_code)]
 fn raise_nofile(want: u64) -> bool {
     // SAFETY: getrlimit/setrlimit on a local struct.
     unsafe {

@@ -130,6 +130,7 @@ impl Listener {
     pub fn terminate(&self) {
         if let Some(c) = &self.child {
             // SAFETY: signalling our own child by its pid.
+            #[allow(unsafe_code)]
             unsafe {
                 libc::kill(c.id() as i32, libc::SIGTERM);
             }
@@ -140,6 +141,7 @@ impl Listener {
     pub fn stop(mut self) -> (Vec<serde_json::Value>, Vec<String>) {
         let mut child = self.child.take().unwrap();
         // SAFETY: signalling our own child by its pid.
+        #[allow(unsafe_code)]
         unsafe {
             libc::kill(child.id() as i32, libc::SIGTERM);
         }

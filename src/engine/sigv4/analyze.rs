@@ -187,7 +187,7 @@ fn payload_and_chunks(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<ChunkResu
         match parse_aws_chunked(&req.body) {
             Ok(c) => c,
             Err(e) => {
-                findings.push(Finding::new(Code::AwsChunkedMalformed, e));
+                findings.push(Finding::new(Code::AwsChunkedMalformed, e.to_string()));
                 Vec::new()
             }
         }

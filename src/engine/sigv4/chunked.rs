@@ -21,35 +21,50 @@ pub struct AwsChunk {
     pub sha256: String,
 }
 
+/// Why an aws-chunked body could not be framed. The text is a finding's message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChunkError {
+    #[error("aws-chunked: no chunk header at byte {at}")]
+    NoHeader { at: usize },
+    #[error("aws-chunked: bad chunk size `{}` at byte {at}", crate::escape::escape_str(.size))]
+    BadSize { size: String, at: usize },
+    #[error("aws-chunked: chunk {index} has no chunk-signature")]
+    NoSignature { index: usize },
+    #[error("aws-chunked: chunk {index} declares {size} bytes, only {remain} remain")]
+    Truncated {
+        index: usize,
+        size: usize,
+        remain: usize,
+    },
+}
+
 /// Parses `hex-size;chunk-signature=sig\r\n data \r\n` frames, final zero-size chunk included.
-pub fn parse_aws_chunked(body: &[u8]) -> Result<Vec<AwsChunk>, String> {
+pub fn parse_aws_chunked(body: &[u8]) -> Result<Vec<AwsChunk>, ChunkError> {
     let mut pos = 0;
     let mut out = Vec::new();
     loop {
         let rel = body[pos..]
             .windows(2)
             .position(|w| w == b"\r\n")
-            .ok_or_else(|| format!("aws-chunked: no chunk header at byte {pos}"))?;
+            .ok_or(ChunkError::NoHeader { at: pos })?;
         let line = String::from_utf8_lossy(&body[pos..pos + rel]).into_owned();
         let (size_hex, ext) = line.split_once(';').unwrap_or((&line, ""));
-        let size = usize::from_str_radix(size_hex.trim(), 16).map_err(|_| {
-            format!(
-                "aws-chunked: bad chunk size `{}` at byte {pos}",
-                crate::escape::escape_str(size_hex)
-            )
+        let size = usize::from_str_radix(size_hex.trim(), 16).map_err(|_| ChunkError::BadSize {
+            size: size_hex.to_string(),
+            at: pos,
         })?;
         let signature = ext
             .trim()
             .strip_prefix("chunk-signature=")
-            .ok_or_else(|| format!("aws-chunked: chunk {} has no chunk-signature", out.len()))?
+            .ok_or(ChunkError::NoSignature { index: out.len() })?
             .to_string();
         pos += rel + 2;
         if size > body.len() - pos {
-            return Err(format!(
-                "aws-chunked: chunk {} declares {size} bytes, only {} remain",
-                out.len(),
-                body.len() - pos
-            ));
+            return Err(ChunkError::Truncated {
+                index: out.len(),
+                size,
+                remain: body.len() - pos,
+            });
         }
         out.push(AwsChunk {
             size,
@@ -98,4 +113,27 @@ pub fn verify_chunks(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_aws_chunked;
+
+    #[test]
+    fn framing_errors_keep_their_text() {
+        let why = |b: &[u8]| parse_aws_chunked(b).unwrap_err().to_string();
+        assert_eq!(why(b"abc"), "aws-chunked: no chunk header at byte 0");
+        assert_eq!(
+            why(b"z\x1b;chunk-signature=a\r\n"),
+            "aws-chunked: bad chunk size `z\\x1b` at byte 0"
+        );
+        assert_eq!(
+            why(b"3\r\nabc\r\n"),
+            "aws-chunked: chunk 0 has no chunk-signature"
+        );
+        assert_eq!(
+            why(b"10;chunk-signature=a\r\nabc"),
+            "aws-chunked: chunk 0 declares 16 bytes, only 3 remain"
+        );
+    }
 }
