@@ -11,6 +11,7 @@ pub mod encode;
 pub mod finding;
 pub mod mode;
 pub mod querysig;
+pub mod rejection;
 pub mod server_error;
 pub mod sigv2;
 pub mod sigv4;
@@ -24,6 +25,7 @@ pub use crypto::KeyCache;
 pub use dialect::Dialect;
 pub use finding::{Code, Finding, Kind};
 pub use mode::Family;
+pub use rejection::Rejection;
 
 use crate::http::{Headers, Request};
 use auth::Parsed;
@@ -118,7 +120,7 @@ pub struct DialectResult {
     /// Whether `signature` equals the client's; `null` without a secret or when unsupported.
     pub matches: Option<bool>,
     /// A rule of this dialect that refuses the request whatever the signature.
-    pub rejects: Option<String>,
+    pub rejects: Option<Rejection>,
     /// The dialect has no verifier for this auth mode.
     pub unsupported: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -342,14 +344,17 @@ pub fn analyze_observed(o: &diagnose::Observed, v: &Verifier) -> Analysis {
 }
 
 /// The result of a dialect that has no verifier for the request's scheme.
-pub(crate) fn unsupported(d: &'static Dialect, what: &str) -> DialectResult {
+pub(crate) fn unsupported(d: &'static Dialect, what: &'static str) -> DialectResult {
     DialectResult {
         name: d.name,
         canonical_request: None,
         string_to_sign: bytes::Bytes::new(),
         signature: None,
         matches: None,
-        rejects: Some(format!("{} has no {what} verifier", d.name)),
+        rejects: Some(Rejection::NoVerifier {
+            dialect: d.name,
+            scheme: what,
+        }),
         unsupported: true,
         chunks: Vec::new(),
     }

@@ -347,7 +347,7 @@ pub fn answer(
         }
         _ => {
             // Invalid under the verifier: a rule refused it, or the signature differs.
-            if let Some(rule) = verifier.and_then(|d| d.rejects.as_deref()) {
+            if let Some(rule) = verifier.and_then(|d| d.rejects.as_ref()) {
                 if verifier.and_then(|d| d.matches) == Some(true) {
                     return render(
                         style,

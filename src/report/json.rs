@@ -279,7 +279,7 @@ fn write_dialect_verdict(out: &mut Vec<u8>, d: &DialectResult) {
     key!(out, "matches");
     json_opt_bool(out, d.matches);
     key!(out, "rejects");
-    json_opt_str(out, d.rejects.as_deref());
+    json_opt_str(out, d.rejects.as_ref().map(|r| r.to_string()).as_deref());
     key!(out, "unsupported");
     json_opt_bool(out, Some(d.unsupported));
     if !d.chunks.is_empty() {

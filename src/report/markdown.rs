@@ -178,7 +178,10 @@ pub fn to_markdown(x: &Exchange, a: &Analysis) -> String {
                 s,
                 "| {} | {m} | {} |",
                 d.name,
-                d.rejects.as_deref().map(escape_str).unwrap_or_default()
+                d.rejects
+                    .as_ref()
+                    .map(|r| escape_str(&r.to_string()))
+                    .unwrap_or_default()
             );
         }
     }

@@ -178,7 +178,9 @@ fn text_dialects(s: &mut String, a: &Analysis) {
             } else {
                 match (d.matches, &d.rejects) {
                     (Some(true), None) => "match".into(),
-                    (Some(true), Some(r)) => format!("match, but rejects: {}", escape_str(r)),
+                    (Some(true), Some(r)) => {
+                        format!("match, but rejects: {}", escape_str(&r.to_string()))
+                    }
                     (Some(false), _) => "mismatch".into(),
                     (None, _) => "not checked (no secret)".into(),
                 }

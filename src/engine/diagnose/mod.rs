@@ -265,7 +265,7 @@ fn server_likely_dialect(p: &mut Pass, a: &mut Analysis) {
         .filter_map(|n| a.dialect(n))
         .map(|d| DialectRule {
             dialect: d.name,
-            rule: d.rejects.clone().or_else(|| {
+            rule: d.rejects.as_ref().map(|r| r.to_string()).or_else(|| {
                 compare(p.o.request, p.mode, c, d, d.name, &mut p.knobs).and_then(|x| x.knob)
             }),
         })

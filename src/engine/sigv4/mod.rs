@@ -7,6 +7,7 @@ use super::dialect::*;
 use super::encode::{
     encode_with, is_unreserved, percent_decode, split_pairs, uri_encode, uri_encode_path,
 };
+use super::Rejection;
 use crate::http::{Headers, Request};
 
 mod analyze;
@@ -29,7 +30,7 @@ pub struct V4Canonical {
     pub canonical_request: Vec<u8>,
     pub string_to_sign: Vec<u8>,
     /// Why the dialect would refuse the request whatever the signature.
-    pub rejects: Option<String>,
+    pub rejects: Option<Rejection>,
 }
 
 pub struct V4Context<'a> {
@@ -61,7 +62,7 @@ pub fn canonicalize(ctx: &V4Context, rules: &SigV4Rules) -> V4Canonical {
 pub struct V4Parts {
     pub canonical_request: Vec<u8>,
     pub date: String,
-    pub rejects: Option<String>,
+    pub rejects: Option<Rejection>,
 }
 
 pub fn canonical_parts(ctx: &V4Context, rules: &SigV4Rules) -> V4Parts {
@@ -273,8 +274,8 @@ pub(crate) fn canonical_key(
     ctx: &V4Context,
     rules: &SigV4Rules,
     m: &mut V4Memo,
-) -> (CrKey, Option<String>) {
-    let mut rejects: Option<String> = None;
+) -> (CrKey, Option<Rejection>) {
+    let mut rejects: Option<Rejection> = None;
     let req = ctx.req;
     let auth = ctx.auth;
     let s3 = auth.service == "s3";
@@ -334,7 +335,7 @@ pub(crate) fn canonical_key(
 
     if let Some(missing) = &m.headers[headers].1 .1 {
         if rules.missing_signed_header == MissingHeader::Reject {
-            rejects = Some(format!("signed header `{missing}` is not in the request"));
+            rejects = Some(Rejection::SignedHeaderMissing(missing.to_string()));
         }
     }
     if rules.required_signed.host
@@ -344,7 +345,7 @@ pub(crate) fn canonical_key(
                 .any(|h| h.eq_ignore_ascii_case("host"))
         })
     {
-        rejects.get_or_insert_with(|| "`host` is not among the signed headers".into());
+        rejects.get_or_insert(Rejection::HostNotSigned);
     }
     if rejects.is_none()
         && rules.required_signed.amz_headers
@@ -355,17 +356,17 @@ pub(crate) fn canonical_key(
             .unsigned_amz
             .get_or_insert_with(|| unsigned_amz_header(ctx));
         if let Some(n) = unsigned {
-            rejects = Some(format!("header `{n}` is present but not signed"));
+            rejects = Some(Rejection::HeaderNotSigned(n.to_string()));
         }
     }
 
     match (&auth.amz_date, rules.date) {
         (Some(_), DateSource::AmzDateOnly) if auth.amz_date_from_date_header => {
-            rejects.get_or_insert_with(|| "no X-Amz-Date (this dialect does not read Date)".into());
+            rejects.get_or_insert(Rejection::NoAmzDate);
         }
         (Some(_), _) => {}
         (None, _) => {
-            rejects.get_or_insert_with(|| "no X-Amz-Date or Date to sign".into());
+            rejects.get_or_insert(Rejection::NoDate);
         }
     }
     (key, rejects)

@@ -43,8 +43,8 @@ impl Builder<'_> {
                 .unwrap_or("");
             let rest = d
                 .rejects
-                .as_deref()
-                .map(|r| format!("rejects: {}", safe_str(r)))
+                .as_ref()
+                .map(|r| format!("rejects: {}", safe_str(&r.to_string())))
                 .unwrap_or_else(|| summary.to_string());
             let style = match d.accepts() {
                 Some(false) => verdict_style(t, Verdict::Invalid),

@@ -67,7 +67,7 @@ impl Builder<'_> {
             v.push(Line::raw(format!(
                 "{} would refuse it anyway: {}",
                 d.name,
-                safe_str(r)
+                safe_str(&r.to_string())
             )));
         }
         if !d.chunks.is_empty() {

@@ -1,0 +1,71 @@
+//! Why a dialect, as a server, refuses a request whatever its signature.
+
+/// A rule of a dialect that refuses the request before the signature is compared
+/// ([`super::DialectResult::rejects`]). Its `Display` is the sentence reports print.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// The dialect has no verifier for the request's scheme.
+    #[error("{dialect} has no {scheme} verifier")]
+    NoVerifier {
+        dialect: &'static str,
+        scheme: &'static str,
+    },
+    /// A header named in SignedHeaders is missing and the dialect refuses that.
+    #[error("signed header `{0}` is not in the request")]
+    SignedHeaderMissing(String),
+    #[error("`host` is not among the signed headers")]
+    HostNotSigned,
+    /// An `x-amz-*` header the dialect requires signed is sent unsigned.
+    #[error("header `{0}` is present but not signed")]
+    HeaderNotSigned(String),
+    /// The dialect reads only X-Amz-Date, and the request has none.
+    #[error("no X-Amz-Date (this dialect does not read Date)")]
+    NoAmzDate,
+    #[error("no X-Amz-Date or Date to sign")]
+    NoDate,
+}
+
+impl serde::Serialize for Rejection {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_are_the_report_text() {
+        let cases = [
+            (
+                Rejection::NoVerifier {
+                    dialect: "minio",
+                    scheme: "query-v2",
+                },
+                "minio has no query-v2 verifier",
+            ),
+            (
+                Rejection::SignedHeaderMissing("x-amz-meta-a".into()),
+                "signed header `x-amz-meta-a` is not in the request",
+            ),
+            (
+                Rejection::HostNotSigned,
+                "`host` is not among the signed headers",
+            ),
+            (
+                Rejection::HeaderNotSigned("x-amz-acl".into()),
+                "header `x-amz-acl` is present but not signed",
+            ),
+            (
+                Rejection::NoAmzDate,
+                "no X-Amz-Date (this dialect does not read Date)",
+            ),
+            (Rejection::NoDate, "no X-Amz-Date or Date to sign"),
+        ];
+        for (r, text) in cases {
+            assert_eq!(r.to_string(), text);
+            assert_eq!(serde_json::to_value(&r).unwrap(), text);
+        }
+    }
+}
