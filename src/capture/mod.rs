@@ -52,6 +52,9 @@ pub struct Stats {
     pub exchanges: u64,
     pub unmatched_responses: u64,
     pub skipped_bytes: u64,
+    /// Bytes from the server side of a connection that were not an HTTP response (a body
+    /// written after a HEAD response, stray text): skipped, never read as requests.
+    pub not_response_bytes: u64,
     pub gap_bytes: u64,
     pub retransmitted_bytes: u64,
     /// The first problems met (bounded), for the summary.
@@ -86,6 +89,12 @@ impl Stats {
             s += &format!(
                 ", {} frames not decodable",
                 self.undecodable_frames + self.unsupported_link_frames
+            );
+        }
+        if self.not_response_bytes > 0 {
+            s += &format!(
+                ", {} bytes from servers that were not HTTP responses",
+                self.not_response_bytes
             );
         }
         if self.gap_bytes > 0 {
