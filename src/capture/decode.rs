@@ -74,6 +74,31 @@ fn segment<'a>(
     }))
 }
 
+/// The EtherType of a Linux cooked (SLL v1 or v2) frame's payload, from its ARPHRD hardware
+/// type and protocol field; None when the payload is not an EtherType's (so not IP).
+///
+/// libpcap (`pcap/sll.h`) documents the field as "a 2-byte Ethernet protocol field" whatever
+/// the hardware type, and Wireshark (`epan/dissectors/packet-sll.c`, `dissect_sll`) reads it
+/// so, with two exceptions: values of 1536 (0x0600) and below are Linux's own pseudo-protocols
+/// (`LINUX_SLL_P_*`: 0x0001 802.3 without LLC, 0x0004 802.2 LLC, 0x000c CAN…), not
+/// EtherTypes, and on ARPHRD_IPGRE (778) it is a GRE protocol type, which for IPv4 and IPv6 is
+/// their EtherType (RFC 2784 §2.4). On ARPHRD_NETLINK (824) it is the netlink family
+/// (libpcap's `pcap-linux.c` captures netlink cooked for that reason): never IP. Every other
+/// hardware type (loopback 772 on `tcpdump -i any`, Ethernet 1, none 0xfffe for tun
+/// devices…) carries an EtherType. etherparse's own SLL reader refuses the hardware types it
+/// does not list, loopback among them, hence this.
+fn cooked_ether_type(hatype: u16, proto: u16) -> Option<EtherType> {
+    const ARPHRD_IPGRE: u16 = 778;
+    const ARPHRD_NETLINK: u16 = 824;
+    match (hatype, EtherType(proto)) {
+        (_, _) if proto <= 0x0600 => None,
+        (ARPHRD_NETLINK, _) => None,
+        (ARPHRD_IPGRE, e @ (EtherType::IPV4 | EtherType::IPV6)) => Some(e),
+        (ARPHRD_IPGRE, _) => None,
+        (_, e) => Some(e),
+    }
+}
+
 pub struct Decoder {
     defrag: IpDefragPool<u64, ()>,
     defrag_frames: u64,
@@ -101,7 +126,19 @@ impl Decoder {
             }
             // Raw IP (101; 12 and 14 on some BSDs), IPv4 (228), IPv6 (229).
             101 | 12 | 14 | 228 | 229 => SlicedPacket::from_ip(data),
-            113 => SlicedPacket::from_linux_sll(data),
+            // Linux cooked v1: packet type, ARPHRD type, address length, 8 bytes of address,
+            // protocol = 16 bytes.
+            113 => {
+                if data.len() < 16 {
+                    return Decoded::Bad("Linux cooked v1 header shorter than 16 bytes".into());
+                }
+                let hatype = u16::from_be_bytes([data[2], data[3]]);
+                let proto = u16::from_be_bytes([data[14], data[15]]);
+                match cooked_ether_type(hatype, proto) {
+                    Some(e) => SlicedPacket::from_ether_type(e, &data[16..]),
+                    None => return Decoded::NotTcp,
+                }
+            }
             // Linux cooked v2: protocol type, reserved, interface index, ARPHRD, packet type,
             // address length, 8 bytes of address = 20 bytes.
             276 => {
@@ -109,7 +146,11 @@ impl Decoder {
                     return Decoded::Bad("Linux cooked v2 header shorter than 20 bytes".into());
                 }
                 let proto = u16::from_be_bytes([data[0], data[1]]);
-                SlicedPacket::from_ether_type(EtherType(proto), &data[20..])
+                let hatype = u16::from_be_bytes([data[8], data[9]]);
+                match cooked_ether_type(hatype, proto) {
+                    Some(e) => SlicedPacket::from_ether_type(e, &data[20..]),
+                    None => return Decoded::NotTcp,
+                }
             }
             other => return Decoded::UnsupportedLink(other),
         };

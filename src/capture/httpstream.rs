@@ -89,6 +89,11 @@ pub struct HttpStream {
     last: Origin,
     /// Bytes looked at without finding HTTP before the role was known.
     sniffed: u64,
+    /// This is the server's side of the connection (see [`HttpStream::set_server`]).
+    server: bool,
+    /// Of the bytes skipped, those of a server that were not an HTTP response (a body written
+    /// after a HEAD response, stray text before a status line).
+    pub not_response_bytes: u64,
 }
 
 impl HttpStream {
@@ -103,7 +108,28 @@ impl HttpStream {
             resync_pending: false,
             last: Origin::default(),
             sniffed: 0,
+            server: false,
+            not_response_bytes: 0,
         }
+    }
+
+    /// Marks this as the server's side of its connection (known from the handshake, else from
+    /// the other side sending the first request line): it never yields requests, so a server's
+    /// stray bytes can never pass for a request from the server.
+    pub fn set_server(&mut self) {
+        self.server = true;
+        if self.role == Some(Role::Requests) {
+            self.role = Some(Role::Responses);
+        }
+    }
+
+    /// The role sniffed from the first bytes, except that the server's side is never read as
+    /// requests.
+    fn settle(&mut self, role: Role) {
+        self.role = Some(match role {
+            Role::Requests if self.server => Role::Responses,
+            role => role,
+        });
     }
 
     pub fn buffered(&self) -> usize {
@@ -142,7 +168,7 @@ impl HttpStream {
                                 why: "the capture starts inside a message".into(),
                             });
                             self.buf.drain(..i);
-                            self.role = Some(sniff_role(&self.buf));
+                            self.settle(sniff_role(&self.buf));
                         }
                         None => {
                             self.sniffed += self.buf.len().saturating_sub(4096) as u64;
@@ -158,7 +184,7 @@ impl HttpStream {
                         }
                     }
                 }
-                role => self.role = Some(role),
+                role => self.settle(role),
             }
             self.run(origin, out);
             return;
@@ -336,6 +362,17 @@ impl HttpStream {
                 self.buf.drain(..lead);
                 continue;
             }
+            if self.role == Some(Role::Responses) {
+                // A server's next message starts at a status line: what comes before one is
+                // not a response (a body sent after a HEAD response, say), and is skipped
+                // rather than read as the head of something else.
+                let junk = status_line_start(&self.buf);
+                if junk > 0 {
+                    self.not_response(junk, out);
+                    self.buf.drain(..junk);
+                    continue;
+                }
+            }
             let Some(head_end) = head_end(&self.buf) else {
                 if self.buf.len() > MAX_HEAD {
                     out.push(Event::Skipped {
@@ -370,6 +407,13 @@ impl HttpStream {
                 len: 0,
             };
             match head {
+                MessageHead::Request(_) if self.role == Some(Role::Responses) => {
+                    // Never a request from the server (status_line_start keeps this from
+                    // happening; this says it does not).
+                    // (Its head is already out of `buf`.)
+                    self.not_response(body_start, out);
+                    self.resync_pending = true;
+                }
                 MessageHead::Request(r) => {
                     out.push(Event::RequestHead {
                         method: r.method.clone(),
@@ -413,6 +457,14 @@ impl HttpStream {
                 }
             }
         }
+    }
+
+    fn not_response(&mut self, bytes: usize, out: &mut Vec<Event>) {
+        self.not_response_bytes += bytes as u64;
+        out.push(Event::Skipped {
+            bytes: bytes as u64,
+            why: "not an HTTP response from the server".into(),
+        });
     }
 
     fn finish(&mut self, out: &mut Vec<Event>) {
@@ -560,6 +612,27 @@ fn sniff_role(b: &[u8]) -> Role {
         }
     }
     Role::Other
+}
+
+/// Where the first status line (`HTTP/d.d ddd`) starts in `b`, or where a start of one runs
+/// into the end of `b` (the rest may come with the next segment); `b.len()` when there is
+/// neither.
+fn status_line_start(b: &[u8]) -> usize {
+    const SHAPE: &[u8] = b"HTTP/0.0 000";
+    let fits = |i: usize| {
+        b[i..].iter().zip(SHAPE).all(|(&c, &want)| match want {
+            b'0' => c.is_ascii_digit(),
+            want => c == want,
+        })
+    };
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b'H', &b[i..]) {
+        if fits(i + p) {
+            return i + p;
+        }
+        i += p + 1;
+    }
+    b.len()
 }
 
 /// Offset just past the blank line that ends a header block (CRLF or bare LF).

@@ -52,6 +52,9 @@ pub struct Stats {
     pub exchanges: u64,
     pub unmatched_responses: u64,
     pub skipped_bytes: u64,
+    /// Of `skipped_bytes`, those from the server side of a connection that were not an HTTP
+    /// response (a body written after a HEAD response, stray text): never read as requests.
+    pub not_response_bytes: u64,
     pub gap_bytes: u64,
     pub retransmitted_bytes: u64,
     /// The first problems met (bounded), for the summary.
@@ -86,6 +89,12 @@ impl Stats {
             s += &format!(
                 ", {} frames not decodable",
                 self.undecodable_frames + self.unsupported_link_frames
+            );
+        }
+        if self.not_response_bytes > 0 {
+            s += &format!(
+                ", {} bytes from servers that were not HTTP responses",
+                self.not_response_bytes
             );
         }
         if self.gap_bytes > 0 {
@@ -150,6 +159,18 @@ struct Conn {
     awaiting: VecDeque<u64>,
     /// Responses complete before their request (a hole in the request stream held it back).
     early: VecDeque<(Box<crate::http::Response>, Vec<String>)>,
+    /// Which of `addrs` is the server, once known: from the handshake (the SYN's receiver, the
+    /// SYN-ACK's sender), else the side that did not send the first request line.
+    server: Option<usize>,
+}
+
+impl Conn {
+    fn set_server(&mut self, d: usize) {
+        if self.server.is_none() {
+            self.server = Some(d);
+            self.streams[d].set_server();
+        }
+    }
 }
 
 pub struct Replayer<'s> {
@@ -258,10 +279,14 @@ impl<'s> Replayer<'s> {
                     fin: [false, false],
                     awaiting: VecDeque::new(),
                     early: VecDeque::new(),
+                    server: None,
                 })
             }
         };
         let d = if conn.addrs[0] == seg.src { 0 } else { 1 };
+        if seg.syn {
+            conn.set_server(if seg.ack { d } else { 1 - d });
+        }
         let origin = Origin {
             frame,
             ts_nanos: ts,
@@ -297,6 +322,7 @@ impl<'s> Replayer<'s> {
         for ev in events.drain(..) {
             match ev {
                 Event::RequestHead { method } => {
+                    conn.set_server(1 - d);
                     conn.streams[1 - d].awaiting_methods.push_back(method)
                 }
                 Event::Request {
@@ -378,6 +404,8 @@ impl<'s> Replayer<'s> {
         }
         if let Some(conn) = self.conns.remove(&k) {
             self.stats.gap_bytes += conn.dirs[0].gap_bytes + conn.dirs[1].gap_bytes;
+            self.stats.not_response_bytes +=
+                conn.streams[0].not_response_bytes + conn.streams[1].not_response_bytes;
             self.stats.retransmitted_bytes +=
                 conn.dirs[0].retransmitted_bytes + conn.dirs[1].retransmitted_bytes;
             // Connections that carried nothing are neither HTTP nor anything else.

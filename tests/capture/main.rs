@@ -5,5 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod cooked;
 mod parity;
+mod server_side;
 mod synthetic;

@@ -9,11 +9,11 @@ use sigscope::capture::{replay, Options, Stats};
 use sigscope::exchange::Exchange;
 use sigscope::http::Headers;
 
-const C: [u8; 4] = [10, 0, 0, 1];
-const S: [u8; 4] = [10, 0, 0, 2];
+pub(crate) const C: [u8; 4] = [10, 0, 0, 1];
+pub(crate) const S: [u8; 4] = [10, 0, 0, 2];
 
 #[derive(Clone, Copy)]
-enum Flag {
+pub(crate) enum Flag {
     Syn,
     SynAck,
     Ack,
@@ -22,7 +22,7 @@ enum Flag {
 }
 
 /// One Ethernet/IPv4/TCP frame from the client (to_server) or the server.
-fn frame(to_server: bool, seq: u32, flag: Flag, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn frame(to_server: bool, seq: u32, flag: Flag, payload: &[u8]) -> Vec<u8> {
     let (src, dst, sp, dp) = if to_server {
         (C, S, 40000, 80)
     } else {
@@ -43,7 +43,7 @@ fn frame(to_server: bool, seq: u32, flag: Flag, payload: &[u8]) -> Vec<u8> {
     v
 }
 
-fn pcap(linktype: u32, frames: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn pcap(linktype: u32, frames: &[Vec<u8>]) -> Vec<u8> {
     let mut v = Vec::new();
     v.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes());
     v.extend_from_slice(&2u16.to_le_bytes());
@@ -62,7 +62,7 @@ fn pcap(linktype: u32, frames: &[Vec<u8>]) -> Vec<u8> {
     v
 }
 
-fn run(bytes: &[u8]) -> (Vec<Exchange>, Stats) {
+pub(crate) fn run(bytes: &[u8]) -> (Vec<Exchange>, Stats) {
     let mut out = Vec::new();
     let stats = replay(
         Cursor::new(bytes.to_vec()),
@@ -74,9 +74,9 @@ fn run(bytes: &[u8]) -> (Vec<Exchange>, Stats) {
     (out, stats)
 }
 
-const REQ: &[u8] =
+pub(crate) const REQ: &[u8] =
     b"PUT /bucket/key HTTP/1.1\r\nHost: s\r\nContent-Length: 26\r\n\r\nabcdefghijklmnopqrstuvwxyz";
-const RESP: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+pub(crate) const RESP: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
 /// Handshake, then the client's stream cut into pieces at `cuts`, sent in `order`.
 fn conversation(isn: u32, pieces: &[(usize, usize)], order: &[usize], req: &[u8]) -> Vec<Vec<u8>> {
@@ -293,7 +293,10 @@ fn checksum(h: &[u8]) -> u16 {
     !(sum as u16)
 }
 
-fn raw(b: etherparse::PacketBuilderStep<etherparse::TcpHeader>, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn raw(
+    b: etherparse::PacketBuilderStep<etherparse::TcpHeader>,
+    payload: &[u8],
+) -> Vec<u8> {
     let mut v = Vec::new();
     b.write(&mut v, payload).unwrap();
     v

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Real-client traffic for the sigscope capture fixtures (botocore + curl).
 
-Usage: clients.py SCENARIO   (keepalive | large | chunked | cooked | ipv6 | nano)
+Usage: clients.py SCENARIO
+  (keepalive | large | chunked | cooked | cookedv1 | ipv6 | nano | headbody)
 
 Every request goes to a local server started by make_captures.sh; nothing
 leaves loopback.  Errors from the server (403) are expected and printed.
@@ -131,6 +132,43 @@ def cooked(ep="http://127.0.0.1:8004"):
     call("s3 SigV2 put_object", s3v2.put_object, Bucket=BUCKET, Key="v2/test.txt", Body=b"sigv2 body")
     call("s3 SigV2 get_object", s3v2.get_object, Bucket=BUCKET, Key="v2/test.txt")["Body"].read()
     call("s3 SigV2 get_object deny/", s3v2.get_object, Bucket=BUCKET, Key="deny/v2.txt")
+
+
+def cookedv1(ep="http://127.0.0.1:8004"):
+    # The same kinds of signed requests as `cooked`, captured as Linux cooked v1 (SLL).
+    sts = client("sts", ep)
+    call("sts get_caller_identity (SigV4, form POST)", sts.get_caller_identity)
+    s3 = client("s3", ep)
+    call("s3 SigV4 put_object", s3.put_object, Bucket=BUCKET, Key="v1/test.txt", Body=b"sll v1 body")
+    call("s3 SigV4 get_object", s3.get_object, Bucket=BUCKET, Key="v1/test.txt")["Body"].read()
+
+
+def headbody(ep="http://127.0.0.1:8005"):
+    # HEAD then GET on one kept-alive connection to `server.py --head-body`, which writes
+    # `<ok/>` after its HEAD response. urllib3 (so botocore) would see the unread bytes and
+    # open a new connection for the GET; http.client reuses the connection as it is, so the
+    # stray bytes stay on the wire in front of the GET's response, as with a client that
+    # pipelines. The requests are signed by botocore's S3 SigV4 signer.
+    import http.client
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    signer = S3SigV4Auth(Credentials(AKID, SECRET), "s3", REGION)
+    conn = http.client.HTTPConnection(ep.split("//", 1)[1], timeout=10)
+    path = f"/{BUCKET}/headbody/object.txt"
+    for method in ("HEAD", "GET"):
+        req = AWSRequest(method=method, url=ep + path)
+        signer.add_auth(req)
+        conn.request(method, path, headers=dict(req.headers.items()))
+        try:
+            r = conn.getresponse()
+            r.read()
+            print(f"  {method}: HTTP {r.status}")
+        except http.client.HTTPException as e:
+            # The GET's response is read from `<ok/>HTTP/1.1 200 OK`.
+            print(f"  {method}: {type(e).__name__} (expected after the stray HEAD body)")
+    conn.close()
 
 
 def ipv6(ep="http://[::1]:8003"):

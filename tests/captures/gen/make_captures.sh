@@ -6,6 +6,8 @@
 # signatures over X-Amz-Date).
 #
 #   bash tests/captures/gen/make_captures.sh
+#   ONLY="cooked-v1.pcap head-body.pcap" bash tests/captures/gen/make_captures.sh
+#       (only those captures and their tshark views; truncated.pcap needs keepalive.pcap)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -34,8 +36,12 @@ command -v curl >/dev/null || { echo "curl is required" >&2; exit 1; }
 "$PY" -c 'import botocore' 2>/dev/null || "$PY" -m pip install botocore
 
 # ---------------------------------------------------------------- helpers
-start_server() {  # host port
-  "$PY" "$HERE/server.py" "$1" "$2" 2>"$WORK/server-$2-${1//:/_}.log" &
+want() {  # outfile: whether this run makes it (all unless ONLY lists others)
+  [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]
+}
+
+start_server() {  # host port [server.py options...]
+  "$PY" "$HERE/server.py" "$@" 2>"$WORK/server-$2-${1//:/_}.log" &
   SERVER_PIDS+=("$!")
   for _ in $(seq 50); do
     grep -q listening "$WORK/server-$2-${1//:/_}.log" 2>/dev/null && return 0
@@ -89,6 +95,7 @@ capture_with_retry() {  # outfile scenario capture-command...
 
 tcpdump_capture() {  # outfile iface filter scenario [extra tcpdump args...]
   local out="$1" iface="$2" filter="$3" scenario="$4"; shift 4
+  want "$out" || return 0
   echo "== $out ($scenario via tcpdump -i $iface $*)"
   capture_with_retry "$out" "$scenario" \
     tcpdump -i "$iface" -s 0 -B 32768 -U --immediate-mode "$@" -w "$OUT/$out" "$filter"
@@ -98,6 +105,7 @@ tcpdump_capture() {  # outfile iface filter scenario [extra tcpdump args...]
 start_server 127.0.0.1 8003
 start_server 127.0.0.1 8004
 start_server ::1 8003
+start_server 127.0.0.1 8005 --head-body   # writes a body after HEAD responses
 
 # ---------------------------------------------------------------- captures
 tcpdump_capture keepalive.pcap      lo  'tcp port 8003' keepalive
@@ -105,13 +113,20 @@ tcpdump_capture large-body.pcap     lo  'tcp port 8003' large
 tcpdump_capture chunked-upload.pcap lo  'tcp port 8003' chunked
 tcpdump_capture cooked-any.pcap     any 'tcp port 8004' cooked
 tcpdump_capture nanosecond.pcap     lo  'tcp port 8003' nano --time-stamp-precision=nano
+# -i any writes Linux cooked v2 by default here; -y LINUX_SLL asks for v1 (DLT 113), whose
+# loopback frames (ARPHRD_LOOPBACK) sigscope once could not decode.
+tcpdump_capture cooked-v1.pcap      any 'tcp port 8004' cookedv1 -y LINUX_SLL
+tcpdump_capture head-body.pcap      lo  'tcp port 8005' headbody
 
+if want pcapng-ipv6.pcapng; then
 echo "== pcapng-ipv6.pcapng (ipv6 via dumpcap -i lo)"
 # dumpcap writes pcapng natively (tcpdump 4.99 can only write pcap).
 # -q keeps the packet counter off stderr.
 capture_with_retry pcapng-ipv6.pcapng ipv6 \
   dumpcap -q -i lo -s 0 -B 32 -f 'ip6 and tcp port 8003' -w "$OUT/pcapng-ipv6.pcapng"
+fi
 
+if want truncated.pcap; then
 echo "== truncated.pcap (keepalive.pcap cut at ~70%, inside a packet)"
 size=$(stat -c %s "$OUT/keepalive.pcap")
 cut=$(( size * 70 / 100 ))
@@ -134,10 +149,16 @@ for b in $bounds; do
 done
 head -c "$cut" "$OUT/keepalive.pcap" > "$OUT/truncated.pcap"
 echo "truncated.pcap: $cut of $size bytes"
+fi
+
+FIXTURES=()
+for f in keepalive.pcap large-body.pcap chunked-upload.pcap cooked-any.pcap \
+         pcapng-ipv6.pcapng nanosecond.pcap truncated.pcap cooked-v1.pcap head-body.pcap; do
+  want "$f" && FIXTURES+=("$f")
+done
 
 # tcpdump drops privileges to its own user and dumpcap writes 0600 files.
-for f in keepalive.pcap large-body.pcap chunked-upload.pcap cooked-any.pcap \
-         pcapng-ipv6.pcapng nanosecond.pcap truncated.pcap; do
+for f in "${FIXTURES[@]}"; do
   chown --reference="$OUT" "$OUT/$f" 2>/dev/null || true
   chmod 0644 "$OUT/$f"
 done
@@ -147,9 +168,8 @@ cd "$OUT"   # relative names, so tshark's messages do not embed this checkout's 
 # -d: 8003/8004 are not in the HTTP dissector's default port list.
 TSHARK_OPTS=(-o tcp.desegment_tcp_streams:TRUE -o http.desegment_headers:TRUE
              -o http.desegment_body:TRUE -o http.dechunk_body:TRUE
-             -d tcp.port==8003,http -d tcp.port==8004,http)
-for f in keepalive.pcap large-body.pcap chunked-upload.pcap cooked-any.pcap \
-         pcapng-ipv6.pcapng nanosecond.pcap truncated.pcap; do
+             -d tcp.port==8003,http -d tcp.port==8004,http -d tcp.port==8005,http)
+for f in "${FIXTURES[@]}"; do
   tshark -r "$f" "${TSHARK_OPTS[@]}" -Y http.request -T fields -E separator=/t -E header=y \
     -e frame.number -e http.request.method -e http.request.uri -e http.host -e http.authorization \
     > "$OUT/$f.tshark.tsv" 2> "$WORK/$f.err" || true
@@ -170,6 +190,7 @@ done
 # ---------------------------------------------------------------- sanity checks
 fail=0
 expect_requests() {  # file count
+  want "$1" || return 0
   local n=$(($(wc -l < "$1.tshark.tsv") - 1))
   [ "$n" -eq "$2" ] || { echo "!! $1: tshark sees $n requests, expected $2" >&2; fail=1; }
 }
@@ -179,9 +200,25 @@ expect_requests chunked-upload.pcap 2
 expect_requests cooked-any.pcap 5
 expect_requests pcapng-ipv6.pcapng 4
 expect_requests nanosecond.pcap 2
+expect_requests cooked-v1.pcap 3
+expect_requests head-body.pcap 2
 # keepalive: the 8 botocore requests share one TCP connection, curl's 3 another.
+if want keepalive.pcap; then
 streams=$(tshark -r keepalive.pcap -d tcp.port==8003,http -Y http.request -T fields -e tcp.stream \
           2>/dev/null | sort | uniq -c | awk '{print $1}' | tr '\n' ' ')
 [ "$streams" = "8 3 " ] || { echo "!! keepalive.pcap: requests per TCP stream: $streams (want 8 3)" >&2; fail=1; }
+fi
+if want cooked-v1.pcap; then
+  # Linux cooked v1, and every frame from lo (ARPHRD_LOOPBACK, 772).
+  capinfos -E cooked-v1.pcap | grep -q 'Linux cooked-mode capture v1' \
+    || { echo "!! cooked-v1.pcap is not Linux cooked v1" >&2; fail=1; }
+  hatypes=$(tshark -r cooked-v1.pcap -T fields -e sll.hatype 2>/dev/null | sort -u | tr '\n' ' ')
+  [ "$hatypes" = "772 " ] || { echo "!! cooked-v1.pcap: sll.hatype $hatypes (want 772)" >&2; fail=1; }
+fi
+if want head-body.pcap; then
+  # HEAD and GET on one connection, the stray `<ok/>` in front of the GET's response.
+  n=$(tshark -r head-body.pcap -Y 'tcp.len > 0' -T fields -e tcp.stream 2>/dev/null | sort -u | wc -l)
+  [ "$n" -eq 1 ] || { echo "!! head-body.pcap: $n TCP streams (want 1)" >&2; fail=1; }
+fi
 [ "$fail" -eq 0 ] || exit 1
 echo "done."

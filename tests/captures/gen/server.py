@@ -10,7 +10,11 @@
 
 It never checks signatures: it only has to produce realistic traffic.
 
-Usage: server.py HOST PORT      (HOST may be 127.0.0.1 or ::1)
+With --head-body it is a broken server: it answers every HEAD with `200` and
+`Content-Length: 5` and then writes the 5 bytes `<ok/>` anyway, as a server that
+answers HEAD like GET does (issue #12: those bytes must not become a request).
+
+Usage: server.py HOST PORT [--head-body]     (HOST may be 127.0.0.1 or ::1)
 """
 import hashlib
 import socket
@@ -104,11 +108,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if self.command != "HEAD" and body:
+        if (self.command != "HEAD" or self.server.head_body) and body:
             self.wfile.write(body)
 
     def _handle(self):
         body = self._read_body()
+        if self.command == "HEAD" and self.server.head_body:
+            self._send(200, b"<ok/>")
+            return
         rid = uuid.uuid4().hex[:16].upper()
         parts = urlsplit(self.path)
         path = parts.path
@@ -147,12 +154,14 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    head_body = False
 
 
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
     Server.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
     srv = Server((host, port), Handler)
+    srv.head_body = "--head-body" in sys.argv[3:]
     sys.stderr.write("srv: listening on %s %d\n" % (host, port))
     sys.stderr.flush()
     try:
