@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::encode::{decode_params, percent_decode, split_pairs};
+use super::sigv4::{self, flavour};
 use super::tokens;
 use crate::escape::escape_str;
 use crate::http::{Headers, Request};
@@ -19,8 +20,9 @@ pub enum AuthError {
     UnknownScheme(String),
     #[error("Credential `{}` has no scope", escape_str(.0))]
     NoScope(String),
-    #[error("credential scope `{}` must be date/region/service/aws4_request", escape_str(.0))]
-    ScopeShape(String),
+    /// The scope, and the terminator the flavour wants.
+    #[error("credential scope `{scope}` must be date/region/service/{1}", scope = escape_str(.0))]
+    ScopeShape(String, &'static str),
     #[error("Authorization component `{}` is not key=value", escape_str(.0))]
     NotKeyValue(String),
     #[error("unknown Authorization component `{}`", escape_str(.0))]
@@ -30,8 +32,9 @@ pub enum AuthError {
     RepeatedComponent(&'static str),
     #[error("Authorization has no {0}=")]
     MissingComponent(&'static str),
-    #[error("X-Amz-Algorithm `{}` is not AWS4-HMAC-SHA256", escape_str(.0))]
-    PresignedAlgorithm(String),
+    /// The parameter's name, its value, and the flavour's algorithm.
+    #[error("{0} `{value}` is not {2}", value = escape_str(.1))]
+    PresignedAlgorithm(&'static str, String, &'static str),
     #[error("presigned URL has no {0}")]
     MissingPresigned(&'static str),
     #[error("unsupported SignatureVersion `{}`", escape_str(.0))]
@@ -121,6 +124,8 @@ pub struct AuthInfo {
 /// SigV4 parameters, from the Authorization header or the presigned query.
 #[derive(Clone, Debug)]
 pub struct V4Auth {
+    /// The scheme's names (AWS's, or another flavour's).
+    pub flavour: &'static flavour::Flavour,
     pub algorithm: String,
     pub access_key: String,
     /// Everything after the access key in `Credential=`: `date/region/service/aws4_request`.
@@ -177,7 +182,7 @@ pub struct Detected {
     pub malformed: Option<String>,
 }
 
-fn query_params_raw(req: &Request) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+pub(super) fn query_params_raw(req: &Request) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
     req.query()
         .map(|q| {
             split_pairs(q)
@@ -193,14 +198,14 @@ fn query_params_raw(req: &Request) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
         .unwrap_or_default()
 }
 
-fn param<'a>(params: &'a [(Vec<u8>, Option<Vec<u8>>)], name: &str) -> Option<&'a [u8]> {
+pub(super) fn param<'a>(params: &'a [(Vec<u8>, Option<Vec<u8>>)], name: &str) -> Option<&'a [u8]> {
     params
         .iter()
         .find(|(k, _)| k.as_slice() == name.as_bytes())
         .map(|(_, v)| v.as_deref().unwrap_or(b""))
 }
 
-fn text(b: &[u8]) -> String {
+pub(super) fn text(b: &[u8]) -> String {
     crate::http::text(b).into_owned()
 }
 
@@ -245,21 +250,10 @@ pub fn detect(req: &Request) -> Detected {
 
     if let Some(a) = authz.as_deref() {
         let (scheme, rest) = a.split_once(' ').unwrap_or((a, ""));
+        if let Some(f) = flavour::by_algorithm(scheme) {
+            return sigv4::parse::detect_header(req, f, rest);
+        }
         match scheme {
-            "AWS4-HMAC-SHA256" => {
-                let streaming = req
-                    .header_text("x-amz-content-sha256")
-                    .is_some_and(|v| v.starts_with("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"));
-                let mode = if streaming {
-                    Mode::Sigv4Streaming
-                } else {
-                    Mode::Sigv4Header
-                };
-                return match parse_v4_header(req, rest) {
-                    Ok(v4) => v4_detected(mode, v4),
-                    Err(e) => malformed(mode, e),
-                };
-            }
             "AWS4-ECDSA-P256-SHA256" => return malformed(Mode::Unknown, AuthError::Sigv4a),
             "AWS" => {
                 return match rest.trim().rsplit_once(':') {
@@ -281,11 +275,10 @@ pub fn detect(req: &Request) -> Detected {
     }
 
     let qp = query_params_raw(req);
-    if param(&qp, "X-Amz-Algorithm").is_some() {
-        return match parse_v4_query(req, &qp) {
-            Ok(v4) => v4_detected(Mode::Sigv4Query, v4),
-            Err(e) => malformed(Mode::Sigv4Query, e),
-        };
+    for f in flavour::FLAVOURS {
+        if param(&qp, f.query.algorithm).is_some() {
+            return sigv4::parse::detect_query(req, f, &qp);
+        }
     }
 
     // EC2/Query signatures: parameters in the URL and, for a form POST, in the body.
@@ -339,36 +332,6 @@ pub(super) fn malformed(mode: Mode, why: AuthError) -> Detected {
     }
 }
 
-fn v4_detected(mode: Mode, v4: V4Auth) -> Detected {
-    let mut fields = vec![
-        ("Algorithm".to_string(), v4.algorithm.clone()),
-        ("Credential scope".to_string(), v4.scope.clone()),
-    ];
-    if v4.amz_date_from_date_header {
-        fields.push(("Date source".into(), "Date header (no X-Amz-Date)".into()));
-    }
-    if let Some(e) = &v4.expires {
-        fields.push(("X-Amz-Expires".into(), e.clone()));
-    }
-    if let Some(t) = &v4.session_token {
-        fields.push(("X-Amz-Security-Token".into(), mask(t)));
-    }
-    Detected {
-        info: AuthInfo {
-            mode: Some(mode),
-            access_key: Some(v4.access_key.clone()),
-            signature: Some(v4.signature.clone()),
-            date: v4.amz_date.clone(),
-            region: Some(v4.region.clone()),
-            service: Some(v4.service.clone()),
-            signed_headers: Some(v4.signed_headers.clone()),
-            fields,
-        },
-        parsed: Parsed::V4(Box::new(v4)),
-        malformed: None,
-    }
-}
-
 fn v2_detected(mode: Mode, v2: V2Auth) -> Detected {
     let mut fields = Vec::new();
     if let Some(e) = &v2.expires {
@@ -386,109 +349,6 @@ fn v2_detected(mode: Mode, v2: V2Auth) -> Detected {
         parsed: Parsed::V2(v2),
         malformed: None,
     }
-}
-
-fn split_scope(v4: &mut V4Auth, credential: &str) -> Result<(), AuthError> {
-    let (ak, scope) = credential
-        .split_once('/')
-        .ok_or_else(|| AuthError::NoScope(credential.to_string()))?;
-    let parts: Vec<&str> = scope.split('/').collect();
-    if parts.len() != 4 {
-        return Err(AuthError::ScopeShape(scope.to_string()));
-    }
-    v4.access_key = ak.to_string();
-    v4.scope = scope.to_string();
-    v4.scope_date = parts[0].to_string();
-    v4.region = parts[1].to_string();
-    v4.service = parts[2].to_string();
-    v4.terminator = parts[3].to_string();
-    Ok(())
-}
-
-fn empty_v4(algorithm: &str) -> V4Auth {
-    V4Auth {
-        algorithm: algorithm.to_string(),
-        access_key: String::new(),
-        scope: String::new(),
-        scope_date: String::new(),
-        region: String::new(),
-        service: String::new(),
-        terminator: String::new(),
-        signed_headers_raw: String::new(),
-        signed_headers: Vec::new(),
-        signature: String::new(),
-        amz_date: None,
-        amz_date_from_date_header: false,
-        expires: None,
-        session_token: None,
-    }
-}
-
-fn parse_v4_header(req: &Request, rest: &str) -> Result<V4Auth, AuthError> {
-    let mut v4 = empty_v4("AWS4-HMAC-SHA256");
-    let (mut cred, mut sh, mut sig) = (None, None, None);
-    for part in rest.split(',') {
-        let part = part.trim();
-        if part.is_empty() {
-            continue;
-        }
-        let (k, v) = part
-            .split_once('=')
-            .ok_or_else(|| AuthError::NotKeyValue(part.to_string()))?;
-        let (name, slot) = match k.trim() {
-            "Credential" => ("Credential", &mut cred),
-            "SignedHeaders" => ("SignedHeaders", &mut sh),
-            "Signature" => ("Signature", &mut sig),
-            other => return Err(AuthError::UnknownComponent(other.to_string())),
-        };
-        // AWS documents exactly three components and MinIO refuses anything else: a repeated
-        // one is ambiguous, not "the last wins".
-        if slot.is_some() {
-            return Err(AuthError::RepeatedComponent(name));
-        }
-        *slot = Some(v.trim().to_string());
-    }
-    let cred = cred.ok_or(AuthError::MissingComponent("Credential"))?;
-    split_scope(&mut v4, &cred)?;
-    v4.signed_headers_raw = sh.ok_or(AuthError::MissingComponent("SignedHeaders"))?;
-    v4.signed_headers = v4
-        .signed_headers_raw
-        .split(';')
-        .map(|s| s.to_string())
-        .collect();
-    v4.signature = sig.ok_or(AuthError::MissingComponent("Signature"))?;
-    if let Some(d) = req.header("x-amz-date") {
-        v4.amz_date = Some(d);
-    } else if let Some(d) = req.header("date") {
-        v4.amz_date = Some(super::time::http_date_to_amz(&d).unwrap_or(d));
-        v4.amz_date_from_date_header = true;
-    }
-    v4.session_token = req.header("x-amz-security-token");
-    Ok(v4)
-}
-
-fn parse_v4_query(req: &Request, qp: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<V4Auth, AuthError> {
-    let get = |n: &str| param(qp, n).map(text);
-    // A required parameter: its name is the error's.
-    let need = |n: &'static str| get(n).ok_or(AuthError::MissingPresigned(n));
-    let alg = get("X-Amz-Algorithm").unwrap_or_default();
-    if alg != "AWS4-HMAC-SHA256" {
-        return Err(AuthError::PresignedAlgorithm(alg));
-    }
-    let mut v4 = empty_v4(&alg);
-    let cred = need("X-Amz-Credential")?;
-    split_scope(&mut v4, &cred)?;
-    v4.signed_headers_raw = need("X-Amz-SignedHeaders")?;
-    v4.signed_headers = v4
-        .signed_headers_raw
-        .split(';')
-        .map(|s| s.to_string())
-        .collect();
-    v4.signature = need("X-Amz-Signature")?;
-    v4.amz_date = Some(need("X-Amz-Date")?);
-    v4.expires = get("X-Amz-Expires");
-    v4.session_token = get("X-Amz-Security-Token").or_else(|| req.header("x-amz-security-token"));
-    Ok(v4)
 }
 
 fn parse_query_sig(mut all: Vec<(Vec<u8>, Vec<u8>)>) -> Detected {

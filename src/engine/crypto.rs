@@ -58,14 +58,16 @@ pub struct KeyChain {
     pub k_signing: [u8; 32],
 }
 
+/// The signing-key chain: `key_prefix` is the flavour's (`AWS4` for AWS).
 pub fn derive_chain(
+    key_prefix: &str,
     secret: &str,
     date: &str,
     region: &str,
     service: &str,
     terminator: &str,
 ) -> KeyChain {
-    let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
+    let k_date = hmac_sha256(format!("{key_prefix}{secret}").as_bytes(), date.as_bytes());
     let k_region = hmac_sha256(&k_date, region.as_bytes());
     let k_service = hmac_sha256(&k_region, service.as_bytes());
     let k_signing = hmac_sha256(&k_service, terminator.as_bytes());
@@ -82,9 +84,16 @@ pub fn derive_chain(
 /// A secret never sits in a map key, where a heap dump or a debug print of the map would show it.
 type ChainKey = [u8; 32];
 
-fn chain_key(secret: &str, date: &str, region: &str, service: &str, terminator: &str) -> ChainKey {
+fn chain_key(
+    key_prefix: &str,
+    secret: &str,
+    date: &str,
+    region: &str,
+    service: &str,
+    terminator: &str,
+) -> ChainKey {
     let mut h = Sha256::new();
-    for part in [secret, date, region, service, terminator] {
+    for part in [key_prefix, secret, date, region, service, terminator] {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
@@ -101,6 +110,7 @@ pub struct SigningKeys {
 impl SigningKeys {
     pub fn chain(
         &self,
+        key_prefix: &str,
         secret: &str,
         date: &str,
         region: &str,
@@ -113,7 +123,7 @@ impl SigningKeys {
         thread_local! {
             static RECENT: Cell<Option<(ChainKey, KeyChain)>> = const { Cell::new(None) };
         }
-        let key = chain_key(secret, date, region, service, terminator);
+        let key = chain_key(key_prefix, secret, date, region, service, terminator);
         if let Some((last, c)) = RECENT.get() {
             if last == key {
                 return c;
@@ -121,7 +131,7 @@ impl SigningKeys {
         }
         let cached = self.map.lock().ok().and_then(|m| m.get(&key).copied());
         let c = cached.unwrap_or_else(|| {
-            let c = derive_chain(secret, date, region, service, terminator);
+            let c = derive_chain(key_prefix, secret, date, region, service, terminator);
             if let Ok(mut map) = self.map.lock() {
                 if map.len() > 4096 {
                     map.clear();
@@ -177,13 +187,15 @@ impl KeyCache {
 
     pub fn chain(
         &self,
+        key_prefix: &str,
         secret: &str,
         date: &str,
         region: &str,
         service: &str,
         terminator: &str,
     ) -> KeyChain {
-        self.keys.chain(secret, date, region, service, terminator)
+        self.keys
+            .chain(key_prefix, secret, date, region, service, terminator)
     }
 }
 
@@ -208,8 +220,8 @@ mod tests {
                 } else {
                     (*secret, *date, *region, *service)
                 };
-                let got = cache.chain(secret, date, region, service, "aws4_request");
-                let want = derive_chain(secret, date, region, service, "aws4_request");
+                let got = cache.chain("AWS4", secret, date, region, service, "aws4_request");
+                let want = derive_chain("AWS4", secret, date, region, service, "aws4_request");
                 assert_eq!(got.k_signing, want.k_signing, "{secret} {date} {service}");
                 assert_eq!(got.k_date, want.k_date);
             }
@@ -219,31 +231,66 @@ mod tests {
     #[test]
     fn chains_are_found_by_secret_and_scope() {
         let keys = SigningKeys::default();
-        let a = keys.chain("secret-a", "20150830", "us-east-1", "s3", "aws4_request");
-        let b = keys.chain("secret-b", "20150830", "us-east-1", "s3", "aws4_request");
+        let a = keys.chain(
+            "AWS4",
+            "secret-a",
+            "20150830",
+            "us-east-1",
+            "s3",
+            "aws4_request",
+        );
+        let b = keys.chain(
+            "AWS4",
+            "secret-b",
+            "20150830",
+            "us-east-1",
+            "s3",
+            "aws4_request",
+        );
         assert_ne!(a.k_signing, b.k_signing);
         assert_eq!(keys.map.lock().unwrap().len(), 2);
         // The same secret and scope: found in the map (this thread's last chain is `b`'s), as a
         // marked entry shows.
-        let key = chain_key("secret-a", "20150830", "us-east-1", "s3", "aws4_request");
+        let key = chain_key(
+            "AWS4",
+            "secret-a",
+            "20150830",
+            "us-east-1",
+            "s3",
+            "aws4_request",
+        );
         keys.map.lock().unwrap().get_mut(&key).unwrap().k_date = [7; 32];
-        let again = keys.chain("secret-a", "20150830", "us-east-1", "s3", "aws4_request");
+        let again = keys.chain(
+            "AWS4",
+            "secret-a",
+            "20150830",
+            "us-east-1",
+            "s3",
+            "aws4_request",
+        );
         assert_eq!(again.k_date, [7; 32]);
         assert_eq!(again.k_signing, a.k_signing);
         assert_eq!(keys.map.lock().unwrap().len(), 2);
         // And then the thread's last chain.
         keys.map.lock().unwrap().clear();
-        let last = keys.chain("secret-a", "20150830", "us-east-1", "s3", "aws4_request");
+        let last = keys.chain(
+            "AWS4",
+            "secret-a",
+            "20150830",
+            "us-east-1",
+            "s3",
+            "aws4_request",
+        );
         assert_eq!(last.k_date, [7; 32]);
         // The fields are length-prefixed: moving a character from one field to the next is
         // another key.
         assert_ne!(
-            chain_key("s1", "20150830", "r", "s3", "aws4_request"),
-            chain_key("s12", "0150830", "r", "s3", "aws4_request")
+            chain_key("AWS4", "s1", "20150830", "r", "s3", "aws4_request"),
+            chain_key("AWS4", "s12", "0150830", "r", "s3", "aws4_request")
         );
         assert_ne!(
-            chain_key("s", "d", "ab", "c", "t"),
-            chain_key("s", "d", "a", "bc", "t")
+            chain_key("AWS4", "s", "d", "ab", "c", "t"),
+            chain_key("AWS4", "s", "d", "a", "bc", "t")
         );
     }
 
@@ -264,6 +311,7 @@ mod tests {
     fn aws_documentation_signing_key() {
         // AWS General Reference, "Examples of how to derive a signing key" (IAM, 20150830).
         let c = derive_chain(
+            "AWS4",
             "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
             "20150830",
             "us-east-1",
@@ -276,6 +324,7 @@ mod tests {
         );
         let cache = KeyCache::default();
         let again = cache.chain(
+            "AWS4",
             "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
             "20150830",
             "us-east-1",

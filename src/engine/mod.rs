@@ -196,8 +196,14 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     let dialects = match &detected.parsed {
         Parsed::V4(a) => {
             let chain = secret.map(|s| {
-                v.cache
-                    .chain(s, &a.scope_date, &a.region, &a.service, &a.terminator)
+                v.cache.chain(
+                    a.flavour.key_prefix,
+                    s,
+                    &a.scope_date,
+                    &a.region,
+                    &a.service,
+                    &a.terminator,
+                )
             });
             signing_key = chain.as_ref().map(|k| KeyChainView::new(k, v.reveal_keys));
             let ctx = sigv4::Analyse {

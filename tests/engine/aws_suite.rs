@@ -159,6 +159,7 @@ fn new_suite_header_and_query_byte_identical() {
                 failures.push(format!("{label}: string to sign"));
             }
             let chain = sigscope::engine::crypto::derive_chain(
+                auth.flavour.key_prefix,
                 secret,
                 &auth.scope_date,
                 &auth.region,

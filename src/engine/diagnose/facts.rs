@@ -124,13 +124,13 @@ pub(super) fn scope_findings(req: &Request, a: &mut Analysis, auth: &crate::engi
             );
         }
     }
-    if auth.terminator != "aws4_request" {
+    if auth.terminator != auth.flavour.terminator {
         finding(
             a,
             Code::ScopeTerminator,
             format!(
-                "the credential scope ends in `{}`, not `aws4_request`",
-                auth.terminator
+                "the credential scope ends in `{}`, not `{}`",
+                auth.terminator, auth.flavour.terminator
             ),
         );
     }

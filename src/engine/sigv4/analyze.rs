@@ -40,7 +40,7 @@ pub fn analyze(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<DialectResult> {
         && req.query().is_some_and(|q| {
             encode::split_pairs(q)
                 .iter()
-                .any(|(k, _)| *k == b"X-Amz-Security-Token")
+                .any(|(k, _)| *k == a.flavour.query.token.as_bytes())
         });
     let chunk_results = payload_and_chunks(x, findings);
     let mut out = Vec::with_capacity(dialect::ALL.len());
@@ -114,7 +114,10 @@ pub fn analyze(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<DialectResult> {
                 if d.name == verifier.name {
                     findings.push(Finding::new(
                         Code::SessionTokenAppended,
-                        "X-Amz-Security-Token was added to the URL after signing (accepted by services that want it that way)",
+                        format!(
+                            "{} was added to the URL after signing (accepted by services that want it that way)",
+                            a.flavour.query.token
+                        ),
                     ));
                 }
             }
@@ -160,7 +163,8 @@ fn payload_and_chunks(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<ChunkResu
         body_sha256,
         ..
     } = *x;
-    if let Some(h) = req.header_text("x-amz-content-sha256") {
+    let payload_header = a.flavour.content_sha256_header;
+    if let Some(h) = req.header_text(payload_header) {
         if h.len() == 64
             && h.bytes().all(|b| b.is_ascii_hexdigit())
             && !h.eq_ignore_ascii_case(body_sha256)
@@ -168,7 +172,7 @@ fn payload_and_chunks(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<ChunkResu
             findings.push(Finding::new(
                 Code::PayloadHashMismatch,
                 format!(
-                    "x-amz-content-sha256 is {h} but the body received ({} bytes) hashes to {body_sha256}",
+                    "{payload_header} is {h} but the body received ({} bytes) hashes to {body_sha256}",
                     req.body_len()
                 ),
             ));

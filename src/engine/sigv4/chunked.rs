@@ -95,8 +95,8 @@ pub fn verify_chunks(
         .enumerate()
         .map(|(i, c)| {
             let sts = format!(
-                "AWS4-HMAC-SHA256-PAYLOAD\n{date}\n{}\n{prev}\n{EMPTY_SHA256}\n{}",
-                auth.scope, c.sha256
+                "{}-PAYLOAD\n{date}\n{}\n{prev}\n{EMPTY_SHA256}\n{}",
+                auth.flavour.algorithm, auth.scope, c.sha256
             );
             let sig = chain.map(|k| sign(k, sts.as_bytes()));
             let matches = sig.as_ref().map(|s| signatures_equal(&c.signature, s));

@@ -96,7 +96,7 @@ pub fn trim_value(v: &[u8], rule: HeaderTrim) -> Vec<u8> {
 }
 
 pub(crate) fn payload_hash(ctx: &V4Context, rules: &SigV4Rules) -> String {
-    let header = ctx.req.header_text("x-amz-content-sha256");
+    let header = ctx.req.header_text(ctx.auth.flavour.content_sha256_header);
     if rules.payload.from_header {
         if let Some(h) = header {
             return h.into_owned();

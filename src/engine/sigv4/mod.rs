@@ -12,7 +12,9 @@ use crate::http::{Headers, Request};
 
 mod analyze;
 mod chunked;
+pub mod flavour;
 mod headers;
+pub mod parse;
 mod query;
 #[cfg(test)]
 mod tests;
@@ -312,7 +314,13 @@ pub(crate) fn canonical_key(
         qrules.presigned_keeps_signature,
     );
     let query = memo(&mut m.query, qkey, || {
-        canonical_query(req, qrules, ctx.presigned, ctx.token_appended)
+        canonical_query(
+            req,
+            qrules,
+            ctx.presigned,
+            ctx.token_appended,
+            &ctx.auth.flavour.query,
+        )
     });
 
     let hrules = if plain.headers { base } else { rules };
@@ -372,18 +380,21 @@ pub(crate) fn canonical_key(
     (key, rejects)
 }
 
-/// The first `x-amz-*` header of the request, lower-cased, that is not signed (nor exempt:
-/// `x-amz-content-sha256`, and a presigned URL's `x-amz-security-token`).
+/// The first `x-amz-*` (the flavour's prefix) header of the request, lower-cased, that is not
+/// signed (nor exempt: `x-amz-content-sha256`, and a presigned URL's `x-amz-security-token`).
 fn unsigned_amz_header(ctx: &V4Context) -> Option<String> {
     let auth = ctx.auth;
-    let amz =
-        |h: &&crate::http::Header| h.name.len() >= 6 && h.name[..6].eq_ignore_ascii_case(b"x-amz-");
+    let f = auth.flavour;
+    let prefix = f.header_prefix.as_bytes();
+    let amz = |h: &&crate::http::Header| {
+        h.name.len() >= prefix.len() && h.name[..prefix.len()].eq_ignore_ascii_case(prefix)
+    };
     for h in ctx.req.headers.iter().filter(amz) {
         if h.name.is_ascii() {
             // The same tests on the bytes, without lowercasing a copy of every name.
             let is = |s: &str| h.name.eq_ignore_ascii_case(s.as_bytes());
-            let exempt = is("x-amz-content-sha256")
-                || (ctx.presigned && is("x-amz-security-token"))
+            let exempt = is(f.content_sha256_header)
+                || (ctx.presigned && is(f.token_header))
                 || auth.signed_headers.iter().any(|s| is(s));
             if !exempt {
                 return Some(crate::http::text(&h.name).to_ascii_lowercase());
@@ -391,8 +402,8 @@ fn unsigned_amz_header(ctx: &V4Context) -> Option<String> {
             continue;
         }
         let n = crate::http::text(&h.name).to_ascii_lowercase();
-        if n != "x-amz-content-sha256"
-            && !(ctx.presigned && n == "x-amz-security-token")
+        if n != f.content_sha256_header
+            && !(ctx.presigned && n == f.token_header)
             && !auth
                 .signed_headers
                 .iter()

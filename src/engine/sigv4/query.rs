@@ -1,12 +1,16 @@
 //! Canonical query string (line 3): decoding, re-encoding, ordering of repeated names.
 
+use super::flavour::QueryNames;
 use super::*;
 
+/// `names` are the flavour's presigned parameters (the signature and the session token are
+/// left out of what is signed).
 pub(crate) fn canonical_query(
     req: &Request,
     rules: &SigV4Rules,
     presigned: bool,
     token_appended: bool,
+    names: &QueryNames,
 ) -> String {
     let is_post = req.method.eq_ignore_ascii_case("POST");
     let url_q = req.query().unwrap_or(b"");
@@ -20,10 +24,10 @@ pub(crate) fn canonical_query(
         _ => split_pairs(url_q),
     };
     if presigned && !rules.presigned_keeps_signature {
-        raw.retain(|(k, _)| *k != b"X-Amz-Signature");
+        raw.retain(|(k, _)| *k != names.signature.as_bytes());
     }
     if token_appended {
-        raw.retain(|(k, _)| *k != b"X-Amz-Security-Token");
+        raw.retain(|(k, _)| *k != names.token.as_bytes());
     }
     match rules.query.style {
         QueryStyle::RawPairs => {

@@ -100,6 +100,7 @@ fn plain_queries_are_the_same_under_every_rule() {
                     },
                     presigned,
                     false,
+                    &super::flavour::AWS4.query,
                 )
             };
             let raw = |keeps: bool| {
@@ -116,10 +117,17 @@ fn plain_queries_are_the_same_under_every_rule() {
                     },
                     presigned,
                     false,
+                    &super::flavour::AWS4.query,
                 )
             };
             for d in crate::engine::dialect::ALL {
-                let got = canonical_query(&req, &d.sigv4, presigned, false);
+                let got = canonical_query(
+                    &req,
+                    &d.sigv4,
+                    presigned,
+                    false,
+                    &super::flavour::AWS4.query,
+                );
                 let keeps = d.sigv4.presigned_keeps_signature;
                 assert_eq!(got, want(keeps), "{q} {}", d.name);
                 assert_eq!(got, raw(keeps), "{q} {} raw pairs", d.name);
@@ -157,6 +165,7 @@ fn plain_headers_are_the_same_under_every_rule() {
             signed.push("x-missing".into());
         }
         let auth = V4Auth {
+            flavour: &super::flavour::AWS4,
             algorithm: "AWS4-HMAC-SHA256".into(),
             access_key: "AK".into(),
             scope: "20150830/us-east-1/s3/aws4_request".into(),

@@ -1,0 +1,94 @@
+//! Flavours of SigV4: schemes that sign exactly as AWS Signature Version 4 does but give its
+//! parts other names (Google Cloud Storage's HMAC keys sign `GOOG4-HMAC-SHA256` with
+//! `goog4_request`, `x-goog-date` and `X-Goog-*` parameters). A flavour is data: detection,
+//! canonicalisation and key derivation read the names from it, so adding one is a constant
+//! here, its line in [`FLAVOURS`] and the auth modes it is reported as.
+//!
+//! The names of the AWS flavour are those of the AWS General Reference ("Create a signed AWS
+//! API request") and S3's "Authenticating Requests (AWS Signature Version 4)".
+
+use super::super::auth::Mode;
+
+/// The query parameters of a presigned URL.
+#[derive(Debug, PartialEq, Eq)]
+pub struct QueryNames {
+    pub algorithm: &'static str,
+    pub credential: &'static str,
+    pub date: &'static str,
+    pub expires: &'static str,
+    pub signed_headers: &'static str,
+    pub signature: &'static str,
+    pub token: &'static str,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Flavour {
+    /// The `Authorization` scheme and the first line of the string to sign.
+    pub algorithm: &'static str,
+    /// Prefixed to the secret to key the first HMAC of the signing-key chain.
+    pub key_prefix: &'static str,
+    /// The last element of the credential scope.
+    pub terminator: &'static str,
+    /// Headers of this prefix are the scheme's own (`x-amz-`); S3 requires them signed.
+    pub header_prefix: &'static str,
+    pub date_header: &'static str,
+    pub content_sha256_header: &'static str,
+    pub token_header: &'static str,
+    pub query: QueryNames,
+    /// The payload-hash value that announces an aws-chunked body with chunk signatures.
+    pub streaming_payload: Option<&'static str>,
+    /// How a request signed in each place is reported.
+    pub header_mode: Mode,
+    pub query_mode: Mode,
+    pub streaming_mode: Option<Mode>,
+}
+
+pub const AWS4: Flavour = Flavour {
+    algorithm: "AWS4-HMAC-SHA256",
+    key_prefix: "AWS4",
+    terminator: "aws4_request",
+    header_prefix: "x-amz-",
+    date_header: "x-amz-date",
+    content_sha256_header: "x-amz-content-sha256",
+    token_header: "x-amz-security-token",
+    query: QueryNames {
+        algorithm: "X-Amz-Algorithm",
+        credential: "X-Amz-Credential",
+        date: "X-Amz-Date",
+        expires: "X-Amz-Expires",
+        signed_headers: "X-Amz-SignedHeaders",
+        signature: "X-Amz-Signature",
+        token: "X-Amz-Security-Token",
+    },
+    streaming_payload: Some("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
+    header_mode: Mode::Sigv4Header,
+    query_mode: Mode::Sigv4Query,
+    streaming_mode: Some(Mode::Sigv4Streaming),
+};
+
+/// Every flavour, AWS's first.
+pub static FLAVOURS: &[&Flavour] = &[&AWS4];
+
+/// The flavour whose `Authorization` scheme is `scheme`.
+pub fn by_algorithm(scheme: &str) -> Option<&'static Flavour> {
+    FLAVOURS.iter().copied().find(|f| f.algorithm == scheme)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_consistent() {
+        for f in FLAVOURS {
+            assert_eq!(by_algorithm(f.algorithm), Some(*f));
+            for h in [f.date_header, f.content_sha256_header, f.token_header] {
+                assert!(h.starts_with(f.header_prefix), "{h}");
+                assert_eq!(h, h.to_ascii_lowercase());
+            }
+            assert!(f.query.algorithm.ends_with("-Algorithm"));
+            assert_eq!(f.header_mode.family(), super::super::super::Family::SigV4);
+            assert_eq!(f.query_mode.family(), super::super::super::Family::SigV4);
+        }
+    }
+}
