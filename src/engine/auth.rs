@@ -45,66 +45,7 @@ pub enum AuthError {
     BasicNotBase64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    Sigv4Header,
-    Sigv4Query,
-    Sigv4Streaming,
-    Sigv2Header,
-    Sigv2Query,
-    QueryV0,
-    QueryV1,
-    QueryV2,
-    Anonymous,
-    Basic,
-    Bearer,
-    XAuthToken,
-    Unknown,
-}
-
-impl Mode {
-    /// A signature scheme (a secret would let it be verified), as opposed to an unsigned
-    /// request or a credential that is only decoded.
-    pub fn is_signature(self) -> bool {
-        matches!(
-            self,
-            Mode::Sigv4Header
-                | Mode::Sigv4Query
-                | Mode::Sigv4Streaming
-                | Mode::Sigv2Header
-                | Mode::Sigv2Query
-                | Mode::QueryV0
-                | Mode::QueryV1
-                | Mode::QueryV2
-        )
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Sigv4Header => "sigv4-header",
-            Mode::Sigv4Query => "sigv4-query",
-            Mode::Sigv4Streaming => "sigv4-streaming",
-            Mode::Sigv2Header => "sigv2-header",
-            Mode::Sigv2Query => "sigv2-query",
-            Mode::QueryV0 => "query-v0",
-            Mode::QueryV1 => "query-v1",
-            Mode::QueryV2 => "query-v2",
-            Mode::Anonymous => "anonymous",
-            Mode::Basic => "basic",
-            Mode::Bearer => "bearer",
-            Mode::XAuthToken => "x-auth-token",
-            Mode::Unknown => "unknown",
-        }
-    }
-
-    pub fn is_sigv4(self) -> bool {
-        matches!(
-            self,
-            Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming
-        )
-    }
-}
+pub use super::mode::Mode;
 
 /// Decoded authentication fields, as the report shows them.
 #[derive(Clone, Debug, Default, Serialize)]

@@ -216,7 +216,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
             };
             sigv4::analyze(&ctx, &mut findings)
         }
-        Parsed::V2(a) => sigv2::analyze(req, a, mode == Mode::Sigv2Query, secret),
+        Parsed::V2(a) => sigv2::analyze(req, a, mode.is_presigned(), secret),
         Parsed::Query(q) => querysig::analyze(req, q, mode, secret, &mut findings),
         Parsed::Nothing => Vec::new(),
     };

@@ -1,8 +1,28 @@
-//! Auth modes grouped by family: the code that treats every SigV4 mode alike matches on
+//! Auth modes, and their families: the code that treats every SigV4 mode alike matches on
 //! [`Family`], so a new mode is classified once, here, and the compiler then finds every
 //! `match` on a family that has to learn about a new family.
 
-use super::auth::Mode;
+use serde::Serialize;
+
+/// How a request is authenticated: the scheme and where its credentials travel. Its
+/// kebab-case name ([`Mode::as_str`]) is `auth.mode` in the JSON contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    Sigv4Header,
+    Sigv4Query,
+    Sigv4Streaming,
+    Sigv2Header,
+    Sigv2Query,
+    QueryV0,
+    QueryV1,
+    QueryV2,
+    Anonymous,
+    Basic,
+    Bearer,
+    XAuthToken,
+    Unknown,
+}
 
 /// The scheme a mode belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,13 +82,101 @@ impl Mode {
 
     /// Signed in the URL (a presigned URL) rather than in a header.
     pub fn is_presigned(self) -> bool {
-        matches!(self, Mode::Sigv4Query | Mode::Sigv2Query)
+        match self {
+            Mode::Sigv4Query | Mode::Sigv2Query => true,
+            Mode::Sigv4Header
+            | Mode::Sigv4Streaming
+            | Mode::Sigv2Header
+            | Mode::QueryV0
+            | Mode::QueryV1
+            | Mode::QueryV2
+            | Mode::Anonymous
+            | Mode::Basic
+            | Mode::Bearer
+            | Mode::XAuthToken
+            | Mode::Unknown => false,
+        }
+    }
+
+    /// A signature scheme (a secret would let it be verified), as opposed to an unsigned
+    /// request or a credential that is only decoded.
+    pub fn is_signature(self) -> bool {
+        self.family().is_signature()
+    }
+
+    pub fn is_sigv4(self) -> bool {
+        self.family() == Family::SigV4
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Sigv4Header => "sigv4-header",
+            Mode::Sigv4Query => "sigv4-query",
+            Mode::Sigv4Streaming => "sigv4-streaming",
+            Mode::Sigv2Header => "sigv2-header",
+            Mode::Sigv2Query => "sigv2-query",
+            Mode::QueryV0 => "query-v0",
+            Mode::QueryV1 => "query-v1",
+            Mode::QueryV2 => "query-v2",
+            Mode::Anonymous => "anonymous",
+            Mode::Basic => "basic",
+            Mode::Bearer => "bearer",
+            Mode::XAuthToken => "x-auth-token",
+            Mode::Unknown => "unknown",
+        }
+    }
+
+    /// A few characters for the exchange list's auth column.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Mode::Sigv4Header => "v4",
+            Mode::Sigv4Query => "v4-query",
+            Mode::Sigv4Streaming => "v4-stream",
+            Mode::Sigv2Header => "v2",
+            Mode::Sigv2Query => "v2-query",
+            Mode::QueryV0 => "query-v0",
+            Mode::QueryV1 => "query-v1",
+            Mode::QueryV2 => "query-v2",
+            Mode::Anonymous => "anon",
+            Mode::Basic => "basic",
+            Mode::Bearer => "bearer",
+            Mode::XAuthToken => "x-auth",
+            Mode::Unknown => "?",
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Does not compile when a mode is added without being placed here, as a reminder that
+    /// [`Mode::ALL`] needs it too; the test then checks the positions.
+    fn position(m: Mode) -> usize {
+        match m {
+            Mode::Sigv4Header => 0,
+            Mode::Sigv4Query => 1,
+            Mode::Sigv4Streaming => 2,
+            Mode::Sigv2Header => 3,
+            Mode::Sigv2Query => 4,
+            Mode::QueryV0 => 5,
+            Mode::QueryV1 => 6,
+            Mode::QueryV2 => 7,
+            Mode::Anonymous => 8,
+            Mode::Basic => 9,
+            Mode::Bearer => 10,
+            Mode::XAuthToken => 11,
+            Mode::Unknown => 12,
+        }
+    }
+
+    #[test]
+    fn all_lists_every_mode() {
+        for (i, m) in Mode::ALL.iter().enumerate() {
+            assert_eq!(position(*m), i, "{}", m.as_str());
+        }
+        assert_eq!(Mode::ALL.len(), 13);
+    }
 
     #[test]
     fn every_mode_is_listed_once_with_a_unique_name() {

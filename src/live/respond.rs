@@ -5,7 +5,7 @@
 //! strings in the message as STS and IAM write them, or Keystone's JSON error. Every body
 //! reads back through [`crate::engine::server_error::parse`].
 
-use crate::engine::{Analysis, Mode, Verdict};
+use crate::engine::{Analysis, Family, Mode, Verdict};
 use crate::http::Request;
 
 /// The error-body style.
@@ -63,16 +63,16 @@ fn param<'a>(req: &'a Request, name: &str) -> Option<&'a [u8]> {
 /// The style a request calls for: Query for Query signatures and non-S3 SigV4, and for
 /// anything carrying an `Action` parameter; S3 otherwise.
 pub fn infer(a: &Analysis, req: &Request) -> Style {
-    match a.auth.mode {
-        Some(Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2) => Style::Query,
-        Some(Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming) => {
+    match a.auth.mode.map(Mode::family) {
+        Some(Family::Query) => Style::Query,
+        Some(Family::SigV4) => {
             if a.auth.service.as_deref() == Some("s3") {
                 Style::S3
             } else {
                 Style::Query
             }
         }
-        Some(Mode::Sigv2Header | Mode::Sigv2Query) => Style::S3,
+        Some(Family::SigV2) => Style::S3,
         _ if param(req, "Action").is_some() => Style::Query,
         _ => Style::S3,
     }

@@ -32,7 +32,7 @@ pub fn analyze(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<DialectResult> {
     let ctx = V4Context {
         req,
         auth: a,
-        presigned: mode == Mode::Sigv4Query,
+        presigned: mode.is_presigned(),
         body_sha256,
         token_appended: false,
     };
@@ -178,7 +178,7 @@ fn payload_and_chunks(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<ChunkResu
             ));
         }
     }
-    let chunks = if mode == Mode::Sigv4Streaming && !req.body_complete() {
+    let chunks = if a.flavour.streaming_mode == Some(mode) && !req.body_complete() {
         findings.push(Finding::new(
             Code::BodyNotKept,
             format!(
@@ -187,7 +187,7 @@ fn payload_and_chunks(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<ChunkResu
             ),
         ));
         Vec::new()
-    } else if mode == Mode::Sigv4Streaming {
+    } else if a.flavour.streaming_mode == Some(mode) {
         match parse_aws_chunked(&req.body) {
             Ok(c) => c,
             Err(e) => {

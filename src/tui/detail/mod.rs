@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use ratatui::text::Line;
 
-use crate::engine::{Analysis, DialectResult, Mode};
+use crate::engine::{Analysis, DialectResult, Family, Mode};
 use crate::tui::analysis::{Item, Settings};
 use crate::tui::config::Theme;
 use crate::tui::text;
@@ -62,8 +62,8 @@ impl Tab {
 /// canonical-request pane); unsigned schemes have nothing to recompute.
 pub fn tabs_for(mode: Mode) -> Vec<Tab> {
     use Tab::*;
-    match mode {
-        Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming => vec![
+    match mode.family() {
+        Family::SigV4 => vec![
             Overview,
             Canonical,
             StringToSign,
@@ -74,7 +74,7 @@ pub fn tabs_for(mode: Mode) -> Vec<Tab> {
             Body,
             Response,
         ],
-        Mode::Sigv2Header | Mode::Sigv2Query | Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2 => {
+        Family::SigV2 | Family::Query => {
             vec![
                 Overview,
                 StringToSign,
@@ -86,7 +86,9 @@ pub fn tabs_for(mode: Mode) -> Vec<Tab> {
                 Response,
             ]
         }
-        _ => vec![Overview, Headers, Body, Response],
+        Family::Token | Family::Anonymous | Family::Unknown => {
+            vec![Overview, Headers, Body, Response]
+        }
     }
 }
 

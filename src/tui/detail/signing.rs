@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 use super::lines::{heading, kv, verdict_style};
 use super::Builder;
-use crate::engine::{DialectResult, Mode, Verdict};
+use crate::engine::{DialectResult, Family, Mode, Verdict};
 use crate::tui::text::{changed_ranges, line_spans, safe_str, units};
 
 impl Builder<'_> {
@@ -29,17 +29,17 @@ impl Builder<'_> {
             },
         ));
         v.push(Line::raw(""));
-        match mode {
-            Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming => {
+        match mode.family() {
+            Family::SigV4 => {
                 v.extend(self.sigv4_key_chain());
             }
-            Mode::Sigv2Header | Mode::Sigv2Query => {
+            Family::SigV2 => {
                 v.push(heading(
                     t,
                     "Signature = base64(HMAC-SHA1(secret, string to sign))",
                 ));
             }
-            Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2 => {
+            Family::Query => {
                 let m = a
                     .auth
                     .fields
@@ -55,7 +55,7 @@ impl Builder<'_> {
                     ),
                 ));
             }
-            _ => {}
+            Family::Token | Family::Anonymous | Family::Unknown => {}
         }
         v.push(kv(t, "claimed", safe_str(&claimed)));
         match &d.signature {

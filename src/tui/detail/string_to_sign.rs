@@ -5,25 +5,25 @@ use ratatui::text::Line;
 
 use super::lines::{heading, numbered};
 use super::Builder;
-use crate::engine::Mode;
+use crate::engine::{Family, Mode};
 
 fn sts_labels(mode: Mode, sts: &[u8]) -> Vec<String> {
     let n = sts.split(|&c| c == b'\n').count();
-    let fixed: &[&str] = match mode {
-        Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming => &[
+    let fixed: &[&str] = match mode.family() {
+        Family::SigV4 => &[
             "algorithm",
             "request date",
             "credential scope",
             "SHA-256 of the canonical request",
         ],
-        Mode::Sigv2Header | Mode::Sigv2Query => &["method", "Content-MD5", "Content-Type", "date"],
-        Mode::QueryV2 => &["method", "host", "path", "sorted parameters"],
-        _ => &[],
+        Family::SigV2 => &["method", "Content-MD5", "Content-Type", "date"],
+        Family::Query if mode == Mode::QueryV2 => &["method", "host", "path", "sorted parameters"],
+        Family::Query | Family::Token | Family::Anonymous | Family::Unknown => &[],
     };
     let mut out: Vec<String> = (0..n)
         .map(|i| fixed.get(i).map(|s| s.to_string()).unwrap_or_default())
         .collect();
-    if matches!(mode, Mode::Sigv2Header | Mode::Sigv2Query) && n >= 5 {
+    if mode.family() == Family::SigV2 && n >= 5 {
         for l in out.iter_mut().take(n - 1).skip(4) {
             *l = "x-amz-* header".into();
         }

@@ -164,21 +164,7 @@ fn known_terms() -> String {
         .join(" ")
 }
 
-const MODES: &[Mode] = &[
-    Mode::Sigv4Header,
-    Mode::Sigv4Query,
-    Mode::Sigv4Streaming,
-    Mode::Sigv2Header,
-    Mode::Sigv2Query,
-    Mode::QueryV0,
-    Mode::QueryV1,
-    Mode::QueryV2,
-    Mode::Anonymous,
-    Mode::Basic,
-    Mode::Bearer,
-    Mode::XAuthToken,
-    Mode::Unknown,
-];
+const MODES: &[Mode] = Mode::ALL;
 
 const VERDICTS: &[Verdict] = &[
     Verdict::Valid,

@@ -28,24 +28,6 @@ fn verdict_cell(app: &App, id: usize) -> Span<'static> {
     }
 }
 
-fn short_mode(m: Mode) -> &'static str {
-    match m {
-        Mode::Sigv4Header => "v4",
-        Mode::Sigv4Query => "v4-query",
-        Mode::Sigv4Streaming => "v4-stream",
-        Mode::Sigv2Header => "v2",
-        Mode::Sigv2Query => "v2-query",
-        Mode::QueryV0 => "query-v0",
-        Mode::QueryV1 => "query-v1",
-        Mode::QueryV2 => "query-v2",
-        Mode::Anonymous => "anon",
-        Mode::Basic => "basic",
-        Mode::Bearer => "bearer",
-        Mode::XAuthToken => "x-auth",
-        Mode::Unknown => "?",
-    }
-}
-
 pub(super) fn draw_list(f: &mut Frame, app: &mut App, r: Rect) {
     let t = app.theme.clone();
     let focused = app.focus == Focus::List;
@@ -210,7 +192,9 @@ fn list_row(app: &App, cols: &Columns, id: usize) -> Option<Row<'static>> {
     cells.push(Span::raw(safe_str(&req.method)));
     cells.push(Span::raw(middle_truncate(&safe_str(&path), path_w)));
     let row = app.row(id).map(|(r, _)| r);
-    cells.push(Span::raw(row.map(|r| short_mode(r.mode)).unwrap_or("")));
+    cells.push(Span::raw(
+        row.map(|r| Mode::short_name(r.mode)).unwrap_or(""),
+    ));
     let ak = row
         .and_then(|r| r.access_key.as_deref())
         .map(|k| {
