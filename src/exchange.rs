@@ -189,6 +189,69 @@ impl Legs {
     }
 }
 
+// URL pieces of an exchange, for the filter (`~u`, `~d`) and the exports (curl, HAR).
+
+/// The Host header (trimmed), else the authority of an absolute-form target.
+pub fn host_of(r: &Request) -> Option<&[u8]> {
+    if let Some(h) = r
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(b"host"))
+    {
+        return Some(crate::http::trim_bytes(&h.value));
+    }
+    let (_, rest) = absolute_form(&r.target)?;
+    let end = rest
+        .iter()
+        .position(|&b| b == b'/' || b == b'?' || b == b'#')
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+/// `http://` / `https://` targets (a proxy's client): the scheme and what follows `://`.
+pub fn absolute_form(t: &[u8]) -> Option<(&'static str, &[u8])> {
+    let has = |p: &[u8]| t.len() >= p.len() && t[..p.len()].eq_ignore_ascii_case(p);
+    if has(b"http://") {
+        Some(("http", &t[7..]))
+    } else if has(b"https://") {
+        Some(("https", &t[8..]))
+    } else {
+        None
+    }
+}
+
+/// `https` when the server port is 443, else `http` (the captures are of plain HTTP; a TLS
+/// port only appears for HAR imports and proxies).
+pub fn scheme_of(x: &Exchange) -> &'static str {
+    let port = x
+        .server
+        .as_deref()
+        .and_then(|s| s.rsplit_once(':'))
+        .map(|(_, p)| p);
+    if port == Some("443") {
+        "https"
+    } else {
+        "http"
+    }
+}
+
+/// The URL as mitmproxy's `~u` sees it: `scheme://Host` + target, or the target itself when
+/// it is already absolute. Bytes are appended as captured.
+pub fn write_url(x: &Exchange, out: &mut Vec<u8>) {
+    let r = &x.request;
+    if absolute_form(&r.target).is_some() {
+        out.extend_from_slice(&r.target);
+        return;
+    }
+    out.extend_from_slice(scheme_of(x).as_bytes());
+    out.extend_from_slice(b"://");
+    match host_of(r) {
+        Some(h) => out.extend_from_slice(h),
+        None => out.extend_from_slice(x.server.as_deref().unwrap_or("").as_bytes()),
+    }
+    out.extend_from_slice(&r.target);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

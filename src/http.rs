@@ -138,7 +138,10 @@ impl Request {
         match (&self.body_digest, &self.body_sha256) {
             (Some(d), _) => d.sha256_hex.clone(),
             (None, Some(h)) => h.clone(),
-            (None, None) => crate::engine::crypto::sha256_hex(&self.body),
+            (None, None) => {
+                use sha2::Digest;
+                hex::encode(sha2::Sha256::digest(&self.body))
+            }
         }
     }
 

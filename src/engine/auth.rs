@@ -46,6 +46,7 @@ pub enum AuthError {
 }
 
 pub use super::mode::Mode;
+pub use super::secret::{mask, masked_header};
 
 /// Decoded authentication fields, as the report shows them.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -150,42 +151,6 @@ pub(super) fn text(b: &[u8]) -> String {
     crate::http::text(b).into_owned()
 }
 
-/// Masks a secret-bearing value: a short prefix and the length, never the whole.
-pub fn mask(s: &str) -> String {
-    let n = s.chars().count();
-    if n <= 8 {
-        return format!("•••• ({n} chars)");
-    }
-    let head: String = s.chars().take(4).collect();
-    format!("{head}•••• ({n} chars)")
-}
-
-/// The masked form of a header value that carries a credential, `None` for a header that is
-/// not secret. An AWS Authorization (SigV4, SigV2) is not: a signature proves nothing without
-/// the secret, and reports and exports must still verify.
-pub fn masked_header(name: &[u8], value: &[u8]) -> Option<String> {
-    // Names first: this runs for every header of every exchange reported, and most are not
-    // secret (no need to decode their values).
-    let authz = name.eq_ignore_ascii_case(b"authorization")
-        || name.eq_ignore_ascii_case(b"proxy-authorization");
-    let token = !authz
-        && (name.eq_ignore_ascii_case(b"x-amz-security-token")
-            || name.eq_ignore_ascii_case(b"x-auth-token")
-            || name.eq_ignore_ascii_case(b"x-subject-token"));
-    if !authz && !token {
-        return None;
-    }
-    let v = String::from_utf8_lossy(value);
-    if authz {
-        let scheme = v.split(' ').next().unwrap_or("");
-        if scheme.starts_with("AWS") {
-            return None;
-        }
-        return Some(format!("{scheme} {}", mask(v[scheme.len()..].trim())));
-    }
-    Some(mask(&v))
-}
-
 pub fn detect(req: &Request) -> Detected {
     let authz = req.header_text("authorization");
 
@@ -209,8 +174,13 @@ pub fn detect(req: &Request) -> Detected {
                     _ => malformed(Mode::Sigv2Header, AuthError::V2HeaderShape),
                 };
             }
-            s if s.eq_ignore_ascii_case("basic") => return tokens::basic(rest),
-            s if s.eq_ignore_ascii_case("bearer") => return tokens::bearer(rest),
+            s if s.eq_ignore_ascii_case("basic") => {
+                return match tokens::basic(rest) {
+                    Some(t) => token_detected(t),
+                    None => malformed(Mode::Basic, AuthError::BasicNotBase64),
+                };
+            }
+            s if s.eq_ignore_ascii_case("bearer") => return token_detected(tokens::bearer(rest)),
             _ => {}
         }
     }
@@ -246,7 +216,7 @@ pub fn detect(req: &Request) -> Detected {
         return malformed(Mode::Unknown, AuthError::UnknownScheme(scheme));
     }
     if let Some(t) = req.header("x-auth-token") {
-        return tokens::x_auth_token(&t);
+        return token_detected(tokens::x_auth_token(&t));
     }
     let mut info = AuthInfo {
         mode: Some(Mode::Anonymous),
@@ -257,6 +227,20 @@ pub fn detect(req: &Request) -> Detected {
     }
     Detected {
         info,
+        parsed: Parsed::Nothing,
+        malformed: None,
+    }
+}
+
+/// A credential decoded for display (Basic, Bearer, X-Auth-Token).
+fn token_detected(t: tokens::Token) -> Detected {
+    Detected {
+        info: AuthInfo {
+            mode: Some(t.mode),
+            access_key: t.access_key,
+            fields: t.fields,
+            ..Default::default()
+        },
         parsed: Parsed::Nothing,
         malformed: None,
     }

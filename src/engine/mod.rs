@@ -12,6 +12,7 @@ pub mod finding;
 pub mod mode;
 pub mod querysig;
 pub mod rejection;
+pub mod secret;
 pub mod server_error;
 pub mod sigv2;
 pub mod sigv4;

@@ -2,19 +2,22 @@
 
 use base64::Engine;
 
-use super::auth::{malformed, mask, AuthError, AuthInfo, Detected, Mode, Parsed};
+use super::mode::Mode;
+use super::secret::mask;
 use crate::escape::escape_str;
 
-fn decoded(mode: Mode, fields: Vec<(String, String)>, access_key: Option<String>) -> Detected {
-    Detected {
-        info: AuthInfo {
-            mode: Some(mode),
-            access_key,
-            fields,
-            ..Default::default()
-        },
-        parsed: Parsed::Nothing,
-        malformed: None,
+/// A credential decoded for display: its mode, its fields (secrets masked) and who it names.
+pub struct Token {
+    pub mode: Mode,
+    pub fields: Vec<(String, String)>,
+    pub access_key: Option<String>,
+}
+
+fn decoded(mode: Mode, fields: Vec<(String, String)>, access_key: Option<String>) -> Token {
+    Token {
+        mode,
+        fields,
+        access_key,
     }
 }
 
@@ -27,21 +30,20 @@ fn b64_any(s: &str) -> Option<Vec<u8>> {
         .or_else(|| URL_SAFE_NO_PAD.decode(t.trim_end_matches('=')).ok())
 }
 
-pub fn basic(rest: &str) -> Detected {
-    let Some(raw) = b64_any(rest) else {
-        return malformed(Mode::Basic, AuthError::BasicNotBase64);
-    };
+/// `None` when the credentials are not base64.
+pub fn basic(rest: &str) -> Option<Token> {
+    let raw = b64_any(rest)?;
     let text = String::from_utf8_lossy(&raw);
     let (user, pw) = text.split_once(':').unwrap_or((&text, ""));
     let user = escape_str(user);
-    decoded(
+    Some(decoded(
         Mode::Basic,
         vec![("User".into(), user.clone()), ("Password".into(), mask(pw))],
         Some(user),
-    )
+    ))
 }
 
-pub fn bearer(rest: &str) -> Detected {
+pub fn bearer(rest: &str) -> Token {
     let token = rest.trim();
     let mut fields = vec![("Token".to_string(), mask(token))];
     let parts: Vec<&str> = token.split('.').collect();
@@ -59,7 +61,7 @@ pub fn bearer(rest: &str) -> Detected {
     decoded(Mode::Bearer, fields, None)
 }
 
-pub fn x_auth_token(token: &str) -> Detected {
+pub fn x_auth_token(token: &str) -> Token {
     let kind = if token.starts_with("gAAAAA") {
         "Keystone Fernet token"
     } else if token.starts_with("MII") {
@@ -80,36 +82,27 @@ mod tests {
 
     #[test]
     fn basic_masks_password() {
-        let d = basic("dXNlcjpzM2NyZXQ="); // user:s3cret
-        assert_eq!(d.info.access_key.as_deref(), Some("user"));
-        let all = format!("{:?}", d.info.fields);
+        let d = basic("dXNlcjpzM2NyZXQ=").unwrap(); // user:s3cret
+        assert_eq!(d.access_key.as_deref(), Some("user"));
+        let all = format!("{:?}", d.fields);
         assert!(!all.contains("s3cret"), "{all}");
-        assert!(basic("%%%").malformed.is_some());
+        assert!(basic("%%%").is_none());
     }
 
     #[test]
     fn bearer_decodes_jwt_claims() {
         // {"alg":"HS256","typ":"JWT"} . {"sub":"alice","exp":1} . sig
         let d = bearer("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6MX0.c2ln");
-        let claims = d
-            .info
-            .fields
-            .iter()
-            .find(|(k, _)| k == "JWT claims")
-            .unwrap();
+        let claims = d.fields.iter().find(|(k, _)| k == "JWT claims").unwrap();
         assert!(claims.1.contains("alice"));
         let d = bearer("opaque");
-        assert!(d.info.fields.iter().any(|(_, v)| v.contains("not a JWT")));
+        assert!(d.fields.iter().any(|(_, v)| v.contains("not a JWT")));
     }
 
     #[test]
     fn x_auth_token_kind() {
         let d = x_auth_token("gAAAAABfakefernet");
-        assert!(d
-            .info
-            .fields
-            .iter()
-            .any(|(_, v)| v == "Keystone Fernet token"));
-        assert!(!format!("{:?}", d.info).contains("fakefernet"));
+        assert!(d.fields.iter().any(|(_, v)| v == "Keystone Fernet token"));
+        assert!(!format!("{:?}", d.fields).contains("fakefernet"));
     }
 }

@@ -10,8 +10,8 @@ use crate::engine::auth::{self, AuthInfo, Mode};
 use crate::engine::encode::{percent_decode, split_pairs, uri_encode};
 use crate::engine::Analysis;
 use crate::exchange::Exchange;
+use crate::exchange::{host_of, scheme_of};
 use crate::http::{Headers, Request};
-use crate::tui::filter::{host_of, scheme_of};
 
 /// Bodies up to this size are written into the curl command; larger ones are read from
 /// [`BODY_FILE`].

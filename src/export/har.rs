@@ -8,9 +8,9 @@ use super::secrets::masked;
 use crate::engine::auth::Mode;
 use crate::engine::encode::decode_params;
 use crate::engine::Analysis;
+use crate::exchange::write_url;
 use crate::exchange::Exchange;
 use crate::http::{text, Header, Headers, Request};
-use crate::tui::filter::write_url;
 
 /// HAR 1.2 of the given exchanges, as sigscope's HAR reader and browsers' importers read it.
 /// Bodies that are not UTF-8 are base64 (`encoding`, which sigscope reads for requests too);

@@ -42,6 +42,6 @@ pub fn markdown(x: &Exchange, a: &Analysis) -> String {
 /// The URL of the request (`scheme://Host` + target), escaped for display.
 pub fn url(x: &Exchange) -> String {
     let mut u = Vec::new();
-    crate::tui::filter::write_url(x, &mut u);
+    crate::exchange::write_url(x, &mut u);
     crate::escape::escape_bytes(&u)
 }

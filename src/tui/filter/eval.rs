@@ -7,8 +7,8 @@ use regex::bytes::Regex;
 
 use super::{Node, Side, Term};
 use crate::engine::Mode;
-use crate::exchange::Exchange;
-use crate::http::{Header, Request};
+use crate::exchange::{absolute_form, host_of, write_url, Exchange};
+use crate::http::Header;
 use crate::tui::row::RowInfo;
 
 /// Bodies decoded for `~b` are capped like the report's display.
@@ -28,71 +28,6 @@ fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
         // Not reachable today (matching does not nest); stay correct if it ever does.
         Err(_) => f(&mut Vec::new()),
     })
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    crate::http::trim_bytes(b)
-}
-
-/// The Host header (trimmed), else the authority of an absolute-form target.
-pub(crate) fn host_of(r: &Request) -> Option<&[u8]> {
-    if let Some(h) = r
-        .headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case(b"host"))
-    {
-        return Some(trim(&h.value));
-    }
-    let (_, rest) = absolute_form(&r.target)?;
-    let end = rest
-        .iter()
-        .position(|&b| b == b'/' || b == b'?' || b == b'#')
-        .unwrap_or(rest.len());
-    Some(&rest[..end])
-}
-
-/// `http://` / `https://` targets (a proxy's client): the scheme and what follows `://`.
-fn absolute_form(t: &[u8]) -> Option<(&'static str, &[u8])> {
-    let has = |p: &[u8]| t.len() >= p.len() && t[..p.len()].eq_ignore_ascii_case(p);
-    if has(b"http://") {
-        Some(("http", &t[7..]))
-    } else if has(b"https://") {
-        Some(("https", &t[8..]))
-    } else {
-        None
-    }
-}
-
-/// `https` when the server port is 443, else `http` (the captures are of plain HTTP; a TLS
-/// port only appears for HAR imports and proxies).
-pub(crate) fn scheme_of(x: &Exchange) -> &'static str {
-    let port = x
-        .server
-        .as_deref()
-        .and_then(|s| s.rsplit_once(':'))
-        .map(|(_, p)| p);
-    if port == Some("443") {
-        "https"
-    } else {
-        "http"
-    }
-}
-
-/// The URL as mitmproxy's `~u` sees it: `scheme://Host` + target, or the target itself when
-/// it is already absolute. Bytes are appended as captured.
-pub(crate) fn write_url(x: &Exchange, out: &mut Vec<u8>) {
-    let r = &x.request;
-    if absolute_form(&r.target).is_some() {
-        out.extend_from_slice(&r.target);
-        return;
-    }
-    out.extend_from_slice(scheme_of(x).as_bytes());
-    out.extend_from_slice(b"://");
-    match host_of(r) {
-        Some(h) => out.extend_from_slice(h),
-        None => out.extend_from_slice(x.server.as_deref().unwrap_or("").as_bytes()),
-    }
-    out.extend_from_slice(&r.target);
 }
 
 fn header_matches(headers: &[Header], re: &Regex) -> bool {

@@ -36,7 +36,6 @@ use crate::engine::{Mode, Verdict};
 use crate::exchange::Exchange;
 use crate::tui::row::RowInfo;
 
-pub(crate) use eval::{host_of, scheme_of, write_url};
 pub use parser::parse;
 
 /// Why an expression does not parse; `at` is a character offset into the source, for a caret
