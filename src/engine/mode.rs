@@ -12,6 +12,8 @@ pub enum Mode {
     Sigv4Header,
     Sigv4Query,
     Sigv4Streaming,
+    Goog4Header,
+    Goog4Query,
     Sigv2Header,
     Sigv2Query,
     QueryV0,
@@ -57,6 +59,8 @@ impl Mode {
         Mode::Sigv4Header,
         Mode::Sigv4Query,
         Mode::Sigv4Streaming,
+        Mode::Goog4Header,
+        Mode::Goog4Query,
         Mode::Sigv2Header,
         Mode::Sigv2Query,
         Mode::QueryV0,
@@ -71,7 +75,11 @@ impl Mode {
 
     pub fn family(self) -> Family {
         match self {
-            Mode::Sigv4Header | Mode::Sigv4Query | Mode::Sigv4Streaming => Family::SigV4,
+            Mode::Sigv4Header
+            | Mode::Sigv4Query
+            | Mode::Sigv4Streaming
+            | Mode::Goog4Header
+            | Mode::Goog4Query => Family::SigV4,
             Mode::Sigv2Header | Mode::Sigv2Query => Family::SigV2,
             Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2 => Family::Query,
             Mode::Basic | Mode::Bearer | Mode::XAuthToken => Family::Token,
@@ -83,9 +91,10 @@ impl Mode {
     /// Signed in the URL (a presigned URL) rather than in a header.
     pub fn is_presigned(self) -> bool {
         match self {
-            Mode::Sigv4Query | Mode::Sigv2Query => true,
+            Mode::Sigv4Query | Mode::Goog4Query | Mode::Sigv2Query => true,
             Mode::Sigv4Header
             | Mode::Sigv4Streaming
+            | Mode::Goog4Header
             | Mode::Sigv2Header
             | Mode::QueryV0
             | Mode::QueryV1
@@ -113,6 +122,8 @@ impl Mode {
             Mode::Sigv4Header => "sigv4-header",
             Mode::Sigv4Query => "sigv4-query",
             Mode::Sigv4Streaming => "sigv4-streaming",
+            Mode::Goog4Header => "goog4-header",
+            Mode::Goog4Query => "goog4-query",
             Mode::Sigv2Header => "sigv2-header",
             Mode::Sigv2Query => "sigv2-query",
             Mode::QueryV0 => "query-v0",
@@ -132,6 +143,8 @@ impl Mode {
             Mode::Sigv4Header => "v4",
             Mode::Sigv4Query => "v4-query",
             Mode::Sigv4Streaming => "v4-stream",
+            Mode::Goog4Header => "goog4",
+            Mode::Goog4Query => "goog4-query",
             Mode::Sigv2Header => "v2",
             Mode::Sigv2Query => "v2-query",
             Mode::QueryV0 => "query-v0",
@@ -157,16 +170,18 @@ mod tests {
             Mode::Sigv4Header => 0,
             Mode::Sigv4Query => 1,
             Mode::Sigv4Streaming => 2,
-            Mode::Sigv2Header => 3,
-            Mode::Sigv2Query => 4,
-            Mode::QueryV0 => 5,
-            Mode::QueryV1 => 6,
-            Mode::QueryV2 => 7,
-            Mode::Anonymous => 8,
-            Mode::Basic => 9,
-            Mode::Bearer => 10,
-            Mode::XAuthToken => 11,
-            Mode::Unknown => 12,
+            Mode::Goog4Header => 3,
+            Mode::Goog4Query => 4,
+            Mode::Sigv2Header => 5,
+            Mode::Sigv2Query => 6,
+            Mode::QueryV0 => 7,
+            Mode::QueryV1 => 8,
+            Mode::QueryV2 => 9,
+            Mode::Anonymous => 10,
+            Mode::Basic => 11,
+            Mode::Bearer => 12,
+            Mode::XAuthToken => 13,
+            Mode::Unknown => 14,
         }
     }
 
@@ -175,7 +190,7 @@ mod tests {
         for (i, m) in Mode::ALL.iter().enumerate() {
             assert_eq!(position(*m), i, "{}", m.as_str());
         }
-        assert_eq!(Mode::ALL.len(), 13);
+        assert_eq!(Mode::ALL.len(), 15);
     }
 
     #[test]

@@ -66,8 +66,32 @@ pub const AWS4: Flavour = Flavour {
     streaming_mode: Some(Mode::Sigv4Streaming),
 };
 
+/// Google Cloud Storage HMAC keys (cloud.google.com/storage/docs/authentication/signatures).
+pub const GOOG4: Flavour = Flavour {
+    algorithm: "GOOG4-HMAC-SHA256",
+    key_prefix: "GOOG4",
+    terminator: "goog4_request",
+    header_prefix: "x-goog-",
+    date_header: "x-goog-date",
+    content_sha256_header: "x-goog-content-sha256",
+    token_header: "x-goog-security-token",
+    query: QueryNames {
+        algorithm: "X-Goog-Algorithm",
+        credential: "X-Goog-Credential",
+        date: "X-Goog-Date",
+        expires: "X-Goog-Expires",
+        signed_headers: "X-Goog-SignedHeaders",
+        signature: "X-Goog-Signature",
+        token: "X-Goog-Security-Token",
+    },
+    streaming_payload: None,
+    header_mode: Mode::Goog4Header,
+    query_mode: Mode::Goog4Query,
+    streaming_mode: None,
+};
+
 /// Every flavour, AWS's first.
-pub static FLAVOURS: &[&Flavour] = &[&AWS4];
+pub static FLAVOURS: &[&Flavour] = &[&AWS4, &GOOG4];
 
 /// The flavour whose `Authorization` scheme is `scheme`.
 pub fn by_algorithm(scheme: &str) -> Option<&'static Flavour> {
