@@ -9,8 +9,9 @@ use sigscope::http::{parse_raw, Headers, Message, Request};
 
 use super::agreement::explain;
 use super::cases::case;
+use super::cases::Case;
 use super::garbage::analyze_everywhere;
-use super::signing::sign_case;
+use super::signing::{sign_case, Signed};
 use super::{config, lossy, run};
 
 #[derive(Clone, Debug)]
@@ -313,6 +314,174 @@ fn query_pair_sites(req: &Request, skip_token: bool) -> Vec<Site> {
     sites
 }
 
+/// Applies `m` to `req`, a copy of the valid signed `orig`: the site it changed, or `None` when
+/// `m` does not apply (a presigned request has no Authorization header to mutate, or the op
+/// leaves the header as it was).
+fn apply_mutation(
+    c: &Case,
+    orig: &Request,
+    signed: &[String],
+    m: &Mutation,
+    req: &mut Request,
+) -> Option<Site> {
+    match m {
+        Mutation::Auth(op) => {
+            let i = req
+                .headers
+                .iter()
+                .position(|h| h.name == b"authorization")?;
+            let v = apply_auth_op(&lossy(&req.headers[i].value), op)?;
+            req.headers[i].value = v.into_bytes();
+            Some(Site::HeaderValue(i))
+        }
+        Mutation::Bytes(pick, op) | Mutation::AuthBytes(pick, op) => {
+            let mut sites = Vec::new();
+            if matches!(m, Mutation::AuthBytes(..)) {
+                if let Some(i) = orig.headers.iter().position(|h| h.name == b"authorization") {
+                    sites.push(Site::HeaderValue(i));
+                }
+                sites.extend(query_pair_sites(orig, c.token_excluded).into_iter().filter(
+                    |s| match s {
+                        Site::QueryPair(a, _) => orig.target[*a..].starts_with(b"X-Amz-"),
+                        _ => false,
+                    },
+                ));
+            } else {
+                for (i, h) in orig.headers.iter().enumerate() {
+                    let n = lossy(&h.name).to_ascii_lowercase();
+                    if n == "authorization" || signed.contains(&n) {
+                        sites.push(Site::HeaderValue(i));
+                        sites.push(Site::HeaderName(i));
+                    }
+                }
+                sites.extend(query_pair_sites(orig, c.token_excluded));
+                sites.push(Site::Body);
+            }
+            let site = sites[pick.index(sites.len())];
+            match site {
+                Site::HeaderValue(i) => apply_byte_op(&mut req.headers[i].value, op),
+                Site::HeaderName(i) => apply_byte_op(&mut req.headers[i].name, op),
+                Site::QueryPair(a, b) => {
+                    let mut pair = req.target[a..b].to_vec();
+                    apply_byte_op(&mut pair, op);
+                    req.target.splice(a..b, pair);
+                }
+                Site::Body => apply_byte_op(&mut req.body, op),
+            }
+            Some(site)
+        }
+    }
+}
+
+/// The verdict on `req`, `orig` (signed as `s`) after `m` changed `site_used`: `valid` if and
+/// only if the mutation is neutral for SigV4, with the cases the model takes no side on.
+fn check_mutated(
+    c: &Case,
+    s: &Signed,
+    orig: &Request,
+    req: &Request,
+    signed: &[String],
+    m: &Mutation,
+    site_used: Option<Site>,
+) -> Result<(), TestCaseError> {
+    // Is the mutation neutral for SigV4?
+    let auth_of = |r: &Request| {
+        r.headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case(b"authorization"))
+            .map(|h| auth_view(&h.value))
+            .collect::<Vec<_>>()
+    };
+    let body_signed = !(c.presign.is_some() && c.s3());
+    let neutral = auth_of(req) == auth_of(orig)
+        && signed_header_view(req, signed) == signed_header_view(orig, signed)
+        && query_view(req, c.token_excluded) == query_view(orig, c.token_excluded)
+        && (req.body == orig.body || !body_signed)
+        && req.header("x-amz-content-sha256") == orig.header("x-amz-content-sha256");
+
+    let a = run(req, &s.keys, "aws");
+    let why = || {
+        format!(
+            "mutation {m:?} at {site_used:?}\n--- mutated request ---\n{}\n{}",
+            lossy(&req.to_wire()),
+            explain(c, s, &a)
+        )
+    };
+    // S3: every x-amz-* header present must be signed (S3 API Reference, "Authenticating
+    // Requests (AWS Signature Version 4)"); a renamed header can break that.
+    let presigned = c.presign.is_some();
+    let unsigned_amz = |r: &Request| {
+        r.headers.iter().any(|h| {
+            let n = lossy(&h.name).to_ascii_lowercase();
+            // A header named exactly `x-amz-` counts too, see
+            // `regression_bare_x_amz_header_not_required_signed`.
+            n.starts_with("x-amz-")
+                && n != "x-amz-content-sha256"
+                && !(presigned && n == "x-amz-security-token")
+                && !signed.contains(&n)
+        })
+    };
+    let s3_amz_ok = !(c.s3() && unsigned_amz(req));
+    // A signed header that is absent signs like an empty one in the `aws` dialect
+    // (MissingHeader::EmptyValue); AWS does not document that case, so when a mutation
+    // only removes a signed header with an empty value the test takes no side.
+    let present = |r: &Request| {
+        signed
+            .iter()
+            .map(|n| r.has_header(n))
+            .collect::<Vec<bool>>()
+    };
+    let undetermined = neutral && s3_amz_ok && present(req) != present(orig);
+    let neutral = neutral && s3_amz_ok && !undetermined;
+    let body_only = req.body != orig.body
+        && auth_of(req) == auth_of(orig)
+        && signed_header_view(req, signed) == signed_header_view(orig, signed)
+        && query_view(req, c.token_excluded) == query_view(orig, c.token_excluded);
+    if let Some(k) = repeated_v4_component(req) {
+        // Never neutral (the original has each component once), and more than "not valid".
+        prop_assert_eq!(
+            a.verdict,
+            Verdict::Malformed,
+            "repeated `{}=` not malformed: {}",
+            k,
+            why()
+        );
+    } else if undetermined {
+        // No assertion beyond "no panic".
+    } else if neutral {
+        prop_assert_eq!(
+            a.verdict,
+            Verdict::Valid,
+            "neutral mutation refused: {}",
+            why()
+        );
+    } else if body_only && req.header("x-amz-content-sha256").is_some() {
+        // The body is covered through the signed x-amz-content-sha256 header: the signature
+        // still verifies, and the mismatch must be reported.
+        prop_assert!(
+            a.findings.iter().any(|f| f.code == "payload-hash-mismatch"),
+            "{}",
+            why()
+        );
+    } else {
+        prop_assert_ne!(a.verdict, Verdict::Valid, "mutation accepted: {}", why());
+        let v4_auth = req
+            .header("authorization")
+            .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256"));
+        if v4_auth {
+            prop_assert!(
+                matches!(
+                    a.verdict,
+                    Verdict::Invalid | Verdict::Malformed | Verdict::Unverified
+                ),
+                "{}",
+                why()
+            );
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config(256))]
 
@@ -325,146 +494,10 @@ proptest! {
         let signed = a0.auth.signed_headers.clone().unwrap_or_default();
 
         let mut req = orig.clone();
-        let site_used: Option<Site>;
-        match &m {
-            Mutation::Auth(op) => {
-                let Some(i) = req.headers.iter().position(|h| h.name == b"authorization") else {
-                    return Ok(()); // presigned: no header to mutate
-                };
-                let Some(v) = apply_auth_op(&lossy(&req.headers[i].value), op) else {
-                    return Ok(());
-                };
-                req.headers[i].value = v.into_bytes();
-                site_used = Some(Site::HeaderValue(i));
-            }
-            Mutation::Bytes(pick, op) | Mutation::AuthBytes(pick, op) => {
-                let mut sites = Vec::new();
-                if matches!(m, Mutation::AuthBytes(..)) {
-                    if let Some(i) = orig.headers.iter().position(|h| h.name == b"authorization") {
-                        sites.push(Site::HeaderValue(i));
-                    }
-                    sites.extend(
-                        query_pair_sites(&orig, c.token_excluded)
-                            .into_iter()
-                            .filter(|s| match s {
-                                Site::QueryPair(a, _) => orig.target[*a..].starts_with(b"X-Amz-"),
-                                _ => false,
-                            }),
-                    );
-                } else {
-                    for (i, h) in orig.headers.iter().enumerate() {
-                        let n = lossy(&h.name).to_ascii_lowercase();
-                        if n == "authorization" || signed.contains(&n) {
-                            sites.push(Site::HeaderValue(i));
-                            sites.push(Site::HeaderName(i));
-                        }
-                    }
-                    sites.extend(query_pair_sites(&orig, c.token_excluded));
-                    sites.push(Site::Body);
-                }
-                let site = sites[pick.index(sites.len())];
-                match site {
-                    Site::HeaderValue(i) => apply_byte_op(&mut req.headers[i].value, op),
-                    Site::HeaderName(i) => apply_byte_op(&mut req.headers[i].name, op),
-                    Site::QueryPair(a, b) => {
-                        let mut pair = req.target[a..b].to_vec();
-                        apply_byte_op(&mut pair, op);
-                        req.target.splice(a..b, pair);
-                    }
-                    Site::Body => apply_byte_op(&mut req.body, op),
-                }
-                site_used = Some(site);
-            }
-        }
-
-        // Is the mutation neutral for SigV4?
-        let auth_of = |r: &Request| {
-            r.headers
-                .iter()
-                .filter(|h| h.name.eq_ignore_ascii_case(b"authorization"))
-                .map(|h| auth_view(&h.value))
-                .collect::<Vec<_>>()
+        let Some(site) = apply_mutation(&c, &orig, &signed, &m, &mut req) else {
+            return Ok(());
         };
-        let body_signed = !(c.presign.is_some() && c.s3());
-        let neutral = auth_of(&req) == auth_of(&orig)
-            && signed_header_view(&req, &signed) == signed_header_view(&orig, &signed)
-            && query_view(&req, c.token_excluded) == query_view(&orig, c.token_excluded)
-            && (req.body == orig.body || !body_signed)
-            && req.header("x-amz-content-sha256") == orig.header("x-amz-content-sha256");
-
-        let a = run(&req, &s.keys, "aws");
-        let why = || format!(
-            "mutation {m:?} at {site_used:?}\n--- mutated request ---\n{}\n{}",
-            lossy(&req.to_wire()),
-            explain(&c, &s, &a)
-        );
-        // S3: every x-amz-* header present must be signed (S3 API Reference, "Authenticating
-        // Requests (AWS Signature Version 4)"); a renamed header can break that.
-        let presigned = c.presign.is_some();
-        let unsigned_amz = |r: &Request| {
-            r.headers.iter().any(|h| {
-                let n = lossy(&h.name).to_ascii_lowercase();
-                // A header named exactly `x-amz-` counts too, see
-                // `regression_bare_x_amz_header_not_required_signed`.
-                n.starts_with("x-amz-")
-                    && n != "x-amz-content-sha256"
-                    && !(presigned && n == "x-amz-security-token")
-                    && !signed.contains(&n)
-            })
-        };
-        let s3_amz_ok = !(c.s3() && unsigned_amz(&req));
-        // A signed header that is absent signs like an empty one in the `aws` dialect
-        // (MissingHeader::EmptyValue); AWS does not document that case, so when a mutation
-        // only removes a signed header with an empty value the test takes no side.
-        let present = |r: &Request| {
-            signed
-                .iter()
-                .map(|n| r.has_header(n))
-                .collect::<Vec<bool>>()
-        };
-        let undetermined = neutral && s3_amz_ok && present(&req) != present(&orig);
-        let neutral = neutral && s3_amz_ok && !undetermined;
-        let body_only = req.body != orig.body
-            && auth_of(&req) == auth_of(&orig)
-            && signed_header_view(&req, &signed) == signed_header_view(&orig, &signed)
-            && query_view(&req, c.token_excluded) == query_view(&orig, c.token_excluded);
-        if let Some(k) = repeated_v4_component(&req) {
-            // Never neutral (the original has each component once), and more than "not valid".
-            prop_assert_eq!(
-                a.verdict,
-                Verdict::Malformed,
-                "repeated `{}=` not malformed: {}",
-                k,
-                why()
-            );
-        } else if undetermined {
-            // No assertion beyond "no panic".
-        } else if neutral {
-            prop_assert_eq!(a.verdict, Verdict::Valid, "neutral mutation refused: {}", why());
-        } else if body_only && req.header("x-amz-content-sha256").is_some() {
-            // The body is covered through the signed x-amz-content-sha256 header: the signature
-            // still verifies, and the mismatch must be reported.
-            prop_assert!(
-                a.findings.iter().any(|f| f.code == "payload-hash-mismatch"),
-                "{}",
-                why()
-            );
-        } else {
-            prop_assert_ne!(a.verdict, Verdict::Valid, "mutation accepted: {}", why());
-            let v4_auth = req
-                .header("authorization")
-                .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256"));
-            if v4_auth {
-                prop_assert!(
-                    matches!(
-                        a.verdict,
-                        Verdict::Invalid | Verdict::Malformed | Verdict::Unverified
-                    ),
-                    "{}",
-                    why()
-                );
-            }
-        }
+        check_mutated(&c, &s, &orig, &req, &signed, &m, Some(site))?;
         // The wire form of whatever the mutation produced must not panic the parser either.
         for msg in parse_raw(&req.to_wire()).messages {
             if let Message::Request(r, _) = msg {
