@@ -1,30 +1,34 @@
 //! Dialects: the knobs on which implementations disagree when they build the strings they sign.
 //!
-//! Each dialect lives in its own file as one `Dialect` value; adding one is a new file plus a
-//! line in [`ALL`]. The knobs are plain data so that `sigscope dialects` can print them and the
+//! Each dialect lives in its own file as one `Dialect` value; adding one is a new file plus
+//! its name in the `dialects!` list below. The knobs are plain data so that `sigscope dialects` can print them and the
 //! diagnosis can name the knob on which two dialects part.
 
-pub mod aws;
-mod boto2;
-mod botocore;
-mod ceph_rgw;
-mod keystone;
-mod keystone_legacy;
 pub mod knobs;
-mod minio;
+
+/// Declares each dialect's module (one file each, `src/engine/dialect/NAME.rs`, holding
+/// `pub static DIALECT`) and lists them in [`ALL`], in this order: a new dialect is its file
+/// and its name here.
+macro_rules! dialects {
+    ($($module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// Every dialect sigscope knows, the reference (`aws`) first.
+        pub static ALL: &[&Dialect] = &[$(&$module::DIALECT),*];
+    };
+}
+
+dialects![
+    aws,
+    botocore,
+    boto2,
+    keystone_legacy,
+    keystone,
+    ceph_rgw,
+    minio,
+];
 
 use serde::Serialize;
-
-/// Every dialect sigscope knows, the reference (`aws`) first.
-pub static ALL: &[&Dialect] = &[
-    &aws::DIALECT,
-    &botocore::DIALECT,
-    &boto2::DIALECT,
-    &keystone_legacy::DIALECT,
-    &keystone::DIALECT,
-    &ceph_rgw::DIALECT,
-    &minio::DIALECT,
-];
 
 pub fn by_name(name: &str) -> Option<&'static Dialect> {
     ALL.iter()
