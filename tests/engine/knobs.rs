@@ -120,13 +120,15 @@ fn path_normalisation_and_encoding() {
         SUITE_SECRET,
     );
     assert_eq!(matching(&a), set(&["boto2"]));
-    // botocore, generic service: path encoded twice, `+` in the query read as a space.
+    // botocore, generic service: path encoded twice, `+` in the query read as a space, as AWS
+    // reads it (see query_plus); the dialects that do not encode the path twice part from it.
     let a = run(
         &read("tests/vectors/real/botocore/sigv4-path-encoding.http"),
         SUITE_SECRET,
     );
-    assert_eq!(matching(&a), set(&["botocore"]));
-    assert_eq!(creq_line(&a, "aws", 2), "k=v%2Bw");
+    assert_eq!(matching(&a), set(&["aws", "botocore"]));
+    assert_eq!(creq_line(&a, "aws", 2), "k=v%20w");
+    assert_eq!(creq_line(&a, "boto2", 2), "k=v%2Bw");
     // RGW neither normalises nor double-encodes.
     assert_eq!(
         creq_line(&a, "ceph-rgw", 1),
@@ -400,6 +402,7 @@ fn every_knob_is_exercised_here() {
         ("sigv4.s3_path", "path_normalisation_and_encoding"),
         ("sigv4.query.style", "duplicate_headers_and_query_keys"),
         ("sigv4.query.duplicates", "duplicate_headers_and_query_keys"),
+        ("sigv4.query.plus", "query_plus"),
         ("sigv4.header_values", "header_value_whitespace"),
         (
             "sigv4.duplicate_headers",
@@ -454,4 +457,80 @@ fn every_knob_is_exercised_here() {
         };
         assert!(this.contains(&format!("fn {t}()")), "{t} missing");
     }
+}
+
+/// A request signed by the aws-sigv4 crate (the AWS Rust SDK's signer, the reference for how
+/// AWS reads a query) at 20150830T123600Z, as a client sends it: `target` as given.
+fn aws_sigv4_signed(target: &str, service: &str) -> Request {
+    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+    use std::time::{Duration, UNIX_EPOCH};
+    let identity =
+        aws_credential_types::Credentials::new("AKIDEXAMPLE", SUITE_SECRET, None, None, "knobs")
+            .into();
+    let mut settings = SigningSettings::default();
+    if service == "s3" {
+        settings.percent_encoding_mode = aws_sigv4::http_request::PercentEncodingMode::Single;
+        settings.uri_path_normalization_mode =
+            aws_sigv4::http_request::UriPathNormalizationMode::Disabled;
+    }
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name(service)
+        .time(UNIX_EPOCH + Duration::from_secs(1_440_938_160))
+        .settings(settings)
+        .build()
+        .unwrap()
+        .into();
+    let url = format!("http://example.amazonaws.com{target}");
+    let signable =
+        SignableRequest::new("GET", &url, std::iter::empty(), SignableBody::Bytes(b"")).unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    let (headers, _) = instructions.into_parts();
+    let mut text = format!("GET {target} HTTP/1.1\r\nHost: example.amazonaws.com\r\n");
+    for h in headers {
+        text.push_str(&format!("{}: {}\r\n", h.name(), h.value()));
+    }
+    text.push_str("\r\n");
+    wire(&text)
+}
+
+#[test]
+fn query_plus() {
+    // `?q=a+b` as AWS reads it: a space. Every dialect that decodes `+` as a space (AWS, and
+    // the servers and SDKs whose sources say so) reproduces the SDK's signature; boto 2, which
+    // quotes a plus as `%2B`, does not.
+    let a = run(&aws_sigv4_signed("/?q=a+b", "execute-api"), SUITE_SECRET);
+    assert_eq!(creq_line(&a, "aws", 2), "q=a%20b");
+    assert_eq!(creq_line(&a, "boto2", 2), "q=a%2Bb");
+    assert!(matching(&a).contains("aws"), "{:?}", matching(&a));
+    assert!(!matching(&a).contains("boto2"));
+    // An encoded plus is a plus for everyone.
+    let a = run(&aws_sigv4_signed("/?q=a%2Bb", "execute-api"), SUITE_SECRET);
+    assert_eq!(creq_line(&a, "aws", 2), "q=a%2Bb");
+    assert_eq!(creq_line(&a, "boto2", 2), "q=a%2Bb");
+    assert!(matching(&a).contains("aws") && matching(&a).contains("boto2"));
+    // Signed as sent: `+` stays a `+`, `%2B` stays encoded.
+    let req = wire("GET /?q=a+b%2Bc HTTP/1.1\r\nHost: h\r\nX-Amz-Date: 20150830T123600Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=0\r\n\r\n");
+    let rules = sigscope::engine::dialect::SigV4Rules {
+        query: sigscope::engine::dialect::QueryRule {
+            plus: sigscope::engine::dialect::QueryPlus::AsSent,
+            ..sigscope::engine::dialect::aws::SIGV4.query
+        },
+        ..sigscope::engine::dialect::aws::SIGV4
+    };
+    let sigscope::engine::auth::Parsed::V4(auth) = sigscope::engine::auth::detect(&req).parsed
+    else {
+        panic!("not SigV4")
+    };
+    let ctx = sigscope::engine::sigv4::V4Context {
+        req: &req,
+        auth: &auth,
+        presigned: false,
+        body_sha256: sigscope::engine::crypto::EMPTY_SHA256,
+        token_appended: false,
+    };
+    let c = sigscope::engine::sigv4::canonicalize(&ctx, &rules);
+    let creq = String::from_utf8(c.canonical_request).unwrap();
+    assert_eq!(creq.lines().nth(2), Some("q=a+b%2Bc"));
 }

@@ -12,6 +12,12 @@ pub static DIALECT: Dialect = Dialect {
         form_post_query: FormPostQuery::EmptyForPost,
         // canonical_uri: quote(posixpath.normpath(auth_path)) + '/' when the path ended in '/'.
         path: PathRule { normalize: PathNormalize::PosixNormpath, encode: PathEncode::EncodeAgain },
+        // quote(param, safe='-_.~') over its params dict: a plus in a value is quoted `%2B`.
+        query: QueryRule {
+            style: QueryStyle::Reencode { tilde_in_names_escaped: false },
+            plus: QueryPlus::Plus,
+            duplicates: DuplicateOrder::SortByValue,
+        },
         // canonical_headers: values containing '"' are only stripped (0b310ba8).
         header_values: HeaderTrim::TrimAllUnlessQuoted,
         session_token: SessionToken::Signed,
@@ -19,7 +25,6 @@ pub static DIALECT: Dialect = Dialect {
         // As the specification, read here too:
         // - s3_path: S3HmacAuthV4Handler.canonical_uri: unquote, then quote(safe='/~'); no
         //   normalisation.
-        // - query: quote(param, safe='-_.~') over its params dict.
         ..super::aws::SIGV4
     },
     sigv2: Some(SigV2Rules {

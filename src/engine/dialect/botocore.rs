@@ -16,7 +16,8 @@ pub static DIALECT: Dialect = Dialect {
         // reproduces both (tests/vectors/real/botocore/sigv4-path-encoding). Only a query
         // written raw into the endpoint URL is signed as sent (`_canonical_query_string_url`).
         query: QueryRule {
-            style: QueryStyle::Reencode { plus_is_space: true, tilde_in_names_escaped: false },
+            style: QueryStyle::Reencode { tilde_in_names_escaped: false },
+            plus: QueryPlus::Space,
             duplicates: DuplicateOrder::SortByValue,
         },
         session_token: SessionToken::Signed,

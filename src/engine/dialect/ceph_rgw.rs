@@ -11,7 +11,8 @@ pub static DIALECT: Dialect = Dialect {
         path: PathRule { normalize: PathNormalize::None, encode: PathEncode::DecodeReencode },
         // get_v4_canonical_qs: '+' replaced by %20 before parsing; a multimap keeps arrival order.
         query: QueryRule {
-            style: QueryStyle::Reencode { plus_is_space: true, tilde_in_names_escaped: false },
+            style: QueryStyle::Reencode { tilde_in_names_escaped: false },
+            plus: QueryPlus::Space,
             duplicates: DuplicateOrder::ArrivalOrder,
         },
         // boost::trim_all folds a whitespace run to its first character.

@@ -19,10 +19,8 @@ pub(super) const DIALECT_SIGV4: SigV4Rules = SigV4Rules {
     // webob decodes req.params (`+` is a space); _canonical_qs quotes keys with safe='' and
     // values with safe='-_~' after sorting a dict (one value per name).
     query: QueryRule {
-        style: QueryStyle::Reencode {
-            plus_is_space: true,
-            tilde_in_names_escaped: false,
-        },
+        style: QueryStyle::Reencode { tilde_in_names_escaped: false },
+        plus: QueryPlus::Space,
         duplicates: DuplicateOrder::LastWins,
     },
     // canonical_header_str: value.strip() only.

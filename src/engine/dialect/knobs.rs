@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::{QueryRules, SigV2Rules, SigV4Rules};
+use super::{QueryPlus, QueryRules, QueryStyle, SigV2Rules, SigV4Rules};
 
 /// One rule of a scheme's rule set `R`.
 pub struct Knob<R: 'static> {
@@ -86,7 +86,28 @@ pub static SIGV4: &[Knob<SigV4Rules>] = &[
         id: "sigv4.query.style",
         label: "query encoding",
         copy: |t, f| t.query.style = f.query.style,
-        say: |r| kebab(&r.query.style),
+        say: |r| match r.query.style {
+            QueryStyle::Reencode {
+                tilde_in_names_escaped: false,
+            } => "each name and value decoded and encoded again (RFC 3986)".into(),
+            QueryStyle::Reencode {
+                tilde_in_names_escaped: true,
+            } => "each name and value decoded and encoded again, `~` in names escaped".into(),
+            QueryStyle::RawPairs => "the pairs as sent, sorted, not encoded again".into(),
+        },
+    },
+    Knob {
+        id: "sigv4.query.plus",
+        label: "a raw `+` in the query",
+        copy: |t, f| t.query.plus = f.query.plus,
+        say: |r| {
+            match r.query.plus {
+                QueryPlus::Space => "a space, signed `%20`",
+                QueryPlus::Plus => "a plus, signed `%2B`",
+                QueryPlus::AsSent => "signed as sent, `+`",
+            }
+            .into()
+        },
     },
     Knob {
         id: "sigv4.query.duplicates",

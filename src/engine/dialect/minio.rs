@@ -14,10 +14,8 @@ pub static DIALECT: Dialect = Dialect {
         },
         // req.Form.Encode() with '+' replaced by %20: keys sorted, values in arrival order.
         query: QueryRule {
-            style: QueryStyle::Reencode {
-                plus_is_space: true,
-                tilde_in_names_escaped: false,
-            },
+            style: QueryStyle::Reencode { tilde_in_names_escaped: false },
+            plus: QueryPlus::Space,
             duplicates: DuplicateOrder::ArrivalOrder,
         },
         // extractSignedHeaders: ErrUnsignedHeaders (except expect/content-length, rebuilt).

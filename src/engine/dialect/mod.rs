@@ -128,7 +128,22 @@ pub enum PathEncode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct QueryRule {
     pub style: QueryStyle,
+    /// What a raw `+` in the URL query stands for (names and values re-encoded).
+    pub plus: QueryPlus,
     pub duplicates: DuplicateOrder,
+}
+
+/// A raw `+` in the query: a form-encoded space, a literal plus, or a byte signed as it is.
+/// `%2B` is always a plus and `%20` always a space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueryPlus {
+    /// A space, signed `%20` (`application/x-www-form-urlencoded` decoding).
+    Space,
+    /// A literal plus, signed `%2B`.
+    Plus,
+    /// Left as `+` in the canonical query.
+    AsSent,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -136,8 +151,6 @@ pub struct QueryRule {
 pub enum QueryStyle {
     /// Each name and value decoded and re-encoded with the RFC 3986 unreserved set.
     Reencode {
-        /// `+` read as a space (then signed `%20`) instead of a literal `+` (signed `%2B`).
-        plus_is_space: bool,
         /// Python 2's `quote(name, safe='')` escaped `~` in names.
         tilde_in_names_escaped: bool,
     },

@@ -4,9 +4,7 @@
 use super::auth::V4Auth;
 use super::crypto::{hmac_sha256, sha256_hex, signatures_equal, KeyChain, EMPTY_SHA256};
 use super::dialect::*;
-use super::encode::{
-    encode_with, is_unreserved, percent_decode, split_pairs, uri_encode, uri_encode_path,
-};
+use super::encode::{encode_with, is_unreserved, percent_decode, split_pairs, uri_encode_path};
 use super::Rejection;
 use crate::http::{Headers, Request};
 

@@ -41,38 +41,31 @@ pub(crate) fn canonical_query(
             )
         }
         QueryStyle::Reencode {
-            plus_is_space,
             tilde_in_names_escaped,
         } => {
-            let mut decoded: Vec<(Vec<u8>, Vec<u8>)> = raw
+            let plus = rules.query.plus;
+            // Python 2's quote(name, safe='') escaped `~`.
+            let name_keep: fn(u8) -> bool = if tilde_in_names_escaped {
+                |b| is_unreserved(b) && b != b'~'
+            } else {
+                is_unreserved
+            };
+            let mut enc: Vec<(String, String)> = raw
                 .iter()
                 .map(|(k, v)| {
-                    (
-                        percent_decode(k, plus_is_space),
-                        v.map(|v| percent_decode(v, plus_is_space))
-                            .unwrap_or_default(),
-                    )
+                    let value = v.map(|v| reencode(v, plus, is_unreserved));
+                    (reencode(k, plus, name_keep), value.unwrap_or_default())
                 })
                 .collect();
             if rules.query.duplicates == DuplicateOrder::LastWins {
-                let mut kept: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-                for (k, v) in decoded {
+                // Equal encoded names are equal decoded names: the encoding is one to one.
+                let mut kept: Vec<(String, String)> = Vec::new();
+                for (k, v) in enc {
                     kept.retain(|(kk, _)| *kk != k);
                     kept.push((k, v));
                 }
-                decoded = kept;
+                enc = kept;
             }
-            let mut enc: Vec<(String, String)> = decoded
-                .iter()
-                .map(|(k, v)| {
-                    let name = if tilde_in_names_escaped {
-                        encode_with(k, |b| is_unreserved(b) && b != b'~')
-                    } else {
-                        uri_encode(k)
-                    };
-                    (name, uri_encode(v))
-                })
-                .collect();
             match rules.query.duplicates {
                 DuplicateOrder::SortByValue => enc.sort(),
                 DuplicateOrder::ArrivalOrder | DuplicateOrder::LastWins => {
@@ -97,4 +90,18 @@ pub(crate) fn join_pairs<K: AsRef<str>, V: AsRef<str>>(
         s.push_str(v.as_ref());
     }
     s
+}
+
+/// A name or value decoded, then encoded with the unreserved set `keep`; a raw `+` is read as
+/// the dialect's [`QueryPlus`] says.
+fn reencode(b: &[u8], plus: QueryPlus, keep: fn(u8) -> bool) -> String {
+    match plus {
+        QueryPlus::Space => encode_with(&percent_decode(b, true), keep),
+        QueryPlus::Plus => encode_with(&percent_decode(b, false), keep),
+        QueryPlus::AsSent => b
+            .split(|&c| c == b'+')
+            .map(|seg| encode_with(&percent_decode(seg, false), keep))
+            .collect::<Vec<_>>()
+            .join("+"),
+    }
 }
