@@ -40,7 +40,7 @@ fn rss_bytes() -> u64 {
 
 fn demo() -> Vec<Exchange> {
     let mut v = Vec::new();
-    sigscope::input::stream_path(
+    sigscope::ingest::stream_path(
         Path::new("samples/demo.pcap"),
         0,
         &Default::default(),

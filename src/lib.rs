@@ -3,7 +3,7 @@
 //! The [`engine`] is pure (no IO); around it, [`ingest`] reads every input format,
 //! [`export`] writes every export format, [`report`] formats the analysis, and [`pipeline`]
 //! runs `sigscope report` (read, take the capture context, verify in parallel, write in
-//! order). [`input`] and [`har`] are the former homes of the readers, kept as re-exports.
+//! order).
 
 pub mod capture;
 pub mod credentials;
@@ -12,10 +12,8 @@ pub mod escape;
 pub mod exchange;
 pub mod export;
 pub mod feed;
-pub mod har;
 pub mod http;
 pub mod ingest;
-pub mod input;
 pub mod live;
 pub mod pipeline;
 pub mod report;

@@ -54,7 +54,7 @@ macro_rules! codes {
                 }
             }
 
-            /// What the code means, in a few plain words (the help screen lists these).
+            /// What the code means, in a few plain words (the UI's help lists these).
             pub const fn title(self) -> &'static str {
                 match self {
                     $(Code::$variant => $title,)*
@@ -69,7 +69,7 @@ codes! {
     NoSecret = "no-secret", Fact, "no secret is known for the access key";
     DecodedOnly = "decoded-only", Fact, "the credentials are decoded, not verified";
     ModeUnsupported = "mode-unsupported", Fact, "the verifier has no verifier for this scheme";
-    VerifierRejects = "verifier-rejects", Fact, "the verifier refuses the request whatever its signature";
+    VerifierRejects = "verifier-rejects", Fact, "the verifier refuses it whatever its signature";
     ContentMd5Mismatch = "content-md5-mismatch", Fact, "the body does not match its Content-MD5";
     PayloadHashMismatch = "payload-hash-mismatch", Fact, "the body does not match its signed payload hash";
     AwsChunkedMalformed = "aws-chunked-malformed", Fact, "the aws-chunked body is not framed correctly";
@@ -79,7 +79,7 @@ codes! {
     SignaturePlusUnescaped = "signature-plus-unescaped", Fact, "the signature holds an unescaped plus";
     CaptureIncomplete = "capture-incomplete", Fact, "the capture misses part of the exchange";
     NoResponse = "no-response", Fact, "the capture holds no response";
-    UpstreamDisagrees = "upstream-disagrees", Fact, "the upstream server's answer disagrees with the verdict";
+    UpstreamDisagrees = "upstream-disagrees", Fact, "the upstream's answer disagrees with the verdict";
     ClockSkew = "clock-skew", Fact, "the request's date is far from the capture's clock";
     PresignedExpired = "presigned-expired", Fact, "the presigned URL had expired";
     PresignedExpiresInvalid = "presigned-expires-invalid", Fact, "the presigned URL's expiry is out of range";
@@ -90,14 +90,14 @@ codes! {
     SignedHeaderAbsent = "signed-header-absent", Fact, "a signed header is missing from the request";
     AccessKeyUnknown = "access-key-unknown", Fact, "the server does not know the access key";
     SessionTokenExpired = "session-token-expired", Fact, "the server says the session token expired";
-    DialectMismatch = "dialect-mismatch", Diagnosis, "the client and the verifier sign by different rules";
+    DialectMismatch = "dialect-mismatch", Diagnosis, "client and verifier sign by different rules";
     ServerLikelyDialect = "server-likely-dialect", Diagnosis, "the server refused a request other rules accept";
     ServerDialect = "server-dialect", Diagnosis, "the server's own strings match a known dialect";
     RequestAltered = "request-altered", Diagnosis, "the request was changed after it was signed";
-    SignatureUnexplained = "signature-unexplained", Diagnosis, "nothing reproduces the signature: most likely another secret";
-    StringsAgreeKeyDiffers = "strings-agree-key-differs", Diagnosis, "the server's strings match the client's, the key does not";
+    SignatureUnexplained = "signature-unexplained", Diagnosis, "no alteration explains it: likely another secret";
+    StringsAgreeKeyDiffers = "strings-agree-key-differs", Diagnosis, "the server's strings match, the key does not";
     ServerStringsDiffer = "server-strings-differ", Diagnosis, "the server's strings differ from the client's";
-    Sigv2SubresourceDisputed = "sigv2-subresource-disputed", Diagnosis, "implementations disagree on a SigV2 sub-resource";
+    Sigv2SubresourceDisputed = "sigv2-subresource-disputed", Diagnosis, "SigV2 sub-resource lists disagree here";
     SessionTokenUnsigned = "session-token-unsigned", Hint, "the session token is sent but not signed";
     ProxySensitiveHeaderSigned = "proxy-sensitive-header-signed", Hint, "a header proxies often rewrite is signed";
     ProxySensitiveHeaderUnsigned = "proxy-sensitive-header-unsigned", Hint, "Content-Type is sent but not signed";
@@ -216,6 +216,9 @@ mod tests {
             );
             assert_eq!(Code::from_wire(w), Some(c));
             assert!(!c.title().is_empty() && !c.title().ends_with('.'));
+            // The help popup gives a code 32 columns and its kind and title 60.
+            assert!(w.len() <= 31, "{w}");
+            assert!(c.kind().as_str().len() + 2 + c.title().len() <= 60, "{w}");
         }
         assert_eq!(Code::from_wire("no-such-code"), None);
     }

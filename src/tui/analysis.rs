@@ -321,7 +321,7 @@ mod tests {
     fn demo() -> Vec<Exchange> {
         let data = include_bytes!("../../samples/demo.pcap");
         let mut v = Vec::new();
-        crate::input::stream_bytes(data, "demo.pcap", 0, &Default::default(), &mut |x| {
+        crate::ingest::stream_bytes(data, "demo.pcap", 0, &Default::default(), &mut |x| {
             v.push(x)
         });
         v

@@ -70,9 +70,9 @@ pub fn spawn_loader(
                     let _ = tx.send(FeedEvent::Exchange(Box::new(x)));
                 };
                 let summary = match &src {
-                    Source::Path(p) => crate::input::stream_path(p, total, &opts, &mut sink),
+                    Source::Path(p) => crate::ingest::stream_path(p, total, &opts, &mut sink),
                     Source::Embedded { data, .. } => {
-                        crate::input::stream_bytes(data, &name, total, &opts, &mut sink)
+                        crate::ingest::stream_bytes(data, &name, total, &opts, &mut sink)
                     }
                 };
                 total += summary.exchanges;

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use sigscope::capture::Options;
 use sigscope::http::Headers;
-use sigscope::input::stream_path;
+use sigscope::ingest::stream_path;
 
 use crate::support::root;
 

@@ -41,7 +41,7 @@ fn run(creds: &Credentials, dialect_name: &str) -> Vec<(u16, BTreeSet<String>)> 
     let v = verifier(creds, dialect_name, &cache);
     let mut legs = Legs::default();
     let mut out = Vec::new();
-    sigscope::input::stream_path(
+    sigscope::ingest::stream_path(
         &dir().join("scenarios.pcap"),
         0,
         &Options::default(),

@@ -617,7 +617,7 @@ fn no_false_alarms_on_clean_inputs() {
         if !p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
             continue;
         }
-        sigscope::input::stream_path(&p, 0, &Options::default(), &mut |x| {
+        sigscope::ingest::stream_path(&p, 0, &Options::default(), &mut |x| {
             if x.response.as_ref().is_some_and(|r| r.status >= 400) || !x.notes.is_empty() {
                 return;
             }

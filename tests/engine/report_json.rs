@@ -47,7 +47,7 @@ fn check(path: &Path, creds: &Credentials, dialect_name: &str) -> usize {
     let v = verifier(creds, dialect_name, &cache);
     let mut legs = Legs::default();
     let mut n = 0;
-    sigscope::input::stream_path(path, 0, &Options::default(), &mut |x| {
+    sigscope::ingest::stream_path(path, 0, &Options::default(), &mut |x| {
         let earlier = legs.earlier(&x.request);
         legs.remember(&x.request);
         let a = analyze_observed(

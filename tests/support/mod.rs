@@ -29,7 +29,7 @@ pub fn bin() -> &'static str {
 pub fn load(path: impl AsRef<Path>) -> Vec<Exchange> {
     let path = path.as_ref();
     let mut v = Vec::new();
-    let s = sigscope::input::stream_path(path, 0, &Default::default(), &mut |x| v.push(x));
+    let s = sigscope::ingest::stream_path(path, 0, &Default::default(), &mut |x| v.push(x));
     assert!(s.errors.is_empty(), "{}: {:?}", path.display(), s.errors);
     v
 }

@@ -539,7 +539,7 @@ fn raw_http_reads_back_as_the_same_exchanges() {
         let mut kept = Vec::new();
         for x in &xs {
             let raw = export::raw_http(x);
-            let back = sigscope::input::from_raw(&raw, "x.http", 0);
+            let back = sigscope::ingest::from_raw(&raw, "x.http", 0);
             assert!(
                 back.errors.is_empty(),
                 "{f} #{}: {:?}",
@@ -567,7 +567,7 @@ fn raw_http_reads_back_as_the_same_exchanges() {
         ));
         std::fs::write(&path, &all).unwrap();
         let mut back = Vec::new();
-        let s = sigscope::input::stream_path(
+        let s = sigscope::ingest::stream_path(
             &path,
             0,
             &sigscope::capture::Options::default(),
@@ -611,7 +611,7 @@ fn raw_http_masks_secrets_and_keeps_framing() {
     let raw = export::raw_http(&x);
     let text = String::from_utf8_lossy(&raw);
     assert!(!text.contains("e30.c2ln"), "{text}");
-    let back = sigscope::input::from_raw(&raw, "x", 0);
+    let back = sigscope::ingest::from_raw(&raw, "x", 0);
     assert!(back.errors.is_empty(), "{:?}", back.errors);
     let y = &back.exchanges[0];
     assert!(!y.request.has_header("x-forged") && !y.request.has_header("x-injected"));
@@ -685,7 +685,7 @@ fn har_reads_back_and_reverifies() {
                 .collect();
             assert_eq!(q, want);
         }
-        let (back, errors) = sigscope::har::parse(har.as_bytes(), "x.har", 0);
+        let (back, errors) = sigscope::ingest::har::parse(har.as_bytes(), "x.har", 0);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(back.len(), xs.len());
         for ((y, x), a) in back.iter().zip(&xs).zip(&analyses) {
@@ -716,7 +716,7 @@ fn har_masks_tokens_but_keeps_signatures() {
     let har = export::har(&[(&x, None), (&signed, None)]);
     assert!(!har.contains("dXNlcjpodW50ZXIy") && !har.contains("SESSIONTOKENVALUE"));
     assert!(har.contains(&signed.request.header("authorization").unwrap()));
-    let (back, _) = sigscope::har::parse(har.as_bytes(), "x.har", 0);
+    let (back, _) = sigscope::ingest::har::parse(har.as_bytes(), "x.har", 0);
     assert_eq!(back[0].request.body, b"\xff\x00binary");
     assert!(back[0].response.is_none());
     assert!(back[0]

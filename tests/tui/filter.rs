@@ -52,7 +52,7 @@ static A: Counting = Counting;
 fn demo() -> Vec<(Exchange, RowInfo)> {
     let root = root();
     let mut xs = Vec::new();
-    sigscope::input::stream_path(
+    sigscope::ingest::stream_path(
         &root.join("samples/demo.pcap"),
         0,
         &Default::default(),

@@ -251,7 +251,7 @@ fn too_small_a_terminal_says_so() {
 #[test]
 fn hostile_bytes_never_reach_the_screen_raw() {
     let raw = b"GET /\x1b[2J\x1b]52;c;ZXZpbA==\x07evil HTTP/1.1\r\nHost: h\x1b[31m\r\nX-Amz-Meta-A: \xff\xfe\xe2\x80\xae\r\n\r\n";
-    let xs = sigscope::input::from_raw(raw, "hostile", 0).exchanges;
+    let xs = sigscope::ingest::from_raw(raw, "hostile", 0).exchanges;
     let mut app = app_for(xs, no_creds(), "aws");
     for tab in [Tab::Overview, Tab::Headers] {
         app.focus = Focus::Detail;
@@ -299,4 +299,22 @@ fn popups() {
         ));
         assert!(app.popup.is_none(), "esc closes the {name} popup");
     }
+}
+
+/// The help ends with every finding code, its kind and its title: scrolled to the bottom, the
+/// last codes of the list are on the screen in plain words.
+#[test]
+fn help_lists_the_finding_codes() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut app = app_for(load("samples/demo.pcap"), demo_creds(), "aws");
+    app.on_key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE));
+    app.on_key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
+    let (text, _) = render(&mut app, 120, 50);
+    assert!(text.contains("Finding codes"), "{text}");
+    let last = sigscope::engine::Code::ALL.last().unwrap();
+    assert!(text.contains(last.as_str()), "{text}");
+    assert!(
+        text.contains(&format!("{}: {}", last.kind().as_str(), last.title())),
+        "{text}"
+    );
 }

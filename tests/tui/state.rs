@@ -304,7 +304,7 @@ fn exports_round_trip_and_hold_no_secret() {
         match kind {
             ExportKind::RawHttp | ExportKind::Har => {
                 let mut back = Vec::new();
-                sigscope::input::stream_path(&path, 0, &Default::default(), &mut |x| back.push(x));
+                sigscope::ingest::stream_path(&path, 0, &Default::default(), &mut |x| back.push(x));
                 let want: Vec<_> = only.iter().map(|&i| app.store.get(i).unwrap()).collect();
                 assert_eq!(back.len(), want.len(), "{kind:?}");
                 for (b, w) in back.iter().zip(&want) {

@@ -133,6 +133,20 @@ fn help(app: &App, scroll: u16, area: Rect) -> Drawn<'static> {
             Span::raw(*what),
         ]));
     }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Finding codes (fact: observed; diagnosis: a cause inferred; hint: a cause to check)",
+        t.accent(),
+    ));
+    for c in crate::engine::Code::ALL {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {:<32}", c.as_str()),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(format!("{}: {}", c.kind().as_str(), c.title())),
+        ]));
+    }
     let page = area.height.saturating_sub(6) as usize;
     let skip = (scroll as usize).min(lines.len().saturating_sub(page));
     (
