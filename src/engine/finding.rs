@@ -97,7 +97,7 @@ codes! {
     SignatureUnexplained = "signature-unexplained", Diagnosis, "no alteration explains it: likely another secret";
     StringsAgreeKeyDiffers = "strings-agree-key-differs", Diagnosis, "the server's strings match, the key does not";
     ServerStringsDiffer = "server-strings-differ", Diagnosis, "the server's strings differ from the client's";
-    Sigv2SubresourceDisputed = "sigv2-subresource-disputed", Diagnosis, "SigV2 sub-resource lists disagree here";
+    Sigv2SubresourceDisputed = "sigv2-subresource-disputed", Hint, "SigV2 sub-resource lists disagree here";
     SessionTokenUnsigned = "session-token-unsigned", Hint, "the session token is sent but not signed";
     ProxySensitiveHeaderSigned = "proxy-sensitive-header-signed", Hint, "a header proxies often rewrite is signed";
     ProxySensitiveHeaderUnsigned = "proxy-sensitive-header-unsigned", Hint, "Content-Type is sent but not signed";

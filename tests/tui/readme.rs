@@ -44,3 +44,26 @@ fn readme_filter_reference_matches_the_parser() {
         missing.join("\n")
     );
 }
+
+/// README lists the finding codes by kind; the list must be the one `Code::ALL` holds.
+#[test]
+fn readme_lists_every_finding_code_under_its_kind() {
+    let text = readme();
+    let start = text.find("- Finding codes").expect("the finding-code list");
+    let list = &text[start..start + text[start..].find("\n\n").unwrap()];
+    let (facts, rest) = list.split_once("Diagnoses:").unwrap();
+    let (diagnoses, hints) = rest.split_once("Hints").unwrap();
+    for c in sigscope::engine::Code::ALL {
+        let part = match c.kind() {
+            sigscope::engine::Kind::Fact => facts,
+            sigscope::engine::Kind::Diagnosis => diagnoses,
+            sigscope::engine::Kind::Hint => hints,
+        };
+        assert!(
+            part.contains(&format!("`{}`", c.as_str())),
+            "README lists `{}` not among the {}s",
+            c.as_str(),
+            c.kind().as_str()
+        );
+    }
+}
