@@ -51,7 +51,7 @@ pub use super::secret::{mask, masked_header};
 /// Decoded authentication fields, as the report shows them.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct AuthInfo {
-    pub mode: Option<Mode>,
+    pub mode: Mode,
     pub access_key: Option<String>,
     pub signature: Option<String>,
     pub date: Option<String>,
@@ -219,7 +219,7 @@ pub fn detect(req: &Request) -> Detected {
         return token_detected(tokens::x_auth_token(&t));
     }
     let mut info = AuthInfo {
-        mode: Some(Mode::Anonymous),
+        mode: Mode::Anonymous,
         ..Default::default()
     };
     if let Some(t) = req.header("x-amz-security-token") {
@@ -236,7 +236,7 @@ pub fn detect(req: &Request) -> Detected {
 fn token_detected(t: tokens::Token) -> Detected {
     Detected {
         info: AuthInfo {
-            mode: Some(t.mode),
+            mode: t.mode,
             access_key: t.access_key,
             fields: t.fields,
             ..Default::default()
@@ -249,7 +249,7 @@ fn token_detected(t: tokens::Token) -> Detected {
 pub(super) fn malformed(mode: Mode, why: AuthError) -> Detected {
     Detected {
         info: AuthInfo {
-            mode: Some(mode),
+            mode,
             ..Default::default()
         },
         parsed: Parsed::Nothing,
@@ -264,7 +264,7 @@ fn v2_detected(mode: Mode, v2: V2Auth) -> Detected {
     }
     Detected {
         info: AuthInfo {
-            mode: Some(mode),
+            mode,
             access_key: Some(v2.access_key.clone()),
             signature: Some(v2.signature.clone()),
             date: v2.expires.clone(),
@@ -317,7 +317,7 @@ fn parse_query_sig(mut all: Vec<(Vec<u8>, Vec<u8>)>) -> Detected {
     }
     Detected {
         info: AuthInfo {
-            mode: Some(mode),
+            mode,
             access_key: Some(ak.clone()),
             signature: Some(sig.clone()),
             date,
@@ -369,7 +369,7 @@ mod tests {
         ];
         for (r, mode) in cases {
             let d = detect(&r);
-            assert_eq!(d.info.mode, Some(mode), "{:?}", r.target_lossy());
+            assert_eq!(d.info.mode, mode, "{:?}", r.target_lossy());
         }
     }
 

@@ -181,7 +181,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     let body_sha256 = req.body_sha256_hex();
     let mut findings = Vec::new();
     let mut signing_key = None;
-    let mode = detected.info.mode.unwrap_or(Mode::Unknown);
+    let mode = detected.info.mode;
 
     if let Some(why) = &detected.malformed {
         findings.push(Finding::new(Code::MalformedAuth, why.clone()));

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 /// How a request is authenticated: the scheme and where its credentials travel. Its
 /// kebab-case name ([`Mode::as_str`]) is `auth.mode` in the JSON contract.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     Sigv4Header,
@@ -23,6 +23,8 @@ pub enum Mode {
     Basic,
     Bearer,
     XAuthToken,
+    /// Credentials of no scheme sigscope knows (and the default before detection).
+    #[default]
     Unknown,
 }
 

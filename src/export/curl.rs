@@ -82,7 +82,7 @@ struct Draft<'a> {
 impl<'a> Draft<'a> {
     fn new(x: &'a Exchange, info: &'a AuthInfo, base_url: Option<&'a str>) -> Self {
         let r = &x.request;
-        let mode = info.mode.unwrap_or(Mode::Unknown);
+        let mode = info.mode;
         // Re-sign only what curl's signer can reproduce: a header-signed SigV4 request whose
         // scope names a plain region and service (curl splits the provider string on `:`).
         let plain = |s: &Option<String>| {

@@ -5,7 +5,6 @@ use serde_json::{json, Map, Value};
 
 use super::raw::version;
 use super::secrets::masked;
-use crate::engine::auth::Mode;
 use crate::engine::encode::decode_params;
 use crate::engine::Analysis;
 use crate::exchange::write_url;
@@ -161,7 +160,7 @@ fn har_entry(x: &Exchange, a: Option<&Analysis>) -> Value {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
     let mut ext = json!({"source": x.source});
     if let Some(a) = a {
-        ext["mode"] = a.auth.mode.unwrap_or(Mode::Unknown).as_str().into();
+        ext["mode"] = a.auth.mode.as_str().into();
         ext["verdict"] = a.verdict.as_str().into();
         ext["findings"] = x
             .notes

@@ -5,7 +5,7 @@
 //! strings in the message as STS and IAM write them, or Keystone's JSON error. Every body
 //! reads back through [`crate::engine::server_error::parse`].
 
-use crate::engine::{Analysis, Family, Mode, Verdict};
+use crate::engine::{Analysis, Family, Verdict};
 use crate::http::Request;
 
 /// The error-body style.
@@ -63,18 +63,23 @@ fn param<'a>(req: &'a Request, name: &str) -> Option<&'a [u8]> {
 /// The style a request calls for: Query for Query signatures and non-S3 SigV4, and for
 /// anything carrying an `Action` parameter; S3 otherwise.
 pub fn infer(a: &Analysis, req: &Request) -> Style {
-    match a.auth.mode.map(Mode::family) {
-        Some(Family::Query) => Style::Query,
-        Some(Family::SigV4) => {
+    match a.auth.mode.family() {
+        Family::Query => Style::Query,
+        Family::SigV4 => {
             if a.auth.service.as_deref() == Some("s3") {
                 Style::S3
             } else {
                 Style::Query
             }
         }
-        Some(Family::SigV2) => Style::S3,
-        _ if param(req, "Action").is_some() => Style::Query,
-        _ => Style::S3,
+        Family::SigV2 => Style::S3,
+        Family::Token | Family::Anonymous | Family::Unknown => {
+            if param(req, "Action").is_some() {
+                Style::Query
+            } else {
+                Style::S3
+            }
+        }
     }
 }
 
@@ -320,25 +325,24 @@ pub fn answer(
     match a.verdict {
         Verdict::Valid => success(style, req, request_id),
         Verdict::Unverified => {
-            let (code, message) =
-                if a.auth.access_key.is_some() && a.auth.mode.is_some_and(Mode::is_signature) {
-                    match style {
-                        Style::Keystone => ("InvalidAccessKeyId", "EC2 access key not found."),
-                        Style::Query => (
-                            "InvalidClientTokenId",
-                            "The security token included in the request is invalid.",
-                        ),
-                        Style::S3 => (
-                            "InvalidAccessKeyId",
-                            "The AWS Access Key Id you provided does not exist in our records.",
-                        ),
-                    }
-                } else {
-                    (
-                        "AccessDenied",
-                        "Access Denied: this scheme is decoded, not verified",
-                    )
-                };
+            let (code, message) = if a.auth.access_key.is_some() && a.auth.mode.is_signature() {
+                match style {
+                    Style::Keystone => ("InvalidAccessKeyId", "EC2 access key not found."),
+                    Style::Query => (
+                        "InvalidClientTokenId",
+                        "The security token included in the request is invalid.",
+                    ),
+                    Style::S3 => (
+                        "InvalidAccessKeyId",
+                        "The AWS Access Key Id you provided does not exist in our records.",
+                    ),
+                }
+            } else {
+                (
+                    "AccessDenied",
+                    "Access Denied: this scheme is decoded, not verified",
+                )
+            };
             let mut e = plain(403, code, message.to_string());
             if let Some(k) = &access_key {
                 e.extra.push(("AWSAccessKeyId", k.clone()));

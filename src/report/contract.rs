@@ -101,7 +101,7 @@ pub fn to_json<'a>(x: &'a Exchange, a: &'a Analysis) -> JsonExchange<'a> {
             body_len: s.body.len(),
         }),
         auth: JsonAuth {
-            mode: a.auth.mode.map(|m| m.as_str()).unwrap_or("unknown"),
+            mode: a.auth.mode.as_str(),
             access_key: &a.auth.access_key,
             signature: &a.auth.signature,
             date: &a.auth.date,

@@ -106,11 +106,7 @@ pub fn to_markdown(x: &Exchange, a: &Analysis) -> String {
     );
     let _ = writeln!(s, "| field | value |\n|---|---|");
     let _ = writeln!(s, "| source | `{}` |", escape_str(&x.source));
-    let _ = writeln!(
-        s,
-        "| auth mode | {} |",
-        a.auth.mode.map(|m| m.as_str()).unwrap_or("unknown")
-    );
+    let _ = writeln!(s, "| auth mode | {} |", a.auth.mode.as_str());
     if let Some(ak) = &a.auth.access_key {
         let _ = writeln!(s, "| access key | `{}` |", escape_str(ak));
     }

@@ -43,11 +43,7 @@ pub fn to_text(x: &Exchange, a: &Analysis) -> String {
     if let (Some(c), Some(sv)) = (&x.client, &x.server) {
         let _ = writeln!(s, "  client:   {} → {}", escape_str(c), escape_str(sv));
     }
-    let _ = writeln!(
-        s,
-        "  auth:     {}",
-        a.auth.mode.map(|m| m.as_str()).unwrap_or("unknown")
-    );
+    let _ = writeln!(s, "  auth:     {}", a.auth.mode.as_str());
     if let Some(ak) = &a.auth.access_key {
         let _ = writeln!(s, "  key:      {}", escape_str(ak));
     }

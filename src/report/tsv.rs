@@ -26,7 +26,7 @@ pub fn to_tsv(x: &Exchange) -> String {
         f(&r.method),
         escape_bytes(&r.target),
         f(&r.header("host").unwrap_or_default()),
-        d.info.mode.map(|m| m.as_str()).unwrap_or("unknown"),
+        d.info.mode.as_str(),
         f(d.info.access_key.as_deref().unwrap_or("")),
         x.response
             .as_ref()

@@ -19,7 +19,7 @@ impl RowInfo {
     pub fn from_analysis(x: &Exchange, a: &Analysis) -> Self {
         let b = |s: &Option<String>| s.as_deref().map(Box::from);
         RowInfo {
-            mode: a.auth.mode.unwrap_or(Mode::Unknown),
+            mode: a.auth.mode,
             verdict: a.verdict,
             access_key: b(&a.auth.access_key),
             region: b(&a.auth.region),

@@ -29,7 +29,7 @@ fn published_examples_reproduce_under_aws() {
         let cache = KeyCache::default();
         let v = verifier(&creds, "aws", &cache);
         let a = analyze(&req, &v);
-        let mode = a.auth.mode.unwrap().as_str();
+        let mode = a.auth.mode.as_str();
         if mode != want["mode"].as_str().unwrap() {
             failures.push(format!("{name}: mode {mode}"));
             continue;

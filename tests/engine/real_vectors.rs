@@ -94,7 +94,7 @@ fn every_case_reproduced_by_its_library_dialect() {
     for c in &all {
         let a = analyze_case(c);
         let want_mode = c.meta["mode"].as_str().unwrap();
-        let got_mode = a.auth.mode.map(|m| m.as_str()).unwrap_or("?");
+        let got_mode = a.auth.mode.as_str();
         if got_mode != want_mode {
             failures.push(format!(
                 "{}: mode {got_mode}, library says {want_mode}",
@@ -241,7 +241,7 @@ fn curl_goog4_flavour_verifies() {
     let cache = KeyCache::default();
     let v = verifier(&creds, "aws", &cache);
     let good = analyze(&reqs[0], &v);
-    assert_eq!(good.auth.mode.map(|m| m.as_str()), Some("goog4-header"));
+    assert_eq!(good.auth.mode.as_str(), "goog4-header");
     assert_eq!(good.verdict.as_str(), "valid", "{:?}", good.findings);
     let sts = String::from_utf8_lossy(&good.dialect("aws").unwrap().string_to_sign).into_owned();
     assert!(sts.starts_with("GOOG4-HMAC-SHA256\n"), "{sts}");

@@ -165,7 +165,7 @@ fn header_changes(req: &Request, a: &Analysis, _: &[String]) -> Vec<Alteration> 
         ("accept-encoding", &["identity", "gzip, deflate", ""][..]),
     ] {
         // SigV2 always signs Content-Type (and Content-MD5); SigV4 what SignedHeaders lists.
-        let sigv2 = a.auth.mode.map(Mode::family) == Some(Family::SigV2);
+        let sigv2 = a.auth.mode.family() == Family::SigV2;
         let is_signed = signed.iter().any(|s| s == name) || (sigv2 && name == "content-type");
         if !is_signed {
             continue;
@@ -242,7 +242,7 @@ fn path_slash_decoded(req: &Request, _: &Analysis, _: &[String]) -> Vec<Alterati
 /// A client that signed the Date header while the request also carries X-Amz-Date.
 fn date_instead_of_amz_date(req: &Request, a: &Analysis, _: &[String]) -> Vec<Alteration> {
     let mut out = Vec::new();
-    if a.auth.mode.is_some_and(Mode::is_sigv4) && req.has_header("x-amz-date") {
+    if a.auth.mode.is_sigv4() && req.has_header("x-amz-date") {
         if let Some(d) = req
             .header("date")
             .and_then(|d| crate::engine::time::http_date_to_amz(&d))
@@ -262,9 +262,11 @@ fn date_instead_of_amz_date(req: &Request, a: &Analysis, _: &[String]) -> Vec<Al
 /// credential scope.
 fn other_scopes(req: &Request, a: &Analysis, _: &[String]) -> Vec<Alteration> {
     let mut out = Vec::new();
-    if let (Some(Mode::Sigv4Header), Some(region), Some(service)) =
-        (a.auth.mode, &a.auth.region, &a.auth.service)
-    {
+    // Signed in the Authorization header (not presigned, not streamed): its scope is rewritten.
+    let mode = a.auth.mode;
+    let header_signed =
+        mode.family() == Family::SigV4 && !mode.is_presigned() && mode != Mode::Sigv4Streaming;
+    if let (true, Some(region), Some(service)) = (header_signed, &a.auth.region, &a.auth.service) {
         let implied = req.host().and_then(|h| host_region_service(&h));
         let mut scopes: Vec<(String, String)> = Vec::new();
         if let Some((r, svc)) = &implied {

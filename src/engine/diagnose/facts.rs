@@ -27,7 +27,7 @@ pub(super) fn time_findings(o: &Observed, a: &mut Analysis, parsed: &Parsed) {
             .and_then(|(_, v)| crate::engine::time::parse_iso(&String::from_utf8_lossy(v))),
         Parsed::Nothing => None,
     };
-    let presigned = a.auth.mode.is_some_and(Mode::is_presigned);
+    let presigned = a.auth.mode.is_presigned();
     if let Some(t) = signed_at {
         let skew = (now - t).whole_seconds();
         if !presigned && skew.abs() > SKEW_LIMIT_SECS {

@@ -126,7 +126,7 @@ fn fmt_secs(s: i64) -> String {
 pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     let req = o.request;
     let parsed = std::mem::replace(&mut a.parsed, Parsed::Nothing);
-    let mode = a.auth.mode.unwrap_or(Mode::Unknown);
+    let mode = a.auth.mode;
     let s3 = a.auth.service.as_deref() == Some("s3");
     a.server_expected = o.response.and_then(server_error::parse);
     let rejected_by_server = o

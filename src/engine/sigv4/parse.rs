@@ -52,7 +52,7 @@ fn detected(mode: Mode, v4: V4Auth) -> Detected {
     }
     Detected {
         info: AuthInfo {
-            mode: Some(mode),
+            mode,
             access_key: Some(v4.access_key.clone()),
             signature: Some(v4.signature.clone()),
             date: v4.amz_date.clone(),

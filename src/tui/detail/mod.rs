@@ -132,7 +132,7 @@ pub struct DetailModel {
 impl DetailModel {
     pub fn build(id: usize, item: Arc<Item>, s: &Settings, opts: ViewOpts, theme: &Theme) -> Self {
         let analysis = s.analyze(&item);
-        let tabs = tabs_for(analysis.auth.mode.unwrap_or(Mode::Unknown));
+        let tabs = tabs_for(analysis.auth.mode);
         let mut m = DetailModel {
             id,
             gen: s.gen,

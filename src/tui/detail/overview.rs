@@ -29,7 +29,7 @@ impl Builder<'_> {
             )));
         }
         v.push(Line::from(head));
-        let mode = a.auth.mode.unwrap_or(Mode::Unknown);
+        let mode = a.auth.mode;
         match mode {
             Mode::Anonymous => {
                 v.push(Line::raw(""));
@@ -115,7 +115,7 @@ impl Builder<'_> {
     fn request_lines(&self) -> Vec<Line<'static>> {
         let (t, a, x) = (self.t, self.a, self.x);
         let r = &x.request;
-        let mode = a.auth.mode.unwrap_or(Mode::Unknown);
+        let mode = a.auth.mode;
         let mut v = Vec::new();
         v.push(Line::raw(""));
         v.push(heading(t, "Request"));

@@ -6,14 +6,14 @@ use ratatui::text::{Line, Span};
 
 use super::lines::{heading, kv, verdict_style};
 use super::Builder;
-use crate::engine::{DialectResult, Family, Mode, Verdict};
+use crate::engine::{DialectResult, Family, Verdict};
 use crate::tui::text::{changed_ranges, line_spans, safe_str, units};
 
 impl Builder<'_> {
     pub(super) fn signing(&self) -> Vec<Line<'static>> {
         let (t, a) = (self.t, self.a);
         let mut v = Vec::new();
-        let mode = a.auth.mode.unwrap_or(Mode::Unknown);
+        let mode = a.auth.mode;
         let Some(d) = self.verifier() else {
             return v;
         };

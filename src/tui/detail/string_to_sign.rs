@@ -44,7 +44,7 @@ impl Builder<'_> {
                 d.name
             ))];
         }
-        let mode = self.a.auth.mode.unwrap_or(Mode::Unknown);
+        let mode = self.a.auth.mode;
         let mut v = vec![
             Line::styled(
                 format!("String to sign as {} computes it", d.name),

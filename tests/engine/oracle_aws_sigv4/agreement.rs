@@ -51,7 +51,7 @@ fn check_signed(c: &Case, s: &Signed) -> Result<(), TestCaseError> {
         } else {
             Mode::Sigv4Header
         };
-        prop_assert_eq!(a.auth.mode, Some(expected_mode), "{}", why());
+        prop_assert_eq!(a.auth.mode, expected_mode, "{}", why());
         let d = a.dialect("aws").expect("aws result");
         prop_assert_eq!(d.matches, Some(true), "{}", why());
         prop_assert_eq!(a.verdict, Verdict::Valid, "{}", why());

@@ -100,7 +100,7 @@ fn regression_sigv2_non_ascii_relative_path() {
     let raw = "GET é HTTP/1.1\r\nAuthorization: AWS AKIDEXAMPLE:c2ln\r\n\r\n";
     let req = parse_one(raw.as_bytes()).unwrap();
     let a = run(&req, &creds(AK, SK), "aws");
-    assert_eq!(a.auth.mode, Some(Mode::Sigv2Header));
+    assert_eq!(a.auth.mode, Mode::Sigv2Header);
 }
 
 #[test]
