@@ -2,7 +2,7 @@
 # Capture-ingest benchmark: sigscope vs tshark on one large generated pcap, in one run.
 #
 # Generates (or reuses) a pcap of >= 1M signed AWS HTTP/1.1 requests and >= 1 GiB with
-# examples/gen_capture.rs, then measures wall time and peak RSS (/usr/bin/time -v) of
+# examples/gen_capture/, then measures wall time and peak RSS (/usr/bin/time -v) of
 #   sigscope report BIG.pcap --format json                     (the full job, with the test keys)
 #   sigscope report BIG.pcap --format json, no credentials     (no HMACs: what the crypto costs)
 #   tshark -r BIG.pcap -Y http.request -T fields ...           (default prefs: TCP reassembly + HTTP)
@@ -68,7 +68,7 @@ BUILD_BIN="$(sha256sum "$SIGSCOPE" | cut -c1-12)"
 
 # ------------------------------------------------------------------ the capture
 mkdir -p "$CACHE_DIR"
-GEN_HASH="$(sha256sum examples/gen_capture.rs | cut -c1-12)"
+GEN_HASH="$(cat examples/gen_capture/*.rs | sha256sum | cut -c1-12)"
 BIG="$CACHE_DIR/capture-r$REQUESTS-m$MIN_BYTES-s$SEED-$GEN_HASH.pcap"
 META="$BIG.meta"
 if [ -s "$BIG" ] && [ -s "$META" ] && [ "$(stat -c %s "$BIG")" = "$(sed -n 's/^bytes=//p' "$META")" ]; then

@@ -3,7 +3,7 @@
 #   * first frame: from process start to the first frame drawn;
 #   * key press to the frame that shows it, while the capture is read and verified and after;
 #   * peak memory, and memory per exchange.
-# The capture is the capture-ingest benchmark's (examples/gen_capture.rs: 1M signed requests,
+# The capture is the capture-ingest benchmark's (examples/gen_capture/: 1M signed requests,
 # ~1.7 GB); the UI reports its own timings (--timings), keys are sent by tmux.
 # For scale, the same file is read to the end by `sigscope report --format tsv` (the listing
 # the UI shows) and by tshark, whose UI, Wireshark/termshark, lists the same rows.
@@ -30,7 +30,7 @@ cargo build --release --quiet --example gen_capture
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 cp "$TARGET_DIR/release/sigscope" "$WORK/sigscope"
 mkdir -p "$CACHE_DIR"
-GEN_HASH="$(sha256sum examples/gen_capture.rs | cut -c1-12)"
+GEN_HASH="$(cat examples/gen_capture/*.rs | sha256sum | cut -c1-12)"
 BIG="$CACHE_DIR/capture-r$REQUESTS-m$MIN_BYTES-s$SEED-$GEN_HASH.pcap"
 if [ ! -s "$BIG" ] || [ ! -s "$BIG.meta" ]; then
     log "generating $BIG"
@@ -97,7 +97,7 @@ with open(out, "w") as f:
     f.write(f"""# Terminal UI with {n:,} exchanges
 
 Measured by `bench/tui/run.sh` (commit {rev}) on this project's machine (2 cores, KVM), on
-`{big.split('/')[-1]}` ({int(size)/1e9:.2f} GB, made by `examples/gen_capture.rs`), in tmux at
+`{big.split('/')[-1]}` ({int(size)/1e9:.2f} GB, made by `examples/gen_capture/`), in tmux at
 200×50, with the capture's keys. The UI times itself (`--timings`): a key press is timed from
 the moment the loop receives it to the end of the frame that shows its effect.
 
