@@ -77,8 +77,8 @@ fn text_divergence(s: &mut String, a: &Analysis) {
     if let Some(d) = &a.divergence {
         let _ = writeln!(
             s,
-            "  diverges: {:?} line {} column {} against {}",
-            d.step,
+            "  diverges: {} line {} column {} against {}",
+            d.step.name(),
             d.line,
             d.column,
             escape_str(&d.against)

@@ -219,6 +219,21 @@ fn payload_hash_sources() {
         set(&["aws", "botocore", "boto2", "ceph-rgw", "minio"])
     );
     assert!(creq_line(&a, "keystone", 2).contains("X-Amz-Signature="));
+    // The payload line of a presigned S3 URL: UNSIGNED-PAYLOAD, but the body hash for keystone.
+    let last = |d: &str| {
+        let cr = a.dialect(d).unwrap().canonical_request.clone().unwrap();
+        String::from_utf8(cr.to_vec())
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(last("aws"), "UNSIGNED-PAYLOAD");
+    assert_eq!(
+        last("keystone"),
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
     // x-amz-content-sha256 is ignored by keystone (heat passes sha256(body)).
     let req = wire("PUT /b/k HTTP/1.1\r\nHost: h\r\nX-Amz-Date: 20150830T123600Z\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\nContent-Length: 3\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=0\r\n\r\nabc");
     let a = run(&signed_as(req, "aws", SUITE_SECRET), SUITE_SECRET);
@@ -411,6 +426,7 @@ fn every_knob_is_exercised_here() {
         ("sigv4.missing_signed_header", "missing_signed_header"),
         ("sigv4.host", "host_port_for_old_boto"),
         ("sigv4.payload", "payload_hash_sources"),
+        ("sigv4.payload.presigned_s3", "payload_hash_sources"),
         ("sigv4.date", "date_source"),
         ("sigv4.presigned_keeps_signature", "payload_hash_sources"),
         ("sigv4.session_token", "presigned_session_token_placement"),

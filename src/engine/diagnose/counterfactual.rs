@@ -51,7 +51,7 @@ pub(super) fn responsible_v4(
             == client_creq
         {
             found.push(format!(
-                "{label}: client = {} ({}), verifier = {} ({})",
+                "{label}: {} under {}, as the client signed; {} under {}",
                 say(&client.sigv4),
                 client.name,
                 say(&verifier.sigv4),
@@ -106,7 +106,7 @@ pub(super) fn responsible_v2(
                 (say(c), say(v))
             };
             found.push(format!(
-                "{label}: client = {sc} ({}), verifier = {sv} ({})",
+                "{label}: {sc} under {}, as the client signed; {sv} under {}",
                 client.name, verifier.name
             ));
         }
@@ -138,7 +138,7 @@ pub(super) fn responsible_query(
         let (_, chmac) = crate::engine::querysig::string_to_sign(req, &q, c);
         if sts == client_sts && hmac == chmac {
             found.push(format!(
-                "{label}: client = {} ({}), verifier = {} ({})",
+                "{label}: {} under {}, as the client signed; {} under {}",
                 say(c),
                 client.name,
                 say(v),

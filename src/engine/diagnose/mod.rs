@@ -324,10 +324,17 @@ fn alterations_or_unexplained(p: &mut Pass, a: &mut Analysis, v: &Verifier) {
 }
 
 fn step_name(s: Step) -> &'static str {
-    match s {
-        Step::CanonicalRequest => "canonical request",
-        Step::StringToSign => "string to sign",
-        Step::SigningKey => "signing key",
-        Step::Signature => "signature",
+    s.name()
+}
+
+impl Step {
+    /// The step in words, as messages and the UI name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::CanonicalRequest => "canonical request",
+            Step::StringToSign => "string to sign",
+            Step::SigningKey => "signing key",
+            Step::Signature => "signature",
+        }
     }
 }

@@ -6,9 +6,11 @@
 //! it, makes the verifier compute what the client signed?") and the pin tests all read these
 //! tables, so a new knob is a field, a line here and a pin.
 
-use serde::Serialize;
-
-use super::{QueryPlus, QueryRules, QueryStyle, SigV2Rules, SigV4Rules};
+use super::{
+    DateSource, DuplicateHeaders, DuplicateOrder, HeaderTrim, HostRule, MissingHeader,
+    MissingPayload, QueryPlus, QueryRules, QueryStyle, SessionToken, SigV2Rules, SigV4Rules,
+    V2DateLine,
+};
 
 /// One rule of a scheme's rule set `R`.
 pub struct Knob<R: 'static> {
@@ -31,15 +33,23 @@ impl<R: Clone + PartialEq> Knob<R> {
     }
 }
 
-/// A value's serde (kebab-case) name: the words the diagnosis has used for enum knobs.
-fn kebab<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .map(|j| match j {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        })
-        .unwrap_or_default()
+/// A path rule in words: its normalisation, then its encoding.
+fn say_path(p: &super::PathRule) -> String {
+    use super::{PathEncode, PathNormalize};
+    let normalize = match p.normalize {
+        PathNormalize::None => "not normalised",
+        PathNormalize::RemoveDotSegments => "dot segments removed and `//` collapsed",
+        PathNormalize::PosixNormpath => "normalised by Python's posixpath.normpath (`/./` to `//`)",
+    };
+    let encode = match p.encode {
+        PathEncode::AsSent => "signed as sent",
+        PathEncode::EncodeAgain => "encoded once more (`%20` to `%2520`)",
+        PathEncode::DecodeReencode => "decoded and encoded once",
+        PathEncode::DecodeRequoteLenient => {
+            "decoded and quoted again keeping `$`, `+`, `~`, `:` and `@`"
+        }
+    };
+    format!("{normalize}, {encode}")
 }
 
 fn say_form(f: super::FormPostQuery) -> &'static str {
@@ -68,19 +78,13 @@ pub static SIGV4: &[Knob<SigV4Rules>] = &[
         id: "sigv4.path",
         label: "path normalisation and encoding",
         copy: |t, f| t.path = f.path,
-        say: |r| format!("{} / {}", kebab(&r.path.normalize), kebab(&r.path.encode)),
+        say: |r| say_path(&r.path),
     },
     Knob {
         id: "sigv4.s3_path",
         label: "S3 path normalisation and encoding",
         copy: |t, f| t.s3_path = f.s3_path,
-        say: |r| {
-            format!(
-                "{} / {}",
-                kebab(&r.s3_path.normalize),
-                kebab(&r.s3_path.encode)
-            )
-        },
+        say: |r| say_path(&r.s3_path),
     },
     Knob {
         id: "sigv4.query.style",
@@ -113,41 +117,100 @@ pub static SIGV4: &[Knob<SigV4Rules>] = &[
         id: "sigv4.query.duplicates",
         label: "repeated query names",
         copy: |t, f| t.query.duplicates = f.query.duplicates,
-        say: |r| kebab(&r.query.duplicates),
+        say: |r| {
+            match r.query.duplicates {
+                DuplicateOrder::SortByValue => "sorted by name, then by value",
+                DuplicateOrder::ArrivalOrder => "sorted by name, values in arrival order",
+                DuplicateOrder::LastWins => "only the last value of a name kept",
+            }
+            .into()
+        },
     },
     Knob {
         id: "sigv4.header_values",
         label: "header value whitespace",
         copy: |t, f| t.header_values = f.header_values,
-        say: |r| kebab(&r.header_values),
+        say: |r| {
+            match r.header_values {
+                HeaderTrim::TrimAll => "trimmed, runs of whitespace folded to one space",
+                HeaderTrim::TrimAllUnlessQuoted => {
+                    "trimmed and folded, but only trimmed when the value holds a quote"
+                }
+                HeaderTrim::StripOnly => "only leading and trailing whitespace removed",
+                HeaderTrim::FoldToFirstChar => {
+                    "trimmed, runs of whitespace folded to their first character"
+                }
+            }
+            .into()
+        },
     },
     Knob {
         id: "sigv4.duplicate_headers",
         label: "repeated headers",
         copy: |t, f| t.duplicate_headers = f.duplicate_headers,
-        say: |r| kebab(&r.duplicate_headers),
+        say: |r| {
+            match r.duplicate_headers {
+                DuplicateHeaders::JoinComma => "values joined with a comma",
+                DuplicateHeaders::LastWins => "only the last value kept",
+            }
+            .into()
+        },
     },
     Knob {
         id: "sigv4.missing_signed_header",
         label: "signed header missing from the request",
         copy: |t, f| t.missing_signed_header = f.missing_signed_header,
-        say: |r| kebab(&r.missing_signed_header),
+        say: |r| {
+            match r.missing_signed_header {
+                MissingHeader::EmptyValue => "signed with an empty value",
+                MissingHeader::Skip => "left out of the canonical headers",
+                MissingHeader::Reject => "the request refused",
+            }
+            .into()
+        },
     },
     Knob {
         id: "sigv4.host",
         label: "Host port",
         copy: |t, f| t.host = f.host,
-        say: |r| kebab(&r.host),
+        say: |r| {
+            match r.host {
+                HostRule::AsSent => "the Host header as sent",
+                HostRule::StripPortForOldBoto2 => "the port dropped for boto 2.0 to 2.9.2 clients",
+            }
+            .into()
+        },
     },
     Knob {
         id: "sigv4.payload",
         label: "payload hash",
-        copy: |t, f| t.payload = f.payload,
+        copy: |t, f| {
+            t.payload.from_header = f.payload.from_header;
+            t.payload.when_absent = f.payload.when_absent;
+        },
         say: |r| {
-            format!(
-                "from x-amz-content-sha256: {}, when absent: {}",
-                r.payload.from_header,
-                kebab(&r.payload.when_absent)
+            let p = &r.payload;
+            let absent = match p.when_absent {
+                MissingPayload::BodyHash => "the body's SHA-256",
+                MissingPayload::EmptyHash => "the empty body's SHA-256",
+                MissingPayload::UnsignedPayload => "UNSIGNED-PAYLOAD",
+            };
+            if p.from_header {
+                format!("x-amz-content-sha256 when sent, else {absent}")
+            } else {
+                format!("{absent} (x-amz-content-sha256 not read)")
+            }
+        },
+    },
+    Knob {
+        id: "sigv4.payload.presigned_s3",
+        label: "payload hash of a presigned S3 URL",
+        copy: |t, f| t.payload.presigned_s3_unsigned = f.payload.presigned_s3_unsigned,
+        say: |r| {
+            either(
+                r.payload.presigned_s3_unsigned,
+                "UNSIGNED-PAYLOAD",
+                "the body's SHA-256",
             )
         },
     },
@@ -155,19 +218,37 @@ pub static SIGV4: &[Knob<SigV4Rules>] = &[
         id: "sigv4.date",
         label: "date source",
         copy: |t, f| t.date = f.date,
-        say: |r| kebab(&r.date),
+        say: |r| {
+            match r.date {
+                DateSource::AmzDateThenDate => "X-Amz-Date, else the Date header",
+                DateSource::AmzDateOnly => "X-Amz-Date only",
+            }
+            .into()
+        },
     },
     Knob {
         id: "sigv4.presigned_keeps_signature",
         label: "X-Amz-Signature kept in a presigned canonical query",
         copy: |t, f| t.presigned_keeps_signature = f.presigned_keeps_signature,
-        say: |r| r.presigned_keeps_signature.to_string(),
+        say: |r| {
+            either(
+                r.presigned_keeps_signature,
+                "kept in the canonical query",
+                "left out of the canonical query",
+            )
+        },
     },
     Knob {
         id: "sigv4.session_token",
         label: "session token placement",
         copy: |t, f| t.session_token = f.session_token,
-        say: |r| kebab(&r.session_token),
+        say: |r| {
+            match r.session_token {
+                SessionToken::Signed => "signed",
+                SessionToken::SignedOrAppended => "signed, or added after signing",
+            }
+            .into()
+        },
     },
     // Refuses a request; never changes the canonical request, so the search never names it.
     Knob {
@@ -214,7 +295,13 @@ pub static SIGV2: &[Knob<SigV2Rules>] = &[
         id: "sigv2.date_line",
         label: "SigV2 Date line",
         copy: |t, f| t.date_line = f.date_line,
-        say: |r| kebab(&r.date_line),
+        say: |r| {
+            match r.date_line {
+                V2DateLine::EmptyIfAmzDate => "empty when x-amz-date is sent, else the Date header",
+                V2DateLine::DateWhenPresent => "the Date header whenever it is sent",
+            }
+            .into()
+        },
     },
     Knob {
         id: "sigv2.subresource_plus_is_space",
@@ -226,13 +313,25 @@ pub static SIGV2: &[Knob<SigV2Rules>] = &[
         id: "sigv2.bucket_root_slash",
         label: "`/bucket/` signed for `/bucket`",
         copy: |t, f| t.bucket_root_slash = f.bucket_root_slash,
-        say: |r| r.bucket_root_slash.to_string(),
+        say: |r| {
+            either(
+                r.bucket_root_slash,
+                "`/bucket/` signed for a request to `/bucket` (boto/boto3#4433)",
+                "the bucket path as sent",
+            )
+        },
     },
     Knob {
         id: "sigv2.virtual_hosted",
         label: "bucket from a virtual-hosted Host",
         copy: |t, f| t.virtual_hosted = f.virtual_hosted,
-        say: |r| r.virtual_hosted.to_string(),
+        say: |r| {
+            either(
+                r.virtual_hosted,
+                "the bucket read from a virtual-hosted Host",
+                "path-style requests only",
+            )
+        },
     },
 ];
 

@@ -70,12 +70,7 @@ pub(super) fn numbered(t: &Theme, b: &[u8], labels: &[&str], ws: bool) -> Vec<Li
 }
 
 pub(super) fn step_name(s: diagnose::Step) -> &'static str {
-    match s {
-        diagnose::Step::CanonicalRequest => "canonical request",
-        diagnose::Step::StringToSign => "string to sign",
-        diagnose::Step::SigningKey => "signing key",
-        diagnose::Step::Signature => "signature",
-    }
+    s.name()
 }
 
 /// A header value as shown: credentials masked (SigV4/SigV2 Authorization kept), escaped.
