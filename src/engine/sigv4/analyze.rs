@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::engine::auth::{self, Mode};
-use crate::engine::crypto::{self, signatures_equal};
+use crate::engine::crypto;
 use crate::engine::{dialect, encode, Code, Dialect, DialectResult, Finding};
 
 /// What the SigV4 analysis of one request reads.
@@ -71,10 +71,9 @@ pub fn analyze(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<DialectResult> {
                     Some(s) => (s.string_to_sign.clone(), s.signature.clone(), s.matches),
                     None => {
                         let sts = string_to_sign(&a.algorithm, date, &a.scope, &canonical_request);
-                        let sig = chain.map(|k| sign(k, &sts));
-                        // Constant-time, so compared once per distinct signature.
-                        let matches = sig.as_ref().map(|s| signatures_equal(&a.signature, s));
-                        (sts.into(), sig, matches)
+                        // Constant-time, so checked once per distinct string to sign.
+                        let c = check(chain, &sts, &a.signature);
+                        (sts.into(), c.computed, c.matches)
                     }
                 };
                 seen.push(Signed {
@@ -101,15 +100,12 @@ pub fn analyze(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<DialectResult> {
                 ..ctx
             };
             let alt = canonicalize(&alt_ctx, &d.sigv4);
-            let alt_sig = chain.map(|k| sign(k, &alt.string_to_sign));
-            if alt_sig
-                .as_ref()
-                .is_some_and(|s| signatures_equal(&a.signature, s))
-            {
+            let alt_check = check(chain, &alt.string_to_sign, &a.signature);
+            if alt_check.matches == Some(true) {
                 canonical_request = alt.canonical_request.into();
                 string_to_sign = alt.string_to_sign.into();
                 rejects = alt.rejects;
-                sig = alt_sig;
+                sig = alt_check.computed;
                 matches = Some(true);
                 if d.name == verifier.name {
                     findings.push(Finding::new(

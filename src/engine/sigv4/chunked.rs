@@ -98,8 +98,10 @@ pub fn verify_chunks(
                 "{}-PAYLOAD\n{date}\n{}\n{prev}\n{EMPTY_SHA256}\n{}",
                 auth.flavour.algorithm, auth.scope, c.sha256
             );
-            let sig = chain.map(|k| sign(k, sts.as_bytes()));
-            let matches = sig.as_ref().map(|s| signatures_equal(&c.signature, s));
+            let Checked {
+                computed: sig,
+                matches,
+            } = check(chain, sts.as_bytes(), &c.signature);
             // The chain continues from the signature the client sent, so one bad chunk does
             // not hide whether the following ones are consistent.
             prev = c.signature.clone();

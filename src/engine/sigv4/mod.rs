@@ -431,3 +431,23 @@ pub fn string_to_sign(
 pub fn sign(chain: &KeyChain, string_to_sign: &[u8]) -> String {
     super::crypto::to_hex(&hmac_sha256(&chain.k_signing, string_to_sign))
 }
+
+/// A signature checked against a string to sign.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    /// The signature the verifier computes, when it computes one (`None` without the key).
+    pub computed: Option<String>,
+    /// Whether the claimed signature is right (`None` without the key).
+    pub matches: Option<bool>,
+}
+
+/// The verification seam of every SigV4 flavour: the seed signature, each chunk's and the
+/// session-token retry all go through here. The HMAC flavours recompute the signature from the
+/// derived key and compare it with the claimed one in constant time; an asymmetric scheme
+/// (SigV4A: ECDSA P-256 with a key pair derived from the secret) would check the claimed
+/// signature with the public key here instead, and the callers would not change.
+pub fn check(chain: Option<&KeyChain>, string_to_sign: &[u8], claimed: &str) -> Checked {
+    let computed = chain.map(|k| sign(k, string_to_sign));
+    let matches = computed.as_ref().map(|s| signatures_equal(claimed, s));
+    Checked { computed, matches }
+}
