@@ -64,14 +64,8 @@ pub(super) fn server_comparison(
         && se.code.contains("SignatureDoesNotMatch")
         && !altered
     {
-        finding(
-            a,
-            Code::StringsAgreeKeyDiffers,
-            format!(
-                "the server built exactly the strings the client signed ({}), so the key differs: a wrong secret, or the access key maps to another secret on the server",
-                ours.name
-            ),
-        );
+        let msg = strings_agree(ours);
+        finding(a, Code::StringsAgreeKeyDiffers, msg);
         return;
     }
     let theirs = |cr: Option<&String>, sts: Option<&String>| DialectResult {
@@ -215,5 +209,27 @@ fn server_divergence(
             theirs: t,
             knob: None,
         }
+    }
+}
+
+/// What the server's strings being equal to the ones computed here proves, by what the
+/// secret (when known) says of the client's signature. The strings are computed from the
+/// request as captured: without the secret, a request changed before the capture point signs
+/// exactly like a wrong secret, so the finding says both and how to tell them apart.
+pub(super) fn strings_agree(ours: &DialectResult) -> String {
+    match ours.matches {
+        // The secret given reproduces the client's signature from these very strings.
+        Some(true) => format!(
+            "the server built exactly the strings the client signed ({}), and the secret given reproduces the client's signature: the server holds another secret for this access key",
+            ours.name
+        ),
+        Some(false) => format!(
+            "the server built exactly the strings computed here from the request as captured ({}), but neither the secret given nor any change sigscope tries reproduces the client's signature: the client most likely signed with another secret, or the request was changed before it reached this capture point",
+            ours.name
+        ),
+        None => format!(
+            "the server built exactly the strings computed here from the request as captured ({}), and refused the signature: either the client signed with another secret, or the request was changed before it reached this capture point (SDK middleware, a proxy in front of the capture); enter the secret (K in the UI, --credentials in reports) to tell them apart, or capture nearer the client",
+            ours.name
+        ),
     }
 }

@@ -61,3 +61,33 @@ fn host_names_imply_regions() {
     );
     assert_eq!(host_region_service("127.0.0.1:8003"), None);
 }
+
+/// Equal strings prove only what the secret lets them prove: without it, a request changed
+/// before the capture point looks exactly like another secret, so both are named.
+#[test]
+fn equal_server_strings_claim_no_more_than_the_secret_shows() {
+    let result = |matches| DialectResult {
+        name: "aws",
+        canonical_request: None,
+        string_to_sign: bytes::Bytes::new(),
+        signature: None,
+        matches,
+        rejects: None,
+        unsupported: false,
+        chunks: Vec::new(),
+    };
+    let none = super::server::strings_agree(&result(None));
+    assert!(
+        none.contains("another secret") && none.contains("changed before"),
+        "{none}"
+    );
+    assert!(none.contains("enter the secret"), "{none}");
+    let wrong = super::server::strings_agree(&result(Some(false)));
+    assert!(
+        wrong.contains("another secret") && wrong.contains("changed before"),
+        "{wrong}"
+    );
+    let right = super::server::strings_agree(&result(Some(true)));
+    assert!(right.contains("the server holds another secret"), "{right}");
+    assert!(!right.contains("changed before"), "{right}");
+}
