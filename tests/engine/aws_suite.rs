@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sigscope::credentials::Credentials;
 use sigscope::engine::auth::{detect, Parsed};
-use sigscope::engine::dialect::{self, PathEncode, PathNormalize, PathRule};
+use sigscope::engine::dialect::{self, PathEncode, PathNormalize, PathPlus, PathRule};
 use sigscope::engine::sigv4::{canonicalize, V4Context};
 use sigscope::engine::{analyze, crypto::sha256_hex, KeyCache, Verdict};
 use sigscope::http::{parse_raw, Message, Request};
@@ -131,6 +131,7 @@ fn new_suite_header_and_query_byte_identical() {
                 rules.path = PathRule {
                     normalize: PathNormalize::None,
                     encode: PathEncode::DecodeReencode,
+                    plus: PathPlus::Plus,
                 };
             }
             let body_sha = sha256_hex(&req.body);

@@ -415,6 +415,8 @@ fn every_knob_is_exercised_here() {
         ("sigv4.form_post_query", "form_post_query_seed_case"),
         ("sigv4.path", "path_normalisation_and_encoding"),
         ("sigv4.s3_path", "path_normalisation_and_encoding"),
+        ("sigv4.s3_path.plus", "path_plus"),
+        ("sigv4.path.plus", "path_plus"),
         ("sigv4.query.style", "duplicate_headers_and_query_keys"),
         ("sigv4.query.duplicates", "duplicate_headers_and_query_keys"),
         ("sigv4.query.plus", "query_plus"),
@@ -549,4 +551,28 @@ fn query_plus() {
     let c = sigscope::engine::sigv4::canonicalize(&ctx, &rules);
     let creq = String::from_utf8(c.canonical_request).unwrap();
     assert_eq!(creq.lines().nth(2), Some("q=a+b%2Bc"));
+}
+
+#[test]
+fn path_plus() {
+    // A raw `+` in an S3 key: S3 reads it as a space (aws.rs cites the evidence), MinIO and RGW
+    // as a plus. Signed as aws, the request verifies under aws only among those three.
+    let req = wire("GET /bucket/a+b HTTP/1.1\r\nHost: s3.amazonaws.com\r\nX-Amz-Date: 20150830T123600Z\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=0\r\n\r\n");
+    let a = run(&signed_as(req, "aws", SUITE_SECRET), SUITE_SECRET);
+    assert_eq!(creq_line(&a, "aws", 1), "/bucket/a%20b");
+    assert_eq!(creq_line(&a, "minio", 1), "/bucket/a%2Bb");
+    assert_eq!(creq_line(&a, "ceph-rgw", 1), "/bucket/a%2Bb");
+    let m = matching(&a);
+    assert!(
+        m.contains("aws") && !m.contains("minio") && !m.contains("ceph-rgw"),
+        "{m:?}"
+    );
+    // `%2B` is a plus for everyone; outside S3 the path is encoded once more, `+` a plus.
+    let req = wire("GET /bucket/a%2Bb HTTP/1.1\r\nHost: s3.amazonaws.com\r\nX-Amz-Date: 20150830T123600Z\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=0\r\n\r\n");
+    let a = run(&signed_as(req, "aws", SUITE_SECRET), SUITE_SECRET);
+    assert_eq!(creq_line(&a, "aws", 1), "/bucket/a%2Bb");
+    assert!(matching(&a).contains("minio"));
+    let req = wire("GET /a+b HTTP/1.1\r\nHost: h\r\nX-Amz-Date: 20150830T123600Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=0\r\n\r\n");
+    let a = run(&req, SUITE_SECRET);
+    assert_eq!(creq_line(&a, "aws", 1), "/a%2Bb");
 }

@@ -16,12 +16,17 @@ pub const SIGV4: SigV4Rules = SigV4Rules {
     path: PathRule {
         normalize: PathNormalize::RemoveDotSegments,
         encode: PathEncode::EncodeAgain,
+        plus: PathPlus::Plus,
     },
     // Suite note normalize-path.txt and the `*-unnormalized` cases: S3 keys used as they are,
     // encoded once (`/example space/` signs as `/example%20space/`).
     s3_path: PathRule {
         normalize: PathNormalize::None,
         encode: PathEncode::DecodeReencode,
+        // S3 reads a raw `+` in a key as a space: boto commit 98651e86 (boto/boto#2849), S3's
+        // echoed canonical requests in curl/curl#13754 and nginx/nginx-s3-gateway#77, envoy
+        // issue #42165 (PR #42218). MinIO and RGW decode it as a plus.
+        plus: PathPlus::Space,
     },
     // Suite get-vanilla-query-order-{key,value,encoded}, get-vanilla-query-unreserved.
     query: QueryRule {

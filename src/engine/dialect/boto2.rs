@@ -11,7 +11,10 @@ pub static DIALECT: Dialect = Dialect {
         // HmacAuthV4Handler.canonical_query_string returns "" for every POST (commit 4fb722fe, 2.7.0).
         form_post_query: FormPostQuery::EmptyForPost,
         // canonical_uri: quote(posixpath.normpath(auth_path)) + '/' when the path ended in '/'.
-        path: PathRule { normalize: PathNormalize::PosixNormpath, encode: PathEncode::EncodeAgain },
+        path: PathRule { normalize: PathNormalize::PosixNormpath, encode: PathEncode::EncodeAgain, plus: PathPlus::Plus },
+        // S3HmacAuthV4Handler.canonical_uri: unquote (a `+` stays a plus), then quote(safe='/~');
+        // no normalisation.
+        s3_path: PathRule { normalize: PathNormalize::None, encode: PathEncode::DecodeReencode, plus: PathPlus::Plus },
         // quote(param, safe='-_.~') over its params dict: a plus in a value is quoted `%2B`.
         query: QueryRule {
             style: QueryStyle::Reencode { tilde_in_names_escaped: false },
@@ -22,9 +25,6 @@ pub static DIALECT: Dialect = Dialect {
         header_values: HeaderTrim::TrimAllUnlessQuoted,
         session_token: SessionToken::Signed,
         required_signed: RequiredSigned { host: true, amz_headers: false, amz_headers_s3_only: false },
-        // As the specification, read here too:
-        // - s3_path: S3HmacAuthV4Handler.canonical_uri: unquote, then quote(safe='/~'); no
-        //   normalisation.
         ..super::aws::SIGV4
     },
     sigv2: Some(SigV2Rules {

@@ -9,7 +9,7 @@ pub static DIALECT: Dialect = Dialect {
     summary: "boto3 / AWS CLI (botocore/auth.py)",
     sigv4: SigV4Rules {
         // S3SigV4Auth._normalize_url_path returns the path untouched.
-        s3_path: PathRule { normalize: PathNormalize::None, encode: PathEncode::AsSent },
+        s3_path: PathRule { normalize: PathNormalize::None, encode: PathEncode::AsSent, plus: PathPlus::Plus },
         // botocore builds its URLs with percent_encode_sequence (quote(safe='-_.~')), and a
         // request's `params` dict is sent urlencoded (`+` for space) but signed with
         // `_canonical_query_string_params` (`%20`): decoding with `+` as space and re-encoding

@@ -8,7 +8,9 @@ pub static DIALECT: Dialect = Dialect {
     summary: "Ceph RGW S3 (rgw_auth_s3.cc)",
     sigv4: SigV4Rules {
         // get_v4_canonical_uri: url_decode then re-encode with '/' kept; no dot-segment removal.
-        path: PathRule { normalize: PathNormalize::None, encode: PathEncode::DecodeReencode },
+        path: PathRule { normalize: PathNormalize::None, encode: PathEncode::DecodeReencode, plus: PathPlus::Plus },
+        // The same for S3: url_decode outside a query keeps a `+` a plus.
+        s3_path: PathRule { normalize: PathNormalize::None, encode: PathEncode::DecodeReencode, plus: PathPlus::Plus },
         // get_v4_canonical_qs: '+' replaced by %20 before parsing; a multimap keeps arrival order.
         query: QueryRule {
             style: QueryStyle::Reencode { tilde_in_names_escaped: false },

@@ -11,10 +11,12 @@ pub(super) const DIALECT_SIGV4: SigV4Rules = SigV4Rules {
     path: PathRule {
         normalize: PathNormalize::None,
         encode: PathEncode::DecodeRequoteLenient,
+        plus: PathPlus::Plus,
     },
     s3_path: PathRule {
         normalize: PathNormalize::None,
         encode: PathEncode::DecodeRequoteLenient,
+        plus: PathPlus::Plus,
     },
     // webob decodes req.params (`+` is a space); _canonical_qs quotes keys with safe='' and
     // values with safe='-_~' after sorting a dict (one value per name).

@@ -52,6 +52,14 @@ fn say_path(p: &super::PathRule) -> String {
     format!("{normalize}, {encode}")
 }
 
+fn say_plus(p: super::PathPlus) -> String {
+    match p {
+        super::PathPlus::Plus => "a plus",
+        super::PathPlus::Space => "a space, signed `%20`",
+    }
+    .into()
+}
+
 fn say_form(f: super::FormPostQuery) -> &'static str {
     match f {
         super::FormPostQuery::UrlQuery => {
@@ -77,14 +85,32 @@ pub static SIGV4: &[Knob<SigV4Rules>] = &[
     Knob {
         id: "sigv4.path",
         label: "path normalisation and encoding",
-        copy: |t, f| t.path = f.path,
+        copy: |t, f| {
+            t.path.normalize = f.path.normalize;
+            t.path.encode = f.path.encode;
+        },
         say: |r| say_path(&r.path),
+    },
+    Knob {
+        id: "sigv4.path.plus",
+        label: "a raw `+` in a path",
+        copy: |t, f| t.path.plus = f.path.plus,
+        say: |r| say_plus(r.path.plus),
     },
     Knob {
         id: "sigv4.s3_path",
         label: "S3 path normalisation and encoding",
-        copy: |t, f| t.s3_path = f.s3_path,
+        copy: |t, f| {
+            t.s3_path.normalize = f.s3_path.normalize;
+            t.s3_path.encode = f.s3_path.encode;
+        },
         say: |r| say_path(&r.s3_path),
+    },
+    Knob {
+        id: "sigv4.s3_path.plus",
+        label: "a raw `+` in an S3 path",
+        copy: |t, f| t.s3_path.plus = f.s3_path.plus,
+        say: |r| say_plus(r.s3_path.plus),
     },
     Knob {
         id: "sigv4.query.style",

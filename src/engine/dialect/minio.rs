@@ -11,6 +11,13 @@ pub static DIALECT: Dialect = Dialect {
         path: PathRule {
             normalize: PathNormalize::None,
             encode: PathEncode::DecodeReencode,
+            plus: PathPlus::Plus,
+        },
+        // The same for S3 paths: Go's path unescaping keeps a `+` a plus.
+        s3_path: PathRule {
+            normalize: PathNormalize::None,
+            encode: PathEncode::DecodeReencode,
+            plus: PathPlus::Plus,
         },
         // req.Form.Encode() with '+' replaced by %20: keys sorted, values in arrival order.
         query: QueryRule {

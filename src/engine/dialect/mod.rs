@@ -99,6 +99,18 @@ pub enum FormPostQuery {
 pub struct PathRule {
     pub normalize: PathNormalize,
     pub encode: PathEncode,
+    /// What a raw `+` in the path stands for when the path is decoded before it is encoded.
+    pub plus: PathPlus,
+}
+
+/// A raw `+` in a decoded path. `%2B` is always a plus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathPlus {
+    /// A plus (signed `%2B`, or `+` where the encoding keeps it).
+    Plus,
+    /// A space (signed `%20`): S3's own reading of a key.
+    Space,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

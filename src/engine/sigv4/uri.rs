@@ -8,11 +8,12 @@ pub fn canonical_uri(path: &[u8], rule: PathRule) -> String {
         PathNormalize::RemoveDotSegments => remove_dot_segments(path),
         PathNormalize::PosixNormpath => posix_normpath(path),
     };
+    let space = rule.plus == PathPlus::Space;
     let out = match rule.encode {
         PathEncode::AsSent => String::from_utf8_lossy(&normalized).into_owned(),
         PathEncode::EncodeAgain => uri_encode_path(&normalized),
-        PathEncode::DecodeReencode => uri_encode_path(&percent_decode(&normalized, false)),
-        PathEncode::DecodeRequoteLenient => encode_with(&percent_decode(&normalized, false), |b| {
+        PathEncode::DecodeReencode => uri_encode_path(&percent_decode(&normalized, space)),
+        PathEncode::DecodeRequoteLenient => encode_with(&percent_decode(&normalized, space), |b| {
             is_unreserved(b) || b"/!$&'()*+,;=:@".contains(&b)
         }),
     };
