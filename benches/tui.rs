@@ -104,7 +104,7 @@ fn big_app() -> App {
         after >> 20
     );
     app.effects.clear();
-    app.loading.done = true;
+    app.verify.loading.done = true;
     app
 }
 
@@ -151,7 +151,7 @@ fn bench(c: &mut Criterion) {
                 item.clone(),
                 &s,
                 Default::default(),
-                &app.theme,
+                &app.chrome.theme,
             )
         })
     });

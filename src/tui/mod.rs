@@ -81,8 +81,8 @@ fn new_app(
     let mut app = App::new(settings, opts.keymap, opts.theme);
     app.chrome.started = started;
     app.view.mask_keys = opts.mask_keys;
-    app.loading.inputs = sources_label;
-    app.loading.live = live;
+    app.verify.loading.inputs = sources_label;
+    app.verify.loading.live = live;
     for n in opts.notices {
         app.notice(n);
     }
@@ -93,7 +93,7 @@ fn new_app(
         .unwrap_or(2)
         .saturating_sub(1)
         .clamp(1, 8);
-    app.pool = Some(Pool::new(workers, app.store.clone(), rows_tx));
+    app.verify.pool = Some(Pool::new(workers, app.store.clone(), rows_tx));
     (app, rows_rx)
 }
 
@@ -170,11 +170,11 @@ async fn event_loop(
             _ = term_signal => { return Ok(()); }
             _ = cont_signal => { term.retake(); dirty = true; }
             Some(d) = detail_rx.recv() => { app.detail_done(d); dirty = true; }
-            Some(s) = status_rx.recv() => { app.status = Some(s); dirty = true; }
+            Some(s) = status_rx.recv() => { app.overlay.status = Some(s); dirty = true; }
             ev = feed.recv(), if feed_open => {
                 match ev {
                     Some(ev) => take_feed(app, ev, &mut feed),
-                    None => { feed_open = false; app.loading.done = true; }
+                    None => { feed_open = false; app.verify.loading.done = true; }
                 }
                 dirty = true;
             }
@@ -193,7 +193,7 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
                 let (tx, o, th) = (
                     replies.detail.clone(),
                     app.view.opts.clone(),
-                    app.theme.clone(),
+                    app.chrome.theme.clone(),
                 );
                 let stx = replies.status.clone();
                 tokio::task::spawn_blocking(move || {
@@ -235,7 +235,7 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
         Effect::Suspend => {
             if let Err(e) = term.suspend() {
                 app.quit = true;
-                app.status = Some(format!("{e:#}"));
+                app.overlay.status = Some(format!("{e:#}"));
             }
             return true;
         }
@@ -253,16 +253,16 @@ fn take_feed(app: &mut App, ev: FeedEvent, feed: &mut FeedReceiver) {
         match ev {
             FeedEvent::Exchange(x) => batch.push(*x),
             FeedEvent::Progress { input, read, size } => {
-                app.loading.current = input;
-                app.loading.read = read;
-                app.loading.size = size;
+                app.verify.loading.current = input;
+                app.verify.loading.read = read;
+                app.verify.loading.size = size;
             }
             FeedEvent::Notice(n) => {
                 tracing::info!(notice = %crate::escape::escape_str(&n));
                 app.notice(n)
             }
             FeedEvent::Done => {
-                app.loading.done = true;
+                app.verify.loading.done = true;
             }
         }
         if batch.len() < 1024 && Instant::now() < until {

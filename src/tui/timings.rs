@@ -36,7 +36,7 @@ impl Timings {
             tracing::info!(ms = started.elapsed().as_secs_f64() * 1e3, "first frame");
         }
         if let Some(k) = key_at.take() {
-            let loading = !(app.loading.done && app.analysed() >= app.total());
+            let loading = !(app.verify.loading.done && app.analysed() >= app.total());
             self.keys.push((k.elapsed(), loading));
         }
     }

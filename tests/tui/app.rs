@@ -18,8 +18,8 @@ pub fn app_for(xs: Vec<Exchange>, creds: Credentials, dialect_name: &str) -> App
     });
     let s = Settings::new(0, dialect::by_name(dialect_name).unwrap(), keys, false);
     let mut app = App::new(s, Keymap::default(), Theme::plain());
-    app.loading.inputs = vec!["fixture".into()];
-    app.loading.done = true;
+    app.verify.loading.inputs = vec!["fixture".into()];
+    app.verify.loading.done = true;
     app.ingest(xs);
     app.analyse_all_now();
     app.build_detail_now();

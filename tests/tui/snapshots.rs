@@ -191,6 +191,7 @@ fn every_tab_of_every_mode_at_two_sizes() {
         select(&mut app, c.pos);
         let d = app
             .detail
+            .model
             .as_ref()
             .unwrap_or_else(|| panic!("{}: no detail", c.name));
         let tabs = d.tabs.clone();
@@ -212,7 +213,7 @@ fn seed_diff_marks_the_divergent_line_and_bytes() {
     let mut app = app_for(load("samples/demo.pcap"), demo_creds(), "keystone-legacy");
     app.focus = Focus::Detail;
     app.select_tab(Tab::Diff);
-    let d = app.detail.as_ref().unwrap();
+    let d = app.detail.model.as_ref().unwrap();
     assert_eq!(d.diff.step, "canonical request");
     assert_eq!(d.diff.against, "keystone-legacy");
     let first = d.diff.first.expect("a divergent row");
@@ -297,7 +298,7 @@ fn popups() {
             crossterm::event::KeyCode::Esc,
             crossterm::event::KeyModifiers::NONE,
         ));
-        assert!(app.popup.is_none(), "esc closes the {name} popup");
+        assert!(app.overlay.popup.is_none(), "esc closes the {name} popup");
     }
 }
 

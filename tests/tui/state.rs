@@ -62,22 +62,25 @@ fn filter_is_validated_as_typed_and_applied_on_enter() {
     app.on_key(key('/'));
     type_text(&mut app, "~v (");
     assert!(
-        app.filter_error.is_some(),
+        app.filter.error.is_some(),
         "an unbalanced parenthesis is an error while typing"
     );
     app.on_key(code(KeyCode::Enter));
-    assert!(app.prompt.is_some(), "an invalid filter is not applied");
+    assert!(
+        app.overlay.prompt.is_some(),
+        "an invalid filter is not applied"
+    );
     for _ in 0..4 {
         app.on_key(code(KeyCode::Backspace));
     }
     type_text(&mut app, "~auth anon");
-    assert!(app.filter_error.is_none());
+    assert!(app.filter.error.is_none());
     app.on_key(code(KeyCode::Enter));
-    assert!(app.prompt.is_none());
+    assert!(app.overlay.prompt.is_none());
     assert_eq!((app.shown(), app.total()), (1, 6));
     assert_eq!(app.selected_id(), Some(5));
     app.build_detail_now();
-    assert_eq!(app.detail.as_ref().unwrap().id, 5);
+    assert_eq!(app.detail.model.as_ref().unwrap().id, 5);
 }
 
 /// Verification on real worker threads: a new dialect re-verifies everything and a filter on
@@ -91,7 +94,7 @@ fn dialect_switch_reverifies_in_the_background_and_the_filter_follows() {
     let s = Settings::new(0, dialect::by_name("aws").unwrap(), keys, false);
     let mut app = App::new(s, Keymap::default(), Theme::plain());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    app.pool = Some(Pool::new(2, app.store.clone(), tx));
+    app.verify.pool = Some(Pool::new(2, app.store.clone(), tx));
     app.set_filter("~v invalid").unwrap();
     app.ingest(load("samples/demo.pcap"));
     assert_eq!(
@@ -122,7 +125,7 @@ fn a_secret_entered_is_used_and_never_drawn() {
     app.build_detail_now();
     assert_eq!(app.count(Verdict::Unverified), 5);
     app.on_key(key('K'));
-    assert!(matches!(app.popup, Some(Popup::Secret { .. })));
+    assert!(matches!(app.overlay.popup, Some(Popup::Secret { .. })));
     type_text(&mut app, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     let screen = draw(&mut app, 120, 40);
     assert!(
@@ -142,7 +145,7 @@ fn a_secret_entered_is_used_and_never_drawn() {
 fn mouse_selects_rows_and_tabs_and_the_wheel_scrolls() {
     let mut app = demo();
     draw(&mut app, 200, 50);
-    let first = app.layout.list_first_row;
+    let first = app.chrome.layout.list_first_row;
     let click = |col, row| MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
         column: col,
@@ -153,20 +156,20 @@ fn mouse_selects_rows_and_tabs_and_the_wheel_scrolls() {
     assert_eq!(app.selected_id(), Some(3));
     app.build_detail_now();
     draw(&mut app, 200, 50);
-    let (r, tab) = app.layout.tabs[4];
+    let (r, tab) = app.chrome.layout.tabs[4];
     assert_eq!(tab, Tab::Diff);
     app.on_mouse(click(r.x + 1, r.y));
-    assert_eq!((app.tab, app.focus), (Tab::Diff, Focus::Detail));
+    assert_eq!((app.detail.tab, app.focus), (Tab::Diff, Focus::Detail));
     app.select_tab(Tab::Headers);
-    let d = app.layout.detail;
+    let d = app.chrome.layout.detail;
     app.on_mouse(MouseEvent {
         kind: MouseEventKind::ScrollDown,
         column: d.x + 2,
         row: d.y + 3,
         modifiers: KeyModifiers::NONE,
     });
-    assert_eq!(app.detail_scroll, 3);
-    let l = app.layout.list;
+    assert_eq!(app.detail.scroll, 3);
+    let l = app.chrome.layout.list;
     app.on_mouse(MouseEvent {
         kind: MouseEventKind::ScrollUp,
         column: l.x + 2,
@@ -184,25 +187,29 @@ fn search_jumps_between_matches() {
     app.on_key(key('/'));
     type_text(&mut app, "x-amz");
     app.on_key(code(KeyCode::Enter));
-    let first = app.detail_scroll;
+    let first = app.detail.scroll;
     assert!(
-        app.status.as_deref().unwrap().starts_with("match 1 of"),
+        app.overlay
+            .status
+            .as_deref()
+            .unwrap()
+            .starts_with("match 1 of"),
         "{:?}",
-        app.status
+        app.overlay.status
     );
     app.on_key(key('n'));
-    assert!(app.detail_scroll > first);
+    assert!(app.detail.scroll > first);
     app.on_key(key('N'));
-    assert_eq!(app.detail_scroll, first);
+    assert_eq!(app.detail.scroll, first);
     // The term stays for the next exchange; its matches are found again for the new detail.
-    let before = app.hits.clone();
+    let before = app.detail.hits.clone();
     assert!(!before.is_empty());
     app.on_action(Action::Back);
     app.on_key(key('j'));
     app.build_detail_now();
-    assert_eq!(app.search.as_deref(), Some("x-amz"));
-    assert!(!app.hits.is_empty());
-    assert_ne!(app.hits, before, "the hits are the new exchange's");
+    assert_eq!(app.detail.search.as_deref(), Some("x-amz"));
+    assert!(!app.detail.hits.is_empty());
+    assert_ne!(app.detail.hits, before, "the hits are the new exchange's");
 }
 
 #[test]
@@ -230,6 +237,7 @@ fn copy_goes_out_as_osc52() {
         .unwrap();
     let expected = app
         .detail
+        .model
         .as_ref()
         .unwrap()
         .analysis
@@ -269,7 +277,7 @@ fn a_stale_detail_is_dropped() {
     );
     app.detail_done(d);
     assert_eq!(
-        app.detail.as_ref().unwrap().id,
+        app.detail.model.as_ref().unwrap().id,
         0,
         "a detail nobody asked for replaced the wanted one"
     );
@@ -295,8 +303,8 @@ fn exports_round_trip_and_hold_no_secret() {
         } else {
             &ids[1..2]
         };
-        let n =
-            sigscope::tui::export_to_file(kind, &path, only, &app.store, &app.settings).unwrap();
+        let n = sigscope::tui::export_to_file(kind, &path, only, &app.store, &app.verify.settings)
+            .unwrap();
         let text = std::fs::read(&path).unwrap();
         assert_eq!(n, text.len());
         let t = String::from_utf8_lossy(&text);
@@ -316,7 +324,7 @@ fn exports_round_trip_and_hold_no_secret() {
                             earlier: None,
                             hosts: Default::default(),
                         };
-                        app.settings.analyze(&item).verdict
+                        app.verify.settings.analyze(&item).verdict
                     };
                     assert_eq!(v(b), v(&w.x), "{kind:?} {}", w.x.index);
                 }

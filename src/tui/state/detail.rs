@@ -6,7 +6,7 @@ use crate::tui::detail::{DetailModel, Tab, ViewOpts};
 
 impl App {
     pub(super) fn selection_changed(&mut self) {
-        self.detail_scroll = 0;
+        self.detail.scroll = 0;
         self.view.opts.against = None;
         self.request_detail();
     }
@@ -14,35 +14,35 @@ impl App {
     pub(super) fn request_detail(&mut self) {
         match self.selected_id() {
             Some(id) => {
-                self.wanted_detail = Some((id, self.settings.gen));
+                self.detail.wanted = Some((id, self.verify.settings.gen));
                 self.effects.push(Effect::BuildDetail {
                     id,
-                    settings: self.settings.clone(),
+                    settings: self.verify.settings.clone(),
                 });
             }
             None => {
-                self.wanted_detail = None;
-                self.detail = None;
+                self.detail.wanted = None;
+                self.detail.model = None;
             }
         }
     }
 
     /// A detail built off-thread; dropped unless it is still the one wanted.
     pub fn detail_done(&mut self, mut d: DetailModel) {
-        if self.wanted_detail != Some((d.id, d.gen)) {
+        if self.detail.wanted != Some((d.id, d.gen)) {
             return;
         }
         if d.opts != self.view.opts {
             d.opts = self.view.opts.clone();
-            d.rebuild(&self.theme);
+            d.rebuild(&self.chrome.theme);
         }
-        let same = self.detail.as_ref().is_some_and(|old| old.id == d.id);
-        if !d.tabs.contains(&self.tab) {
-            self.tab = Tab::Overview;
+        let same = self.detail.model.as_ref().is_some_and(|old| old.id == d.id);
+        if !d.tabs.contains(&self.detail.tab) {
+            self.detail.tab = Tab::Overview;
         }
-        self.detail = Some(d);
+        self.detail.model = Some(d);
         self.refresh_hits();
-        if !same && self.tab == Tab::Diff {
+        if !same && self.detail.tab == Tab::Diff {
             self.scroll_to_divergence();
         }
     }
@@ -59,7 +59,7 @@ impl App {
                             item,
                             &settings,
                             self.view.opts.clone(),
-                            &self.theme,
+                            &self.chrome.theme,
                         );
                         self.detail_done(d);
                     }
@@ -71,9 +71,9 @@ impl App {
 
     pub(super) fn set_opts(&mut self, f: impl FnOnce(&mut ViewOpts)) {
         f(&mut self.view.opts);
-        if let Some(d) = &mut self.detail {
+        if let Some(d) = &mut self.detail.model {
             d.opts = self.view.opts.clone();
-            d.rebuild(&self.theme);
+            d.rebuild(&self.chrome.theme);
         }
         self.refresh_hits();
     }
@@ -81,24 +81,26 @@ impl App {
     /// Scrolls the Diff tab so that its first divergent row is in view (only when it would
     /// not be: the notes above the rows say what is compared).
     pub(super) fn scroll_to_divergence(&mut self) {
-        let h = match self.layout.detail_height {
+        let h = match self.chrome.layout.detail_height {
             0 => 20,
             h => h as usize,
         };
-        if let Some(d) = &self.detail {
+        if let Some(d) = &self.detail.model {
             if let Some(first) = d.diff.first {
                 let at = d.diff_header_lines + first;
-                if at + 2 >= self.detail_scroll + h {
-                    self.detail_scroll = at.saturating_sub(3);
+                if at + 2 >= self.detail.scroll + h {
+                    self.detail.scroll = at.saturating_sub(3);
                 }
             }
         }
     }
 
     pub fn detail_len(&self) -> usize {
-        let Some(d) = &self.detail else { return 0 };
-        let head = d.doc(self.tab).map(|l| l.len()).unwrap_or(0);
-        if self.tab == Tab::Diff {
+        let Some(d) = &self.detail.model else {
+            return 0;
+        };
+        let head = d.doc(self.detail.tab).map(|l| l.len()).unwrap_or(0);
+        if self.detail.tab == Tab::Diff {
             head + d.diff.rows.len()
         } else {
             head
@@ -107,6 +109,7 @@ impl App {
 
     pub(super) fn tabs(&self) -> Vec<Tab> {
         self.detail
+            .model
             .as_ref()
             .map(|d| d.tabs.clone())
             .unwrap_or_else(|| vec![Tab::Overview])
@@ -114,11 +117,11 @@ impl App {
 
     pub(super) fn switch_tab(&mut self, delta: isize) {
         let tabs = self.tabs();
-        let i = tabs.iter().position(|t| *t == self.tab).unwrap_or(0) as isize;
+        let i = tabs.iter().position(|t| *t == self.detail.tab).unwrap_or(0) as isize;
         let n = tabs.len() as isize;
-        self.tab = tabs[((i + delta).rem_euclid(n)) as usize];
-        self.detail_scroll = 0;
-        if self.tab == Tab::Diff {
+        self.detail.tab = tabs[((i + delta).rem_euclid(n)) as usize];
+        self.detail.scroll = 0;
+        if self.detail.tab == Tab::Diff {
             self.scroll_to_divergence();
         }
         self.refresh_hits();
@@ -126,8 +129,8 @@ impl App {
 
     pub fn select_tab(&mut self, t: Tab) {
         if self.tabs().contains(&t) {
-            self.tab = t;
-            self.detail_scroll = 0;
+            self.detail.tab = t;
+            self.detail.scroll = 0;
             if t == Tab::Diff {
                 self.scroll_to_divergence();
             }
@@ -138,16 +141,18 @@ impl App {
     // ---------------------------------------------------------------- search in the detail
 
     pub(super) fn plain_lines(&self) -> Vec<String> {
-        let Some(d) = &self.detail else { return vec![] };
+        let Some(d) = &self.detail.model else {
+            return vec![];
+        };
         let mut out: Vec<String> = d
-            .doc(self.tab)
+            .doc(self.detail.tab)
             .map(|ls| {
                 ls.iter()
                     .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
                     .collect()
             })
             .unwrap_or_default();
-        if self.tab == Tab::Diff {
+        if self.detail.tab == Tab::Diff {
             for r in &d.diff.rows {
                 let side = |s: &Option<(usize, Vec<crate::tui::text::Unit>)>| {
                     let mut t = String::new();
@@ -166,7 +171,7 @@ impl App {
 
     /// Finds the lines of the current tab that contain the search term.
     pub(super) fn refresh_hits(&mut self) {
-        self.hits = match self.search.as_ref().filter(|t| !t.is_empty()) {
+        self.detail.hits = match self.detail.search.as_ref().filter(|t| !t.is_empty()) {
             None => Vec::new(),
             Some(term) => {
                 let term = term.to_lowercase();
@@ -181,23 +186,23 @@ impl App {
     }
 
     pub(super) fn jump_search(&mut self, forward: bool) {
-        let hits = self.hits.clone();
+        let hits = self.detail.hits.clone();
         if hits.is_empty() {
-            if let Some(t) = &self.search {
-                self.status = Some(format!("not found: {}", crate::tui::text::safe_str(t)));
+            if let Some(t) = &self.detail.search {
+                self.overlay.status = Some(format!("not found: {}", crate::tui::text::safe_str(t)));
             }
             return;
         }
-        let cur = self.detail_scroll;
+        let cur = self.detail.scroll;
         let next = if forward {
             hits.iter().find(|&&h| h > cur).or(hits.first())
         } else {
             hits.iter().rev().find(|&&h| h < cur).or(hits.last())
         };
         if let Some(&h) = next {
-            self.detail_scroll = h;
+            self.detail.scroll = h;
             let k = hits.iter().position(|&x| x == h).unwrap_or(0);
-            self.status = Some(format!("match {} of {}", k + 1, hits.len()));
+            self.overlay.status = Some(format!("match {} of {}", k + 1, hits.len()));
         }
     }
 }

@@ -30,10 +30,10 @@ impl App {
             .enumerate()
             .filter(|(k, it)| {
                 let id = r.start + k;
-                let row = self.rows.slots[id]
+                let row = self.verify.rows.slots[id]
                     .info
                     .as_ref()
-                    .filter(|_| self.rows.slots[id].gen == self.settings.gen);
+                    .filter(|_| self.verify.rows.slots[id].gen == self.verify.settings.gen);
                 f.matches(&it.x, row)
             })
             .map(|(k, _)| r.start + k)
@@ -87,7 +87,7 @@ impl App {
     pub fn filter_progress(&self) -> Option<f64> {
         self.filter
             .next
-            .map(|n| n as f64 / self.rows.slots.len().max(1) as f64)
+            .map(|n| n as f64 / self.verify.rows.slots.len().max(1) as f64)
     }
 
     /// Evaluates the filter over the next `budget` exchanges.
@@ -96,13 +96,13 @@ impl App {
             return;
         };
         let end = (next + budget).min(self.store.len());
-        let gen = self.settings.gen;
+        let gen = self.verify.settings.gen;
         let items = self.store.range(next..end);
         let matched: Vec<usize> = items
             .iter()
             .enumerate()
             .filter(|(k, it)| {
-                let s = &self.rows.slots[next + k];
+                let s = &self.verify.rows.slots[next + k];
                 f.matches(&it.x, s.info.as_ref().filter(|_| s.gen == gen))
             })
             .map(|(k, _)| next + k)
@@ -114,7 +114,7 @@ impl App {
         self.filter.next = (!done).then_some(end);
         let keep = self.filter.keep;
         // What the detail shows now: the selection before this slice.
-        let before = self.wanted_detail.map(|w| w.0);
+        let before = self.detail.wanted.map(|w| w.0);
         let pos = match (&self.filter.shown, keep) {
             (Some(l), Some(id)) => {
                 let p = l.partition_point(|&i| i < id);
@@ -131,7 +131,7 @@ impl App {
             self.selection_changed();
         }
         if done {
-            self.status = Some(format!("{} of {} shown", self.shown(), self.total()));
+            self.overlay.status = Some(format!("{} of {} shown", self.shown(), self.total()));
         }
     }
 

@@ -25,13 +25,13 @@ impl App {
 
     pub(super) fn scroll_detail(&mut self, delta: isize) {
         let max = self.detail_len().saturating_sub(1);
-        self.detail_scroll = (self.detail_scroll as isize + delta).clamp(0, max as isize) as usize;
+        self.detail.scroll = (self.detail.scroll as isize + delta).clamp(0, max as isize) as usize;
     }
 
     pub(super) fn page(&self) -> isize {
         let h = match self.focus {
-            Focus::List => self.layout.list.height.saturating_sub(2),
-            Focus::Detail => self.layout.detail_height,
+            Focus::List => self.chrome.layout.list.height.saturating_sub(2),
+            Focus::Detail => self.chrome.layout.detail_height,
         };
         (h.max(2) - 1) as isize
     }
@@ -47,19 +47,19 @@ impl App {
         }
         if k.code == KeyCode::Char('c')
             && k.modifiers.contains(KeyModifiers::CONTROL)
-            && self.prompt.is_none()
-            && self.popup.is_none()
+            && self.overlay.prompt.is_none()
+            && self.overlay.popup.is_none()
         {
             self.quit = true;
             return;
         }
-        if self.prompt.is_some() {
+        if self.overlay.prompt.is_some() {
             return self.on_prompt_key(k);
         }
-        if self.popup.is_some() {
+        if self.overlay.popup.is_some() {
             return self.on_popup_key(k);
         }
-        self.status = None;
+        self.overlay.status = None;
         // Digits jump to a tab.
         if let KeyCode::Char(c @ '1'..='9') = k.code {
             let tabs = self.tabs();
@@ -99,8 +99,8 @@ impl App {
             Up => self.scroll_detail(-1),
             PageDown => self.scroll_detail(self.page()),
             PageUp => self.scroll_detail(-self.page()),
-            Top => self.detail_scroll = 0,
-            Bottom => self.detail_scroll = self.detail_len().saturating_sub(1),
+            Top => self.detail.scroll = 0,
+            Bottom => self.detail.scroll = self.detail_len().saturating_sub(1),
             Open => {
                 if self.selected_id().is_some() {
                     self.focus = Focus::Detail;
@@ -109,12 +109,12 @@ impl App {
             NextTab => self.switch_tab(1),
             PrevTab => self.switch_tab(-1),
             Filter if list => {
-                self.prompt = Some(Prompt::Filter(TextInput::new(&self.filter.src)));
-                self.filter_error = None;
+                self.overlay.prompt = Some(Prompt::Filter(TextInput::new(&self.filter.src)));
+                self.filter.error = None;
             }
             Filter => {
-                self.prompt = Some(Prompt::Search(TextInput::new(
-                    self.search.as_deref().unwrap_or(""),
+                self.overlay.prompt = Some(Prompt::Search(TextInput::new(
+                    self.detail.search.as_deref().unwrap_or(""),
                 )))
             }
             SearchNext => self.jump_search(true),
@@ -122,9 +122,9 @@ impl App {
             PickDialect => {
                 let selected = dialect::ALL
                     .iter()
-                    .position(|d| d.name == self.settings.dialect.name)
+                    .position(|d| d.name == self.verify.settings.dialect.name)
                     .unwrap_or(0);
-                self.popup = Some(Popup::Menu(Menu {
+                self.overlay.popup = Some(Popup::Menu(Menu {
                     kind: MenuKind::Dialect,
                     selected,
                 }));
@@ -132,35 +132,36 @@ impl App {
             EnterSecret => {
                 let ak = self
                     .detail
+                    .model
                     .as_ref()
                     .and_then(|d| d.analysis.auth.access_key.clone());
                 match ak {
                     Some(access_key) => {
-                        self.popup = Some(Popup::Secret {
+                        self.overlay.popup = Some(Popup::Secret {
                             access_key,
                             input: TextInput::default(),
                         })
                     }
-                    None => self.status = Some("this exchange names no access key".into()),
+                    None => self.overlay.status = Some("this exchange names no access key".into()),
                 }
             }
             Copy => {
-                if self.detail.is_some() {
-                    self.popup = Some(Popup::Menu(Menu {
+                if self.detail.model.is_some() {
+                    self.overlay.popup = Some(Popup::Menu(Menu {
                         kind: MenuKind::Copy,
                         selected: 0,
                     }));
                 }
             }
             Export => {
-                if self.detail.is_some() {
-                    self.popup = Some(Popup::Menu(Menu {
+                if self.detail.model.is_some() {
+                    self.overlay.popup = Some(Popup::Menu(Menu {
                         kind: MenuKind::Export,
                         selected: 0,
                     }));
                 }
             }
-            Help => self.popup = Some(Popup::Help { scroll: 0 }),
+            Help => self.overlay.popup = Some(Popup::Help { scroll: 0 }),
             Zoom => self.view.zoomed = !self.view.zoomed,
             SideBySide => {
                 // Side by side when there is room is the default; this forces inline.
@@ -176,7 +177,7 @@ impl App {
     }
 
     pub(super) fn cycle_compare(&mut self, forward: bool) {
-        let Some(d) = &self.detail else { return };
+        let Some(d) = &self.detail.model else { return };
         let choices = d.diff.choices.clone();
         if choices.is_empty() {
             return;
@@ -189,52 +190,54 @@ impl App {
         };
         let pick = choices[next].clone();
         self.set_opts(|o| o.against = Some(pick));
-        self.tab = Tab::Diff;
-        self.detail_scroll = 0;
+        self.detail.tab = Tab::Diff;
+        self.detail.scroll = 0;
         self.scroll_to_divergence();
     }
 
     pub(super) fn on_prompt_key(&mut self, k: KeyEvent) {
-        let Some(p) = &mut self.prompt else { return };
+        let Some(p) = &mut self.overlay.prompt else {
+            return;
+        };
         match p {
             Prompt::Filter(inp) => match inp.handle(&k) {
                 Edit::Changed => {
-                    self.filter_error = filter::parse(&inp.text).err();
+                    self.filter.error = filter::parse(&inp.text).err();
                 }
                 Edit::Submit => {
                     let src = inp.text.clone();
                     match self.set_filter(&src) {
                         Ok(()) => {
-                            self.prompt = None;
-                            self.filter_error = None;
-                            self.status =
+                            self.overlay.prompt = None;
+                            self.filter.error = None;
+                            self.overlay.status =
                                 Some(format!("{} of {} shown", self.shown(), self.total()));
                         }
-                        Err(e) => self.filter_error = Some(e),
+                        Err(e) => self.filter.error = Some(e),
                     }
                 }
                 Edit::Cancel => {
-                    self.prompt = None;
-                    self.filter_error = None;
+                    self.overlay.prompt = None;
+                    self.filter.error = None;
                 }
                 Edit::Unchanged => {}
             },
             Prompt::Search(inp) => match inp.handle(&k) {
                 Edit::Submit => {
-                    self.search = Some(inp.text.clone()).filter(|s| !s.is_empty());
+                    self.detail.search = Some(inp.text.clone()).filter(|s| !s.is_empty());
                     self.refresh_hits();
-                    self.prompt = None;
-                    self.detail_scroll = self.detail_scroll.saturating_sub(1);
+                    self.overlay.prompt = None;
+                    self.detail.scroll = self.detail.scroll.saturating_sub(1);
                     self.jump_search(true);
                 }
-                Edit::Cancel => self.prompt = None,
+                Edit::Cancel => self.overlay.prompt = None,
                 _ => {}
             },
         }
     }
 
     pub fn on_mouse(&mut self, m: MouseEvent) {
-        if self.popup.is_some() || self.prompt.is_some() {
+        if self.overlay.popup.is_some() || self.overlay.prompt.is_some() {
             return;
         }
         let inside = |r: Rect| {
@@ -242,20 +245,21 @@ impl App {
         };
         match m.kind {
             MouseEventKind::Down(MouseButton::Left) => {
-                if let Some((_, t)) = self.layout.tabs.iter().find(|(r, _)| inside(*r)) {
+                if let Some((_, t)) = self.chrome.layout.tabs.iter().find(|(r, _)| inside(*r)) {
                     let t = *t;
                     self.select_tab(t);
                     self.focus = Focus::Detail;
-                } else if inside(self.layout.list) {
+                } else if inside(self.chrome.layout.list) {
                     self.focus = Focus::List;
-                    if m.row >= self.layout.list_first_row {
-                        let pos = self.list.offset + (m.row - self.layout.list_first_row) as usize;
+                    if m.row >= self.chrome.layout.list_first_row {
+                        let pos =
+                            self.list.offset + (m.row - self.chrome.layout.list_first_row) as usize;
                         if pos < self.shown() && pos != self.list.selected {
                             self.list.selected = pos;
                             self.selection_changed();
                         }
                     }
-                } else if inside(self.layout.detail) {
+                } else if inside(self.chrome.layout.detail) {
                     self.focus = Focus::Detail;
                 }
             }
@@ -265,9 +269,9 @@ impl App {
                 } else {
                     -3
                 };
-                if inside(self.layout.list) {
+                if inside(self.chrome.layout.list) {
                     self.move_selection(d);
-                } else if inside(self.layout.detail) {
+                } else if inside(self.chrome.layout.detail) {
                     self.scroll_detail(d);
                 }
             }

@@ -101,9 +101,10 @@ pub struct ListPos {
     pub offset: usize,
 }
 
-/// The filter in force and, while a new one is applied a slice at a time, how far it got.
+/// The filter in force, the error of the last one typed, and, while a new one is applied a
+/// slice at a time, how far it got.
 #[derive(Clone, Debug, Default)]
-struct FilterRun {
+pub struct FilterRun {
     compiled: Option<Filter>,
     /// Positions shown, when a filter is in force.
     shown: Option<Vec<usize>>,
@@ -112,6 +113,8 @@ struct FilterRun {
     next: Option<usize>,
     /// The exchange selected before the filter, to come back to.
     keep: Option<usize>,
+    /// Why the filter last typed did not compile (the one in force stays).
+    pub error: Option<filter::FilterError>,
 }
 
 /// How things are shown: the options that change the detail's content, and layout toggles.
@@ -124,44 +127,61 @@ pub struct ViewPrefs {
     pub mask_keys: bool,
 }
 
-/// The key bindings, the messages the help screen lists besides them, and when the UI started.
+/// What stays put around the panes: key bindings, colours, where the last frame drew things,
+/// the messages the help screen lists besides the bindings, and when the UI started.
 pub struct Chrome {
     pub keymap: Keymap,
+    pub theme: Theme,
+    pub layout: Layout,
     /// Reading, config and credentials messages (at most 200).
     pub notices: Vec<String>,
     pub started: Instant,
 }
 
-/// The state. Fields the integration tests and the benchmark read or set stay at the top level
-/// (`focus`, `tab`, `detail_scroll`, `detail`, `search`, `hits`, `status`, `popup`, `prompt`,
-/// `layout`, `theme`, ...); the rest is grouped by what it is about.
-pub struct App {
-    pub store: Arc<Store>,
-    rows: Rows,
-    pub list: ListPos,
-    filter: FilterRun,
-    pub filter_error: Option<filter::FilterError>,
-    pub focus: Focus,
+/// The detail pane: the tab shown, its scroll, the model built for the selected exchange, and
+/// the search in it.
+pub struct DetailPane {
     pub tab: Tab,
-    pub detail_scroll: usize,
-    pub detail: Option<DetailModel>,
+    pub scroll: usize,
+    pub model: Option<DetailModel>,
     /// The detail asked for: exchange and settings generation (a detail built for anything
     /// else arrives late and is dropped).
-    wanted_detail: Option<(usize, u64)>,
+    wanted: Option<(usize, u64)>,
     pub search: Option<String>,
     /// Lines of the current tab that contain the search term, found when the term, the tab or
     /// the detail changes (not per frame).
     pub hits: Vec<usize>,
-    pub view: ViewPrefs,
+}
+
+/// What draws over the panes or in the status line: a popup, the prompt being typed, the
+/// last status message.
+#[derive(Default)]
+pub struct Overlay {
+    pub popup: Option<Popup>,
+    pub prompt: Option<Prompt>,
+    pub status: Option<String>,
+}
+
+/// Reading and verifying: the verifier settings in force, the worker pool, how far reading
+/// the inputs got, and the verdict of each exchange.
+pub struct Verify {
     pub settings: Arc<Settings>,
     pub pool: Option<Pool>,
     pub loading: Loading,
-    pub theme: Theme,
+    rows: Rows,
+}
+
+/// The state, grouped by what it is about; `effects` is what the event loop must do next.
+pub struct App {
+    pub store: Arc<Store>,
+    pub list: ListPos,
+    pub filter: FilterRun,
+    pub focus: Focus,
+    pub detail: DetailPane,
+    pub view: ViewPrefs,
+    pub verify: Verify,
+    pub overlay: Overlay,
     pub chrome: Chrome,
-    pub status: Option<String>,
-    pub popup: Option<Popup>,
-    pub prompt: Option<Prompt>,
-    pub layout: Layout,
     pub quit: bool,
     pub effects: Vec<Effect>,
 }
@@ -183,31 +203,32 @@ impl App {
     pub fn new(settings: Settings, keymap: Keymap, theme: Theme) -> App {
         App {
             store: Arc::new(Store::default()),
-            rows: Rows::default(),
             list: ListPos::default(),
             filter: FilterRun::default(),
-            filter_error: None,
             focus: Focus::List,
-            tab: Tab::Overview,
-            detail_scroll: 0,
-            detail: None,
-            wanted_detail: None,
-            search: None,
-            hits: Vec::new(),
+            detail: DetailPane {
+                tab: Tab::Overview,
+                scroll: 0,
+                model: None,
+                wanted: None,
+                search: None,
+                hits: Vec::new(),
+            },
             view: ViewPrefs::default(),
-            settings: Arc::new(settings),
-            pool: None,
-            loading: Loading::default(),
-            theme,
+            verify: Verify {
+                settings: Arc::new(settings),
+                pool: None,
+                loading: Loading::default(),
+                rows: Rows::default(),
+            },
+            overlay: Overlay::default(),
             chrome: Chrome {
                 keymap,
+                theme,
+                layout: Layout::default(),
                 notices: Vec::new(),
                 started: Instant::now(),
             },
-            status: None,
-            popup: None,
-            prompt: None,
-            layout: Layout::default(),
             quit: false,
             effects: Vec::new(),
         }
@@ -216,7 +237,7 @@ impl App {
     // ---------------------------------------------------------------- the list
 
     pub fn total(&self) -> usize {
-        self.rows.slots.len()
+        self.verify.rows.slots.len()
     }
 
     pub fn shown(&self) -> usize {
@@ -224,14 +245,14 @@ impl App {
             .shown
             .as_ref()
             .map(|f| f.len())
-            .unwrap_or(self.rows.slots.len())
+            .unwrap_or(self.verify.rows.slots.len())
     }
 
     /// The exchange at a list position.
     pub fn id_at(&self, pos: usize) -> Option<usize> {
         match &self.filter.shown {
             Some(f) => f.get(pos).copied(),
-            None => (pos < self.rows.slots.len()).then_some(pos),
+            None => (pos < self.verify.rows.slots.len()).then_some(pos),
         }
     }
 
@@ -242,16 +263,18 @@ impl App {
     /// The row of an exchange when it has been verified (maybe under an earlier setting:
     /// `stale` then).
     pub fn row(&self, id: usize) -> Option<(&RowInfo, bool)> {
-        let s = self.rows.slots.get(id)?;
-        s.info.as_ref().map(|i| (i, s.gen != self.settings.gen))
+        let s = self.verify.rows.slots.get(id)?;
+        s.info
+            .as_ref()
+            .map(|i| (i, s.gen != self.verify.settings.gen))
     }
 
     pub fn count(&self, v: Verdict) -> usize {
-        self.rows.counts[verdict_slot(v)]
+        self.verify.rows.counts[verdict_slot(v)]
     }
 
     pub fn analysed(&self) -> usize {
-        self.rows.analysed
+        self.verify.rows.analysed
     }
 
     /// New exchanges, in order.
@@ -259,9 +282,9 @@ impl App {
         if xs.is_empty() {
             return;
         }
-        let was_empty = self.rows.slots.is_empty();
+        let was_empty = self.verify.rows.slots.is_empty();
         let range = self.store.extend(xs);
-        self.rows.slots.resize(range.end, Slot::default());
+        self.verify.rows.slots.resize(range.end, Slot::default());
         if let (Some(f), Some(list), None) = (
             &self.filter.compiled,
             &mut self.filter.shown,
@@ -279,8 +302,8 @@ impl App {
                 .collect();
             list.extend(added);
         }
-        if let Some(p) = &self.pool {
-            p.submit(&self.settings, range);
+        if let Some(p) = &self.verify.pool {
+            p.submit(&self.verify.settings, range);
         }
         if was_empty {
             self.selection_changed();
@@ -289,23 +312,23 @@ impl App {
 
     /// Verification results of the workers.
     pub fn rows_done(&mut self, d: RowsDone) {
-        if d.gen != self.settings.gen {
+        if d.gen != self.verify.settings.gen {
             return;
         }
-        let end = (d.start + d.rows.len()).min(self.rows.slots.len());
-        let gen = self.settings.gen;
+        let end = (d.start + d.rows.len()).min(self.verify.rows.slots.len());
+        let gen = self.verify.settings.gen;
         for (k, info) in d.rows.into_iter().enumerate() {
-            let Some(slot) = self.rows.slots.get_mut(d.start + k) else {
+            let Some(slot) = self.verify.rows.slots.get_mut(d.start + k) else {
                 break;
             };
             if slot.gen == gen {
                 if let Some(old) = &slot.info {
-                    self.rows.counts[verdict_slot(old.verdict)] -= 1;
-                    self.rows.analysed -= 1;
+                    self.verify.rows.counts[verdict_slot(old.verdict)] -= 1;
+                    self.verify.rows.analysed -= 1;
                 }
             }
-            self.rows.counts[verdict_slot(info.verdict)] += 1;
-            self.rows.analysed += 1;
+            self.verify.rows.counts[verdict_slot(info.verdict)] += 1;
+            self.verify.rows.analysed += 1;
             *slot = Slot {
                 gen,
                 info: Some(info),
@@ -319,10 +342,10 @@ impl App {
         let items = self.store.range(0..self.store.len());
         let rows = items
             .iter()
-            .map(|it| RowInfo::from_analysis(&it.x, &self.settings.analyze(it)))
+            .map(|it| RowInfo::from_analysis(&it.x, &self.verify.settings.analyze(it)))
             .collect();
         self.rows_done(RowsDone {
-            gen: self.settings.gen,
+            gen: self.verify.settings.gen,
             start: 0,
             rows,
         });
@@ -331,13 +354,13 @@ impl App {
     // ---------------------------------------------------------------- verifier settings
 
     fn restart_verification(&mut self, settings: Settings) {
-        self.settings = Arc::new(settings);
-        self.rows.counts = [0; 5];
-        self.rows.analysed = 0;
+        self.verify.settings = Arc::new(settings);
+        self.verify.rows.counts = [0; 5];
+        self.verify.rows.analysed = 0;
         let first = self.id_at(self.list.offset).unwrap_or(0);
         let visible = first..first + 200;
-        if let Some(p) = &self.pool {
-            p.restart(&self.settings, self.store.len(), visible);
+        if let Some(p) = &self.verify.pool {
+            p.restart(&self.verify.settings, self.store.len(), visible);
         }
         self.request_detail();
     }
@@ -346,22 +369,28 @@ impl App {
         let Some(d) = dialect::by_name(name) else {
             return false;
         };
-        let s = self.settings.next(d, self.settings.keys.clone());
+        let s = self
+            .verify
+            .settings
+            .next(d, self.verify.settings.keys.clone());
         self.restart_verification(s);
-        self.status = Some(format!("verifying every exchange as {}…", d.name));
+        self.overlay.status = Some(format!("verifying every exchange as {}…", d.name));
         true
     }
 
     pub fn add_secret(&mut self, access_key: &str, secret: &str) {
         let mut keys = TuiKeys {
-            file: self.settings.keys.file.clone(),
-            entered: self.settings.keys.entered.clone(),
+            file: self.verify.settings.keys.file.clone(),
+            entered: self.verify.settings.keys.entered.clone(),
         };
         keys.entered
             .insert(access_key.to_string(), Secret::new(secret));
-        let s = self.settings.next(self.settings.dialect, Arc::new(keys));
+        let s = self
+            .verify
+            .settings
+            .next(self.verify.settings.dialect, Arc::new(keys));
         self.restart_verification(s);
-        self.status = Some(format!(
+        self.overlay.status = Some(format!(
             "secret for {} kept in memory; verifying again…",
             crate::tui::text::safe_str(access_key)
         ));
@@ -369,7 +398,7 @@ impl App {
 
     pub fn notice(&mut self, n: String) {
         let n = crate::tui::text::safe_str(&n);
-        self.status = Some(if self.chrome.notices.is_empty() {
+        self.overlay.status = Some(if self.chrome.notices.is_empty() {
             n.clone()
         } else {
             format!(

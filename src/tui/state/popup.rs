@@ -124,7 +124,9 @@ impl App {
     pub(super) fn on_popup_key(&mut self, k: KeyEvent) {
         use crossterm::event::KeyCode;
         let action = self.chrome.keymap.action(&k);
-        let Some(p) = self.popup.clone() else { return };
+        let Some(p) = self.overlay.popup.clone() else {
+            return;
+        };
         let nav = |sel: usize, n: usize| -> Option<usize> {
             match (k.code, action) {
                 (KeyCode::Down, _) | (_, Some(Action::Down)) => Some((sel + 1).min(n - 1)),
@@ -137,7 +139,7 @@ impl App {
         match p {
             Popup::Help { scroll } => {
                 if close || action == Some(Action::Help) {
-                    self.popup = None;
+                    self.overlay.popup = None;
                 } else if let Some(s) = match action {
                     Some(Action::Down) => Some(scroll + 1),
                     Some(Action::Up) => Some(scroll.saturating_sub(1)),
@@ -147,22 +149,22 @@ impl App {
                     Some(Action::Bottom) => Some(u16::MAX),
                     _ => None,
                 } {
-                    self.popup = Some(Popup::Help { scroll: s });
+                    self.overlay.popup = Some(Popup::Help { scroll: s });
                 }
             }
             Popup::Menu(m) => {
                 if k.code == KeyCode::Enter {
-                    self.popup = None;
+                    self.overlay.popup = None;
                     self.choose(m);
                 } else if close {
-                    self.popup = None;
+                    self.overlay.popup = None;
                 } else if let Some(selected) = nav(m.selected, m.kind.count()) {
-                    self.popup = Some(Popup::Menu(Menu { selected, ..m }));
+                    self.overlay.popup = Some(Popup::Menu(Menu { selected, ..m }));
                 }
             }
             Popup::ExportPath { kind, mut input } => match input.handle(&k) {
                 Edit::Submit => {
-                    self.popup = None;
+                    self.overlay.popup = None;
                     let ids = match kind {
                         ExportKind::Har | ExportKind::Json => {
                             (0..self.shown()).filter_map(|p| self.id_at(p)).collect()
@@ -173,25 +175,25 @@ impl App {
                         kind,
                         path: std::path::PathBuf::from(input.text.trim()),
                         ids,
-                        settings: self.settings.clone(),
+                        settings: self.verify.settings.clone(),
                     });
-                    self.status = Some("exporting…".into());
+                    self.overlay.status = Some("exporting…".into());
                 }
-                Edit::Cancel => self.popup = None,
-                _ => self.popup = Some(Popup::ExportPath { kind, input }),
+                Edit::Cancel => self.overlay.popup = None,
+                _ => self.overlay.popup = Some(Popup::ExportPath { kind, input }),
             },
             Popup::Secret {
                 access_key,
                 mut input,
             } => match input.handle(&k) {
                 Edit::Submit => {
-                    self.popup = None;
+                    self.overlay.popup = None;
                     if !input.text.is_empty() {
                         self.add_secret(&access_key, &input.text);
                     }
                 }
-                Edit::Cancel => self.popup = None,
-                _ => self.popup = Some(Popup::Secret { access_key, input }),
+                Edit::Cancel => self.overlay.popup = None,
+                _ => self.overlay.popup = Some(Popup::Secret { access_key, input }),
             },
         }
     }
@@ -213,7 +215,7 @@ impl App {
                     }
                     _ => format!("sigscope-{id}.{}", kind.extension()),
                 };
-                self.popup = Some(Popup::ExportPath {
+                self.overlay.popup = Some(Popup::ExportPath {
                     kind,
                     input: TextInput::new(&name),
                 });
@@ -222,7 +224,7 @@ impl App {
     }
 
     fn copy(&mut self, what: CopyKind) {
-        let Some(d) = &self.detail else { return };
+        let Some(d) = &self.detail.model else { return };
         let a = &d.analysis;
         let v = a.dialect(a.verifier);
         let text = match what {
@@ -241,19 +243,19 @@ impl App {
                 match crate::tui::export::osc52(&t) {
                     Ok(seq) => {
                         self.effects.push(Effect::Clipboard(seq));
-                        self.status = Some(format!(
+                        self.overlay.status = Some(format!(
                             "copied {} ({n} bytes) to the clipboard via OSC 52",
                             what.label()
                         ));
                     }
                     Err(_) => {
-                        self.status = Some(format!(
+                        self.overlay.status = Some(format!(
                             "{n} bytes is too large for the clipboard: use e to export"
                         ))
                     }
                 }
             }
-            None => self.status = Some(format!("nothing to copy: no {}", what.label())),
+            None => self.overlay.status = Some(format!("nothing to copy: no {}", what.label())),
         }
     }
 }

@@ -15,9 +15,9 @@ use crate::tui::state::{App, Focus};
 use crate::tui::text::{middle_truncate, safe, safe_str};
 
 pub(super) fn draw_detail(f: &mut Frame, app: &mut App, r: Rect) {
-    let t = app.theme.clone();
+    let t = app.chrome.theme.clone();
     let focused = app.focus == Focus::Detail;
-    let title = match &app.detail {
+    let title = match &app.detail.model {
         Some(d) => {
             let x = &d.item.x;
             format!(
@@ -32,7 +32,7 @@ pub(super) fn draw_detail(f: &mut Frame, app: &mut App, r: Rect) {
     let block = pane(&t, title, focused);
     let inner = block.inner(r);
     f.render_widget(block, r);
-    let Some(d) = &app.detail else {
+    let Some(d) = &app.detail.model else {
         let msg = if app.total() == 0 { "" } else { "analysing…" };
         f.render_widget(Paragraph::new(msg).style(t.dim()), inner);
         return;
@@ -46,14 +46,18 @@ pub(super) fn draw_detail(f: &mut Frame, app: &mut App, r: Rect) {
         .enumerate()
         .map(|(i, tb)| format!("{} {}", i + 1, tb.title()))
         .collect();
-    let sel = d.tabs.iter().position(|tb| *tb == app.tab).unwrap_or(0);
+    let sel = d
+        .tabs
+        .iter()
+        .position(|tb| *tb == app.detail.tab)
+        .unwrap_or(0);
     let mut x = tabs_r.x;
     for (i, title) in titles.iter().enumerate() {
         let w = title.width() as u16 + 3;
         if x >= tabs_r.x + tabs_r.width {
             break;
         }
-        app.layout.tabs.push((
+        app.chrome.layout.tabs.push((
             Rect::new(x, tabs_r.y, w.min(tabs_r.x + tabs_r.width - x), 1),
             d.tabs[i],
         ));
@@ -66,14 +70,14 @@ pub(super) fn draw_detail(f: &mut Frame, app: &mut App, r: Rect) {
             .divider("│"),
         tabs_r,
     );
-    app.layout.detail_height = content.height;
+    app.chrome.layout.detail_height = content.height;
     let h = content.height as usize;
     let total = app.detail_len();
-    app.detail_scroll = app.detail_scroll.min(total.saturating_sub(1));
-    let scroll = app.detail_scroll;
-    let hits = app.hits.clone();
+    app.detail.scroll = app.detail.scroll.min(total.saturating_sub(1));
+    let scroll = app.detail.scroll;
+    let hits = app.detail.hits.clone();
     let mut lines: Vec<Line> = Vec::with_capacity(h);
-    let doc = d.doc(app.tab).map(|v| v.as_slice()).unwrap_or(&[]);
+    let doc = d.doc(app.detail.tab).map(|v| v.as_slice()).unwrap_or(&[]);
     let inline = app.view.inline || content.width < 100;
     let width = content.width as usize;
     for i in scroll..total {

@@ -16,7 +16,7 @@ pub(super) fn diff_lines(
     width: u16,
     inline: bool,
 ) -> Vec<Line<'static>> {
-    let t = &app.theme;
+    let t = &app.chrome.theme;
     let Some(row) = d.diff.rows.get(i) else {
         return vec![];
     };

@@ -13,14 +13,14 @@ use crate::tui::state::App;
 use crate::tui::text::{middle_truncate, safe_str};
 
 pub(super) fn draw_header(f: &mut Frame, app: &App, r: Rect) {
-    let t = &app.theme;
+    let t = &app.chrome.theme;
     let mut spans = vec![
         Span::styled(" sigscope ", t.accent().add_modifier(Modifier::REVERSED)),
         Span::raw(" "),
     ];
-    let src = match &app.loading.live {
+    let src = match &app.verify.loading.live {
         Some(l) => safe_str(l),
-        None => safe_str(&app.loading.inputs.join(" ")),
+        None => safe_str(&app.verify.loading.inputs.join(" ")),
     };
     spans.push(Span::raw(middle_truncate(
         &src,
@@ -48,7 +48,7 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, r: Rect) {
         }
     }
     spans.push(Span::raw(" · verifier "));
-    spans.push(Span::styled(app.settings.dialect.name, t.accent()));
+    spans.push(Span::styled(app.verify.settings.dialect.name, t.accent()));
     if !app.filter_src().is_empty() {
         spans.push(Span::raw(" · filter "));
         spans.push(Span::styled(

@@ -17,26 +17,26 @@ fn verdict_cell(app: &App, id: usize) -> Span<'static> {
     match app.row(id) {
         Some((row, stale)) => {
             let (sym, word) = verdict_badge(row.verdict);
-            let s = verdict_style(&app.theme, row.verdict);
+            let s = verdict_style(&app.chrome.theme, row.verdict);
             if stale {
                 Span::styled(format!("{sym} {word}…"), s.add_modifier(Modifier::DIM))
             } else {
                 Span::styled(format!("{sym} {word}"), s)
             }
         }
-        None => Span::styled("… verifying", app.theme.dim()),
+        None => Span::styled("… verifying", app.chrome.theme.dim()),
     }
 }
 
 pub(super) fn draw_list(f: &mut Frame, app: &mut App, r: Rect) {
-    let t = app.theme.clone();
+    let t = app.chrome.theme.clone();
     let focused = app.focus == Focus::List;
     let block = pane(&t, " Exchanges ".to_string(), focused);
     let inner = block.inner(r);
     f.render_widget(block, r);
     let rows_h = inner.height.saturating_sub(1) as usize;
     keep_selection_in_view(app, rows_h);
-    app.layout.list_first_row = inner.y + 1;
+    app.chrome.layout.list_first_row = inner.y + 1;
     let cols = Columns::for_width(inner.width, app.view.mask_keys);
     // The rows only read the state.
     let app: &App = app;
@@ -155,7 +155,7 @@ impl Columns {
 
 /// One exchange's row; `None` when the store does not hold it (yet).
 fn list_row(app: &App, cols: &Columns, id: usize) -> Option<Row<'static>> {
-    let t = &app.theme;
+    let t = &app.chrome.theme;
     let (show_time, show_ends, show_finding) = (cols.show_time, cols.show_ends, cols.show_finding);
     let (path_w, key_w) = (cols.path_w, cols.key_w);
     let item = app.store.get(id)?;
@@ -228,9 +228,9 @@ fn list_row(app: &App, cols: &Columns, id: usize) -> Option<Row<'static>> {
 /// What an empty list says: still reading, waiting on a listener, or nothing matches.
 fn empty_message(app: &App) -> String {
     if app.total() == 0 {
-        if app.loading.done {
+        if app.verify.loading.done {
             "no HTTP requests found".to_string()
-        } else if let Some(l) = &app.loading.live {
+        } else if let Some(l) = &app.verify.loading.live {
             format!("waiting for requests on {}…", safe_str(l))
         } else {
             "reading…".to_string()

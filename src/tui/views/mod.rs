@@ -73,9 +73,9 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         let [l, d] = Split::vertical([Constraint::Length(list_h), Constraint::Min(3)]).areas(body);
         (Some(l), Some(d))
     };
-    app.layout.list = list_area.unwrap_or_default();
-    app.layout.detail = detail_area.unwrap_or_default();
-    app.layout.tabs.clear();
+    app.chrome.layout.list = list_area.unwrap_or_default();
+    app.chrome.layout.detail = detail_area.unwrap_or_default();
+    app.chrome.layout.tabs.clear();
     if let Some(l) = list_area {
         draw_list(f, app, l);
     }
@@ -83,7 +83,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         draw_detail(f, app, d);
     }
     draw_status(f, app, bottom);
-    if let Some(p) = app.popup.clone() {
+    if let Some(p) = app.overlay.popup.clone() {
         draw_popup(f, app, &p, area);
     }
 }

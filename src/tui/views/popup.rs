@@ -27,7 +27,7 @@ fn menu<'a>(app: &App, items: &[String], selected: usize) -> Vec<Line<'a>> {
         .enumerate()
         .map(|(i, s)| {
             if i == selected {
-                Line::styled(format!("▸ {s}"), app.theme.selected())
+                Line::styled(format!("▸ {s}"), app.chrome.theme.selected())
             } else {
                 Line::raw(format!("  {s}"))
             }
@@ -36,7 +36,7 @@ fn menu<'a>(app: &App, items: &[String], selected: usize) -> Vec<Line<'a>> {
 }
 
 pub(super) fn draw_popup(f: &mut Frame, app: &App, p: &Popup, area: Rect) {
-    let t = &app.theme;
+    let t = &app.chrome.theme;
     let (title, lines, w, h): (String, Vec<Line>, u16, u16) = match p {
         Popup::Help { scroll } => help(app, *scroll, area),
         Popup::Menu(m) => menu_popup(app, *m),
@@ -80,7 +80,7 @@ type Drawn<'a> = (String, Vec<Line<'a>>, u16, u16);
 
 /// The help screen: messages kept (reading, config, credentials), the keys, filter terms.
 fn help(app: &App, scroll: u16, area: Rect) -> Drawn<'static> {
-    let t = &app.theme;
+    let t = &app.chrome.theme;
     let mut lines = Vec::new();
     if !app.chrome.notices.is_empty() {
         lines.push(Line::styled(
@@ -164,7 +164,7 @@ fn help(app: &App, scroll: u16, area: Rect) -> Drawn<'static> {
 
 /// A menu: the items of its kind, the selected one marked; the dialects' with a legend.
 fn menu_popup(app: &App, m: Menu) -> Drawn<'static> {
-    let t = &app.theme;
+    let t = &app.chrome.theme;
     let (title, w, h) = match m.kind {
         MenuKind::Dialect => (" Verifier dialect ", 110, dialect::ALL.len() as u16 + 5),
         MenuKind::Copy => (" Copy to the clipboard (OSC 52) ", 60, 6),
@@ -189,7 +189,12 @@ fn menu_popup(app: &App, m: Menu) -> Drawn<'static> {
 /// Each dialect, with what it makes of the selected exchange before its name.
 fn dialect_items(app: &App) -> Vec<String> {
     let verdict = |name: &str| -> &'static str {
-        let Some(r) = app.detail.as_ref().and_then(|d| d.analysis.dialect(name)) else {
+        let Some(r) = app
+            .detail
+            .model
+            .as_ref()
+            .and_then(|d| d.analysis.dialect(name))
+        else {
             return "  ";
         };
         match (r.unsupported, r.accepts()) {

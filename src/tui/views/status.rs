@@ -14,8 +14,8 @@ use crate::tui::state::{App, Prompt};
 use crate::tui::text::{middle_truncate, safe_str};
 
 pub(super) fn draw_status(f: &mut Frame, app: &App, r: Rect) {
-    let t = &app.theme;
-    if let Some(p) = &app.prompt {
+    let t = &app.chrome.theme;
+    if let Some(p) = &app.overlay.prompt {
         let (label, inp) = match p {
             Prompt::Filter(i) => ("filter: ", i),
             Prompt::Search(i) => ("search: ", i),
@@ -25,7 +25,7 @@ pub(super) fn draw_status(f: &mut Frame, app: &App, r: Rect) {
             Span::raw(safe_str(&inp.text)),
         ];
         if let Prompt::Filter(_) = p {
-            match &app.filter_error {
+            match &app.filter.error {
                 Some(e) => spans.push(Span::styled(
                     format!("   ✗ at {}: {}", e.at + 1, safe_str(&e.message)),
                     verdict_style(t, Verdict::Invalid),
@@ -46,9 +46,9 @@ pub(super) fn draw_status(f: &mut Frame, app: &App, r: Rect) {
     }
     // Progress on the right while loading or re-verifying.
     let pending = app.total().saturating_sub(app.analysed());
-    let right = if !app.loading.done && app.loading.live.is_none() {
-        let pct = if app.loading.size > 0 {
-            (app.loading.read as f64 / app.loading.size as f64).min(1.0)
+    let right = if !app.verify.loading.done && app.verify.loading.live.is_none() {
+        let pct = if app.verify.loading.size > 0 {
+            (app.verify.loading.read as f64 / app.verify.loading.size as f64).min(1.0)
         } else {
             0.0
         };
@@ -56,7 +56,7 @@ pub(super) fn draw_status(f: &mut Frame, app: &App, r: Rect) {
             pct,
             format!(
                 "reading {} {:.0}%",
-                middle_truncate(&safe_str(&app.loading.current), 24),
+                middle_truncate(&safe_str(&app.verify.loading.current), 24),
                 pct * 100.0
             ),
         ))
@@ -73,7 +73,7 @@ pub(super) fn draw_status(f: &mut Frame, app: &App, r: Rect) {
         Constraint::Length(if right.is_some() { 34 } else { 0 }),
     ])
     .areas(r);
-    let left = match &app.status {
+    let left = match &app.overlay.status {
         Some(s) => Line::from(Span::styled(
             safe_str(s),
             Style::default().add_modifier(Modifier::BOLD),

@@ -1,0 +1,154 @@
+use super::*;
+use crate::http::Header;
+
+fn req(target: &str, headers: &[(&str, &str)]) -> Request {
+    Request {
+        method: "GET".into(),
+        target: target.as_bytes().to_vec(),
+        version: "HTTP/1.1".into(),
+        headers: headers.iter().map(|(k, v)| Header::new(*k, *v)).collect(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn detects_each_mode() {
+    let cases: Vec<(Request, Mode)> = vec![
+        (req("/", &[("Authorization", "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=ab")]), Mode::Sigv4Header),
+        (req("/", &[("Authorization", "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/s3/aws4_request,SignedHeaders=host,Signature=ab"), ("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")]), Mode::Sigv4Streaming),
+        (req("/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2F20150830%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20150830T000000Z&X-Amz-SignedHeaders=host&X-Amz-Signature=ab", &[]), Mode::Sigv4Query),
+        (req("/b/k", &[("Authorization", "AWS AK:c2ln")]), Mode::Sigv2Header),
+        (req("/b/k?AWSAccessKeyId=AK&Expires=1&Signature=c2ln", &[]), Mode::Sigv2Query),
+        (req("/?AWSAccessKeyId=AK&Action=A&SignatureVersion=0&Timestamp=t&Signature=x", &[]), Mode::QueryV0),
+        (req("/?AWSAccessKeyId=AK&SignatureVersion=1&Signature=x", &[]), Mode::QueryV1),
+        (req("/?AWSAccessKeyId=AK&SignatureVersion=2&SignatureMethod=HmacSHA256&Signature=x", &[]), Mode::QueryV2),
+        (req("/", &[("Authorization", "Basic dXNlcjpwdw==")]), Mode::Basic),
+        (req("/", &[("Authorization", "Bearer abc")]), Mode::Bearer),
+        (req("/", &[("X-Auth-Token", "gAAAA")]), Mode::XAuthToken),
+        (req("/", &[]), Mode::Anonymous),
+    ];
+    for (r, mode) in cases {
+        let d = detect(&r);
+        assert_eq!(d.info.mode, mode, "{:?}", r.target_lossy());
+    }
+}
+
+#[test]
+fn garbage_is_malformed_not_panic() {
+    for bad in [
+        "AWS4-HMAC-SHA256",
+        "AWS4-HMAC-SHA256 Credential=AK",
+        "AWS4-HMAC-SHA256 Credential=AK/a/b/c/d, SignedHeaders=host",
+        "AWS4-HMAC-SHA256 Credential=AK/a/b/c/d, Junk",
+        "AWS nocolon",
+        "AWS :",
+        "Negotiate xyz",
+        "\u{1b}[2J",
+    ] {
+        let d = detect(&req("/", &[("Authorization", bad)]));
+        assert!(d.malformed.is_some(), "{bad}");
+    }
+    let d = detect(&req("/?X-Amz-Algorithm=HMAC-MD5", &[]));
+    assert!(d.malformed.unwrap().contains("HMAC-MD5"));
+}
+
+#[test]
+fn malformed_messages_keep_their_text() {
+    let why = |target: &str, authz: Option<&str>| {
+        let h: Vec<(&str, &str)> = authz.map(|a| ("Authorization", a)).into_iter().collect();
+        detect(&req(target, &h)).malformed.unwrap()
+    };
+    let v4 = |rest: &str| why("/", Some(&format!("AWS4-HMAC-SHA256 {rest}")));
+    assert_eq!(v4("Credential=AK"), "Credential `AK` has no scope");
+    assert_eq!(
+        v4("Credential=AK/a/b\u{1b}"),
+        "credential scope `a/b\\x1b` must be date/region/service/aws4_request"
+    );
+    assert_eq!(
+        v4("Junk"),
+        "Authorization component `Junk` is not key=value"
+    );
+    assert_eq!(v4("Foo=1"), "unknown Authorization component `Foo`");
+    assert_eq!(
+        v4("Signature=a, Signature =b"),
+        "Authorization repeats `Signature=`"
+    );
+    assert_eq!(v4("Signature=a"), "Authorization has no Credential=");
+    assert_eq!(
+        v4("Credential=AK/a/b/c/d"),
+        "Authorization has no SignedHeaders="
+    );
+    assert_eq!(
+        why("/", Some("AWS4-ECDSA-P256-SHA256 x")),
+        "SigV4A (AWS4-ECDSA-P256-SHA256) signatures are randomised ECDSA and are not verified by sigscope"
+    );
+    assert_eq!(
+        why("/", Some("AWS x")),
+        "Authorization `AWS` needs `AWS AccessKeyId:Signature`"
+    );
+    assert_eq!(
+        why("/", Some("Nego\u{1b}tiate")),
+        "unrecognised Authorization scheme `Nego\\x1btiate`"
+    );
+    assert_eq!(
+        why("/", Some("Basic %%%")),
+        "Basic credentials are not base64"
+    );
+    assert_eq!(
+        why("/?X-Amz-Algorithm=HMAC-MD5", None),
+        "X-Amz-Algorithm `HMAC-MD5` is not AWS4-HMAC-SHA256"
+    );
+    assert_eq!(
+        why("/?X-Amz-Algorithm=AWS4-HMAC-SHA256", None),
+        "presigned URL has no X-Amz-Credential"
+    );
+    assert_eq!(
+        why("/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2Fa%2Fb%2Fc%2Fd&X-Amz-SignedHeaders=host&X-Amz-Signature=ab", None),
+        "presigned URL has no X-Amz-Date"
+    );
+    assert_eq!(
+        why("/?SignatureVersion=3", None),
+        "unsupported SignatureVersion `3`"
+    );
+    assert_eq!(
+        why("/?SignatureVersion=2", None),
+        "Query signature without AWSAccessKeyId"
+    );
+    assert_eq!(
+        why("/?SignatureVersion=2&AWSAccessKeyId=AK", None),
+        "Query signature without Signature"
+    );
+}
+
+#[test]
+fn masked_headers_are_the_credential_bearing_ones() {
+    let m = |n: &str, v: &str| masked_header(n.as_bytes(), v.as_bytes());
+    assert_eq!(
+        m("Authorization", "Basic dXNlcjpwYXNzd29yZA==").unwrap(),
+        "Basic dXNl•••• (20 chars)"
+    );
+    assert!(!m("Proxy-Authorization", "Bearer abcdefghijkl")
+        .unwrap()
+        .contains("efgh"));
+    assert!(!m("X-Subject-Token", "gAAAAABsecrettoken")
+        .unwrap()
+        .contains("secret"));
+    assert!(!m("x-amz-security-token", "FQoGZXIvYXdzEXAMPLE")
+        .unwrap()
+        .contains("EXAMPLE"));
+    assert_eq!(
+        m(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=AK/x, Signature=ab"
+        ),
+        None
+    );
+    assert_eq!(m("Authorization", "AWS AK:c2ln"), None);
+    assert_eq!(m("Host", "h"), None);
+}
+
+#[test]
+fn masks_secrets() {
+    assert_eq!(mask("abc"), "•••• (3 chars)");
+    assert_eq!(mask("AQoDYXdzEPT//////////wEXAMPLE"), "AQoD•••• (29 chars)");
+}
