@@ -9,6 +9,7 @@
 mod context;
 mod feed;
 
+use crate::engine::diagnose::servers::Servers;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -38,7 +39,7 @@ pub enum PipelineError {
 }
 
 /// What a run read and found.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
     /// Exchanges read, over all inputs.
     pub exchanges: usize,
@@ -46,6 +47,9 @@ pub struct Outcome {
     pub errors: usize,
     /// Exchanges whose verdict is invalid or malformed.
     pub invalid: usize,
+    /// Each server's answers and the dialects that explain them (not for TSV, which does not
+    /// verify).
+    pub servers: Servers,
 }
 
 /// One exchange and what the capture around it says.
@@ -87,10 +91,12 @@ pub fn run<W: Write + Send>(
     // reader spent a fifth of its time collecting such frees.
     let (spent_tx, spent_rx) = mpsc::channel::<Vec<Job>>();
     std::thread::scope(|scope| {
+        let mut tallies = Vec::with_capacity(workers);
         for _ in 0..workers {
             let (done_tx, spent_tx) = (done_tx.clone(), spent_tx.clone());
             let (work_rx, buffers) = (&work_rx, &buffers);
-            scope.spawn(move || work(work_rx, buffers, &done_tx, &spent_tx, v, format));
+            tallies
+                .push(scope.spawn(move || work(work_rx, buffers, &done_tx, &spent_tx, v, format)));
         }
         drop(done_tx);
         drop(spent_tx);
@@ -105,15 +111,24 @@ pub fn run<W: Write + Send>(
             Ok(Err(e)) => return Err(e.into()),
             Err(_) => return Err(PipelineError::WriterPanicked),
         };
+        let mut servers = Servers::default();
+        for t in tallies {
+            // A worker that panicked took its counts with it; the report itself is whole.
+            if let Ok(s) = t.join() {
+                servers.merge(s);
+            }
+        }
         Ok(Outcome {
             exchanges,
             errors,
             invalid,
+            servers,
         })
     })
 }
 
-/// A worker: analyses and formats batches until the queue closes (or the writer is gone).
+/// A worker: analyses and formats batches until the queue closes (or the writer is gone);
+/// returns the servers' answers it counted.
 fn work(
     work_rx: &Mutex<Receiver<(u64, Vec<Job>)>>,
     buffers: &Mutex<Vec<Vec<u8>>>,
@@ -121,18 +136,20 @@ fn work(
     spent_tx: &mpsc::Sender<Vec<Job>>,
     v: &Verifier,
     format: Format,
-) {
+) -> Servers {
+    let mut servers = Servers::default();
     loop {
         let next = work_rx.lock().map(|rx| rx.recv());
         let Ok(Ok((seq, jobs))) = next else { break };
         let spare = buffers.lock().ok().and_then(|mut b| b.pop());
-        let (buf, bad) = render_batch(&jobs, v, format, spare.unwrap_or_default());
+        let (buf, bad) = render_batch(&jobs, v, format, spare.unwrap_or_default(), &mut servers);
         // The reader may be done already; then the jobs are freed here.
         let _ = spent_tx.send(jobs);
         if done_tx.send((seq, buf, bad)).is_err() {
             break;
         }
     }
+    servers
 }
 
 /// The writer: puts the batches back in order, hands their buffers back (at most `keep`
@@ -217,7 +234,13 @@ fn read_inputs(
 
 /// Analyses and formats a batch into `buf` (cleared first); returns the bytes and how many
 /// exchanges were invalid or malformed.
-fn render_batch(jobs: &[Job], v: &Verifier, format: Format, mut buf: Vec<u8>) -> (Vec<u8>, usize) {
+fn render_batch(
+    jobs: &[Job],
+    v: &Verifier,
+    format: Format,
+    mut buf: Vec<u8>,
+    servers: &mut Servers,
+) -> (Vec<u8>, usize) {
     buf.clear();
     buf.reserve(jobs.len() * 4096);
     let mut bad = 0;
@@ -230,6 +253,12 @@ fn render_batch(jobs: &[Job], v: &Verifier, format: Format, mut buf: Vec<u8>) ->
         let a = analyze(x, j.context.as_context(), v);
         if matches!(a.verdict, Verdict::Invalid | Verdict::Malformed) {
             bad += 1;
+        }
+        if let Some(server) = &x.server {
+            use crate::http::Headers;
+            let host = x.request.header_text("host");
+            let status = x.response.as_ref().map(|r| r.status);
+            servers.observe(server, host.as_deref(), status, &a);
         }
         // Writing into a Vec cannot fail.
         let _ = match format {

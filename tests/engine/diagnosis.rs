@@ -134,3 +134,61 @@ fn real_scenarios_get_the_right_diagnosis() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The servers' dialects from their answers alone (issue #12 §4): the heat endpoint that runs
+/// python-keystoneclient 0.9.0 behaves like keystone-legacy, the one that runs 6.0.0 like
+/// keystone, and the S3-like server that verifies with botocore like the dialects that agree
+/// with botocore on everything the scenarios send it. With and without the secret.
+#[test]
+fn each_server_is_named_by_its_answers() {
+    fn lines(creds: &Credentials) -> Vec<String> {
+        let cache = KeyCache::default();
+        let v = verifier(creds, "aws", &cache);
+        let out = sigscope::pipeline::run(
+            &[dir().join("scenarios.pcap")],
+            &v,
+            sigscope::report::Format::Json,
+            &Options::default(),
+            std::io::sink(),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        out.servers.lines()
+    }
+    let with = lines(&Credentials::load_file(&dir().join("credentials")).unwrap());
+    let without = lines(&Credentials::default());
+    let line = |ls: &[String], server: &str| -> String {
+        ls.iter()
+            .find(|l| l.starts_with(server))
+            .unwrap_or_else(|| panic!("no line for {server} in {ls:#?}"))
+            .clone()
+    };
+    // The dialects a line names (after "behaves like", before the colon).
+    let named = |l: &str| -> Vec<String> {
+        let rest = l.split_once("behaves like ").map(|x| x.1).unwrap_or("");
+        let list = rest.split_once(':').map(|x| x.0).unwrap_or("");
+        let list = list.split(" (").next().unwrap_or(list);
+        list.replace(" or ", ", ")
+            .split(", ")
+            .map(|s| s.trim().to_string())
+            .collect()
+    };
+    let legacy = named(&line(&with, "127.0.0.1:8003 "));
+    assert!(legacy.contains(&"keystone-legacy".into()), "{legacy:?}");
+    for d in ["aws", "botocore", "keystone"] {
+        assert!(!legacy.contains(&d.to_string()), "{legacy:?}");
+    }
+    // Without the secret only answers whose error body carries the server's strings count:
+    // heat's carry none, so those servers get no line rather than a guess.
+    assert!(
+        !without.iter().any(|l| l.starts_with("127.0.0.1:800")),
+        "{without:#?}"
+    );
+    assert!(!without.is_empty(), "the S3 server's strings still count");
+    let current = named(&line(&with, "127.0.0.1:8004 "));
+    assert!(current.contains(&"keystone".into()), "{current:?}");
+    assert!(!current.contains(&"keystone-legacy".into()), "{current:?}");
+    let s3 = named(&line(&with, "127.0.0.1:9100 behaves"));
+    assert!(s3.contains(&"botocore".into()), "{s3:?}");
+    assert!(!s3.iter().any(|d| d.starts_with("keystone")), "{s3:?}");
+}

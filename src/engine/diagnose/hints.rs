@@ -53,7 +53,7 @@ pub(super) fn hint_findings(req: &Request, a: &mut Analysis, mode: Mode, s3: boo
     }
     if let Some(q) = req.query() {
         if q.contains(&b'+') {
-            finding(a, Code::QueryPlus, "the query holds a literal `+`: signed as `%2B` by the specification, as a space by RGW, MinIO and form decoders".into());
+            finding(a, Code::QueryPlus, "the query holds a raw `+`: AWS, RGW, MinIO and form decoders read it as a space (`%20`), boto 2 and some signers as a plus (`%2B`)".into());
         }
         let lower_hex = q.windows(3).any(|w| {
             w[0] == b'%'

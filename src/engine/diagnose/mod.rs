@@ -18,6 +18,7 @@ mod facts;
 mod hints;
 mod legs;
 mod server;
+pub mod servers;
 #[cfg(test)]
 mod tests;
 

@@ -31,8 +31,10 @@ pub const SIGV4: SigV4Rules = SigV4Rules {
     // Suite get-vanilla-query-order-{key,value,encoded}, get-vanilla-query-unreserved.
     query: QueryRule {
         style: QueryStyle::Reencode { tilde_in_names_escaped: false },
-            // AWS reads a raw `+` as a space: the aws-sigv4 crate parses the query with form_urlencoded::parse (http_request/canonical_request.rs, params()); curl PR #20550 and envoy PR #40619 match it.
-            plus: QueryPlus::Space,
+        // AWS reads a raw `+` as a space: the aws-sigv4 crate parses the query with
+        // form_urlencoded::parse (http_request/canonical_request.rs, params()); curl PR #20550
+        // and envoy PR #40619 match it.
+        plus: QueryPlus::Space,
         duplicates: DuplicateOrder::SortByValue,
     },
     // Suite get-header-value-trim, get-header-value-multiline.
