@@ -21,7 +21,17 @@ const QUERY_CHARS: &[&str] = &[
 /// Query names drawn as they are, few enough that names repeat: S3 subresources (`?acl`,
 /// `?uploads`), names holding a space or a plus.
 const QUERY_NAMES: &[&str] = &[
-    "a", "b", "Z", "acl", "uploads", "prefix", "list-type", "a b", "a+b", "+", " ",
+    "a",
+    "b",
+    "Z",
+    "acl",
+    "uploads",
+    "prefix",
+    "list-type",
+    "a b",
+    "a+b",
+    "+",
+    " ",
 ];
 
 /// Header value characters: spaces (also in runs), punctuation, non-ASCII; no control (R2).

@@ -17,8 +17,13 @@
 //!
 //! Restrictions on the generator, each because aws-sigv4 is not a faithful oracle there:
 //!
-//! * R1 `+` in the query is always sent as `%2B` and a space as `%20`: aws-sigv4 parses the query
-//!   with `form_urlencoded` (`+` = space) while SigV4 signs a literal `+` as `%2B`.
+//! * R1 a `+` in a query name or value goes on the wire as `%2B` (or `%2b`), a space as a raw `+` or
+//!   `%20`: a raw `+` *is* a space, for AWS (which reads the query as a form) and for aws-sigv4
+//!   (`form_urlencoded::parse`, `http_request/canonical_request.rs`, `params()`), so this is how
+//!   a client encodes, not a restriction. A raw space cannot be on the wire (it ends the request
+//!   target). Repeated names (either order of their values), names without `=` (`?acl`), empty
+//!   values (`?a=`), empty names (`?=v`) and empty pairs (`&&`, a leading or trailing `&`) are
+//!   all drawn; `the_generator_draws_every_query_shape` checks that they are.
 //! * R2 header values hold no tab, CR, LF or other control character: aws-sigv4 only trims and
 //!   folds spaces (`trim_all`), sigscope's `aws` dialect folds every ASCII whitespace.
 //! * R3 no `Authorization`, `Transfer-Encoding`, `X-Amz-Date`, `X-Amz-Content-Sha256`,

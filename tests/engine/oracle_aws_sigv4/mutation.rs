@@ -227,7 +227,7 @@ fn signed_header_view(req: &Request, signed: &[String]) -> Vec<(String, Vec<u8>)
 }
 
 /// A query name or value decoded as AWS reads it: `%XX` escapes, and a raw `+` is a space.
-fn pct_decode(v: &[u8]) -> Vec<u8> {
+pub(super) fn pct_decode(v: &[u8]) -> Vec<u8> {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::new();
     let mut i = 0;
