@@ -8,6 +8,7 @@ use sigscope::engine::{Analysis, Mode, Verdict};
 use sigscope::http::{parse_raw, Message, Request};
 
 use super::cases::{case, Case};
+use super::mutation::pct_decode;
 use super::signing::{sign_case, Signed};
 use super::{config, lossy, run};
 
@@ -91,5 +92,85 @@ proptest! {
     fn aws_dialect_agrees_with_aws_sigv4(c in case()) {
         let s = sign_case(&c);
         check_signed(&c, &s)?;
+    }
+}
+
+/// The query shapes the oracle property must draw (issue #12: a generator that avoided `+`
+/// let the `aws` dialect sign a raw `+` as `%2B` unnoticed). Counted on the signed wire targets
+/// of the first 2 000 cases of a deterministic run, so a change to the strategies that drops a
+/// shape fails here rather than thinning the oracle silently.
+#[test]
+fn the_generator_draws_every_query_shape() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let mut runner = TestRunner::deterministic();
+    let strategy = case();
+    let mut seen: std::collections::BTreeMap<&str, u32> = Default::default();
+    for _ in 0..2_000 {
+        let c = strategy.new_tree(&mut runner).unwrap().current();
+        let s = sign_case(&c);
+        let Some(q) = s.req.query() else { continue };
+        let q = lossy(q);
+        let pairs: Vec<&str> = q.split('&').collect();
+        let mut shapes: Vec<&str> = Vec::new();
+        for p in pairs.iter().filter(|p| !p.starts_with("X-Amz-")) {
+            let (name, value) = p.split_once('=').unwrap_or((p, ""));
+            if p.contains('+') {
+                shapes.push("raw +");
+            }
+            if p.to_ascii_uppercase().contains("%2B") {
+                shapes.push("%2B");
+            }
+            if p.contains("%20") {
+                shapes.push("%20");
+            }
+            if !p.is_empty() && !p.contains('=') {
+                shapes.push("name without =");
+            }
+            if p.ends_with('=') && !name.is_empty() && value.is_empty() {
+                shapes.push("name=");
+            }
+        }
+        if pairs.len() > 1 && pairs.iter().any(|p| p.is_empty()) {
+            shapes.push("empty pair");
+        }
+        // A repeated name (as the signer decodes it) with two different values, in each order.
+        let decoded: Vec<(Vec<u8>, Vec<u8>)> = pairs
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (pct_decode(k.as_bytes()), pct_decode(v.as_bytes()))
+            })
+            .collect();
+        for (i, (k, v)) in decoded.iter().enumerate() {
+            for (k2, v2) in &decoded[i + 1..] {
+                if k == k2 && v < v2 {
+                    shapes.push("repeated name, values ascending");
+                } else if k == k2 && v > v2 {
+                    shapes.push("repeated name, values descending");
+                }
+            }
+        }
+        shapes.sort_unstable();
+        shapes.dedup();
+        for shape in shapes {
+            *seen.entry(shape).or_default() += 1;
+        }
+    }
+    eprintln!("query shapes in 2000 cases: {seen:?}");
+    for shape in [
+        "raw +",
+        "%2B",
+        "%20",
+        "name without =",
+        "name=",
+        "empty pair",
+        "repeated name, values ascending",
+        "repeated name, values descending",
+    ] {
+        let n = seen.get(shape).copied().unwrap_or(0);
+        assert!(n >= 20, "{shape}: {n} of 2000 cases ({seen:?})");
     }
 }

@@ -3,6 +3,7 @@
 //! `mod.rs`).
 
 use proptest::prelude::*;
+use proptest::sample::Index;
 
 /// Characters of a path segment (decoded). `/` is added for non-S3 services only (R5).
 const PATH_CHARS: &[&str] = &[
@@ -10,10 +11,27 @@ const PATH_CHARS: &[&str] = &[
     "'", "(", ")", ",", ";", ":", "&", "%", "?", "#", "é", "ሴ", "😀",
 ];
 
-/// Characters of a query name or value (decoded).
+/// Characters of a query name or value (decoded). A space goes on the wire as a raw `+` or as
+/// `%20`, a `+` as `%2B` (R1): both weigh more than the other characters.
 const QUERY_CHARS: &[&str] = &[
-    "a", "b", "Z", "0", "9", "-", "_", ".", "~", " ", " ", "*", "/", "+", "=", "&", "?", "%", "#",
-    "$", "@", "!", ";", ",", "'", "(", ")", ":", "é", "ሴ",
+    "a", "b", "Z", "0", "9", "-", "_", ".", "~", " ", " ", " ", "*", "/", "+", "+", "+", "=", "&",
+    "?", "%", "#", "$", "@", "!", ";", ",", "'", "(", ")", ":", "é", "ሴ",
+];
+
+/// Query names drawn as they are, few enough that names repeat: S3 subresources (`?acl`,
+/// `?uploads`), names holding a space or a plus.
+const QUERY_NAMES: &[&str] = &[
+    "a",
+    "b",
+    "Z",
+    "acl",
+    "uploads",
+    "prefix",
+    "list-type",
+    "a b",
+    "a+b",
+    "+",
+    " ",
 ];
 
 /// Header value characters: spaces (also in runs), punctuation, non-ASCII; no control (R2).
@@ -125,19 +143,43 @@ fn segment(s3: bool) -> BoxedStrategy<String> {
     .boxed()
 }
 
+/// `None`: the name alone (`?acl`); `Some("")`: `?a=`.
+fn query_value() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        1 => Just(None),
+        1 => Just(Some(String::new())),
+        4 => text(QUERY_CHARS, 0..8).prop_map(Some),
+    ]
+}
+
+/// An empty name with no value is an empty pair on the wire (`a&&b`, a leading or trailing
+/// `&`); with a value it is `=v`.
 fn query_param() -> impl Strategy<Value = (String, Option<String>)> {
     (
         prop_oneof![
-            2 => prop::sample::select(&["a", "b", "prefix", "list-type", "Z"][..])
-                .prop_map(str::to_string),
+            3 => prop::sample::select(QUERY_NAMES).prop_map(str::to_string),
             3 => text(QUERY_CHARS, 1..6),
+            1 => Just(String::new()),
         ],
-        prop_oneof![
-            1 => Just(None),
-            1 => Just(Some(String::new())),
-            4 => text(QUERY_CHARS, 0..8).prop_map(Some),
-        ],
+        query_value(),
     )
+}
+
+/// The query pairs in wire order. One time in three one pair's name is added again with another
+/// value, anywhere (before or after the first), so that a repeated name is drawn with its values
+/// in both orders, not only when two random names happen to be equal.
+fn query() -> impl Strategy<Value = Vec<(String, Option<String>)>> {
+    (
+        prop::collection::vec(query_param(), 0..=5),
+        prop::option::weighted(0.35, (any::<Index>(), query_value(), any::<Index>())),
+    )
+        .prop_map(|(mut q, repeat)| {
+            if let (Some((from, value, at)), false) = (repeat, q.is_empty()) {
+                let name = q[from.index(q.len())].0.clone();
+                q.insert(at.index(q.len() + 1), (name, value));
+            }
+            q
+        })
 }
 
 fn header() -> impl Strategy<Value = (&'static str, String)> {
@@ -173,7 +215,7 @@ pub(super) fn case() -> impl Strategy<Value = Case> {
             any::<bool>(),
             segments,
             any::<bool>(),
-            prop::collection::vec(query_param(), 0..=4),
+            query(),
             prop::bool::weighted(0.1),
             prop::collection::vec(header(), 0..=4),
             any::<bool>(),

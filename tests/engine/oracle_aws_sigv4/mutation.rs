@@ -226,7 +226,8 @@ fn signed_header_view(req: &Request, signed: &[String]) -> Vec<(String, Vec<u8>)
         .collect()
 }
 
-fn pct_decode(v: &[u8]) -> Vec<u8> {
+/// A query name or value decoded as AWS reads it: `%XX` escapes, and a raw `+` is a space.
+pub(super) fn pct_decode(v: &[u8]) -> Vec<u8> {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::new();
     let mut i = 0;
@@ -238,13 +239,13 @@ fn pct_decode(v: &[u8]) -> Vec<u8> {
                 continue;
             }
         }
-        out.push(v[i]);
+        out.push(if v[i] == b'+' { b' ' } else { v[i] });
         i += 1;
     }
     out
 }
 
-/// What the signature covers of the query: the decoded pairs, sorted (`+` is not a space).
+/// What the signature covers of the query: the decoded pairs, sorted (a raw `+` is a space, R1).
 fn query_view(req: &Request, skip_token: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = req
         .query()

@@ -119,3 +119,38 @@ fn regression_bare_x_amz_header_not_required_signed() {
     req.headers.push(Header::new("x-amz-", "v"));
     assert_eq!(run(&req, &s.keys, "aws").verdict, Verdict::Invalid);
 }
+
+#[test]
+fn regression_raw_plus_in_query_is_a_space() {
+    // Issue #12: the `aws` dialect signed a raw `+` in the query as `%2B`, where AWS and
+    // aws-sigv4 (`form_urlencoded::parse`) read it as a space and sign `%20`; the oracle's
+    // generator never sent a raw `+`, so it did not see it. With the generator drawing raw `+`,
+    // the oracle property shrinks the old behaviour to `GET /a?a+b`. Here: a space and a plus
+    // in names and values, a name without `=`, a repeated name out of order, each wire encoding
+    // of them the generator can pick (a space as `+` or `%20`, `+` as `%2B` or `%2b`).
+    let mut c = plain_case("execute-api");
+    c.query = vec![
+        ("a b".into(), None),
+        ("a+b".into(), Some("+ +".into())),
+        ("acl".into(), None),
+        ("a".into(), Some("2".into())),
+        ("a".into(), Some("1".into())),
+    ];
+    let mut raw_plus = 0;
+    for seed in 0..32 {
+        c.seed = seed;
+        let s = sign_case(&c);
+        let target = lossy(&s.req.target);
+        raw_plus += usize::from(target.contains('+'));
+        let a = run(&s.req, &s.keys, "aws");
+        assert_eq!(a.verdict, Verdict::Valid, "{target}");
+        let creq = a.dialect("aws").and_then(|d| d.canonical_request.clone());
+        let creq = lossy(&creq.unwrap_or_default());
+        assert_eq!(
+            creq.lines().nth(2),
+            Some("a=1&a=2&a%20b=&a%2Bb=%2B%20%2B&acl="),
+            "{target}"
+        );
+    }
+    assert!(raw_plus > 0, "no seed sent a raw +");
+}

@@ -73,11 +73,14 @@ fn wire_path(c: &Case, coins: &mut Coins) -> String {
     out
 }
 
-/// A query name or value as a client puts it on the wire (R1: space %20, `+` %2B).
+/// A query name or value as a client puts it on the wire (R1): a space as a raw `+` (HTML forms,
+/// `URLSearchParams`) or `%20` (the SDKs), a `+` always escaped, as `%2B` or `%2b`.
 fn wire_query_part(s: &str, is_value: bool, coins: &mut Coins) -> String {
     let mut out = String::new();
     for b in s.bytes() {
-        if unreserved(b) {
+        if b == b' ' && coins.one_in(2) {
+            out.push('+');
+        } else if unreserved(b) {
             if coins.one_in(10) {
                 pct(&mut out, b, coins.one_in(3));
             } else {
