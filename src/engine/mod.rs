@@ -129,6 +129,28 @@ pub struct DialectResult {
 }
 
 impl DialectResult {
+    /// A scheme that signs one string (SigV2, Query): its string to sign, the signature the
+    /// dialect computes (`None` without the secret), compared with the claimed one.
+    pub(crate) fn string_signed(
+        name: &'static str,
+        string_to_sign: bytes::Bytes,
+        signature: Option<String>,
+        claimed: &str,
+    ) -> DialectResult {
+        DialectResult {
+            name,
+            canonical_request: None,
+            matches: signature
+                .as_ref()
+                .map(|s| crypto::signatures_equal(claimed, s)),
+            string_to_sign,
+            signature,
+            rejects: None,
+            unsupported: false,
+            chunks: Vec::new(),
+        }
+    }
+
     /// Whether this dialect, as a server, would accept the request.
     pub fn accepts(&self) -> Option<bool> {
         let m = self.matches?;

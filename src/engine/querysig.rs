@@ -3,7 +3,7 @@
 use base64::Engine;
 
 use super::auth::{Mode, QueryAuth};
-use super::crypto::{hmac_sha1, hmac_sha256, signatures_equal};
+use super::crypto::{hmac_sha1, hmac_sha256};
 use super::dialect::{self, QueryRules};
 use super::encode::{encode_with, is_unreserved, uri_encode};
 use super::{Code, DialectResult, Finding};
@@ -137,16 +137,7 @@ pub fn analyze(
                 (sts, sig)
             }
         };
-        dialects.push(DialectResult {
-            name: d.name,
-            canonical_request: None,
-            matches: sig.as_ref().map(|s| signatures_equal(&q.signature, s)),
-            string_to_sign: sts,
-            signature: sig,
-            rejects: None,
-            unsupported: false,
-            chunks: Vec::new(),
-        });
+        dialects.push(DialectResult::string_signed(d.name, sts, sig, &q.signature));
     }
     dialects
 }

@@ -3,7 +3,7 @@
 use base64::Engine;
 
 use super::auth::V2Auth;
-use super::crypto::{hmac_sha1, signatures_equal};
+use super::crypto::hmac_sha1;
 use super::dialect::{self, SigV2Rules, V2DateLine};
 use super::encode::{percent_decode, split_pairs};
 use super::DialectResult;
@@ -178,16 +178,7 @@ pub fn analyze(
                 (sts, sig)
             }
         };
-        dialects.push(DialectResult {
-            name: d.name,
-            canonical_request: None,
-            matches: sig.as_ref().map(|s| signatures_equal(&a.signature, s)),
-            string_to_sign: sts,
-            signature: sig,
-            rejects: None,
-            unsupported: false,
-            chunks: Vec::new(),
-        });
+        dialects.push(DialectResult::string_signed(d.name, sts, sig, &a.signature));
     }
     dialects
 }
