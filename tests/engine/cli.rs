@@ -609,3 +609,48 @@ fn counts_agree_with_their_nouns() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains(", 1 TCP connection, 1 HTTP exchange"), "{err}");
 }
+
+#[test]
+fn the_proxy_says_an_upstream_failure_with_one_prefix() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    // Port 1 on loopback: nothing listens there, so every forward fails.
+    let mut child = bin()
+        .args(["listen", "--port", "0", "--format", "json"])
+        .args([
+            "--upstream",
+            "http://127.0.0.1:1",
+            "--credentials",
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            let rest = l.split_once("listening on http://")?.1;
+            rest.split_whitespace().next().map(str::to_string)
+        })
+        .expect("the listener says where it listens");
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 502"), "{answer}");
+    assert!(
+        answer.contains("sigscope: upstream http://127.0.0.1:1"),
+        "{answer}"
+    );
+    let notice = lines
+        .map_while(Result::ok)
+        .find(|l| l.contains("upstream http://127.0.0.1:1"))
+        .expect("a notice for the failed forward");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(notice.starts_with("sigscope: upstream "), "{notice}");
+}
