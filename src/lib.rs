@@ -18,3 +18,4 @@ pub mod live;
 pub mod pipeline;
 pub mod report;
 pub mod tui;
+pub mod words;

@@ -58,7 +58,7 @@ fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("sigscope: {e:#}");
+            eprintln!("sigscope: {}", error_chain(&e));
             ExitCode::from(2)
         }
     }
@@ -67,6 +67,11 @@ fn main() -> ExitCode {
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     init_log(cli.opts.log.as_deref())?;
+    if cli.command.is_none() {
+        if let Some(code) = mistyped_subcommand(&cli.inputs) {
+            return Ok(code);
+        }
+    }
     match cli.command {
         Some(Command::Dialects { json }) => cli::dialects::run(json),
         Some(Command::Report { inputs, opts }) => cli::report::run(&inputs, &opts),
@@ -82,4 +87,39 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
     }
+}
+
+/// The error and its causes on one line, like `{:#}`, except that a cause already spelled out
+/// by the message before it (an IO error that its wrapper quotes) is not said twice.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+/// `sigscope reprot x`: the first input is no file but is a subcommand's name mistyped. Said
+/// as a usage error (exit 2), since an input list and a subcommand share the first position.
+fn mistyped_subcommand(inputs: &[PathBuf]) -> Option<ExitCode> {
+    use clap::CommandFactory;
+    let first = inputs.first()?.to_str()?;
+    if first == "-" || std::path::Path::new(first).exists() {
+        return None;
+    }
+    let cmd = Cli::command();
+    let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+    let near = cli::options::closest(first, names.iter().copied())?;
+    eprintln!(
+        "sigscope: `{}` is neither an input file nor a subcommand; did you mean `{near}`?",
+        sigscope::escape::escape_str(first)
+    );
+    Some(ExitCode::from(2))
 }

@@ -213,13 +213,18 @@ impl HttpStream {
                 // Keep the framing: the body goes on after the hole.
                 *rem -= n;
                 body.len += n;
-                problems.push(format!("{n} bytes of this body were not captured"));
+                problems.push(format!(
+                    "{} of this body {} not captured",
+                    crate::words::count_s(n, "byte"),
+                    if n == 1 { "was" } else { "were" }
+                ));
                 return;
             }
         }
         if let Some((p, _, body, origin, mut problems)) = self.current.take() {
             problems.push(format!(
-                "{n} bytes missing from the capture; message incomplete"
+                "{} missing from the capture; message incomplete",
+                crate::words::count_s(n, "byte")
             ));
             self.emit(p, body, origin, problems, out);
         }
@@ -240,7 +245,8 @@ impl HttpStream {
             match framing {
                 Framing::UntilClose => {}
                 Framing::Length(rem) => problems.push(format!(
-                    "connection ended {rem} bytes before the end of the body"
+                    "connection ended {} before the end of the body",
+                    crate::words::count_s(rem, "byte")
                 )),
                 Framing::Chunked(_) => {
                     problems.push("connection ended inside a chunked body".into())

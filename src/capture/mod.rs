@@ -72,33 +72,47 @@ impl Stats {
 
     /// One line for stderr.
     pub fn summary(&self) -> String {
+        use crate::words::count_s;
         let mut s = format!(
-            "{} frames, {} TCP connections, {} HTTP exchanges",
-            self.frames, self.connections, self.exchanges
+            "{}, {}, {}",
+            count_s(self.frames, "frame"),
+            count_s(self.connections, "TCP connection"),
+            count_s(self.exchanges, "HTTP exchange")
         );
         if self.non_http_connections > 0 {
             s += &format!(
-                ", {} non-HTTP connections skipped (TLS or other protocols)",
-                self.non_http_connections
+                ", {} skipped (TLS or other protocols)",
+                count_s(self.non_http_connections, "non-HTTP connection")
             );
         }
         if self.not_tcp_frames > 0 {
-            s += &format!(", {} non-TCP frames", self.not_tcp_frames);
+            s += &format!(", {}", count_s(self.not_tcp_frames, "non-TCP frame"));
         }
         if self.undecodable_frames + self.unsupported_link_frames > 0 {
             s += &format!(
-                ", {} frames not decodable",
-                self.undecodable_frames + self.unsupported_link_frames
+                ", {} not decodable",
+                count_s(
+                    self.undecodable_frames + self.unsupported_link_frames,
+                    "frame"
+                )
             );
         }
         if self.not_response_bytes > 0 {
             s += &format!(
-                ", {} bytes from servers that were not HTTP responses",
-                self.not_response_bytes
+                ", {} from servers that {} not HTTP responses",
+                count_s(self.not_response_bytes, "byte"),
+                if self.not_response_bytes == 1 {
+                    "was"
+                } else {
+                    "were"
+                }
             );
         }
         if self.gap_bytes > 0 {
-            s += &format!(", {} bytes missing from TCP streams", self.gap_bytes);
+            s += &format!(
+                ", {} missing from TCP streams",
+                count_s(self.gap_bytes, "byte")
+            );
         }
         s
     }
@@ -373,9 +387,10 @@ impl<'s> Replayer<'s> {
                 Event::Skipped { bytes, why } => {
                     self.stats.skipped_bytes += bytes;
                     let n = format!(
-                        "{} → {}: skipped {bytes} bytes: {why}",
+                        "{} → {}: skipped {}: {why}",
                         conn.addrs[d],
-                        conn.addrs[1 - d]
+                        conn.addrs[1 - d],
+                        crate::words::count_s(bytes, "byte")
                     );
                     if self.stats.notes.len() < 20 {
                         self.stats.notes.push(n);

@@ -218,7 +218,10 @@ fn run_interactive(cfg: live::Config, opts: &ReportOpts, creds: Credentials) -> 
     let served = rt.block_on(server);
     ui?;
     match served {
-        Ok(Ok(stats)) => eprintln!("sigscope: {label}: {} exchanges", stats.exchanges),
+        Ok(Ok(stats)) => eprintln!(
+            "sigscope: {label}: {}",
+            sigscope::words::count_s(stats.exchanges, "exchange")
+        ),
         Ok(Err(e)) => return Err(e.into()),
         Err(e) => return Err(anyhow::anyhow!("the listener stopped: {e}")),
     }

@@ -81,9 +81,13 @@ impl TypedValueParser for DialectParser {
     ) -> Result<Self::Value, clap::Error> {
         let by_name = |name: &str| {
             dialect::by_name(name).ok_or_else(|| {
+                let names = dialect::names();
+                let hint = closest(name, names.iter().copied())
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
                 format!(
-                    "unknown dialect `{name}`; known: {}",
-                    dialect::names().join(", ")
+                    "unknown dialect `{name}`{hint}; known: {}",
+                    names.join(", ")
                 )
             })
         };
@@ -95,6 +99,36 @@ impl TypedValueParser for DialectParser {
             dialect::names().into_iter().map(PossibleValue::new),
         ))
     }
+}
+
+/// The candidate nearest to `word` by edit distance, when it is near enough to be what was
+/// meant (a typo: at most a third of the word's letters, and at most 3, differ).
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).clamp(1, 3);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&word.to_lowercase(), c), c))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diag + usize::from(ca != cb));
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 pub fn parse_size(s: &str) -> Result<usize, String> {
@@ -190,4 +224,27 @@ pub fn init_log(path: Option<&Path>) -> Result<()> {
         )
         .try_init();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_near_miss_is_suggested_a_far_one_is_not() {
+        let names = [
+            "aws",
+            "botocore",
+            "boto2",
+            "keystone-legacy",
+            "keystone",
+            "minio",
+        ];
+        assert_eq!(closest("botocor", names), Some("botocore"));
+        assert_eq!(closest("keystone-legasy", names), Some("keystone-legacy"));
+        assert_eq!(closest("AWS", names), Some("aws"));
+        assert_eq!(closest("azure", names), None);
+        assert_eq!(edit_distance("reprot", "report"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
 }

@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use sigscope::capture;
 use sigscope::engine::{KeyCache, Verifier};
-use sigscope::ingest::Summary;
+use sigscope::ingest::{self, Summary};
 use sigscope::pipeline::{self, PipelineError};
 
 use super::options::{default_format, load_credentials_loudly, ReportOpts, DEFAULT_BODY_CAP};
@@ -31,7 +31,11 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     };
     let mut on_input = |path: &Path, summary: &Summary| {
         if let Some(stats) = &summary.capture {
-            eprintln!("sigscope: {}: {}", path.display(), stats.summary());
+            eprintln!(
+                "sigscope: {}: {}",
+                ingest::display_name(path),
+                stats.summary()
+            );
         }
         for e in &summary.errors {
             eprintln!("sigscope: {}", sigscope::escape::escape_str(e));

@@ -9,6 +9,7 @@ use anyhow::Result;
 use sigscope::capture;
 use sigscope::credentials::Credentials;
 use sigscope::engine::{dialect, Dialect};
+use sigscope::ingest;
 use sigscope::tui;
 
 use super::options::{aws, load_credentials, parse_size, ReportOpts, DEFAULT_BODY_CAP};
@@ -85,7 +86,27 @@ impl TuiSetup {
 }
 
 pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
+    // A missing, unreadable or unrecognised input is said before the UI takes the terminal;
+    // the UI opens on the others, or not at all when none is left.
+    let mut unreadable = Vec::new();
+    let inputs: Vec<PathBuf> = inputs
+        .iter()
+        .filter(|p| match ingest::probe(p) {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("sigscope: {}", sigscope::escape::escape_str(&e));
+                unreadable.push(format!("{e} (skipped)"));
+                false
+            }
+        })
+        .cloned()
+        .collect();
+    if inputs.is_empty() && !unreadable.is_empty() {
+        return Ok(ExitCode::from(2));
+    }
+    let inputs = &inputs[..];
     let mut setup = TuiSetup::new(opts);
+    setup.notices.extend(unreadable);
     let body_cap = setup.body_cap;
     let mut creds = load_credentials(inputs, opts, true)?;
     let sources: Vec<tui::Source> = if inputs.is_empty() {

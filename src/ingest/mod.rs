@@ -127,73 +127,134 @@ pub fn stream_bytes(
         }
         Format::Unknown => Summary {
             format: None,
-            errors: vec![format!(
-                "{name}: not a recognised input (expected pcap, pcapng, HAR or raw HTTP/1.x)"
-            )],
+            errors: vec![not_recognised(name)],
             ..Default::default()
         },
     }
 }
 
+/// The name an input is shown under: its path, or `stdin` for `-`.
+pub fn display_name(path: &Path) -> String {
+    if is_stdin(path) {
+        "stdin".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// `-` on the command line: standard input.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
 /// Reads one input, calling `sink` with each exchange as soon as it is complete. Captures are
-/// streamed from the file (never held whole in memory); HAR and raw HTTP files are read whole.
+/// streamed (never held whole in memory); HAR and raw HTTP inputs are read whole. `-` is
+/// standard input. The input is read front to back only, never sought or reopened, so a pipe
+/// or a FIFO reads like a file: the first bytes, read to recognise the format, are handed to
+/// the parser ahead of the rest.
 pub fn stream_path(
     path: &Path,
     first_index: usize,
     opts: &capture::Options,
     sink: &mut dyn FnMut(Exchange),
 ) -> Summary {
-    let name = path.display().to_string();
-    let fail = |e: std::io::Error| Summary {
-        errors: vec![format!("{name}: {e}")],
-        ..Default::default()
-    };
+    let name = display_name(path);
+    if is_stdin(path) {
+        return stream_reader(std::io::stdin(), 0, &name, first_index, opts, sink);
+    }
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) => return fail(e),
+        Err(e) => return read_failure(&name, &e),
     };
-    let mut head = [0u8; 4096];
-    let n = {
-        use std::io::Read;
-        let mut r = &file;
-        let mut n = 0;
-        loop {
-            match r.read(&mut head[n..]) {
-                Ok(0) => break,
-                Ok(k) => {
-                    n += k;
-                    if n == head.len() {
-                        break;
-                    }
-                }
-                Err(e) => return fail(e),
-            }
-        }
-        n
-    };
-    match sniff(&head[..n]) {
+    let meta = file.metadata().ok();
+    if meta.as_ref().is_some_and(|m| m.is_dir()) {
+        return Summary {
+            errors: vec![format!("{name}: is a directory, not an input file")],
+            ..Default::default()
+        };
+    }
+    // The size, for the progress line, only where there is one (not a pipe).
+    let size = meta.filter(|m| m.is_file()).map_or(0, |m| m.len());
+    stream_reader(file, size, &name, first_index, opts, sink)
+}
+
+/// Whether an input can be read and is in a recognised format, checked before the UI opens so
+/// that a bad input is a plain error rather than an empty screen. A regular file is opened and
+/// its first bytes sniffed; a pipe, FIFO or `-` is only opened (reading it here would take
+/// bytes the reader needs), so its problems surface when it is read.
+pub fn probe(path: &Path) -> Result<(), String> {
+    use std::io::Read;
+    if is_stdin(path) {
+        return Ok(());
+    }
+    let name = display_name(path);
+    let meta = std::fs::metadata(path).map_err(|e| format!("{name}: {e}"))?;
+    if meta.is_dir() {
+        return Err(format!("{name}: is a directory, not an input file"));
+    }
+    if !meta.is_file() {
+        return Ok(());
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("{name}: {e}"))?;
+    let mut head = Vec::with_capacity(4096);
+    file.take(4096)
+        .read_to_end(&mut head)
+        .map_err(|e| format!("{name}: {e}"))?;
+    match sniff(&head) {
+        Format::Unknown => Err(not_recognised(&name)),
+        _ => Ok(()),
+    }
+}
+
+/// The message for an input in no format [`sniff`] knows.
+fn not_recognised(name: &str) -> String {
+    format!("{name}: not a recognised input (expected pcap, pcapng, HAR or raw HTTP/1.x)")
+}
+
+/// The [`Summary`] of an input that could not be read at all.
+fn read_failure(name: &str, e: &std::io::Error) -> Summary {
+    Summary {
+        errors: vec![format!("{name}: {e}")],
+        ..Default::default()
+    }
+}
+
+/// [`stream_path`] on an open reader of `size` bytes (0: unknown).
+fn stream_reader<R: std::io::Read + Send>(
+    mut input: R,
+    size: u64,
+    name: &str,
+    first_index: usize,
+    opts: &capture::Options,
+    sink: &mut dyn FnMut(Exchange),
+) -> Summary {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    if let Err(e) = input.by_ref().take(4096).read_to_end(&mut head) {
+        return read_failure(name, &e);
+    }
+    match sniff(&head) {
         f @ (Format::Pcap | Format::Pcapng) => {
-            use std::io::Seek;
-            let mut file = file;
-            if let Err(e) = file.seek(std::io::SeekFrom::Start(0)) {
-                return fail(e);
-            }
-            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
             let counted = Counting {
-                inner: file,
+                inner: std::io::Cursor::new(head).chain(input),
                 read: 0,
                 reported: 0,
                 size,
                 progress: opts.progress.clone(),
             };
             let reader = std::io::BufReader::with_capacity(1 << 20, counted);
-            let stats = capture::replay(reader, &name, first_index, opts.clone(), sink);
-            capture_summary(stats, &name, f)
+            let stats = capture::replay(reader, name, first_index, opts.clone(), sink);
+            capture_summary(stats, name, f)
         }
-        _ => match std::fs::read(path) {
-            Ok(data) => stream_bytes(&data, &name, first_index, opts, sink),
-            Err(e) => fail(e),
-        },
+        // Not recognised: said without reading the rest.
+        Format::Unknown => stream_bytes(&head, name, first_index, opts, sink),
+        _ => {
+            let mut data = head;
+            match input.read_to_end(&mut data) {
+                Ok(_) => stream_bytes(&data, name, first_index, opts, sink),
+                Err(e) => read_failure(name, &e),
+            }
+        }
     }
 }
 

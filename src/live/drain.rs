@@ -67,12 +67,12 @@ pub(super) async fn wind_down(
     }
     let stats = stats(&ctx.counters, exchanges, saved_packets, abandoned);
     let _ = feed.send(FeedEvent::Notice(format!(
-        "stopped: {} exchanges on {} connections ({} refused){}",
-        stats.exchanges,
-        stats.connections,
+        "stopped: {} on {} ({} refused){}",
+        crate::words::count_s(stats.exchanges, "exchange"),
+        crate::words::count_s(stats.connections, "connection"),
         stats.refused_connections,
         if saved_packets > 0 {
-            format!("; {saved_packets} packets saved")
+            format!("; {} saved", crate::words::count_s(saved_packets, "packet"))
         } else {
             String::new()
         }

@@ -75,9 +75,11 @@ where
 
 fn bad_gateway(ctx: &Ctx, u: &Upstream, why: &str) -> hyper::Response<Body> {
     ctx.counters.upstream_errors.fetch_add(1, Ordering::Relaxed);
-    let msg = format!("sigscope: upstream {}: {why}\n", u.url());
-    ctx.notice("upstream", msg.trim_end().to_string());
-    full(502, "text/plain", msg)
+    let msg = format!("upstream {}: {why}", u.url());
+    // The notice is printed with the program's prefix already; the answer's body needs it.
+    let body = format!("sigscope: {msg}\n");
+    ctx.notice("upstream", msg);
+    full(502, "text/plain", body)
 }
 
 /// Forwards one request and returns the upstream's response (502 when it cannot be reached).

@@ -196,8 +196,9 @@ impl Shared {
                 Event::Response { .. } => {}
                 Event::Skipped { bytes, why } => {
                     let _ = self.out.send(TapOut::Notice(format!(
-                        "{}: skipped {bytes} bytes from the client: {why}",
-                        self.client
+                        "{}: skipped {} from the client: {why}",
+                        self.client,
+                        crate::words::count_s(bytes, "byte")
                     )));
                 }
             }

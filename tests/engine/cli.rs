@@ -434,3 +434,223 @@ fn tsv_lists_requests_without_verifying() {
     assert_eq!(t.lines().count(), 2);
     assert!(t.contains("/a\\tb") && t.contains("h\\x1b"));
 }
+
+/// `report INPUT --format tsv` with the input given as `arg` and `stdin` fed to it.
+fn tsv_of(arg: &str, stdin: Option<&str>) -> Output {
+    let mut c = bin();
+    c.args([
+        "report",
+        arg,
+        "--format",
+        "tsv",
+        "--credentials",
+        "/dev/null",
+    ])
+    .current_dir(root());
+    c.stdin(match stdin {
+        Some(f) => std::process::Stdio::from(fs::File::open(root().join(f)).unwrap()),
+        None => std::process::Stdio::null(),
+    });
+    c.output().unwrap()
+}
+
+#[test]
+fn a_pipe_or_a_fifo_reads_like_the_file() {
+    // A HAR file, made here: none is committed.
+    let dir = tmp("pipes");
+    let har = dir.join("one.har");
+    fs::write(
+        &har,
+        r#"{"log": {"version": "1.2", "entries": [{"startedDateTime": "2024-01-01T00:00:00Z",
+        "request": {"method": "GET", "url": "http://h.example/a", "httpVersion": "HTTP/1.1",
+        "headers": [{"name": "Host", "value": "h.example"}]}}]}}"#,
+    )
+    .unwrap();
+    let har = har.to_str().unwrap().to_string();
+    for f in [
+        "samples/demo.pcap",
+        "tests/captures/keepalive.pcap",
+        "tests/captures/pcapng-ipv6.pcapng",
+        "samples/demo.http",
+        har.as_str(),
+    ] {
+        let file = tsv_of(f, None);
+        assert!(file.status.success(), "{f}");
+        let want = String::from_utf8(file.stdout).unwrap();
+        assert!(want.lines().count() > 1, "{f}: {want}");
+        // `-`: standard input, named `stdin` in the source column.
+        let piped = tsv_of("-", Some(f));
+        let err = String::from_utf8_lossy(&piped.stderr);
+        assert!(piped.status.success(), "{f} through stdin: {err}");
+        assert_eq!(
+            String::from_utf8(piped.stdout).unwrap(),
+            want.replace(&format!("\t{f}:"), "\tstdin:"),
+            "{f} through stdin"
+        );
+        // A FIFO, written by another process while it is read.
+        let fifo = dir.join("fifo");
+        let _ = fs::remove_file(&fifo);
+        let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let mut writer = Command::new("sh")
+            .arg("-c")
+            .arg(format!("cat '{}' > '{}'", f, fifo.display()))
+            .current_dir(root())
+            .spawn()
+            .unwrap();
+        let fifo_name = fifo.to_str().unwrap();
+        let read = tsv_of(fifo_name, None);
+        writer.wait().unwrap();
+        let err = String::from_utf8_lossy(&read.stderr);
+        assert!(read.status.success(), "{f} through a FIFO: {err}");
+        assert_eq!(
+            String::from_utf8(read.stdout).unwrap(),
+            want.replace(&format!("\t{f}:"), &format!("\t{fifo_name}:")),
+            "{f} through a FIFO"
+        );
+    }
+}
+
+/// The inputs no run can read: missing, a directory (the tests run as root, who can read a
+/// chmod 000 file, so a directory and a dangling symlink stand for "unreadable"), random bytes.
+fn unreadable_inputs(dir: &Path) -> Vec<String> {
+    let random = dir.join("random.bin");
+    let bytes: Vec<u8> = (0..512u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    fs::write(&random, bytes).unwrap();
+    let dangling = dir.join("dangling.pcap");
+    let _ = fs::remove_file(&dangling);
+    std::os::unix::fs::symlink(dir.join("gone"), &dangling).unwrap();
+    [
+        dir.join("missing.pcap"),
+        dir.to_path_buf(),
+        dangling,
+        random,
+    ]
+    .iter()
+    .map(|p| p.to_str().unwrap().to_string())
+    .collect()
+}
+
+#[test]
+fn an_unreadable_input_is_a_one_line_error_and_exit_2() {
+    let dir = tmp("unreadable");
+    for f in unreadable_inputs(&dir) {
+        let o = run(&["report", &f, "--format", "json"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{f}: {err}");
+        assert_eq!(err.lines().count(), 1, "{f}: {err}");
+        assert!(err.starts_with(&format!("sigscope: {f}: ")), "{f}: {err}");
+        // The UI entry says the same, before any UI opens (a terminal from `script`; the
+        // timeout catches a UI left waiting for keys).
+        let bin = support::bin();
+        let o = Command::new("timeout")
+            .args(["20", "script", "-qec", &format!("{bin} '{f}'"), "/dev/null"])
+            .env("HOME", std::env::temp_dir().join("sigscope-test-home"))
+            .env("TERM", "xterm")
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(2), "UI on {f}: {out}");
+        assert!(
+            out.contains(&format!("sigscope: {f}: ")),
+            "UI on {f}: {out}"
+        );
+    }
+    // With a readable input beside them, the readable one is reported and the run succeeds.
+    let mut args = vec!["report".to_string(), "samples/demo.http".into()];
+    args.extend(unreadable_inputs(&dir));
+    args.extend(["--format", "tsv", "--credentials", "/dev/null"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 7);
+    assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 4);
+}
+
+#[test]
+fn a_mistyped_subcommand_or_dialect_gets_a_suggestion() {
+    let o = run(&["reprot", "samples/demo.http"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("did you mean `report`?"), "{err}");
+    let o = run(&["report", "samples/demo.http", "--dialect", "botocor"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("did you mean `botocore`?"), "{err}");
+    // Nothing near: no suggestion, the list only.
+    let o = run(&["report", "samples/demo.http", "--dialect", "azure"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("did you mean"), "{err}");
+}
+
+#[test]
+fn an_io_error_is_said_once() {
+    let o = run(&[
+        "report",
+        "samples/demo.http",
+        "--credentials",
+        "/nonexistent/creds",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}
+
+#[test]
+fn counts_agree_with_their_nouns() {
+    let o = run(&[
+        "report",
+        "tests/captures/large-body.pcap",
+        "--format",
+        "tsv",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(", 1 TCP connection, 1 HTTP exchange"), "{err}");
+}
+
+#[test]
+fn the_proxy_says_an_upstream_failure_with_one_prefix() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    // Port 1 on loopback: nothing listens there, so every forward fails.
+    let mut child = bin()
+        .args(["listen", "--port", "0", "--format", "json"])
+        .args([
+            "--upstream",
+            "http://127.0.0.1:1",
+            "--credentials",
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            let rest = l.split_once("listening on http://")?.1;
+            rest.split_whitespace().next().map(str::to_string)
+        })
+        .expect("the listener says where it listens");
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 502"), "{answer}");
+    assert!(
+        answer.contains("sigscope: upstream http://127.0.0.1:1"),
+        "{answer}"
+    );
+    let notice = lines
+        .map_while(Result::ok)
+        .find(|l| l.contains("upstream http://127.0.0.1:1"))
+        .expect("a notice for the failed forward");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(notice.starts_with("sigscope: upstream "), "{notice}");
+}
