@@ -56,6 +56,10 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         }
         return Ok(ExitCode::from(2));
     }
+    // Each server's dialect from its answers: a summary, so on stderr beside the capture's.
+    for line in outcome.servers.lines() {
+        eprintln!("sigscope: {}", sigscope::escape::escape_str(&line));
+    }
     if opts.check && outcome.invalid > 0 {
         return Ok(ExitCode::from(3));
     }

@@ -165,7 +165,7 @@ fn each_server_is_named_by_its_answers() {
     };
     // The dialects a line names (after "behaves like", before the colon).
     let named = |l: &str| -> Vec<String> {
-        let rest = l.split_once("behaves like ").map(|x| x.1).unwrap_or("");
+        let rest = l.split_once(": behaves like ").map(|x| x.1).unwrap_or("");
         let list = rest.split_once(':').map(|x| x.0).unwrap_or("");
         let list = list.split(" (").next().unwrap_or(list);
         list.replace(" or ", ", ")
@@ -173,7 +173,7 @@ fn each_server_is_named_by_its_answers() {
             .map(|s| s.trim().to_string())
             .collect()
     };
-    let legacy = named(&line(&with, "127.0.0.1:8003 "));
+    let legacy = named(&line(&with, "127.0.0.1:8003 (SigV4"));
     assert!(legacy.contains(&"keystone-legacy".into()), "{legacy:?}");
     for d in ["aws", "botocore", "keystone"] {
         assert!(!legacy.contains(&d.to_string()), "{legacy:?}");
@@ -185,10 +185,10 @@ fn each_server_is_named_by_its_answers() {
         "{without:#?}"
     );
     assert!(!without.is_empty(), "the S3 server's strings still count");
-    let current = named(&line(&with, "127.0.0.1:8004 "));
+    let current = named(&line(&with, "127.0.0.1:8004 (SigV4"));
     assert!(current.contains(&"keystone".into()), "{current:?}");
     assert!(!current.contains(&"keystone-legacy".into()), "{current:?}");
-    let s3 = named(&line(&with, "127.0.0.1:9100 behaves"));
+    let s3 = named(&line(&with, "127.0.0.1:9100 (SigV4 for s3)"));
     assert!(s3.contains(&"botocore".into()), "{s3:?}");
     assert!(!s3.iter().any(|d| d.starts_with("keystone")), "{s3:?}");
 }

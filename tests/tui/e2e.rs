@@ -201,7 +201,7 @@ fn listen_feeds_the_ui_live() {
         c = creds.display()
     );
     let t = Tmux::start(&cmd, 200, 50).expect("tmux session");
-    let s = t.wait_for("waiting for requests on");
+    let s = t.wait_for("waiting for requests (listening on");
     let addr = s
         .split("listening on ")
         .nth(1)

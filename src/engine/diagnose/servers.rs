@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::super::dialect;
-use super::super::{Analysis, Verdict};
+use super::super::{Analysis, Family, Verdict};
 
 /// How a server answered one signed request, as far as its dialect goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,9 +72,20 @@ impl Servers {
             // Nothing judged it (no secret, no strings): it says nothing of the dialect.
             return;
         }
+        // One endpoint can front several verifiers (heat's API and an S3 gateway on one port,
+        // RGW's S3 and Swift): each scheme, and each SigV4 service, is counted on its own.
+        let what = match a.auth.mode.family() {
+            Family::SigV4 => format!(
+                "SigV4 for {}",
+                crate::escape::escape_str(a.auth.service.as_deref().unwrap_or("?"))
+            ),
+            Family::SigV2 => "S3 SigV2".to_string(),
+            Family::Query => "EC2/Query".to_string(),
+            Family::Token | Family::Anonymous | Family::Unknown => return,
+        };
         let key = match host {
-            Some(h) if h != server => format!("{server} (Host {h})"),
-            _ => server.to_string(),
+            Some(h) if h != server => format!("{server} (Host {h}, {what})"),
+            _ => format!("{server} ({what})"),
         };
         let t = self.by_endpoint.entry(key).or_default();
         t.explained.resize(dialect::ALL.len(), 0);
@@ -119,10 +130,10 @@ impl Servers {
                     [] => format!("{server}: no known dialect explains its answers"),
                     [one] => {
                         let summary = dialect::by_name(one).map(|d| d.summary).unwrap_or("");
-                        format!("{server} behaves like {one} ({summary}): explains {of}")
+                        format!("{server}: behaves like {one} ({summary}): explains {of}")
                     }
                     [many @ .., last] => format!(
-                        "{server} behaves like {} or {last}: each explains {of}",
+                        "{server}: behaves like {} or {last}: each explains {of}",
                         many.join(", ")
                     ),
                 }

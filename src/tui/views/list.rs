@@ -231,7 +231,7 @@ fn empty_message(app: &App) -> String {
         if app.verify.loading.done {
             "no HTTP requests found".to_string()
         } else if let Some(l) = &app.verify.loading.live {
-            format!("waiting for requests on {}…", safe_str(l))
+            format!("waiting for requests ({})…", safe_str(l))
         } else {
             "reading…".to_string()
         }
