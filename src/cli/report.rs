@@ -15,8 +15,15 @@ use sigscope::pipeline::{self, PipelineError};
 use super::options::{default_format, load_credentials_loudly, ReportOpts, DEFAULT_BODY_CAP};
 
 pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
-    let creds = load_credentials_loudly(inputs, opts)?;
     let format = default_format(opts);
+    if opts.check && format == sigscope::report::Format::Tsv {
+        // TSV lists the requests without verifying them: there is nothing to check.
+        eprintln!(
+            "sigscope: --check needs a format that verifies (json, text or markdown); tsv lists the requests without verifying them"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let creds = load_credentials_loudly(inputs, opts)?;
     let cache = KeyCache::default();
     let v = Verifier {
         keys: &creds,
@@ -60,10 +67,30 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     for line in outcome.servers.lines() {
         eprintln!("sigscope: {}", sigscope::escape::escape_str(&line));
     }
-    if opts.check && outcome.invalid > 0 {
-        return Ok(ExitCode::from(3));
+    if opts.check {
+        eprintln!("sigscope: {}", check_summary(&outcome));
+        if outcome.invalid > 0 {
+            return Ok(ExitCode::from(3));
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--check`'s one line: how many failed and which, e.g. `2 invalid, 1 unverified of 12: #0 #3`.
+fn check_summary(o: &pipeline::Outcome) -> String {
+    let mut s = format!(
+        "check: {} invalid, {} unverified of {}",
+        o.invalid, o.unverified, o.exchanges
+    );
+    if !o.failing.is_empty() {
+        let ids: Vec<String> = o.failing.iter().map(|i| format!("#{i}")).collect();
+        s.push_str(": ");
+        s.push_str(&ids.join(" "));
+        if o.invalid > o.failing.len() {
+            s.push_str(" …");
+        }
+    }
+    s
 }
 
 /// A progress line on stderr while a large capture (64 MiB or more) is read, when stderr is a

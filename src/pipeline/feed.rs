@@ -29,7 +29,7 @@ pub fn print_feed(
     let mut failed: Option<std::io::Error> = None;
     let mut spare = Vec::new();
     // Counted as the report counts them; the live printer prints exchanges, not a summary.
-    let mut servers = crate::engine::diagnose::servers::Servers::default();
+    let mut counted = super::Counted::default();
     while let Some(ev) = rx.blocking_recv() {
         match ev {
             FeedEvent::Exchange(x) => {
@@ -46,7 +46,7 @@ pub fn print_feed(
                     v,
                     format,
                     std::mem::take(&mut spare),
-                    &mut servers,
+                    &mut counted,
                 );
                 bad += b;
                 if let Err(e) = out.write_all(&buf).and_then(|_| out.flush()) {

@@ -50,6 +50,22 @@ pub struct Outcome {
     /// Each server's answers and the dialects that explain them (not for TSV, which does not
     /// verify).
     pub servers: Servers,
+    /// The first [`FAILING_KEPT`] invalid or malformed exchanges, by index.
+    pub failing: Vec<usize>,
+    /// Exchanges whose verdict is unverified.
+    pub unverified: usize,
+}
+
+/// How many failing exchanges a run names (the count covers them all).
+pub const FAILING_KEPT: usize = 20;
+
+/// What a worker counts besides the report itself.
+#[derive(Default)]
+struct Counted {
+    servers: Servers,
+    /// Ascending: a worker takes batches in order.
+    failing: Vec<usize>,
+    unverified: usize,
 }
 
 /// One exchange and what the capture around it says.
@@ -111,24 +127,31 @@ pub fn run<W: Write + Send>(
             Ok(Err(e)) => return Err(e.into()),
             Err(_) => return Err(PipelineError::WriterPanicked),
         };
-        let mut servers = Servers::default();
+        let (mut servers, mut failing, mut unverified) = (Servers::default(), Vec::new(), 0);
         for t in tallies {
             // A worker that panicked took its counts with it; the report itself is whole.
-            if let Ok(s) = t.join() {
-                servers.merge(s);
+            if let Ok(c) = t.join() {
+                servers.merge(c.servers);
+                // Each worker kept its lowest indices, so the lowest overall are among them.
+                failing.extend(c.failing);
+                unverified += c.unverified;
             }
         }
+        failing.sort_unstable();
+        failing.truncate(FAILING_KEPT);
         Ok(Outcome {
             exchanges,
             errors,
             invalid,
             servers,
+            failing,
+            unverified,
         })
     })
 }
 
 /// A worker: analyses and formats batches until the queue closes (or the writer is gone);
-/// returns the servers' answers it counted.
+/// returns what it counted.
 fn work(
     work_rx: &Mutex<Receiver<(u64, Vec<Job>)>>,
     buffers: &Mutex<Vec<Vec<u8>>>,
@@ -136,20 +159,20 @@ fn work(
     spent_tx: &mpsc::Sender<Vec<Job>>,
     v: &Verifier,
     format: Format,
-) -> Servers {
-    let mut servers = Servers::default();
+) -> Counted {
+    let mut counted = Counted::default();
     loop {
         let next = work_rx.lock().map(|rx| rx.recv());
         let Ok(Ok((seq, jobs))) = next else { break };
         let spare = buffers.lock().ok().and_then(|mut b| b.pop());
-        let (buf, bad) = render_batch(&jobs, v, format, spare.unwrap_or_default(), &mut servers);
+        let (buf, bad) = render_batch(&jobs, v, format, spare.unwrap_or_default(), &mut counted);
         // The reader may be done already; then the jobs are freed here.
         let _ = spent_tx.send(jobs);
         if done_tx.send((seq, buf, bad)).is_err() {
             break;
         }
     }
-    servers
+    counted
 }
 
 /// The writer: puts the batches back in order, hands their buffers back (at most `keep`
@@ -239,7 +262,7 @@ fn render_batch(
     v: &Verifier,
     format: Format,
     mut buf: Vec<u8>,
-    servers: &mut Servers,
+    counted: &mut Counted,
 ) -> (Vec<u8>, usize) {
     buf.clear();
     buf.reserve(jobs.len() * 4096);
@@ -251,14 +274,21 @@ fn render_batch(
             continue;
         }
         let a = analyze(x, j.context.as_context(), v);
-        if matches!(a.verdict, Verdict::Invalid | Verdict::Malformed) {
-            bad += 1;
+        match a.verdict {
+            Verdict::Invalid | Verdict::Malformed => {
+                bad += 1;
+                if counted.failing.len() < FAILING_KEPT {
+                    counted.failing.push(x.index);
+                }
+            }
+            Verdict::Unverified => counted.unverified += 1,
+            Verdict::Valid | Verdict::Anonymous => {}
         }
         if let Some(server) = &x.server {
             use crate::http::Headers;
             let host = x.request.header_text("host");
             let status = x.response.as_ref().map(|r| r.status);
-            servers.observe(server, host.as_deref(), status, &a);
+            counted.servers.observe(server, host.as_deref(), status, &a);
         }
         // Writing into a Vec cannot fail.
         let _ = match format {

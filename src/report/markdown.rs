@@ -93,6 +93,17 @@ fn markdown_divergence(s: &mut String, a: &Analysis, d: &crate::engine::diagnose
     }
 }
 
+/// The verdict for the heading; a request valid under the verifier that the server refused
+/// says both, since that is what the report is about.
+fn heading_verdict(x: &Exchange, a: &Analysis) -> String {
+    let status = x.response.as_ref().map(|r| r.status);
+    if crate::engine::diagnose::servers::refused_though_valid(status, a) {
+        format!("{}, refused by the server", a.verdict.as_str())
+    } else {
+        a.verdict.as_str().to_string()
+    }
+}
+
 pub fn to_markdown(x: &Exchange, a: &Analysis) -> String {
     let r = &x.request;
     let mut s = String::new();
@@ -102,7 +113,7 @@ pub fn to_markdown(x: &Exchange, a: &Analysis) -> String {
         x.index,
         escape_str(&r.method),
         escape_bytes(&r.target).replace('`', "\\`"),
-        a.verdict.as_str()
+        heading_verdict(x, a)
     );
     let _ = writeln!(s, "| field | value |\n|---|---|");
     let _ = writeln!(s, "| source | `{}` |", escape_str(&x.source));

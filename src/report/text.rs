@@ -17,6 +17,16 @@ fn verdict_badge(v: Verdict) -> &'static str {
     }
 }
 
+/// The verdict, and "refused" when the server refused a request valid under the verifier.
+fn badge(x: &Exchange, a: &Analysis) -> String {
+    let status = x.response.as_ref().map(|r| r.status);
+    if crate::engine::diagnose::servers::refused_though_valid(status, a) {
+        format!("{} · REFUSED BY THE SERVER", verdict_badge(a.verdict))
+    } else {
+        verdict_badge(a.verdict).to_string()
+    }
+}
+
 fn indent(s: &str) -> String {
     s.lines().map(|l| format!("    {l}\n")).collect()
 }
@@ -34,7 +44,7 @@ pub fn to_text(x: &Exchange, a: &Analysis) -> String {
             .as_ref()
             .map(|p| format!("→ {}", p.status))
             .unwrap_or_default(),
-        verdict_badge(a.verdict)
+        badge(x, a)
     );
     let _ = writeln!(s, "  source:   {}", escape_str(&x.source));
     if let Some(t) = x.time {

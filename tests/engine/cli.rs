@@ -654,3 +654,42 @@ fn the_proxy_says_an_upstream_failure_with_one_prefix() {
     let _ = child.wait();
     assert!(notice.starts_with("sigscope: upstream "), "{notice}");
 }
+
+/// `--check` says on stderr how many failed and which; TSV, which does not verify, refuses it;
+/// a request valid under the verifier that the server refused says so in its heading.
+#[test]
+fn check_summarises_and_refusal_is_visible() {
+    let o = run(&[
+        "report",
+        "samples/seed-cfn-push-stats.http",
+        "--format",
+        "json",
+        "--check",
+        "--dialect",
+        "keystone-legacy",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.lines()
+            .any(|l| l == "sigscope: check: 1 invalid, 0 unverified of 1: #0"),
+        "{err}"
+    );
+    let o = run(&["report", "samples/demo.pcap", "--format", "tsv", "--check"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--check needs a format that verifies"));
+    // The demo's seed case: valid under aws, refused (403) by the keystoneclient 0.9.0 server.
+    let o = run(&["report", "samples/demo.pcap", "--format", "text"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let first = out.lines().next().unwrap();
+    assert_eq!(first, "#0 POST /v1/ → 403  [VALID · REFUSED BY THE SERVER]");
+    let o = run(&["report", "samples/demo.pcap", "--format", "markdown"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("## #0 `POST /v1/` — valid, refused by the server"),
+        "{out}"
+    );
+    // An accepted valid request keeps its plain verdict.
+    assert!(out.contains("— valid\n"), "{out}");
+}

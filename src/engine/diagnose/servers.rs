@@ -45,6 +45,12 @@ impl Answer {
     }
 }
 
+/// Whether the server refused, for its signature, a request valid under the verifier: the
+/// case a report must not show as a plain "valid".
+pub fn refused_though_valid(status: Option<u16>, a: &Analysis) -> bool {
+    a.verdict == Verdict::Valid && Answer::of(status, a) == Some(Answer::RefusedSignature)
+}
+
 /// One server's answers and, per dialect (in [`dialect::ALL`] order), how many it explains.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
