@@ -13,6 +13,8 @@ pub struct RowInfo {
     pub service: Option<Box<str>>,
     /// Finding codes, the capture's notes first, in report order.
     pub findings: Box<[&'static str]>,
+    /// Valid under the verifier, refused by the server for its signature.
+    pub refused: bool,
 }
 
 impl RowInfo {
@@ -30,6 +32,10 @@ impl RowInfo {
                 .chain(&a.findings)
                 .map(|f| f.code.as_str())
                 .collect(),
+            refused: crate::engine::diagnose::servers::refused_though_valid(
+                x.response.as_ref().map(|r| r.status),
+                a,
+            ),
         }
     }
 
@@ -42,6 +48,7 @@ impl RowInfo {
             region: None,
             service: None,
             findings: Box::new(["internal-error"]),
+            refused: false,
         }
     }
 

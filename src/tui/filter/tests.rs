@@ -74,6 +74,7 @@ fn put_row() -> RowInfo {
         region: Some("eu-west-1".into()),
         service: Some("s3".into()),
         findings: vec!["signature-unexplained", "clock-skew"].into(),
+        refused: false,
     }
 }
 
@@ -85,6 +86,7 @@ fn get_row() -> RowInfo {
         region: None,
         service: None,
         findings: vec!["no-response"].into(),
+        refused: false,
     }
 }
 

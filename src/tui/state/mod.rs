@@ -91,6 +91,8 @@ pub struct Layout {
 struct Rows {
     slots: Vec<Slot>,
     counts: [usize; 5],
+    /// Rows valid under the verifier that the server refused.
+    refused: usize,
     analysed: usize,
 }
 
@@ -273,6 +275,11 @@ impl App {
         self.verify.rows.counts[verdict_slot(v)]
     }
 
+    /// Exchanges valid under the verifier that the server refused for their signature.
+    pub fn refused(&self) -> usize {
+        self.verify.rows.refused
+    }
+
     pub fn analysed(&self) -> usize {
         self.verify.rows.analysed
     }
@@ -324,10 +331,12 @@ impl App {
             if slot.gen == gen {
                 if let Some(old) = &slot.info {
                     self.verify.rows.counts[verdict_slot(old.verdict)] -= 1;
+                    self.verify.rows.refused -= usize::from(old.refused);
                     self.verify.rows.analysed -= 1;
                 }
             }
             self.verify.rows.counts[verdict_slot(info.verdict)] += 1;
+            self.verify.rows.refused += usize::from(info.refused);
             self.verify.rows.analysed += 1;
             *slot = Slot {
                 gen,
@@ -356,6 +365,7 @@ impl App {
     fn restart_verification(&mut self, settings: Settings) {
         self.verify.settings = Arc::new(settings);
         self.verify.rows.counts = [0; 5];
+        self.verify.rows.refused = 0;
         self.verify.rows.analysed = 0;
         let first = self.id_at(self.list.offset).unwrap_or(0);
         let visible = first..first + 200;

@@ -47,6 +47,13 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, r: Rect) {
             ));
         }
     }
+    if app.refused() > 0 {
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(
+            format!("✓ {} valid but refused", app.refused()),
+            verdict_style(t, Verdict::Invalid).add_modifier(Modifier::BOLD),
+        ));
+    }
     spans.push(Span::raw(" · verifier "));
     spans.push(Span::styled(app.verify.settings.dialect.name, t.accent()));
     if !app.filter_src().is_empty() {

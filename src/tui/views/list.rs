@@ -17,7 +17,14 @@ fn verdict_cell(app: &App, id: usize) -> Span<'static> {
     match app.row(id) {
         Some((row, stale)) => {
             let (sym, word) = verdict_badge(row.verdict);
-            let s = verdict_style(&app.chrome.theme, row.verdict);
+            let mut s = verdict_style(&app.chrome.theme, row.verdict);
+            // Valid by the verifier's rules, refused by the server's: the rows to look at.
+            let word = if row.refused {
+                s = s.add_modifier(Modifier::BOLD);
+                "VALID·refused"
+            } else {
+                word
+            };
             if stale {
                 Span::styled(format!("{sym} {word}…"), s.add_modifier(Modifier::DIM))
             } else {
@@ -126,7 +133,7 @@ impl Columns {
             "verdict",
             "st",
         ]);
-        widths.extend([6, 0, 9, key_w, 13, 3]);
+        widths.extend([6, 0, 9, key_w, 16, 3]);
         // The first finding is in the detail too; a narrow list keeps the path instead.
         let show_finding = w >= 100;
         if show_finding {
