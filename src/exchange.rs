@@ -41,6 +41,8 @@ struct Leg {
     version: String,
     body_len: u64,
     body_sha256: String,
+    /// The server endpoint it was sent to, when the input says.
+    server: Option<String>,
 }
 
 fn encode_head(r: &crate::http::Request, out: &mut Vec<u8>) {
@@ -111,16 +113,26 @@ impl Legs {
 
     pub fn earlier(&self, r: &crate::http::Request) -> Option<crate::http::Request> {
         let mut scratch = Vec::new();
-        self.earlier_with(r, &Self::signature(r)?, &mut scratch)
+        self.earlier_with(r, &Self::signature(r)?, None, &mut scratch)
     }
 
     fn earlier_with(
         &self,
         r: &crate::http::Request,
         sig: &str,
+        server: Option<&str>,
         scratch: &mut Vec<u8>,
     ) -> Option<crate::http::Request> {
         let prev = self.by_signature.get(sig)?;
+        // A proxy's legs go to two endpoints (the proxy, then its upstream). Two requests to one
+        // endpoint that share a signature are two requests: a SigV2 signature covers neither
+        // every parameter nor more than the second, so two ListObjects calls of one second
+        // can share one.
+        if let (Some(a), Some(b)) = (prev.server.as_deref(), server) {
+            if a == b {
+                return None;
+            }
+        }
         scratch.clear();
         encode_head(r, scratch);
         let same = prev.head == *scratch
@@ -131,10 +143,15 @@ impl Legs {
 
     pub fn remember(&mut self, r: &crate::http::Request) {
         let sig = Self::signature(r);
-        self.remember_with(r, sig);
+        self.remember_with(r, sig, None);
     }
 
-    fn remember_with(&mut self, r: &crate::http::Request, sig: Option<String>) {
+    fn remember_with(
+        &mut self,
+        r: &crate::http::Request,
+        sig: Option<String>,
+        server: Option<&str>,
+    ) {
         use crate::http::Headers;
         if self.hosts.len() < 64 {
             // As `header("host")` reads it, copied only when new.
@@ -167,6 +184,7 @@ impl Legs {
                     version: r.version.clone(),
                     body_len: r.body_len(),
                     body_sha256: r.body_sha256_hex(),
+                    server: server.map(str::to_string),
                 };
                 self.by_signature.insert(sig, keep);
             }
@@ -174,17 +192,20 @@ impl Legs {
     }
 
     /// [`Legs::earlier`] then [`Legs::remember`], reading the request's signature once.
+    /// The earlier leg of `r` (sent to the server endpoint `server`, when known), then `r`
+    /// remembered for the requests after it.
     pub fn earlier_then_remember(
         &mut self,
         r: &crate::http::Request,
+        server: Option<&str>,
     ) -> Option<crate::http::Request> {
         let sig = Self::signature(r);
         let mut scratch = std::mem::take(&mut self.scratch);
         let earlier = sig
             .as_deref()
-            .and_then(|s| self.earlier_with(r, s, &mut scratch));
+            .and_then(|s| self.earlier_with(r, s, server, &mut scratch));
         self.scratch = scratch;
-        self.remember_with(r, sig);
+        self.remember_with(r, sig, server);
         earlier
     }
 }
@@ -283,12 +304,14 @@ mod tests {
     fn a_remembered_leg_comes_back_as_it_was_minus_its_body() {
         let first = req("/k", None);
         let mut legs = Legs::default();
-        assert_eq!(legs.earlier_then_remember(&first), None);
+        assert_eq!(legs.earlier_then_remember(&first, None), None);
         assert_eq!(legs.hosts, vec!["h:8080".to_string()]);
         // The same request again is not another leg.
         assert_eq!(legs.earlier(&first), None);
         let other = req("/k", Some(("Via", "proxy")));
-        let back = legs.earlier_then_remember(&other).expect("the earlier leg");
+        let back = legs
+            .earlier_then_remember(&other, None)
+            .expect("the earlier leg");
         assert_eq!(back.method, first.method);
         assert_eq!(back.target, first.target);
         assert_eq!(back.version, first.version);
@@ -300,5 +323,31 @@ mod tests {
         let mut changed = req("/k", None);
         changed.body = b"other".to_vec();
         assert!(legs.earlier(&changed).is_some());
+    }
+
+    /// Two different requests to one endpoint can share a SigV2 signature (it covers neither
+    /// every parameter nor more than the second): they are not a proxy's two legs. Sent to two
+    /// endpoints, as a proxy sends them, they are.
+    #[test]
+    fn one_signature_to_one_endpoint_is_not_two_legs() {
+        let first = req("/bucket?prefix=a", None);
+        let second = req("/bucket?prefix=b", None);
+        let mut legs = Legs::default();
+        assert_eq!(
+            legs.earlier_then_remember(&first, Some("10.0.0.1:80")),
+            None
+        );
+        assert_eq!(
+            legs.earlier_then_remember(&second, Some("10.0.0.1:80")),
+            None
+        );
+        let mut legs = Legs::default();
+        assert_eq!(
+            legs.earlier_then_remember(&first, Some("10.0.0.9:8080")),
+            None
+        );
+        assert!(legs
+            .earlier_then_remember(&second, Some("10.0.0.1:80"))
+            .is_some());
     }
 }

@@ -36,7 +36,7 @@ pub fn print_feed(
                 if failed.is_some() {
                     continue;
                 }
-                let ctx = context.next(&x.request);
+                let ctx = context.next(&x.request, x.server.as_deref());
                 let job = Job {
                     exchange: *x,
                     context: ctx,

@@ -228,7 +228,7 @@ fn read_inputs(
             let ctx = if format == Format::Tsv {
                 ExchangeContext::default()
             } else {
-                context.next(&x.request)
+                context.next(&x.request, x.server.as_deref())
             };
             batch.push(Job {
                 exchange: x,

@@ -57,7 +57,8 @@ impl Store {
         if let Ok(mut context) = self.context.lock() {
             for mut x in xs {
                 shrink(&mut x);
-                let ExchangeContext { earlier, hosts } = context.next(&x.request);
+                let ExchangeContext { earlier, hosts } =
+                    context.next(&x.request, x.server.as_deref());
                 items.push(Arc::new(Item { x, earlier, hosts }));
             }
         }
