@@ -1,5 +1,6 @@
-//! The config file (TOML): theme, keymap, body cap, default dialect. A bad file is reported on
-//! the status line and the defaults are used; it never stops the UI from starting.
+//! The config file (TOML): theme, keymap, body cap, default dialect. A bad key is reported on
+//! the status line and ignored while the others apply (a file that is not TOML at all leaves
+//! the defaults); it never stops the UI from starting.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -59,14 +60,54 @@ pub fn load(path: &Path, explicit: bool) -> (ConfigFile, Vec<String>) {
 pub fn parse(text: &str, name: &str) -> (ConfigFile, Vec<String>) {
     match toml::from_str::<ConfigFile>(text) {
         Ok(c) => (c, Vec::new()),
-        Err(e) => (
-            ConfigFile::default(),
-            vec![format!(
-                "config {name}: {} — using the defaults",
-                e.message()
-            )],
-        ),
+        // Valid TOML with a bad key or value: the good keys still apply, each bad one is said.
+        Err(whole) => match toml::from_str::<toml::Table>(text) {
+            Ok(table) => key_by_key(table, name),
+            Err(_) => (
+                ConfigFile::default(),
+                vec![format!(
+                    "config {name}: {} — using the defaults",
+                    whole.message()
+                )],
+            ),
+        },
     }
+}
+
+/// A config read one key at a time: what deserialises is kept, each key that does not is a
+/// problem naming it.
+fn key_by_key(table: toml::Table, name: &str) -> (ConfigFile, Vec<String>) {
+    let mut c = ConfigFile::default();
+    let mut problems = Vec::new();
+    for (key, value) in table {
+        let mut bad = |what: String| {
+            problems.push(format!("config {name}: `{key}` {what} — ignored"));
+        };
+        match key.as_str() {
+            "dialect" => match value.try_into::<String>() {
+                Ok(v) => c.dialect = Some(v),
+                Err(_) => bad("is not a string".into()),
+            },
+            "body_cap" => match value.try_into::<String>() {
+                Ok(v) => c.body_cap = Some(v),
+                Err(_) => bad("is not a size such as \"8M\"".into()),
+            },
+            "mask_access_keys" => match value.try_into::<bool>() {
+                Ok(v) => c.mask_access_keys = Some(v),
+                Err(_) => bad("is not on or off (a TOML boolean)".into()),
+            },
+            "theme" => match value.try_into::<ThemeFile>() {
+                Ok(t) => c.theme = t,
+                Err(e) => bad(format!("has a problem: {}", e.message())),
+            },
+            "keys" => match value.try_into::<BTreeMap<String, Vec<String>>>() {
+                Ok(k) => c.keys = k,
+                Err(e) => bad(format!("has a problem: {}", e.message())),
+            },
+            _ => bad("is not a setting sigscope knows".into()),
+        }
+    }
+    (c, problems)
 }
 
 /// Styles for everything the UI marks. Every mark also has a non-colour form (symbol, bold,

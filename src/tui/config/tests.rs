@@ -52,3 +52,27 @@ fn xdg_path_first() {
         Path::new("/h/.config/sigscope/config.toml")
     );
 }
+
+/// One bad key no longer discards the file: the good keys apply, the bad one is named.
+#[test]
+fn a_bad_key_leaves_the_good_ones_applied() {
+    let (c, p) = parse(
+        "dialect = \"keystone-legacy\"\nmask_access_keys = \"sometimes\"\nbody_cap = \"4M\"\nno_such = 1\n",
+        "test.toml",
+    );
+    assert_eq!(c.dialect.as_deref(), Some("keystone-legacy"));
+    assert_eq!(c.body_cap.as_deref(), Some("4M"));
+    assert_eq!(c.mask_access_keys, None);
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p.iter().any(|m| m.contains("`mask_access_keys`")), "{p:?}");
+    assert!(
+        p.iter()
+            .any(|m| m.contains("`no_such`") && m.contains("ignored")),
+        "{p:?}"
+    );
+    // A file that is not TOML at all still falls back to the defaults, with one message.
+    let (c, p) = parse("dialect = ", "broken.toml");
+    assert!(c.dialect.is_none());
+    assert_eq!(p.len(), 1);
+    assert!(p[0].contains("using the defaults"), "{p:?}");
+}
