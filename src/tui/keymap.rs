@@ -125,7 +125,7 @@ impl Action {
         (
             Action::Back,
             "back",
-            "back: close the detail, the popup, the filter; quit from the list",
+            "back: close the detail, the popup, the filter (never quits)",
         ),
         (Action::Quit, "quit", "quit"),
     ];
@@ -308,8 +308,8 @@ impl Default for Keymap {
             ("m", MaskKeys),
             ("]", CompareNext),
             ("[", ComparePrev),
-            ("q", Back),
             ("esc", Back),
+            ("q", Quit),
             ("ctrl-c", Quit),
         ];
         let map = defaults
@@ -372,6 +372,15 @@ impl Keymap {
             .filter(|(_, b)| **b == a)
             .map(|(k, _)| k.label())
             .collect()
+    }
+
+    /// The key to name in a hint: a plain one (`q`) before a chord (`ctrl-c`).
+    pub fn hint_key(&self, a: Action) -> String {
+        let keys = self.keys_for(a);
+        keys.iter()
+            .find(|k| k.chars().count() == 1)
+            .cloned()
+            .unwrap_or_else(|| self.first_key(a))
     }
 
     pub fn first_key(&self, a: Action) -> String {

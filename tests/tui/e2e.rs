@@ -63,9 +63,10 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Waits until the screen shows `what` (10 s at most).
+    /// Waits until the screen shows `what` (30 s at most: the suite runs the listener tests
+    /// beside this one, and a loaded machine draws late).
     fn wait_for(&self, what: &str) -> String {
-        let until = Instant::now() + Duration::from_secs(10);
+        let until = Instant::now() + Duration::from_secs(30);
         loop {
             let s = self.screen();
             if s.contains(what) {

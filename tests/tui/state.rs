@@ -411,3 +411,17 @@ fn a_large_filter_is_applied_in_slices_with_the_same_result() {
     // Exchange 30,001 is a PUT (demo #1): the selection goes to the next GET.
     assert_eq!(app.selected_id(), Some(30_002));
 }
+
+/// Esc backs out (zoom, detail, popups) and never quits: in the list it says how to quit.
+#[test]
+fn esc_backs_out_and_q_quits() {
+    let mut app = demo();
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    app.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    assert!(!app.quit, "Esc from the detail goes back to the list");
+    app.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    assert!(!app.quit, "Esc in the list does not quit");
+    assert_eq!(app.overlay.status.as_deref(), Some("press q to quit"));
+    app.on_key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
+    assert!(app.quit);
+}

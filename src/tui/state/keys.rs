@@ -86,7 +86,10 @@ impl App {
                 } else if self.focus == Focus::Detail {
                     self.focus = Focus::List;
                 } else {
-                    self.quit = true;
+                    // Nothing to back out of: say how to quit rather than quit (and stop a
+                    // running listener) on a key that elsewhere only closes things.
+                    let q = self.chrome.keymap.hint_key(Quit);
+                    self.overlay.status = Some(format!("press {q} to quit"));
                 }
             }
             Down if list => self.move_selection(1),

@@ -84,7 +84,7 @@ pub(super) fn draw_status(f: &mut Frame, app: &App, r: Rect) {
             Line::from(Span::styled(
                 format!(
                     "{} help  {} filter  {} detail  {} tabs  {} dialect  {} secret  {} copy  {} export  {} quit",
-                    k(Help), k(Filter), k(Open), k(NextTab), k(PickDialect), k(EnterSecret), k(Copy), k(Export), k(Back)
+                    k(Help), k(Filter), k(Open), k(NextTab), k(PickDialect), k(EnterSecret), k(Copy), k(Export), app.chrome.keymap.hint_key(Quit)
                 ),
                 t.dim(),
             ))
