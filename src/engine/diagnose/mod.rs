@@ -236,7 +236,7 @@ fn dialect_mismatch(p: &mut Pass, a: &mut Analysis) {
         "the client signed like {}; {} parts from it at {} line {} column {}{k}",
         a.client_dialects.join("/"),
         vr.name,
-        step_name(d.step),
+        d.step.name(),
         d.line,
         d.column
     );
@@ -322,10 +322,6 @@ fn alterations_or_unexplained(p: &mut Pass, a: &mut Analysis, v: &Verifier) {
             "no dialect and no plausible alteration of the request reproduces the signature: the secret for this access key is most likely not the one the client used".into(),
         ),
     }
-}
-
-fn step_name(s: Step) -> &'static str {
-    s.name()
 }
 
 impl Step {

@@ -115,7 +115,7 @@ pub(super) fn server_comparison(
             Code::ServerStringsDiffer,
             format!(
                 "the server's {} differs from what the client signed at line {} column {}",
-                step_name(d.step),
+                d.step.name(),
                 d.line,
                 d.column
             ),

@@ -6,7 +6,6 @@ use std::ops::Range;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::lines::step_name;
 use super::{client_side, Builder, ViewOpts};
 use crate::engine::diagnose;
 use crate::engine::server_error::ServerExpected;
@@ -217,7 +216,7 @@ impl Builder<'_> {
         if let Some(d) = a.divergence.as_ref().filter(|d| d.against == against) {
             m.notes.push(format!(
                 "{} differs at line {}, column {}.",
-                step_name(d.step),
+                d.step.name(),
                 d.line,
                 d.column
             ));

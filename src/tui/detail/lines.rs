@@ -3,7 +3,7 @@
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use crate::engine::{diagnose, Verdict};
+use crate::engine::Verdict;
 use crate::tui::config::Theme;
 use crate::tui::text::{line_spans, safe, safe_str, units};
 
@@ -67,10 +67,6 @@ pub(super) fn numbered(t: &Theme, b: &[u8], labels: &[&str], ws: bool) -> Vec<Li
             Line::from(spans)
         })
         .collect()
-}
-
-pub(super) fn step_name(s: diagnose::Step) -> &'static str {
-    s.name()
 }
 
 /// A header value as shown: credentials masked (SigV4/SigV2 Authorization kept), escaped.

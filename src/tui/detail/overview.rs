@@ -4,7 +4,7 @@
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use super::lines::{heading, kv, step_name, verdict_badge, verdict_style};
+use super::lines::{heading, kv, verdict_badge, verdict_style};
 use super::Builder;
 use crate::engine::{Mode, Verdict};
 use crate::tui::text::{safe, safe_str};
@@ -66,7 +66,7 @@ impl Builder<'_> {
             v.push(heading(t, "Where it diverges"));
             v.push(Line::raw(format!(
                 "{} line {}, column {}, against {}",
-                step_name(d.step),
+                d.step.name(),
                 d.line,
                 d.column,
                 safe_str(&d.against)
