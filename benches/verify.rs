@@ -75,22 +75,8 @@ fn sigscope_verify(
     };
     let c = canonicalize(&ctx, rules);
     let chain = match cache {
-        Some(cache) => cache.chain(
-            a.flavour.key_prefix,
-            secret,
-            &a.scope_date,
-            &a.region,
-            &a.service,
-            &a.terminator,
-        ),
-        None => derive_chain(
-            a.flavour.key_prefix,
-            secret,
-            &a.scope_date,
-            &a.region,
-            &a.service,
-            &a.terminator,
-        ),
+        Some(cache) => cache.chain(secret, &a.key_scope()),
+        None => derive_chain(secret, &a.key_scope()),
     };
     let sig = sign(&chain, &c.string_to_sign);
     c.rejects.is_none() && signatures_equal(&a.signature, &sig)

@@ -218,16 +218,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     // Each scheme computes every dialect's strings and signature in its own module.
     let dialects = match &detected.parsed {
         Parsed::V4(a) => {
-            let chain = secret.map(|s| {
-                v.cache.chain(
-                    a.flavour.key_prefix,
-                    s,
-                    &a.scope_date,
-                    &a.region,
-                    &a.service,
-                    &a.terminator,
-                )
-            });
+            let chain = secret.map(|s| v.cache.chain(s, &a.key_scope()));
             signing_key = chain.as_ref().map(|k| KeyChainView::new(k, v.reveal_keys));
             let ctx = sigv4::Analyse {
                 req,

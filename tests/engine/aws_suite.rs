@@ -159,14 +159,7 @@ fn new_suite_header_and_query_byte_identical() {
             if c.string_to_sign != want_sts {
                 failures.push(format!("{label}: string to sign"));
             }
-            let chain = sigscope::engine::crypto::derive_chain(
-                auth.flavour.key_prefix,
-                secret,
-                &auth.scope_date,
-                &auth.region,
-                &auth.service,
-                &auth.terminator,
-            );
+            let chain = sigscope::engine::crypto::derive_chain(secret, &auth.key_scope());
             let sig = sigscope::engine::sigv4::sign(&chain, &c.string_to_sign);
             if sig != want_sig.trim() || sig != auth.signature {
                 failures.push(format!("{label}: signature {sig} vs {}", want_sig.trim()));

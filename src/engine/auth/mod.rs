@@ -48,6 +48,19 @@ pub enum AuthError {
 pub use super::mode::Mode;
 pub use super::secret::{mask, masked_header};
 
+impl V4Auth {
+    /// What its signing key is derived for: the flavour's prefix and the credential scope.
+    pub fn key_scope(&self) -> super::crypto::KeyScope<'_> {
+        super::crypto::KeyScope {
+            key_prefix: self.flavour.key_prefix,
+            date: &self.scope_date,
+            region: &self.region,
+            service: &self.service,
+            terminator: &self.terminator,
+        }
+    }
+}
+
 /// Decoded authentication fields, as the report shows them.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct AuthInfo {

@@ -58,19 +58,26 @@ pub struct KeyChain {
     pub k_signing: [u8; 32],
 }
 
-/// The signing-key chain: `key_prefix` is the flavour's (`AWS4` for AWS).
-pub fn derive_chain(
-    key_prefix: &str,
-    secret: &str,
-    date: &str,
-    region: &str,
-    service: &str,
-    terminator: &str,
-) -> KeyChain {
-    let k_date = hmac_sha256(format!("{key_prefix}{secret}").as_bytes(), date.as_bytes());
-    let k_region = hmac_sha256(&k_date, region.as_bytes());
-    let k_service = hmac_sha256(&k_region, service.as_bytes());
-    let k_signing = hmac_sha256(&k_service, terminator.as_bytes());
+/// What a signing key is derived for besides the secret: the flavour's key prefix (`AWS4` for
+/// AWS) and the credential scope's four parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyScope<'a> {
+    pub key_prefix: &'a str,
+    pub date: &'a str,
+    pub region: &'a str,
+    pub service: &'a str,
+    pub terminator: &'a str,
+}
+
+/// The signing-key chain of `secret` for `scope`.
+pub fn derive_chain(secret: &str, scope: &KeyScope) -> KeyChain {
+    let k_date = hmac_sha256(
+        format!("{}{secret}", scope.key_prefix).as_bytes(),
+        scope.date.as_bytes(),
+    );
+    let k_region = hmac_sha256(&k_date, scope.region.as_bytes());
+    let k_service = hmac_sha256(&k_region, scope.service.as_bytes());
+    let k_signing = hmac_sha256(&k_service, scope.terminator.as_bytes());
     KeyChain {
         k_date,
         k_region,
@@ -84,16 +91,16 @@ pub fn derive_chain(
 /// A secret never sits in a map key, where a heap dump or a debug print of the map would show it.
 type ChainKey = [u8; 32];
 
-fn chain_key(
-    key_prefix: &str,
-    secret: &str,
-    date: &str,
-    region: &str,
-    service: &str,
-    terminator: &str,
-) -> ChainKey {
+fn chain_key(secret: &str, s: &KeyScope) -> ChainKey {
     let mut h = Sha256::new();
-    for part in [key_prefix, secret, date, region, service, terminator] {
+    for part in [
+        s.key_prefix,
+        secret,
+        s.date,
+        s.region,
+        s.service,
+        s.terminator,
+    ] {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
@@ -108,22 +115,14 @@ pub struct SigningKeys {
 }
 
 impl SigningKeys {
-    pub fn chain(
-        &self,
-        key_prefix: &str,
-        secret: &str,
-        date: &str,
-        region: &str,
-        service: &str,
-        terminator: &str,
-    ) -> KeyChain {
+    pub fn chain(&self, secret: &str, scope: &KeyScope) -> KeyChain {
         // Each thread keeps its last key and chain: a capture's requests mostly share one
         // scope, and the map's lock is shared by every worker thread. Shared by every cache of
         // the thread, which is sound: a chain is a function of its key.
         thread_local! {
             static RECENT: Cell<Option<(ChainKey, KeyChain)>> = const { Cell::new(None) };
         }
-        let key = chain_key(key_prefix, secret, date, region, service, terminator);
+        let key = chain_key(secret, scope);
         if let Some((last, c)) = RECENT.get() {
             if last == key {
                 return c;
@@ -131,7 +130,7 @@ impl SigningKeys {
         }
         let cached = self.map.lock().ok().and_then(|m| m.get(&key).copied());
         let c = cached.unwrap_or_else(|| {
-            let c = derive_chain(key_prefix, secret, date, region, service, terminator);
+            let c = derive_chain(secret, scope);
             if let Ok(mut map) = self.map.lock() {
                 if map.len() > 4096 {
                     map.clear();
@@ -185,17 +184,8 @@ impl KeyCache {
         self.searches.remember(shape, outcome);
     }
 
-    pub fn chain(
-        &self,
-        key_prefix: &str,
-        secret: &str,
-        date: &str,
-        region: &str,
-        service: &str,
-        terminator: &str,
-    ) -> KeyChain {
-        self.keys
-            .chain(key_prefix, secret, date, region, service, terminator)
+    pub fn chain(&self, secret: &str, scope: &KeyScope) -> KeyChain {
+        self.keys.chain(secret, scope)
     }
 }
 

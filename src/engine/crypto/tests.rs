@@ -1,5 +1,16 @@
 use super::*;
 
+/// An AWS scope (`AWS4` prefix, `aws4_request`).
+fn aws<'a>(date: &'a str, region: &'a str, service: &'a str) -> KeyScope<'a> {
+    KeyScope {
+        key_prefix: "AWS4",
+        date,
+        region,
+        service,
+        terminator: "aws4_request",
+    }
+}
+
 #[test]
 fn cached_chains_are_the_derived_ones_whatever_the_order() {
     let cache = KeyCache::default();
@@ -17,8 +28,8 @@ fn cached_chains_are_the_derived_ones_whatever_the_order() {
             } else {
                 (*secret, *date, *region, *service)
             };
-            let got = cache.chain("AWS4", secret, date, region, service, "aws4_request");
-            let want = derive_chain("AWS4", secret, date, region, service, "aws4_request");
+            let got = cache.chain(secret, &aws(date, region, service));
+            let want = derive_chain(secret, &aws(date, region, service));
             assert_eq!(got.k_signing, want.k_signing, "{secret} {date} {service}");
             assert_eq!(got.k_date, want.k_date);
         }
@@ -28,66 +39,43 @@ fn cached_chains_are_the_derived_ones_whatever_the_order() {
 #[test]
 fn chains_are_found_by_secret_and_scope() {
     let keys = SigningKeys::default();
-    let a = keys.chain(
-        "AWS4",
-        "secret-a",
-        "20150830",
-        "us-east-1",
-        "s3",
-        "aws4_request",
-    );
-    let b = keys.chain(
-        "AWS4",
-        "secret-b",
-        "20150830",
-        "us-east-1",
-        "s3",
-        "aws4_request",
-    );
+    let a = keys.chain("secret-a", &aws("20150830", "us-east-1", "s3"));
+    let b = keys.chain("secret-b", &aws("20150830", "us-east-1", "s3"));
     assert_ne!(a.k_signing, b.k_signing);
     assert_eq!(keys.map.lock().unwrap().len(), 2);
     // The same secret and scope: found in the map (this thread's last chain is `b`'s), as a
     // marked entry shows.
-    let key = chain_key(
-        "AWS4",
-        "secret-a",
-        "20150830",
-        "us-east-1",
-        "s3",
-        "aws4_request",
-    );
+    let key = chain_key("secret-a", &aws("20150830", "us-east-1", "s3"));
     keys.map.lock().unwrap().get_mut(&key).unwrap().k_date = [7; 32];
-    let again = keys.chain(
-        "AWS4",
-        "secret-a",
-        "20150830",
-        "us-east-1",
-        "s3",
-        "aws4_request",
-    );
+    let again = keys.chain("secret-a", &aws("20150830", "us-east-1", "s3"));
     assert_eq!(again.k_date, [7; 32]);
     assert_eq!(again.k_signing, a.k_signing);
     assert_eq!(keys.map.lock().unwrap().len(), 2);
     // And then the thread's last chain.
     keys.map.lock().unwrap().clear();
-    let last = keys.chain(
-        "AWS4",
-        "secret-a",
-        "20150830",
-        "us-east-1",
-        "s3",
-        "aws4_request",
-    );
+    let last = keys.chain("secret-a", &aws("20150830", "us-east-1", "s3"));
     assert_eq!(last.k_date, [7; 32]);
     // The fields are length-prefixed: moving a character from one field to the next is
     // another key.
     assert_ne!(
-        chain_key("AWS4", "s1", "20150830", "r", "s3", "aws4_request"),
-        chain_key("AWS4", "s12", "0150830", "r", "s3", "aws4_request")
+        chain_key("s1", &aws("20150830", "r", "s3")),
+        chain_key("s12", &aws("0150830", "r", "s3"))
     );
     assert_ne!(
-        chain_key("AWS4", "s", "d", "ab", "c", "t"),
-        chain_key("AWS4", "s", "d", "a", "bc", "t")
+        chain_key(
+            "s",
+            &KeyScope {
+                terminator: "t",
+                ..aws("d", "ab", "c")
+            }
+        ),
+        chain_key(
+            "s",
+            &KeyScope {
+                terminator: "t",
+                ..aws("d", "a", "bc")
+            }
+        )
     );
 }
 
@@ -108,12 +96,8 @@ fn search_memo_remembers_outcomes() {
 fn aws_documentation_signing_key() {
     // AWS General Reference, "Examples of how to derive a signing key" (IAM, 20150830).
     let c = derive_chain(
-        "AWS4",
         "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        "20150830",
-        "us-east-1",
-        "iam",
-        "aws4_request",
+        &aws("20150830", "us-east-1", "iam"),
     );
     assert_eq!(
         hex::encode(c.k_signing),
@@ -121,12 +105,8 @@ fn aws_documentation_signing_key() {
     );
     let cache = KeyCache::default();
     let again = cache.chain(
-        "AWS4",
         "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        "20150830",
-        "us-east-1",
-        "iam",
-        "aws4_request",
+        &aws("20150830", "us-east-1", "iam"),
     );
     assert_eq!(again.k_signing, c.k_signing);
     assert_eq!(sha256_hex(b""), EMPTY_SHA256);
