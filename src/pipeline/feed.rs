@@ -28,8 +28,6 @@ pub fn print_feed(
     let mut bad = 0;
     let mut failed: Option<std::io::Error> = None;
     let mut spare = Vec::new();
-    // Counted as the report counts them; the live printer prints exchanges, not a summary.
-    let mut counted = super::Counted::default();
     while let Some(ev) = rx.blocking_recv() {
         match ev {
             FeedEvent::Exchange(x) => {
@@ -46,7 +44,8 @@ pub fn print_feed(
                     v,
                     format,
                     std::mem::take(&mut spare),
-                    &mut counted,
+                    // The live printer prints exchanges, not the report's summary counts.
+                    None,
                 );
                 bad += b;
                 if let Err(e) = out.write_all(&buf).and_then(|_| out.flush()) {

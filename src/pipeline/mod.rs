@@ -68,6 +68,24 @@ struct Counted {
     unverified: usize,
 }
 
+impl Counted {
+    fn add(&mut self, x: &Exchange, a: &crate::engine::Analysis) {
+        match a.verdict {
+            Verdict::Invalid | Verdict::Malformed if self.failing.len() < FAILING_KEPT => {
+                self.failing.push(x.index);
+            }
+            Verdict::Unverified => self.unverified += 1,
+            _ => {}
+        }
+        if let Some(server) = &x.server {
+            use crate::http::Headers;
+            let host = x.request.header_text("host");
+            let status = x.response.as_ref().map(|r| r.status);
+            self.servers.observe(server, host.as_deref(), status, a);
+        }
+    }
+}
+
 /// One exchange and what the capture around it says.
 struct Job {
     exchange: Exchange,
@@ -165,7 +183,13 @@ fn work(
         let next = work_rx.lock().map(|rx| rx.recv());
         let Ok(Ok((seq, jobs))) = next else { break };
         let spare = buffers.lock().ok().and_then(|mut b| b.pop());
-        let (buf, bad) = render_batch(&jobs, v, format, spare.unwrap_or_default(), &mut counted);
+        let (buf, bad) = render_batch(
+            &jobs,
+            v,
+            format,
+            spare.unwrap_or_default(),
+            Some(&mut counted),
+        );
         // The reader may be done already; then the jobs are freed here.
         let _ = spent_tx.send(jobs);
         if done_tx.send((seq, buf, bad)).is_err() {
@@ -262,7 +286,7 @@ fn render_batch(
     v: &Verifier,
     format: Format,
     mut buf: Vec<u8>,
-    counted: &mut Counted,
+    mut counted: Option<&mut Counted>,
 ) -> (Vec<u8>, usize) {
     buf.clear();
     buf.reserve(jobs.len() * 4096);
@@ -274,21 +298,11 @@ fn render_batch(
             continue;
         }
         let a = analyze(x, j.context.as_context(), v);
-        match a.verdict {
-            Verdict::Invalid | Verdict::Malformed => {
-                bad += 1;
-                if counted.failing.len() < FAILING_KEPT {
-                    counted.failing.push(x.index);
-                }
-            }
-            Verdict::Unverified => counted.unverified += 1,
-            Verdict::Valid | Verdict::Anonymous => {}
+        if matches!(a.verdict, Verdict::Invalid | Verdict::Malformed) {
+            bad += 1;
         }
-        if let Some(server) = &x.server {
-            use crate::http::Headers;
-            let host = x.request.header_text("host");
-            let status = x.response.as_ref().map(|r| r.status);
-            counted.servers.observe(server, host.as_deref(), status, &a);
+        if let Some(c) = counted.as_deref_mut() {
+            c.add(x, &a);
         }
         // Writing into a Vec cannot fail.
         let _ = match format {
