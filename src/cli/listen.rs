@@ -109,6 +109,13 @@ impl ListenOpts {
 }
 
 pub fn run(l: &ListenOpts, opts: &ReportOpts) -> Result<ExitCode> {
+    if opts.auto() && l.upstream.is_none() {
+        // The endpoint is the server: it answers under one dialect, which must be named.
+        eprintln!(
+            "sigscope: --dialect auto infers a server's dialect from its answers; as a verifying endpoint, sigscope is the server: name the dialect it answers under (see `sigscope dialects`), or use --upstream to watch a real server's answers"
+        );
+        return Ok(ExitCode::from(2));
+    }
     let creds = Arc::new(load_credentials_loudly(&[], opts)?);
     let interactive = opts.format.is_none() && std::io::stdout().is_terminal();
     // `--log FILE` takes the server's tracing; otherwise it goes to stderr, but never onto the
@@ -128,7 +135,7 @@ pub fn run(l: &ListenOpts, opts: &ReportOpts) -> Result<ExitCode> {
     }
     let format = opts.format.unwrap_or(Format::Json);
     let (tx, rx) = sigscope::feed::channel();
-    let (dialect, reveal_keys) = (cfg.dialect, opts.reveal_derived_keys);
+    let (dialect, reveal_keys, auto) = (cfg.dialect, opts.reveal_derived_keys, opts.auto());
     let printer = std::thread::spawn(move || {
         let cache = KeyCache::default();
         let v = Verifier {
@@ -139,7 +146,7 @@ pub fn run(l: &ListenOpts, opts: &ReportOpts) -> Result<ExitCode> {
         };
         let mut notice = |n: &str| eprintln!("sigscope: {}", sigscope::escape::escape_str(n));
         let mut out = std::io::stdout().lock();
-        sigscope::pipeline::print_feed(rx, &v, format, &mut out, &mut notice)
+        sigscope::pipeline::print_feed(rx, &v, auto, format, &mut out, &mut notice)
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::builder::{PossibleValue, TypedValueParser};
 
 use sigscope::credentials::Credentials;
+use sigscope::engine::dialect::Choice;
 use sigscope::engine::{dialect, Dialect};
 use sigscope::report::Format;
 
@@ -21,9 +22,9 @@ pub struct ReportOpts {
     #[arg(long, global = true)]
     pub credentials: Option<PathBuf>,
     /// Verifier dialect for the verdict (see `sigscope dialects`; default aws, or the config
-    /// file's).
+    /// file's); `auto` judges each exchange under the dialect its server's answers point to.
     #[arg(long, global = true, value_parser = DialectParser)]
-    pub dialect: Option<&'static Dialect>,
+    pub dialect: Option<Choice>,
     /// Output format (default: json when stdout is not a terminal, text otherwise); tsv lists
     /// the requests without verifying them.
     #[arg(long, global = true, value_enum)]
@@ -54,9 +55,14 @@ pub struct ReportOpts {
 }
 
 impl ReportOpts {
-    /// `--dialect`, else aws.
+    /// `--dialect`, else aws; `aws` for `auto`, where a server's answers do not decide.
     pub fn dialect_or_aws(&self) -> &'static Dialect {
-        self.dialect.unwrap_or_else(aws)
+        self.dialect.map_or_else(aws, Choice::fallback)
+    }
+
+    /// `--dialect auto`.
+    pub fn auto(&self) -> bool {
+        self.dialect.is_some_and(Choice::is_auto)
     }
 }
 
@@ -65,13 +71,13 @@ pub fn aws() -> &'static Dialect {
     dialect::by_name("aws").expect("the aws dialect exists")
 }
 
-/// `--dialect NAME`: one of [`dialect::names`], so that `--help` lists them and an unknown
-/// name is a usage error (exit 2) that lists them too.
+/// `--dialect NAME`: one of [`dialect::names`] or `auto`, so that `--help` lists them and an
+/// unknown name is a usage error (exit 2) that lists them too.
 #[derive(Clone)]
 pub struct DialectParser;
 
 impl TypedValueParser for DialectParser {
-    type Value = &'static Dialect;
+    type Value = Choice;
 
     fn parse_ref(
         &self,
@@ -80,8 +86,9 @@ impl TypedValueParser for DialectParser {
         value: &OsStr,
     ) -> Result<Self::Value, clap::Error> {
         let by_name = |name: &str| {
-            dialect::by_name(name).ok_or_else(|| {
-                let names = dialect::names();
+            Choice::parse(name).ok_or_else(|| {
+                let mut names = dialect::names();
+                names.push(Choice::AUTO);
                 let hint = closest(name, names.iter().copied())
                     .map(|c| format!("; did you mean `{c}`?"))
                     .unwrap_or_default();
@@ -96,7 +103,10 @@ impl TypedValueParser for DialectParser {
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
         Some(Box::new(
-            dialect::names().into_iter().map(PossibleValue::new),
+            dialect::names()
+                .into_iter()
+                .chain([Choice::AUTO])
+                .map(PossibleValue::new),
         ))
     }
 }

@@ -2,15 +2,17 @@
 //! library's [`pipeline`] with its messages on stderr and its exit status.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
 use sigscope::capture;
 use sigscope::engine::{KeyCache, Verifier};
+use sigscope::engine::diagnose::servers::Judge;
 use sigscope::ingest::{self, Summary};
-use sigscope::pipeline::{self, PipelineError};
+use sigscope::pipeline::{self, Input, PipelineError};
 
 use super::options::{default_format, load_credentials_loudly, ReportOpts, DEFAULT_BODY_CAP};
 
@@ -24,6 +26,12 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let creds = load_credentials_loudly(inputs, opts)?;
+    // `--dialect auto` reads every input twice; a pipe can be read once, so it is kept.
+    let (inputs, _spooled) = match opts.auto() && format != sigscope::report::Format::Tsv {
+        true => spool_pipes(inputs)?,
+        false => (Input::all(inputs), Vec::new()),
+    };
+    let inputs = &inputs[..];
     let cache = KeyCache::default();
     let v = Verifier {
         keys: &creds,
@@ -36,20 +44,20 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         progress: progress(),
         ..Default::default()
     };
-    let mut on_input = |path: &Path, summary: &Summary| {
+    let judge = match opts.auto() && format != sigscope::report::Format::Tsv {
+        true => Judge::ByServer(Arc::new(pipeline::survey(inputs, &v, &copts)?.servers)),
+        false => Judge::Fixed,
+    };
+    let mut on_input = |input: &Input, summary: &Summary| {
         if let Some(stats) = &summary.capture {
-            eprintln!(
-                "sigscope: {}: {}",
-                ingest::display_name(path),
-                stats.summary()
-            );
+            eprintln!("sigscope: {}: {}", input.name, stats.summary());
         }
         for e in &summary.errors {
             eprintln!("sigscope: {}", sigscope::escape::escape_str(e));
         }
     };
-    let outcome = match pipeline::run(inputs, &v, format, &copts, std::io::stdout(), &mut on_input)
-    {
+    let out = std::io::stdout();
+    let outcome = match pipeline::run(inputs, &v, &judge, format, &copts, out, &mut on_input) {
         Ok(o) => o,
         // A closed pipe (`| head`) ends the run quietly.
         Err(PipelineError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
@@ -64,7 +72,8 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     // Each server's dialect from its answers: a summary, so on stderr beside the capture's.
-    for line in outcome.servers.lines() {
+    let judged = opts.auto().then(|| v.dialect);
+    for line in outcome.servers.lines(judged) {
         eprintln!("sigscope: {}", sigscope::escape::escape_str(&line));
     }
     if opts.check {
@@ -113,4 +122,42 @@ fn progress() -> Option<capture::Progress> {
         });
         p
     })
+}
+
+/// The inputs of a `--dialect auto` run, which reads each of them twice: a pipe, a FIFO or
+/// standard input is copied to a temporary file first (deleted when the returned guards are
+/// dropped) and read from there under its own name.
+fn spool_pipes(inputs: &[PathBuf]) -> Result<(Vec<Input>, Vec<tempfile::NamedTempFile>)> {
+    let mut out = Vec::with_capacity(inputs.len());
+    let mut kept = Vec::new();
+    for path in inputs {
+        let regular = !ingest::is_stdin(path) && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+        if regular {
+            out.push(Input::new(path));
+            continue;
+        }
+        let name = ingest::display_name(path);
+        let mut tmp = tempfile::Builder::new().prefix("sigscope-").tempfile()?;
+        let copied = if ingest::is_stdin(path) {
+            std::io::copy(&mut std::io::stdin().lock(), tmp.as_file_mut())
+        } else {
+            std::fs::File::open(path).and_then(|mut f| std::io::copy(&mut f, tmp.as_file_mut()))
+        };
+        // An unreadable input is reported by the run itself, as without `auto`.
+        if copied.is_err() {
+            out.push(Input::new(path));
+            continue;
+        }
+        eprintln!(
+            "sigscope: --dialect auto reads each input twice: {} ({}) is kept in a temporary file until the report is written",
+            sigscope::escape::escape_str(&name),
+            sigscope::words::count_s(copied.unwrap_or(0), "byte")
+        );
+        out.push(Input {
+            path: tmp.path().to_path_buf(),
+            name,
+        });
+        kept.push(tmp);
+    }
+    Ok((out, kept))
 }

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use sigscope::capture;
 use sigscope::credentials::Credentials;
-use sigscope::engine::{dialect, Dialect};
+use sigscope::engine::dialect::Choice;
 use sigscope::ingest;
 use sigscope::tui;
 
@@ -23,7 +23,7 @@ const DEMO_CREDENTIALS: &str = include_str!("../../samples/demo.credentials");
 pub struct TuiSetup {
     file: tui::config::ConfigFile,
     pub notices: Vec<String>,
-    verifier: &'static Dialect,
+    verifier: Choice,
     pub body_cap: usize,
 }
 
@@ -40,11 +40,11 @@ impl TuiSetup {
         // `--dialect` is checked by clap; the config file's dialect only here.
         let verifier = match (opts.dialect, &file.dialect) {
             (Some(d), _) => d,
-            (None, Some(name)) => dialect::by_name(name).unwrap_or_else(|| {
+            (None, Some(name)) => Choice::parse(name).unwrap_or_else(|| {
                 notices.push(format!("config: unknown dialect `{name}`; using aws"));
-                aws()
+                Choice::Dialect(aws())
             }),
-            (None, None) => aws(),
+            (None, None) => Choice::Dialect(aws()),
         };
         let body_cap = match (opts.body_cap, &file.body_cap) {
             (Some(c), _) => c,

@@ -46,6 +46,7 @@ impl KeyStore for NoKeys {
     }
 }
 
+#[derive(Clone, Copy)]
 pub struct Verifier<'a> {
     pub keys: &'a (dyn KeyStore + Sync),
     pub dialect: &'static Dialect,

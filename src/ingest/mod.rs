@@ -158,7 +158,19 @@ pub fn stream_path(
     opts: &capture::Options,
     sink: &mut dyn FnMut(Exchange),
 ) -> Summary {
-    let name = display_name(path);
+    stream_path_as(path, &display_name(path), first_index, opts, sink)
+}
+
+/// [`stream_path`], the input shown under `name` (a pipe kept in a temporary file keeps the
+/// name it was given under).
+pub fn stream_path_as(
+    path: &Path,
+    name: &str,
+    first_index: usize,
+    opts: &capture::Options,
+    sink: &mut dyn FnMut(Exchange),
+) -> Summary {
+    let name = name.to_string();
     if is_stdin(path) {
         return stream_reader(std::io::stdin(), 0, &name, first_index, opts, sink);
     }

@@ -3,8 +3,10 @@
 
 use std::io::Write;
 
-use super::{render_batch, CaptureContext, Job};
+use super::{analyze, render_batch, CaptureContext, Job};
+use crate::engine::diagnose::servers::{Judge, Servers};
 use crate::engine::Verifier;
+use crate::http::Headers;
 use crate::feed::{FeedEvent, FeedReceiver};
 use crate::report::{self, Format};
 
@@ -13,9 +15,14 @@ use crate::report::{self, Format};
 /// how many exchanges were invalid or malformed. After a write fails (a closed pipe) the feed
 /// is still drained, so that its producer is never blocked, and the error is returned at the
 /// end.
+///
+/// With `auto` (`--dialect auto`) each exchange is judged under the dialect that explains the
+/// most of its server's answers so far, this exchange's included (a report over a file counts
+/// all of them first); `v`'s dialect where none does.
 pub fn print_feed(
     mut rx: FeedReceiver,
     v: &Verifier,
+    auto: bool,
     format: Format,
     out: &mut dyn Write,
     on_notice: &mut dyn FnMut(&str),
@@ -28,6 +35,7 @@ pub fn print_feed(
     let mut bad = 0;
     let mut failed: Option<std::io::Error> = None;
     let mut spare = Vec::new();
+    let mut servers = Servers::default();
     while let Some(ev) = rx.blocking_recv() {
         match ev {
             FeedEvent::Exchange(x) => {
@@ -35,14 +43,22 @@ pub fn print_feed(
                     continue;
                 }
                 let ctx = context.next(&x.request, x.server.as_deref());
+                let judged = match auto && format != Format::Tsv {
+                    true => judge_so_far(&mut servers, &x, &ctx, v),
+                    false => v.dialect,
+                };
                 let job = Job {
                     exchange: *x,
                     context: ctx,
                 };
                 let (buf, b) = render_batch(
                     std::slice::from_ref(&job),
-                    v,
-                    format,
+                    &Verifier {
+                        dialect: judged,
+                        ..*v
+                    },
+                    &Judge::Fixed,
+                    Some(format),
                     std::mem::take(&mut spare),
                     // The live printer prints exchanges, not the report's summary counts.
                     None,
@@ -62,4 +78,23 @@ pub fn print_feed(
         Some(e) => Err(e),
         None => Ok(bad),
     }
+}
+
+/// Counts how `x`'s server answered it and returns the dialect that now explains the most of
+/// that server's answers (`v`'s own where none does).
+fn judge_so_far(
+    servers: &mut Servers,
+    x: &crate::exchange::Exchange,
+    ctx: &super::ExchangeContext,
+    v: &Verifier,
+) -> &'static crate::engine::Dialect {
+    let Some(server) = x.server.as_deref() else {
+        return v.dialect;
+    };
+    let a = analyze(x, ctx.as_context(), v);
+    let host = x.request.header_text("host");
+    servers.observe(server, host.as_deref(), x.response.as_ref().map(|r| r.status), &a);
+    crate::engine::diagnose::servers::key(server, host.as_deref(), &a.auth)
+        .and_then(|k| servers.choose(&k, v.dialect))
+        .unwrap_or(v.dialect)
 }

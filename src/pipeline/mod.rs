@@ -9,10 +9,10 @@
 mod context;
 mod feed;
 
-use crate::engine::diagnose::servers::Servers;
+use crate::engine::diagnose::servers::{Judge, Servers};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::Mutex;
 
@@ -59,6 +59,27 @@ pub struct Outcome {
 /// How many failing exchanges a run names (the count covers them all).
 pub const FAILING_KEPT: usize = 20;
 
+/// One input of a run: a path, and the name it is shown under (in each exchange's `source`):
+/// the path itself, `stdin` for `-`, or the original name of a pipe kept in a temporary file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    pub path: PathBuf,
+    pub name: String,
+}
+
+impl Input {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let name = ingest::display_name(&path);
+        Input { path, name }
+    }
+
+    /// `inputs` as given on the command line.
+    pub fn all(inputs: &[PathBuf]) -> Vec<Input> {
+        inputs.iter().map(Input::new).collect()
+    }
+}
+
 /// What a worker counts besides the report itself.
 #[derive(Default)]
 struct Counted {
@@ -95,16 +116,48 @@ struct Job {
 /// A formatted batch: its position, the bytes, how many of its exchanges were invalid.
 type Done = (u64, Vec<u8>, usize);
 
-/// Reads `inputs` in order, verifies every exchange with `v` and writes the report in `format`
-/// to `out`, in input order. `on_input` is told what each input produced once it is read (its
-/// problems, a capture's statistics).
+/// Reads `inputs` in order, verifies every exchange with `v` (under the dialect `judge` picks
+/// for it) and writes the report in `format` to `out`, in input order. `on_input` is told what
+/// each input produced once it is read (its problems, a capture's statistics).
 pub fn run<W: Write + Send>(
-    inputs: &[PathBuf],
+    inputs: &[Input],
     v: &Verifier,
+    judge: &Judge,
     format: Format,
     copts: &capture::Options,
     out: W,
-    on_input: &mut dyn FnMut(&Path, &Summary),
+    on_input: &mut dyn FnMut(&Input, &Summary),
+) -> Result<Outcome, PipelineError> {
+    run_as(inputs, v, judge, Some(format), copts, out, on_input)
+}
+
+/// The first pass of `--dialect auto`: reads and verifies every exchange, writes nothing, and
+/// counts each server's answers ([`Outcome::servers`]), which do not depend on `v`'s dialect.
+pub fn survey(
+    inputs: &[Input],
+    v: &Verifier,
+    copts: &capture::Options,
+) -> Result<Outcome, PipelineError> {
+    run_as(
+        inputs,
+        v,
+        &Judge::Fixed,
+        None,
+        copts,
+        std::io::sink(),
+        &mut |_, _| {},
+    )
+}
+
+/// [`run`], or with no `format` [`survey`].
+fn run_as<W: Write + Send>(
+    inputs: &[Input],
+    v: &Verifier,
+    judge: &Judge,
+    format: Option<Format>,
+    copts: &capture::Options,
+    out: W,
+    on_input: &mut dyn FnMut(&Input, &Summary),
 ) -> Result<Outcome, PipelineError> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -130,7 +183,7 @@ pub fn run<W: Write + Send>(
             let (done_tx, spent_tx) = (done_tx.clone(), spent_tx.clone());
             let (work_rx, buffers) = (&work_rx, &buffers);
             tallies
-                .push(scope.spawn(move || work(work_rx, buffers, &done_tx, &spent_tx, v, format)));
+                .push(scope.spawn(move || work(work_rx, buffers, &done_tx, &spent_tx, v, judge, format)));
         }
         drop(done_tx);
         drop(spent_tx);
@@ -176,7 +229,8 @@ fn work(
     done_tx: &SyncSender<Done>,
     spent_tx: &mpsc::Sender<Vec<Job>>,
     v: &Verifier,
-    format: Format,
+    judge: &Judge,
+    format: Option<Format>,
 ) -> Counted {
     let mut counted = Counted::default();
     loop {
@@ -186,6 +240,7 @@ fn work(
         let (buf, bad) = render_batch(
             &jobs,
             v,
+            judge,
             format,
             spare.unwrap_or_default(),
             Some(&mut counted),
@@ -206,12 +261,12 @@ fn write_in_order<W: Write>(
     done_rx: Receiver<Done>,
     buffers: &Mutex<Vec<Vec<u8>>>,
     keep: usize,
-    format: Format,
+    format: Option<Format>,
 ) -> std::io::Result<usize> {
     // Smaller than a batch of JSON (~350 KB), which then goes to `out` without being copied
     // into the buffer first; the small TSV batches are still gathered.
     let mut out = std::io::BufWriter::with_capacity(64 << 10, out);
-    if format == Format::Tsv {
+    if format == Some(Format::Tsv) {
         out.write_all(report::TSV_HEADER.as_bytes())?;
     }
     let mut pending: BTreeMap<u64, (Vec<u8>, usize)> = BTreeMap::new();
@@ -236,20 +291,20 @@ fn write_in_order<W: Write>(
 /// The reader (the calling thread): reads each input, takes each exchange's context, queues
 /// full batches; returns how many exchanges and problems there were.
 fn read_inputs(
-    inputs: &[PathBuf],
+    inputs: &[Input],
     copts: &capture::Options,
-    format: Format,
+    format: Option<Format>,
     work_tx: &SyncSender<(u64, Vec<Job>)>,
     spent_rx: &Receiver<Vec<Job>>,
-    on_input: &mut dyn FnMut(&Path, &Summary),
+    on_input: &mut dyn FnMut(&Input, &Summary),
 ) -> (usize, usize) {
     let mut context = CaptureContext::default();
     let (mut total, mut errors) = (0usize, 0usize);
     let (mut seq, mut batch) = (0u64, Vec::with_capacity(BATCH));
-    for path in inputs {
+    for input in inputs {
         let mut sink = |x: Exchange| {
             // The listing needs no capture context; verification does.
-            let ctx = if format == Format::Tsv {
+            let ctx = if format == Some(Format::Tsv) {
                 ExchangeContext::default()
             } else {
                 context.next(&x.request, x.server.as_deref())
@@ -268,10 +323,10 @@ fn read_inputs(
                 }
             }
         };
-        let summary = ingest::stream_path(path, total, copts, &mut sink);
+        let summary = ingest::stream_path_as(&input.path, &input.name, total, copts, &mut sink);
         total += summary.exchanges;
         errors += summary.errors.len();
-        on_input(path, &summary);
+        on_input(input, &summary);
     }
     if !batch.is_empty() {
         let _ = work_tx.send((seq, batch));
@@ -280,11 +335,12 @@ fn read_inputs(
 }
 
 /// Analyses and formats a batch into `buf` (cleared first); returns the bytes and how many
-/// exchanges were invalid or malformed.
+/// exchanges were invalid or malformed. Without a format it only analyses and counts.
 fn render_batch(
     jobs: &[Job],
     v: &Verifier,
-    format: Format,
+    judge: &Judge,
+    format: Option<Format>,
     mut buf: Vec<u8>,
     mut counted: Option<&mut Counted>,
 ) -> (Vec<u8>, usize) {
@@ -293,11 +349,15 @@ fn render_batch(
     let mut bad = 0;
     for j in jobs {
         let x = &j.exchange;
-        if format == Format::Tsv {
+        if format == Some(Format::Tsv) {
             buf.extend_from_slice(report::to_tsv(x).as_bytes());
             continue;
         }
-        let a = analyze(x, j.context.as_context(), v);
+        let v = Verifier {
+            dialect: judge.dialect_for(v.dialect, x.server.as_deref(), &x.request),
+            ..*v
+        };
+        let a = analyze(x, j.context.as_context(), &v);
         if matches!(a.verdict, Verdict::Invalid | Verdict::Malformed) {
             bad += 1;
         }
@@ -306,14 +366,14 @@ fn render_batch(
         }
         // Writing into a Vec cannot fail.
         let _ = match format {
-            Format::Json => {
+            Some(Format::Json) => {
                 report::write_json(&mut buf, x, &a);
                 buf.push(b'\n');
                 Ok(())
             }
-            Format::Text => writeln!(buf, "{}", report::to_text(x, &a)),
-            Format::Markdown => write!(buf, "{}", report::to_markdown(x, &a)),
-            Format::Tsv => Ok(()),
+            Some(Format::Text) => writeln!(buf, "{}", report::to_text(x, &a)),
+            Some(Format::Markdown) => write!(buf, "{}", report::to_markdown(x, &a)),
+            Some(Format::Tsv) | None => Ok(()),
         };
     }
     (buf, bad)
@@ -330,39 +390,59 @@ mod tests {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/demo.http")
     }
 
-    /// The report of `samples/demo.http` in `format` through [`run`], then through
-    /// [`print_feed`] fed the same exchanges one by one.
-    fn both_ways(format: Format) -> (Outcome, Vec<u8>, usize, Vec<u8>) {
+    fn sample(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+    }
+
+    /// The report of `input` in `format` through [`run`], then through [`print_feed`] fed the
+    /// same exchanges one by one; with `auto`, judged by each server's answers (counted first
+    /// by [`survey`] for the report, as they come for the feed).
+    fn both_ways(input: PathBuf, format: Format, auto: bool) -> (Outcome, Vec<u8>, usize, Vec<u8>) {
         let creds = Credentials::parse(include_str!("../../samples/demo.credentials"));
         let cache = KeyCache::default();
         let v = Verifier {
             keys: &creds,
-            dialect: dialect::by_name("keystone-legacy").unwrap(),
+            dialect: dialect::by_name(if auto { "aws" } else { "keystone-legacy" }).unwrap(),
             cache: &cache,
             reveal_keys: false,
         };
         let opts = capture::Options::default();
+        let inputs = [Input::new(&input)];
+        let judge = match auto {
+            true => Judge::ByServer(std::sync::Arc::new(
+                survey(&inputs, &v, &opts).unwrap().servers,
+            )),
+            false => Judge::Fixed,
+        };
         let mut batch_out = Vec::new();
         let mut seen = Vec::new();
-        let outcome = run(&[demo()], &v, format, &opts, &mut batch_out, &mut |p, s| {
-            seen.push((p.to_path_buf(), s.exchanges))
+        let outcome = run(&inputs, &v, &judge, format, &opts, &mut batch_out, &mut |p, s| {
+            seen.push((p.path.clone(), s.exchanges))
         })
         .unwrap();
-        assert_eq!(seen, vec![(demo(), outcome.exchanges)]);
+        assert_eq!(seen, vec![(input.clone(), outcome.exchanges)]);
         let (tx, rx) = crate::feed::channel();
-        ingest::stream_path(&demo(), 0, &opts, &mut |x| {
+        ingest::stream_path(&input, 0, &opts, &mut |x| {
             let _ = tx.send(FeedEvent::Exchange(Box::new(x)));
         });
         let _ = tx.send(FeedEvent::Done);
         let mut feed_out = Vec::new();
-        let bad = print_feed(rx, &v, format, &mut feed_out, &mut |_| {}).unwrap();
+        let bad = print_feed(rx, &v, auto, format, &mut feed_out, &mut |_| {}).unwrap();
         (outcome, batch_out, bad, feed_out)
+    }
+
+    fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
+        String::from_utf8(out.to_vec())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
     }
 
     #[test]
     fn the_live_printer_writes_what_the_report_writes() {
         for format in [Format::Json, Format::Text, Format::Markdown, Format::Tsv] {
-            let (outcome, batch, bad, feed) = both_ways(format);
+            let (outcome, batch, bad, feed) = both_ways(sample("demo.http"), format, false);
             assert_eq!(outcome.exchanges, 6, "{format:?}");
             assert_eq!(outcome.errors, 0);
             assert_eq!(batch, feed, "{format:?}");
@@ -370,15 +450,32 @@ mod tests {
         }
         // Under keystone-legacy the seed request is invalid (the real keystoneclient 0.9.0
         // rejected it); the listing verifies nothing.
-        assert!(both_ways(Format::Json).0.invalid > 0);
-        assert_eq!(both_ways(Format::Tsv).0.invalid, 0);
-        let (_, json, _, _) = both_ways(Format::Json);
-        let lines: Vec<serde_json::Value> = String::from_utf8(json)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
+        let demo = || sample("demo.http");
+        assert!(both_ways(demo(), Format::Json, false).0.invalid > 0);
+        assert_eq!(both_ways(demo(), Format::Tsv, false).0.invalid, 0);
+        let (_, json, _, _) = both_ways(demo(), Format::Json, false);
+        let indexes: Vec<u64> = json_lines(&json)
+            .iter()
+            .map(|l| l["index"].as_u64().unwrap())
             .collect();
-        let indexes: Vec<u64> = lines.iter().map(|l| l["index"].as_u64().unwrap()).collect();
         assert_eq!(indexes, vec![0, 1, 2, 3, 4, 5]);
+    }
+
+    /// `--dialect auto` on the demo capture: the heat endpoint refused the seed request (its
+    /// real python-keystoneclient 0.9.0 did), so its requests are judged as keystone-legacy,
+    /// under which the seed is invalid; the S3 requests the same server accepted stay judged
+    /// as aws. The live printer, counting answers as they come, says the same here.
+    #[test]
+    fn auto_judges_each_server_as_its_answers_say() {
+        let (outcome, batch, bad, feed) = both_ways(sample("demo.pcap"), Format::Json, true);
+        assert_eq!(batch, feed);
+        assert_eq!((outcome.invalid, bad), (1, 1));
+        let lines = json_lines(&batch);
+        assert_eq!(lines[0]["verifier"], "keystone-legacy");
+        assert_eq!(lines[0]["verdict"], "invalid");
+        for l in &lines[1..] {
+            assert_eq!(l["verifier"], "aws", "{l}");
+            assert_ne!(l["verdict"], "invalid", "{l}");
+        }
     }
 }

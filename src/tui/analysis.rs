@@ -9,6 +9,8 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use crate::credentials::{Credentials, Secret};
 use crate::engine::diagnose::Context;
+use crate::engine::diagnose::servers::{Judge, Servers};
+use crate::engine::dialect::Choice;
 use crate::engine::{Analysis, Dialect, KeyCache, KeyStore, Verifier};
 use crate::exchange::Exchange;
 use crate::http::Request;
@@ -116,7 +118,13 @@ impl KeyStore for TuiKeys {
 /// What a verification depends on. Immutable; a change makes a new one with `gen + 1`.
 pub struct Settings {
     pub gen: u64,
+    /// What the user picked: a dialect, or `auto`.
+    pub choice: Choice,
+    /// The dialect that judges where `judge` does not decide (the picked one; aws for auto).
     pub dialect: &'static Dialect,
+    /// Under auto, each server's answers as counted when this generation started: they pick
+    /// the dialect of each exchange. A new count that picks otherwise starts a new generation.
+    pub judge: Judge,
     pub keys: Arc<TuiKeys>,
     /// Per generation: the alteration-search memo depends on the secrets.
     pub cache: KeyCache,
@@ -124,24 +132,51 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn new(gen: u64, dialect: &'static Dialect, keys: Arc<TuiKeys>, reveal: bool) -> Self {
+    pub fn new(gen: u64, choice: impl Into<Choice>, keys: Arc<TuiKeys>, reveal: bool) -> Self {
+        let choice = choice.into();
+        let judge = match choice {
+            Choice::Auto => Judge::ByServer(Arc::default()),
+            Choice::Dialect(_) => Judge::Fixed,
+        };
         Settings {
             gen,
-            dialect,
+            choice,
+            dialect: choice.fallback(),
+            judge,
             keys,
             cache: KeyCache::default(),
             reveal_keys: reveal,
         }
     }
 
-    pub fn next(&self, dialect: &'static Dialect, keys: Arc<TuiKeys>) -> Self {
-        Settings::new(self.gen + 1, dialect, keys, self.reveal_keys)
+    pub fn next(&self, choice: impl Into<Choice>, keys: Arc<TuiKeys>) -> Self {
+        Settings::new(self.gen + 1, choice, keys, self.reveal_keys)
     }
 
-    pub fn verifier(&self) -> Verifier<'_> {
+    /// The next generation under auto, judged by `servers`' counts.
+    pub fn judged_by(&self, servers: Servers) -> Self {
+        Settings {
+            judge: Judge::ByServer(Arc::new(servers)),
+            ..Settings::new(self.gen + 1, self.choice, self.keys.clone(), self.reveal_keys)
+        }
+    }
+
+    /// The counts that judge this generation (under auto).
+    pub fn servers(&self) -> Option<&Servers> {
+        match &self.judge {
+            Judge::ByServer(s) => Some(s),
+            Judge::Fixed => None,
+        }
+    }
+
+    /// The verifier for `item`: under auto, with the dialect its server's answers point to.
+    pub fn verifier_for(&self, item: &Item) -> Verifier<'_> {
+        let x = &item.x;
         Verifier {
             keys: &*self.keys,
-            dialect: self.dialect,
+            dialect: self
+                .judge
+                .dialect_for(self.dialect, x.server.as_deref(), &x.request),
             cache: &self.cache,
             reveal_keys: self.reveal_keys,
         }
@@ -152,7 +187,28 @@ impl Settings {
             seen_hosts: &item.hosts,
             earlier_leg: item.earlier.as_ref(),
         };
-        crate::pipeline::analyze(&item.x, context, &self.verifier())
+        crate::pipeline::analyze(&item.x, context, &self.verifier_for(item))
+    }
+}
+
+impl Settings {
+    /// The rows of `items`, verified; under auto with each server's answer to count.
+    pub fn rows(&self, items: &[Arc<Item>]) -> Vec<RowInfo> {
+        let mut keys = Vec::new();
+        items
+            .iter()
+            .map(|it| {
+                // One exchange that trips a bug in the engine is marked, not fatal to the rest.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let a = self.analyze(it);
+                    match self.choice {
+                        Choice::Auto => RowInfo::counted(&it.x, &a, &mut keys),
+                        Choice::Dialect(_) => RowInfo::from_analysis(&it.x, &a),
+                    }
+                }))
+                .unwrap_or_else(|_| RowInfo::internal_error())
+            })
+            .collect()
     }
 }
 
@@ -291,16 +347,7 @@ fn worker(
             continue;
         }
         let items = store.range(range.clone());
-        let rows = items
-            .iter()
-            .map(|it| {
-                // One exchange that trips a bug in the engine is marked, not fatal to the rest.
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    RowInfo::from_analysis(&it.x, &settings.analyze(it))
-                }))
-                .unwrap_or_else(|_| RowInfo::internal_error())
-            })
-            .collect();
+        let rows = settings.rows(&items);
         if done
             .send(RowsDone {
                 gen: settings.gen,

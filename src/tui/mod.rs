@@ -39,7 +39,7 @@ use timings::Timings;
 pub use loader::{lower_thread_priority, spawn_loader, Source};
 
 pub struct Options {
-    pub dialect: &'static crate::engine::Dialect,
+    pub dialect: crate::engine::dialect::Choice,
     pub keys: TuiKeys,
     pub reveal_keys: bool,
     pub theme: config::Theme,

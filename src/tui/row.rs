@@ -1,7 +1,11 @@
 //! What the exchange list shows and filters on, per exchange: small, computed once per verifier
 //! setting by the analysis workers, never in a draw call.
 
+use std::sync::Arc;
+
+use crate::engine::diagnose::servers;
 use crate::engine::{Analysis, Mode, Verdict};
+use crate::http::Headers;
 use crate::exchange::Exchange;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,6 +19,11 @@ pub struct RowInfo {
     pub findings: Box<[&'static str]>,
     /// Valid under the verifier, refused by the server for its signature.
     pub refused: bool,
+    /// The dialect that judged it (the verifier's, or under auto its server's).
+    pub judged: &'static str,
+    /// Under auto: the server it was sent to and the dialects that explain how that server
+    /// answered it (see [`servers::explained`]), which the UI counts per server.
+    pub answer: Option<(Arc<str>, u32)>,
 }
 
 impl RowInfo {
@@ -32,11 +41,34 @@ impl RowInfo {
                 .chain(&a.findings)
                 .map(|f| f.code.as_str())
                 .collect(),
-            refused: crate::engine::diagnose::servers::refused_though_valid(
-                x.response.as_ref().map(|r| r.status),
-                a,
-            ),
+            refused: servers::refused_though_valid(x.response.as_ref().map(|r| r.status), a),
+            // A request with no signature is judged by no dialect.
+            judged: if a.auth.mode.is_signature() { a.verifier } else { "" },
+            answer: None,
         }
+    }
+
+    /// [`RowInfo::from_analysis`], and how the server's answer counts towards its dialect.
+    /// `keys` interns the server names of one batch of rows.
+    pub fn counted(x: &Exchange, a: &Analysis, keys: &mut Vec<Arc<str>>) -> Self {
+        let mut row = Self::from_analysis(x, a);
+        let status = x.response.as_ref().map(|r| r.status);
+        let host = x.request.header_text("host");
+        let key = x
+            .server
+            .as_deref()
+            .and_then(|s| servers::key(s, host.as_deref(), &a.auth));
+        if let (Some(key), Some(mask)) = (key, servers::explained(status, a)) {
+            let key = match keys.iter().find(|k| ***k == *key) {
+                Some(k) => k.clone(),
+                None => {
+                    keys.push(Arc::from(key));
+                    keys[keys.len() - 1].clone()
+                }
+            };
+            row.answer = Some((key, mask));
+        }
+        row
     }
 
     /// The row of an exchange whose analysis panicked (a bug): shown as malformed.
@@ -49,6 +81,8 @@ impl RowInfo {
             service: None,
             findings: Box::new(["internal-error"]),
             refused: false,
+            judged: "",
+            answer: None,
         }
     }
 

@@ -693,3 +693,92 @@ fn check_summarises_and_refusal_is_visible() {
     // An accepted valid request keeps its plain verdict.
     assert!(out.contains("— valid\n"), "{out}");
 }
+
+/// `--dialect auto` on the real-client diagnosis capture: every exchange is judged under the
+/// dialect its server's answers point to, and where that dialect explains every answer of its
+/// server, the verdict agrees with what the server answered: valid where it accepted,
+/// invalid where it refused the signature (the real keystoneclient 0.9.0 refused the seed
+/// request; botocore's own signer, with the server's secret, refused the wrong secret).
+#[test]
+fn auto_judges_each_server_by_its_answers() {
+    let args = [
+        "report",
+        "tests/diagnosis/scenarios.pcap",
+        "--credentials",
+        "tests/diagnosis/credentials",
+        "--format",
+        "json",
+        "--dialect",
+        "auto",
+    ];
+    let o = run(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let lines = json_lines(&o);
+    let seed = &lines[0];
+    assert_eq!(seed["server"], "127.0.0.1:8003");
+    assert_eq!((&seed["verifier"], &seed["verdict"]), (&"keystone-legacy".into(), &"invalid".into()));
+    assert!(
+        err.contains("127.0.0.1:8003 (SigV4 for 127): behaves like keystone-legacy")
+            && err.contains("--dialect auto judges its requests as keystone-legacy"),
+        "{err}"
+    );
+    // The servers whose line says their dialect explains all of their answers.
+    let whole: Vec<&str> = err
+        .lines()
+        .filter(|l| {
+            let n: Vec<&str> = l.split(" explains ").nth(1).unwrap_or("").split(' ').collect();
+            n.len() > 2 && n[0] == n[2]
+        })
+        .filter_map(|l| l.strip_prefix("sigscope: ")?.split(" (").next())
+        .collect();
+    let mut judged = 0;
+    for x in &lines {
+        let status = x["response"]["status"].as_u64().unwrap_or(0);
+        let code = x["server_expected"]["code"].as_str().unwrap_or("");
+        let server = x["server"].as_str().unwrap();
+        // Requests through a proxy: the client leg's server is the proxy, whose refusal no
+        // dialect explains (the proxy changed the request).
+        if !whole.contains(&server) || x["auth"]["mode"] == "anonymous" {
+            continue;
+        }
+        match (status, code) {
+            (200..=299, _) => assert_eq!(x["verdict"], "valid", "{x}"),
+            (403, "SignatureDoesNotMatch") if x["findings"][0]["code"] != "request-altered" => {
+                assert_eq!(x["verdict"], "invalid", "{x}")
+            }
+            _ => continue,
+        }
+        judged += 1;
+    }
+    assert!(judged >= 8, "{judged} exchanges compared");
+    // A pipe is read once: it is kept in a temporary file and read twice, under its name.
+    let data = fs::read(root().join(args[1])).unwrap();
+    let mut child = bin()
+        .args(["report", "-"])
+        .args(&args[2..])
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &data).unwrap();
+    let piped = child.wait_with_output().unwrap();
+    assert!(piped.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&piped.stdout).replace("\"stdin:", "\"tests/diagnosis/scenarios.pcap:"),
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(String::from_utf8_lossy(&piped.stderr).contains("stdin"));
+}
+
+#[test]
+fn auto_needs_a_server_that_answers() {
+    let o = run(&["listen", "--port", "0", "--dialect", "auto", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--upstream"));
+    let o = run(&["report", "samples/demo.http", "--dialect", "aut"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `auto`?"));
+}

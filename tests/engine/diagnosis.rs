@@ -145,15 +145,16 @@ fn each_server_is_named_by_its_answers() {
         let cache = KeyCache::default();
         let v = verifier(creds, "aws", &cache);
         let out = sigscope::pipeline::run(
-            &[dir().join("scenarios.pcap")],
+            &[sigscope::pipeline::Input::new(dir().join("scenarios.pcap"))],
             &v,
+            &Default::default(),
             sigscope::report::Format::Json,
             &Options::default(),
             std::io::sink(),
             &mut |_, _| {},
         )
         .unwrap();
-        out.servers.lines()
+        out.servers.lines(None)
     }
     let with = lines(&Credentials::load_file(&dir().join("credentials")).unwrap());
     let without = lines(&Credentials::default());

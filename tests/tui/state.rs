@@ -119,6 +119,55 @@ fn dialect_switch_reverifies_in_the_background_and_the_filter_follows() {
     );
 }
 
+/// `auto` in the dialect menu: everything is verified as aws first, the servers' answers are
+/// counted, and once all are in, the heat endpoint's requests are verified again as
+/// keystone-legacy (its real keystoneclient 0.9.0 refused the seed request), once: the next
+/// count picks the same. The list says which dialect judged each row.
+#[test]
+fn auto_verifies_each_server_as_its_answers_say_and_settles() {
+    let keys = Arc::new(TuiKeys {
+        file: Credentials::load_file(Path::new("samples/demo.credentials")).unwrap(),
+        entered: Default::default(),
+    });
+    let s = Settings::new(0, dialect::by_name("aws").unwrap(), keys, false);
+    let mut app = App::new(s, Keymap::default(), Theme::plain());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    app.verify.pool = Some(Pool::new(2, app.store.clone(), tx));
+    app.ingest(load("samples/demo.pcap"));
+    app.on_key(key('d'));
+    for _ in 0..dialect::ALL.len() {
+        app.on_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+    }
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(app.verify.settings.choice.is_auto());
+    let picked = app.verify.settings.gen;
+    // Until nothing is pending: the first count, then (maybe) one more generation.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while app.analysed() < 6 || app.verify.pool.as_ref().unwrap().pending() > 0 {
+        assert!(std::time::Instant::now() < deadline, "verification never settled");
+        if let Ok(d) = rx.try_recv() {
+            app.rows_done(d);
+        } else {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+    while let Ok(d) = rx.try_recv() {
+        app.rows_done(d);
+    }
+    assert_eq!(app.verify.settings.gen, picked + 1, "one more generation, then settled");
+    let (seed, stale) = app.row(0).unwrap();
+    assert!(!stale);
+    assert_eq!((seed.judged, seed.verdict), ("keystone-legacy", Verdict::Invalid));
+    for id in 1..5 {
+        assert_eq!(app.row(id).unwrap().0.judged, "aws", "#{id}");
+    }
+    assert_eq!(app.row(5).unwrap().0.judged, "", "anonymous: judged by none");
+    let screen = draw(&mut app, 300, 20);
+    assert!(screen.contains("judged as"), "{screen}");
+    assert!(screen.contains("keystone-legacy"), "{screen}");
+    assert!(screen.contains("verifier auto"), "{screen}");
+}
+
 #[test]
 fn a_secret_entered_is_used_and_never_drawn() {
     let mut app = app_for(load("samples/demo.pcap"), Credentials::default(), "aws");

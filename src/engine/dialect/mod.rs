@@ -40,6 +40,52 @@ pub fn names() -> Vec<&'static str> {
     ALL.iter().map(|d| d.name).collect()
 }
 
+/// What judges the verdicts: one dialect, or (`auto`) each server's own, inferred from its
+/// answers ([`crate::engine::diagnose::servers::Judge`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Choice {
+    Dialect(&'static Dialect),
+    Auto,
+}
+
+impl From<&'static Dialect> for Choice {
+    fn from(d: &'static Dialect) -> Self {
+        Choice::Dialect(d)
+    }
+}
+
+impl Choice {
+    /// The word that picks `auto` on the command line, in the config file and in the UI.
+    pub const AUTO: &'static str = "auto";
+
+    /// A dialect's name or `auto` (any case).
+    pub fn parse(name: &str) -> Option<Choice> {
+        if name.eq_ignore_ascii_case(Self::AUTO) {
+            return Some(Choice::Auto);
+        }
+        by_name(name).map(Choice::Dialect)
+    }
+
+    /// The dialect that judges where nothing else decides: the chosen one, or `aws` for auto.
+    pub fn fallback(self) -> &'static Dialect {
+        match self {
+            Choice::Dialect(d) => d,
+            Choice::Auto => by_name("aws").expect("the aws dialect exists"),
+        }
+    }
+
+    pub fn is_auto(self) -> bool {
+        matches!(self, Choice::Auto)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Choice::Dialect(d) => d.name,
+            Choice::Auto => Self::AUTO,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Dialect {
     pub name: &'static str,

@@ -127,6 +127,8 @@ pub struct DetailModel {
     /// Lines of the Diff tab that come before the rows (notes), for scrolling to the first
     /// divergent row.
     pub diff_header_lines: usize,
+    /// Verified under auto: the verifier is this exchange's server's dialect.
+    pub auto: bool,
 }
 
 impl DetailModel {
@@ -143,6 +145,7 @@ impl DetailModel {
             docs: Vec::new(),
             diff: DiffModel::default(),
             diff_header_lines: 0,
+            auto: s.choice.is_auto(),
         };
         m.rebuild(theme);
         m
@@ -155,6 +158,7 @@ impl DetailModel {
             a: &self.analysis,
             t: theme,
             o: &self.opts,
+            auto: self.auto,
         };
         self.diff = b.diff_model();
         self.docs = self
@@ -193,6 +197,7 @@ struct Builder<'a> {
     a: &'a Analysis,
     t: &'a Theme,
     o: &'a ViewOpts,
+    auto: bool,
 }
 
 impl Builder<'_> {

@@ -21,6 +21,12 @@ impl Builder<'_> {
             ),
             Span::raw(format!(" under {}", a.verifier)),
         ];
+        if self.auto && a.auth.mode.is_signature() {
+            head.push(Span::styled(
+                " (auto: the dialect its server's answers point to)",
+                t.dim(),
+            ));
+        }
         if let Some(p) = &x.response {
             head.push(Span::raw(format!(
                 "   server answered {} {}",

@@ -75,6 +75,8 @@ fn put_row() -> RowInfo {
         service: Some("s3".into()),
         findings: vec!["signature-unexplained", "clock-skew"].into(),
         refused: false,
+        judged: "aws",
+        answer: None,
     }
 }
 
@@ -87,6 +89,8 @@ fn get_row() -> RowInfo {
         service: None,
         findings: vec!["no-response"].into(),
         refused: false,
+        judged: "aws",
+        answer: None,
     }
 }
 

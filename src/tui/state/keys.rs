@@ -123,10 +123,13 @@ impl App {
             SearchNext => self.jump_search(true),
             SearchPrev => self.jump_search(false),
             PickDialect => {
-                let selected = dialect::ALL
-                    .iter()
-                    .position(|d| d.name == self.verify.settings.dialect.name)
-                    .unwrap_or(0);
+                let s = &self.verify.settings;
+                let selected = match s.choice {
+                    dialect::Choice::Auto => dialect::ALL.len(),
+                    dialect::Choice::Dialect(d) => {
+                        dialect::ALL.iter().position(|x| x.name == d.name).unwrap_or(0)
+                    }
+                };
                 self.overlay.popup = Some(Popup::Menu(Menu {
                     kind: MenuKind::Dialect,
                     selected,

@@ -17,7 +17,9 @@ use std::time::Instant;
 use ratatui::layout::Rect;
 
 use crate::credentials::Secret;
-use crate::engine::{dialect, Verdict};
+use crate::engine::diagnose::servers::Servers;
+use crate::engine::dialect::Choice;
+use crate::engine::Verdict;
 use crate::exchange::Exchange;
 use crate::tui::analysis::{Pool, RowsDone, Settings, Store, TuiKeys};
 use crate::tui::config::Theme;
@@ -94,6 +96,8 @@ struct Rows {
     /// Rows valid under the verifier that the server refused.
     refused: usize,
     analysed: usize,
+    /// Under auto: each server's answers among this generation's rows.
+    servers: Servers,
 }
 
 /// Where the list is: the selected position (in the list as filtered) and the first row drawn.
@@ -325,34 +329,57 @@ impl App {
         let end = (d.start + d.rows.len()).min(self.verify.rows.slots.len());
         let gen = self.verify.settings.gen;
         for (k, info) in d.rows.into_iter().enumerate() {
-            let Some(slot) = self.verify.rows.slots.get_mut(d.start + k) else {
+            let rows = &mut self.verify.rows;
+            let Some(slot) = rows.slots.get_mut(d.start + k) else {
                 break;
             };
             if slot.gen == gen {
                 if let Some(old) = &slot.info {
-                    self.verify.rows.counts[verdict_slot(old.verdict)] -= 1;
-                    self.verify.rows.refused -= usize::from(old.refused);
-                    self.verify.rows.analysed -= 1;
+                    rows.counts[verdict_slot(old.verdict)] -= 1;
+                    rows.refused -= usize::from(old.refused);
+                    rows.analysed -= 1;
+                    if let Some((k, mask)) = &old.answer {
+                        rows.servers.uncount(k, *mask);
+                    }
                 }
             }
-            self.verify.rows.counts[verdict_slot(info.verdict)] += 1;
-            self.verify.rows.refused += usize::from(info.refused);
-            self.verify.rows.analysed += 1;
+            rows.counts[verdict_slot(info.verdict)] += 1;
+            rows.refused += usize::from(info.refused);
+            rows.analysed += 1;
+            if let Some((k, mask)) = &info.answer {
+                rows.servers.count(k.to_string(), *mask);
+            }
             *slot = Slot {
                 gen,
                 info: Some(info),
             };
         }
         self.refilter_range(d.start..end);
+        self.rejudge_if_servers_changed();
+    }
+
+    /// Under auto, once every row of this generation is verified: when the servers' answers,
+    /// now all counted, pick another dialect for some server than the counts this generation
+    /// started with, verifies everything again under the new picks. The counts do not depend
+    /// on the dialect that judged, so the next generation counts the same and this settles.
+    fn rejudge_if_servers_changed(&mut self) {
+        let s = &self.verify.settings;
+        let Some(started) = s.servers() else { return };
+        if self.verify.rows.analysed < self.total()
+            || self.verify.rows.servers.same_choices(started, s.dialect)
+        {
+            return;
+        }
+        let next = s.judged_by(self.verify.rows.servers.clone());
+        self.restart_verification(next);
+        self.overlay.status =
+            Some("auto: each server's answers point to its dialect; verifying again…".into());
     }
 
     /// Verifies everything now, on this thread (tests, and tiny inputs).
     pub fn analyse_all_now(&mut self) {
         let items = self.store.range(0..self.store.len());
-        let rows = items
-            .iter()
-            .map(|it| RowInfo::from_analysis(&it.x, &self.verify.settings.analyze(it)))
-            .collect();
+        let rows = self.verify.settings.rows(&items);
         self.rows_done(RowsDone {
             gen: self.verify.settings.gen,
             start: 0,
@@ -367,6 +394,7 @@ impl App {
         self.verify.rows.counts = [0; 5];
         self.verify.rows.refused = 0;
         self.verify.rows.analysed = 0;
+        self.verify.rows.servers = Servers::default();
         let first = self.id_at(self.list.offset).unwrap_or(0);
         let visible = first..first + 200;
         if let Some(p) = &self.verify.pool {
@@ -375,16 +403,22 @@ impl App {
         self.request_detail();
     }
 
+    /// Verifies everything as the dialect `name`, or (`auto`) as each server's.
     pub fn set_dialect(&mut self, name: &str) -> bool {
-        let Some(d) = dialect::by_name(name) else {
+        let Some(choice) = Choice::parse(name) else {
             return false;
         };
         let s = self
             .verify
             .settings
-            .next(d, self.verify.settings.keys.clone());
+            .next(choice, self.verify.settings.keys.clone());
         self.restart_verification(s);
-        self.overlay.status = Some(format!("verifying every exchange as {}…", d.name));
+        self.overlay.status = Some(match choice {
+            Choice::Auto => {
+                "verifying every exchange as the dialect its server's answers point to (aws where they point nowhere)…".into()
+            }
+            Choice::Dialect(d) => format!("verifying every exchange as {}…", d.name),
+        });
         true
     }
 
@@ -398,7 +432,7 @@ impl App {
         let s = self
             .verify
             .settings
-            .next(self.verify.settings.dialect, Arc::new(keys));
+            .next(self.verify.settings.choice, Arc::new(keys));
         self.restart_verification(s);
         self.overlay.status = Some(format!(
             "secret for {} kept in memory; verifying again…",

@@ -88,7 +88,8 @@ impl MenuKind {
     /// How many items the menu lists.
     pub fn count(self) -> usize {
         match self {
-            MenuKind::Dialect => dialect::ALL.len(),
+            // Every dialect, then `auto`.
+            MenuKind::Dialect => dialect::ALL.len() + 1,
             MenuKind::Copy => CopyKind::ALL.len(),
             MenuKind::Export => ExportKind::ALL.len(),
         }
@@ -202,7 +203,9 @@ impl App {
     fn choose(&mut self, m: Menu) {
         match m.kind {
             MenuKind::Dialect => {
-                let name = dialect::ALL[m.selected].name;
+                let name = dialect::ALL
+                    .get(m.selected)
+                    .map_or(dialect::Choice::AUTO, |d| d.name);
                 self.set_dialect(name);
             }
             MenuKind::Copy => self.copy(CopyKind::ALL[m.selected]),

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use crate::engine::dialect::Choice;
 use crate::engine::Verdict;
 use crate::tui::detail::{verdict_badge, verdict_style};
 use crate::tui::state::App;
@@ -55,7 +56,13 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, r: Rect) {
         ));
     }
     spans.push(Span::raw(" · verifier "));
-    spans.push(Span::styled(app.verify.settings.dialect.name, t.accent()));
+    spans.push(Span::styled(
+        match app.verify.settings.choice {
+            Choice::Auto => "auto (each server's)",
+            Choice::Dialect(d) => d.name,
+        },
+        t.accent(),
+    ));
     if !app.filter_src().is_empty() {
         spans.push(Span::raw(" · filter "));
         spans.push(Span::styled(

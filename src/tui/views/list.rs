@@ -44,7 +44,8 @@ pub(super) fn draw_list(f: &mut Frame, app: &mut App, r: Rect) {
     let rows_h = inner.height.saturating_sub(1) as usize;
     keep_selection_in_view(app, rows_h);
     app.chrome.layout.list_first_row = inner.y + 1;
-    let cols = Columns::for_width(inner.width, app.view.mask_keys);
+    let auto = app.verify.settings.choice.is_auto();
+    let cols = Columns::for_width(inner.width, app.view.mask_keys, auto);
     // The rows only read the state.
     let app: &App = app;
     let mut rows = Vec::with_capacity(rows_h);
@@ -99,12 +100,14 @@ struct Columns {
     show_time: bool,
     show_ends: bool,
     show_finding: bool,
+    /// Under auto: the dialect that judged each row, beside its verdict.
+    show_judged: bool,
     path_w: usize,
     key_w: usize,
 }
 
 impl Columns {
-    fn for_width(w: u16, mask_keys: bool) -> Columns {
+    fn for_width(w: u16, mask_keys: bool, auto: bool) -> Columns {
         let show_time = w >= 110;
         let show_ends = w >= 140;
         let key_w: u16 = if mask_keys {
@@ -125,15 +128,16 @@ impl Columns {
             header.push("client → server");
             widths.push(30);
         }
-        header.extend([
-            "method",
-            "host + path",
-            "auth",
-            "access key",
-            "verdict",
-            "st",
-        ]);
-        widths.extend([6, 0, 9, key_w, 16, 3]);
+        header.extend(["method", "host + path", "auth", "access key", "verdict"]);
+        widths.extend([6, 0, 9, key_w, 16]);
+        // Only where the path keeps its room; the Overview says it at any width.
+        let show_judged = auto && w >= 130;
+        if show_judged {
+            header.push("judged as");
+            widths.push(15);
+        }
+        header.push("st");
+        widths.push(3);
         // The first finding is in the detail too; a narrow list keeps the path instead.
         let show_finding = w >= 100;
         if show_finding {
@@ -154,6 +158,7 @@ impl Columns {
             show_time,
             show_ends,
             show_finding,
+            show_judged,
             path_w,
             key_w,
         }
@@ -214,6 +219,12 @@ fn list_row(app: &App, cols: &Columns, id: usize) -> Option<Row<'static>> {
         .unwrap_or_default();
     cells.push(Span::raw(ak));
     cells.push(verdict_cell(app, id));
+    if cols.show_judged {
+        cells.push(Span::styled(
+            row.map(|r| r.judged).unwrap_or("").to_string(),
+            t.dim(),
+        ));
+    }
     // A refusal stands out (bold without colour): 403 beside VALID is the seed case.
     cells.push(match &x.response {
         Some(p) if p.status >= 400 => Span::styled(

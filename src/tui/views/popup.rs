@@ -166,7 +166,7 @@ fn help(app: &App, scroll: u16, area: Rect) -> Drawn<'static> {
 fn menu_popup(app: &App, m: Menu) -> Drawn<'static> {
     let t = &app.chrome.theme;
     let (title, w, h) = match m.kind {
-        MenuKind::Dialect => (" Verifier dialect ", 110, dialect::ALL.len() as u16 + 5),
+        MenuKind::Dialect => (" Verifier dialect ", 110, dialect::ALL.len() as u16 + 6),
         MenuKind::Copy => (" Copy to the clipboard (OSC 52) ", 60, 6),
         MenuKind::Export => (" Export ", 70, 7),
     };
@@ -207,5 +207,9 @@ fn dialect_items(app: &App) -> Vec<String> {
     dialect::ALL
         .iter()
         .map(|d| format!("{}{:<16} {}", verdict(d.name), d.name, d.summary))
+        .chain([format!(
+            "  {:<16} each exchange as the dialect its server's answers point to (aws where they point nowhere)",
+            dialect::Choice::AUTO
+        )])
         .collect()
 }
