@@ -3,14 +3,14 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Result;
 
 use sigscope::capture;
-use sigscope::engine::{KeyCache, Verifier};
 use sigscope::engine::diagnose::servers::Judge;
+use sigscope::engine::{KeyCache, Verifier};
 use sigscope::ingest::{self, Summary};
 use sigscope::pipeline::{self, Input, PipelineError};
 

@@ -6,8 +6,8 @@ use std::io::Write;
 use super::{analyze, render_batch, CaptureContext, Job};
 use crate::engine::diagnose::servers::{Judge, Servers};
 use crate::engine::Verifier;
-use crate::http::Headers;
 use crate::feed::{FeedEvent, FeedReceiver};
+use crate::http::Headers;
 use crate::report::{self, Format};
 
 /// Prints each exchange of the feed to `out` as it arrives (same capture context, analysis and
@@ -93,7 +93,12 @@ fn judge_so_far(
     };
     let a = analyze(x, ctx.as_context(), v);
     let host = x.request.header_text("host");
-    servers.observe(server, host.as_deref(), x.response.as_ref().map(|r| r.status), &a);
+    servers.observe(
+        server,
+        host.as_deref(),
+        x.response.as_ref().map(|r| r.status),
+        &a,
+    );
     crate::engine::diagnose::servers::key(server, host.as_deref(), &a.auth)
         .and_then(|k| servers.choose(&k, v.dialect))
         .unwrap_or(v.dialect)

@@ -182,8 +182,9 @@ fn run_as<W: Write + Send>(
         for _ in 0..workers {
             let (done_tx, spent_tx) = (done_tx.clone(), spent_tx.clone());
             let (work_rx, buffers) = (&work_rx, &buffers);
-            tallies
-                .push(scope.spawn(move || work(work_rx, buffers, &done_tx, &spent_tx, v, judge, format)));
+            tallies.push(
+                scope.spawn(move || work(work_rx, buffers, &done_tx, &spent_tx, v, judge, format)),
+            );
         }
         drop(done_tx);
         drop(spent_tx);
@@ -391,7 +392,9 @@ mod tests {
     }
 
     fn sample(name: &str) -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(name)
     }
 
     /// The report of `input` in `format` through [`run`], then through [`print_feed`] fed the
@@ -416,9 +419,15 @@ mod tests {
         };
         let mut batch_out = Vec::new();
         let mut seen = Vec::new();
-        let outcome = run(&inputs, &v, &judge, format, &opts, &mut batch_out, &mut |p, s| {
-            seen.push((p.path.clone(), s.exchanges))
-        })
+        let outcome = run(
+            &inputs,
+            &v,
+            &judge,
+            format,
+            &opts,
+            &mut batch_out,
+            &mut |p, s| seen.push((p.path.clone(), s.exchanges)),
+        )
         .unwrap();
         assert_eq!(seen, vec![(input.clone(), outcome.exchanges)]);
         let (tx, rx) = crate::feed::channel();

@@ -174,12 +174,16 @@ fn text_error_body(s: &mut String, x: &Exchange) {
     }
 }
 
-/// One line per dialect: whether its signature matches.
+/// One line per dialect: whether its signature matches, and (without the secret, or when the
+/// server's error body carried its strings) how its strings compare with the server's, else
+/// with the verifier's.
 fn text_dialects(s: &mut String, a: &Analysis) {
+    use crate::engine::diagnose::strings::{self, Reference};
     if !a.dialects.is_empty() {
         let _ = writeln!(s, "  dialects:");
+        let reference = strings::reference(a);
         for d in &a.dialects {
-            let state = if d.unsupported {
+            let mut state = if d.unsupported {
                 "n/a".to_string()
             } else {
                 match (d.matches, &d.rejects) {
@@ -191,6 +195,14 @@ fn text_dialects(s: &mut String, a: &Analysis) {
                     (None, _) => "not checked (no secret)".into(),
                 }
             };
+            let vs = reference
+                .filter(|r| d.matches.is_none() || *r == Reference::Server)
+                .filter(|r| *r != Reference::Dialect(d.name))
+                .and_then(|r| strings::compare(a, d, r));
+            if let Some(c) = vs {
+                state.push_str("; ");
+                state.push_str(&c.words());
+            }
             let _ = writeln!(s, "    {:<16} {state}", d.name);
         }
     }

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use crate::credentials::{Credentials, Secret};
-use crate::engine::diagnose::Context;
 use crate::engine::diagnose::servers::{Judge, Servers};
+use crate::engine::diagnose::Context;
 use crate::engine::dialect::Choice;
 use crate::engine::{Analysis, Dialect, KeyCache, KeyStore, Verifier};
 use crate::exchange::Exchange;
@@ -157,7 +157,12 @@ impl Settings {
     pub fn judged_by(&self, servers: Servers) -> Self {
         Settings {
             judge: Judge::ByServer(Arc::new(servers)),
-            ..Settings::new(self.gen + 1, self.choice, self.keys.clone(), self.reveal_keys)
+            ..Settings::new(
+                self.gen + 1,
+                self.choice,
+                self.keys.clone(),
+                self.reveal_keys,
+            )
         }
     }
 

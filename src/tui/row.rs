@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::engine::diagnose::servers;
 use crate::engine::{Analysis, Mode, Verdict};
-use crate::http::Headers;
 use crate::exchange::Exchange;
+use crate::http::Headers;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowInfo {
@@ -43,7 +43,11 @@ impl RowInfo {
                 .collect(),
             refused: servers::refused_though_valid(x.response.as_ref().map(|r| r.status), a),
             // A request with no signature is judged by no dialect.
-            judged: if a.auth.mode.is_signature() { a.verifier } else { "" },
+            judged: if a.auth.mode.is_signature() {
+                a.verifier
+            } else {
+                ""
+            },
             answer: None,
         }
     }

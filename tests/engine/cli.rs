@@ -717,7 +717,10 @@ fn auto_judges_each_server_by_its_answers() {
     let lines = json_lines(&o);
     let seed = &lines[0];
     assert_eq!(seed["server"], "127.0.0.1:8003");
-    assert_eq!((&seed["verifier"], &seed["verdict"]), (&"keystone-legacy".into(), &"invalid".into()));
+    assert_eq!(
+        (&seed["verifier"], &seed["verdict"]),
+        (&"keystone-legacy".into(), &"invalid".into())
+    );
     assert!(
         err.contains("127.0.0.1:8003 (SigV4 for 127): behaves like keystone-legacy")
             && err.contains("--dialect auto judges its requests as keystone-legacy"),
@@ -727,7 +730,12 @@ fn auto_judges_each_server_by_its_answers() {
     let whole: Vec<&str> = err
         .lines()
         .filter(|l| {
-            let n: Vec<&str> = l.split(" explains ").nth(1).unwrap_or("").split(' ').collect();
+            let n: Vec<&str> = l
+                .split(" explains ")
+                .nth(1)
+                .unwrap_or("")
+                .split(' ')
+                .collect();
             n.len() > 2 && n[0] == n[2]
         })
         .filter_map(|l| l.strip_prefix("sigscope: ")?.split(" (").next())
@@ -767,7 +775,8 @@ fn auto_judges_each_server_by_its_answers() {
     let piped = child.wait_with_output().unwrap();
     assert!(piped.status.success());
     assert_eq!(
-        String::from_utf8_lossy(&piped.stdout).replace("\"stdin:", "\"tests/diagnosis/scenarios.pcap:"),
+        String::from_utf8_lossy(&piped.stdout)
+            .replace("\"stdin:", "\"tests/diagnosis/scenarios.pcap:"),
         String::from_utf8_lossy(&o.stdout)
     );
     assert!(String::from_utf8_lossy(&piped.stderr).contains("stdin"));
@@ -775,7 +784,15 @@ fn auto_judges_each_server_by_its_answers() {
 
 #[test]
 fn auto_needs_a_server_that_answers() {
-    let o = run(&["listen", "--port", "0", "--dialect", "auto", "--format", "json"]);
+    let o = run(&[
+        "listen",
+        "--port",
+        "0",
+        "--dialect",
+        "auto",
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--upstream"));
     let o = run(&["report", "samples/demo.http", "--dialect", "aut"]);

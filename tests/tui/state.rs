@@ -144,7 +144,10 @@ fn auto_verifies_each_server_as_its_answers_say_and_settles() {
     // Until nothing is pending: the first count, then (maybe) one more generation.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while app.analysed() < 6 || app.verify.pool.as_ref().unwrap().pending() > 0 {
-        assert!(std::time::Instant::now() < deadline, "verification never settled");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "verification never settled"
+        );
         if let Ok(d) = rx.try_recv() {
             app.rows_done(d);
         } else {
@@ -154,14 +157,25 @@ fn auto_verifies_each_server_as_its_answers_say_and_settles() {
     while let Ok(d) = rx.try_recv() {
         app.rows_done(d);
     }
-    assert_eq!(app.verify.settings.gen, picked + 1, "one more generation, then settled");
+    assert_eq!(
+        app.verify.settings.gen,
+        picked + 1,
+        "one more generation, then settled"
+    );
     let (seed, stale) = app.row(0).unwrap();
     assert!(!stale);
-    assert_eq!((seed.judged, seed.verdict), ("keystone-legacy", Verdict::Invalid));
+    assert_eq!(
+        (seed.judged, seed.verdict),
+        ("keystone-legacy", Verdict::Invalid)
+    );
     for id in 1..5 {
         assert_eq!(app.row(id).unwrap().0.judged, "aws", "#{id}");
     }
-    assert_eq!(app.row(5).unwrap().0.judged, "", "anonymous: judged by none");
+    assert_eq!(
+        app.row(5).unwrap().0.judged,
+        "",
+        "anonymous: judged by none"
+    );
     let screen = draw(&mut app, 300, 20);
     assert!(screen.contains("judged as"), "{screen}");
     assert!(screen.contains("keystone-legacy"), "{screen}");

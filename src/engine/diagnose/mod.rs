@@ -19,6 +19,7 @@ mod hints;
 mod legs;
 mod server;
 pub mod servers;
+pub mod strings;
 #[cfg(test)]
 mod tests;
 

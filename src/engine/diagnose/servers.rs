@@ -11,10 +11,10 @@
 
 use std::collections::BTreeMap;
 
-use super::super::dialect;
 use super::super::auth::AuthInfo;
-use crate::http::{Headers, Request};
+use super::super::dialect;
 use super::super::{Analysis, Dialect, Family, Verdict};
+use crate::http::{Headers, Request};
 
 /// How a server answered one signed request, as far as its dialect goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,7 +169,10 @@ impl Servers {
                 };
                 if let Some(fallback) = judged {
                     let d = self.choose(server, fallback).unwrap_or(fallback);
-                    line.push_str(&format!("; --dialect auto judges its requests as {}", d.name));
+                    line.push_str(&format!(
+                        "; --dialect auto judges its requests as {}",
+                        d.name
+                    ));
                 }
                 line
             })
@@ -332,7 +335,10 @@ mod tests {
         s.count(k1.into(), bit("boto2"));
         let before = s.clone();
         s.count(k2.into(), bit("keystone"));
-        assert!(!s.same_choices(&before, d("aws")), "b is picked only in one");
+        assert!(
+            !s.same_choices(&before, d("aws")),
+            "b is picked only in one"
+        );
         s.uncount(k2, bit("keystone"));
         assert_eq!(s, before);
         assert!(s.same_choices(&before, d("aws")));

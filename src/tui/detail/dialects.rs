@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 
 use super::lines::verdict_style;
 use super::{client_side, Builder};
+use crate::engine::diagnose::strings::{self, Reference};
 use crate::engine::{diagnose, DialectResult, Verdict};
 use crate::tui::text::safe_str;
 
@@ -13,13 +14,24 @@ impl Builder<'_> {
     pub(super) fn dialects(&self) -> Vec<Line<'static>> {
         let (t, a) = (self.t, self.a);
         let client = client_side(a);
-        let mut v = vec![Line::styled(
-            format!(
-                "{:<16} {:<12} {:<10} {:<22} {}",
-                "dialect", "signature", "accepts", "first differs from client", "rejects / summary"
-            ),
-            t.accent(),
-        )];
+        // Without the client's dialect (no secret), each dialect against the verifier's; and
+        // against the server's own strings when its error body carried them.
+        let reference = strings::reference(a);
+        let against_server = reference == Some(Reference::Server);
+        let first_from = match (client, reference) {
+            (Some(_), _) => "first differs from client".to_string(),
+            (None, Some(Reference::Dialect(d))) => format!("first differs from {d}"),
+            (None, _) => "first differs from".to_string(),
+        };
+        let mut head = format!(
+            "{:<16} {:<12} {:<10} {:<22} ",
+            "dialect", "signature", "accepts", first_from
+        );
+        if against_server {
+            head.push_str(&format!("{:<18} ", "server's strings"));
+        }
+        head.push_str("rejects / summary");
+        let mut v = vec![Line::styled(head, t.accent())];
         for d in &a.dialects {
             let sig = match (d.unsupported, d.matches) {
                 (true, _) => "n/a",
@@ -32,12 +44,21 @@ impl Builder<'_> {
                 Some(false) => "NO",
                 None => "—",
             };
-            let differs = match client {
+            let differs = match (client, reference) {
                 _ if d.unsupported => "—".to_string(),
-                Some(c) if c.name == d.name => "(client's dialect)".to_string(),
-                Some(c) => first_diff_of(c, d),
-                None => "—".into(),
+                (Some(c), _) if c.name == d.name => "(client's dialect)".to_string(),
+                (Some(c), _) => first_diff_of(c, d),
+                (None, Some(Reference::Dialect(r))) if r == d.name => "(the verifier)".into(),
+                (None, Some(r @ Reference::Dialect(_))) => strings::compare(a, d, r)
+                    .map(|c| c.short())
+                    .unwrap_or_else(|| "—".into()),
+                (None, _) => "—".into(),
             };
+            let vs_server = against_server.then(|| {
+                strings::compare(a, d, Reference::Server)
+                    .map(|c| c.short())
+                    .unwrap_or_else(|| "—".into())
+            });
             let summary = crate::engine::dialect::by_name(d.name)
                 .map(|x| x.summary)
                 .unwrap_or("");
@@ -63,8 +84,11 @@ impl Builder<'_> {
                 Span::styled(format!("{sig:<12} "), style),
                 Span::styled(format!("{acc:<10} "), style),
                 Span::raw(format!("{differs:<22} ")),
-                Span::styled(rest, t.dim()),
             ]);
+            if let Some(vs) = vs_server {
+                line.spans.push(Span::raw(format!("{vs:<18} ")));
+            }
+            line.spans.push(Span::styled(rest, t.dim()));
             if d.name == a.verifier {
                 line.spans.insert(0, Span::raw("▸"));
             } else {

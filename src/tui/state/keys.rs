@@ -126,9 +126,10 @@ impl App {
                 let s = &self.verify.settings;
                 let selected = match s.choice {
                     dialect::Choice::Auto => dialect::ALL.len(),
-                    dialect::Choice::Dialect(d) => {
-                        dialect::ALL.iter().position(|x| x.name == d.name).unwrap_or(0)
-                    }
+                    dialect::Choice::Dialect(d) => dialect::ALL
+                        .iter()
+                        .position(|x| x.name == d.name)
+                        .unwrap_or(0),
                 };
                 self.overlay.popup = Some(Popup::Menu(Menu {
                     kind: MenuKind::Dialect,
