@@ -72,7 +72,7 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     // Each server's dialect from its answers: a summary, so on stderr beside the capture's.
-    let judged = opts.auto().then(|| v.dialect);
+    let judged = opts.auto().then_some(v.dialect);
     for line in outcome.servers.lines(judged) {
         eprintln!("sigscope: {}", sigscope::escape::escape_str(&line));
     }

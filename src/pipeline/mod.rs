@@ -387,10 +387,6 @@ mod tests {
     use crate::engine::{dialect, KeyCache};
     use crate::feed::FeedEvent;
 
-    fn demo() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/demo.http")
-    }
-
     fn sample(name: &str) -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("samples")
