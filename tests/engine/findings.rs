@@ -264,10 +264,46 @@ fn dialect_and_server_cases() -> Cases {
             ),
         ),
     );
-    cases.push((
-        "server-dialect",
-        run_full(&get(), Some(&agree), None, None, "aws"),
-    ));
+    // Every dialect builds those strings for this GET: naming them all would say nothing.
+    let all = run_full(&get(), Some(&agree), None, None, "aws");
+    assert!(
+        !codes(&all).contains(&"server-dialect"),
+        "{:?}",
+        all.findings
+    );
+    // The seed's form POST: the server's strings are aws's, which keystone-legacy's are not.
+    let seed_ok = run_full(&seed(), None, None, Some(SK), "aws");
+    let seed_aws = seed_ok.dialect("aws").unwrap();
+    let seed_strings = resp(
+        403,
+        &s3_error(
+            "SignatureDoesNotMatch",
+            &format!(
+                "<StringToSign>{}</StringToSign><CanonicalRequest>{}</CanonicalRequest>",
+                xml_escape(std::str::from_utf8(&seed_aws.string_to_sign).unwrap()),
+                xml_escape(
+                    std::str::from_utf8(seed_aws.canonical_request.as_ref().unwrap()).unwrap()
+                )
+            ),
+        ),
+    );
+    let named = run_full(&seed(), Some(&seed_strings), None, None, "aws");
+    let msg = named
+        .findings
+        .iter()
+        .find(|f| f.code == "server-dialect")
+        .map(|f| f.message.clone())
+        .unwrap_or_default();
+    let (equal, not) = msg.split_once(", not those of ").unwrap_or_default();
+    assert!(
+        equal.contains("aws") && !equal.contains("keystone-legacy"),
+        "{msg}"
+    );
+    assert!(
+        not.contains("keystone-legacy") && !not.contains("botocore"),
+        "{msg}"
+    );
+    cases.push(("server-dialect", named));
     cases.push((
         "strings-agree-key-differs",
         run_full(&get(), Some(&agree), None, None, "aws"),

@@ -38,15 +38,25 @@ pub(super) fn server_comparison(
     } else {
         matching_sts.clone()
     };
+    // A list of every dialect says nothing (issue #12 §4): the finding names the dialects
+    // whose strings are the server's only when others' are not, and says which.
+    let others: Vec<&'static str> = a
+        .dialects
+        .iter()
+        .filter(|d| !d.unsupported && !server_dialects.contains(&d.name))
+        .map(|d| d.name)
+        .collect();
     if (se.canonical_request.is_some() || se.string_to_sign.is_some())
         && !server_dialects.is_empty()
+        && !others.is_empty()
     {
         finding(
             a,
             Code::ServerDialect,
             format!(
-                "the server's own strings equal those of: {}",
-                server_dialects.join(", ")
+                "the server's own strings equal those of {}, not those of {}",
+                list(&server_dialects, "and"),
+                list(&others, "or")
             ),
         );
     }
@@ -231,5 +241,14 @@ pub(super) fn strings_agree(ours: &DialectResult) -> String {
             "the server built exactly the strings computed here from the request as captured ({}), and refused the signature: either the client signed with another secret, or the request was changed before it reached this capture point (SDK middleware, a proxy in front of the capture); enter the secret (K in the UI, --credentials in reports) to tell them apart, or capture nearer the client",
             ours.name
         ),
+    }
+}
+
+/// "a", "a or b", "a, b or c" (with `and` for `or`: "a, b and c").
+fn list(names: &[&str], or: &str) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [many @ .., last] => format!("{} {or} {last}", many.join(", ")),
     }
 }
