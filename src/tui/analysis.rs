@@ -197,7 +197,8 @@ impl Settings {
 }
 
 impl Settings {
-    /// The rows of `items`, verified; under auto with each server's answer to count.
+    /// The rows of `items`, verified, with each server's answer to count (the UI says what
+    /// each server's answers point to, and auto judges by them).
     pub fn rows(&self, items: &[Arc<Item>]) -> Vec<RowInfo> {
         let mut keys = Vec::new();
         items
@@ -205,11 +206,7 @@ impl Settings {
             .map(|it| {
                 // One exchange that trips a bug in the engine is marked, not fatal to the rest.
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let a = self.analyze(it);
-                    match self.choice {
-                        Choice::Auto => RowInfo::counted(&it.x, &a, &mut keys),
-                        Choice::Dialect(_) => RowInfo::from_analysis(&it.x, &a),
-                    }
+                    RowInfo::counted(&it.x, &self.analyze(it), &mut keys)
                 }))
                 .unwrap_or_else(|_| RowInfo::internal_error())
             })

@@ -21,8 +21,8 @@ pub struct RowInfo {
     pub refused: bool,
     /// The dialect that judged it (the verifier's, or under auto its server's).
     pub judged: &'static str,
-    /// Under auto: the server it was sent to and the dialects that explain how that server
-    /// answered it (see [`servers::explained`]), which the UI counts per server.
+    /// The server it was sent to and the dialects that explain how that server answered it
+    /// (see [`servers::explained`]), which the UI counts per server.
     pub answer: Option<(Arc<str>, u32)>,
 }
 

@@ -96,7 +96,7 @@ struct Rows {
     /// Rows valid under the verifier that the server refused.
     refused: usize,
     analysed: usize,
-    /// Under auto: each server's answers among this generation's rows.
+    /// Each server's answers among this generation's rows.
     servers: Servers,
 }
 
@@ -286,6 +286,11 @@ impl App {
 
     pub fn analysed(&self) -> usize {
         self.verify.rows.analysed
+    }
+
+    /// Each server's answers among the rows verified so far, and the dialects they point to.
+    pub fn servers(&self) -> &Servers {
+        &self.verify.rows.servers
     }
 
     /// New exchanges, in order.

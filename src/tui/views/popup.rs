@@ -176,14 +176,56 @@ fn menu_popup(app: &App, m: Menu) -> Drawn<'static> {
         MenuKind::Export => ExportKind::ALL.iter().map(|c| c.label().into()).collect(),
     };
     let mut lines = menu(app, &items, m.selected);
+    let mut h = h;
     if m.kind == MenuKind::Dialect {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
             "✓ accepts / ✗ refuses the selected exchange (? no secret, – no verifier for it); Enter verifies everything as the dialect",
             t.dim(),
         ));
+        lines.extend(server_lines(app));
+        // Its lines wrap: as many rows as they take inside the borders.
+        let inner = (w - 2) as usize;
+        h = 2 + lines
+            .iter()
+            .map(|l| l.width().max(1).div_ceil(inner) as u16)
+            .sum::<u16>();
     }
     (title.into(), lines, w, h)
+}
+
+/// Servers shown at most in the dialect menu; the rest are counted.
+const SERVER_LINES: usize = 8;
+
+/// What each server's answers say of its dialect (issue #12 §4), under the dialect menu: the
+/// evidence for picking one, or auto.
+fn server_lines(app: &App) -> Vec<Line<'static>> {
+    let t = &app.chrome.theme;
+    let s = &app.verify.settings;
+    let judged = s.choice.is_auto().then_some(s.dialect);
+    let all = app.servers().lines(judged);
+    if all.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![
+        Line::raw(""),
+        Line::styled("Each server, from its answers so far:", t.accent()),
+    ];
+    out.extend(
+        all.iter()
+            .take(SERVER_LINES)
+            .map(|l| Line::raw(format!("  {}", safe_str(l)))),
+    );
+    if all.len() > SERVER_LINES {
+        out.push(Line::styled(
+            format!(
+                "  … and {} more (sigscope report lists them all)",
+                all.len() - SERVER_LINES
+            ),
+            t.dim(),
+        ));
+    }
+    out
 }
 
 /// Each dialect, with what it makes of the selected exchange before its name.
@@ -208,7 +250,7 @@ fn dialect_items(app: &App) -> Vec<String> {
         .iter()
         .map(|d| format!("{}{:<16} {}", verdict(d.name), d.name, d.summary))
         .chain([format!(
-            "  {:<16} each exchange as the dialect its server's answers point to (aws where they point nowhere)",
+            "  {:<16} each exchange as its server's answers point (see below; aws where they don't)",
             dialect::Choice::AUTO
         )])
         .collect()
