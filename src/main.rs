@@ -46,9 +46,11 @@ enum Command {
         #[command(flatten)]
         opts: ReportOpts,
     },
-    /// List the dialects and their knobs.
+    /// The dialects and their knobs: where they part, where they agree, their sources.
     Dialects {
-        /// Print as JSON.
+        /// One dialect's rules (all of them, side by side, by default).
+        name: Option<String>,
+        /// Print as JSON (the same as --format json).
         #[arg(long)]
         json: bool,
     },
@@ -73,7 +75,7 @@ fn run() -> Result<ExitCode> {
         }
     }
     match cli.command {
-        Some(Command::Dialects { json }) => cli::dialects::run(json),
+        Some(Command::Dialects { name, json }) => cli::dialects::run(name, json, &cli.opts),
         Some(Command::Report { inputs, opts }) => cli::report::run(&inputs, &opts),
         Some(Command::Listen { listen, opts }) => cli::listen::run(&listen, &opts),
         // The UI when a person is looking; the report when a program is.

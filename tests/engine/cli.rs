@@ -308,10 +308,44 @@ fn dialects_command_lists_every_dialect() {
         assert!(t.contains(&format!("{d} — ")), "{d}");
     }
     assert!(t.contains("form_post_query"));
-    let o = run(&["dialects", "--json"]);
+    for json in [
+        &["dialects", "--json"][..],
+        &["dialects", "--format", "json"],
+    ] {
+        let o = run(json);
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), 7);
+        assert_eq!(v[3]["sigv4"]["form_post_query"], "merge-form-body");
+    }
+    // One dialect: its rules and sources, as text or data.
+    let o = run(&["dialects", "keystone-legacy"]);
+    let t = String::from_utf8(o.stdout).unwrap();
+    assert!(t.starts_with("keystone-legacy — "), "{t}");
+    assert!(!t.contains("\nbotocore — "));
+    let o = run(&["dialects", "minio", "--format", "json"]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 7);
-    assert_eq!(v[3]["sigv4"]["form_post_query"], "merge-form-body");
+    assert_eq!(v["name"], "minio");
+}
+
+/// `dialects` refuses what only report, listen and the UI read, rather than ignoring it; a
+/// mistyped name gets a suggestion.
+#[test]
+fn dialects_refuses_report_options_and_unknown_names() {
+    for args in [
+        &["dialects", "--check"][..],
+        &["dialects", "--body-cap", "1M"],
+        &["dialects", "--credentials", "samples/demo.credentials"],
+        &["dialects", "--format", "markdown"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("`dialects`"), "{args:?}: {err}");
+    }
+    let o = run(&["dialects", "keystne"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `keystone`?"));
 }
 
 #[test]

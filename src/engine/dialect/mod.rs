@@ -5,6 +5,9 @@
 //! diagnosis can name the knob on which two dialects part.
 
 pub mod knobs;
+mod table;
+
+pub use table::table;
 
 /// Declares each dialect's module (one file each, `src/engine/dialect/NAME.rs`, holding
 /// `pub static DIALECT`) and lists them in [`ALL`], in this order: a new dialect is its file
