@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod diagnose;
 pub mod dialect;
 pub mod encode;
+pub mod diff;
 pub mod finding;
 pub mod mode;
 pub mod querysig;
