@@ -83,7 +83,11 @@ impl Comparison {
     /// Whether `against` was picked because the verifier accepts what the server refused:
     /// a dialect that would refuse it, the likeliest to be the server's.
     pub fn against_refusing_dialect(&self, a: &Analysis) -> bool {
-        a.divergence.is_none() && self.server_refused && self.against != a.verifier
+        a.verdict == super::Verdict::Valid
+            && a.divergence.is_none()
+            && self.server_refused
+            && self.against != a.verifier
+            && self.against != "server"
     }
 }
 
