@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::Analysis;
+use crate::engine::{Analysis, Mark};
 use crate::escape::{escape_bytes, escape_multiline, escape_str};
 use crate::exchange::Exchange;
 
@@ -93,14 +93,22 @@ fn markdown_divergence(s: &mut String, a: &Analysis, d: &crate::engine::diagnose
     }
 }
 
-/// The verdict for the heading; a request valid under the verifier that the server refused
-/// says both, since that is what the report is about.
+/// The verdict for the heading, and its mark: a request valid under the verifier that the
+/// server refused says both, since that is what the report is about; so does a valid one whose
+/// body does not match what was signed.
 fn heading_verdict(x: &Exchange, a: &Analysis) -> String {
-    let status = x.response.as_ref().map(|r| r.status);
-    if crate::engine::diagnose::servers::refused_though_valid(status, a) {
-        format!("{}, refused by the server", a.verdict.as_str())
-    } else {
-        a.verdict.as_str().to_string()
+    match Mark::of(x.response.as_ref().map(|r| r.status), a) {
+        Mark::Refused => format!("{}, refused by the server", a.verdict.as_str()),
+        Mark::BodyMismatch => format!(
+            "{}, but the body does not match {}",
+            a.verdict.as_str(),
+            a.body_mismatch
+                .iter()
+                .map(|m| m.describe())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
+        Mark::Plain => a.verdict.as_str().to_string(),
     }
 }
 

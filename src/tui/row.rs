@@ -1,7 +1,7 @@
 //! What the exchange list shows and filters on, per exchange: small, computed once per verifier
 //! setting by the analysis workers, never in a draw call.
 
-use crate::engine::{Analysis, Mode, Verdict};
+use crate::engine::{Analysis, Mark, Mode, Verdict};
 use crate::exchange::Exchange;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,8 +13,9 @@ pub struct RowInfo {
     pub service: Option<Box<str>>,
     /// Finding codes, the capture's notes first, in report order.
     pub findings: Box<[&'static str]>,
-    /// Valid under the verifier, refused by the server for its signature.
-    pub refused: bool,
+    /// Beside the verdict: valid under the verifier but refused by the server for its
+    /// signature, or valid with a body that does not match its signed hash or Content-MD5.
+    pub mark: Mark,
 }
 
 impl RowInfo {
@@ -32,10 +33,7 @@ impl RowInfo {
                 .chain(&a.findings)
                 .map(|f| f.code.as_str())
                 .collect(),
-            refused: crate::engine::diagnose::servers::refused_though_valid(
-                x.response.as_ref().map(|r| r.status),
-                a,
-            ),
+            mark: Mark::of(x.response.as_ref().map(|r| r.status), a),
         }
     }
 
@@ -48,7 +46,7 @@ impl RowInfo {
             region: None,
             service: None,
             findings: Box::new(["internal-error"]),
-            refused: false,
+            mark: Mark::Plain,
         }
     }
 

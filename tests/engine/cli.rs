@@ -693,3 +693,78 @@ fn check_summarises_and_refusal_is_visible() {
     // An accepted valid request keeps its plain verdict.
     assert!(out.contains("— valid\n"), "{out}");
 }
+
+/// Scenario g of tests/diagnosis: a real botocore PUT whose body a hook changed after signing,
+/// answered 400 XAmzContentSHA256Mismatch. The signature verifies (the verdict stays valid,
+/// as the oracle tests want), yet it is a failed request: every report says so, `--check`
+/// counts it and fails, and its server's line mentions it (issue 12 §3).
+#[test]
+fn a_body_that_does_not_match_is_a_failure_everywhere() {
+    let scen = ["report", "tests/diagnosis/scenarios.pcap"];
+    let creds = ["--credentials", "tests/diagnosis/credentials"];
+    let with = |fmt: &str, more: &[&str]| {
+        let mut args: Vec<&str> = scen.to_vec();
+        args.extend(creds);
+        args.extend(["--format", fmt]);
+        args.extend(more);
+        run(&args)
+    };
+    let o = with("text", &[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l == "#12 PUT /diagbucket/g-payload.txt → 400  [VALID · BODY DOES NOT MATCH]"),
+        "{out}"
+    );
+    // The control PUT (j) keeps its plain verdict.
+    assert!(
+        out.lines()
+            .any(|l| l == "#15 PUT /diagbucket/j-control.txt → 200  [VALID]"),
+        "{out}"
+    );
+    let o = with("markdown", &[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("\n## #12 `PUT /diagbucket/g-payload.txt` — valid, but the body does not match its signed payload hash\n"),
+        "{out}"
+    );
+    let lines = json_lines(&with("json", &[]));
+    assert_eq!(lines[12]["verdict"], "valid");
+    assert_eq!(
+        lines[12]["body_mismatch"],
+        serde_json::json!(["payload-hash"])
+    );
+    for (i, l) in lines.iter().enumerate().filter(|(i, _)| *i != 12) {
+        assert_eq!(l["body_mismatch"], serde_json::json!([]), "#{i}");
+    }
+    // Without the secret the mismatch is still a fact of the body, though nothing is valid.
+    let o = run(&[
+        scen[0],
+        scen[1],
+        "--credentials",
+        "/dev/null",
+        "--format",
+        "json",
+    ]);
+    let lines = json_lines(&o);
+    assert_eq!(lines[12]["verdict"], "unverified");
+    assert_eq!(
+        lines[12]["body_mismatch"],
+        serde_json::json!(["payload-hash"])
+    );
+    let o = with("json", &["--check"]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.lines().any(|l| l
+            == "sigscope: check: 4 invalid, 1 valid with a body that does not match, 1 unverified of 19: #2 #4 #6 #8 #12"),
+        "{err}"
+    );
+    assert!(
+        err.lines().any(
+            |l| l.starts_with("sigscope: 127.0.0.1:9100 (SigV4 for s3): ")
+                && l.ends_with("; 1 valid request with a body that does not match what was signed")
+        ),
+        "{err}"
+    );
+}

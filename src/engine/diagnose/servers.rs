@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::super::dialect;
-use super::super::{Analysis, Family, Verdict};
+use super::super::{Analysis, Family, Mark, Verdict};
 
 /// How a server answered one signed request, as far as its dialect goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +56,9 @@ pub fn refused_though_valid(status: Option<u16>, a: &Analysis) -> bool {
 pub struct Tally {
     pub answers: usize,
     pub explained: Vec<usize>,
+    /// Requests valid under the verifier whose body does not match what its headers say
+    /// (a failure whatever the dialect, so not an answer about it).
+    pub body_mismatch: usize,
 }
 
 /// Every server of a run, by endpoint.
@@ -67,37 +70,30 @@ pub struct Servers {
 impl Servers {
     /// Counts one exchange: `server` is its endpoint (address:port), `host` its Host header.
     pub fn observe(&mut self, server: &str, host: Option<&str>, status: Option<u16>, a: &Analysis) {
-        let Some(answer) = Answer::of(status, a) else {
-            return;
-        };
-        let explains: Vec<bool> = dialect::ALL
-            .iter()
-            .map(|d| explains(answer, a, d.name))
-            .collect();
-        if !explains.contains(&true) {
-            // Nothing judged it (no secret, no strings): it says nothing of the dialect.
+        let mismatch = Mark::of(status, a) == Mark::BodyMismatch;
+        // Nothing judged it (no secret, no strings): it says nothing of the dialect.
+        let explains = Answer::of(status, a)
+            .map(|answer| {
+                dialect::ALL
+                    .iter()
+                    .map(|d| explains(answer, a, d.name))
+                    .collect::<Vec<bool>>()
+            })
+            .filter(|e| e.contains(&true));
+        if explains.is_none() && !mismatch {
             return;
         }
-        // One endpoint can front several verifiers (heat's API and an S3 gateway on one port,
-        // RGW's S3 and Swift): each scheme, and each SigV4 service, is counted on its own.
-        let what = match a.auth.mode.family() {
-            Family::SigV4 => format!(
-                "SigV4 for {}",
-                crate::escape::escape_str(a.auth.service.as_deref().unwrap_or("?"))
-            ),
-            Family::SigV2 => "S3 SigV2".to_string(),
-            Family::Query => "EC2/Query".to_string(),
-            Family::Token | Family::Anonymous | Family::Unknown => return,
-        };
-        let key = match host {
-            Some(h) if h != server => format!("{server} (Host {h}, {what})"),
-            _ => format!("{server} ({what})"),
+        let Some(key) = endpoint(server, host, a) else {
+            return;
         };
         let t = self.by_endpoint.entry(key).or_default();
         t.explained.resize(dialect::ALL.len(), 0);
-        t.answers += 1;
-        for (n, e) in t.explained.iter_mut().zip(explains) {
-            *n += usize::from(e);
+        t.body_mismatch += usize::from(mismatch);
+        if let Some(explains) = explains {
+            t.answers += 1;
+            for (n, e) in t.explained.iter_mut().zip(explains) {
+                *n += usize::from(e);
+            }
         }
     }
 
@@ -107,6 +103,7 @@ impl Servers {
             let mine = self.by_endpoint.entry(k).or_default();
             mine.explained.resize(dialect::ALL.len(), 0);
             mine.answers += t.answers;
+            mine.body_mismatch += t.body_mismatch;
             for (a, b) in mine.explained.iter_mut().zip(t.explained) {
                 *a += b;
             }
@@ -132,20 +129,49 @@ impl Servers {
             .map(|(server, t)| {
                 let (names, n) = Self::best(t);
                 let of = format!("{n} of {} answer{}", t.answers, plural(t.answers));
-                match names.as_slice() {
-                    [] => format!("{server}: no known dialect explains its answers"),
+                let dialects = match names.as_slice() {
+                    [] if t.answers == 0 => "no answer says which dialect it follows".into(),
+                    [] => "no known dialect explains its answers".to_string(),
                     [one] => {
                         let summary = dialect::by_name(one).map(|d| d.summary).unwrap_or("");
-                        format!("{server}: behaves like {one} ({summary}): explains {of}")
+                        format!("behaves like {one} ({summary}): explains {of}")
                     }
                     [many @ .., last] => format!(
-                        "{server}: behaves like {} or {last}: each explains {of}",
+                        "behaves like {} or {last}: each explains {of}",
                         many.join(", ")
+                    ),
+                };
+                match t.body_mismatch {
+                    0 => format!("{server}: {dialects}"),
+                    1 => format!(
+                        "{server}: {dialects}; 1 valid request with a body that does not match what was signed"
+                    ),
+                    b => format!(
+                        "{server}: {dialects}; {b} valid requests with bodies that do not match what was signed"
                     ),
                 }
             })
             .collect()
     }
+}
+
+/// The endpoint an exchange is counted under: one endpoint can front several verifiers
+/// (heat's API and an S3 gateway on one port, RGW's S3 and Swift), so each scheme, and each
+/// SigV4 service, is counted on its own. `None` for what is not signed.
+fn endpoint(server: &str, host: Option<&str>, a: &Analysis) -> Option<String> {
+    let what = match a.auth.mode.family() {
+        Family::SigV4 => format!(
+            "SigV4 for {}",
+            crate::escape::escape_str(a.auth.service.as_deref().unwrap_or("?"))
+        ),
+        Family::SigV2 => "S3 SigV2".to_string(),
+        Family::Query => "EC2/Query".to_string(),
+        Family::Token | Family::Anonymous | Family::Unknown => return None,
+    };
+    Some(match host {
+        Some(h) if h != server => format!("{server} (Host {h}, {what})"),
+        _ => format!("{server} ({what})"),
+    })
 }
 
 fn plural(n: usize) -> &'static str {

@@ -17,7 +17,7 @@ use std::time::Instant;
 use ratatui::layout::Rect;
 
 use crate::credentials::Secret;
-use crate::engine::{dialect, Verdict};
+use crate::engine::{dialect, Mark, Verdict};
 use crate::exchange::Exchange;
 use crate::tui::analysis::{Pool, RowsDone, Settings, Store, TuiKeys};
 use crate::tui::config::Theme;
@@ -93,6 +93,8 @@ struct Rows {
     counts: [usize; 5],
     /// Rows valid under the verifier that the server refused.
     refused: usize,
+    /// Rows valid under the verifier whose body does not match its signed hash or MD5.
+    body_mismatch: usize,
     analysed: usize,
 }
 
@@ -280,6 +282,11 @@ impl App {
         self.verify.rows.refused
     }
 
+    /// Exchanges valid under the verifier whose body does not match what its headers say.
+    pub fn body_mismatch(&self) -> usize {
+        self.verify.rows.body_mismatch
+    }
+
     pub fn analysed(&self) -> usize {
         self.verify.rows.analysed
     }
@@ -331,12 +338,14 @@ impl App {
             if slot.gen == gen {
                 if let Some(old) = &slot.info {
                     self.verify.rows.counts[verdict_slot(old.verdict)] -= 1;
-                    self.verify.rows.refused -= usize::from(old.refused);
+                    self.verify.rows.refused -= usize::from(old.mark == Mark::Refused);
+                    self.verify.rows.body_mismatch -= usize::from(old.mark == Mark::BodyMismatch);
                     self.verify.rows.analysed -= 1;
                 }
             }
             self.verify.rows.counts[verdict_slot(info.verdict)] += 1;
-            self.verify.rows.refused += usize::from(info.refused);
+            self.verify.rows.refused += usize::from(info.mark == Mark::Refused);
+            self.verify.rows.body_mismatch += usize::from(info.mark == Mark::BodyMismatch);
             self.verify.rows.analysed += 1;
             *slot = Slot {
                 gen,
@@ -366,6 +375,7 @@ impl App {
         self.verify.settings = Arc::new(settings);
         self.verify.rows.counts = [0; 5];
         self.verify.rows.refused = 0;
+        self.verify.rows.body_mismatch = 0;
         self.verify.rows.analysed = 0;
         let first = self.id_at(self.list.offset).unwrap_or(0);
         let visible = first..first + 200;
