@@ -78,24 +78,30 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     }
     if opts.check {
         eprintln!("sigscope: {}", check_summary(&outcome));
-        if outcome.invalid > 0 {
+        if outcome.invalid > 0 || outcome.body_mismatch > 0 {
             return Ok(ExitCode::from(3));
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--check`'s one line: how many failed and which, e.g. `2 invalid, 1 unverified of 12: #0 #3`.
+/// `--check`'s one line: how many failed and which, e.g. `2 invalid, 1 unverified of 12: #0 #3`,
+/// or with a valid request whose body does not match `1 invalid, 1 valid with a body that does
+/// not match, 0 unverified of 12: #0 #7`.
 fn check_summary(o: &pipeline::Outcome) -> String {
+    let body = match o.body_mismatch {
+        0 => String::new(),
+        n => format!(", {n} valid with a body that does not match"),
+    };
     let mut s = format!(
-        "check: {} invalid, {} unverified of {}",
+        "check: {} invalid{body}, {} unverified of {}",
         o.invalid, o.unverified, o.exchanges
     );
     if !o.failing.is_empty() {
         let ids: Vec<String> = o.failing.iter().map(|i| format!("#{i}")).collect();
         s.push_str(": ");
         s.push_str(&ids.join(" "));
-        if o.invalid > o.failing.len() {
+        if o.invalid + o.body_mismatch > o.failing.len() {
             s.push_str(" …");
         }
     }

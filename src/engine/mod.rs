@@ -7,8 +7,10 @@ pub mod auth;
 pub mod crypto;
 pub mod diagnose;
 pub mod dialect;
+pub mod diff;
 pub mod encode;
 pub mod finding;
+pub mod mark;
 pub mod mode;
 pub mod querysig;
 pub mod rejection;
@@ -25,6 +27,7 @@ pub use auth::{AuthInfo, Mode};
 pub use crypto::KeyCache;
 pub use dialect::Dialect;
 pub use finding::{Code, Finding, Kind};
+pub use mark::{BodyMismatch, Mark};
 pub use mode::Family;
 pub use rejection::Rejection;
 
@@ -186,6 +189,9 @@ pub struct Analysis {
     pub divergence: Option<diagnose::Divergence>,
     /// What the server's error body says it computed.
     pub server_expected: Option<server_error::ServerExpected>,
+    /// What the body received does not match (its signed payload hash, its Content-MD5), as
+    /// the engine computed from the capture; empty when it matches or nothing says.
+    pub body_mismatch: Vec<BodyMismatch>,
     #[serde(skip)]
     pub body_sha256: String,
     /// The parsed auth parameters, for the diagnosis.
@@ -236,6 +242,9 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         Parsed::Nothing => Vec::new(),
     };
 
+    // From the codes the body checks above raised (the diagnosis, later, may add the
+    // server's own word for it; that is not a computation of the body).
+    let body_mismatch = BodyMismatch::from_findings(&findings);
     let client_dialects: Vec<&'static str> = dialects
         .iter()
         .filter(|d| d.matches == Some(true))
@@ -260,6 +269,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         signing_key,
         divergence: None,
         server_expected: None,
+        body_mismatch,
         body_sha256,
         parsed: detected.parsed,
     }

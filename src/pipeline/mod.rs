@@ -20,7 +20,7 @@ pub use context::{analyze, CaptureContext, ExchangeContext};
 pub use feed::print_feed;
 
 use crate::capture;
-use crate::engine::{Verdict, Verifier};
+use crate::engine::{Mark, Verdict, Verifier};
 use crate::exchange::Exchange;
 use crate::ingest::{self, Summary};
 use crate::report::{self, Format};
@@ -50,10 +50,14 @@ pub struct Outcome {
     /// Each server's answers and the dialects that explain them (not for TSV, which does not
     /// verify).
     pub servers: Servers,
-    /// The first [`FAILING_KEPT`] invalid or malformed exchanges, by index.
+    /// The first [`FAILING_KEPT`] failing exchanges (invalid, malformed, or valid with a body
+    /// that does not match), by index.
     pub failing: Vec<usize>,
     /// Exchanges whose verdict is unverified.
     pub unverified: usize,
+    /// Exchanges valid under the verifier whose body does not match its signed payload hash
+    /// or its Content-MD5 ([`Mark::BodyMismatch`]): failures too.
+    pub body_mismatch: usize,
 }
 
 /// How many failing exchanges a run names (the count covers them all).
@@ -87,21 +91,23 @@ struct Counted {
     /// Ascending: a worker takes batches in order.
     failing: Vec<usize>,
     unverified: usize,
+    body_mismatch: usize,
 }
 
 impl Counted {
     fn add(&mut self, x: &Exchange, a: &crate::engine::Analysis) {
-        match a.verdict {
-            Verdict::Invalid | Verdict::Malformed if self.failing.len() < FAILING_KEPT => {
-                self.failing.push(x.index);
-            }
-            Verdict::Unverified => self.unverified += 1,
-            _ => {}
+        let status = x.response.as_ref().map(|r| r.status);
+        let mark = Mark::of(status, a);
+        let failed =
+            matches!(a.verdict, Verdict::Invalid | Verdict::Malformed) || mark.is_failure();
+        if failed && self.failing.len() < FAILING_KEPT {
+            self.failing.push(x.index);
         }
+        self.unverified += usize::from(a.verdict == Verdict::Unverified);
+        self.body_mismatch += usize::from(mark == Mark::BodyMismatch);
         if let Some(server) = &x.server {
             use crate::http::Headers;
             let host = x.request.header_text("host");
-            let status = x.response.as_ref().map(|r| r.status);
             self.servers.observe(server, host.as_deref(), status, a);
         }
     }
@@ -199,7 +205,8 @@ fn run_as<W: Write + Send>(
             Ok(Err(e)) => return Err(e.into()),
             Err(_) => return Err(PipelineError::WriterPanicked),
         };
-        let (mut servers, mut failing, mut unverified) = (Servers::default(), Vec::new(), 0);
+        let (mut servers, mut failing) = (Servers::default(), Vec::new());
+        let (mut unverified, mut body_mismatch) = (0, 0);
         for t in tallies {
             // A worker that panicked took its counts with it; the report itself is whole.
             if let Ok(c) = t.join() {
@@ -207,6 +214,7 @@ fn run_as<W: Write + Send>(
                 // Each worker kept its lowest indices, so the lowest overall are among them.
                 failing.extend(c.failing);
                 unverified += c.unverified;
+                body_mismatch += c.body_mismatch;
             }
         }
         failing.sort_unstable();
@@ -218,6 +226,7 @@ fn run_as<W: Write + Send>(
             servers,
             failing,
             unverified,
+            body_mismatch,
         })
     })
 }

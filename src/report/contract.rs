@@ -77,6 +77,7 @@ pub struct JsonExchange<'a> {
     pub(super) signing_key: &'a Option<crate::engine::KeyChainView>,
     pub(super) divergence: &'a Option<crate::engine::diagnose::Divergence>,
     pub(super) server_expected: &'a Option<crate::engine::server_error::ServerExpected>,
+    pub(super) body_mismatch: &'a [crate::engine::BodyMismatch],
 }
 
 pub fn to_json<'a>(x: &'a Exchange, a: &'a Analysis) -> JsonExchange<'a> {
@@ -118,5 +119,6 @@ pub fn to_json<'a>(x: &'a Exchange, a: &'a Analysis) -> JsonExchange<'a> {
         signing_key: &a.signing_key,
         divergence: &a.divergence,
         server_expected: &a.server_expected,
+        body_mismatch: &a.body_mismatch,
     }
 }

@@ -287,7 +287,7 @@ fn write_dialect_verdict(out: &mut Vec<u8>, d: &DialectResult) {
     }
 }
 
-/// `findings` to the end of the object, without its closing brace.
+/// `findings` to the end of the object (`body_mismatch`), without its closing brace.
 fn write_tail(out: &mut Vec<u8>, j: &JsonExchange<'_>) {
     key!(out, "findings");
     out.push(b'[');
@@ -319,4 +319,13 @@ fn write_tail(out: &mut Vec<u8>, j: &JsonExchange<'_>) {
     }
     json_field(out, false, "divergence", j.divergence);
     json_field(out, false, "server_expected", j.server_expected);
+    key!(out, "body_mismatch");
+    out.push(b'[');
+    for (i, m) in j.body_mismatch.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_str(out, m.as_str());
+    }
+    out.push(b']');
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::{Analysis, Verdict};
+use crate::engine::{Analysis, Mark, Verdict};
 use crate::escape::{escape_bytes, escape_multiline, escape_str};
 use crate::exchange::Exchange;
 
@@ -17,13 +17,13 @@ fn verdict_badge(v: Verdict) -> &'static str {
     }
 }
 
-/// The verdict, and "refused" when the server refused a request valid under the verifier.
+/// The verdict, and its mark: "refused" when the server refused a request valid under the
+/// verifier, "body does not match" when a valid request's body is not the one it describes.
 fn badge(x: &Exchange, a: &Analysis) -> String {
-    let status = x.response.as_ref().map(|r| r.status);
-    if crate::engine::diagnose::servers::refused_though_valid(status, a) {
-        format!("{} · REFUSED BY THE SERVER", verdict_badge(a.verdict))
-    } else {
-        verdict_badge(a.verdict).to_string()
+    match Mark::of(x.response.as_ref().map(|r| r.status), a) {
+        Mark::Refused => format!("{} · REFUSED BY THE SERVER", verdict_badge(a.verdict)),
+        Mark::BodyMismatch => format!("{} · BODY DOES NOT MATCH", verdict_badge(a.verdict)),
+        Mark::Plain => verdict_badge(a.verdict).to_string(),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::engine::diagnose::servers;
-use crate::engine::{Analysis, Mode, Verdict};
+use crate::engine::{Analysis, Mark, Mode, Verdict};
 use crate::exchange::Exchange;
 use crate::http::Headers;
 
@@ -17,8 +17,9 @@ pub struct RowInfo {
     pub service: Option<Box<str>>,
     /// Finding codes, the capture's notes first, in report order.
     pub findings: Box<[&'static str]>,
-    /// Valid under the verifier, refused by the server for its signature.
-    pub refused: bool,
+    /// Beside the verdict: valid under the verifier but refused by the server for its
+    /// signature, or valid with a body that does not match its signed hash or Content-MD5.
+    pub mark: Mark,
     /// The dialect that judged it (the verifier's, or under auto its server's).
     pub judged: &'static str,
     /// The server it was sent to and the dialects that explain how that server answered it
@@ -41,7 +42,7 @@ impl RowInfo {
                 .chain(&a.findings)
                 .map(|f| f.code.as_str())
                 .collect(),
-            refused: servers::refused_though_valid(x.response.as_ref().map(|r| r.status), a),
+            mark: Mark::of(x.response.as_ref().map(|r| r.status), a),
             // A request with no signature is judged by no dialect.
             judged: if a.auth.mode.is_signature() {
                 a.verifier
@@ -84,7 +85,7 @@ impl RowInfo {
             region: None,
             service: None,
             findings: Box::new(["internal-error"]),
-            refused: false,
+            mark: Mark::Plain,
             judged: "",
             answer: None,
         }

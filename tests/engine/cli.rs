@@ -245,8 +245,92 @@ fn text_and_markdown_carry_the_same_content() {
         "keystone-legacy",
     ]);
     let m = String::from_utf8(o.stdout).unwrap();
-    assert!(m.starts_with("## #0 `POST /v1/` — invalid"));
+    assert!(
+        m.starts_with("# sigscope: #0 `POST /v1/`, invalid under keystone-legacy\n"),
+        "{m}"
+    );
     assert!(m.contains("| keystone-legacy | no |") && m.contains("| aws | yes |"));
+    // A bug report: sigscope's version, the request head with its User-Agent, and the
+    // comparison the Diff tab shows, the canonical query string (line 3) marked.
+    assert!(
+        m.contains(&format!("| sigscope | {} |", env!("CARGO_PKG_VERSION"))),
+        "{m}"
+    );
+    assert!(
+        m.contains("\n```http\nPOST /v1/ HTTP/1.1\n") && m.contains("\nUser-Agent: Boto/2.49.0 "),
+        "{m}"
+    );
+    assert!(
+        m.contains(
+            "| | line | client signed (as aws computes it) | line | keystone-legacy computes |"
+        ),
+        "{m}"
+    );
+    assert!(
+        m.contains("| **→** | 3 | *(empty)* | 3 | `Action=PutMetricData&"),
+        "{m}"
+    );
+}
+
+/// The markdown bug report's request head: credentials masked as in every output, long
+/// values cut in the middle (the end of a SigV4 Authorization, the signature, kept); the
+/// diff of a refused request is against a dialect that would refuse it.
+#[test]
+fn the_markdown_request_head_masks_and_cuts() {
+    let d = tmp("markdown-head");
+    let f = d.join("head.http");
+    let long = format!("start-{}-end", "x".repeat(400));
+    fs::write(
+        &f,
+        format!(
+            "GET /a HTTP/1.1\r\nHost: h\r\nAuthorization: Basic dXNlcjpodW50ZXIy\r\nX-Amz-Security-Token: FQoGZXIvYXdzEXAMPLETOKENVALUE\r\nX-Long: {long}\r\nUser-Agent: curl/8.5.0\r\n\r\n"
+        ),
+    )
+    .unwrap();
+    let o = bin()
+        .args(["report", f.to_str().unwrap(), "--format", "markdown"])
+        .output()
+        .unwrap();
+    let m = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        !m.contains("dXNlcjpodW50ZXIy") && !m.contains("EXAMPLETOKENVALUE"),
+        "{m}"
+    );
+    assert!(
+        m.contains("\nAuthorization: Basic dXNl•••• (16 chars)\n"),
+        "{m}"
+    );
+    assert!(m.contains("\nUser-Agent: curl/8.5.0\n"), "{m}");
+    let cut = m
+        .lines()
+        .find(|l| l.starts_with("X-Long: "))
+        .unwrap_or_else(|| panic!("{m}"));
+    assert!(
+        cut.starts_with("X-Long: start-")
+            && cut.ends_with("x-end")
+            && cut.contains("…(130 characters cut)…"),
+        "{cut}"
+    );
+    // The demo's seed case, valid under aws and refused: compared with keystone-legacy.
+    let o = run(&[
+        "report",
+        "samples/demo.pcap",
+        "--credentials",
+        "samples/demo.credentials",
+        "--format",
+        "markdown",
+    ]);
+    let m = String::from_utf8_lossy(&o.stdout);
+    let seed = m.split("\n# sigscope: #1 ").next().unwrap();
+    assert!(seed.contains("\n### Against keystone-legacy\n"), "{seed}");
+    assert!(
+        seed.contains("The server refused a request that aws accepts; keystone-legacy is a dialect that would refuse it."),
+        "{seed}"
+    );
+    assert!(
+        seed.contains("| **→** | 3 | *(empty)* | 3 | `Action=PutMetricData&"),
+        "{seed}"
+    );
 }
 
 #[test]
@@ -721,11 +805,93 @@ fn check_summarises_and_refusal_is_visible() {
     let o = run(&["report", "samples/demo.pcap", "--format", "markdown"]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        out.contains("## #0 `POST /v1/` — valid, refused by the server"),
+        out.starts_with(
+            "# sigscope: #0 `POST /v1/` → 403, valid under aws, refused by the server\n"
+        ),
         "{out}"
     );
     // An accepted valid request keeps its plain verdict.
-    assert!(out.contains("— valid\n"), "{out}");
+    assert!(
+        out.contains(
+            "\n# sigscope: #1 `PUT /examplebucket/test%24file.text` → 200, valid under aws\n"
+        ),
+        "{out}"
+    );
+}
+
+/// Scenario g of tests/diagnosis: a real botocore PUT whose body a hook changed after signing,
+/// answered 400 XAmzContentSHA256Mismatch. The signature verifies (the verdict stays valid,
+/// as the oracle tests want), yet it is a failed request: every report says so, `--check`
+/// counts it and fails, and its server's line mentions it (issue 12 §3).
+#[test]
+fn a_body_that_does_not_match_is_a_failure_everywhere() {
+    let scen = ["report", "tests/diagnosis/scenarios.pcap"];
+    let creds = ["--credentials", "tests/diagnosis/credentials"];
+    let with = |fmt: &str, more: &[&str]| {
+        let mut args: Vec<&str> = scen.to_vec();
+        args.extend(creds);
+        args.extend(["--format", fmt]);
+        args.extend(more);
+        run(&args)
+    };
+    let o = with("text", &[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l == "#12 PUT /diagbucket/g-payload.txt → 400  [VALID · BODY DOES NOT MATCH]"),
+        "{out}"
+    );
+    // The control PUT (j) keeps its plain verdict.
+    assert!(
+        out.lines()
+            .any(|l| l == "#15 PUT /diagbucket/j-control.txt → 200  [VALID]"),
+        "{out}"
+    );
+    let o = with("markdown", &[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("\n# sigscope: #12 `PUT /diagbucket/g-payload.txt` → 400, valid under aws, but the body does not match its signed payload hash\n"),
+        "{out}"
+    );
+    let lines = json_lines(&with("json", &[]));
+    assert_eq!(lines[12]["verdict"], "valid");
+    assert_eq!(
+        lines[12]["body_mismatch"],
+        serde_json::json!(["payload-hash"])
+    );
+    for (i, l) in lines.iter().enumerate().filter(|(i, _)| *i != 12) {
+        assert_eq!(l["body_mismatch"], serde_json::json!([]), "#{i}");
+    }
+    // Without the secret the mismatch is still a fact of the body, though nothing is valid.
+    let o = run(&[
+        scen[0],
+        scen[1],
+        "--credentials",
+        "/dev/null",
+        "--format",
+        "json",
+    ]);
+    let lines = json_lines(&o);
+    assert_eq!(lines[12]["verdict"], "unverified");
+    assert_eq!(
+        lines[12]["body_mismatch"],
+        serde_json::json!(["payload-hash"])
+    );
+    let o = with("json", &["--check"]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.lines().any(|l| l
+            == "sigscope: check: 4 invalid, 1 valid with a body that does not match, 1 unverified of 19: #2 #4 #6 #8 #12"),
+        "{err}"
+    );
+    assert!(
+        err.lines().any(
+            |l| l.starts_with("sigscope: 127.0.0.1:9100 (SigV4 for s3): ")
+                && l.ends_with("; 1 valid request with a body that does not match what was signed")
+        ),
+        "{err}"
+    );
 }
 
 /// `--dialect auto` on the real-client diagnosis capture: every exchange is judged under the

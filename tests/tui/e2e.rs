@@ -168,7 +168,7 @@ fn demo_filter_dialect_diff_secret_export() {
     let s = t.wait_for("wrote ");
     assert!(s.contains("seed.md"), "{s}");
     let md = std::fs::read_to_string(dir.join("seed.md")).unwrap();
-    assert!(md.starts_with("## #0 `POST /v1/`"), "{md}");
+    assert!(md.starts_with("# sigscope: #0 `POST /v1/`"), "{md}");
     assert!(md.contains("keystone-legacy"), "{md}");
     assert!(
         !md.contains("not-the-real-secret"),

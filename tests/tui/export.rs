@@ -738,7 +738,7 @@ fn json_and_markdown_are_the_reports() {
         assert_eq!(export::curl(x, Some(&a)), export::curl(x, None));
         let m = export::markdown(x, &a);
         assert!(
-            m.starts_with(&format!("## #{} `{}", x.index, x.request.method)),
+            m.starts_with(&format!("# sigscope: #{} `{}", x.index, x.request.method)),
             "{m}"
         );
     }

@@ -241,6 +241,41 @@ fn seed_diff_marks_the_divergent_line_and_bytes() {
     );
 }
 
+/// Scenario g of tests/diagnosis (a real botocore PUT whose body was changed after signing,
+/// answered 400 XAmzContentSHA256Mismatch): the signature verifies, so the verdict stays
+/// valid, but the row is marked `VALID·body≠` in the failure style (bold without colour) and
+/// the header counts it.
+#[test]
+fn a_body_that_does_not_match_marks_its_row() {
+    let mut app = app_for(load("tests/diagnosis/scenarios.pcap"), diag_creds(), "aws");
+    select(&mut app, 12);
+    let (text, buf) = render(&mut app, 100, 30);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("list-body-mismatch__100x30", text));
+    let y = text
+        .lines()
+        .position(|l| l.contains("g-payload") || l.contains("ayload.txt"))
+        .unwrap_or_else(|| panic!("no row for scenario g:\n{text}"));
+    let line = text.lines().nth(y).unwrap();
+    assert!(
+        line.contains("✓ VALID·body≠") && line.contains("400"),
+        "{line}"
+    );
+    let x = line.chars().position(|c| c == '✓').unwrap() as u16;
+    for dx in 0.."✓ VALID·body≠".chars().count() as u16 {
+        assert!(
+            buf[(x + dx, y as u16)].modifier.contains(Modifier::BOLD),
+            "cell {dx} of the mark is not bold"
+        );
+    }
+    assert!(
+        text.lines().next().unwrap().contains("✗ 1 body mismatch"),
+        "{text}"
+    );
+}
+
 #[test]
 fn too_small_a_terminal_says_so() {
     let mut app = app_for(load("samples/demo.pcap"), demo_creds(), "aws");

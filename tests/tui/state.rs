@@ -401,7 +401,7 @@ fn exports_round_trip_and_hold_no_secret() {
                 assert_eq!(lines[0]["verdict"], "valid");
                 assert_eq!(lines[5]["auth"]["mode"], "anonymous");
             }
-            ExportKind::Markdown => assert!(t.starts_with("## #1 `PUT"), "{t}"),
+            ExportKind::Markdown => assert!(t.starts_with("# sigscope: #1 `PUT"), "{t}"),
             ExportKind::Curl => assert!(t.contains("curl"), "{t}"),
         }
     }

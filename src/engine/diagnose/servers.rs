@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use super::super::auth::AuthInfo;
 use super::super::dialect;
-use super::super::{Analysis, Dialect, Family, Verdict};
+use super::super::{Analysis, Dialect, Family, Mark, Verdict};
 use crate::http::{Headers, Request};
 
 /// How a server answered one signed request, as far as its dialect goes.
@@ -58,6 +58,9 @@ pub fn refused_though_valid(status: Option<u16>, a: &Analysis) -> bool {
 pub struct Tally {
     pub answers: usize,
     pub explained: Vec<usize>,
+    /// Requests valid under the verifier whose body does not match what its headers say
+    /// (a failure whatever the dialect, so not an answer about it).
+    pub body_mismatch: usize,
 }
 
 /// Every server of a run, by endpoint.
@@ -69,10 +72,23 @@ pub struct Servers {
 impl Servers {
     /// Counts one exchange: `server` is its endpoint (address:port), `host` its Host header.
     pub fn observe(&mut self, server: &str, host: Option<&str>, status: Option<u16>, a: &Analysis) {
-        let (Some(key), Some(mask)) = (key(server, host, &a.auth), explained(status, a)) else {
+        let mismatch = Mark::of(status, a) == Mark::BodyMismatch;
+        let mask = explained(status, a);
+        if mask.is_none() && !mismatch {
+            // Nothing judged it (no secret, no strings): it says nothing of the dialect.
+            return;
+        }
+        let Some(key) = key(server, host, &a.auth) else {
             return;
         };
-        self.count(key, mask);
+        if mismatch {
+            let t = self.by_endpoint.entry(key.clone()).or_default();
+            t.explained.resize(dialect::ALL.len(), 0);
+            t.body_mismatch += 1;
+        }
+        if let Some(mask) = mask {
+            self.count(key, mask);
+        }
     }
 
     /// Counts one answer of the server `key` (see [`key`]) that the dialects in `mask` (see
@@ -95,7 +111,7 @@ impl Servers {
         for (i, n) in t.explained.iter_mut().enumerate() {
             *n = n.saturating_sub(usize::from(mask & (1 << i) != 0));
         }
-        if t.answers == 0 {
+        if t.answers == 0 && t.body_mismatch == 0 {
             self.by_endpoint.remove(key);
         }
     }
@@ -130,6 +146,7 @@ impl Servers {
             let mine = self.by_endpoint.entry(k).or_default();
             mine.explained.resize(dialect::ALL.len(), 0);
             mine.answers += t.answers;
+            mine.body_mismatch += t.body_mismatch;
             for (a, b) in mine.explained.iter_mut().zip(t.explained) {
                 *a += b;
             }
@@ -157,6 +174,9 @@ impl Servers {
                 let (names, n) = Self::best(t);
                 let of = format!("{n} of {} answer{}", t.answers, plural(t.answers));
                 let mut line = match names.as_slice() {
+                    [] if t.answers == 0 => {
+                        format!("{server}: no answer says which dialect it follows")
+                    }
                     [] => format!("{server}: no known dialect explains its answers"),
                     [one] => {
                         let summary = dialect::by_name(one).map(|d| d.summary).unwrap_or("");
@@ -167,6 +187,15 @@ impl Servers {
                         many.join(", ")
                     ),
                 };
+                match t.body_mismatch {
+                    0 => {}
+                    1 => line.push_str(
+                        "; 1 valid request with a body that does not match what was signed",
+                    ),
+                    b => line.push_str(&format!(
+                        "; {b} valid requests with bodies that do not match what was signed"
+                    )),
+                }
                 if let Some(fallback) = judged {
                     let d = self.choose(server, fallback).unwrap_or(fallback);
                     line.push_str(&format!(

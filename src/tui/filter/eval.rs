@@ -114,6 +114,7 @@ fn term(t: &Term, x: &Exchange, row: Option<&RowInfo>) -> bool {
         }),
         Term::Auth(set) => row.is_some_and(|w| set & bit(w.mode as u32) != 0),
         Term::Verdict(set) => row.is_some_and(|w| set & bit(w.verdict as u32) != 0),
+        Term::Mark(set) => row.is_some_and(|w| set & bit(w.mark as u32) != 0),
         Term::AccessKey(re) => opt_matches(re, row.and_then(|w| w.access_key.as_deref())),
         Term::Service(re) => opt_matches(re, row.and_then(|w| w.service.as_deref())),
         Term::Region(re) => opt_matches(re, row.and_then(|w| w.region.as_deref())),

@@ -32,7 +32,7 @@ mod tests;
 
 use regex::bytes::Regex;
 
-use crate::engine::{Mode, Verdict};
+use crate::engine::{Mark, Mode, Verdict};
 use crate::exchange::Exchange;
 use crate::tui::row::RowInfo;
 
@@ -92,6 +92,8 @@ enum Term {
     Auth(u32),
     /// Bit set of `Verdict as u32`.
     Verdict(u32),
+    /// Bit set of `Mark as u32`: the mark beside a valid verdict.
+    Mark(u32),
     AccessKey(Regex),
     Service(Regex),
     Region(Regex),
@@ -105,6 +107,7 @@ impl Term {
             self,
             Term::Auth(_)
                 | Term::Verdict(_)
+                | Term::Mark(_)
                 | Term::AccessKey(_)
                 | Term::Service(_)
                 | Term::Region(_)
@@ -136,7 +139,7 @@ const TERMS: &[(&str, &str)] = &[
     ),
     (
         "~v VERDICT",
-        "verdict: valid, invalid, unverified, anonymous, malformed (a prefix will do)",
+        "verdict: valid, invalid, unverified, anonymous, malformed, or the mark beside a valid one: refused (by the server), body-mismatch (a prefix will do)",
     ),
     ("~ak RE", "access key"),
     ("~svc RE", "service in the credential scope"),
@@ -164,6 +167,12 @@ fn known_terms() -> String {
 }
 
 const MODES: &[Mode] = Mode::ALL;
+
+/// The marks `~v` also selects, by these words.
+const MARKS: &[(&str, Mark)] = &[
+    ("refused", Mark::Refused),
+    ("body-mismatch", Mark::BodyMismatch),
+];
 
 const VERDICTS: &[Verdict] = &[
     Verdict::Valid,

@@ -2,7 +2,7 @@
 
 use regex::bytes::{Regex, RegexBuilder};
 
-use super::{known_terms, Filter, FilterError, Node, Side, Term, MODES, VERDICTS};
+use super::{known_terms, Filter, FilterError, Node, Side, Term, MARKS, MODES, VERDICTS};
 
 /// Hostile patterns must not cost the TUI its memory: compiled programs and lazy DFAs are
 /// capped at 1 MiB each, nesting at 64.
@@ -214,7 +214,7 @@ impl Parser {
             "auth" => (ArgKind::Mode, "an auth mode (e.g. sigv4, sigv2, anonymous)"),
             "v" => (
                 ArgKind::Verdict,
-                "a verdict (valid, invalid, unverified, anonymous, malformed)",
+                "a verdict (valid, invalid, unverified, anonymous, malformed) or a mark (refused, body-mismatch)",
             ),
             _ => {
                 let shown: String = self.src[start..self.pos].iter().collect();
@@ -302,16 +302,28 @@ impl Parser {
                     .iter()
                     .filter(|v| v.as_str().starts_with(&want))
                     .fold(0u32, |s, v| s | 1 << (*v as u32));
-                if set == 0 {
-                    return Err(self.err(
+                let marks = MARKS
+                    .iter()
+                    .filter(|(w, _)| w.starts_with(&want))
+                    .fold(0u32, |s, (_, m)| s | 1 << (*m as u32));
+                match (set, marks) {
+                    (0, 0) => return Err(self.err(
                         arg.start,
                         format!(
-                            "unknown verdict {}; known: valid, invalid, unverified, anonymous, malformed",
+                            "unknown verdict {}; known: valid, invalid, unverified, anonymous, malformed, and the marks refused, body-mismatch",
                             crate::escape::escape_str(&arg.text)
                         ),
-                    ));
+                    )),
+                    (0, m) => Term::Mark(m),
+                    (v, 0) => Term::Verdict(v),
+                    // No verdict and mark share a prefix today; stay correct if one ever does.
+                    (v, m) => {
+                        return Ok(Node::Or(vec![
+                            Node::Term(Term::Verdict(v)),
+                            Node::Term(Term::Mark(m)),
+                        ]))
+                    }
                 }
-                Term::Verdict(set)
             }
             ArgKind::None => unreachable!("handled above"),
         };

@@ -74,7 +74,7 @@ fn put_row() -> RowInfo {
         region: Some("eu-west-1".into()),
         service: Some("s3".into()),
         findings: vec!["signature-unexplained", "clock-skew"].into(),
-        refused: false,
+        mark: Mark::Plain,
         judged: "aws",
         answer: None,
     }
@@ -88,7 +88,7 @@ fn get_row() -> RowInfo {
         region: None,
         service: None,
         findings: vec!["no-response"].into(),
-        refused: false,
+        mark: Mark::Plain,
         judged: "aws",
         answer: None,
     }
@@ -254,6 +254,39 @@ fn signature_terms() {
         .contains("unknown auth mode sigv5"));
     assert!(err("~v great").message.contains("unknown verdict great"));
     assert!(err("~auth").message.contains("~auth needs an auth mode"));
+}
+
+#[test]
+fn the_marks_beside_valid_are_selected_by_v() {
+    let row = |verdict, mark| RowInfo {
+        verdict,
+        mark,
+        ..put_row()
+    };
+    let body = row(Verdict::Valid, Mark::BodyMismatch);
+    let refused = row(Verdict::Valid, Mark::Refused);
+    let plain = row(Verdict::Valid, Mark::Plain);
+    let hit = |src: &str, r: &RowInfo| parse(src).unwrap().matches(&put(), Some(r));
+    for src in ["~v body-mismatch", "~v body", "~v B"] {
+        assert!(hit(src, &body), "{src}");
+        assert!(!hit(src, &refused) && !hit(src, &plain), "{src}");
+    }
+    for src in ["~v refused", "~v ref"] {
+        assert!(
+            hit(src, &refused) && !hit(src, &body) && !hit(src, &plain),
+            "{src}"
+        );
+    }
+    // The verdict is still valid: `~v valid` keeps every one, `!~v body` drops the failed.
+    assert!(hit("~v valid", &body) && hit("~v valid", &refused));
+    assert!(hit("~v valid & !~v body", &plain) && !hit("~v valid & !~v body", &body));
+    assert!(hit("~v invalid | ~v body", &body));
+    assert!(parse("~v body").unwrap().uses_row());
+    // Before analysis a mark term fails, like every signature term.
+    assert!(!parse("~v body").unwrap().matches(&put(), None));
+    assert!(err("~v bodies")
+        .message
+        .contains("the marks refused, body-mismatch"));
 }
 
 #[test]

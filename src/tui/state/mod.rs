@@ -19,7 +19,7 @@ use ratatui::layout::Rect;
 use crate::credentials::Secret;
 use crate::engine::diagnose::servers::Servers;
 use crate::engine::dialect::Choice;
-use crate::engine::Verdict;
+use crate::engine::{Mark, Verdict};
 use crate::exchange::Exchange;
 use crate::tui::analysis::{Pool, RowsDone, Settings, Store, TuiKeys};
 use crate::tui::config::Theme;
@@ -95,6 +95,8 @@ struct Rows {
     counts: [usize; 5],
     /// Rows valid under the verifier that the server refused.
     refused: usize,
+    /// Rows valid under the verifier whose body does not match its signed hash or MD5.
+    body_mismatch: usize,
     analysed: usize,
     /// Each server's answers among this generation's rows.
     servers: Servers,
@@ -284,6 +286,11 @@ impl App {
         self.verify.rows.refused
     }
 
+    /// Exchanges valid under the verifier whose body does not match what its headers say.
+    pub fn body_mismatch(&self) -> usize {
+        self.verify.rows.body_mismatch
+    }
+
     pub fn analysed(&self) -> usize {
         self.verify.rows.analysed
     }
@@ -341,7 +348,8 @@ impl App {
             if slot.gen == gen {
                 if let Some(old) = &slot.info {
                     rows.counts[verdict_slot(old.verdict)] -= 1;
-                    rows.refused -= usize::from(old.refused);
+                    rows.refused -= usize::from(old.mark == Mark::Refused);
+                    rows.body_mismatch -= usize::from(old.mark == Mark::BodyMismatch);
                     rows.analysed -= 1;
                     if let Some((k, mask)) = &old.answer {
                         rows.servers.uncount(k, *mask);
@@ -349,7 +357,8 @@ impl App {
                 }
             }
             rows.counts[verdict_slot(info.verdict)] += 1;
-            rows.refused += usize::from(info.refused);
+            rows.refused += usize::from(info.mark == Mark::Refused);
+            rows.body_mismatch += usize::from(info.mark == Mark::BodyMismatch);
             rows.analysed += 1;
             if let Some((k, mask)) = &info.answer {
                 rows.servers.count(k.to_string(), *mask);
@@ -398,6 +407,7 @@ impl App {
         self.verify.settings = Arc::new(settings);
         self.verify.rows.counts = [0; 5];
         self.verify.rows.refused = 0;
+        self.verify.rows.body_mismatch = 0;
         self.verify.rows.analysed = 0;
         self.verify.rows.servers = Servers::default();
         let first = self.id_at(self.list.offset).unwrap_or(0);

@@ -48,6 +48,13 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, r: Rect) {
             ));
         }
     }
+    if app.body_mismatch() > 0 {
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(
+            format!("✗ {} body mismatch", app.body_mismatch()),
+            verdict_style(t, Verdict::Invalid),
+        ));
+    }
     if app.refused() > 0 {
         spans.push(Span::raw(" · "));
         spans.push(Span::styled(

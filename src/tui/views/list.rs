@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::pane;
-use crate::engine::{Mode, Verdict};
+use crate::engine::{Mark, Mode, Verdict};
 use crate::tui::detail::{verdict_badge, verdict_style};
 use crate::tui::state::{App, Focus};
 use crate::tui::text::{mask_key, middle_truncate, safe_str};
@@ -18,12 +18,18 @@ fn verdict_cell(app: &App, id: usize) -> Span<'static> {
         Some((row, stale)) => {
             let (sym, word) = verdict_badge(row.verdict);
             let mut s = verdict_style(&app.chrome.theme, row.verdict);
-            // Valid by the verifier's rules, refused by the server's: the rows to look at.
-            let word = if row.refused {
-                s = s.add_modifier(Modifier::BOLD);
-                "VALID·refused"
-            } else {
-                word
+            let word = match row.mark {
+                // Valid by the verifier's rules, refused by the server's: the rows to look at.
+                Mark::Refused => {
+                    s = s.add_modifier(Modifier::BOLD);
+                    "VALID·refused"
+                }
+                // The signature verifies, the body is not the one signed: a failed request.
+                Mark::BodyMismatch => {
+                    s = verdict_style(&app.chrome.theme, Verdict::Invalid);
+                    "VALID·body≠"
+                }
+                Mark::Plain => word,
             };
             if stale {
                 Span::styled(format!("{sym} {word}…"), s.add_modifier(Modifier::DIM))
