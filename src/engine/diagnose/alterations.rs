@@ -37,7 +37,7 @@ const MAX_VARIANTS: usize = 48;
 /// the search remembers per shape what explained the first of them, or that nothing did. A
 /// variant that reproduces the signature is the only one that can (two different canonical
 /// requests do not share an HMAC), so the outcome does not depend on the order of requests.
-fn shape(req: &Request, a: &Analysis) -> String {
+pub(super) fn shape(req: &Request, a: &Analysis) -> String {
     let host = req.header("host");
     let mut names: Vec<String> = req
         .headers
