@@ -247,6 +247,20 @@ fn no_finding_reads_like_code() {
         }
     }
     assert!(scanned > 500, "only {scanned} findings scanned");
+    // The scan catches what issue 12 found in findings.
+    for said in [
+        r#"client = {"reencode":{"plus_is_space":true}}"#,
+        "client = true (botocore), verifier = false (aws)",
+        "Reencode { plus_is_space: false }",
+        "the value is Some(3)",
+        "nothing: None",
+    ] {
+        assert!(reads_like_code(said).is_some(), "{said}");
+    }
+    assert_eq!(
+        reads_like_code("a plus, signed `%2B` under boto2; none"),
+        None
+    );
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 

@@ -264,10 +264,40 @@ fn dialect_and_server_cases() -> Cases {
             ),
         ),
     );
-    cases.push((
-        "server-dialect",
-        run_full(&get(), Some(&agree), None, None, "aws"),
-    ));
+    // server-dialect names the dialects whose strings are the server's, when not all are: a
+    // raw `+` in an S3 path, which botocore signs as sent and aws reads as a space.
+    let plus = || signed(req(&GET.replace("GET /b/k ", "GET /b/k+1 ")), "botocore");
+    let as_sent = run_full(&plus(), None, None, Some(SK), "aws");
+    let b = as_sent.dialect("botocore").unwrap();
+    let botocore_says = resp(
+        403,
+        &s3_error(
+            "SignatureDoesNotMatch",
+            &format!(
+                "<StringToSign>{}</StringToSign><CanonicalRequest>{}</CanonicalRequest>",
+                xml_escape(&String::from_utf8(b.string_to_sign.to_vec()).unwrap()),
+                xml_escape(
+                    &String::from_utf8(b.canonical_request.clone().unwrap().to_vec()).unwrap()
+                )
+            ),
+        ),
+    );
+    let named = run_full(&plus(), Some(&botocore_says), None, None, "aws");
+    let says = named
+        .findings
+        .iter()
+        .find(|f| f.code.as_str() == "server-dialect")
+        .map(|f| f.message.clone())
+        .unwrap_or_default();
+    assert!(says.contains("botocore") && !says.contains("aws"), "{says}");
+    cases.push(("server-dialect", named));
+    // Strings that every dialect builds say nothing of the server: no server-dialect.
+    let all = run_full(&get(), Some(&agree), None, None, "aws");
+    assert!(
+        !codes(&all).contains(&"server-dialect"),
+        "{:?}",
+        all.findings
+    );
     cases.push((
         "strings-agree-key-differs",
         run_full(&get(), Some(&agree), None, None, "aws"),

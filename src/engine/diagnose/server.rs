@@ -40,6 +40,8 @@ pub(super) fn server_comparison(
     };
     if (se.canonical_request.is_some() || se.string_to_sign.is_some())
         && !server_dialects.is_empty()
+        // Every dialect builds them: that says nothing of the server (issue 12 §4).
+        && server_dialects.len() < a.dialects.iter().filter(|d| !d.unsupported).count()
     {
         finding(
             a,
@@ -92,7 +94,12 @@ pub(super) fn server_comparison(
                 ..server
             };
             if let Some(k) = compare(req, mode, ours, &as_server, "server", knobs) {
-                d.knob = k.knob;
+                // Without the secret, `ours` is what sigscope computes, not what the client
+                // is known to have signed.
+                d.knob = match ours.matches {
+                    Some(true) => k.knob,
+                    _ => k.knob.map(|t| t.replace(", as the client signed;", ";")),
+                };
             }
         }
         let as_sent = d.step == Step::CanonicalRequest && as_sent(req, d.line, &d.theirs);
