@@ -508,3 +508,51 @@ fn a_moved_date_is_found_before_the_secret_is_blamed() {
         "{findings:?}"
     );
 }
+
+/// A path re-encoded on the way (issue 12 §3), for a service whose canonical path is the path
+/// encoded again (non-S3 SigV4): `%7E` signed (`%257E` in the canonical request), decoded to
+/// `~` by a proxy, which no dialect reads as `%257E`; found, not blamed on the secret.
+#[test]
+fn a_reencoded_path_is_found_before_the_secret_is_blamed() {
+    let creds = Credentials::parse(
+        "[t]\naws_access_key_id=AKIDEXAMPLE\naws_secret_access_key=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n",
+    );
+    let cache = KeyCache::default();
+    let v = verifier(&creds, "aws", &cache);
+    let mut req = crate::support::request(
+        "GET /prod/a%7Eb HTTP/1.1\r\nHost: api.example.com\r\nX-Amz-Date: 20261207T194500Z\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261207/us-east-1/execute-api/aws4_request, \
+         SignedHeaders=host;x-amz-date, Signature=0\r\n\r\n",
+    );
+    let sig = sigscope::engine::analyze(&req, &v)
+        .dialect("aws")
+        .unwrap()
+        .signature
+        .clone()
+        .unwrap();
+    for h in &mut req.headers {
+        if h.name.eq_ignore_ascii_case(b"authorization") {
+            let s = String::from_utf8(h.value.clone()).unwrap();
+            let i = s.find("Signature=").unwrap();
+            h.value = format!("{}Signature={sig}", &s[..i]).into_bytes();
+        }
+    }
+    req.target = b"/prod/a~b".to_vec();
+    let a = analyze_observed(
+        &Observed {
+            request: &req,
+            response: None,
+            time: None,
+            context: Context::default(),
+        },
+        &v,
+    );
+    assert_eq!(a.verdict, Verdict::Invalid);
+    let f = &a.findings[0];
+    assert_eq!(f.code.to_string(), "request-altered", "{:?}", a.findings);
+    assert!(
+        f.message.contains("`%7E` where the wire has `~`"),
+        "{}",
+        f.message
+    );
+}
