@@ -275,10 +275,8 @@ fn dialect_and_server_cases() -> Cases {
             "SignatureDoesNotMatch",
             &format!(
                 "<StringToSign>{}</StringToSign><CanonicalRequest>{}</CanonicalRequest>",
-                xml_escape(&String::from_utf8(b.string_to_sign.to_vec()).unwrap()),
-                xml_escape(
-                    &String::from_utf8(b.canonical_request.clone().unwrap().to_vec()).unwrap()
-                )
+                xml_escape(std::str::from_utf8(&b.string_to_sign).unwrap()),
+                xml_escape(std::str::from_utf8(b.canonical_request.as_deref().unwrap()).unwrap())
             ),
         ),
     );
