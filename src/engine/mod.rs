@@ -190,6 +190,11 @@ pub struct Analysis {
     /// The parsed auth parameters, for the diagnosis.
     #[serde(skip)]
     pub parsed: auth::Parsed,
+    /// The diagnosis found that the server answered other bytes than these (the request was
+    /// changed between this capture point and the server): its answer says nothing of the
+    /// server's rules for this request.
+    #[serde(skip)]
+    pub answered_other_request: bool,
 }
 
 impl Analysis {
@@ -261,6 +266,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         server_expected: None,
         body_sha256,
         parsed: detected.parsed,
+        answered_other_request: false,
     }
 }
 

@@ -118,6 +118,7 @@ pub(super) fn server_comparison(
         if a.verdict == Verdict::Valid && named.is_none() && !as_sent {
             // The client's signature is right for the bytes seen here, and no rule builds the
             // server's line from them: the server computed from other bytes.
+            a.answered_other_request = true;
             finding(
                 a,
                 Code::RequestAltered,
@@ -191,6 +192,7 @@ pub(super) fn unsigned_headers_added(req: &Request, a: &mut Analysis, se: &Serve
     if absent.is_empty() {
         return;
     }
+    a.answered_other_request = true;
     let names: Vec<String> = absent
         .iter()
         .map(|h| format!("`{}`", crate::escape::escape_str(h)))

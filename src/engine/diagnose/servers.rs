@@ -70,6 +70,11 @@ impl Servers {
         let Some(answer) = Answer::of(status, a) else {
             return;
         };
+        // A proxy's relayed answer to bytes it changed is no answer to this request: it says
+        // nothing of any rule (the request is still shown refused).
+        if a.answered_other_request {
+            return;
+        }
         let explains: Vec<bool> = dialect::ALL
             .iter()
             .map(|d| explains(answer, a, d.name))
