@@ -105,14 +105,14 @@ pub(super) fn server_comparison(
         let as_sent = d.step == Step::CanonicalRequest && as_sent(req, d.line, &d.theirs);
         let rule = match (&named, &d.knob, as_sent) {
             (Some(_), Some(k), _) => format!(
-                ": not a change on the way, the client and the server sign by different rules — {k}; the server's strings are those of {}",
+                ": the server built it from these very bytes by other rules — {k}; the server's strings are those of {}",
                 server_dialects.join(", ")
             ),
             (Some(_), None, _) => format!(
                 ": the server's strings are those of {}",
                 server_dialects.join(", ")
             ),
-            (None, _, true) => ": the server signs this line as the request carries it, a rule of the server (not a change on the way) that no dialect sigscope knows has".into(),
+            (None, _, true) => ": the server built it from these very bytes, signing the line as the request carries it, a rule no dialect sigscope knows has".into(),
             (None, _, false) => String::new(),
         };
         if a.verdict == Verdict::Valid && named.is_none() && !as_sent {
