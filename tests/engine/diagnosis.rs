@@ -46,6 +46,8 @@ struct Got {
     codes: BTreeSet<String>,
     verdict: Verdict,
     first: Option<String>,
+    /// Every finding: code, message.
+    said: Vec<(String, String)>,
 }
 
 /// The finding the list's column and the report lead with: the first that is not a plain fact
@@ -91,6 +93,11 @@ fn run(creds: &Credentials, dialect_name: &str) -> Vec<Got> {
                     .collect(),
                 verdict: a.verdict,
                 first: leading(&all),
+                said: a
+                    .findings
+                    .iter()
+                    .map(|f| (f.code.to_string(), f.message.clone()))
+                    .collect(),
             });
         },
     );
@@ -185,6 +192,29 @@ fn real_scenarios_get_the_right_diagnosis() {
                     wo.first
                 ),
             );
+        }
+        // Where the diagnosis must name a rule or a planted value: the words its finding holds.
+        for (key, got) in [
+            ("expect_message_contains", w),
+            ("expect_message_contains_without_secret", wo),
+        ] {
+            let Some(by) = e.get(key).and_then(Value::as_object) else {
+                continue;
+            };
+            for (code, words) in by {
+                let msg = got
+                    .said
+                    .iter()
+                    .find(|(c, _)| c == code)
+                    .map(|(_, m)| m.as_str())
+                    .unwrap_or("");
+                for word in words.as_array().unwrap() {
+                    let word = word.as_str().unwrap();
+                    if !msg.contains(word) {
+                        fail(i, name, format!("{key}: {code} lacks {word:?}: {msg:?}"));
+                    }
+                }
+            }
         }
         if let Some(by) = e
             .get("expect_findings_with_dialect")

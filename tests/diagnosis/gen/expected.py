@@ -18,7 +18,8 @@ expect_verdict: the verdict under the aws verifier with the secret (without it e
 exchange here is "unverified").  expect_first / expect_first_without_secret: the code of
 the finding the list and the report lead with (the first finding that is not "no-secret"
 or "decoded-only"; null for none), from the planted cause: what an operator must read
-first.
+first.  expect_message_contains(_without_secret): {code: [text, ...]}: words the finding of
+that code must hold, where the diagnosis must name a rule or a planted value.
 """
 import csv
 import json
@@ -169,6 +170,13 @@ def main():
                      "expect_findings": e.pop("expect_findings"), "with_secret": True,
                      "expect_verdict": e.pop("verdict"), "expect_first": first,
                      "expect_first_without_secret": e.pop("first_without_secret", first)}
+            # words a finding must hold (the rule it names, a planted value): {code: [text]}
+            says = e.pop("says", None)
+            if says:
+                entry["expect_message_contains"] = says
+            says_wo = e.pop("says_without_secret", None)
+            if says_wo:
+                entry["expect_message_contains_without_secret"] = says_wo
             without = e.pop("expect_findings_without_secret", None)
             if without is not None and without != entry["expect_findings"]:
                 entry["expect_findings_without_secret"] = without

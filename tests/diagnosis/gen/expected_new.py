@@ -68,7 +68,10 @@ def classify_new(dport, method, path, query, auth):
                     expect_findings=["request-altered"],
                     expect_findings_without_secret=["strings-agree-key-differs"],
                     verdict="invalid", first="request-altered",
-                    first_without_secret="strings-agree-key-differs")
+                    first_without_secret="strings-agree-key-differs",
+                    says={"request-altered": ["7s later"]},
+                    says_without_secret={"strings-agree-key-differs": [
+                        "another secret", "changed before it reached this capture point"]})
     if key == "l-a=b@c~d.txt":
         if dport == 9203:
             return dict(scenario="l-path-reencoded", leg=CLIENT_LEG,
@@ -99,7 +102,9 @@ def classify_new(dport, method, path, query, auth):
                               "(prefix=m+plus): a rule of the server, no change in transit; "
                               "no dialect sigscope knows signs a raw + that way.",
                         expect_findings=["server-strings-differ"], verdict="valid",
-                        first="server-strings-differ")
+                        first="server-strings-differ",
+                        # the rule, and no claim of a change
+                        says={"server-strings-differ": ["prefix=m+plus", "no dialect"]})
         if aws4auth:
             return dict(scenario="m-query-plus-rgw", expect_findings=[], verdict="valid",
                         cause="the same requests-aws4auth request to Ceph RGW, which also "
@@ -111,7 +116,8 @@ def classify_new(dport, method, path, query, auth):
                           "of the client, not blame the secret. RGW's 403 carries no strings.",
                     expect_findings=["dialect-mismatch"], expect_findings_without_secret=[],
                     verdict="invalid", first="dialect-mismatch",
-                    first_without_secret="query-plus")
+                    first_without_secret="query-plus",
+                    says={"dialect-mismatch": ["the query as sent", "prefix=m+plus"]})
     if key == "n+plus.txt":
         if dport == 9100:
             return dict(scenario="n-path-plus-server-rule",
@@ -122,7 +128,9 @@ def classify_new(dport, method, path, query, auth):
                                          "server-likely-dialect"],
                         expect_findings_without_secret=["server-strings-differ"],
                         verdict="invalid", first="dialect-mismatch",
-                        first_without_secret="server-strings-differ")
+                        first_without_secret="server-strings-differ",
+                        says={"dialect-mismatch": ["a raw `+` in an S3 path"],
+                              "server-strings-differ": ["signed as sent under botocore"]})
         return dict(scenario="n-path-plus-rgw",
                     cause="the same requests-aws4auth PUT to RGW, which reads + in a path as a "
                           "plus (%2B): accepted; under aws (a space) it is not valid.",
@@ -152,7 +160,8 @@ def classify_new(dport, method, path, query, auth):
                               "strings.",
                         expect_findings=["server-likely-dialect"],
                         expect_findings_without_secret=[], verdict="valid",
-                        first="server-likely-dialect", first_without_secret=None)
+                        first="server-likely-dialect", first_without_secret=None,
+                        says={"server-likely-dialect": ["repeated query names", "ceph-rgw"]})
         return dict(scenario="o-duplicate-keys-botocore", expect_findings=[], verdict="valid",
                     cause="the same request to the server that sorts the pairs (botocore's "
                           "_canonical_query_string_url): accepted.")
@@ -164,7 +173,8 @@ def classify_new(dport, method, path, query, auth):
             # The server names a header this request does not have: added after this point.
             return dict(scenario="p-unsigned-header-added", leg=CLIENT_LEG, cause=cause,
                         expect_findings=["request-altered"], verdict="valid",
-                        first="request-altered")
+                        first="request-altered",
+                        says={"request-altered": ["x-amz-meta-via"]})
         return dict(scenario="p-unsigned-header-added", leg=SERVER_LEG, cause=cause,
                     expect_findings=["request-altered"], verdict="invalid",
                     first="request-altered")
@@ -179,7 +189,11 @@ def classify_new(dport, method, path, query, auth):
                                          "server-likely-dialect"],
                         expect_findings_without_secret=["strings-agree-key-differs"],
                         verdict="invalid", first="dialect-mismatch",
-                        first_without_secret="strings-agree-key-differs")
+                        first_without_secret="strings-agree-key-differs",
+                        says={"server-strings-differ": ["SigV2 Date line", "an empty line",
+                                                        "aws, boto2, ceph-rgw"]},
+                        says_without_secret={"strings-agree-key-differs": [
+                            "botocore and minio sign line 4"]})
         return dict(scenario="q-sigv2-date-line-botocore",
                     cause="the same request to the server verifying with botocore's own "
                           "HmacV1Auth: accepted; under aws (empty Date line) it is not valid.",
@@ -194,7 +208,10 @@ def classify_new(dport, method, path, query, auth):
                                      "server-likely-dialect"],
                     expect_findings_without_secret=["strings-agree-key-differs"],
                     verdict="invalid", first="dialect-mismatch",
-                    first_without_secret="strings-agree-key-differs")
+                    first_without_secret="strings-agree-key-differs",
+                    says={"dialect-mismatch": ["boto/boto3#4433"]},
+                    says_without_secret={"strings-agree-key-differs": [
+                        "botocore signs line 5 as `/diagbucket/`"]})
     if key == "s-js-control.txt":
         return dict(scenario="s-js-control", expect_findings=[], verdict="valid",
                     cause="a valid JS SDK v3 GetObject (to the botocore verifier, then to "
