@@ -60,7 +60,12 @@ pub(super) fn server_comparison(
         _ => None,
     };
     let sts_same = se.string_to_sign.as_ref().map(|s| *s == ours_sts);
-    let altered = a.findings.iter().any(|f| f.code == Code::RequestAltered);
+    // A change in transit, or a signature the server reads otherwise (a raw `+`), explains
+    // equal strings better than another secret.
+    let altered = a
+        .findings
+        .iter()
+        .any(|f| matches!(f.code, Code::RequestAltered | Code::SignaturePlusUnescaped));
     if cr_same != Some(false)
         && sts_same == Some(true)
         && se.code.contains("SignatureDoesNotMatch")
