@@ -303,6 +303,21 @@ def s_js_control():
     js(RGW, "s-js-control.txt")
 
 
+def t_presigned_v2_plus():
+    """A botocore SigV2 presigned URL whose Signature holds a `+` (%2B), fetched with the
+    `+` left unescaped, as clients that build URLs by hand do (boto/boto#916). The key is
+    the first of t-0.txt, t-1.txt, ... whose signature has one."""
+    c = s3client(signature_version="s3")
+    for i in range(500):
+        url = c.generate_presigned_url("get_object", Params={"Bucket": BUCKET,
+                                                             "Key": "t-%d.txt" % i},
+                                       ExpiresIn=600)
+        if "%2B" in url.partition("Signature=")[2].partition("&")[0]:
+            break
+    sig = url.partition("Signature=")[2].partition("&")[0]
+    fetch("presigned v2 GET, + unescaped", url.replace(sig, sig.replace("%2B", "+")))
+
+
 def rgw_setup():
     """Before the capture: the bucket and the objects the RGW scenarios read (RGW starts
     empty every time)."""
@@ -316,7 +331,7 @@ def rgw_setup():
 ORDER = [a_seed, b_wrong_secret, c_host_rewrite, d_content_type, e_clock_skew, f_region,
          g_payload, h_presigned_expired, i_unknown_key, j_control, k_date_shift,
          l_path_reencode, m_query_plus, n_path_plus, o_duplicate_keys, p_unsigned_header,
-         q_sigv2_date_line, r_bucket_slash, s_js_control]
+         q_sigv2_date_line, r_bucket_slash, s_js_control, t_presigned_v2_plus]
 
 if __name__ == "__main__":
     from importlib.metadata import version

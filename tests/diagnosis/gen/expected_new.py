@@ -212,6 +212,14 @@ def classify_new(dport, method, path, query, auth):
                     says={"dialect-mismatch": ["boto/boto3#4433"]},
                     says_without_secret={"strings-agree-key-differs": [
                         "botocore signs line 5 as `/diagbucket/`"]})
+    if key.startswith("t-") and "Signature=" in query:
+        # Not a contract code: the fact itself explains the refusal, with the secret or not.
+        return dict(scenario="t-presigned-v2-plus-unescaped",
+                    cause="a botocore SigV2 presigned URL fetched with the + of its Signature "
+                          "unescaped; the server decodes the query as a form (parse_qsl), "
+                          "reads a space and refuses. The signature as written verifies.",
+                    expect_findings=[], verdict="valid", first="signature-plus-unescaped",
+                    says={"signature-plus-unescaped": ["boto/boto#916"]})
     if key == "s-js-control.txt":
         return dict(scenario="s-js-control", expect_findings=[], verdict="valid",
                     cause="a valid JS SDK v3 GetObject (to the botocore verifier, then to "
