@@ -23,9 +23,11 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use sigscope::credentials::Credentials;
 use sigscope::engine::auth::{detect, Parsed};
 use sigscope::engine::crypto::{derive_chain, sha256_hex, signatures_equal, KeyCache};
+use sigscope::engine::diagnose::{Context, Observed};
 use sigscope::engine::dialect::{self, SigV4Rules};
+use sigscope::engine::finding::Code;
 use sigscope::engine::sigv4::{canonicalize, sign, V4Context};
-use sigscope::engine::{analyze, KeyStore, Verdict, Verifier};
+use sigscope::engine::{analyze, analyze_observed, KeyStore, Verdict, Verifier};
 use sigscope::http::{parse_raw, Headers, Message, Request};
 
 const VECTOR: &str = "tests/vectors/real/botocore/s3-sigv4-put";
@@ -256,10 +258,49 @@ fn bench(c: &mut Criterion) {
         b.iter(|| aws_sigv4_verify(black_box(&hreq), &settings, |p| p.identity(&identity)))
     });
     g.finish();
+
+    // The diagnosis of a request nothing explains (issue 12 §3): every dialect, every
+    // alteration, then the widened search (dates up to 15 minutes either way, rules of
+    // clients), before "the secret is most likely another". A fresh cache each time (no
+    // memo) is the worst case; with the cache, a second request of the same shape skips it.
+    let observed = Observed {
+        request: &tampered,
+        response: None,
+        time: None,
+        context: Context::default(),
+    };
+    let blamed = |cache: &KeyCache| {
+        let v = Verifier {
+            keys: &creds,
+            dialect: aws,
+            cache,
+            reveal_keys: false,
+        };
+        analyze_observed(&observed, &v)
+    };
+    let first = blamed(&KeyCache::default());
+    assert!(
+        first
+            .findings
+            .iter()
+            .any(|f| f.code == Code::SignatureUnexplained),
+        "{:?}",
+        first.findings
+    );
+    let mut g = c.benchmark_group("diagnose_unexplained");
+    g.bench_function("sigscope/full_search", |b| {
+        b.iter(|| blamed(&KeyCache::default()).verdict)
+    });
+    let memo = KeyCache::default();
+    blamed(&memo);
+    g.bench_function("sigscope/same_shape_memoised", |b| {
+        b.iter(|| blamed(&memo).verdict)
+    });
+    g.finish();
 }
 
 fn config() -> Criterion {
-    // 4 cases × (1 s warm-up + 3 s measurement) plus analysis: ~20 s once built.
+    // 6 cases × (1 s warm-up + 3 s measurement) plus analysis: ~30 s once built.
     Criterion::default()
         .sample_size(50)
         .warm_up_time(Duration::from_secs(1))

@@ -122,6 +122,8 @@ impl Code {
                 | Code::ServerStringsDiffer
                 | Code::ClockSkew
                 | Code::PresignedExpired
+                // A server that form-decodes the query compares another signature.
+                | Code::SignaturePlusUnescaped
         )
     }
 

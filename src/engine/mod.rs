@@ -197,6 +197,11 @@ pub struct Analysis {
     /// The parsed auth parameters, for the diagnosis.
     #[serde(skip)]
     pub parsed: auth::Parsed,
+    /// The diagnosis found that the server answered other bytes than these (the request was
+    /// changed between this capture point and the server): its answer says nothing of the
+    /// server's rules for this request.
+    #[serde(skip)]
+    pub answered_other_request: bool,
 }
 
 impl Analysis {
@@ -237,7 +242,15 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
             };
             sigv4::analyze(&ctx, &mut findings)
         }
-        Parsed::V2(a) => sigv2::analyze(req, a, mode.is_presigned(), secret),
+        Parsed::V2(a) => {
+            if mode.is_presigned() && sigv2::signature_plus_unescaped(req) {
+                findings.push(Finding::new(
+                    Code::SignaturePlusUnescaped,
+                    "the Signature parameter holds a raw `+`: the client (or something on the way) did not percent-encode it (`%2B`), and servers that decode the query as a form read a space there, so they compare another signature (boto/boto#916); compared here as `+`",
+                ));
+            }
+            sigv2::analyze(req, a, mode.is_presigned(), secret)
+        }
         Parsed::Query(q) => querysig::analyze(req, q, mode, secret, &mut findings),
         Parsed::Nothing => Vec::new(),
     };
@@ -272,6 +285,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         body_mismatch,
         body_sha256,
         parsed: detected.parsed,
+        answered_other_request: false,
     }
 }
 

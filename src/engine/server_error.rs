@@ -23,6 +23,10 @@ pub struct ServerExpected {
     pub request_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_time: Option<String>,
+    /// The headers S3 refused as unsigned (`AccessDenied`, "There were headers present in the
+    /// request which were not signed": `<HeadersNotSigned>`, comma-separated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headers_not_signed: Option<String>,
 }
 
 /// `StringToSignBytes` / `CanonicalRequestBytes`: space-separated hex bytes.
@@ -89,6 +93,7 @@ fn parse_xml(body: &str) -> Option<ServerExpected> {
         access_key: get("AWSAccessKeyId"),
         request_time: get("RequestTime"),
         server_time: get("ServerTime"),
+        headers_not_signed: get("HeadersNotSigned"),
         message: message.clone(),
     };
     if let Some(m) = &message {

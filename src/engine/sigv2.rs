@@ -150,6 +150,16 @@ pub fn sign(secret: &str, string_to_sign: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(hmac_sha1(secret.as_bytes(), string_to_sign))
 }
 
+/// A presigned SigV2 URL whose `Signature` holds a raw `+`: base64 has `+`, and a client (or
+/// proxy) that does not escape it (`%2B`) sends a value that servers decoding the query as a
+/// form read with a space (boto/boto#916).
+pub fn signature_plus_unescaped(req: &Request) -> bool {
+    req.query().is_some_and(|q| {
+        q.split(|b| *b == b'&')
+            .any(|p| p.starts_with(b"Signature=") && p.contains(&b'+'))
+    })
+}
+
 /// Every dialect's string to sign and signature for an S3 SigV2 request (`secret`, when known,
 /// signs them).
 pub fn analyze(

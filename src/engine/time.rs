@@ -40,6 +40,17 @@ pub fn format_amz(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// An HTTP `Date` in RFC 7231's IMF-fixdate form (`Mon, 07 Dec 2026 19:42:31 GMT`), as
+/// clients write the Date header that SigV2 signs.
+pub fn format_http_date(t: OffsetDateTime) -> String {
+    let f = format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(f)
+        .unwrap_or_default()
+}
+
 /// RFC 3339 in UTC with microseconds, fixed width (`2015-08-30T12:36:01.019838Z`).
 pub fn format_rfc3339(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
@@ -75,6 +86,12 @@ pub fn http_date_to_amz(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates_round_trip() {
+        let s = "Mon, 07 Dec 2026 19:42:31 GMT";
+        assert_eq!(format_http_date(parse_http_date(s).unwrap()), s);
+    }
 
     #[test]
     fn rfc3339_as_the_time_crate_writes_it() {

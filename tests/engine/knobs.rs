@@ -376,12 +376,14 @@ fn sigv2_subresources_dates_and_resources() {
         SUITE_SECRET,
     );
     assert_eq!(matching(&a), set(&["botocore"]));
-    // MinIO signs Date even beside x-amz-date (AWS docs Delete example).
+    // MinIO signs Date even beside x-amz-date (AWS docs Delete example), and so does
+    // botocore's HmacV1Auth (canonical_standard_headers signs the Date it sets whatever else
+    // is sent; a real botocore 1.43.11 request in tests/diagnosis, scenario q).
     let a = run(
         &read("tests/vectors/aws-docs/s3-sigv2-delete.http"),
         DOCS_SECRET,
     );
-    assert_eq!(matching(&a), set(&["aws", "botocore", "boto2", "ceph-rgw"]));
+    assert_eq!(matching(&a), set(&["aws", "boto2", "ceph-rgw"]));
     // MinIO decodes sub-resource values with `+` as a space.
     let req = wire("GET /bucket/key?versionId=a+b HTTP/1.1\r\nHost: s3.amazonaws.com\r\nDate: Tue, 27 Mar 2007 19:36:42 +0000\r\nAuthorization: AWS AKIAIOSFODNN7EXAMPLE:x\r\n\r\n");
     let a = run(&signed_as(req, "aws", DOCS_SECRET), DOCS_SECRET);

@@ -25,7 +25,7 @@ const GENERATORS: &[Generator] = &[
     host_rewrites,
     header_changes,
     query_reencodings,
-    path_slash_decoded,
+    path_reencodings,
     date_instead_of_amz_date,
     other_scopes,
 ];
@@ -37,7 +37,7 @@ const MAX_VARIANTS: usize = 48;
 /// the search remembers per shape what explained the first of them, or that nothing did. A
 /// variant that reproduces the signature is the only one that can (two different canonical
 /// requests do not share an HMAC), so the outcome does not depend on the order of requests.
-fn shape(req: &Request, a: &Analysis) -> String {
+pub(super) fn shape(req: &Request, a: &Analysis) -> String {
     let host = req.header("host");
     let mut names: Vec<String> = req
         .headers
@@ -220,19 +220,37 @@ fn query_reencodings(req: &Request, _: &Analysis, _: &[String]) -> Vec<Alteratio
     out
 }
 
-/// A path signed with `/` where the wire has `%2F`.
-fn path_slash_decoded(req: &Request, _: &Analysis, _: &[String]) -> Vec<Alteration> {
+/// The path re-encoded on the way, as URL-normalising proxies do: the client signed the
+/// left-hand form, the wire has the right-hand one. They matter to verifiers that do not
+/// decode the path before encoding it (non-S3 SigV4 encodes it again; botocore's S3 rule and
+/// Garage sign it as sent).
+fn path_reencodings(req: &Request, _: &Analysis, _: &[String]) -> Vec<Alteration> {
     let mut out = Vec::new();
     let path = String::from_utf8_lossy(req.path()).into_owned();
-    if path.contains("%2F") || path.contains("%2f") {
+    let q = req
+        .query()
+        .map(|q| format!("?{}", String::from_utf8_lossy(q)))
+        .unwrap_or_default();
+    for (signed, wire) in [
+        ("/", "%2F"),
+        ("~", "%7E"),
+        ("%7E", "~"),
+        ("%3D", "="),
+        ("=", "%3D"),
+        ("%40", "@"),
+        ("@", "%40"),
+    ] {
+        let found = path.contains(wire) || path.contains(&wire.to_ascii_lowercase());
+        if !found {
+            continue;
+        }
         let mut r = req.clone();
-        let q = req
-            .query()
-            .map(|q| format!("?{}", String::from_utf8_lossy(q)))
-            .unwrap_or_default();
-        r.target = format!("{}{q}", path.replace("%2F", "/").replace("%2f", "/")).into_bytes();
+        let signed_path = path
+            .replace(wire, signed)
+            .replace(&wire.to_ascii_lowercase(), signed);
+        r.target = format!("{signed_path}{q}").into_bytes();
         out.push(Alteration::new(
-            "the client signed the path with `/` where the wire has `%2F`".into(),
+            format!("the client signed the path with `{signed}` where the wire has `{wire}`: it was re-encoded on the way"),
             r,
         ));
     }

@@ -22,6 +22,7 @@ pub mod servers;
 pub mod strings;
 #[cfg(test)]
 mod tests;
+mod widen;
 
 use alterations::search_alterations;
 use counterfactual::{compare, KnobCache};
@@ -141,6 +142,7 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     }
     if let Some(se) = a.server_expected.clone() {
         server_code_findings(a, &se);
+        server::unsigned_headers_added(req, a, &se);
     }
 
     // Nothing failed and nothing else in the capture involves this request: the facts above
@@ -148,10 +150,15 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     let failed = a.verdict == Verdict::Invalid || o.response.is_some_and(|r| r.status >= 400);
     if !failed && o.context.earlier_leg.is_none() {
         a.parsed = parsed;
+        rank(a);
         return;
     }
     // The same signature on another leg of the capture: the request was changed in between.
-    if let Some(before) = o.context.earlier_leg {
+    // Only a refused (or unanswered) request is a proxy's second leg: two requests signed in
+    // the same second can share a SigV2 signature (it signs neither Host nor every parameter),
+    // and the second, accepted, was not broken by any change (issue 12 §3).
+    let refused_or_unanswered = o.response.is_none_or(|r| r.status >= 400);
+    if let Some(before) = o.context.earlier_leg.filter(|_| refused_or_unanswered) {
         let changes = request_changes(before, req);
         if !changes.is_empty() {
             finding(
@@ -186,7 +193,7 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     if rejected_by_server && signature_complaint {
         server_likely_dialect(&mut p, a);
     }
-    alterations_or_unexplained(&mut p, a, v);
+    alterations_or_unexplained(&mut p, a, v, &parsed);
     // Without the secret (or as well): the server's own strings.
     if let Some(se) = a.server_expected.clone() {
         let ours = p.client.as_ref().or(p.verifier.as_ref());
@@ -198,6 +205,22 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         hint_findings(req, a, mode, s3);
     }
     a.parsed = parsed;
+    rank(a);
+}
+
+/// Orders the findings as the list, the report and the Overview lead with them: first what
+/// explains the failure (and "the secret is most likely another" when nothing does), then
+/// the other facts, then the rest (server-dialect lists, hints). Stable within each rank.
+fn rank(a: &mut Analysis) {
+    a.findings.sort_by_key(|f| {
+        if f.code.explains_failure() || f.code == Code::SignatureUnexplained {
+            0
+        } else if f.code.kind() == super::finding::Kind::Fact {
+            1
+        } else {
+            2
+        }
+    });
 }
 
 /// What the steps of one diagnosis share.
@@ -253,10 +276,21 @@ fn server_likely_dialect(p: &mut Pass, a: &mut Analysis) {
     let Some(c) = &p.client else {
         return;
     };
+    // When the server's answer carries its own strings, only the dialects that build exactly
+    // those can be its rules; without them, every dialect that would refuse the request.
+    let server_built = |d: &DialectResult| match a.server_expected.as_ref() {
+        Some(se) if se.canonical_request.is_some() && d.canonical_request.is_some() => {
+            se.canonical_request.as_deref().map(str::as_bytes) == d.canonical_request.as_deref()
+        }
+        Some(se) if se.string_to_sign.is_some() => {
+            se.string_to_sign.as_deref().map(str::as_bytes) == Some(&d.string_to_sign[..])
+        }
+        _ => true,
+    };
     let rejecting: Vec<&str> = a
         .dialects
         .iter()
-        .filter(|d| d.accepts() == Some(false))
+        .filter(|d| d.accepts() == Some(false) && server_built(d))
         .map(|d| d.name)
         .collect();
     if rejecting.is_empty() || !a.dialects.iter().any(|d| d.accepts() == Some(true)) {
@@ -293,7 +327,7 @@ fn server_likely_dialect(p: &mut Pass, a: &mut Analysis) {
 
 /// With a secret but no dialect reproducing the client: search alterations, and blame the
 /// secret only when none explains the signature.
-fn alterations_or_unexplained(p: &mut Pass, a: &mut Analysis, v: &Verifier) {
+fn alterations_or_unexplained(p: &mut Pass, a: &mut Analysis, v: &Verifier, parsed: &Parsed) {
     let have_secret = a.dialects.iter().any(|d| d.signature.is_some());
     // SigV2 presigned URLs and Query signatures carry their whole request in the URL: nothing
     // the search alters is signed differently there.
@@ -317,11 +351,18 @@ fn alterations_or_unexplained(p: &mut Pass, a: &mut Analysis, v: &Verifier) {
             }
         }
         None if a.findings.iter().any(|f| f.code == Code::RequestAltered) => {}
-        None => finding(
-            a,
-            Code::SignatureUnexplained,
-            "no dialect and no plausible alteration of the request reproduces the signature: the secret for this access key is most likely not the one the client used".into(),
-        ),
+        None => match widen::widen(p.o.request, a, parsed, v) {
+            Some(widen::Widened::DateShifted(what)) => finding(a, Code::RequestAltered, what),
+            Some(widen::Widened::ClientRule(what)) => finding(a, Code::DialectMismatch, what),
+            None => finding(
+                a,
+                Code::SignatureUnexplained,
+                format!(
+                    "no dialect, no plausible alteration of the request, no date moved by up to {} minutes and no rule sigscope knows of a client reproduces the signature: the secret for this access key is most likely not the one the client used",
+                    widen::MAX_SHIFT_SECS / 60
+                ),
+            ),
+        },
     }
 }
 

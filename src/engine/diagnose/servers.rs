@@ -236,6 +236,11 @@ pub fn key(server: &str, host: Option<&str>, auth: &AuthInfo) -> Option<String> 
 /// so it can be counted under any.
 pub fn explained(status: Option<u16>, a: &Analysis) -> Option<u32> {
     let answer = Answer::of(status, a)?;
+    // A proxy's relayed answer to bytes it changed is no answer to this request: it says
+    // nothing of any rule (the request is still shown refused).
+    if a.answered_other_request {
+        return None;
+    }
     let mask = dialect::ALL
         .iter()
         .enumerate()

@@ -76,18 +76,23 @@ fn equal_server_strings_claim_no_more_than_the_secret_shows() {
         unsupported: false,
         chunks: Vec::new(),
     };
-    let none = super::server::strings_agree(&result(None));
+    let none = super::server::strings_agree(&result(None), "");
     assert!(
         none.contains("another secret") && none.contains("changed before"),
         "{none}"
     );
     assert!(none.contains("enter the secret"), "{none}");
-    let wrong = super::server::strings_agree(&result(Some(false)));
+    // Dialects whose strings part from the server's are a third explanation, named.
+    let rules = ", or the client signs by other rules than the server's: botocore signs line 5 as `/b/` where the server has `/b`";
+    let other = super::server::strings_agree(&result(None), rules);
+    assert!(other.contains("botocore signs line 5"), "{other}");
+    assert!(other.contains("enter the secret"), "{other}");
+    let wrong = super::server::strings_agree(&result(Some(false)), "");
     assert!(
         wrong.contains("another secret") && wrong.contains("changed before"),
         "{wrong}"
     );
-    let right = super::server::strings_agree(&result(Some(true)));
+    let right = super::server::strings_agree(&result(Some(true)), "");
     assert!(right.contains("the server holds another secret"), "{right}");
     assert!(!right.contains("changed before"), "{right}");
 }

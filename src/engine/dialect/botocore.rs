@@ -43,7 +43,10 @@ pub static DIALECT: Dialect = Dialect {
             "versionId", "versioning", "versions", "website",
         ],
         sort_subresources: true,
-        date_line: V2DateLine::EmptyIfAmzDate,
+        // HmacV1Auth.canonical_standard_headers replaces any Date header with its own and signs
+        // it on the Date line whatever else is sent: it never looks at x-amz-date
+        // (botocore/auth.py @0e6e2404b8; tests/diagnosis scenario q, botocore 1.43.11).
+        date_line: V2DateLine::DateWhenPresent,
         subresource_plus_is_space: false,
         // boto/boto3#4433: path-style bucket-level requests sign `/bucket/`.
         bucket_root_slash: true,

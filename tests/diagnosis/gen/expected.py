@@ -13,11 +13,20 @@ tests/diagnosis/credentials` must produce for this exchange (an empty list:
 no failure finding at all).  expect_findings_without_secret: the same with an
 empty credentials file, where it differs.  expect_findings_with_dialect:
 {dialect: codes} for `--dialect DIALECT` runs, where one matters.
+
+expect_verdict: the verdict under the aws verifier with the secret (without it every
+exchange here is "unverified").  expect_first / expect_first_without_secret: the code of
+the finding the list and the report lead with (the first finding that is not "no-secret"
+or "decoded-only"; null for none), from the planted cause: what an operator must read
+first.  expect_message_contains(_without_secret): {code: [text, ...]}: words the finding of
+that code must hold, where the diagnosis must name a rule or a planted value.
 """
 import csv
 import json
 import sys
 import urllib.parse
+
+from expected_new import classify_new
 
 CLIENT_LEG = "client -> proxy (the request as the client signed it; the server's answer relayed)"
 SERVER_LEG = "proxy -> server (the request as the server received it)"
@@ -39,9 +48,13 @@ def proxied(client_leg):
     (the key is right)."""
     if client_leg:
         return dict(leg=CLIENT_LEG, expect_findings=["request-altered", "server-strings-differ"],
-                    expect_findings_without_secret=["server-strings-differ"])
+                    expect_findings_without_secret=["server-strings-differ"],
+                    verdict="valid", first="request-altered",
+                    first_without_secret="server-strings-differ")
     return dict(leg=SERVER_LEG, expect_findings=["request-altered"],
-                expect_findings_without_secret=["request-altered"])
+                expect_findings_without_secret=["request-altered"],
+                verdict="invalid", first="request-altered",
+                first_without_secret="request-altered")
 
 
 def classify(dport, method, path, query, auth):
@@ -52,18 +65,24 @@ def classify(dport, method, path, query, auth):
                     expect_findings_with_dialect={
                         "keystone-legacy": ["dialect-mismatch", "server-likely-dialect"]},
                     expect_findings_without_secret=[],
+                    verdict="valid", first="server-likely-dialect",
+                    # heat's 403 carries no strings: only the hint that boto 2 leaves the
+                    # form's Content-Type unsigned (catalogue 2.1) is left to show
+                    first_without_secret="proxy-sensitive-header-unsigned",
                     cause="boto 2.49 cfn-push-stats put_metric_data (SigV4 POST, params in the "
                           "form body) to heat whose keystone verifies with python-keystoneclient "
                           "0.9.0: that Ec2Signer puts the body params into the canonical query, so "
                           "it computes another signature than boto2 (LP#1360892). The request is "
                           "valid AWS SigV4.")
     if dport == 8004:
-        return dict(scenario="a-seed-keystone-current", expect_findings=[],
+        return dict(scenario="a-seed-keystone-current", expect_findings=[], verdict="valid",
                     cause="the same cfn-push-stats request to heat verifying with the current "
                           "python-keystoneclient, which canonicalises like boto2: accepted.")
     if key == "b-wrong-secret.txt":
         return dict(scenario="b-wrong-secret", expect_findings=["signature-unexplained", "strings-agree-key-differs"],
                     expect_findings_without_secret=["strings-agree-key-differs"],
+                    verdict="invalid", first="signature-unexplained",
+                    first_without_secret="strings-agree-key-differs",
                     cause="botocore signed with a stale secret for AKIDEXAMPLE; the server's "
                           "StringToSign equals the client's, only the key differs. "
                           "tests/diagnosis/credentials holds the server's (true) secret.")
@@ -84,35 +103,44 @@ def classify(dport, method, path, query, auth):
                           "Content-Type line, empty here); the proxy on 9201 added "
                           "Content-Type: application/octet-stream.")
     if key == "e-clock-skew.txt":
-        return dict(scenario="e-clock-skew", expect_findings=["clock-skew"],
+        return dict(scenario="e-clock-skew", expect_findings=["clock-skew"], verdict="valid",
+                    first="clock-skew",
                     cause="botocore's signing clock was one hour behind (X-Amz-Date = now - 1h): "
                           "S3 answers RequestTimeTooSkewed (15 min allowed).")
     if key == "f-region.txt":
         if "/eu-west-1/" in auth:
             return dict(scenario="f-region-mismatch", expect_findings=["region-mismatch"],
+                        verdict="valid", first="region-mismatch",
                         cause="botocore client with region_name='eu-west-1' against the "
                               "us-east-1 server: AuthorizationHeaderMalformed, Region us-east-1.")
-        return dict(scenario="f-region-mismatch-redirected", expect_findings=[],
+        return dict(scenario="f-region-mismatch-redirected", expect_findings=[], verdict="valid",
                     cause="botocore's S3 region redirector read <Region>us-east-1</Region> from "
                           "the 400 and re-signed the request for us-east-1: accepted.")
     if key == "g-payload.txt":
         return dict(scenario="g-payload-hash", expect_findings=["payload-hash-mismatch"],
+                    verdict="valid", first="payload-hash-mismatch",
                     cause="a before-send hook changed the PUT body after signing (same length): "
                           "x-amz-content-sha256 no longer matches the body: "
                           "XAmzContentSHA256Mismatch.")
     if key == "h-presigned-expired.txt":
         return dict(scenario="h-presigned-expired", expect_findings=["presigned-expired"],
+                    verdict="valid", first="presigned-expired",
                     cause="botocore presigned URL (SigV4 query, X-Amz-Expires=1) fetched with "
                           "urllib 3 s later: AccessDenied, Request has expired.")
     if key == "i-unknown-key.txt":
+        # no secret is known for AKIDUNKNOWN, with the credentials file or without
         return dict(scenario="i-unknown-access-key", expect_findings=["access-key-unknown"],
+                    verdict="unverified", first="access-key-unknown",
                     cause="botocore signed with access key AKIDUNKNOWN, which the server does not "
                           "know: InvalidAccessKeyId.")
     if key.startswith("j-control"):
         kind = ("SigV4 presigned GET (urllib)" if presigned else
                 "SigV2 header" if auth.startswith("AWS ") else "SigV4 header")
-        return dict(scenario="j-control", expect_findings=[],
+        return dict(scenario="j-control", expect_findings=[], verdict="valid",
                     cause="a valid botocore %s %s: accepted." % (kind, method))
+    new = classify_new(dport, method, path, query, auth)
+    if new is not None:
+        return new
     raise SystemExit("expected.py: unclassified request %s %s %s" % (dport, method, path))
 
 
@@ -135,10 +163,20 @@ def main():
             path, _, query = uri.partition("?")
             e = classify(int(r["tcp.dstport"]), r["http.request.method"],
                          urllib.parse.unquote(path), query, r["http.authorization"])
+            first = e.pop("first", None)
             entry = {"scenario": e.pop("scenario"), "method": r["http.request.method"],
                      "path": path, "host": r["http.host"], "frame": int(r["frame.number"]),
                      "status": final_status(int(r["frame.number"]), r["tcp.stream"]), "cause": e.pop("cause"),
-                     "expect_findings": e.pop("expect_findings"), "with_secret": True}
+                     "expect_findings": e.pop("expect_findings"), "with_secret": True,
+                     "expect_verdict": e.pop("verdict"), "expect_first": first,
+                     "expect_first_without_secret": e.pop("first_without_secret", first)}
+            # words a finding must hold (the rule it names, a planted value): {code: [text]}
+            says = e.pop("says", None)
+            if says:
+                entry["expect_message_contains"] = says
+            says_wo = e.pop("says_without_secret", None)
+            if says_wo:
+                entry["expect_message_contains_without_secret"] = says_wo
             without = e.pop("expect_findings_without_secret", None)
             if without is not None and without != entry["expect_findings"]:
                 entry["expect_findings_without_secret"] = without

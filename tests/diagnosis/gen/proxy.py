@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A tiny HTTP/1.1 reverse proxy that alters requests after they were signed.
 
-usage: proxy.py {host,content-type} --port N --upstream-port 9100
+usage: proxy.py {host,content-type,date,path,add-header} --port N --upstream-port 9100
 
 Listens on 127.0.0.1:N and forwards every request, over one upstream
 connection per client connection (keep-alive), to 127.0.0.1:UPSTREAM; the
@@ -13,18 +13,46 @@ only this way:
   content-type  sets "Content-Type: application/octet-stream": it replaces
                 any other Content-Type and adds the header when it is absent,
                 as a proxy "defaulting" the media type does.
+  date          moves X-Amz-Date (or, when there is none, Date) SHIFT seconds
+                later (7), as a proxy that re-stamps requests with its own
+                clock does.
+  path          re-encodes the path (never the query): `%3D` and `%40` decoded
+                to `=` and `@`, a raw `~` encoded as `%7E`, as a proxy that
+                normalises URLs does.
+  add-header    adds `x-amz-meta-via: sigscope-proxy` (unsigned), as a proxy
+                tagging what it forwards does.
 
 Expect: 100-continue is answered by the proxy itself (and the upstream's own
 interim 100 is swallowed).  Bodies are framed by Content-Length only.
 """
 
 import argparse
+import datetime
+import email.utils
 import signal
 import socket
 import sys
 import threading
 
 NEW_CTYPE = "application/octet-stream"
+SHIFT = datetime.timedelta(seconds=7)
+ADDED = b"x-amz-meta-via: sigscope-proxy"
+
+
+def shifted(lk, value):
+    """X-Amz-Date (ISO 8601 basic) or Date (RFC 7231) moved SHIFT later."""
+    if lk == b"x-amz-date":
+        t = datetime.datetime.strptime(value.decode(), "%Y%m%dT%H%M%SZ") + SHIFT
+        return t.strftime("%Y%m%dT%H%M%SZ").encode()
+    t = email.utils.parsedate_to_datetime(value.decode()) + SHIFT
+    return email.utils.format_datetime(t, usegmt=True).encode()
+
+
+def reencode_path(request_line):
+    method, target, version = request_line.split(b" ", 2)
+    path, q, query = target.partition(b"?")
+    path = path.replace(b"%3D", b"=").replace(b"%40", b"@").replace(b"~", b"%7E")
+    return b" ".join((method, path + q + query, version))
 
 
 def log(msg):
@@ -66,8 +94,9 @@ def header(lines, name):
 
 def alter(mode, head):
     lines = head[:-4].split(b"\r\n")
-    out = [lines[0]]
+    out = [reencode_path(lines[0]) if mode == "path" else lines[0]]
     seen_ct = False
+    date_header = b"x-amz-date" if header(lines, b"x-amz-date") is not None else b"date"
     for line in lines[1:]:
         k, _, v = line.partition(b":")
         lk = k.strip().lower()
@@ -76,7 +105,11 @@ def alter(mode, head):
         elif mode == "content-type" and lk == b"content-type":
             seen_ct = True
             line = k + b": " + NEW_CTYPE.encode()
+        elif mode == "date" and lk == date_header:
+            line = k + b": " + shifted(lk, v.strip())
         out.append(line)
+    if mode == "add-header":
+        out.append(ADDED)
     if mode == "content-type" and not seen_ct:
         out.append(b"Content-Type: " + NEW_CTYPE.encode())
     return b"\r\n".join(out) + b"\r\n\r\n"
@@ -127,7 +160,7 @@ def handle(mode, upstream_port, csock, peer):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=("host", "content-type"))
+    ap.add_argument("mode", choices=("host", "content-type", "date", "path", "add-header"))
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--upstream-port", type=int, default=9100)
     args = ap.parse_args()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """An S3-like verifier for tests/diagnosis/scenarios.pcap.
 
-usage: s3_server.py [--port 9100]
+usage: s3_server.py [--port 9100] [--sigv2 {botocore,boto2}]
 
 HTTP/1.1 on 127.0.0.1 (keep-alive, 100-continue, Content-Length framing: the
 socket loop of samples/gen/demo_server.py, imported).  Every request is
@@ -12,6 +12,10 @@ server-side computation:
 * SigV4 presigned    -> botocore.auth.S3SigV4QueryAuth
 * SigV2 header auth  -> botocore.auth.HmacV1Auth
 * SigV2 presigned    -> botocore.auth.HmacV1QueryAuth
+* with --sigv2 boto2, SigV2 header auth -> boto 2.49's boto.utils.canonical_string
+  (the Date line is left empty when the request carries x-amz-date, as S3's
+  documentation says and boto 2, RGW and the AWS SDKs sign it; botocore's
+  HmacV1Auth signs the Date header whatever else is sent)
 
 The server rebuilds a botocore AWSRequest from what it received (method,
 http://<Host header><request-target>, headers, body), sets
@@ -25,6 +29,12 @@ Checks, in S3's order, and the S3 errors they produce (real S3 XML shapes):
   unknown access key           403 InvalidAccessKeyId
   scope region != us-east-1    400 AuthorizationHeaderMalformed (+ <Region>)
   date more than 15 min off    403 RequestTimeTooSkewed
+  an x-amz-* header not signed 403 AccessDenied "There were headers present in the
+                               request which were not signed" (+ <HeadersNotSigned>);
+                               S3's rule (SigV4 header auth): "x-amz-* headers that you
+                               plan to add to the request are also required" to be signed
+                               (S3 API Reference, "Signature Calculations for the
+                               Authorization Header"); RustFS and Garage answer the same
   presigned URL past expiry    403 AccessDenied "Request has expired"
   signature differs            403 SignatureDoesNotMatch with StringToSign(+Bytes),
                                CanonicalRequest(+Bytes) (SigV4), SignatureProvided
@@ -64,6 +74,7 @@ SECRETS = {
     "AKIDOTHER": "Zm9vYmFyL3NpZ3Njb3BlL290aGVyL3NlY3JldDAwMQ",
 }
 OBJECTS = {}
+SIGV2_RULES = "botocore"   # --sigv2
 LOCK = threading.Lock()
 
 
@@ -237,6 +248,11 @@ def verify_v4_header(req, auth, now):
     if abs(now - t) > MAX_SKEW:
         return skewed(raw, amz_date, now)
     signed = fields.get("SignedHeaders", "").split(";")
+    unsigned = sorted(k for k in req["headers"] if k.startswith("x-amz-") and k not in signed)
+    if unsigned:
+        return error(raw, "403 Forbidden", "AccessDenied",
+                     "There were headers present in the request which were not signed",
+                     [("HeadersNotSigned", ", ".join(unsigned))])
     r = aws_request(req)
     r.context["timestamp"] = amz_date
     signer = ServerSigV4(Credentials(access, SECRETS[access]), region, signed)
@@ -308,7 +324,11 @@ def verify_v2_header(req, auth, now):
     headers = HTTPHeaders()
     for k, v in r.headers.items():
         headers[k] = v
-    sts = signer.canonical_string(r.method, urllib.parse.urlsplit(r.url), headers)
+    if SIGV2_RULES == "boto2":
+        import boto.utils  # boto 2.49 (the venv's pin)
+        sts = boto.utils.canonical_string(r.method, req["target"], dict(r.headers.items()))
+    else:
+        sts = signer.canonical_string(r.method, urllib.parse.urlsplit(r.url), headers)
     sig = signer.sign_string(sts)
     log("SigV2 header %s: computed %s, provided %s" % (access, sig, provided))
     if sig != provided:
@@ -382,7 +402,10 @@ def route(req):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int, default=9100)
+    ap.add_argument("--sigv2", choices=("botocore", "boto2"), default="botocore")
     args = ap.parse_args()
+    global SIGV2_RULES
+    SIGV2_RULES = args.sigv2
     demo_server.route = route          # handle() dispatches through it
     demo_server.log = log
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -390,8 +413,8 @@ def main():
     srv.bind(("127.0.0.1", args.port))
     srv.listen(16)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-    log("listening on 127.0.0.1:%d (region %s, keys %s)"
-        % (args.port, REGION, ", ".join(sorted(SECRETS))))
+    log("listening on 127.0.0.1:%d (region %s, keys %s, SigV2 rules of %s)"
+        % (args.port, REGION, ", ".join(sorted(SECRETS)), SIGV2_RULES))
     try:
         while True:
             sock, peer = srv.accept()
