@@ -127,7 +127,11 @@ impl Action {
             "back",
             "back: close the detail, the popup, the filter (never quits)",
         ),
-        (Action::Quit, "quit", "quit"),
+        (
+            Action::Quit,
+            "quit",
+            "quit (asks first while a listener runs)",
+        ),
     ];
 
     pub fn name(self) -> &'static str {

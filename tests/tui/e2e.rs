@@ -249,9 +249,19 @@ fn listen_feeds_the_ui_live() {
     // says the strings agree and the key differs.
     t.keys(&["j"]);
     t.wait_for("strings-agree-key-differs");
+    // Quitting would stop the listener: asked first; n keeps it, y quits.
     t.keys(&["q"]);
+    t.wait_for("stop the listener and quit? y/n");
+    t.keys(&["n"]);
+    let s = t.wait_for("cancelled");
+    assert!(!s.contains("EXITED"), "{s}");
+    assert_eq!(status("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), "200");
+    t.wait_for("3 exchanges");
+    t.keys(&["q"]);
+    t.wait_for("stop the listener and quit? y/n");
+    t.keys(&["y"]);
     let s = t.wait_for("EXITED 0");
-    assert!(s.contains("2 exchanges"), "{s}");
+    assert!(s.contains("3 exchanges"), "{s}");
     // The saved session replays to the same verdicts.
     let out = Command::new(bin)
         .args(["report", "--format", "json", "--credentials"])
@@ -268,7 +278,7 @@ fn listen_feeds_the_ui_live() {
                 .to_string()
         })
         .collect();
-    assert_eq!(verdicts, ["valid", "invalid"]);
+    assert_eq!(verdicts, ["valid", "invalid", "valid"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

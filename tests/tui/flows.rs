@@ -10,7 +10,7 @@ use ratatui::Terminal;
 
 use sigscope::credentials::Credentials;
 use sigscope::tui::detail::Tab;
-use sigscope::tui::state::{App, Focus};
+use sigscope::tui::state::{App, Confirm, Focus, Popup};
 use sigscope::tui::views;
 
 use crate::app::app_for;
@@ -26,6 +26,10 @@ fn demo(dialect: &str) -> App {
 
 fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
 }
 
 fn draw(app: &mut App, w: u16, h: u16) -> String {
@@ -74,4 +78,66 @@ fn overview_opens_with_the_explanation() {
     assert!(!doc_line(&app, Tab::Overview, 1).starts_with("Why"));
     let text = draw(&mut app, 80, 24);
     assert!(!text.contains("Why:"), "{text}");
+}
+
+fn snapshot_settings() -> insta::internals::SettingsBindDropGuard {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind_to_scope()
+}
+
+/// §6: `q` (or ctrl-c) while a listener runs asks first; n keeps it running, y (or the same
+/// key again) quits. Reading a file, `q` quits at once.
+#[test]
+fn quitting_a_running_listener_asks_first() {
+    let mut app = demo("aws");
+    app.on_key(key('q'));
+    assert!(app.quit, "reading a file: q quits at once");
+
+    let mut app = demo("aws");
+    app.verify.loading.live = Some("listening on 127.0.0.1:8080".into());
+    app.verify.loading.done = false;
+    app.on_key(key('q'));
+    assert!(!app.quit, "a running listener: q asks first");
+    assert!(matches!(
+        app.overlay.popup,
+        Some(Popup::Confirm(Confirm::Quit))
+    ));
+    let _guard = snapshot_settings();
+    for (w, h) in [(80u16, 24u16), (200, 50), (60, 20)] {
+        let text = draw(&mut app, w, h);
+        assert!(text.contains("stop the listener and quit? y/n"), "{text}");
+        insta::assert_snapshot!(format!("confirm-quit__{w}x{h}"), text);
+    }
+    app.on_key(key('n'));
+    assert!(
+        !app.quit && app.overlay.popup.is_none(),
+        "n keeps the listener"
+    );
+    app.on_key(code(KeyCode::Esc));
+    app.on_key(key('q'));
+    app.on_key(code(KeyCode::Esc));
+    assert!(
+        !app.quit && app.overlay.popup.is_none(),
+        "esc keeps the listener"
+    );
+    app.on_key(key('q'));
+    app.on_key(key('y'));
+    assert!(app.quit, "y quits");
+
+    let mut app = demo("aws");
+    app.verify.loading.live = Some("listening on 127.0.0.1:8080".into());
+    app.verify.loading.done = false;
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    app.on_key(ctrl_c);
+    assert!(!app.quit, "ctrl-c asks too");
+    app.on_key(ctrl_c);
+    assert!(app.quit, "ctrl-c twice quits");
+    // The listener stopped (its feed ended): nothing left to stop, q quits at once.
+    let mut app = demo("aws");
+    app.verify.loading.live = Some("listening on 127.0.0.1:8080".into());
+    app.verify.loading.done = true;
+    app.on_key(key('q'));
+    assert!(app.quit);
 }

@@ -50,7 +50,7 @@ impl App {
             && self.overlay.prompt.is_none()
             && self.overlay.popup.is_none()
         {
-            self.quit = true;
+            self.request_quit();
             return;
         }
         if self.overlay.prompt.is_some() {
@@ -79,7 +79,7 @@ impl App {
         use Action::*;
         let list = self.focus == Focus::List;
         match action {
-            Quit => self.quit = true,
+            Quit => self.request_quit(),
             Back => {
                 if self.view.zoomed {
                     self.view.zoomed = false;

@@ -27,7 +27,7 @@ use crate::tui::input::TextInput;
 use crate::tui::keymap::Keymap;
 use crate::tui::row::RowInfo;
 
-pub use popup::{CopyKind, ExportKind, Menu, MenuKind, Popup};
+pub use popup::{Confirm, CopyKind, ExportKind, Menu, MenuKind, Popup};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -404,6 +404,11 @@ impl App {
             "secret for {} kept in memory; verifying again…",
             crate::tui::text::safe_str(access_key)
         ));
+    }
+
+    /// A live listener feeds the UI and has not stopped: quitting stops it.
+    pub fn listening(&self) -> bool {
+        self.verify.loading.live.is_some() && !self.verify.loading.done
     }
 
     pub fn notice(&mut self, n: String) {

@@ -102,6 +102,23 @@ pub struct Menu {
     pub selected: usize,
 }
 
+/// A question asked before doing something that cannot be undone (y or the key that asked
+/// again does it; n or esc does not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirm {
+    /// Quitting while a listener runs stops it.
+    Quit,
+}
+
+impl Confirm {
+    /// The question, with the keys that answer it.
+    pub fn question(&self) -> String {
+        match self {
+            Confirm::Quit => "stop the listener and quit? y/n".into(),
+        }
+    }
+}
+
 /// What is open over the list and the detail; it takes the keys while open.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Popup {
@@ -118,6 +135,7 @@ pub enum Popup {
         access_key: String,
         input: TextInput,
     },
+    Confirm(Confirm),
 }
 
 impl App {
@@ -182,6 +200,23 @@ impl App {
                 Edit::Cancel => self.overlay.popup = None,
                 _ => self.overlay.popup = Some(Popup::ExportPath { kind, input }),
             },
+            Popup::Confirm(c) => {
+                let yes = matches!(k.code, KeyCode::Char('y' | 'Y') | KeyCode::Enter)
+                    || action == Some(Action::Quit) && c == Confirm::Quit
+                    || k.code == KeyCode::Char('c')
+                        && k.modifiers
+                            .contains(crossterm::event::KeyModifiers::CONTROL)
+                        && c == Confirm::Quit;
+                let no = matches!(k.code, KeyCode::Char('n' | 'N') | KeyCode::Esc)
+                    || action == Some(Action::Back);
+                if yes {
+                    self.overlay.popup = None;
+                    self.confirmed(c);
+                } else if no {
+                    self.overlay.popup = None;
+                    self.overlay.status = Some("cancelled".into());
+                }
+            }
             Popup::Secret {
                 access_key,
                 mut input,
@@ -195,6 +230,22 @@ impl App {
                 Edit::Cancel => self.overlay.popup = None,
                 _ => self.overlay.popup = Some(Popup::Secret { access_key, input }),
             },
+        }
+    }
+
+    /// Quits, after asking when quitting would stop a running listener.
+    pub(super) fn request_quit(&mut self) {
+        if self.listening() {
+            self.overlay.popup = Some(Popup::Confirm(Confirm::Quit));
+        } else {
+            self.quit = true;
+        }
+    }
+
+    /// A question answered yes.
+    fn confirmed(&mut self, c: Confirm) {
+        match c {
+            Confirm::Quit => self.quit = true,
         }
     }
 

@@ -60,6 +60,16 @@ pub(super) fn draw_popup(f: &mut Frame, app: &App, p: &Popup, area: Rect) {
             64,
             5,
         ),
+        Popup::Confirm(c) => {
+            let q = c.question();
+            let w = (q.chars().count() as u16 + 6).clamp(30, 90);
+            (
+                " Confirm ".into(),
+                vec![Line::styled(q, Style::default().add_modifier(Modifier::BOLD))],
+                w,
+                3,
+            )
+        }
     };
     let r = centered(area, w, h);
     f.render_widget(Clear, r);
