@@ -141,3 +141,78 @@ fn quitting_a_running_listener_asks_first() {
     app.on_key(key('q'));
     assert!(app.quit);
 }
+
+/// §6: each tab keeps its number in every auth mode (`5` is Diff for SigV4 and SigV2 alike); a
+/// number the mode has no tab for is skipped, and pressing it says why.
+#[test]
+fn tab_numbers_are_the_same_in_every_mode() {
+    let mut app = demo("aws");
+    for (pos, mode) in [(0, "sigv4"), (2, "sigv2"), (4, "query-v2")] {
+        app.focus = Focus::List;
+        app.on_key(key('g'));
+        for _ in 0..pos {
+            app.on_key(key('j'));
+        }
+        app.build_detail_now();
+        app.on_key(key('5'));
+        assert_eq!(app.detail.tab, Tab::Diff, "{mode}: 5 is Diff");
+        app.on_key(key('6'));
+        assert_eq!(app.detail.tab, Tab::Dialects, "{mode}: 6 is Dialects");
+        app.on_key(key('9'));
+        assert_eq!(app.detail.tab, Tab::Response, "{mode}: 9 is Response");
+    }
+    // SigV2 (position 2) has no canonical request: 2 says so and leaves the tab alone.
+    app.focus = Focus::List;
+    app.on_key(key('g'));
+    app.on_key(key('j'));
+    app.on_key(key('j'));
+    app.build_detail_now();
+    app.on_key(key('3'));
+    app.on_key(key('2'));
+    assert_eq!(app.detail.tab, Tab::StringToSign);
+    let status = app.overlay.status.clone().unwrap_or_default();
+    assert!(status.contains("not for sigv2"), "{status}");
+    let text = draw(&mut app, 200, 50);
+    assert!(
+        text.contains(" 1 Overview │ 3 String to sign │ 4 Signing │ 5 Diff"),
+        "{text}"
+    );
+    // An anonymous request: 7 is still Headers.
+    app.focus = Focus::List;
+    app.on_key(key('G'));
+    app.build_detail_now();
+    app.on_key(key('7'));
+    assert_eq!(app.detail.tab, Tab::Headers);
+}
+
+/// The line under the detail pane's title.
+fn tab_bar(text: &str) -> String {
+    let mut lines = text.lines();
+    lines.find(|l| l.contains("┌ #"));
+    lines.next().unwrap_or_default().to_string()
+}
+
+/// §6: the tab bar overflows at 80 and at 200 columns; it scrolls so that the selected tab is
+/// drawn, and marks the tabs left out (before: `9 Response` was never drawn).
+#[test]
+fn the_tab_bar_scrolls_to_the_selected_tab() {
+    let mut app = demo("aws");
+    app.focus = Focus::Detail;
+    for (w, h) in [(80u16, 24u16), (200, 50), (60, 20)] {
+        app.select_tab(Tab::Response);
+        let text = draw(&mut app, w, h);
+        let bar = tab_bar(&text);
+        assert!(bar.contains("9 Response"), "{w}×{h}: {bar}");
+        assert!(
+            bar.contains('‹') && !bar.contains("1 Overview"),
+            "{w}×{h}: {bar}"
+        );
+        app.select_tab(Tab::Overview);
+        let text = draw(&mut app, w, h);
+        let bar = tab_bar(&text);
+        assert!(bar.contains('›') && !bar.contains('‹'), "{w}×{h}: {bar}");
+        // The mouse finds the tabs where they are drawn.
+        let (_, last) = *app.chrome.layout.tabs.last().unwrap();
+        assert_ne!(last, Tab::Response, "{w}×{h}: Response is not drawn");
+    }
+}

@@ -60,12 +60,21 @@ impl App {
             return self.on_popup_key(k);
         }
         self.overlay.status = None;
-        // Digits jump to a tab.
+        // Digits jump to a tab: each tab has one number in every auth mode.
         if let KeyCode::Char(c @ '1'..='9') = k.code {
-            let tabs = self.tabs();
-            if let Some(t) = tabs.get(c as usize - '1' as usize) {
-                self.select_tab(*t);
+            let Some(t) = Tab::by_number(c as usize - '0' as usize) else {
+                return;
+            };
+            if self.tabs().contains(&t) {
+                self.select_tab(t);
                 self.focus = Focus::Detail;
+            } else if let Some(d) = &self.detail.model {
+                self.overlay.status = Some(format!(
+                    "{c} {}: not for {} ({})",
+                    t.title(),
+                    d.analysis.auth.mode.as_str(),
+                    crate::tui::detail::why_no_tab(d.analysis.auth.mode, t)
+                ));
             }
             return;
         }
