@@ -216,3 +216,33 @@ fn the_tab_bar_scrolls_to_the_selected_tab() {
         assert_ne!(last, Tab::Response, "{w}×{h}: Response is not drawn");
     }
 }
+
+/// §6: at narrow widths the path stays (before: it vanished while auth and key stayed), the
+/// host goes first, the query's start shows, and the header keeps the verifier's name.
+#[test]
+fn narrow_widths_keep_the_path_and_the_verifier() {
+    let _guard = snapshot_settings();
+    let mut app = demo("keystone-legacy");
+    for (w, h) in [(60u16, 20u16), (80, 24), (200, 50)] {
+        let text = draw(&mut app, w, h);
+        let header = text.lines().next().unwrap();
+        assert!(
+            header.trim_end().ends_with("verifier keystone-legacy"),
+            "{w}×{h}: {header}"
+        );
+        insta::assert_snapshot!(format!("narrow-list__{w}x{h}"), text);
+    }
+    let text = draw(&mut app, 60, 20);
+    let row = |i: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("│{i} ")))
+            .unwrap_or_else(|| panic!("no row {i}:\n{text}"))
+            .to_string()
+    };
+    assert!(row("0").contains("/v1/"), "{text}");
+    assert!(
+        !row("0").contains("127.0.0.1"),
+        "the host goes first:\n{text}"
+    );
+    assert!(row("3").contains("?X-"), "the query's start:\n{text}");
+}
