@@ -246,3 +246,43 @@ fn narrow_widths_keep_the_path_and_the_verifier() {
     );
     assert!(row("3").contains("?X-"), "the query's start:\n{text}");
 }
+
+/// §6: "verifying…" on the status line gives way to what came of it when the last exchange
+/// is verified (before: it stayed until the next key).
+#[test]
+fn the_status_line_says_when_verification_is_over() {
+    let mut app = demo("aws");
+    app.set_dialect("keystone-legacy");
+    let text = draw(&mut app, 120, 30);
+    assert!(
+        text.contains("verifying every exchange as keystone-legacy…"),
+        "{text}"
+    );
+    app.analyse_all_now();
+    let text = draw(&mut app, 120, 30);
+    assert!(!text.contains("verifying"), "{text}");
+    assert!(
+        text.contains("verified 6 exchanges as keystone-legacy: 3 invalid"),
+        "{text}"
+    );
+    // A message shown meanwhile is not replaced.
+    app.set_dialect("aws");
+    app.on_key(key('m'));
+    app.analyse_all_now();
+    assert_eq!(app.overlay.status, None);
+    // A secret entered: the same.
+    let mut app = app_for(load("samples/demo.pcap"), Credentials::default(), "aws");
+    app.add_secret("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    assert!(app
+        .overlay
+        .status
+        .as_deref()
+        .unwrap()
+        .contains("verifying again"));
+    app.analyse_all_now();
+    let status = app.overlay.status.clone().unwrap();
+    assert!(
+        status.starts_with("verified 6 exchanges as aws"),
+        "{status}"
+    );
+}

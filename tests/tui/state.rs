@@ -110,6 +110,12 @@ fn dialect_switch_reverifies_in_the_background_and_the_filter_follows() {
     while app.analysed() < 6 {
         app.rows_done(rx.blocking_recv().unwrap());
     }
+    // The workers' last result ends the "verifying…" message (issue 12 §6).
+    let status = app.overlay.status.clone().unwrap_or_default();
+    assert!(
+        status.starts_with("verified 6 exchanges as keystone-legacy"),
+        "{status}"
+    );
     assert!(app.count(Verdict::Invalid) >= 1);
     assert_eq!(app.shown(), app.count(Verdict::Invalid));
     assert_eq!(

@@ -162,6 +162,9 @@ pub struct Overlay {
     pub popup: Option<Popup>,
     pub prompt: Option<Prompt>,
     pub status: Option<String>,
+    /// The "verifying…" message last shown, replaced by what came of it when every exchange
+    /// is verified (unless another message took its place meanwhile).
+    verifying: Option<String>,
 }
 
 /// Reading and verifying: the verifier settings in force, the worker pool, how far reading
@@ -344,6 +347,40 @@ impl App {
             };
         }
         self.refilter_range(d.start..end);
+        self.verification_finished();
+    }
+
+    /// Says that verification is over in place of its "verifying…" message.
+    fn verification_finished(&mut self) {
+        if self.analysed() < self.total() || self.overlay.verifying.is_none() {
+            return;
+        }
+        if self.overlay.status == self.overlay.verifying.take() {
+            let mut msg = format!(
+                "verified {} as {}",
+                crate::words::count_s(self.total() as u64, "exchange"),
+                self.verify.settings.dialect.name
+            );
+            let (bad, refused) = (self.count(Verdict::Invalid), self.refused());
+            if bad > 0 {
+                msg.push_str(&format!(": {bad} invalid"));
+            }
+            if refused > 0 {
+                msg.push_str(&format!(
+                    "{}{refused} valid but refused",
+                    if bad > 0 { ", " } else { ": " }
+                ));
+            }
+            self.overlay.status = Some(msg);
+        }
+    }
+
+    /// Shows a message that lasts while every exchange is verified again.
+    fn say_verifying(&mut self, msg: String) {
+        self.overlay.verifying = Some(msg.clone());
+        self.overlay.status = Some(msg);
+        // Nothing to verify: over at once.
+        self.verification_finished();
     }
 
     /// Verifies everything now, on this thread (tests, and tiny inputs).
@@ -384,7 +421,7 @@ impl App {
             .settings
             .next(d, self.verify.settings.keys.clone());
         self.restart_verification(s);
-        self.overlay.status = Some(format!("verifying every exchange as {}…", d.name));
+        self.say_verifying(format!("verifying every exchange as {}…", d.name));
         true
     }
 
@@ -400,7 +437,7 @@ impl App {
             .settings
             .next(self.verify.settings.dialect, Arc::new(keys));
         self.restart_verification(s);
-        self.overlay.status = Some(format!(
+        self.say_verifying(format!(
             "secret for {} kept in memory; verifying again…",
             crate::tui::text::safe_str(access_key)
         ));
