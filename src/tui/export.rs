@@ -35,6 +35,13 @@ pub fn osc52(text: &str) -> Result<String, Osc52TooLarge> {
     Ok(s)
 }
 
+/// Whether an export failed because its file is already there (and was left alone).
+pub fn file_exists(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::AlreadyExists)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -101,6 +101,8 @@ fn new_app(
 struct Replies {
     detail: UnboundedSender<DetailModel>,
     status: UnboundedSender<String>,
+    /// Questions for the user (an export found its file there).
+    ask: UnboundedSender<state::Confirm>,
 }
 
 /// Draws when something changed, performs the app's effects, then waits for the next key,
@@ -115,9 +117,11 @@ async fn event_loop(
 ) -> Result<()> {
     let (detail_tx, mut detail_rx) = tokio::sync::mpsc::unbounded_channel::<DetailModel>();
     let (status_tx, mut status_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let (ask_tx, mut ask_rx) = tokio::sync::mpsc::unbounded_channel::<state::Confirm>();
     let replies = Replies {
         detail: detail_tx,
         status: status_tx,
+        ask: ask_tx,
     };
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -171,6 +175,7 @@ async fn event_loop(
             _ = cont_signal => { term.retake(); dirty = true; }
             Some(d) = detail_rx.recv() => { app.detail_done(d); dirty = true; }
             Some(s) = status_rx.recv() => { app.overlay.status = Some(s); dirty = true; }
+            Some(c) = ask_rx.recv() => { app.ask(c); dirty = true; }
             ev = feed.recv(), if feed_open => {
                 match ev {
                     Some(ev) => take_feed(app, ev, &mut feed),
@@ -222,11 +227,17 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
             path,
             ids,
             settings,
+            overwrite,
         } => {
             let (store, tx) = (app.store.clone(), replies.status.clone());
+            let ask = replies.ask.clone();
             tokio::task::spawn_blocking(move || {
-                let msg = match export_to_file(kind, &path, &ids, &store, &settings) {
+                let msg = match export_to_file(kind, &path, &ids, &store, &settings, overwrite) {
                     Ok(n) => format!("wrote {n} bytes to {}", path.display()),
+                    Err(e) if export::file_exists(&e) => {
+                        let _ = ask.send(state::Confirm::Overwrite { kind, path, ids });
+                        return;
+                    }
                     Err(e) => format!("export failed: {e:#}"),
                 };
                 let _ = tx.send(msg);
@@ -284,13 +295,16 @@ fn take_rows(app: &mut App, d: RowsDone, rows: &mut UnboundedReceiver<RowsDone>)
     }
 }
 
-/// Writes an export; returns the bytes written. Secrets are never part of it.
+/// Writes an export; returns the bytes written. Secrets are never part of it. Unless
+/// `overwrite`, a file already at `path` is left alone and the error says so
+/// ([`export::file_exists`]).
 pub fn export_to_file(
     kind: ExportKind,
     path: &std::path::Path,
     ids: &[usize],
     store: &analysis::Store,
     settings: &Settings,
+    overwrite: bool,
 ) -> Result<usize> {
     let items: Vec<_> = ids.iter().filter_map(|&i| store.get(i)).collect();
     anyhow::ensure!(!items.is_empty(), "nothing to export");
@@ -330,6 +344,14 @@ pub fn export_to_file(
             out.into_bytes()
         }
     };
-    std::fs::write(path, &data).with_context(|| format!("writing {}", path.display()))?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .create_new(!overwrite)
+        .truncate(true)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(&data)
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(data.len())
 }

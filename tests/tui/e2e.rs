@@ -157,11 +157,12 @@ fn demo_filter_dialect_diff_secret_export() {
     t.keys(&["Enter"]);
     t.wait_for("kept in memory");
 
-    // Export the bug report.
+    // Export the bug report: the proposed name carries the capture's.
     t.keys(&["e"]);
     t.wait_for("markdown bug report");
     t.keys(&["Enter"]);
     t.wait_for("File name");
+    t.wait_for("demo-0.md");
     t.keys(&["C-u"]);
     t.literal("seed.md");
     t.keys(&["Enter"]);
@@ -174,6 +175,22 @@ fn demo_filter_dialect_diff_secret_export() {
         !md.contains("not-the-real-secret"),
         "the secret leaked into the export"
     );
+    // Again to the same name: asked first; n leaves the file, y writes it.
+    std::fs::write(dir.join("seed.md"), "kept").unwrap();
+    for (answer, then) in [("n", "cancelled"), ("y", "wrote ")] {
+        t.keys(&["e"]);
+        t.wait_for("markdown bug report");
+        t.keys(&["Enter"]);
+        t.wait_for("File name");
+        t.keys(&["C-u"]);
+        t.literal("seed.md");
+        t.keys(&["Enter"]);
+        t.wait_for("seed.md exists: overwrite it? y/n");
+        t.keys(&[answer]);
+        t.wait_for(then);
+        let md = std::fs::read_to_string(dir.join("seed.md")).unwrap();
+        assert_eq!(md == "kept", answer == "n", "{answer}: {md}");
+    }
     t.keys(&["q", "q"]);
     let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
     assert!(

@@ -10,7 +10,7 @@ use ratatui::Terminal;
 
 use sigscope::credentials::Credentials;
 use sigscope::tui::detail::Tab;
-use sigscope::tui::state::{App, Confirm, Focus, Popup};
+use sigscope::tui::state::{App, Confirm, Effect, ExportKind, Focus, Popup};
 use sigscope::tui::views;
 
 use crate::app::app_for;
@@ -285,4 +285,105 @@ fn the_status_line_says_when_verification_is_over() {
         status.starts_with("verified 6 exchanges as aws"),
         "{status}"
     );
+}
+
+/// §6: the export's proposed file name carries the capture's name and the exchange's number.
+#[test]
+fn export_names_carry_the_capture_name() {
+    let mut app = demo("aws");
+    app.on_key(key('j'));
+    app.on_key(key('j'));
+    app.on_key(key('j'));
+    app.build_detail_now();
+    for (item, want) in [
+        (0, "demo-3.md"),
+        (1, "demo-3.curl.sh"),
+        (2, "demo-3.http"),
+        (3, "demo.har"),
+        (4, "demo.jsonl"),
+    ] {
+        app.on_key(key('e'));
+        for _ in 0..item {
+            app.on_key(code(KeyCode::Down));
+        }
+        app.on_key(code(KeyCode::Enter));
+        match &app.overlay.popup {
+            Some(Popup::ExportPath { input, .. }) => assert_eq!(input.text, want),
+            p => panic!("{p:?}"),
+        }
+        app.on_key(code(KeyCode::Esc));
+    }
+}
+
+/// §6: an export over an existing file asks first (before: it overwrote silently): the write
+/// leaves the file alone and says so; asked, n keeps it and y writes over it.
+#[test]
+fn export_over_an_existing_file_asks_first() {
+    let mut app = demo("aws");
+    let dir = std::env::temp_dir().join(format!("sigscope-overwrite-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("demo-0.md");
+    std::fs::write(&path, "mine").unwrap();
+    let err = sigscope::tui::export_to_file(
+        ExportKind::Markdown,
+        &path,
+        &[0],
+        &app.store,
+        &app.verify.settings,
+        false,
+    )
+    .unwrap_err();
+    assert!(sigscope::tui::export::file_exists(&err), "{err:#}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine");
+    // The loop hands the question to the app.
+    let ask = Confirm::Overwrite {
+        kind: ExportKind::Markdown,
+        path: path.clone(),
+        ids: vec![0],
+    };
+    app.ask(ask.clone());
+    let text = draw(&mut app, 200, 50);
+    assert!(
+        text.contains("demo-0.md exists: overwrite it? y/n"),
+        "{text}"
+    );
+    app.on_key(key('n'));
+    assert!(app.overlay.popup.is_none());
+    assert!(!app
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Export { .. })));
+    app.ask(ask);
+    app.on_key(key('y'));
+    let Some(Effect::Export {
+        overwrite: true,
+        path: p,
+        ..
+    }) = app.effects.pop()
+    else {
+        panic!("y exports over the file");
+    };
+    let n = sigscope::tui::export_to_file(
+        ExportKind::Markdown,
+        &p,
+        &[0],
+        &app.store,
+        &app.verify.settings,
+        true,
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap().len(), n);
+    // A new file is written without a question.
+    let fresh = dir.join("fresh.md");
+    let _ = std::fs::remove_file(&fresh);
+    sigscope::tui::export_to_file(
+        ExportKind::Markdown,
+        &fresh,
+        &[0],
+        &app.store,
+        &app.verify.settings,
+        false,
+    )
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -309,8 +309,15 @@ fn exports_round_trip_and_hold_no_secret() {
         } else {
             &ids[1..2]
         };
-        let n = sigscope::tui::export_to_file(kind, &path, only, &app.store, &app.verify.settings)
-            .unwrap();
+        let n = sigscope::tui::export_to_file(
+            kind,
+            &path,
+            only,
+            &app.store,
+            &app.verify.settings,
+            true,
+        )
+        .unwrap();
         let text = std::fs::read(&path).unwrap();
         assert_eq!(n, text.len());
         let t = String::from_utf8_lossy(&text);

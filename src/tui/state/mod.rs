@@ -49,11 +49,14 @@ pub enum Effect {
         settings: Arc<Settings>,
     },
     Clipboard(String),
+    /// Write an export; over an existing file only when `overwrite` (else the app is asked
+    /// to confirm, [`App::ask`]).
     Export {
         kind: ExportKind,
         path: std::path::PathBuf,
         ids: Vec<usize>,
         settings: Arc<Settings>,
+        overwrite: bool,
     },
     Suspend,
 }

@@ -62,12 +62,13 @@ pub(super) fn draw_popup(f: &mut Frame, app: &App, p: &Popup, area: Rect) {
         ),
         Popup::Confirm(c) => {
             let q = c.question();
-            let w = (q.chars().count() as u16 + 6).clamp(30, 90);
+            let n = q.chars().count() as u16;
+            let w = (n + 6).clamp(30, 90);
             (
                 " Confirm ".into(),
                 vec![Line::styled(q, Style::default().add_modifier(Modifier::BOLD))],
                 w,
-                3,
+                n.div_ceil(w - 2) + 2,
             )
         }
     };
