@@ -42,6 +42,66 @@ pub fn file_exists(e: &anyhow::Error) -> bool {
         .any(|io| io.kind() == std::io::ErrorKind::AlreadyExists)
 }
 
+/// Loads `text` into tmux's paste buffer (`tmux load-buffer -`, the server of `$TMUX`, or of
+/// `socket`) and reads tmux's `set-clipboard` option to know whether the OSC 52 sequence sent
+/// beside it (`osc52_sent`: not when too long) reached the system clipboard; returns what the status line says. Blocks on tmux:
+/// call it off the UI thread.
+pub fn tmux_copy(
+    text: &str,
+    what: &str,
+    osc52_sent: bool,
+    socket: Option<&std::path::Path>,
+) -> String {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let tmux = || {
+        let mut c = Command::new("tmux");
+        if let Some(s) = socket {
+            c.arg("-S").arg(s);
+        }
+        c.stdout(Stdio::piped()).stderr(Stdio::piped());
+        c
+    };
+    let n = text.len();
+    let loaded = tmux()
+        .args(["load-buffer", "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(text.as_bytes())?;
+            }
+            child.wait_with_output()
+        });
+    let clipboard = tmux()
+        .args(["show-options", "-gv", "set-clipboard"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let passes = osc52_sent && matches!(clipboard.as_deref(), Some("on" | "external"));
+    match loaded {
+        Ok(o) if o.status.success() => {
+            if passes {
+                format!("copied {what} ({n} bytes) to the clipboard (OSC 52 through tmux) and the tmux buffer")
+            } else {
+                format!("copied {what} ({n} bytes) to the tmux buffer (prefix ] pastes); tmux drops OSC 52: set -g set-clipboard on for the system clipboard")
+            }
+        }
+        failed => {
+            let why = match failed {
+                Ok(o) => crate::tui::text::safe_str(String::from_utf8_lossy(&o.stderr).trim()),
+                Err(e) => e.to_string(),
+            };
+            if passes {
+                format!("copied {what} ({n} bytes) to the clipboard (OSC 52 through tmux); tmux load-buffer failed: {why}")
+            } else {
+                format!("not copied: tmux drops OSC 52 (set -g set-clipboard on lets it through) and tmux load-buffer failed: {why}")
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

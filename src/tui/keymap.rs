@@ -77,7 +77,7 @@ impl Action {
         (
             Action::Copy,
             "copy",
-            "copy (canonical request, string to sign, curl) via OSC 52",
+            "copy canonical request, string to sign, curl (OSC 52; tmux buffer)",
         ),
         (
             Action::Export,

@@ -80,6 +80,7 @@ fn new_app(
     let settings = Settings::new(0, opts.dialect, Arc::new(opts.keys), opts.reveal_keys);
     let mut app = App::new(settings, opts.keymap, opts.theme);
     app.chrome.started = started;
+    app.chrome.tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     app.view.mask_keys = opts.mask_keys;
     app.verify.loading.inputs = sources_label;
     app.verify.loading.live = live;
@@ -221,6 +222,16 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
         Effect::Clipboard(seq) => {
             let w = term.term.backend_mut();
             let _ = w.write_all(seq.as_bytes()).and_then(|_| w.flush());
+        }
+        Effect::TmuxBuffer {
+            text,
+            what,
+            osc52_sent,
+        } => {
+            let tx = replies.status.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(export::tmux_copy(&text, what, osc52_sent, None));
+            });
         }
         Effect::Export {
             kind,

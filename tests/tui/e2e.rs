@@ -148,6 +148,23 @@ fn demo_filter_dialect_diff_secret_export() {
         "{s}"
     );
 
+    // Copy under tmux: the canonical request goes to tmux's buffer as well as OSC 52, and
+    // the status line says where it went (before: "copied" even when tmux dropped OSC 52).
+    t.keys(&["y"]);
+    t.wait_for("Copy to the clipboard");
+    t.keys(&["Enter"]);
+    t.wait_for("the tmux buffer");
+    let out = Command::new("tmux")
+        .args(["show-buffer"])
+        .env_remove("TMUX")
+        .output()
+        .unwrap();
+    let buffer = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        buffer.starts_with("POST\n/v1/\nAction=PutMetricData"),
+        "{buffer}"
+    );
+
     // A secret typed for the access key: masked as typed, never shown.
     t.keys(&["K"]);
     t.wait_for("Secret access key for AKIDEXAMPLE");

@@ -387,3 +387,87 @@ fn export_over_an_existing_file_asks_first() {
     .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// §6: under tmux a copy goes to tmux's buffer too (OSC 52 alone is dropped unless tmux's
+/// set-clipboard lets it through); outside tmux, OSC 52 only.
+#[test]
+fn copy_under_tmux_also_fills_the_tmux_buffer() {
+    let copy = |tmux: bool| {
+        let mut app = demo("aws");
+        app.chrome.tmux = tmux;
+        app.on_key(key('y'));
+        app.on_key(code(KeyCode::Enter));
+        app
+    };
+    let app = copy(false);
+    assert!(app
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Clipboard(_))));
+    assert!(!app
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::TmuxBuffer { .. })));
+    let app = copy(true);
+    assert!(app
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Clipboard(_))));
+    let text = app.effects.iter().find_map(|e| match e {
+        Effect::TmuxBuffer { text, .. } => Some(text.clone()),
+        _ => None,
+    });
+    assert!(text
+        .expect("a tmux buffer effect")
+        .starts_with("POST\n/v1/\n"));
+    let status = app.overlay.status.clone().unwrap();
+    assert!(!status.starts_with("copied"), "{status}: not yet known");
+}
+
+/// `tmux_copy` against a tmux server of its own: the buffer holds the text, and the message
+/// says whether OSC 52 got through (set-clipboard) or how to let it.
+#[test]
+fn tmux_copy_says_where_the_text_went() {
+    if !crate::support::have_tool("tmux", "-V", "SIGSCOPE_REQUIRE_TMUX") {
+        return;
+    }
+    use std::process::Command;
+    let sock = std::env::temp_dir().join(format!("sigscope-tmux-copy-{}", std::process::id()));
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&sock)
+            .args(["-f", "/dev/null"])
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .unwrap()
+    };
+    assert!(tmux(&["new-session", "-d", "sleep 60"]).status.success());
+    tmux(&["set-option", "-g", "set-clipboard", "off"]);
+    let msg =
+        sigscope::tui::export::tmux_copy("GET\n/a b\n", "canonical request", true, Some(&sock));
+    assert!(msg.contains("to the tmux buffer"), "{msg}");
+    assert!(msg.contains("set -g set-clipboard on"), "{msg}");
+    assert_eq!(
+        String::from_utf8_lossy(&tmux(&["show-buffer"]).stdout),
+        "GET\n/a b\n"
+    );
+    tmux(&["set-option", "-g", "set-clipboard", "on"]);
+    let msg = sigscope::tui::export::tmux_copy("x", "signature", true, Some(&sock));
+    assert!(
+        msg.contains("to the clipboard (OSC 52 through tmux) and the tmux buffer"),
+        "{msg}"
+    );
+    // Too long for OSC 52: only the buffer.
+    let msg = sigscope::tui::export::tmux_copy("x", "signature", false, Some(&sock));
+    assert!(
+        msg.starts_with("copied signature (1 bytes) to the tmux buffer"),
+        "{msg}"
+    );
+    tmux(&["kill-server"]);
+    let _ = std::fs::remove_file(&sock);
+    // No tmux server there: said, not claimed copied.
+    let msg = sigscope::tui::export::tmux_copy("x", "signature", true, Some(&sock));
+    assert!(msg.starts_with("not copied"), "{msg}");
+}

@@ -48,7 +48,15 @@ pub enum Effect {
         id: usize,
         settings: Arc<Settings>,
     },
+    /// Write this OSC 52 sequence (the clipboard) to the terminal.
     Clipboard(String),
+    /// Under tmux: load the text into tmux's paste buffer (off the UI thread) and say where
+    /// the copy went ([`crate::tui::export::tmux_copy`]).
+    TmuxBuffer {
+        text: String,
+        what: &'static str,
+        osc52_sent: bool,
+    },
     /// Write an export; over an existing file only when `overwrite` (else the app is asked
     /// to confirm, [`App::ask`]).
     Export {
@@ -141,6 +149,8 @@ pub struct Chrome {
     /// Reading, config and credentials messages (at most 200).
     pub notices: Vec<String>,
     pub started: Instant,
+    /// Running inside tmux (`$TMUX` set): copies also go to tmux's buffer.
+    pub tmux: bool,
 }
 
 /// The detail pane: the tab shown, its scroll, the model built for the selected exchange, and
@@ -236,6 +246,7 @@ impl App {
                 layout: Layout::default(),
                 notices: Vec::new(),
                 started: Instant::now(),
+                tmux: false,
             },
             quit: false,
             effects: Vec::new(),

@@ -332,26 +332,33 @@ impl App {
             CopyKind::Curl => Some(crate::tui::export::curl(&d.item.x, Some(a))),
             CopyKind::Signature => v.and_then(|v| v.signature.clone()),
         };
-        match text {
-            Some(t) => {
-                let n = t.len();
-                match crate::tui::export::osc52(&t) {
-                    Ok(seq) => {
-                        self.effects.push(Effect::Clipboard(seq));
-                        self.overlay.status = Some(format!(
-                            "copied {} ({n} bytes) to the clipboard via OSC 52",
-                            what.label()
-                        ));
-                    }
-                    Err(_) => {
-                        self.overlay.status = Some(format!(
-                            "{n} bytes is too large for the clipboard: use e to export"
-                        ))
-                    }
-                }
-            }
-            None => self.overlay.status = Some(format!("nothing to copy: no {}", what.label())),
+        let Some(t) = text else {
+            self.overlay.status = Some(format!("nothing to copy: no {}", what.label()));
+            return;
+        };
+        let n = t.len();
+        let osc = crate::tui::export::osc52(&t);
+        if let Ok(seq) = &osc {
+            self.effects.push(Effect::Clipboard(seq.clone()));
         }
+        // tmux drops OSC 52 unless its set-clipboard option lets it through: its own buffer
+        // gets the text too, and the loop says which of the two worked.
+        if self.chrome.tmux {
+            self.effects.push(Effect::TmuxBuffer {
+                text: t,
+                what: what.label(),
+                osc52_sent: osc.is_ok(),
+            });
+            self.overlay.status = Some(format!("copying {} ({n} bytes)…", what.label()));
+            return;
+        }
+        self.overlay.status = Some(match osc {
+            Ok(_) => format!(
+                "copied {} ({n} bytes) to the clipboard via OSC 52",
+                what.label()
+            ),
+            Err(_) => format!("{n} bytes is too large for the clipboard: use e to export"),
+        });
     }
 }
 
