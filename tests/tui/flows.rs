@@ -471,3 +471,46 @@ fn tmux_copy_says_where_the_text_went() {
     let msg = sigscope::tui::export::tmux_copy("x", "signature", true, Some(&sock));
     assert!(msg.starts_with("not copied"), "{msg}");
 }
+
+/// §6: the footer's keys follow the focus: the list's, the detail's (with the tab's own), the
+/// filter prompt's, a popup's; `q quit` stays even when the line is short.
+#[test]
+fn the_footer_follows_the_focus() {
+    let footer = |app: &mut App, w: u16| {
+        let text = draw(app, w, 24);
+        text.lines().last().unwrap().trim_end().to_string()
+    };
+    let mut app = demo("aws");
+    let list = footer(&mut app, 120);
+    assert!(list.starts_with("? help  / filter"), "{list}");
+    assert!(
+        list.contains("enter detail") && list.ends_with("q quit"),
+        "{list}"
+    );
+    app.on_key(key('5'));
+    let diff = footer(&mut app, 120);
+    assert!(
+        diff.contains("esc list") && diff.contains("]/[ compare with"),
+        "{diff}"
+    );
+    assert!(!diff.contains("/ filter"), "{diff}");
+    app.on_key(key('8'));
+    let body = footer(&mut app, 120);
+    assert!(
+        body.contains("b pretty") && !body.contains("compare"),
+        "{body}"
+    );
+    assert!(footer(&mut app, 60).ends_with("q quit"));
+    app.on_key(code(KeyCode::Esc));
+    app.on_key(key('/'));
+    let prompt = footer(&mut app, 120);
+    assert!(prompt.starts_with("filter: "), "{prompt}");
+    assert!(
+        prompt.contains("enter apply") && prompt.contains("esc cancel"),
+        "{prompt}"
+    );
+    app.on_key(code(KeyCode::Esc));
+    app.on_key(key('d'));
+    let menu = footer(&mut app, 120);
+    assert_eq!(menu, "↑/↓ choose  enter pick  esc close");
+}
