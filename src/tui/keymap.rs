@@ -57,12 +57,12 @@ impl Action {
         (
             Action::SearchNext,
             "search_next",
-            "next search match in the detail",
+            "list: next failing exchange; detail: next search match",
         ),
         (
             Action::SearchPrev,
             "search_prev",
-            "previous search match in the detail",
+            "list: previous failing exchange; detail: previous match",
         ),
         (
             Action::PickDialect,

@@ -342,6 +342,11 @@ fn config_file_rebinds_and_reports_problems() {
         s.contains("verifier keystone-legacy"),
         "the config's dialect:\n{s}"
     );
+    // n and N: the failing exchanges, wrapping.
+    t.keys(&["n"]);
+    t.wait_for("#1: invalid");
+    t.keys(&["N", "N"]);
+    t.wait_for("#3: invalid (wrapped to the bottom)");
     t.keys(&["F1"]);
     let s = t.wait_for("Keys");
     assert!(s.contains("F1") && s.contains("this help"), "{s}");

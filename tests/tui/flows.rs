@@ -514,3 +514,54 @@ fn the_footer_follows_the_focus() {
     let menu = footer(&mut app, 120);
     assert_eq!(menu, "↑/↓ choose  enter pick  esc close");
 }
+
+/// §6: `n`/`N` in the list select the next/previous failing exchange, wrapping, and say so;
+/// with none in the list, they say that.
+#[test]
+fn n_and_shift_n_jump_between_failing_exchanges() {
+    let status = |app: &App| app.overlay.status.clone().unwrap_or_default();
+    // keystone-legacy: #0, #1 and #3 are invalid; #2 unverified, #4 valid, #5 anonymous.
+    let mut app = demo("keystone-legacy");
+    app.on_key(key('n'));
+    assert_eq!(
+        (app.list.selected, status(&app).as_str()),
+        (1, "#1: invalid")
+    );
+    app.on_key(key('n'));
+    assert_eq!(app.list.selected, 3);
+    app.on_key(key('n'));
+    assert_eq!(app.list.selected, 0);
+    assert_eq!(status(&app), "#0: invalid (wrapped to the top)");
+    app.on_key(key('N'));
+    assert_eq!(app.list.selected, 3);
+    assert!(
+        status(&app).contains("wrapped to the bottom"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(app.focus, Focus::List);
+    // In the detail, n is still the search's.
+    app.on_key(code(KeyCode::Enter));
+    app.on_key(key('n'));
+    assert_eq!(app.list.selected, 3);
+    // aws: the only failing one is #0, valid but refused.
+    let mut app = demo("aws");
+    app.on_key(key('G'));
+    app.on_key(key('n'));
+    assert_eq!(app.list.selected, 0);
+    assert_eq!(status(&app), "#0: valid but refused (wrapped to the top)");
+    app.on_key(key('n'));
+    assert!(
+        status(&app).contains("the only failing exchange"),
+        "{}",
+        status(&app)
+    );
+    // None in the list.
+    app.set_filter("~auth anon").unwrap();
+    app.on_key(key('n'));
+    assert!(
+        status(&app).starts_with("no failing exchange"),
+        "{}",
+        status(&app)
+    );
+}

@@ -4,7 +4,7 @@ use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
 use super::{App, Effect, Focus, Menu, MenuKind, Popup, Prompt};
-use crate::engine::dialect;
+use crate::engine::{dialect, Verdict};
 use crate::tui::detail::Tab;
 use crate::tui::filter;
 use crate::tui::input::{Edit, TextInput};
@@ -129,6 +129,8 @@ impl App {
                     self.detail.search.as_deref().unwrap_or(""),
                 )))
             }
+            SearchNext if list => self.jump_failing(true),
+            SearchPrev if list => self.jump_failing(false),
             SearchNext => self.jump_search(true),
             SearchPrev => self.jump_search(false),
             PickDialect => {
@@ -186,6 +188,58 @@ impl App {
             MaskKeys => self.view.mask_keys = !self.view.mask_keys,
             CompareNext | ComparePrev => self.cycle_compare(action == CompareNext),
         }
+    }
+
+    /// Why an exchange failed, in a word, when it did: invalid or malformed under the
+    /// verifier, valid but refused by the server, or refused (401, 403) by the server.
+    fn failing(&self, id: usize) -> Option<&'static str> {
+        let (row, _) = self.row(id)?;
+        match row.verdict {
+            Verdict::Invalid => return Some("invalid"),
+            Verdict::Malformed => return Some("malformed"),
+            _ => {}
+        }
+        if row.refused {
+            return Some("valid but refused");
+        }
+        let status = self.store.get(id)?.x.response.as_ref()?.status;
+        matches!(status, 401 | 403).then_some("refused by the server")
+    }
+
+    /// Selects the next (or previous) failing exchange in the list, wrapping at its ends.
+    pub(super) fn jump_failing(&mut self, forward: bool) {
+        let n = self.shown();
+        let from = self.list.selected;
+        let found = (1..=n)
+            .map(|k| match forward {
+                true => (from + k) % n,
+                false => (from + n - k % n) % n,
+            })
+            .find_map(|pos| Some((pos, self.failing(self.id_at(pos)?)?)));
+        let Some((pos, why)) = found else {
+            self.overlay.status = Some(match self.analysed() < self.total() {
+                true => "no failing exchange in the list yet (still verifying)".into(),
+                false => "no failing exchange in the list (invalid, malformed or refused)".into(),
+            });
+            return;
+        };
+        let wrapped = if forward { pos <= from } else { pos >= from };
+        if pos != from {
+            self.list.selected = pos;
+            self.selection_changed();
+        }
+        let index = self
+            .id_at(pos)
+            .and_then(|id| self.store.get(id))
+            .map_or(0, |it| it.x.index);
+        self.overlay.status = Some(match (pos == from, wrapped) {
+            (true, _) => format!("#{index} ({why}) is the only failing exchange in the list"),
+            (false, true) => format!(
+                "#{index}: {why} (wrapped to the {})",
+                if forward { "top" } else { "bottom" }
+            ),
+            (false, false) => format!("#{index}: {why}"),
+        });
     }
 
     pub(super) fn cycle_compare(&mut self, forward: bool) {

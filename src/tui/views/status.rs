@@ -133,6 +133,7 @@ fn hints(app: &App) -> Vec<Hint> {
     match app.focus {
         Focus::List => v.extend([
             (k(Filter), "filter"),
+            (format!("{}/{}", k(SearchNext), k(SearchPrev)), "failing"),
             (k(Open), "detail"),
             h("1-9", "tabs"),
             (k(PickDialect), "dialect"),
