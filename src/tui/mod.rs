@@ -9,6 +9,7 @@ pub mod config;
 pub mod detail;
 pub mod export;
 pub mod filter;
+pub mod history;
 pub mod input;
 pub mod keymap;
 mod loader;
@@ -49,6 +50,9 @@ pub struct Options {
     pub notices: Vec<String>,
     /// Write key-to-frame timings here as JSON when the UI exits (benchmarks).
     pub timings: Option<PathBuf>,
+    /// The filter history read at start, and where it is kept (`None`: this session only).
+    pub history: Vec<String>,
+    pub history_file: Option<PathBuf>,
 }
 
 /// Runs the UI over a feed (files being read, or a live listener) until the user quits.
@@ -82,6 +86,8 @@ fn new_app(
     app.chrome.started = started;
     app.chrome.tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     app.view.mask_keys = opts.mask_keys;
+    app.filter.history = opts.history;
+    app.chrome.history_file = opts.history_file;
     app.verify.loading.inputs = sources_label;
     app.verify.loading.live = live;
     for n in opts.notices {
@@ -222,6 +228,17 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
         Effect::Clipboard(seq) => {
             let w = term.term.backend_mut();
             let _ = w.write_all(seq.as_bytes()).and_then(|_| w.flush());
+        }
+        Effect::SaveHistory { path, history } => {
+            let tx = replies.status.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = history::save(&path, &history) {
+                    let _ = tx.send(format!(
+                        "filter history not saved to {}: {e}",
+                        path.display()
+                    ));
+                }
+            });
         }
         Effect::TmuxBuffer {
             text,

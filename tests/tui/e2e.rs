@@ -347,6 +347,20 @@ fn config_file_rebinds_and_reports_problems() {
     t.wait_for("#1: invalid");
     t.keys(&["N", "N"]);
     t.wait_for("#3: invalid (wrapped to the bottom)");
+    // A filter applied is kept beside the config for the next session.
+    t.keys(&["/"]);
+    t.literal("~auth sigv2");
+    t.keys(&["Enter"]);
+    t.wait_for("1 of 6 shown");
+    let history = dir.join("sigscope/filter_history");
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&history).unwrap_or_default() != "~auth sigv2\n" {
+        assert!(
+            std::time::Instant::now() < until,
+            "no filter history written"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     t.keys(&["F1"]);
     let s = t.wait_for("Keys");
     assert!(s.contains("F1") && s.contains("this help"), "{s}");

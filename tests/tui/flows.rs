@@ -506,7 +506,9 @@ fn the_footer_follows_the_focus() {
     let prompt = footer(&mut app, 120);
     assert!(prompt.starts_with("filter: "), "{prompt}");
     assert!(
-        prompt.contains("enter apply") && prompt.contains("esc cancel"),
+        prompt.contains("enter apply")
+            && prompt.contains("esc cancel")
+            && prompt.contains("↑/↓ history"),
         "{prompt}"
     );
     app.on_key(code(KeyCode::Esc));
@@ -563,5 +565,82 @@ fn n_and_shift_n_jump_between_failing_exchanges() {
         status(&app).starts_with("no failing exchange"),
         "{}",
         status(&app)
+    );
+}
+
+/// §6: Up and Down in the filter prompt recall the filters applied this session, newest
+/// first, each once; Down past the newest gives back what was being typed.
+#[test]
+fn the_filter_prompt_recalls_earlier_filters() {
+    let mut app = demo("keystone-legacy");
+    let prompt_text = |app: &App| match &app.overlay.prompt {
+        Some(sigscope::tui::state::Prompt::Filter(i)) => i.text.clone(),
+        p => panic!("{p:?}"),
+    };
+    for f in ["~v invalid", "~auth sigv2", "~v invalid", ""] {
+        app.on_key(key('/'));
+        app.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        for c in f.chars() {
+            app.on_key(key(c));
+        }
+        app.on_key(code(KeyCode::Enter));
+    }
+    assert_eq!(app.filter.history, ["~auth sigv2", "~v invalid"]);
+    app.on_key(key('/'));
+    app.on_key(key('~'));
+    app.on_key(code(KeyCode::Up));
+    assert_eq!(prompt_text(&app), "~v invalid");
+    app.on_key(code(KeyCode::Up));
+    assert_eq!(prompt_text(&app), "~auth sigv2");
+    app.on_key(code(KeyCode::Up));
+    assert_eq!(prompt_text(&app), "~auth sigv2", "the oldest stays");
+    app.on_key(code(KeyCode::Down));
+    assert_eq!(prompt_text(&app), "~v invalid");
+    app.on_key(code(KeyCode::Down));
+    assert_eq!(prompt_text(&app), "~", "back to what was typed");
+    app.on_key(code(KeyCode::Up));
+    app.on_key(code(KeyCode::Up));
+    app.on_key(code(KeyCode::Enter));
+    assert_eq!(app.filter_src(), "~auth sigv2");
+    assert_eq!(app.shown(), 1);
+    assert_eq!(app.filter.history, ["~v invalid", "~auth sigv2"]);
+    // An invalid filter is not kept.
+    app.on_key(key('/'));
+    for c in " & (".chars() {
+        app.on_key(key(c));
+    }
+    app.on_key(code(KeyCode::Enter));
+    app.on_key(code(KeyCode::Esc));
+    assert_eq!(app.filter.history.len(), 2);
+}
+
+/// The history is saved (by the loop, off the UI thread) where the app was told to keep it,
+/// each time a filter is applied; without a place, never.
+#[test]
+fn an_applied_filter_asks_for_the_history_to_be_saved() {
+    let saves = |app: &App| {
+        app.effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::SaveHistory { path, history } => Some((path.clone(), history.clone())),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut app = demo("aws");
+    app.on_key(key('/'));
+    app.on_key(key('a'));
+    app.on_key(code(KeyCode::Enter));
+    assert!(saves(&app).is_empty());
+    app.chrome.history_file = Some("/somewhere/filter_history".into());
+    app.on_key(key('/'));
+    app.on_key(key('b'));
+    app.on_key(code(KeyCode::Enter));
+    assert_eq!(
+        saves(&app),
+        [(
+            std::path::PathBuf::from("/somewhere/filter_history"),
+            vec!["a".to_string(), "ab".to_string()]
+        )]
     );
 }

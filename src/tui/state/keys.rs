@@ -265,15 +265,27 @@ impl App {
         let Some(p) = &mut self.overlay.prompt else {
             return;
         };
+        use crossterm::event::KeyCode;
+        if let (Prompt::Filter(inp), KeyCode::Up | KeyCode::Down) = (&*p, k.code) {
+            let typed = inp.text.clone();
+            if let Some(text) = self.recall_filter(&typed, k.code == KeyCode::Up) {
+                self.filter.error = filter::parse(&text).err();
+                self.overlay.prompt = Some(Prompt::Filter(TextInput::new(&text)));
+            }
+            return;
+        }
         match p {
             Prompt::Filter(inp) => match inp.handle(&k) {
                 Edit::Changed => {
                     self.filter.error = filter::parse(&inp.text).err();
+                    self.filter.recall = None;
                 }
                 Edit::Submit => {
                     let src = inp.text.clone();
                     match self.set_filter(&src) {
                         Ok(()) => {
+                            self.remember_filter(&src);
+                            self.filter.recall = None;
                             self.overlay.prompt = None;
                             self.filter.error = None;
                             self.overlay.status =
@@ -285,6 +297,7 @@ impl App {
                 Edit::Cancel => {
                     self.overlay.prompt = None;
                     self.filter.error = None;
+                    self.filter.recall = None;
                 }
                 Edit::Unchanged => {}
             },

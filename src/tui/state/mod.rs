@@ -27,6 +27,7 @@ use crate::tui::input::TextInput;
 use crate::tui::keymap::Keymap;
 use crate::tui::row::RowInfo;
 
+pub use filtering::HISTORY_MAX;
 pub use popup::{Confirm, CopyKind, ExportKind, Menu, MenuKind, Popup};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +68,11 @@ pub enum Effect {
         overwrite: bool,
     },
     Suspend,
+    /// Keep the filter history in its file (off the UI thread).
+    SaveHistory {
+        path: std::path::PathBuf,
+        history: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -128,6 +134,11 @@ pub struct FilterRun {
     keep: Option<usize>,
     /// Why the filter last typed did not compile (the one in force stays).
     pub error: Option<filter::FilterError>,
+    /// Filters applied this session, oldest first, each once; Up/Down in the prompt recall
+    /// them.
+    pub history: Vec<String>,
+    /// While recalling: the entry shown, and what was typed before the first Up.
+    recall: Option<(usize, String)>,
 }
 
 /// How things are shown: the options that change the detail's content, and layout toggles.
@@ -151,6 +162,8 @@ pub struct Chrome {
     pub started: Instant,
     /// Running inside tmux (`$TMUX` set): copies also go to tmux's buffer.
     pub tmux: bool,
+    /// Where the filter history is kept between sessions (`None`: not kept).
+    pub history_file: Option<std::path::PathBuf>,
 }
 
 /// The detail pane: the tab shown, its scroll, the model built for the selected exchange, and
@@ -247,6 +260,7 @@ impl App {
                 notices: Vec::new(),
                 started: Instant::now(),
                 tmux: false,
+                history_file: None,
             },
             quit: false,
             effects: Vec::new(),

@@ -178,6 +178,9 @@ fn hints(app: &App) -> Vec<Hint> {
 /// The filter or search prompt's keys.
 fn hints_prompt(filter: bool) -> Vec<Hint> {
     let mut v = vec![("enter".to_string(), if filter { "apply" } else { "search" })];
+    if filter {
+        v.push(("↑/↓".to_string(), "history"));
+    }
     v.push(("esc".to_string(), "cancel"));
     v
 }
