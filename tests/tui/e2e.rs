@@ -342,7 +342,8 @@ fn config_file_rebinds_and_reports_problems() {
         s.contains("verifier keystone-legacy"),
         "the config's dialect:\n{s}"
     );
-    // n and N: the failing exchanges, wrapping.
+    // n and N: the failing exchanges, wrapping (once all six are verified).
+    t.wait_for("✗ 3 invalid · ? 1 unverified");
     t.keys(&["n"]);
     t.wait_for("#1: invalid");
     t.keys(&["N", "N"]);

@@ -644,3 +644,29 @@ fn an_applied_filter_asks_for_the_history_to_be_saved() {
         )]
     );
 }
+
+/// §6: `?` explains the list's verdict marks, after the keys.
+#[test]
+fn help_has_a_verdict_legend() {
+    let mut app = demo("aws");
+    app.on_key(key('?'));
+    let text = draw(&mut app, 120, 80);
+    assert!(text.contains("Verdicts (the list's marks)"), "{text}");
+    for mark in [
+        "✓ VALID ",
+        "✗ INVALID ",
+        "? UNVERIFIED ",
+        "○ ANONYMOUS ",
+        "! MALFORMED ",
+        "✓ VALID·refused ",
+    ] {
+        assert!(
+            text.lines().any(|l| l.contains(&format!("  {mark}"))),
+            "{mark} is not explained:\n{text}"
+        );
+    }
+    assert!(
+        text.contains("refused by the server for its signature"),
+        "{text}"
+    );
+}

@@ -6,7 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use crate::engine::dialect;
+use crate::engine::{dialect, Verdict};
+use crate::tui::detail::verdict_style;
 use crate::tui::state::{App, CopyKind, ExportKind, Menu, MenuKind, Popup};
 use crate::tui::text::safe_str;
 
@@ -131,6 +132,8 @@ fn help(app: &App, scroll: u16, area: Rect) -> Drawn<'static> {
         "  mouse: click a row or a tab; the wheel scrolls the pane under it",
     ));
     lines.push(Line::raw(""));
+    lines.extend(verdict_legend(t));
+    lines.push(Line::raw(""));
     lines.push(Line::styled(
         "Filter expressions (combine with ! & | and parentheses)",
         t.accent(),
@@ -171,6 +174,64 @@ fn help(app: &App, scroll: u16, area: Rect) -> Drawn<'static> {
         96,
         area.height.saturating_sub(4),
     )
+}
+
+/// What each of the list's verdict marks means.
+pub(super) const VERDICTS: [(Option<Verdict>, &str, &str); 7] = [
+    (
+        Some(Verdict::Valid),
+        "✓ VALID",
+        "the signature verifies under the verifier dialect",
+    ),
+    (
+        Some(Verdict::Invalid),
+        "✗ INVALID",
+        "it does not: the Overview says why first",
+    ),
+    (
+        Some(Verdict::Unverified),
+        "? UNVERIFIED",
+        "not checked: no secret for its access key (K enters one), or a token",
+    ),
+    (
+        Some(Verdict::Anonymous),
+        "○ ANONYMOUS",
+        "nothing signed: the request carries no credentials",
+    ),
+    (
+        Some(Verdict::Malformed),
+        "! MALFORMED",
+        "the credentials could not be parsed",
+    ),
+    (
+        None,
+        "✓ VALID·refused",
+        "valid under the verifier, refused by the server for its signature",
+    ),
+    (
+        None,
+        "… (dimmed)",
+        "verified under an earlier setting; being verified again",
+    ),
+];
+
+fn verdict_legend(t: &crate::tui::config::Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::styled("Verdicts (the list's marks)", t.accent())];
+    for (v, mark, what) in VERDICTS {
+        let style = match (v, mark) {
+            (Some(v), _) => verdict_style(t, v),
+            (None, "✓ VALID·refused") => {
+                verdict_style(t, Verdict::Valid).add_modifier(Modifier::BOLD)
+            }
+            (None, _) => t.dim(),
+        };
+        lines.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(format!("{mark:<22}"), style),
+            Span::raw(what),
+        ]));
+    }
+    lines
 }
 
 /// A menu: the items of its kind, the selected one marked; the dialects' with a legend.
@@ -219,4 +280,22 @@ fn dialect_items(app: &App) -> Vec<String> {
         .iter()
         .map(|d| format!("{}{:<16} {}", verdict(d.name), d.name, d.summary))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VERDICTS;
+    use crate::tui::detail::verdict_badge;
+
+    /// The legend names the marks the list draws.
+    #[test]
+    fn the_legend_has_the_list_marks() {
+        for (v, mark, what) in VERDICTS {
+            if let Some(v) = v {
+                let (sym, word) = verdict_badge(v);
+                assert_eq!(mark, format!("{sym} {word}"));
+            }
+            assert!(2 + 22 + what.chars().count() <= 94, "{what}");
+        }
+    }
 }
