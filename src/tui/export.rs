@@ -44,14 +44,9 @@ pub fn file_exists(e: &anyhow::Error) -> bool {
 
 /// Loads `text` into tmux's paste buffer (`tmux load-buffer -`, the server of `$TMUX`, or of
 /// `socket`) and reads tmux's `set-clipboard` option to know whether the OSC 52 sequence sent
-/// beside it (`osc52_sent`: not when too long) reached the system clipboard; returns what the status line says. Blocks on tmux:
-/// call it off the UI thread.
-pub fn tmux_copy(
-    text: &str,
-    what: &str,
-    osc52_sent: bool,
-    socket: Option<&std::path::Path>,
-) -> String {
+/// beside it (`osc52_sent`: not when too long) reached the system clipboard; returns what the
+/// status line says (short: it must fit 80 columns). Blocks on tmux: call it off the UI thread.
+pub fn tmux_copy(text: &str, osc52_sent: bool, socket: Option<&std::path::Path>) -> String {
     use std::io::Write as _;
     use std::process::{Command, Stdio};
     let tmux = || {
@@ -62,7 +57,7 @@ pub fn tmux_copy(
         c.stdout(Stdio::piped()).stderr(Stdio::piped());
         c
     };
-    let n = text.len();
+    let n = crate::words::count_s(text.len() as u64, "byte");
     let loaded = tmux()
         .args(["load-buffer", "-"])
         .stdin(Stdio::piped())
@@ -83,9 +78,11 @@ pub fn tmux_copy(
     match loaded {
         Ok(o) if o.status.success() => {
             if passes {
-                format!("copied {what} ({n} bytes) to the clipboard (OSC 52 through tmux) and the tmux buffer")
+                format!("copied {n} to the clipboard and the tmux buffer")
             } else {
-                format!("copied {what} ({n} bytes) to the tmux buffer (prefix ] pastes); tmux drops OSC 52: set -g set-clipboard on for the system clipboard")
+                format!(
+                    "copied {n} to the tmux buffer; clipboard: tmux set -g set-clipboard on"
+                )
             }
         }
         failed => {
@@ -94,9 +91,9 @@ pub fn tmux_copy(
                 Err(e) => e.to_string(),
             };
             if passes {
-                format!("copied {what} ({n} bytes) to the clipboard (OSC 52 through tmux); tmux load-buffer failed: {why}")
+                format!("copied {n} to the clipboard; tmux load-buffer failed: {why}")
             } else {
-                format!("not copied: tmux drops OSC 52 (set -g set-clipboard on lets it through) and tmux load-buffer failed: {why}")
+                format!("not copied: tmux load-buffer failed ({why}); tmux set -g set-clipboard on enables OSC 52")
             }
         }
     }

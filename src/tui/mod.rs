@@ -240,14 +240,10 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
                 }
             });
         }
-        Effect::TmuxBuffer {
-            text,
-            what,
-            osc52_sent,
-        } => {
+        Effect::TmuxBuffer { text, osc52_sent } => {
             let tx = replies.status.clone();
             tokio::task::spawn_blocking(move || {
-                let _ = tx.send(export::tmux_copy(&text, what, osc52_sent, None));
+                let _ = tx.send(export::tmux_copy(&text, osc52_sent, None));
             });
         }
         Effect::Export {

@@ -445,8 +445,7 @@ fn tmux_copy_says_where_the_text_went() {
     };
     assert!(tmux(&["new-session", "-d", "sleep 60"]).status.success());
     tmux(&["set-option", "-g", "set-clipboard", "off"]);
-    let msg =
-        sigscope::tui::export::tmux_copy("GET\n/a b\n", "canonical request", true, Some(&sock));
+    let msg = sigscope::tui::export::tmux_copy("GET\n/a b\n", true, Some(&sock));
     assert!(msg.contains("to the tmux buffer"), "{msg}");
     assert!(msg.contains("set -g set-clipboard on"), "{msg}");
     assert_eq!(
@@ -454,21 +453,21 @@ fn tmux_copy_says_where_the_text_went() {
         "GET\n/a b\n"
     );
     tmux(&["set-option", "-g", "set-clipboard", "on"]);
-    let msg = sigscope::tui::export::tmux_copy("x", "signature", true, Some(&sock));
+    let msg = sigscope::tui::export::tmux_copy("x", true, Some(&sock));
     assert!(
-        msg.contains("to the clipboard (OSC 52 through tmux) and the tmux buffer"),
+        msg.contains("copied 1 byte to the clipboard and the tmux buffer"),
         "{msg}"
     );
     // Too long for OSC 52: only the buffer.
-    let msg = sigscope::tui::export::tmux_copy("x", "signature", false, Some(&sock));
+    let msg = sigscope::tui::export::tmux_copy("x", false, Some(&sock));
     assert!(
-        msg.starts_with("copied signature (1 bytes) to the tmux buffer"),
+        msg.starts_with("copied 1 byte to the tmux buffer"),
         "{msg}"
     );
     tmux(&["kill-server"]);
     let _ = std::fs::remove_file(&sock);
     // No tmux server there: said, not claimed copied.
-    let msg = sigscope::tui::export::tmux_copy("x", "signature", true, Some(&sock));
+    let msg = sigscope::tui::export::tmux_copy("x", true, Some(&sock));
     assert!(msg.starts_with("not copied"), "{msg}");
 }
 

@@ -55,7 +55,6 @@ pub enum Effect {
     /// the copy went ([`crate::tui::export::tmux_copy`]).
     TmuxBuffer {
         text: String,
-        what: &'static str,
         osc52_sent: bool,
     },
     /// Write an export; over an existing file only when `overwrite` (else the app is asked

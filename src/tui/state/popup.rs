@@ -346,7 +346,6 @@ impl App {
         if self.chrome.tmux {
             self.effects.push(Effect::TmuxBuffer {
                 text: t,
-                what: what.label(),
                 osc52_sent: osc.is_ok(),
             });
             self.overlay.status = Some(format!("copying {} ({n} bytes)…", what.label()));
