@@ -553,7 +553,7 @@ fn n_and_shift_n_jump_between_failing_exchanges() {
     assert_eq!(status(&app), "#0: valid but refused (wrapped to the top)");
     app.on_key(key('n'));
     assert!(
-        status(&app).contains("the only failing exchange"),
+        status(&app) == "#0: valid but refused, the only failing exchange",
         "{}",
         status(&app)
     );

@@ -233,7 +233,7 @@ impl App {
             .and_then(|id| self.store.get(id))
             .map_or(0, |it| it.x.index);
         self.overlay.status = Some(match (pos == from, wrapped) {
-            (true, _) => format!("#{index} ({why}) is the only failing exchange in the list"),
+            (true, _) => format!("#{index}: {why}, the only failing exchange"),
             (false, true) => format!(
                 "#{index}: {why} (wrapped to the {})",
                 if forward { "top" } else { "bottom" }

@@ -39,7 +39,7 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, r: Rect) {
     };
     spans.push(Span::raw(middle_truncate(
         &src,
-        (left_r.width as usize / 3).max(10),
+        (left_r.width as usize / 2).max(10),
     )));
     spans.push(Span::raw("  "));
     let shown = if app.shown() != app.total() {
