@@ -80,9 +80,7 @@ pub fn tmux_copy(text: &str, osc52_sent: bool, socket: Option<&std::path::Path>)
             if passes {
                 format!("copied {n} to the clipboard and the tmux buffer")
             } else {
-                format!(
-                    "copied {n} to the tmux buffer; clipboard: tmux set -g set-clipboard on"
-                )
+                format!("copied {n} to the tmux buffer; clipboard: tmux set -g set-clipboard on")
             }
         }
         failed => {

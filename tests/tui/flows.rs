@@ -460,10 +460,7 @@ fn tmux_copy_says_where_the_text_went() {
     );
     // Too long for OSC 52: only the buffer.
     let msg = sigscope::tui::export::tmux_copy("x", false, Some(&sock));
-    assert!(
-        msg.starts_with("copied 1 byte to the tmux buffer"),
-        "{msg}"
-    );
+    assert!(msg.starts_with("copied 1 byte to the tmux buffer"), "{msg}");
     tmux(&["kill-server"]);
     let _ = std::fs::remove_file(&sock);
     // No tmux server there: said, not claimed copied.
