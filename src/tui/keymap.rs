@@ -1,5 +1,9 @@
 //! Actions and the keys bound to them. The help screen is generated from the live map, so a
-//! rebinding in the config file shows up there too.
+//! rebinding in the config file shows up there too. A few keys are fixed, outside the map
+//! (the help lists them too): digits select a tab by its number (`Tab::number`), Up/Down in
+//! the filter prompt recall the filter history, y/n answer a question (quitting a running
+//! listener, overwriting an export), ctrl-z suspends. `search_next`/`search_prev` (n/N) jump
+//! between failing exchanges in the list and between search matches in the detail.
 
 use std::collections::BTreeMap;
 

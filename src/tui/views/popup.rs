@@ -128,6 +128,21 @@ fn help(app: &App, scroll: u16, area: Rect) -> Drawn<'static> {
         ),
         Span::raw("suspend (fg to resume)"),
     ]));
+    for (keys, what) in [
+        ("↑ ↓ (filter prompt)", "recall the filters applied before"),
+        (
+            "y n (a question)",
+            "answer: quit a listener, overwrite a file",
+        ),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {keys:<22}"),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(what),
+        ]));
+    }
     lines.push(Line::raw(
         "  mouse: click a row or a tab; the wheel scrolls the pane under it",
     ));
