@@ -11,12 +11,20 @@ struct Tmux {
     name: String,
 }
 
+/// tmux on a server of the tests' own (`-L sigscope-e2e`; sessions are named per process),
+/// so that the sessions, and the buffer a copy loads, stay out of the user's tmux server.
+fn tmux() -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", "sigscope-e2e"]).env_remove("TMUX");
+    c
+}
+
 impl Tmux {
     fn start(cmd: &str, w: u16, h: u16) -> Option<Tmux> {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let name = format!("sigscope-e2e-{}-{n}", std::process::id());
-        let ok = Command::new("tmux")
+        let ok = tmux()
             .args([
                 "new-session",
                 "-d",
@@ -37,7 +45,7 @@ impl Tmux {
 
     fn keys(&self, keys: &[&str]) {
         for k in keys {
-            let st = Command::new("tmux")
+            let st = tmux()
                 .args(["send-keys", "-t", &self.name, k])
                 .status()
                 .unwrap();
@@ -47,7 +55,7 @@ impl Tmux {
     }
 
     fn literal(&self, text: &str) {
-        let st = Command::new("tmux")
+        let st = tmux()
             .args(["send-keys", "-t", &self.name, "-l", text])
             .status()
             .unwrap();
@@ -56,7 +64,7 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        let out = Command::new("tmux")
+        let out = tmux()
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()
             .unwrap();
@@ -83,9 +91,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
+        let _ = tmux().args(["kill-session", "-t", &self.name]).status();
     }
 }
 
@@ -154,7 +160,7 @@ fn demo_filter_dialect_diff_secret_export() {
     t.wait_for("Copy to the clipboard");
     t.keys(&["Enter"]);
     t.wait_for("the tmux buffer");
-    let out = Command::new("tmux")
+    let out = tmux()
         .args(["show-buffer"])
         .env_remove("TMUX")
         .output()
