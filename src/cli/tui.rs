@@ -22,6 +22,8 @@ const DEMO_CREDENTIALS: &str = include_str!("../../samples/demo.credentials");
 /// notices on the status line, not failures.
 pub struct TuiSetup {
     file: tui::config::ConfigFile,
+    /// The config file's path (given or default), beside which the filter history is kept.
+    config_path: Option<std::path::PathBuf>,
     pub notices: Vec<String>,
     verifier: Choice,
     pub body_cap: usize,
@@ -30,12 +32,13 @@ pub struct TuiSetup {
 impl TuiSetup {
     pub fn new(opts: &ReportOpts) -> TuiSetup {
         let env = |k: &str| std::env::var(k).ok();
-        let (file, mut notices) = match &opts.config {
-            Some(p) => tui::config::load(p, true),
-            None => match tui::config::default_path(env) {
-                Some(p) => tui::config::load(&p, false),
-                None => Default::default(),
-            },
+        let config_path = opts
+            .config
+            .clone()
+            .or_else(|| tui::config::default_path(env));
+        let (file, mut notices) = match &config_path {
+            Some(p) => tui::config::load(p, opts.config.is_some()),
+            None => Default::default(),
         };
         // `--dialect` is checked by clap; the config file's dialect only here.
         let verifier = match (opts.dialect, &file.dialect) {
@@ -56,6 +59,7 @@ impl TuiSetup {
         };
         TuiSetup {
             file,
+            config_path,
             notices,
             verifier,
             body_cap,
@@ -69,6 +73,10 @@ impl TuiSetup {
         let theme = tui::config::Theme::new(&self.file.theme, color, &mut self.notices);
         let (keymap, problems) = tui::keymap::Keymap::with_overrides(&self.file.keys);
         self.notices.extend(problems);
+        let history_file = self
+            .config_path
+            .as_deref()
+            .and_then(tui::history::path_beside);
         tui::Options {
             dialect: self.verifier,
             keys: tui::analysis::TuiKeys {
@@ -81,6 +89,11 @@ impl TuiSetup {
             mask_keys: self.file.mask_access_keys.unwrap_or(false),
             notices: self.notices,
             timings: opts.timings.clone(),
+            history: history_file
+                .as_deref()
+                .map(tui::history::load)
+                .unwrap_or_default(),
+            history_file,
         }
     }
 }

@@ -35,6 +35,68 @@ pub fn osc52(text: &str) -> Result<String, Osc52TooLarge> {
     Ok(s)
 }
 
+/// Whether an export failed because its file is already there (and was left alone).
+pub fn file_exists(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::AlreadyExists)
+}
+
+/// Loads `text` into tmux's paste buffer (`tmux load-buffer -`, the server of `$TMUX`, or of
+/// `socket`) and reads tmux's `set-clipboard` option to know whether the OSC 52 sequence sent
+/// beside it (`osc52_sent`: not when too long) reached the system clipboard; returns what the
+/// status line says (short: it must fit 80 columns). Blocks on tmux: call it off the UI thread.
+pub fn tmux_copy(text: &str, osc52_sent: bool, socket: Option<&std::path::Path>) -> String {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let tmux = || {
+        let mut c = Command::new("tmux");
+        if let Some(s) = socket {
+            c.arg("-S").arg(s);
+        }
+        c.stdout(Stdio::piped()).stderr(Stdio::piped());
+        c
+    };
+    let n = crate::words::count_s(text.len() as u64, "byte");
+    let loaded = tmux()
+        .args(["load-buffer", "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(text.as_bytes())?;
+            }
+            child.wait_with_output()
+        });
+    let clipboard = tmux()
+        .args(["show-options", "-gv", "set-clipboard"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let passes = osc52_sent && matches!(clipboard.as_deref(), Some("on" | "external"));
+    match loaded {
+        Ok(o) if o.status.success() => {
+            if passes {
+                format!("copied {n} to the clipboard and the tmux buffer")
+            } else {
+                format!("copied {n} to the tmux buffer; clipboard: tmux set -g set-clipboard on")
+            }
+        }
+        failed => {
+            let why = match failed {
+                Ok(o) => crate::tui::text::safe_str(String::from_utf8_lossy(&o.stderr).trim()),
+                Err(e) => e.to_string(),
+            };
+            if passes {
+                format!("copied {n} to the clipboard; tmux load-buffer failed: {why}")
+            } else {
+                format!("not copied: tmux load-buffer failed ({why}); tmux set -g set-clipboard on enables OSC 52")
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

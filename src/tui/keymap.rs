@@ -1,5 +1,9 @@
 //! Actions and the keys bound to them. The help screen is generated from the live map, so a
-//! rebinding in the config file shows up there too.
+//! rebinding in the config file shows up there too. A few keys are fixed, outside the map
+//! (the help lists them too): digits select a tab by its number (`Tab::number`), Up/Down in
+//! the filter prompt recall the filter history, y/n answer a question (quitting a running
+//! listener, overwriting an export), ctrl-z suspends. `search_next`/`search_prev` (n/N) jump
+//! between failing exchanges in the list and between search matches in the detail.
 
 use std::collections::BTreeMap;
 
@@ -57,12 +61,12 @@ impl Action {
         (
             Action::SearchNext,
             "search_next",
-            "next search match in the detail",
+            "list: next failing exchange; detail: next search match",
         ),
         (
             Action::SearchPrev,
             "search_prev",
-            "previous search match in the detail",
+            "list: previous failing exchange; detail: previous match",
         ),
         (
             Action::PickDialect,
@@ -77,7 +81,7 @@ impl Action {
         (
             Action::Copy,
             "copy",
-            "copy (canonical request, string to sign, curl) via OSC 52",
+            "copy canonical request, string to sign, curl (OSC 52; tmux buffer)",
         ),
         (
             Action::Export,
@@ -127,7 +131,11 @@ impl Action {
             "back",
             "back: close the detail, the popup, the filter (never quits)",
         ),
-        (Action::Quit, "quit", "quit"),
+        (
+            Action::Quit,
+            "quit",
+            "quit (asks first while a listener runs)",
+        ),
     ];
 
     pub fn name(self) -> &'static str {

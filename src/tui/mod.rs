@@ -9,6 +9,7 @@ pub mod config;
 pub mod detail;
 pub mod export;
 pub mod filter;
+pub mod history;
 pub mod input;
 pub mod keymap;
 mod loader;
@@ -49,6 +50,9 @@ pub struct Options {
     pub notices: Vec<String>,
     /// Write key-to-frame timings here as JSON when the UI exits (benchmarks).
     pub timings: Option<PathBuf>,
+    /// The filter history read at start, and where it is kept (`None`: this session only).
+    pub history: Vec<String>,
+    pub history_file: Option<PathBuf>,
 }
 
 /// Runs the UI over a feed (files being read, or a live listener) until the user quits.
@@ -80,7 +84,10 @@ fn new_app(
     let settings = Settings::new(0, opts.dialect, Arc::new(opts.keys), opts.reveal_keys);
     let mut app = App::new(settings, opts.keymap, opts.theme);
     app.chrome.started = started;
+    app.chrome.tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     app.view.mask_keys = opts.mask_keys;
+    app.filter.history = opts.history;
+    app.chrome.history_file = opts.history_file;
     app.verify.loading.inputs = sources_label;
     app.verify.loading.live = live;
     for n in opts.notices {
@@ -101,6 +108,8 @@ fn new_app(
 struct Replies {
     detail: UnboundedSender<DetailModel>,
     status: UnboundedSender<String>,
+    /// Questions for the user (an export found its file there).
+    ask: UnboundedSender<state::Confirm>,
 }
 
 /// Draws when something changed, performs the app's effects, then waits for the next key,
@@ -115,9 +124,11 @@ async fn event_loop(
 ) -> Result<()> {
     let (detail_tx, mut detail_rx) = tokio::sync::mpsc::unbounded_channel::<DetailModel>();
     let (status_tx, mut status_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let (ask_tx, mut ask_rx) = tokio::sync::mpsc::unbounded_channel::<state::Confirm>();
     let replies = Replies {
         detail: detail_tx,
         status: status_tx,
+        ask: ask_tx,
     };
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -171,6 +182,7 @@ async fn event_loop(
             _ = cont_signal => { term.retake(); dirty = true; }
             Some(d) = detail_rx.recv() => { app.detail_done(d); dirty = true; }
             Some(s) = status_rx.recv() => { app.overlay.status = Some(s); dirty = true; }
+            Some(c) = ask_rx.recv() => { app.ask(c); dirty = true; }
             ev = feed.recv(), if feed_open => {
                 match ev {
                     Some(ev) => take_feed(app, ev, &mut feed),
@@ -217,16 +229,39 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
             let w = term.term.backend_mut();
             let _ = w.write_all(seq.as_bytes()).and_then(|_| w.flush());
         }
+        Effect::SaveHistory { path, history } => {
+            let tx = replies.status.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = history::save(&path, &history) {
+                    let _ = tx.send(format!(
+                        "filter history not saved to {}: {e}",
+                        path.display()
+                    ));
+                }
+            });
+        }
+        Effect::TmuxBuffer { text, osc52_sent } => {
+            let tx = replies.status.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(export::tmux_copy(&text, osc52_sent, None));
+            });
+        }
         Effect::Export {
             kind,
             path,
             ids,
             settings,
+            overwrite,
         } => {
             let (store, tx) = (app.store.clone(), replies.status.clone());
+            let ask = replies.ask.clone();
             tokio::task::spawn_blocking(move || {
-                let msg = match export_to_file(kind, &path, &ids, &store, &settings) {
+                let msg = match export_to_file(kind, &path, &ids, &store, &settings, overwrite) {
                     Ok(n) => format!("wrote {n} bytes to {}", path.display()),
+                    Err(e) if export::file_exists(&e) => {
+                        let _ = ask.send(state::Confirm::Overwrite { kind, path, ids });
+                        return;
+                    }
                     Err(e) => format!("export failed: {e:#}"),
                 };
                 let _ = tx.send(msg);
@@ -284,13 +319,16 @@ fn take_rows(app: &mut App, d: RowsDone, rows: &mut UnboundedReceiver<RowsDone>)
     }
 }
 
-/// Writes an export; returns the bytes written. Secrets are never part of it.
+/// Writes an export; returns the bytes written. Secrets are never part of it. Unless
+/// `overwrite`, a file already at `path` is left alone and the error says so
+/// ([`export::file_exists`]).
 pub fn export_to_file(
     kind: ExportKind,
     path: &std::path::Path,
     ids: &[usize],
     store: &analysis::Store,
     settings: &Settings,
+    overwrite: bool,
 ) -> Result<usize> {
     let items: Vec<_> = ids.iter().filter_map(|&i| store.get(i)).collect();
     anyhow::ensure!(!items.is_empty(), "nothing to export");
@@ -330,6 +368,14 @@ pub fn export_to_file(
             out.into_bytes()
         }
     };
-    std::fs::write(path, &data).with_context(|| format!("writing {}", path.display()))?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .create_new(!overwrite)
+        .truncate(true)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(&data)
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(data.len())
 }

@@ -11,12 +11,20 @@ struct Tmux {
     name: String,
 }
 
+/// tmux on a server of the tests' own (`-L sigscope-e2e`; sessions are named per process),
+/// so that the sessions, and the buffer a copy loads, stay out of the user's tmux server.
+fn tmux() -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", "sigscope-e2e"]).env_remove("TMUX");
+    c
+}
+
 impl Tmux {
     fn start(cmd: &str, w: u16, h: u16) -> Option<Tmux> {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let name = format!("sigscope-e2e-{}-{n}", std::process::id());
-        let ok = Command::new("tmux")
+        let ok = tmux()
             .args([
                 "new-session",
                 "-d",
@@ -37,7 +45,7 @@ impl Tmux {
 
     fn keys(&self, keys: &[&str]) {
         for k in keys {
-            let st = Command::new("tmux")
+            let st = tmux()
                 .args(["send-keys", "-t", &self.name, k])
                 .status()
                 .unwrap();
@@ -47,7 +55,7 @@ impl Tmux {
     }
 
     fn literal(&self, text: &str) {
-        let st = Command::new("tmux")
+        let st = tmux()
             .args(["send-keys", "-t", &self.name, "-l", text])
             .status()
             .unwrap();
@@ -56,7 +64,7 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        let out = Command::new("tmux")
+        let out = tmux()
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()
             .unwrap();
@@ -83,9 +91,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
+        let _ = tmux().args(["kill-session", "-t", &self.name]).status();
     }
 }
 
@@ -148,6 +154,23 @@ fn demo_filter_dialect_diff_secret_export() {
         "{s}"
     );
 
+    // Copy under tmux: the canonical request goes to tmux's buffer as well as OSC 52, and
+    // the status line says where it went (before: "copied" even when tmux dropped OSC 52).
+    t.keys(&["y"]);
+    t.wait_for("Copy to the clipboard");
+    t.keys(&["Enter"]);
+    t.wait_for("the tmux buffer");
+    let out = tmux()
+        .args(["show-buffer"])
+        .env_remove("TMUX")
+        .output()
+        .unwrap();
+    let buffer = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        buffer.starts_with("POST\n/v1/\nAction=PutMetricData"),
+        "{buffer}"
+    );
+
     // A secret typed for the access key: masked as typed, never shown.
     t.keys(&["K"]);
     t.wait_for("Secret access key for AKIDEXAMPLE");
@@ -157,11 +180,12 @@ fn demo_filter_dialect_diff_secret_export() {
     t.keys(&["Enter"]);
     t.wait_for("kept in memory");
 
-    // Export the bug report.
+    // Export the bug report: the proposed name carries the capture's.
     t.keys(&["e"]);
     t.wait_for("markdown bug report");
     t.keys(&["Enter"]);
     t.wait_for("File name");
+    t.wait_for("demo-0.md");
     t.keys(&["C-u"]);
     t.literal("seed.md");
     t.keys(&["Enter"]);
@@ -174,6 +198,22 @@ fn demo_filter_dialect_diff_secret_export() {
         !md.contains("not-the-real-secret"),
         "the secret leaked into the export"
     );
+    // Again to the same name: asked first; n leaves the file, y writes it.
+    std::fs::write(dir.join("seed.md"), "kept").unwrap();
+    for (answer, then) in [("n", "cancelled"), ("y", "wrote ")] {
+        t.keys(&["e"]);
+        t.wait_for("markdown bug report");
+        t.keys(&["Enter"]);
+        t.wait_for("File name");
+        t.keys(&["C-u"]);
+        t.literal("seed.md");
+        t.keys(&["Enter"]);
+        t.wait_for("seed.md exists: overwrite it? y/n");
+        t.keys(&[answer]);
+        t.wait_for(then);
+        let md = std::fs::read_to_string(dir.join("seed.md")).unwrap();
+        assert_eq!(md == "kept", answer == "n", "{answer}: {md}");
+    }
     t.keys(&["q", "q"]);
     let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
     assert!(
@@ -249,9 +289,19 @@ fn listen_feeds_the_ui_live() {
     // says the strings agree and the key differs.
     t.keys(&["j"]);
     t.wait_for("strings-agree-key-differs");
+    // Quitting would stop the listener: asked first; n keeps it, y quits.
     t.keys(&["q"]);
+    t.wait_for("stop the listener and quit? y/n");
+    t.keys(&["n"]);
+    let s = t.wait_for("cancelled");
+    assert!(!s.contains("EXITED"), "{s}");
+    assert_eq!(status("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), "200");
+    t.wait_for("3 exchanges");
+    t.keys(&["q"]);
+    t.wait_for("stop the listener and quit? y/n");
+    t.keys(&["y"]);
     let s = t.wait_for("EXITED 0");
-    assert!(s.contains("2 exchanges"), "{s}");
+    assert!(s.contains("3 exchanges"), "{s}");
     // The saved session replays to the same verdicts.
     let out = Command::new(bin)
         .args(["report", "--format", "json", "--credentials"])
@@ -268,7 +318,7 @@ fn listen_feeds_the_ui_live() {
                 .to_string()
         })
         .collect();
-    assert_eq!(verdicts, ["valid", "invalid"]);
+    assert_eq!(verdicts, ["valid", "invalid", "valid"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -298,6 +348,26 @@ fn config_file_rebinds_and_reports_problems() {
         s.contains("verifier keystone-legacy"),
         "the config's dialect:\n{s}"
     );
+    // n and N: the failing exchanges, wrapping (once all six are verified).
+    t.wait_for("✗ 3 invalid · ? 1 unverified");
+    t.keys(&["n"]);
+    t.wait_for("#1: invalid");
+    t.keys(&["N", "N"]);
+    t.wait_for("#3: invalid (wrapped to the bottom)");
+    // A filter applied is kept beside the config for the next session.
+    t.keys(&["/"]);
+    t.literal("~auth sigv2");
+    t.keys(&["Enter"]);
+    t.wait_for("1 of 6 shown");
+    let history = dir.join("sigscope/filter_history");
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&history).unwrap_or_default() != "~auth sigv2\n" {
+        assert!(
+            std::time::Instant::now() < until,
+            "no filter history written"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     t.keys(&["F1"]);
     let s = t.wait_for("Keys");
     assert!(s.contains("F1") && s.contains("this help"), "{s}");

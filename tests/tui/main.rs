@@ -9,6 +9,7 @@ mod app;
 mod e2e;
 mod export;
 mod filter;
+mod flows;
 mod readme;
 mod snapshots;
 mod state;

@@ -110,6 +110,12 @@ fn dialect_switch_reverifies_in_the_background_and_the_filter_follows() {
     while app.analysed() < 6 {
         app.rows_done(rx.blocking_recv().unwrap());
     }
+    // The workers' last result ends the "verifying…" message (issue 12 §6).
+    let status = app.overlay.status.clone().unwrap_or_default();
+    assert!(
+        status.starts_with("verified 6 exchanges as keystone-legacy"),
+        "{status}"
+    );
     assert!(app.count(Verdict::Invalid) >= 1);
     assert_eq!(app.shown(), app.count(Verdict::Invalid));
     assert_eq!(
@@ -366,8 +372,15 @@ fn exports_round_trip_and_hold_no_secret() {
         } else {
             &ids[1..2]
         };
-        let n = sigscope::tui::export_to_file(kind, &path, only, &app.store, &app.verify.settings)
-            .unwrap();
+        let n = sigscope::tui::export_to_file(
+            kind,
+            &path,
+            only,
+            &app.store,
+            &app.verify.settings,
+            true,
+        )
+        .unwrap();
         let text = std::fs::read(&path).unwrap();
         assert_eq!(n, text.len());
         let t = String::from_utf8_lossy(&text);

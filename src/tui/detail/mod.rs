@@ -43,6 +43,39 @@ pub enum Tab {
 }
 
 impl Tab {
+    /// Every tab, in the order of their numbers.
+    pub const ALL: [Tab; 9] = [
+        Tab::Overview,
+        Tab::Canonical,
+        Tab::StringToSign,
+        Tab::Signing,
+        Tab::Diff,
+        Tab::Dialects,
+        Tab::Headers,
+        Tab::Body,
+        Tab::Response,
+    ];
+
+    /// The tab's number (its digit key), the same in every auth mode: a mode without the tab
+    /// skips its number rather than giving it to another tab.
+    pub fn number(self) -> usize {
+        match self {
+            Tab::Overview => 1,
+            Tab::Canonical => 2,
+            Tab::StringToSign => 3,
+            Tab::Signing => 4,
+            Tab::Diff => 5,
+            Tab::Dialects => 6,
+            Tab::Headers => 7,
+            Tab::Body => 8,
+            Tab::Response => 9,
+        }
+    }
+
+    pub fn by_number(n: usize) -> Option<Tab> {
+        Tab::ALL.iter().copied().find(|t| t.number() == n)
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Tab::Overview => "Overview",
@@ -89,6 +122,20 @@ pub fn tabs_for(mode: Mode) -> Vec<Tab> {
         Family::Token | Family::Anonymous | Family::Unknown => {
             vec![Overview, Headers, Body, Response]
         }
+    }
+}
+
+/// Why a mode has no such tab, in a few words (the status line says it when its digit is
+/// pressed).
+pub fn why_no_tab(mode: Mode, tab: Tab) -> &'static str {
+    match (mode.family(), tab) {
+        (Family::SigV2 | Family::Query, Tab::Canonical) => {
+            "it signs one string: see 3 String to sign"
+        }
+        (Family::Token | Family::Anonymous | Family::Unknown, _) => {
+            "nothing is signed, so nothing is recomputed"
+        }
+        _ => "this tab does not apply",
     }
 }
 

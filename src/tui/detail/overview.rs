@@ -6,8 +6,56 @@ use ratatui::text::{Line, Span};
 
 use super::lines::{heading, kv, verdict_badge, verdict_style};
 use super::Builder;
-use crate::engine::{Mode, Verdict};
+use crate::engine::{Analysis, Code, Mode, Verdict};
+use crate::exchange::Exchange;
 use crate::tui::text::{safe, safe_str};
+
+/// The one line that says why, first on the Overview. For a request the server refused though
+/// the verifier accepts it: the dialect that would refuse it and the rule that separates it;
+/// for any other failure (a verdict other than valid, or an error status): the finding that
+/// explains it on its own, else the first that is not a plain fact everyone already sees.
+/// `None` when nothing failed.
+pub fn explanation(x: &Exchange, a: &Analysis) -> Option<String> {
+    let status = x.response.as_ref().map(|r| r.status);
+    if crate::engine::diagnose::servers::refused_though_valid(status, a) {
+        let rule = a
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::ServerLikelyDialect)
+            .flat_map(|f| &f.rules)
+            .find_map(|r| r.rule.as_deref().map(|rule| (r.dialect, rule)));
+        let status = status.unwrap_or_default();
+        return Some(match rule {
+            Some((d, rule)) => format!(
+                "the server refused ({status}) a request valid under {}; {d} would refuse it: {}",
+                a.verifier,
+                safe_str(rule)
+            ),
+            None => format!(
+                "the server refused ({status}) a request valid under {}; no known dialect refuses it",
+                a.verifier
+            ),
+        });
+    }
+    // Tokens are unverified by nature: that is no failure.
+    let failed = match a.verdict {
+        Verdict::Invalid | Verdict::Malformed => true,
+        Verdict::Unverified => a.auth.mode.is_signature(),
+        Verdict::Valid | Verdict::Anonymous => false,
+    } || status.is_some_and(|s| s >= 400);
+    if !failed {
+        return None;
+    }
+    let all: Vec<_> = x.notes.iter().chain(&a.findings).collect();
+    all.iter()
+        .find(|f| f.code.explains_failure())
+        .or_else(|| {
+            all.iter()
+                .find(|f| !matches!(f.code, Code::NoSecret | Code::DecodedOnly))
+        })
+        .or_else(|| all.first())
+        .map(|f| safe_str(&f.message))
+}
 
 impl Builder<'_> {
     pub(super) fn overview(&self) -> Vec<Line<'static>> {
@@ -35,6 +83,12 @@ impl Builder<'_> {
             )));
         }
         v.push(Line::from(head));
+        if let Some(why) = explanation(x, a) {
+            v.push(Line::from(vec![
+                Span::styled("Why: ", t.accent().add_modifier(Modifier::BOLD)),
+                Span::styled(why, Style::default().add_modifier(Modifier::BOLD)),
+            ]));
+        }
         let mode = a.auth.mode;
         match mode {
             Mode::Anonymous => {

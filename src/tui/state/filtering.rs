@@ -6,7 +6,50 @@ use std::ops::Range;
 use super::{App, FILTER_SLICE};
 use crate::tui::filter;
 
+/// Filters the history keeps.
+pub const HISTORY_MAX: usize = 100;
+
 impl App {
+    /// Keeps a filter just applied in the history (moved to the end if it was there).
+    pub(super) fn remember_filter(&mut self, src: &str) {
+        let src = src.trim();
+        if src.is_empty() {
+            return;
+        }
+        let h = &mut self.filter.history;
+        h.retain(|s| s != src);
+        h.push(src.to_string());
+        if h.len() > HISTORY_MAX {
+            h.drain(..h.len() - HISTORY_MAX);
+        }
+        if let Some(path) = &self.chrome.history_file {
+            self.effects.push(super::Effect::SaveHistory {
+                path: path.clone(),
+                history: self.filter.history.clone(),
+            });
+        }
+    }
+
+    /// Up (`back`) or Down in the filter prompt: the previous or next filter of the history;
+    /// Down past the newest gives back what was typed. `None` when there is nothing to show.
+    pub(super) fn recall_filter(&mut self, typed: &str, back: bool) -> Option<String> {
+        let n = self.filter.history.len();
+        let (next, draft) = match (self.filter.recall.take(), back) {
+            (None, true) if n > 0 => (Some(n - 1), typed.to_string()),
+            (None, _) => return None,
+            (Some((i, d)), true) => (Some(i.saturating_sub(1)), d),
+            (Some((i, d)), false) if i + 1 < n => (Some(i + 1), d),
+            (Some((_, d)), false) => (None, d),
+        };
+        match next {
+            Some(i) => {
+                self.filter.recall = Some((i, draft));
+                Some(self.filter.history[i].clone())
+            }
+            None => Some(draft),
+        }
+    }
+
     /// Re-evaluates the filter over positions `r` of the store, keeping the selection on the
     /// same exchange when it stays shown.
     pub(super) fn refilter_range(&mut self, r: Range<usize>) {

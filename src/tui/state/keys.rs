@@ -4,7 +4,7 @@ use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
 use super::{App, Effect, Focus, Menu, MenuKind, Popup, Prompt};
-use crate::engine::dialect;
+use crate::engine::{dialect, Verdict};
 use crate::tui::detail::Tab;
 use crate::tui::filter;
 use crate::tui::input::{Edit, TextInput};
@@ -50,7 +50,7 @@ impl App {
             && self.overlay.prompt.is_none()
             && self.overlay.popup.is_none()
         {
-            self.quit = true;
+            self.request_quit();
             return;
         }
         if self.overlay.prompt.is_some() {
@@ -60,12 +60,21 @@ impl App {
             return self.on_popup_key(k);
         }
         self.overlay.status = None;
-        // Digits jump to a tab.
+        // Digits jump to a tab: each tab has one number in every auth mode.
         if let KeyCode::Char(c @ '1'..='9') = k.code {
-            let tabs = self.tabs();
-            if let Some(t) = tabs.get(c as usize - '1' as usize) {
-                self.select_tab(*t);
+            let Some(t) = Tab::by_number(c as usize - '0' as usize) else {
+                return;
+            };
+            if self.tabs().contains(&t) {
+                self.select_tab(t);
                 self.focus = Focus::Detail;
+            } else if let Some(d) = &self.detail.model {
+                self.overlay.status = Some(format!(
+                    "{c} {}: not for {} ({})",
+                    t.title(),
+                    d.analysis.auth.mode.as_str(),
+                    crate::tui::detail::why_no_tab(d.analysis.auth.mode, t)
+                ));
             }
             return;
         }
@@ -79,7 +88,7 @@ impl App {
         use Action::*;
         let list = self.focus == Focus::List;
         match action {
-            Quit => self.quit = true,
+            Quit => self.request_quit(),
             Back => {
                 if self.view.zoomed {
                     self.view.zoomed = false;
@@ -120,6 +129,8 @@ impl App {
                     self.detail.search.as_deref().unwrap_or(""),
                 )))
             }
+            SearchNext if list => self.jump_failing(true),
+            SearchPrev if list => self.jump_failing(false),
             SearchNext => self.jump_search(true),
             SearchPrev => self.jump_search(false),
             PickDialect => {
@@ -183,6 +194,61 @@ impl App {
         }
     }
 
+    /// Why an exchange failed, in a word, when it did: invalid or malformed under the
+    /// verifier, valid but refused by the server, valid with a body that does not match, or
+    /// refused (401, 403) by the server.
+    fn failing(&self, id: usize) -> Option<&'static str> {
+        let (row, _) = self.row(id)?;
+        match row.verdict {
+            Verdict::Invalid => return Some("invalid"),
+            Verdict::Malformed => return Some("malformed"),
+            _ => {}
+        }
+        match row.mark {
+            crate::engine::Mark::Refused => return Some("valid but refused"),
+            crate::engine::Mark::BodyMismatch => return Some("body does not match"),
+            crate::engine::Mark::Plain => {}
+        }
+        let status = self.store.get(id)?.x.response.as_ref()?.status;
+        matches!(status, 401 | 403).then_some("refused by the server")
+    }
+
+    /// Selects the next (or previous) failing exchange in the list, wrapping at its ends.
+    pub(super) fn jump_failing(&mut self, forward: bool) {
+        let n = self.shown();
+        let from = self.list.selected;
+        let found = (1..=n)
+            .map(|k| match forward {
+                true => (from + k) % n,
+                false => (from + n - k % n) % n,
+            })
+            .find_map(|pos| Some((pos, self.failing(self.id_at(pos)?)?)));
+        let Some((pos, why)) = found else {
+            self.overlay.status = Some(match self.analysed() < self.total() {
+                true => "no failing exchange in the list yet (still verifying)".into(),
+                false => "no failing exchange in the list (invalid, malformed or refused)".into(),
+            });
+            return;
+        };
+        let wrapped = if forward { pos <= from } else { pos >= from };
+        if pos != from {
+            self.list.selected = pos;
+            self.selection_changed();
+        }
+        let index = self
+            .id_at(pos)
+            .and_then(|id| self.store.get(id))
+            .map_or(0, |it| it.x.index);
+        self.overlay.status = Some(match (pos == from, wrapped) {
+            (true, _) => format!("#{index}: {why}, the only failing exchange"),
+            (false, true) => format!(
+                "#{index}: {why} (wrapped to the {})",
+                if forward { "top" } else { "bottom" }
+            ),
+            (false, false) => format!("#{index}: {why}"),
+        });
+    }
+
     pub(super) fn cycle_compare(&mut self, forward: bool) {
         let Some(d) = &self.detail.model else { return };
         let choices = d.diff.choices.clone();
@@ -206,15 +272,27 @@ impl App {
         let Some(p) = &mut self.overlay.prompt else {
             return;
         };
+        use crossterm::event::KeyCode;
+        if let (Prompt::Filter(inp), KeyCode::Up | KeyCode::Down) = (&*p, k.code) {
+            let typed = inp.text.clone();
+            if let Some(text) = self.recall_filter(&typed, k.code == KeyCode::Up) {
+                self.filter.error = filter::parse(&text).err();
+                self.overlay.prompt = Some(Prompt::Filter(TextInput::new(&text)));
+            }
+            return;
+        }
         match p {
             Prompt::Filter(inp) => match inp.handle(&k) {
                 Edit::Changed => {
                     self.filter.error = filter::parse(&inp.text).err();
+                    self.filter.recall = None;
                 }
                 Edit::Submit => {
                     let src = inp.text.clone();
                     match self.set_filter(&src) {
                         Ok(()) => {
+                            self.remember_filter(&src);
+                            self.filter.recall = None;
                             self.overlay.prompt = None;
                             self.filter.error = None;
                             self.overlay.status =
@@ -226,6 +304,7 @@ impl App {
                 Edit::Cancel => {
                     self.overlay.prompt = None;
                     self.filter.error = None;
+                    self.filter.recall = None;
                 }
                 Edit::Unchanged => {}
             },

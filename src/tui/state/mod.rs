@@ -29,7 +29,8 @@ use crate::tui::input::TextInput;
 use crate::tui::keymap::Keymap;
 use crate::tui::row::RowInfo;
 
-pub use popup::{CopyKind, ExportKind, Menu, MenuKind, Popup};
+pub use filtering::HISTORY_MAX;
+pub use popup::{Confirm, CopyKind, ExportKind, Menu, MenuKind, Popup};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -50,14 +51,29 @@ pub enum Effect {
         id: usize,
         settings: Arc<Settings>,
     },
+    /// Write this OSC 52 sequence (the clipboard) to the terminal.
     Clipboard(String),
+    /// Under tmux: load the text into tmux's paste buffer (off the UI thread) and say where
+    /// the copy went ([`crate::tui::export::tmux_copy`]).
+    TmuxBuffer {
+        text: String,
+        osc52_sent: bool,
+    },
+    /// Write an export; over an existing file only when `overwrite` (else the app is asked
+    /// to confirm, [`App::ask`]).
     Export {
         kind: ExportKind,
         path: std::path::PathBuf,
         ids: Vec<usize>,
         settings: Arc<Settings>,
+        overwrite: bool,
     },
     Suspend,
+    /// Keep the filter history in its file (off the UI thread).
+    SaveHistory {
+        path: std::path::PathBuf,
+        history: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -123,6 +139,11 @@ pub struct FilterRun {
     keep: Option<usize>,
     /// Why the filter last typed did not compile (the one in force stays).
     pub error: Option<filter::FilterError>,
+    /// Filters applied this session, oldest first, each once; Up/Down in the prompt recall
+    /// them.
+    pub history: Vec<String>,
+    /// While recalling: the entry shown, and what was typed before the first Up.
+    recall: Option<(usize, String)>,
 }
 
 /// How things are shown: the options that change the detail's content, and layout toggles.
@@ -144,6 +165,10 @@ pub struct Chrome {
     /// Reading, config and credentials messages (at most 200).
     pub notices: Vec<String>,
     pub started: Instant,
+    /// Running inside tmux (`$TMUX` set): copies also go to tmux's buffer.
+    pub tmux: bool,
+    /// Where the filter history is kept between sessions (`None`: not kept).
+    pub history_file: Option<std::path::PathBuf>,
 }
 
 /// The detail pane: the tab shown, its scroll, the model built for the selected exchange, and
@@ -168,6 +193,9 @@ pub struct Overlay {
     pub popup: Option<Popup>,
     pub prompt: Option<Prompt>,
     pub status: Option<String>,
+    /// The "verifying…" message last shown, replaced by what came of it when every exchange
+    /// is verified (unless another message took its place meanwhile).
+    verifying: Option<String>,
 }
 
 /// Reading and verifying: the verifier settings in force, the worker pool, how far reading
@@ -236,6 +264,8 @@ impl App {
                 layout: Layout::default(),
                 notices: Vec::new(),
                 started: Instant::now(),
+                tmux: false,
+                history_file: None,
             },
             quit: false,
             effects: Vec::new(),
@@ -370,6 +400,7 @@ impl App {
         }
         self.refilter_range(d.start..end);
         self.rejudge_if_servers_changed();
+        self.verification_finished();
     }
 
     /// Under auto, once every row of this generation is verified: when the servers' answers,
@@ -386,8 +417,45 @@ impl App {
         }
         let next = s.judged_by(self.verify.rows.servers.clone());
         self.restart_verification(next);
-        self.overlay.status =
-            Some("auto: each server's answers point to its dialect; verifying again…".into());
+        self.say_verifying(
+            "auto: each server's answers point to its dialect; verifying again…".into(),
+        );
+    }
+
+    /// Says that verification is over in place of its "verifying…" message.
+    fn verification_finished(&mut self) {
+        if self.analysed() < self.total() || self.overlay.verifying.is_none() {
+            return;
+        }
+        if self.overlay.status == self.overlay.verifying.take() {
+            let mut msg = format!(
+                "verified {} as {}",
+                crate::words::count_s(self.total() as u64, "exchange"),
+                match self.verify.settings.choice {
+                    Choice::Auto => "each server's dialect (auto)",
+                    Choice::Dialect(d) => d.name,
+                }
+            );
+            let (bad, refused) = (self.count(Verdict::Invalid), self.refused());
+            if bad > 0 {
+                msg.push_str(&format!(": {bad} invalid"));
+            }
+            if refused > 0 {
+                msg.push_str(&format!(
+                    "{}{refused} valid but refused",
+                    if bad > 0 { ", " } else { ": " }
+                ));
+            }
+            self.overlay.status = Some(msg);
+        }
+    }
+
+    /// Shows a message that lasts while every exchange is verified again.
+    fn say_verifying(&mut self, msg: String) {
+        self.overlay.verifying = Some(msg.clone());
+        self.overlay.status = Some(msg);
+        // Nothing to verify: over at once.
+        self.verification_finished();
     }
 
     /// Verifies everything now, on this thread (tests, and tiny inputs).
@@ -428,7 +496,7 @@ impl App {
             .settings
             .next(choice, self.verify.settings.keys.clone());
         self.restart_verification(s);
-        self.overlay.status = Some(match choice {
+        self.say_verifying(match choice {
             Choice::Auto => {
                 "verifying every exchange as the dialect its server's answers point to (aws where they point nowhere)…".into()
             }
@@ -449,10 +517,15 @@ impl App {
             .settings
             .next(self.verify.settings.choice, Arc::new(keys));
         self.restart_verification(s);
-        self.overlay.status = Some(format!(
+        self.say_verifying(format!(
             "secret for {} kept in memory; verifying again…",
             crate::tui::text::safe_str(access_key)
         ));
+    }
+
+    /// A live listener feeds the UI and has not stopped: quitting stops it.
+    pub fn listening(&self) -> bool {
+        self.verify.loading.live.is_some() && !self.verify.loading.done
     }
 
     pub fn notice(&mut self, n: String) {

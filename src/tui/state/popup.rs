@@ -39,7 +39,7 @@ impl ExportKind {
     fn extension(self) -> &'static str {
         match self {
             ExportKind::Markdown => "md",
-            ExportKind::Curl => "sh",
+            ExportKind::Curl => "curl.sh",
             ExportKind::RawHttp => "http",
             ExportKind::Har => "har",
             ExportKind::Json => "jsonl",
@@ -103,6 +103,33 @@ pub struct Menu {
     pub selected: usize,
 }
 
+/// A question asked before doing something that cannot be undone (y or the key that asked
+/// again does it; n or esc does not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirm {
+    /// Quitting while a listener runs stops it.
+    Quit,
+    /// An export over a file that exists.
+    Overwrite {
+        kind: ExportKind,
+        path: std::path::PathBuf,
+        ids: Vec<usize>,
+    },
+}
+
+impl Confirm {
+    /// The question, with the keys that answer it.
+    pub fn question(&self) -> String {
+        match self {
+            Confirm::Quit => "stop the listener and quit? y/n".into(),
+            Confirm::Overwrite { path, .. } => format!(
+                "{} exists: overwrite it? y/n",
+                crate::tui::text::safe_str(&path.display().to_string())
+            ),
+        }
+    }
+}
+
 /// What is open over the list and the detail; it takes the keys while open.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Popup {
@@ -119,6 +146,7 @@ pub enum Popup {
         access_key: String,
         input: TextInput,
     },
+    Confirm(Confirm),
 }
 
 impl App {
@@ -172,17 +200,29 @@ impl App {
                         }
                         _ => self.selected_id().into_iter().collect(),
                     };
-                    self.effects.push(Effect::Export {
-                        kind,
-                        path: std::path::PathBuf::from(input.text.trim()),
-                        ids,
-                        settings: self.verify.settings.clone(),
-                    });
-                    self.overlay.status = Some("exporting…".into());
+                    let path = std::path::PathBuf::from(input.text.trim());
+                    self.export(kind, path, ids, false);
                 }
                 Edit::Cancel => self.overlay.popup = None,
                 _ => self.overlay.popup = Some(Popup::ExportPath { kind, input }),
             },
+            Popup::Confirm(c) => {
+                let yes = matches!(k.code, KeyCode::Char('y' | 'Y') | KeyCode::Enter)
+                    || action == Some(Action::Quit) && c == Confirm::Quit
+                    || k.code == KeyCode::Char('c')
+                        && k.modifiers
+                            .contains(crossterm::event::KeyModifiers::CONTROL)
+                        && c == Confirm::Quit;
+                let no = matches!(k.code, KeyCode::Char('n' | 'N') | KeyCode::Esc)
+                    || action == Some(Action::Back);
+                if yes {
+                    self.overlay.popup = None;
+                    self.confirmed(c);
+                } else if no {
+                    self.overlay.popup = None;
+                    self.overlay.status = Some("cancelled".into());
+                }
+            }
             Popup::Secret {
                 access_key,
                 mut input,
@@ -199,6 +239,47 @@ impl App {
         }
     }
 
+    /// Quits, after asking when quitting would stop a running listener.
+    pub(super) fn request_quit(&mut self) {
+        if self.listening() {
+            self.overlay.popup = Some(Popup::Confirm(Confirm::Quit));
+        } else {
+            self.quit = true;
+        }
+    }
+
+    /// A question answered yes.
+    fn confirmed(&mut self, c: Confirm) {
+        match c {
+            Confirm::Quit => self.quit = true,
+            Confirm::Overwrite { kind, path, ids } => self.export(kind, path, ids, true),
+        }
+    }
+
+    /// Asks before writing over a file: the loop found it there when it went to export.
+    pub fn ask(&mut self, c: Confirm) {
+        self.overlay.status = None;
+        self.overlay.popup = Some(Popup::Confirm(c));
+    }
+
+    /// Queues an export; over an existing file only when `overwrite` (else the loop asks).
+    fn export(
+        &mut self,
+        kind: ExportKind,
+        path: std::path::PathBuf,
+        ids: Vec<usize>,
+        overwrite: bool,
+    ) {
+        self.effects.push(Effect::Export {
+            kind,
+            path,
+            ids,
+            settings: self.verify.settings.clone(),
+            overwrite,
+        });
+        self.overlay.status = Some("exporting…".into());
+    }
+
     /// Enter on a menu item.
     fn choose(&mut self, m: Menu) {
         match m.kind {
@@ -210,19 +291,33 @@ impl App {
             }
             MenuKind::Copy => self.copy(CopyKind::ALL[m.selected]),
             MenuKind::Export => {
-                let id = self.selected_id().unwrap_or(0);
                 let kind = ExportKind::ALL[m.selected];
-                let name = match kind {
-                    ExportKind::Har | ExportKind::Json => {
-                        format!("sigscope-export.{}", kind.extension())
-                    }
-                    _ => format!("sigscope-{id}.{}", kind.extension()),
-                };
+                let name = self.export_name(kind);
                 self.overlay.popup = Some(Popup::ExportPath {
                     kind,
                     input: TextInput::new(&name),
                 });
             }
+        }
+    }
+
+    /// The file name an export proposes: the capture's name, the exchange's number for one
+    /// exchange (`demo-3.curl.sh`), the capture's alone for the exchanges shown (`demo.har`).
+    fn export_name(&self, kind: ExportKind) -> String {
+        let x = self
+            .selected_id()
+            .and_then(|id| self.store.get(id))
+            .map(|it| (capture_stem(&it.x.source), it.x.index));
+        let (stem, index) = x.unwrap_or_else(|| ("sigscope".into(), 0));
+        match kind {
+            ExportKind::Har | ExportKind::Json => {
+                let stem = match self.verify.loading.inputs.len() {
+                    0 | 1 => stem,
+                    _ => "sigscope".into(),
+                };
+                format!("{stem}.{}", kind.extension())
+            }
+            _ => format!("{stem}-{index}.{}", kind.extension()),
         }
     }
 
@@ -240,25 +335,74 @@ impl App {
             CopyKind::Curl => Some(crate::tui::export::curl(&d.item.x, Some(a))),
             CopyKind::Signature => v.and_then(|v| v.signature.clone()),
         };
-        match text {
-            Some(t) => {
-                let n = t.len();
-                match crate::tui::export::osc52(&t) {
-                    Ok(seq) => {
-                        self.effects.push(Effect::Clipboard(seq));
-                        self.overlay.status = Some(format!(
-                            "copied {} ({n} bytes) to the clipboard via OSC 52",
-                            what.label()
-                        ));
-                    }
-                    Err(_) => {
-                        self.overlay.status = Some(format!(
-                            "{n} bytes is too large for the clipboard: use e to export"
-                        ))
-                    }
-                }
-            }
-            None => self.overlay.status = Some(format!("nothing to copy: no {}", what.label())),
+        let Some(t) = text else {
+            self.overlay.status = Some(format!("nothing to copy: no {}", what.label()));
+            return;
+        };
+        let n = t.len();
+        let osc = crate::tui::export::osc52(&t);
+        if let Ok(seq) = &osc {
+            self.effects.push(Effect::Clipboard(seq.clone()));
         }
+        // tmux drops OSC 52 unless its set-clipboard option lets it through: its own buffer
+        // gets the text too, and the loop says which of the two worked.
+        if self.chrome.tmux {
+            self.effects.push(Effect::TmuxBuffer {
+                text: t,
+                osc52_sent: osc.is_ok(),
+            });
+            self.overlay.status = Some(format!("copying {} ({n} bytes)…", what.label()));
+            return;
+        }
+        self.overlay.status = Some(match osc {
+            Ok(_) => format!(
+                "copied {} ({n} bytes) to the clipboard via OSC 52",
+                what.label()
+            ),
+            Err(_) => format!("{n} bytes is too large for the clipboard: use e to export"),
+        });
+    }
+}
+
+/// The capture's name in an exchange's source (`samples/demo.pcap:4`, `demo.pcap (built in):4`,
+/// `listen:127.0.0.1:8080#2`): the file's stem, kept to characters safe in a file name.
+pub fn capture_stem(source: &str) -> String {
+    if source.starts_with("listen:") {
+        return "listen".into();
+    }
+    let file = source.rsplit_once(':').map_or(source, |(f, _)| f);
+    let file = file.rsplit('/').next().unwrap_or(file);
+    let file = file.split(' ').next().unwrap_or(file);
+    let stem = match file.rsplit_once('.') {
+        Some((s, _)) if !s.is_empty() => s,
+        _ => file,
+    };
+    let clean: String = stem
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' | '-' => c,
+            _ => '_',
+        })
+        .collect();
+    match clean.trim_start_matches('.') {
+        "" => "sigscope".into(),
+        c => c.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capture_stem;
+
+    #[test]
+    fn the_capture_name_in_a_source() {
+        assert_eq!(capture_stem("samples/demo.pcap:4"), "demo");
+        assert_eq!(capture_stem("demo.pcap (built in):4"), "demo");
+        assert_eq!(capture_stem("listen:127.0.0.1:8080#2"), "listen");
+        assert_eq!(capture_stem("dir/x.har:entry 3"), "x");
+        assert_eq!(capture_stem("/tmp/a b;rm.http:0"), "a");
+        assert_eq!(capture_stem("/tmp/$(x).pcapng:9"), "__x_");
+        assert_eq!(capture_stem(":1"), "sigscope");
+        assert_eq!(capture_stem("../..:1"), "sigscope");
     }
 }

@@ -99,7 +99,14 @@ fn keep_selection_in_view(app: &mut App, rows_h: usize) {
     }
 }
 
-/// The list's columns for a width: the narrow layout drops time and endpoints first.
+/// The path column shows the host in front of the path from this width.
+const HOST_MIN_W: u16 = 36;
+/// Narrower than this, the list drops the access key column (the detail has it) so that the
+/// path keeps its room.
+const KEY_MIN_W: u16 = 76;
+
+/// The list's columns for a width: the narrow layout drops time and endpoints first, then the
+/// finding, the host (the path stays) and the access key.
 struct Columns {
     header: Vec<&'static str>,
     widths: Vec<Constraint>,
@@ -108,6 +115,8 @@ struct Columns {
     show_finding: bool,
     /// Under auto: the dialect that judged each row, beside its verdict.
     show_judged: bool,
+    show_host: bool,
+    show_key: bool,
     path_w: usize,
     key_w: usize,
 }
@@ -134,8 +143,15 @@ impl Columns {
             header.push("client → server");
             widths.push(30);
         }
-        header.extend(["method", "host + path", "auth", "access key", "verdict"]);
-        widths.extend([6, 0, 9, key_w, 16]);
+        let show_key = w >= KEY_MIN_W;
+        header.extend(["method", "host + path", "auth"]);
+        widths.extend([6, 0, 9]);
+        if show_key {
+            header.push("access key");
+            widths.push(key_w);
+        }
+        header.push("verdict");
+        widths.push(16);
         // Only where the path keeps its room; the Overview says it at any width.
         let show_judged = auto && w >= 130;
         if show_judged {
@@ -155,6 +171,10 @@ impl Columns {
         let path_w = w.saturating_sub(fixed).max(12);
         let path_col = widths.iter().position(|&x| x == 0).unwrap_or(0);
         widths[path_col] = path_w;
+        let show_host = path_w >= HOST_MIN_W;
+        if !show_host {
+            header[path_col] = "path";
+        }
         let path_w = path_w as usize;
         let key_w = key_w as usize;
         let widths: Vec<Constraint> = widths.into_iter().map(Constraint::Length).collect();
@@ -165,10 +185,35 @@ impl Columns {
             show_ends,
             show_finding,
             show_judged,
+            show_host,
+            show_key,
             path_w,
             key_w,
         }
     }
+}
+
+/// The path column: the host when the column has room for it, the path cut in the middle,
+/// then the start of the query cut at its end (a presigned URL still shows it is one).
+fn path_cell(host: &str, path: &str, query: Option<&str>, w: usize) -> String {
+    let base = format!("{host}{path}");
+    let Some(q) = query else {
+        return middle_truncate(&base, w);
+    };
+    let q = format!("?{q}");
+    let (bn, qn) = (base.chars().count(), q.chars().count());
+    if bn + qn <= w {
+        return base + &q;
+    }
+    // The path keeps up to two thirds, more when the query is short; the query the rest.
+    let pw = bn.min((w * 2 / 3).max(w.saturating_sub(qn)));
+    let mut out = middle_truncate(&base, pw);
+    let left = w.saturating_sub(out.chars().count());
+    if left >= 2 {
+        out.extend(q.chars().take(left - 1));
+        out.push('…');
+    }
+    out
 }
 
 /// One exchange's row; `None` when the store does not hold it (yet).
@@ -179,8 +224,12 @@ fn list_row(app: &App, cols: &Columns, id: usize) -> Option<Row<'static>> {
     let item = app.store.get(id)?;
     let x = &item.x;
     let req = &x.request;
-    let host = req.host().unwrap_or_default();
-    let path = format!("{}{}", host, String::from_utf8_lossy(req.path()));
+    let host = match cols.show_host {
+        true => safe_str(&req.host().unwrap_or_default()),
+        false => String::new(),
+    };
+    let path = safe_str(&String::from_utf8_lossy(req.path()));
+    let query = req.query().map(|q| safe_str(&String::from_utf8_lossy(q)));
     let mut cells: Vec<Span<'static>> = vec![Span::raw(x.index.to_string())];
     if show_time {
         cells.push(Span::raw(
@@ -208,7 +257,7 @@ fn list_row(app: &App, cols: &Columns, id: usize) -> Option<Row<'static>> {
         )));
     }
     cells.push(Span::raw(safe_str(&req.method)));
-    cells.push(Span::raw(middle_truncate(&safe_str(&path), path_w)));
+    cells.push(Span::raw(path_cell(&host, &path, query.as_deref(), path_w)));
     let row = app.row(id).map(|(r, _)| r);
     cells.push(Span::raw(
         row.map(|r| Mode::short_name(r.mode)).unwrap_or(""),
@@ -223,7 +272,9 @@ fn list_row(app: &App, cols: &Columns, id: usize) -> Option<Row<'static>> {
             }
         })
         .unwrap_or_default();
-    cells.push(Span::raw(ak));
+    if cols.show_key {
+        cells.push(Span::raw(ak));
+    }
     cells.push(verdict_cell(app, id));
     if cols.show_judged {
         cells.push(Span::styled(
@@ -264,5 +315,34 @@ fn empty_message(app: &App) -> String {
             "no exchange matches the filter `{}`",
             safe_str(app.filter_src())
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{path_cell, Columns};
+
+    #[test]
+    fn the_path_keeps_the_start_of_the_query() {
+        let q = Some("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID");
+        assert_eq!(path_cell("", "/b/k.jpg", q, 20), "/b/k.jpg?X-Amz-Algo…");
+        assert_eq!(
+            path_cell("", "/examplebucket/very/long/key.jpg", q, 24),
+            "/examplebu…y.jpg?X-Amz-…"
+        );
+        assert_eq!(path_cell("", "/b/k.jpg", Some("a=1"), 20), "/b/k.jpg?a=1");
+        assert_eq!(path_cell("h:1", "/p", None, 20), "h:1/p");
+        assert!(path_cell("", "/b/k.jpg", q, 12).chars().count() <= 12);
+    }
+
+    #[test]
+    fn narrow_lists_drop_the_host_then_the_key_but_keep_the_path() {
+        let wide = Columns::for_width(198, false, false);
+        assert!(wide.show_host && wide.show_key);
+        let mid = Columns::for_width(78, false, false);
+        assert!(!mid.show_host && mid.show_key, "the host goes first");
+        assert!(mid.header.contains(&"path"));
+        let narrow = Columns::for_width(58, false, false);
+        assert!(!narrow.show_key && narrow.path_w >= 12);
     }
 }

@@ -6,7 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use crate::engine::dialect;
+use crate::engine::{dialect, Verdict};
+use crate::tui::detail::verdict_style;
 use crate::tui::state::{App, CopyKind, ExportKind, Menu, MenuKind, Popup};
 use crate::tui::text::safe_str;
 
@@ -60,6 +61,17 @@ pub(super) fn draw_popup(f: &mut Frame, app: &App, p: &Popup, area: Rect) {
             64,
             5,
         ),
+        Popup::Confirm(c) => {
+            let q = c.question();
+            let n = q.chars().count() as u16;
+            let w = (n + 6).clamp(30, 90);
+            (
+                " Confirm ".into(),
+                vec![Line::styled(q, Style::default().add_modifier(Modifier::BOLD))],
+                w,
+                n.div_ceil(w - 2) + 2,
+            )
+        }
     };
     let r = centered(area, w, h);
     f.render_widget(Clear, r);
@@ -116,9 +128,26 @@ fn help(app: &App, scroll: u16, area: Rect) -> Drawn<'static> {
         ),
         Span::raw("suspend (fg to resume)"),
     ]));
+    for (keys, what) in [
+        ("↑ ↓ (filter prompt)", "recall the filters applied before"),
+        (
+            "y n (a question)",
+            "answer: quit a listener, overwrite a file",
+        ),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {keys:<22}"),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(what),
+        ]));
+    }
     lines.push(Line::raw(
         "  mouse: click a row or a tab; the wheel scrolls the pane under it",
     ));
+    lines.push(Line::raw(""));
+    lines.extend(verdict_legend(t));
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         "Filter expressions (combine with ! & | and parentheses)",
@@ -160,6 +189,64 @@ fn help(app: &App, scroll: u16, area: Rect) -> Drawn<'static> {
         96,
         area.height.saturating_sub(4),
     )
+}
+
+/// What each of the list's verdict marks means.
+pub(super) const VERDICTS: [(Option<Verdict>, &str, &str); 7] = [
+    (
+        Some(Verdict::Valid),
+        "✓ VALID",
+        "the signature verifies under the verifier dialect",
+    ),
+    (
+        Some(Verdict::Invalid),
+        "✗ INVALID",
+        "it does not: the Overview says why first",
+    ),
+    (
+        Some(Verdict::Unverified),
+        "? UNVERIFIED",
+        "not checked: no secret for its access key (K enters one), or a token",
+    ),
+    (
+        Some(Verdict::Anonymous),
+        "○ ANONYMOUS",
+        "nothing signed: the request carries no credentials",
+    ),
+    (
+        Some(Verdict::Malformed),
+        "! MALFORMED",
+        "the credentials could not be parsed",
+    ),
+    (
+        None,
+        "✓ VALID·refused",
+        "valid under the verifier, refused by the server for its signature",
+    ),
+    (
+        None,
+        "… (dimmed)",
+        "verified under an earlier setting; being verified again",
+    ),
+];
+
+fn verdict_legend(t: &crate::tui::config::Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::styled("Verdicts (the list's marks)", t.accent())];
+    for (v, mark, what) in VERDICTS {
+        let style = match (v, mark) {
+            (Some(v), _) => verdict_style(t, v),
+            (None, "✓ VALID·refused") => {
+                verdict_style(t, Verdict::Valid).add_modifier(Modifier::BOLD)
+            }
+            (None, _) => t.dim(),
+        };
+        lines.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(format!("{mark:<22}"), style),
+            Span::raw(what),
+        ]));
+    }
+    lines
 }
 
 /// A menu: the items of its kind, the selected one marked; the dialects' with a legend.
@@ -254,4 +341,22 @@ fn dialect_items(app: &App) -> Vec<String> {
             dialect::Choice::AUTO
         )])
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VERDICTS;
+    use crate::tui::detail::verdict_badge;
+
+    /// The legend names the marks the list draws.
+    #[test]
+    fn the_legend_has_the_list_marks() {
+        for (v, mark, what) in VERDICTS {
+            if let Some(v) = v {
+                let (sym, word) = verdict_badge(v);
+                assert_eq!(mark, format!("{sym} {word}"));
+            }
+            assert!(2 + 22 + what.chars().count() <= 94, "{what}");
+        }
+    }
 }
