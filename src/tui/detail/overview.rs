@@ -224,12 +224,13 @@ impl Builder<'_> {
             ]));
         }
         if !a.client_dialects.is_empty() {
-            v.push(kv(t, "Client used", a.client_dialects.join(", ")));
+            v.push(kv(t, "Signed like", a.client_dialects.join(", ")));
         } else if matches!(a.verdict, Verdict::Invalid) {
+            // Issue 12 §6: "Client used no dialect reproduces…" read as one broken sentence.
             v.push(kv(
                 t,
-                "Client used",
-                "no dialect reproduces the client's signature",
+                "Signed like",
+                "none of the known dialects: none reproduces the client's signature",
             ));
         }
         v
