@@ -74,6 +74,12 @@ codes! {
     PayloadHashMismatch = "payload-hash-mismatch", Fact, "the body does not match its signed payload hash";
     AwsChunkedMalformed = "aws-chunked-malformed", Fact, "the aws-chunked body is not framed correctly";
     ChunkSignatureMismatch = "chunk-signature-mismatch", Fact, "a chunk's signature does not match";
+    DecodedLengthMismatch = "decoded-length-mismatch", Fact, "the chunks do not add up to the decoded length";
+    TrailerUndeclared = "trailer-undeclared", Fact, "the trailer and x-amz-trailer disagree";
+    TrailerSignatureMismatch = "trailer-signature-mismatch", Fact, "the trailer's signature does not match";
+    ChecksumMismatch = "checksum-mismatch", Fact, "the body does not match its x-amz-checksum";
+    ChecksumAbsent = "checksum-absent", Fact, "the checksum algorithm named has no checksum";
+    PresignedChecksum = "presigned-checksum", Fact, "the presigned URL fixes the body's checksum";
     BodyNotKept = "body-not-kept", Fact, "the body was larger than the body cap";
     SessionTokenAppended = "session-token-appended", Fact, "the session token was added after signing";
     SignaturePlusUnescaped = "signature-plus-unescaped", Fact, "the signature holds an unescaped plus";

@@ -1,0 +1,141 @@
+//! Provoking cases for the payload codes of issue 14: aws-chunked framing with trailers,
+//! x-amz-decoded-content-length, the trailer signature, flexible checksums, presigned checksums.
+
+use super::*;
+
+/// A botocore-shaped `STREAMING-UNSIGNED-PAYLOAD-TRAILER` PUT of `hello` with a CRC32 trailer
+/// (`NhCmhg==`, Python's `zlib.crc32(b"hello")`), `extra` headers added, signed under aws.
+pub(super) fn unsigned_trailer(extra: &str, body: &str) -> Request {
+    // Every header sent is signed, as botocore does.
+    let mut names: Vec<String> = [
+        "content-encoding",
+        "host",
+        "x-amz-content-sha256",
+        "x-amz-date",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain(
+        extra
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, _)| n.to_ascii_lowercase()),
+    )
+    .collect();
+    names.sort();
+    let raw = format!(
+        "PUT /b/k HTTP/1.1\r\nHost: s3.amazonaws.com\r\nX-Amz-Date: 20150830T123600Z\r\nContent-Encoding: aws-chunked\r\nx-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER\r\n{extra}Content-Length: {}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, SignedHeaders={}, Signature=0\r\n\r\n{body}",
+        body.len(),
+        names.join(";")
+    );
+    signed(req(&raw), "aws")
+}
+
+pub(super) const HELLO: &str = "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n";
+
+pub(super) fn payload_cases() -> Cases {
+    let ok_headers = "x-amz-trailer: x-amz-checksum-crc32\r\nx-amz-decoded-content-length: 5\r\n";
+    let mut cases: Cases = vec![
+        (
+            "decoded-length-mismatch",
+            run_full(
+                &unsigned_trailer(
+                    "x-amz-trailer: x-amz-checksum-crc32\r\nx-amz-decoded-content-length: 6\r\n",
+                    HELLO,
+                ),
+                None,
+                None,
+                Some(SK),
+                "aws",
+            ),
+        ),
+        (
+            "trailer-undeclared",
+            run_full(
+                &unsigned_trailer("x-amz-decoded-content-length: 5\r\n", HELLO),
+                None,
+                None,
+                Some(SK),
+                "aws",
+            ),
+        ),
+        (
+            "checksum-mismatch",
+            run_full(
+                &unsigned_trailer(ok_headers, &HELLO.replace("hello", "jello")),
+                None,
+                None,
+                Some(SK),
+                "aws",
+            ),
+        ),
+        (
+            "checksum-absent",
+            run_full(
+                &signed(
+                    req(&GET.replace(
+                        "Host: s3",
+                        "x-amz-sdk-checksum-algorithm: CRC32\r\nHost: s3",
+                    )),
+                    "aws",
+                ),
+                None,
+                None,
+                Some(SK),
+                "aws",
+            ),
+        ),
+        (
+            "presigned-checksum",
+            run_full(
+                &req("PUT /b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&x-amz-checksum-crc32=AAAAAA%3D%3D&x-amz-sdk-checksum-algorithm=CRC32&X-Amz-Signature=0 HTTP/1.1\r\nHost: s3.amazonaws.com\r\nContent-Length: 5\r\n\r\nhello"),
+                None,
+                None,
+                Some(SK),
+                "aws",
+            ),
+        ),
+    ];
+    // The AWS documentation's trailer example with its trailer changed after signing.
+    let raw =
+        fs::read(root().join("tests/vectors/aws-docs/s3-sigv4-chunked-trailer.http")).unwrap();
+    let raw = String::from_utf8(raw)
+        .unwrap()
+        .replace("sOO8/Q==", "sOO8/Q=A");
+    let docs = Credentials::parse("[d]\naws_access_key_id=AKIAIOSFODNN7EXAMPLE\naws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n");
+    let cache = KeyCache::default();
+    let v = verifier(&docs, "aws", &cache);
+    cases.push(("trailer-signature-mismatch", analyze(&req(&raw), &v)));
+    cases
+}
+
+/// The clean unsigned-trailer request raises nothing, and each mutation only its own code.
+#[test]
+fn the_clean_trailer_upload_is_clean_and_each_mutation_names_itself() {
+    let ok = "x-amz-trailer: x-amz-checksum-crc32\r\nx-amz-decoded-content-length: 5\r\n";
+    let a = run_full(&unsigned_trailer(ok, HELLO), None, None, Some(SK), "aws");
+    assert_eq!(
+        a.verdict,
+        sigscope::engine::Verdict::Valid,
+        "{:?}",
+        a.findings
+    );
+    assert!(codes(&a).is_empty(), "{:?}", a.findings);
+    let cases = payload_cases();
+    for (code, a) in &cases[..3] {
+        assert_eq!(codes(a), BTreeSet::from([*code]), "{:?}", a.findings);
+        // The signature is right: the body is what fails, and the mark says so.
+        assert_eq!(a.verdict, sigscope::engine::Verdict::Valid);
+        assert!(!a.body_mismatch.is_empty(), "{code}");
+    }
+    let presigned = &cases[4].1;
+    let msg = &presigned
+        .findings
+        .iter()
+        .find(|f| f.code == "presigned-checksum")
+        .unwrap()
+        .message;
+    assert!(msg.contains("the CRC32 of an empty body"), "{msg}");
+    // The empty-body CRC32 against a 5-byte upload: a mismatch as well.
+    assert!(codes(presigned).contains("checksum-mismatch"));
+}
