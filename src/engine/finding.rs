@@ -103,6 +103,8 @@ codes! {
     SignatureUnexplained = "signature-unexplained", Diagnosis, "no alteration explains it: likely another secret";
     StringsAgreeKeyDiffers = "strings-agree-key-differs", Diagnosis, "the server's strings match, the key does not";
     ServerStringsDiffer = "server-strings-differ", Diagnosis, "the server's strings differ from the client's";
+    PayloadModeUnsupported = "payload-mode-unsupported", Diagnosis, "the server does not read this payload mode";
+    AwsChunkedStored = "aws-chunked-stored", Diagnosis, "the object stored its aws-chunked framing";
     Sigv2SubresourceDisputed = "sigv2-subresource-disputed", Hint, "SigV2 sub-resource lists disagree here";
     SessionTokenUnsigned = "session-token-unsigned", Hint, "the session token is sent but not signed";
     ProxySensitiveHeaderSigned = "proxy-sensitive-header-signed", Hint, "a header proxies often rewrite is signed";
@@ -128,6 +130,7 @@ impl Code {
                 | Code::ServerStringsDiffer
                 | Code::ClockSkew
                 | Code::PresignedExpired
+                | Code::PayloadModeUnsupported
         )
     }
 

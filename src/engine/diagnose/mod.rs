@@ -17,6 +17,7 @@ mod counterfactual;
 mod facts;
 mod hints;
 mod legs;
+mod payload;
 mod server;
 pub mod servers;
 pub mod strings;
@@ -142,6 +143,7 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     if let Some(se) = a.server_expected.clone() {
         server_code_findings(a, &se);
     }
+    payload::payload_findings(o, a);
 
     // Nothing failed and nothing else in the capture involves this request: the facts above
     // are the whole diagnosis (the common case, kept cheap).

@@ -96,6 +96,24 @@ pub(super) fn payload_cases() -> Cases {
             ),
         ),
     ];
+    let ok = unsigned_trailer(ok_headers, HELLO);
+    let refused = resp(400, &s3_error("XAmzContentSHA256Mismatch", ""));
+    cases.push((
+        "payload-mode-unsupported",
+        run_full(&ok, Some(&refused), None, Some(SK), "aws"),
+    ));
+    let mut stored = resp(200, HELLO);
+    stored.headers = vec![Header::new("Content-Type", "binary/octet-stream")];
+    cases.push((
+        "aws-chunked-stored",
+        run_full(
+            &signed(req(GET), "aws"),
+            Some(&stored),
+            None,
+            Some(SK),
+            "aws",
+        ),
+    ));
     // The AWS documentation's trailer example with its trailer changed after signing.
     let raw =
         fs::read(root().join("tests/vectors/aws-docs/s3-sigv4-chunked-trailer.http")).unwrap();
@@ -138,4 +156,75 @@ fn the_clean_trailer_upload_is_clean_and_each_mutation_names_itself() {
     assert!(msg.contains("the CRC32 of an empty body"), "{msg}");
     // The empty-body CRC32 against a 5-byte upload: a mismatch as well.
     assert!(codes(presigned).contains("checksum-mismatch"));
+}
+
+/// The diagnosis names an unread payload mode only where the answer says so, and a stored
+/// framing only where the object read back is one.
+#[test]
+fn unread_modes_and_stored_framing_need_their_evidence() {
+    let ok = "x-amz-trailer: x-amz-checksum-crc32\r\nx-amz-decoded-content-length: 5\r\n";
+    let upload = unsigned_trailer(ok, HELLO);
+    let cases = payload_cases();
+    let (_, refused) = cases
+        .iter()
+        .find(|(c, _)| *c == "payload-mode-unsupported")
+        .unwrap();
+    let msg = &refused
+        .findings
+        .iter()
+        .find(|f| f.code == "payload-mode-unsupported")
+        .unwrap()
+        .message;
+    for words in [
+        "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+        "x-amz-checksum-crc32 trailer",
+        "400 XAmzContentSHA256Mismatch",
+        "AWS_REQUEST_CHECKSUM_CALCULATION=when_required",
+        "requestChecksumCalculation",
+    ] {
+        assert!(msg.contains(words), "{words}: {msg}");
+    }
+    // A refusal for the signature is not about the payload mode.
+    let sig = resp(403, &s3_error("SignatureDoesNotMatch", ""));
+    let a = run_full(&upload, Some(&sig), None, Some(SK), "aws");
+    assert!(!codes(&a).contains("payload-mode-unsupported"));
+    // A plain PUT refused InvalidArgument is not either, unless the message names a checksum.
+    let put = signed(
+        req(&GET.replace("GET /b/k", "PUT /b/k").replace(
+            "Host: s3",
+            "x-amz-sdk-checksum-algorithm: CRC32\r\nx-amz-checksum-crc32: AAAAAA==\r\nHost: s3",
+        )),
+        "aws",
+    );
+    let generic = resp(400, &s3_error("InvalidArgument", ""));
+    let a = run_full(&put, Some(&generic), None, Some(SK), "aws");
+    assert!(
+        !codes(&a).contains("payload-mode-unsupported"),
+        "{:?}",
+        a.findings
+    );
+    let named = resp(
+        400,
+        "<Error><Code>InvalidArgument</Code><Message>Unsupported header &apos;x-amz-sdk-checksum-algorithm&apos; received for this API call.</Message></Error>",
+    );
+    let a = run_full(&put, Some(&named), None, Some(SK), "aws");
+    assert!(
+        codes(&a).contains("payload-mode-unsupported"),
+        "{:?}",
+        a.findings
+    );
+    // An object that merely starts with hex digits is not framing.
+    let plain = resp(200, "cafe\r\nnot a chunk\r\n");
+    let a = run_full(
+        &signed(req(GET), "aws"),
+        Some(&plain),
+        None,
+        Some(SK),
+        "aws",
+    );
+    assert!(
+        !codes(&a).contains("aws-chunked-stored"),
+        "{:?}",
+        a.findings
+    );
 }
