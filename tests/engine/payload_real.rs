@@ -1,0 +1,116 @@
+//! Real botocore (1.43.11, with awscrt for CRC32C and CRC64NVME) uploading in
+//! `STREAMING-UNSIGNED-PAYLOAD-TRAILER` over HTTPS to `sigscope listen`, captured decrypted by
+//! the listener (tests/vectors/payload, made by gen/generate.sh). The checksums in the trailers
+//! are botocore's own, so a clean upload verifying here is the engine agreeing with botocore
+//! and awscrt; the manifest, written by the generator, names each upload's mutation.
+
+use serde_json::Value;
+use sigscope::credentials::Credentials;
+use sigscope::engine::payload::{framing, PayloadMode, Shape};
+use sigscope::engine::{analyze, BodyMismatch, KeyCache, Verdict};
+
+use crate::support::{load, root, verifier};
+
+const DIR: &str = "tests/vectors/payload";
+
+#[test]
+fn botocore_trailer_uploads_verify_and_each_mutation_is_named() {
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(root().join(DIR).join("botocore-trailers.json")).unwrap(),
+    )
+    .unwrap();
+    let uploads = manifest["uploads"].as_array().unwrap();
+    let exchanges = load(root().join(DIR).join("botocore-trailers.pcapng"));
+    assert_eq!(exchanges.len(), uploads.len());
+    let creds =
+        Credentials::load_file(&root().join(DIR).join("botocore-trailers.credentials")).unwrap();
+    let cache = KeyCache::default();
+    let v = verifier(&creds, "aws", &cache);
+    let mut algorithms = Vec::new();
+    for (x, u) in exchanges.iter().zip(uploads) {
+        let key = u["key"].as_str().unwrap();
+        let req = &x.request;
+        assert!(
+            req.target_lossy().ends_with(key),
+            "{key}: {}",
+            req.target_lossy()
+        );
+        assert_eq!(
+            PayloadMode::of_request(req),
+            PayloadMode::of("STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+            "{key}"
+        );
+        let a = analyze(req, &v);
+        assert_eq!(a.verdict, Verdict::Valid, "{key}: {:?}", a.findings);
+        let codes: Vec<&str> = a.findings.iter().map(|f| f.code.as_str()).collect();
+        let (want_codes, want_mismatch): (&[&str], &[BodyMismatch]) = match u["mutation"].as_str() {
+            None => (&[], &[]),
+            Some("bad-trailer" | "bad-chunk") => {
+                (&["checksum-mismatch"], &[BodyMismatch::Checksum])
+            }
+            Some("bad-length") => (&["decoded-length-mismatch"], &[BodyMismatch::DecodedLength]),
+            Some(m) => panic!("unknown mutation {m}"),
+        };
+        assert_eq!(codes, want_codes, "{key}: {:?}", a.findings);
+        assert_eq!(a.body_mismatch, want_mismatch, "{key}");
+        // The decoded payload is the body botocore was given (the generator's SHA-256), but
+        // where a chunk was changed on the wire.
+        let f = framing::parse(
+            &req.body,
+            Shape {
+                signed: false,
+                trailer: true,
+            },
+        )
+        .unwrap();
+        assert!(
+            f.frames.len() >= 4,
+            "{key}: several chunks and the zero-size one"
+        );
+        let decoded = f.decoded(&req.body);
+        assert_eq!(
+            decoded.len(),
+            manifest["decoded_length"].as_u64().unwrap() as usize
+        );
+        let sha = sigscope::engine::crypto::sha256_hex(&decoded);
+        assert_eq!(
+            sha == manifest["decoded_sha256"].as_str().unwrap(),
+            u["mutation"] != "bad-chunk",
+            "{key}"
+        );
+        if u["mutation"].is_null() {
+            algorithms.push(f.trailers[0].name.clone());
+        }
+    }
+    assert_eq!(
+        algorithms,
+        [
+            "x-amz-checksum-crc32",
+            "x-amz-checksum-crc32c",
+            "x-amz-checksum-sha1",
+            "x-amz-checksum-sha256",
+            "x-amz-checksum-crc64nvme"
+        ]
+    );
+}
+
+/// Under ceph-rgw (16.2), the same clean uploads are refused for their payload mode.
+#[test]
+fn ceph_rgw_refuses_botocore_trailer_uploads() {
+    let exchanges = load(root().join(DIR).join("botocore-trailers.pcapng"));
+    let creds =
+        Credentials::load_file(&root().join(DIR).join("botocore-trailers.credentials")).unwrap();
+    let cache = KeyCache::default();
+    let v = verifier(&creds, "ceph-rgw", &cache);
+    let a = analyze(&exchanges[0].request, &v);
+    assert_eq!(a.verdict, Verdict::Invalid);
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.code == "verifier-rejects")
+        .unwrap();
+    assert_eq!(
+        f.message,
+        "ceph-rgw: x-amz-content-sha256 STREAMING-UNSIGNED-PAYLOAD-TRAILER is a payload mode this server does not read"
+    );
+}
