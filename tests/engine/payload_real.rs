@@ -114,3 +114,80 @@ fn ceph_rgw_refuses_botocore_trailer_uploads() {
         "ceph-rgw: x-amz-content-sha256 STREAMING-UNSIGNED-PAYLOAD-TRAILER is a payload mode this server does not read"
     );
 }
+
+/// botocore through `sigscope listen --upstream` to a real Ceph RGW 16.2.15
+/// (tests/vectors/payload/botocore-rgw16.pcapng, gen/generate_rgw.sh): the trailer upload is
+/// refused 411 MissingContentLength (streamed with Transfer-Encoding: chunked) or 400
+/// XAmzContentSHA256Mismatch (with a Content-Length), its signature valid; the diagnosis says
+/// the server does not read the mode and gives the client's fix, which the last upload applies.
+#[test]
+fn real_rgw16_refusals_are_diagnosed() {
+    use sigscope::engine::analyze_observed;
+    use sigscope::engine::diagnose::Observed;
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(root().join(DIR).join("botocore-rgw16.json")).unwrap(),
+    )
+    .unwrap();
+    let errors: Vec<Option<&str>> = manifest["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["error"].as_str())
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            Some("MissingContentLength"),
+            Some("XAmzContentSHA256Mismatch"),
+            None
+        ]
+    );
+    let exchanges = load(root().join(DIR).join("botocore-rgw16.pcapng"));
+    let creds =
+        Credentials::load_file(&root().join(DIR).join("botocore-trailers.credentials")).unwrap();
+    let cache = KeyCache::default();
+    let v = verifier(&creds, "aws", &cache);
+    let run = |i: usize| {
+        let x = &exchanges[i];
+        analyze_observed(
+            &Observed {
+                request: &x.request,
+                response: x.response.as_ref(),
+                time: x.time,
+                context: Default::default(),
+            },
+            &v,
+        )
+    };
+    for (i, status, says) in [
+        (1, 411, "Transfer-Encoding: chunked"),
+        (
+            2,
+            400,
+            "took STREAMING-UNSIGNED-PAYLOAD-TRAILER for a SHA-256 of the body",
+        ),
+    ] {
+        let a = run(i);
+        assert_eq!(exchanges[i].response.as_ref().unwrap().status, status);
+        assert_eq!(a.verdict, Verdict::Valid, "#{i}");
+        let codes: Vec<&str> = a.findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            ["payload-mode-unsupported"],
+            "#{i}: {:?}",
+            a.findings
+        );
+        let msg = &a.findings[0].message;
+        assert!(msg.contains(says), "#{i}: {msg}");
+        assert!(
+            msg.contains("request_checksum_calculation = when_required"),
+            "{msg}"
+        );
+    }
+    // The fix applied: a signed payload hash, no trailer, accepted and read back.
+    for i in [3, 4] {
+        let a = run(i);
+        assert_eq!(exchanges[i].response.as_ref().unwrap().status, 200);
+        assert!(a.findings.is_empty(), "#{i}: {:?}", a.findings);
+    }
+}

@@ -22,6 +22,7 @@ const CLIENT_FIX: &str = "on the client, checksums only where the operation requ
 /// does not read them.
 const REFUSALS: &[&str] = &[
     "XAmzContentSHA256Mismatch",
+    "MissingContentLength",
     "InvalidArgument",
     "NotImplemented",
     "AuthorizationHeaderMalformed",
@@ -43,7 +44,7 @@ fn what_was_sent(o: &Observed) -> Option<String> {
     let mut sent = Vec::new();
     if mode.has_trailer() {
         let with = trailer
-            .map(|t| format!(" and a {} trailer", crate::escape::escape_str(&t)))
+            .map(|t| format!(" and the trailer {}", crate::escape::escape_str(&t)))
             .unwrap_or_default();
         sent.push(format!(
             "an aws-chunked upload with x-amz-content-sha256 {}{with}",
@@ -57,7 +58,12 @@ fn what_was_sent(o: &Observed) -> Option<String> {
         .filter(|n| Algorithm::of_header(n).is_some() || n == SDK_ALGORITHM)
         .collect();
     if !headers.is_empty() {
-        sent.push(format!("the headers {}", headers.join(", ")));
+        let noun = if headers.len() == 1 {
+            "header"
+        } else {
+            "headers"
+        };
+        sent.push(format!("the {noun} {}", headers.join(", ")));
     }
     (!sent.is_empty()).then(|| sent.join(", and "))
 }
@@ -93,6 +99,8 @@ fn refused_mode(o: &Observed, a: &mut Analysis) {
             "it took {} for a SHA-256 of the body, so it reads only the payload modes it knows (a hex SHA-256, UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD), as Ceph RGW 16.2 does",
             mode.wire()
         )
+    } else if code == "MissingContentLength" && o.request.has_header("transfer-encoding") {
+        "it wants a Content-Length, and the aws-chunked body came with Transfer-Encoding: chunked instead (botocore streams every trailer upload so, dropping Content-Length), which it does not read with this payload mode; Ceph RGW 16.2 answers so".to_string()
     } else if unsupported_header {
         format!(
             "its message ({}) says it does not read them",
@@ -106,6 +114,12 @@ fn refused_mode(o: &Observed, a: &mut Analysis) {
     } else {
         format!("{} {}", resp.status, crate::escape::escape_str(code))
     };
+    // The server's XAmzContentSHA256Mismatch, said as a payload-hash mismatch by the server
+    // step, is explained here: a trailer mode carries no hash for the engine to have found
+    // wrong (its payload-hash check reads hex values only), so that finding is the server's.
+    if trailer_mode {
+        a.findings.retain(|f| f.code != Code::PayloadHashMismatch);
+    }
     finding(
         a,
         Code::PayloadModeUnsupported,

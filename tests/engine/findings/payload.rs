@@ -177,7 +177,7 @@ fn unread_modes_and_stored_framing_need_their_evidence() {
         .message;
     for words in [
         "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
-        "x-amz-checksum-crc32 trailer",
+        "the trailer x-amz-checksum-crc32",
         "400 XAmzContentSHA256Mismatch",
         "AWS_REQUEST_CHECKSUM_CALCULATION=when_required",
         "requestChecksumCalculation",
