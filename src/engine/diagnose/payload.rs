@@ -34,6 +34,51 @@ const REFUSALS: &[&str] = &[
 pub(super) fn payload_findings(o: &Observed, a: &mut Analysis) {
     refused_mode(o, a);
     stored_framing(o, a);
+    response_checksums(o, a);
+}
+
+/// A full object read back (`GET`, 200) with `x-amz-checksum-*` headers (S3 sends them with
+/// `x-amz-checksum-mode: ENABLED`): each recomputed over the body received. Skipped where the
+/// value is not the object's bytes' own: a composite checksum of a multipart object (`…-N`,
+/// `x-amz-checksum-type: COMPOSITE`), a body cut short of its Content-Length, or one with a
+/// Content-Encoding.
+fn response_checksums(o: &Observed, a: &mut Analysis) {
+    let Some(resp) = o.response else { return };
+    if resp.status != 200
+        || !o.request.method.eq_ignore_ascii_case("GET")
+        || resp.has_header("content-encoding")
+        || resp
+            .header_text("x-amz-checksum-type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("COMPOSITE"))
+        || resp
+            .header_text("content-length")
+            .is_some_and(|l| l.parse::<usize>().ok() != Some(resp.body.len()))
+    {
+        return;
+    }
+    for h in &resp.headers {
+        let Some(alg) = Algorithm::of_header(&crate::http::text(&h.name)) else {
+            continue;
+        };
+        let claimed = crate::http::text(&h.value).trim().to_string();
+        if claimed.contains('-') {
+            continue;
+        }
+        let ours = alg.compute(&resp.body);
+        if claimed != ours {
+            finding(
+                a,
+                Code::ResponseChecksumMismatch,
+                format!(
+                    "the response's {} is {} but the body received ({} bytes) has {} {ours}: the object was changed on its way back, or stored other than its checksum says",
+                    alg.header(),
+                    crate::escape::escape_str(&claimed),
+                    resp.body.len(),
+                    alg.name()
+                ),
+            );
+        }
+    }
 }
 
 /// What the request sends that older servers do not read, in words; `None` when nothing.

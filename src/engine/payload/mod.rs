@@ -220,7 +220,11 @@ impl Place {
 /// Every `x-amz-checksum-*` the request claims (header, trailer, presigned query).
 fn claimed(req: &Request, payload: &Payload) -> Vec<(Algorithm, Place, String)> {
     let mut out = Vec::new();
-    for h in &req.headers {
+    // Every request passes here: the prefix is compared in place before any text is made.
+    let prefixed = |b: &[u8]| {
+        b.len() > PREFIX_BYTES.len() && b[..PREFIX_BYTES.len()].eq_ignore_ascii_case(PREFIX_BYTES)
+    };
+    for h in req.headers.iter().filter(|h| prefixed(&h.name)) {
         if let Some(a) = Algorithm::of_header(&crate::http::text(&h.name)) {
             out.push((
                 a,
@@ -244,11 +248,20 @@ fn claimed(req: &Request, payload: &Payload) -> Vec<(Algorithm, Place, String)> 
     out
 }
 
-/// The decoded query pairs of the request.
+const PREFIX_BYTES: &[u8] = checksum::PREFIX.as_bytes();
+
+/// The decoded query pairs of a request whose query names a checksum (none for others: every
+/// request passes here, and few carry one).
 fn query_pairs(req: &Request) -> Vec<(String, String)> {
     let Some(q) = req.query() else {
         return Vec::new();
     };
+    if !q
+        .windows(b"checksum".len())
+        .any(|w| w.eq_ignore_ascii_case(b"checksum"))
+    {
+        return Vec::new();
+    }
     super::encode::split_pairs(q)
         .into_iter()
         .map(|(k, v)| {

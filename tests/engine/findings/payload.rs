@@ -114,6 +114,18 @@ pub(super) fn payload_cases() -> Cases {
             "aws",
         ),
     ));
+    let mut changed = resp(200, "hellO");
+    changed.headers = vec![Header::new("x-amz-checksum-crc32", "NhCmhg==")];
+    cases.push((
+        "response-checksum-mismatch",
+        run_full(
+            &signed(req(GET), "aws"),
+            Some(&changed),
+            None,
+            Some(SK),
+            "aws",
+        ),
+    ));
     // The AWS documentation's trailer example with its trailer changed after signing.
     let raw =
         fs::read(root().join("tests/vectors/aws-docs/s3-sigv4-chunked-trailer.http")).unwrap();
@@ -227,4 +239,23 @@ fn unread_modes_and_stored_framing_need_their_evidence() {
         "{:?}",
         a.findings
     );
+}
+
+/// A response's checksum is checked only where it is the body's own.
+#[test]
+fn response_checksums_are_checked_where_they_describe_the_body() {
+    let get = signed(req(GET), "aws");
+    let with = |status, body: &str, headers: &[(&str, &str)]| {
+        let mut r = resp(status, body);
+        r.headers = headers.iter().map(|(n, v)| Header::new(*n, *v)).collect();
+        codes(&run_full(&get, Some(&r), None, Some(SK), "aws"))
+    };
+    let crc = ("x-amz-checksum-crc32", "NhCmhg==");
+    assert!(with(200, "hello", &[crc]).is_empty());
+    assert!(with(200, "hellO", &[crc]).contains("response-checksum-mismatch"));
+    // A composite checksum of a multipart object, a range, a body cut short: not the body's.
+    assert!(with(200, "hellO", &[("x-amz-checksum-crc32", "NhCmhg==-3")]).is_empty());
+    assert!(with(200, "hellO", &[crc, ("x-amz-checksum-type", "COMPOSITE")]).is_empty());
+    assert!(with(206, "hellO", &[crc]).is_empty());
+    assert!(with(200, "hell", &[crc, ("Content-Length", "5")]).is_empty());
 }
