@@ -76,13 +76,38 @@ impl Algorithm {
 
     /// The checksum of `data` as S3 sends it: base64 of the big-endian digest.
     pub fn compute(self, data: &[u8]) -> String {
+        self.compute_parts(std::iter::once(data))
+    }
+
+    /// [`Algorithm::compute`] of the concatenation of `parts` (an aws-chunked body's chunks,
+    /// checked where they lie, without a decoded copy).
+    pub fn compute_parts<'a>(self, parts: impl Iterator<Item = &'a [u8]>) -> String {
         let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
         match self {
-            Algorithm::Crc32 => b64(&crc32fast::hash(data).to_be_bytes()),
-            Algorithm::Crc32c => b64(&crc32c::crc32c(data).to_be_bytes()),
-            Algorithm::Crc64Nvme => b64(&CRC64_NVME.checksum(data).to_be_bytes()),
-            Algorithm::Sha1 => b64(&sha1::Sha1::digest(data)),
-            Algorithm::Sha256 => b64(&sha2::Sha256::digest(data)),
+            Algorithm::Crc32 => {
+                let mut h = crc32fast::Hasher::new();
+                parts.for_each(|p| h.update(p));
+                b64(&h.finalize().to_be_bytes())
+            }
+            Algorithm::Crc32c => {
+                let c = parts.fold(0, crc32c::crc32c_append);
+                b64(&c.to_be_bytes())
+            }
+            Algorithm::Crc64Nvme => {
+                let mut d = CRC64_NVME.digest();
+                parts.for_each(|p| d.update(p));
+                b64(&d.finalize().to_be_bytes())
+            }
+            Algorithm::Sha1 => {
+                let mut d = sha1::Sha1::new();
+                parts.for_each(|p| d.update(p));
+                b64(&d.finalize())
+            }
+            Algorithm::Sha256 => {
+                let mut d = sha2::Sha256::new();
+                parts.for_each(|p| d.update(p));
+                b64(&d.finalize())
+            }
         }
     }
 }
@@ -118,6 +143,10 @@ mod tests {
         ];
         for (a, data, want) in cases {
             assert_eq!(a.compute(data), want, "{}", a.name());
+            // In pieces, as the chunks of an aws-chunked body are checked.
+            let (x, y) = data.split_at(data.len() / 3);
+            let parts = [x, &[][..], y];
+            assert_eq!(a.compute_parts(parts.into_iter()), want, "{}", a.name());
         }
     }
 

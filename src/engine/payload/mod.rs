@@ -286,16 +286,16 @@ fn checksums(
         presigned_checksums(req, &claims, findings);
     }
     sdk_algorithm(req, &claims, findings);
-    let decoded;
-    let body: &[u8] = match (&payload.framed, mode.is_streaming()) {
-        (Some(f), true) => {
-            decoded = f.decoded(&req.body);
-            &decoded
-        }
+    // The body the checksums describe, as the parts it lies in: the chunks' data of an
+    // aws-chunked body (no decoded copy), else the body.
+    let parts: Vec<std::ops::Range<usize>> = match (&payload.framed, mode.is_streaming()) {
+        (Some(f), true) => f.frames.iter().map(|fr| fr.data.clone()).collect(),
         (None, true) => return,
         (_, false) if !req.body_complete() => return,
-        (_, false) => &req.body,
+        (_, false) => std::iter::once(0..req.body.len()).collect(),
     };
+    let body_len: usize = parts.iter().map(|r| r.len()).sum();
+    let pieces = || parts.iter().map(|r| &req.body[r.clone()]);
     let mut computed: Vec<(Algorithm, String)> = Vec::new();
     for (a, place, value) in &claims {
         // A presigned URL's checksum describes the body of an upload only.
@@ -305,7 +305,7 @@ fn checksums(
         let ours = match computed.iter().find(|(c, _)| c == a) {
             Some((_, v)) => v.clone(),
             None => {
-                let v = a.compute(body);
+                let v = a.compute_parts(pieces());
                 computed.push((*a, v.clone()));
                 v
             }
@@ -319,7 +319,7 @@ fn checksums(
                     place.word(),
                     escape_str(value),
                     if mode.is_streaming() { "decoded " } else { "" },
-                    body.len(),
+                    body_len,
                     a.name(),
                 ),
             ));
