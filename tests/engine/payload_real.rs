@@ -191,3 +191,61 @@ fn real_rgw16_refusals_are_diagnosed() {
         assert!(a.findings.is_empty(), "#{i}: {:?}", a.findings);
     }
 }
+
+/// The AWS SDK for JavaScript v3 (3.1178.0, gen/js) against `sigscope listen --tls-cert`
+/// (tests/vectors/payload/js-sdk.pcapng): a Buffer's CRC32 as a header and a stream's in a
+/// trailer both verify clean; its presigned PutObject URL carries the CRC32 of an empty body
+/// (`AAAAAA==`) in the query, so a 2500-byte upload to it is a checksum mismatch (the
+/// listener answered 400) and only the empty body passes.
+#[test]
+fn js_sdk_uploads_and_its_presigned_empty_crc32() {
+    use sigscope::engine::analyze_observed;
+    use sigscope::engine::diagnose::Observed;
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(root().join(DIR).join("js-sdk.json")).unwrap())
+            .unwrap();
+    let u = manifest["uploads"].as_array().unwrap();
+    assert!(u[2]["query"]
+        .as_str()
+        .unwrap()
+        .contains("x-amz-checksum-crc32=AAAAAA%3D%3D"));
+    assert_eq!(
+        (u[2]["status"].as_u64(), u[3]["status"].as_u64()),
+        (Some(400), Some(200))
+    );
+    let exchanges = load(root().join(DIR).join("js-sdk.pcapng"));
+    let creds =
+        Credentials::load_file(&root().join(DIR).join("botocore-trailers.credentials")).unwrap();
+    let cache = KeyCache::default();
+    let v = verifier(&creds, "aws", &cache);
+    let want: [&[&str]; 4] = [
+        &[],
+        &[],
+        &["presigned-checksum", "checksum-mismatch"],
+        &["presigned-checksum"],
+    ];
+    for (i, (x, codes_wanted)) in exchanges.iter().zip(want).enumerate() {
+        let a = analyze_observed(
+            &Observed {
+                request: &x.request,
+                response: x.response.as_ref(),
+                time: x.time,
+                context: Default::default(),
+            },
+            &v,
+        );
+        assert_eq!(a.verdict, Verdict::Valid, "#{i}: {:?}", a.findings);
+        let codes: Vec<&str> = a.findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, codes_wanted, "#{i}: {:?}", a.findings);
+    }
+    // The stream went as aws-chunked with a trailer; the Buffer with a header checksum.
+    assert_eq!(
+        PayloadMode::of_request(&exchanges[1].request),
+        PayloadMode::of("STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+    );
+    assert!(exchanges[0]
+        .request
+        .headers
+        .iter()
+        .any(|h| h.name.eq_ignore_ascii_case(b"x-amz-checksum-crc32")));
+}

@@ -35,6 +35,26 @@ pub(super) fn payload_findings(o: &Observed, a: &mut Analysis) {
     refused_mode(o, a);
     stored_framing(o, a);
     response_checksums(o, a);
+    server_word_for_the_body(a);
+}
+
+/// The server step says any body refusal (`BadDigest`, `XAmzContentSHA256Mismatch`) as a
+/// payload-hash mismatch. Where the engine found the payload hash right and another cause —
+/// a checksum or Content-MD5 that does not match, or a payload mode the server does not
+/// read — that finding is the server's word for that cause, which the other finding says.
+fn server_word_for_the_body(a: &mut Analysis) {
+    use crate::engine::BodyMismatch;
+    let engine_found_hash = a.body_mismatch.contains(&BodyMismatch::PayloadHash);
+    let other_cause = a
+        .body_mismatch
+        .iter()
+        .any(|m| *m != BodyMismatch::PayloadHash)
+        || a.findings
+            .iter()
+            .any(|f| f.code == Code::PayloadModeUnsupported);
+    if !engine_found_hash && other_cause {
+        a.findings.retain(|f| f.code != Code::PayloadHashMismatch);
+    }
 }
 
 /// A full object read back (`GET`, 200) with `x-amz-checksum-*` headers (S3 sends them with
@@ -159,12 +179,6 @@ fn refused_mode(o: &Observed, a: &mut Analysis) {
     } else {
         format!("{} {}", resp.status, crate::escape::escape_str(code))
     };
-    // The server's XAmzContentSHA256Mismatch, said as a payload-hash mismatch by the server
-    // step, is explained here: a trailer mode carries no hash for the engine to have found
-    // wrong (its payload-hash check reads hex values only), so that finding is the server's.
-    if trailer_mode {
-        a.findings.retain(|f| f.code != Code::PayloadHashMismatch);
-    }
     finding(
         a,
         Code::PayloadModeUnsupported,

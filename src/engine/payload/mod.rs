@@ -372,7 +372,7 @@ fn presigned_checksums(
         }
         let msg = if *a == Algorithm::Crc32 && v == checksum::EMPTY_CRC32 {
             format!(
-                "the presigned URL carries {}={} in its query, the CRC32 of an empty body: the SDK signed it before the body was known, so S3 refuses any non-empty upload to it (BadDigest) and servers that do not read the parameter ignore it (presign without a checksum: boto3 request_checksum_calculation = when_required)",
+                "the presigned URL carries {}={} in its query, the CRC32 of an empty body: the SDK signed it before the body was known, so S3 refuses any non-empty upload to it (BadDigest) and servers that do not read the parameter ignore it (presign without one: request_checksum_calculation = when_required for boto3, requestChecksumCalculation: \"WHEN_REQUIRED\" on the S3Client for JavaScript v3)",
                 a.header(),
                 v
             )
