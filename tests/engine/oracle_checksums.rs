@@ -91,3 +91,53 @@ proptest! {
         prop_assert_eq!(payload_codes(&bad), vec!["checksum-mismatch"]);
     }
 }
+
+/// Pieces an aws-chunked body is made of, right and wrong, for the garbage property.
+fn piece() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        Just(b"\r\n".to_vec()),
+        Just(b";chunk-signature=".to_vec()),
+        Just(b";foo=bar".to_vec()),
+        Just(b"x-amz-checksum-crc32:".to_vec()),
+        Just(b"x-amz-trailer-signature:".to_vec()),
+        Just(b"0".to_vec()),
+        "[0-9a-fA-F]{1,17}".prop_map(String::into_bytes),
+        proptest::collection::vec(any::<u8>(), 0..12),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Whatever the body of a streaming request, under every payload mode: findings, never a
+    /// panic (ARCHITECTURE.md, "No panics on bad input").
+    #[test]
+    fn any_streaming_body_is_judged_without_panicking(
+        pieces in proptest::collection::vec(piece(), 0..24),
+        mode in 0usize..5,
+        trailer in any::<bool>(),
+    ) {
+        let body: Vec<u8> = pieces.concat();
+        let modes = [
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+            "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+            "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
+            "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER",
+        ];
+        let mut req = request(&format!(
+            "PUT /b/k HTTP/1.1\r\nHost: h\r\nX-Amz-Date: 20150830T123600Z\r\nx-amz-content-sha256: {}\r\n{}x-amz-decoded-content-length: 3\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=00\r\n\r\n",
+            modes[mode],
+            if trailer { "x-amz-trailer: x-amz-checksum-crc32\r\n" } else { "" }
+        ));
+        req.body = body;
+        let creds = Credentials::parse("[a]\naws_access_key_id=AKIDEXAMPLE\naws_secret_access_key=s\n");
+        let cache = KeyCache::default();
+        let v = verifier(&creds, "aws", &cache);
+        let a = analyze(&req, &v);
+        // A body that does not frame is said so, by the code that names the byte.
+        if let Some(f) = a.findings.iter().find(|f| f.code == "aws-chunked-malformed") {
+            prop_assert!(f.message.contains("byte") || f.message.contains("chunk"), "{}", f.message);
+        }
+    }
+}
