@@ -182,7 +182,11 @@ fn size_line(
         size: size_hex.to_string(),
         at: pos,
     };
-    if size_hex.is_empty() || size_hex.len() > 16 {
+    // Hex digits only (`from_str_radix` would also take a sign), at most 16 of them.
+    if size_hex.is_empty()
+        || size_hex.len() > 16
+        || !size_hex.bytes().all(|b| b.is_ascii_hexdigit())
+    {
         return Err(bad_size());
     }
     let size = usize::from_str_radix(size_hex, 16).map_err(|_| bad_size())?;
@@ -320,6 +324,10 @@ mod tests {
         assert_eq!(
             why(b"0;chunk-signature=a\r\n\r\nxyz", SIGNED),
             "aws-chunked: 3 bytes after the end of the body at byte 23"
+        );
+        assert_eq!(
+            why(b"+5\r\nhello\r\n0\r\n\r\n", SIGNED),
+            "aws-chunked: bad chunk size `+5` at byte 0"
         );
         // A 17-digit size would overflow: refused as a bad size, not a panic.
         assert!(why(b"11111111111111111\r\n", UNSIGNED).contains("bad chunk size"));

@@ -149,7 +149,7 @@ fn chunk_findings(vr: &DialectResult, findings: &mut Vec<Finding>) {
                 "chunk {} ({} bytes) carries signature {} but {} computes {}",
                 c.index,
                 c.size,
-                c.claimed_signature,
+                crate::escape::escape_str(&c.claimed_signature),
                 vr.name,
                 c.signature.as_deref().unwrap_or("?")
             ),
