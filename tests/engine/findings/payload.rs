@@ -259,3 +259,27 @@ fn response_checksums_are_checked_where_they_describe_the_body() {
     assert!(with(206, "hellO", &[crc]).is_empty());
     assert!(with(200, "hell", &[crc, ("Content-Length", "5")]).is_empty());
 }
+
+/// CompleteMultipartUpload's x-amz-checksum-* is the whole object's, not its XML body's.
+#[test]
+fn complete_multipart_checksum_is_the_objects() {
+    let post = signed(
+        req(&GET
+            .replace("GET /b/k", "POST /b/k?uploadId=abc")
+            .replace("Host: s3", "x-amz-checksum-crc32: NhCmhg==\r\nHost: s3")
+            .replace("\r\n\r\n", "\r\nContent-Length: 5\r\n\r\n<xml>")),
+        "aws",
+    );
+    let a = run_full(&post, None, None, Some(SK), "aws");
+    assert!(!codes(&a).contains("checksum-mismatch"), "{:?}", a.findings);
+    // The same header on a PUT describes its body.
+    let put = signed(
+        req(&GET
+            .replace("GET /b/k", "PUT /b/k")
+            .replace("Host: s3", "x-amz-checksum-crc32: NhCmhg==\r\nHost: s3")
+            .replace("\r\n\r\n", "\r\nContent-Length: 5\r\n\r\n<xml>")),
+        "aws",
+    );
+    let a = run_full(&put, None, None, Some(SK), "aws");
+    assert!(codes(&a).contains("checksum-mismatch"), "{:?}", a.findings);
+}
