@@ -42,7 +42,7 @@ impl BodyMismatch {
             BodyMismatch::ContentMd5 => "its Content-MD5",
             BodyMismatch::Checksum => "its x-amz-checksum",
             BodyMismatch::DecodedLength => "its x-amz-decoded-content-length",
-            BodyMismatch::Framing => "the aws-chunked framing",
+            BodyMismatch::Framing => "the aws-chunked framing its headers announce",
         }
     }
 
