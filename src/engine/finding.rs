@@ -74,6 +74,13 @@ codes! {
     PayloadHashMismatch = "payload-hash-mismatch", Fact, "the body does not match its signed payload hash";
     AwsChunkedMalformed = "aws-chunked-malformed", Fact, "the aws-chunked body is not framed correctly";
     ChunkSignatureMismatch = "chunk-signature-mismatch", Fact, "a chunk's signature does not match";
+    DecodedLengthMismatch = "decoded-length-mismatch", Fact, "the chunks do not add up to the decoded length";
+    TrailerUndeclared = "trailer-undeclared", Fact, "the trailer and x-amz-trailer disagree";
+    TrailerSignatureMismatch = "trailer-signature-mismatch", Fact, "the trailer's signature does not match";
+    ChecksumMismatch = "checksum-mismatch", Fact, "the body does not match its x-amz-checksum";
+    ChecksumAbsent = "checksum-absent", Fact, "the checksum algorithm named has no checksum";
+    PresignedChecksum = "presigned-checksum", Fact, "the presigned URL fixes the body's checksum";
+    ResponseChecksumMismatch = "response-checksum-mismatch", Fact, "the response body does not match its checksum";
     BodyNotKept = "body-not-kept", Fact, "the body was larger than the body cap";
     SessionTokenAppended = "session-token-appended", Fact, "the session token was added after signing";
     SignaturePlusUnescaped = "signature-plus-unescaped", Fact, "the signature holds an unescaped plus";
@@ -97,6 +104,8 @@ codes! {
     SignatureUnexplained = "signature-unexplained", Diagnosis, "no alteration explains it: likely another secret";
     StringsAgreeKeyDiffers = "strings-agree-key-differs", Diagnosis, "the server's strings match, the key does not";
     ServerStringsDiffer = "server-strings-differ", Diagnosis, "the server's strings differ from the client's";
+    PayloadModeUnsupported = "payload-mode-unsupported", Diagnosis, "the server does not read this payload mode";
+    AwsChunkedStored = "aws-chunked-stored", Diagnosis, "the object stored its aws-chunked framing";
     Sigv2SubresourceDisputed = "sigv2-subresource-disputed", Hint, "SigV2 sub-resource lists disagree here";
     SessionTokenUnsigned = "session-token-unsigned", Hint, "the session token is sent but not signed";
     ProxySensitiveHeaderSigned = "proxy-sensitive-header-signed", Hint, "a header proxies often rewrite is signed";
@@ -124,6 +133,7 @@ impl Code {
                 | Code::PresignedExpired
                 // A server that form-decodes the query compares another signature.
                 | Code::SignaturePlusUnescaped
+                | Code::PayloadModeUnsupported
         )
     }
 

@@ -8,13 +8,19 @@ use serde::Serialize;
 use super::{Analysis, Code, Finding, Verdict};
 
 /// A body check that failed: what the body received does not match.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BodyMismatch {
     /// The signed `x-amz-content-sha256` (or the flavour's payload hash header).
     PayloadHash,
     /// The `Content-MD5` header, signed by SigV2 and checked by S3 whatever the scheme.
     ContentMd5,
+    /// An `x-amz-checksum-*` header, trailer or presigned parameter (issue #14).
+    Checksum,
+    /// `x-amz-decoded-content-length`, against what the aws-chunked chunks carry.
+    DecodedLength,
+    /// The aws-chunked framing itself.
+    Framing,
 }
 
 impl BodyMismatch {
@@ -23,6 +29,9 @@ impl BodyMismatch {
         match self {
             BodyMismatch::PayloadHash => "payload-hash",
             BodyMismatch::ContentMd5 => "content-md5",
+            BodyMismatch::Checksum => "checksum",
+            BodyMismatch::DecodedLength => "decoded-length",
+            BodyMismatch::Framing => "aws-chunked",
         }
     }
 
@@ -31,22 +40,30 @@ impl BodyMismatch {
         match self {
             BodyMismatch::PayloadHash => "its signed payload hash",
             BodyMismatch::ContentMd5 => "its Content-MD5",
+            BodyMismatch::Checksum => "its x-amz-checksum",
+            BodyMismatch::DecodedLength => "its x-amz-decoded-content-length",
+            BodyMismatch::Framing => "the aws-chunked framing its headers announce",
         }
     }
 
-    /// The mismatches the engine's body checks raised, in the order raised, each once.
+    /// The mismatches the engine's body checks raised, each once, in the order of this enum
+    /// (the signed payload hash first).
     pub fn from_findings(findings: &[Finding]) -> Vec<BodyMismatch> {
         let mut v = Vec::new();
         for f in findings {
             let m = match f.code {
                 Code::PayloadHashMismatch => BodyMismatch::PayloadHash,
                 Code::ContentMd5Mismatch => BodyMismatch::ContentMd5,
+                Code::ChecksumMismatch => BodyMismatch::Checksum,
+                Code::DecodedLengthMismatch => BodyMismatch::DecodedLength,
+                Code::AwsChunkedMalformed | Code::TrailerUndeclared => BodyMismatch::Framing,
                 _ => continue,
             };
             if !v.contains(&m) {
                 v.push(m);
             }
         }
+        v.sort();
         v
     }
 }
@@ -180,10 +197,21 @@ mod tests {
             f(Code::PayloadHashMismatch, "anything"),
             f(Code::ContentMd5Mismatch, ""),
             f(Code::PayloadHashMismatch, "again"),
+            f(Code::ChecksumMismatch, ""),
+            f(Code::DecodedLengthMismatch, ""),
+            f(Code::TrailerUndeclared, ""),
+            f(Code::AwsChunkedMalformed, ""),
+            f(Code::TrailerSignatureMismatch, "a signature, not the body"),
         ]);
         assert_eq!(
             found,
-            vec![BodyMismatch::PayloadHash, BodyMismatch::ContentMd5]
+            vec![
+                BodyMismatch::PayloadHash,
+                BodyMismatch::ContentMd5,
+                BodyMismatch::Checksum,
+                BodyMismatch::DecodedLength,
+                BodyMismatch::Framing,
+            ]
         );
         assert!(BodyMismatch::from_findings(&[f(Code::ClockSkew, "Content-MD5")]).is_empty());
     }

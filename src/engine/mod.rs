@@ -12,6 +12,7 @@ pub mod encode;
 pub mod finding;
 pub mod mark;
 pub mod mode;
+pub mod payload;
 pub mod querysig;
 pub mod rejection;
 pub mod secret;
@@ -221,6 +222,8 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         findings.push(Finding::new(Code::MalformedAuth, why.clone()));
     }
     content_md5(req, &mut findings);
+    // The framing, decoded length and checksums: S3's payload rules, whatever the scheme.
+    let payload = payload::examine(req, mode.is_presigned(), &mut findings);
     let secret = detected
         .info
         .access_key
@@ -239,6 +242,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
                 chain: chain.as_ref(),
                 verifier: v.dialect,
                 body_sha256: &body_sha256,
+                framed: payload.framed.as_ref(),
             };
             sigv4::analyze(&ctx, &mut findings)
         }

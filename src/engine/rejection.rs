@@ -23,6 +23,9 @@ pub enum Rejection {
     NoAmzDate,
     #[error("no X-Amz-Date or Date to sign")]
     NoDate,
+    /// The dialect does not read this aws-chunked payload mode (issue 14).
+    #[error("x-amz-content-sha256 {0} is a payload mode this server does not read")]
+    PayloadModeUnsupported(&'static str),
 }
 
 impl serde::Serialize for Rejection {
@@ -62,6 +65,10 @@ mod tests {
                 "no X-Amz-Date (this dialect does not read Date)",
             ),
             (Rejection::NoDate, "no X-Amz-Date or Date to sign"),
+            (
+                Rejection::PayloadModeUnsupported("STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+                "x-amz-content-sha256 STREAMING-UNSIGNED-PAYLOAD-TRAILER is a payload mode this server does not read",
+            ),
         ];
         for (r, text) in cases {
             assert_eq!(r.to_string(), text);

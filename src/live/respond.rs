@@ -240,6 +240,67 @@ fn finding(a: &Analysis, code: crate::engine::Code) -> Option<&str> {
         .map(|f| f.message.as_str())
 }
 
+/// S3's answer to a request whose signature verifies but whose body does not match what its
+/// headers say (issue 14): the first mismatch, in [`BodyMismatch`]'s order, with S3's code —
+/// XAmzContentSHA256Mismatch, BadDigest (Content-MD5, and "The CRC32 you specified did not
+/// match the calculated checksum." for a flexible checksum), IncompleteBody (the decoded
+/// length), MalformedTrailerError or IncompleteBody (the aws-chunked framing) — and the
+/// engine's own words.
+fn body_refusal(a: &Analysis) -> Option<(u16, &'static str, String)> {
+    use crate::engine::{BodyMismatch, Code};
+    let first = *a.body_mismatch.first()?;
+    let say = |code| finding(a, code).unwrap_or("").to_string();
+    Some(match first {
+        BodyMismatch::PayloadHash => (
+            400,
+            "XAmzContentSHA256Mismatch",
+            format!(
+                "The provided 'x-amz-content-sha256' header does not match what was computed: {}",
+                say(Code::PayloadHashMismatch)
+            ),
+        ),
+        BodyMismatch::ContentMd5 => (
+            400,
+            "BadDigest",
+            format!(
+                "The Content-MD5 you specified did not match what we received: {}",
+                say(Code::ContentMd5Mismatch)
+            ),
+        ),
+        BodyMismatch::Checksum => (
+            400,
+            "BadDigest",
+            format!(
+                "The checksum you specified did not match the calculated checksum: {}",
+                say(Code::ChecksumMismatch)
+            ),
+        ),
+        BodyMismatch::DecodedLength => (
+            400,
+            "IncompleteBody",
+            format!(
+                "You did not provide the number of bytes specified by the x-amz-decoded-content-length header: {}",
+                say(Code::DecodedLengthMismatch)
+            ),
+        ),
+        BodyMismatch::Framing => match finding(a, Code::TrailerUndeclared) {
+            Some(m) => (
+                400,
+                "MalformedTrailerError",
+                format!("The request contained trailing data that was not well-formed: {m}"),
+            ),
+            None => (
+                400,
+                "IncompleteBody",
+                format!(
+                    "The request body is not well-formed aws-chunked: {}",
+                    say(Code::AwsChunkedMalformed)
+                ),
+            ),
+        },
+    })
+}
+
 /// Decides the answer to a request from its analysis under the verifier dialect.
 /// `now` is the server time written into `RequestTimeTooSkewed`.
 pub fn answer(
@@ -323,7 +384,12 @@ pub fn answer(
     }
     let verifier = a.dialect(a.verifier);
     match a.verdict {
-        Verdict::Valid => success(style, req, request_id),
+        Verdict::Valid => match body_refusal(a) {
+            Some((status, code, message)) => {
+                render(style, plain(status, code, message), request_id)
+            }
+            None => success(style, req, request_id),
+        },
         Verdict::Unverified => {
             let (code, message) = if a.auth.access_key.is_some() && a.auth.mode.is_signature() {
                 match style {

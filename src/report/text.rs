@@ -141,7 +141,8 @@ fn text_dialect_detail(s: &mut String, a: &Analysis) {
         for c in &d.chunks {
             let _ = writeln!(
                 s,
-                "  chunk {} ({} bytes): {}",
+                "  {} {} ({} bytes): {}",
+                if c.trailer { "trailer" } else { "chunk" },
                 c.index,
                 c.size,
                 match c.matches {

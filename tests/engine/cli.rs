@@ -850,14 +850,15 @@ fn a_body_that_does_not_match_is_a_failure_everywhere() {
     let o = with("markdown", &[]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        out.contains("\n# sigscope: #12 `PUT /diagbucket/g-payload.txt` → 400, valid under aws, but the body does not match its signed payload hash\n"),
+        out.contains("\n# sigscope: #12 `PUT /diagbucket/g-payload.txt` → 400, valid under aws, but the body does not match its signed payload hash and its x-amz-checksum\n"),
         "{out}"
     );
     let lines = json_lines(&with("json", &[]));
     assert_eq!(lines[12]["verdict"], "valid");
     assert_eq!(
         lines[12]["body_mismatch"],
-        serde_json::json!(["payload-hash"])
+        // botocore 1.43 also sent x-amz-checksum-crc32 of the body it signed (issue 14).
+        serde_json::json!(["payload-hash", "checksum"])
     );
     for (i, l) in lines.iter().enumerate().filter(|(i, _)| *i != 12) {
         assert_eq!(l["body_mismatch"], serde_json::json!([]), "#{i}");
@@ -875,7 +876,8 @@ fn a_body_that_does_not_match_is_a_failure_everywhere() {
     assert_eq!(lines[12]["verdict"], "unverified");
     assert_eq!(
         lines[12]["body_mismatch"],
-        serde_json::json!(["payload-hash"])
+        // botocore 1.43 also sent x-amz-checksum-crc32 of the body it signed (issue 14).
+        serde_json::json!(["payload-hash", "checksum"])
     );
     let o = with("json", &["--check"]);
     assert_eq!(o.status.code(), Some(3));

@@ -14,6 +14,8 @@ use sigscope::http::{parse_raw, Header, Message, Request, Response};
 
 use crate::support::{request as req, request_file as file_req, root, verifier};
 
+mod payload;
+
 const AK: &str = "AKIDEXAMPLE";
 const SK: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
@@ -517,6 +519,7 @@ fn each_code_is_provoked() {
         dialect_and_server_cases(),
         clock_scope_and_key_cases(),
         hint_cases(),
+        payload::payload_cases(),
     ]
     .into_iter()
     .flatten()

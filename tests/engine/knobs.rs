@@ -304,6 +304,47 @@ fn required_signed_headers() {
 }
 
 #[test]
+fn streaming_trailer_modes() {
+    // The AWS documentation's signed-trailer upload, and the unsigned-trailer upload botocore
+    // sends over HTTPS: every signature matches; Ceph RGW 16.2 reads neither mode
+    // (rgw_auth_s3.h is_v4_payload_streamed), the others read both.
+    let signed = read("tests/vectors/aws-docs/s3-sigv4-chunked-trailer.http");
+    let unsigned = wire("PUT /b/k HTTP/1.1\r\nHost: h\r\nX-Amz-Date: 20150830T123600Z\r\nContent-Encoding: aws-chunked\r\nx-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER\r\nx-amz-decoded-content-length: 5\r\nx-amz-trailer: x-amz-checksum-crc32\r\nContent-Length: 46\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, SignedHeaders=content-encoding;host;x-amz-content-sha256;x-amz-date;x-amz-decoded-content-length;x-amz-trailer, Signature=0\r\n\r\n5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n");
+    let unsigned = signed_as(unsigned, "aws", SUITE_SECRET);
+    for (req, secret, mode) in [
+        (
+            signed,
+            DOCS_SECRET,
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+        ),
+        (unsigned, SUITE_SECRET, "STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+    ] {
+        let a = run(&req, secret);
+        assert_eq!(a.verdict.as_str(), "valid", "{mode}: {:?}", a.findings);
+        let accept: BTreeSet<&str> = a
+            .dialects
+            .iter()
+            .filter(|d| d.accepts() == Some(true))
+            .map(|d| d.name)
+            .collect();
+        assert!(!accept.contains("ceph-rgw"), "{mode}");
+        assert!(accept.contains("aws") && accept.contains("minio"), "{mode}");
+        assert_eq!(
+            a.dialect("ceph-rgw").unwrap().rejects,
+            Some(Rejection::PayloadModeUnsupported(mode))
+        );
+        // The signature itself is the same under RGW: only the mode is refused.
+        assert!(matching(&a).contains("ceph-rgw"), "{mode}");
+    }
+    // The chunk-signed mode without a trailer stays read by RGW.
+    let a = run(
+        &read("tests/vectors/aws-docs/s3-sigv4-chunked.http"),
+        DOCS_SECRET,
+    );
+    assert_eq!(a.dialect("ceph-rgw").unwrap().accepts(), Some(true));
+}
+
+#[test]
 fn presigned_session_token_placement() {
     // Suite post-sts-header-after (query form): the token was appended after signing.
     let a = run(&read("tests/vectors/aws-signing-test-suite/v4/post-sts-header-after/query-signed-request.txt"), SUITE_SECRET);
@@ -435,6 +476,7 @@ fn every_knob_is_exercised_here() {
         ("sigv4.presigned_keeps_signature", "payload_hash_sources"),
         ("sigv4.session_token", "presigned_session_token_placement"),
         ("sigv4.required_signed", "required_signed_headers"),
+        ("sigv4.streaming", "streaming_trailer_modes"),
         (
             "sigv2.subresources",
             "sigv2_subresources_dates_and_resources",

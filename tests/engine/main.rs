@@ -12,5 +12,7 @@ mod diagnosis;
 mod findings;
 mod knobs;
 mod oracle_aws_sigv4;
+mod oracle_checksums;
+mod payload_real;
 mod real_vectors;
 mod report_json;

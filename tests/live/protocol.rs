@@ -102,6 +102,57 @@ fn aws_chunked_upload_is_verified_chunk_by_chunk() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Issue 14: a signed-trailer upload (the AWS documentation's example) through the proxy
+/// reaches the upstream byte for byte, and both legs verify its three chunks and its trailer.
+#[test]
+fn aws_chunked_trailer_upload_is_forwarded_unchanged() {
+    let _shared = shared();
+    let dir = tempdir("live-trailer");
+    let creds = dir.join("credentials");
+    std::fs::write(
+        &creds,
+        "[docs]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    )
+    .unwrap();
+    let raw =
+        std::fs::read(root().join("tests/vectors/aws-docs/s3-sigv4-chunked-trailer.http")).unwrap();
+    let req = crate::support::request(&String::from_utf8(raw).unwrap());
+    let upstream = Listener::start(&["--credentials", creds.to_str().unwrap()]);
+    let url = format!("http://{}", upstream.addr);
+    let proxy = Listener::start(&[
+        "--credentials",
+        creds.to_str().unwrap(),
+        "--upstream",
+        &url,
+        "--preserve-host",
+    ]);
+    let (status, _, _) = raw_http(proxy.addr, &req.to_wire());
+    // Signed in 2013: the upstream refuses the time, not the signature.
+    assert_eq!(status, 403);
+    let (front, _) = proxy.stop();
+    let (back, _) = upstream.stop();
+    assert_eq!((front.len(), back.len()), (1, 1));
+    for x in [&front[0], &back[0]] {
+        assert_eq!(x["verdict"], "valid", "{x}");
+        assert_eq!(x["request"]["body_len"], 66946);
+        assert_eq!(
+            x["request"]["body_sha256"],
+            front[0]["request"]["body_sha256"]
+        );
+        let aws = x["dialects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == "aws")
+            .unwrap();
+        let chunks = aws["chunks"].as_array().unwrap();
+        assert_eq!(chunks.len(), 4, "{chunks:?}");
+        assert!(chunks.iter().all(|c| c["matches"] == true), "{chunks:?}");
+        assert_eq!(chunks[3]["trailer"], true);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn tls_listener_and_tls_upstream() {
     let _shared = shared();

@@ -239,3 +239,61 @@ fn query_requests_get_query_bodies() {
         &d.canonical_request.clone().unwrap()[..]
     );
 }
+
+/// aws-chunked uploads with trailers (issue 14) answered as S3 answers them: the AWS
+/// documentation's signed-trailer example accepted, its trailer changed refused for the
+/// trailer signature; real botocore unsigned-trailer uploads accepted, a changed chunk
+/// `BadDigest`, a wrong decoded length `IncompleteBody`.
+#[test]
+fn trailer_uploads_are_answered_as_s3_does() {
+    let at = "2013-05-24T00:00:10Z";
+    let now =
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).unwrap();
+    let docs = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let code = |a: &engine::Analysis, req: &Request| {
+        let ans = answer(a, req, &Policy::default(), now, "RID");
+        let code = (ans.status >= 300).then(|| read_back(ans.status, &ans.body).code);
+        (ans.status, code)
+    };
+    let req = load("s3-sigv4-chunked-trailer.http");
+    assert_eq!(code(&analyse(&req, docs, at), &req), (200, None));
+    let raw =
+        std::fs::read(root().join("tests/vectors/aws-docs/s3-sigv4-chunked-trailer.http")).unwrap();
+    let raw = String::from_utf8(raw)
+        .unwrap()
+        .replace("sOO8/Q==", "sOO8/Q=A");
+    let bad = crate::support::request(&raw);
+    assert_eq!(
+        code(&analyse(&bad, docs, at), &bad),
+        (403, Some("SignatureDoesNotMatch".to_string()))
+    );
+    // The real botocore uploads (tests/vectors/payload), at their own time.
+    let xs = crate::support::load(root().join("tests/vectors/payload/botocore-trailers.pcapng"));
+    let suite = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    let want = [
+        (200, None),
+        (200, None),
+        (200, None),
+        (200, None),
+        (200, None),
+        (400, Some("BadDigest")),
+        (400, Some("BadDigest")),
+        (400, Some("IncompleteBody")),
+    ];
+    for (x, (status, c)) in xs.iter().zip(want) {
+        let t = x
+            .time
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let a = analyse_as(&x.request, "AKIDEXAMPLE", suite, &t);
+        let ans = answer(&a, &x.request, &Policy::default(), x.time.unwrap(), "RID");
+        let got = (ans.status >= 300).then(|| read_back(ans.status, &ans.body).code);
+        assert_eq!(
+            (ans.status, got.as_deref()),
+            (status, c),
+            "{}",
+            x.request.target_lossy()
+        );
+    }
+}

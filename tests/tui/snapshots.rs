@@ -345,7 +345,8 @@ fn help_lists_the_finding_codes() {
     let mut app = app_for(load("samples/demo.pcap"), demo_creds(), "aws");
     app.on_key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE));
     app.on_key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
-    let (text, _) = render(&mut app, 120, 50);
+    // Tall enough for the heading and every code (issue 14 added six).
+    let (text, _) = render(&mut app, 120, 60);
     assert!(text.contains("Finding codes"), "{text}");
     let last = sigscope::engine::Code::ALL.last().unwrap();
     assert!(text.contains(last.as_str()), "{text}");
@@ -353,4 +354,48 @@ fn help_lists_the_finding_codes() {
         text.contains(&format!("{}: {}", last.kind().as_str(), last.title())),
         "{text}"
     );
+}
+
+/// A real botocore unsigned-trailer upload (tests/vectors/payload, issue 14): the Signing tab
+/// lists its chunks (no signatures: where each starts) and the trailer; the Body tab shows the
+/// decoded payload, and the framing as sent in the other body mode.
+#[test]
+fn aws_chunked_trailer_upload_lists_chunks_and_decodes_the_body() {
+    use sigscope::tui::keymap::Action;
+    let creds = Credentials::load_file(Path::new(
+        "tests/vectors/payload/botocore-trailers.credentials",
+    ))
+    .unwrap();
+    let mut app = app_for(
+        load("tests/vectors/payload/botocore-trailers.pcapng"),
+        creds,
+        "aws",
+    );
+    select(&mut app, 0);
+    app.focus = Focus::Detail;
+    app.select_tab(Tab::Signing);
+    let (text, _) = render(&mut app, 200, 50);
+    for want in [
+        "aws-chunked body (STREAMING-UNSIGNED-PAYLOAD-TRAILER): 4 chunks, 2500 bytes decoded",
+        "chunk   0      1000 bytes  at byte 0",
+        "chunk   1      1000 bytes  at byte 1007",
+        "chunk   2       500 bytes  at byte 2014",
+        "chunk   3         0 bytes  at byte 2521",
+        "trailer    x-amz-checksum-crc32: lbv4hQ==  at byte 2524",
+    ] {
+        assert!(text.contains(want), "{want}:\n{text}");
+    }
+    app.select_tab(Tab::Body);
+    let (text, _) = render(&mut app, 200, 50);
+    assert!(text.contains("Request payload: 2500 bytes"), "{text}");
+    // The SHA-256 of the body botocore was given (the generator's manifest).
+    assert!(
+        text.contains("SHA-256 db57918036006718a0a3a8cb986d382f3c2603a553c1895f4204c191d8499b0e"),
+        "{text}"
+    );
+    assert!(!text.contains("3e8"), "{text}");
+    app.on_action(Action::BodyMode);
+    let (text, _) = render(&mut app, 200, 50);
+    assert!(text.contains("Request body: 2557 bytes"), "{text}");
+    assert!(text.contains("3e8"), "{text}");
 }

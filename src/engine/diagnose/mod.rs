@@ -17,6 +17,7 @@ mod counterfactual;
 mod facts;
 mod hints;
 mod legs;
+mod payload;
 mod server;
 pub mod servers;
 pub mod strings;
@@ -144,6 +145,7 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         server_code_findings(a, &se);
         server::unsigned_headers_added(req, a, &se);
     }
+    payload::payload_findings(o, a);
 
     // Nothing failed and nothing else in the capture involves this request: the facts above
     // are the whole diagnosis (the common case, kept cheap).
@@ -215,10 +217,15 @@ fn rank(a: &mut Analysis) {
     a.findings.sort_by_key(|f| {
         if f.code.explains_failure() || f.code == Code::SignatureUnexplained {
             0
-        } else if f.code.kind() == super::finding::Kind::Fact {
+        } else if f.code == Code::PayloadHashMismatch {
+            // The signed payload hash is what a server checks first (S3 answers
+            // XAmzContentSHA256Mismatch before it reads an x-amz-checksum): it leads the
+            // body's facts.
             1
-        } else {
+        } else if f.code.kind() == super::finding::Kind::Fact {
             2
+        } else {
+            3
         }
     });
 }

@@ -58,6 +58,12 @@ pub const SIGV4: SigV4Rules = SigV4Rules {
         amz_headers: true,
         amz_headers_s3_only: true,
     },
+    // S3 API Reference, "Authenticating Requests: Using the Authorization Header": the
+    // x-amz-content-sha256 values, both trailer modes among them.
+    streaming: StreamingModes {
+        signed_trailer: true,
+        unsigned_trailer: true,
+    },
 };
 
 pub static DIALECT: Dialect = Dialect {

@@ -49,6 +49,12 @@ pub(super) const DIALECT_SIGV4: SigV4Rules = SigV4Rules {
         amz_headers: false,
         amz_headers_s3_only: false,
     },
+    // The payload hash is its caller's (`body_hash`): the payload mode is not its decision,
+    // so it refuses none.
+    streaming: StreamingModes {
+        signed_trailer: true,
+        unsigned_trailer: true,
+    },
 };
 
 pub static DIALECT: Dialect = Dialect {

@@ -301,6 +301,22 @@ pub static SIGV4: &[Knob<SigV4Rules>] = &[
             }
         },
     },
+    // Refuses a request; never changes the canonical request, so the search never names it.
+    Knob {
+        id: "sigv4.streaming",
+        label: "aws-chunked trailer payload modes read",
+        copy: |t, f| t.streaming = f.streaming,
+        say: |r| {
+            let s = &r.streaming;
+            match (s.signed_trailer, s.unsigned_trailer) {
+                (true, true) => "both: STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER and STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                (true, false) => "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER only",
+                (false, true) => "STREAMING-UNSIGNED-PAYLOAD-TRAILER only",
+                (false, false) => "neither (only STREAMING-AWS4-HMAC-SHA256-PAYLOAD streams)",
+            }
+            .into()
+        },
+    },
 ];
 
 /// S3 SigV2 (header and presigned).

@@ -40,6 +40,9 @@ pub static DIALECT: Dialect = Dialect {
             amz_headers_s3_only: false,
         },
         // As the specification, read here too:
+        // - streaming: cmd/streaming-signature-v4.go reads STREAMING-AWS4-HMAC-SHA256-PAYLOAD
+        //   and -TRAILER (streamingContentSHA256Trailer), cmd/streaming-v4-unsigned.go
+        //   STREAMING-UNSIGNED-PAYLOAD-TRAILER (newUnsignedV4ChunkedReader).
         // - form_post_query: STS verifies before parseForm merges the body (sts-handlers.go).
         // - header_values: strings.Fields joined by one space.
         ..super::aws::SIGV4

@@ -120,6 +120,19 @@ pub struct SigV4Rules {
     pub presigned_keeps_signature: bool,
     pub session_token: SessionToken,
     pub required_signed: RequiredSigned,
+    /// Which aws-chunked payload modes with a trailer the server reads (issue 14).
+    pub streaming: StreamingModes,
+}
+
+/// The trailer payload modes a server reads. One it does not read is taken for a payload hash
+/// (and answered `XAmzContentSHA256Mismatch`) or refused outright; the chunk-signed mode
+/// without a trailer, `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`, is read by every S3 server here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct StreamingModes {
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`.
+    pub signed_trailer: bool,
+    /// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`.
+    pub unsigned_trailer: bool,
 }
 
 /// Where a presigned URL's `X-Amz-Security-Token` stands relative to the signature.

@@ -3,6 +3,7 @@
 use super::*;
 use crate::engine::auth::{self, Mode};
 use crate::engine::crypto;
+use crate::engine::payload::PayloadMode;
 use crate::engine::{dialect, encode, Code, Dialect, DialectResult, Finding};
 
 /// What the SigV4 analysis of one request reads.
@@ -16,6 +17,8 @@ pub struct Analyse<'r> {
     /// The verifier dialect (it alone reports a token appended after signing).
     pub verifier: &'static Dialect,
     pub body_sha256: &'r str,
+    /// The aws-chunked framing of a streaming body, when it could be framed.
+    pub framed: Option<&'r crate::engine::payload::Framed>,
 }
 
 /// Every dialect's canonical request, string to sign and signature for a SigV4 request, and
@@ -28,6 +31,7 @@ pub fn analyze(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<DialectResult> {
         chain,
         verifier,
         body_sha256,
+        ..
     } = *x;
     let ctx = V4Context {
         req,
@@ -130,21 +134,46 @@ pub fn analyze(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<DialectResult> {
         });
     }
     if let Some(vr) = out.iter().find(|d| d.name == verifier.name) {
-        if let Some(bad) = vr.chunks.iter().find(|c| c.matches == Some(false)) {
-            findings.push(Finding::new(
-                Code::ChunkSignatureMismatch,
-                format!(
-                    "chunk {} ({} bytes) carries signature {} but {} computes {}",
-                    bad.index,
-                    bad.size,
-                    bad.claimed_signature,
-                    vr.name,
-                    bad.signature.as_deref().unwrap_or("?")
-                ),
-            ));
-        }
+        chunk_findings(vr, findings);
     }
     out
+}
+
+/// The verifier's first bad chunk signature and a bad trailer signature, in words.
+fn chunk_findings(vr: &DialectResult, findings: &mut Vec<Finding>) {
+    let bad = |c: &&ChunkResult| c.matches == Some(false);
+    if let Some(c) = vr.chunks.iter().filter(|c| !c.trailer).find(bad) {
+        findings.push(Finding::new(
+            Code::ChunkSignatureMismatch,
+            format!(
+                "chunk {} ({} bytes) carries signature {} but {} computes {}",
+                c.index,
+                c.size,
+                crate::escape::escape_str(&c.claimed_signature),
+                vr.name,
+                c.signature.as_deref().unwrap_or("?")
+            ),
+        ));
+    }
+    if let Some(t) = vr.chunks.iter().filter(|c| c.trailer).find(bad) {
+        let claimed = if t.claimed_signature.is_empty() {
+            "no x-amz-trailer-signature".to_string()
+        } else {
+            format!(
+                "x-amz-trailer-signature {}",
+                crate::escape::escape_str(&t.claimed_signature)
+            )
+        };
+        findings.push(Finding::new(
+            Code::TrailerSignatureMismatch,
+            format!(
+                "the trailer ({} bytes signed) carries {claimed} but {} computes {}",
+                t.size,
+                vr.name,
+                t.signature.as_deref().unwrap_or("?")
+            ),
+        ));
+    }
 }
 
 /// The payload hash against the body, and the chunk signatures of a streamed body. Chunk
@@ -174,29 +203,12 @@ fn payload_and_chunks(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<ChunkResu
             ));
         }
     }
-    let chunks = if a.flavour.streaming_mode == Some(mode) && !req.body_complete() {
-        findings.push(Finding::new(
-            Code::BodyNotKept,
-            format!(
-                "the body ({} bytes) is larger than the body cap: chunk signatures are not checked (raise --body-cap)",
-                req.body_len()
-            ),
-        ));
-        Vec::new()
-    } else if a.flavour.streaming_mode == Some(mode) {
-        match parse_aws_chunked(&req.body) {
-            Ok(c) => c,
-            Err(e) => {
-                findings.push(Finding::new(Code::AwsChunkedMalformed, e.to_string()));
-                Vec::new()
-            }
+    // The framing (and its errors, and a body over the cap) is the payload module's.
+    match x.framed {
+        Some(f) if a.flavour.streaming_mode == Some(mode) => {
+            let trailer = PayloadMode::of_request(req).has_trailer();
+            verify_chunks(f, &req.body, a, chain, trailer)
         }
-    } else {
-        Vec::new()
-    };
-    if chunks.is_empty() {
-        Vec::new()
-    } else {
-        verify_chunks(&chunks, a, &a.signature, chain)
+        _ => Vec::new(),
     }
 }

@@ -1,141 +1,102 @@
-//! aws-chunked bodies (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`): framing and chunk signatures.
+//! Chunk and trailer signatures of the signed streaming payloads
+//! (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]`). The framing is
+//! [`crate::engine::payload::framing`], shared with every streaming mode.
+//!
+//! A chunk's string to sign is `<algorithm>-PAYLOAD`, the date, the scope, the previous
+//! signature, the empty string's SHA-256 and the chunk data's SHA-256 (S3 sigv4-streaming.html);
+//! the trailer's is `<algorithm>-TRAILER`, the date, the scope, the previous signature (the
+//! zero-size chunk's) and the SHA-256 of the canonical trailer (S3 sigv4-streaming-trailers.html;
+//! aws-c-auth `source/aws_signing.c`, `s_build_canonical_request_trailing_headers`; MinIO
+//! `cmd/streaming-signature-v4.go`, `readTrailers`).
 
 use super::*;
+use crate::engine::payload::Framed;
 
-/// One aws-chunked chunk and its verification.
+/// One aws-chunked chunk (or the trailer) and its verification.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ChunkResult {
     pub index: usize,
+    /// The chunk's data length; for the trailer, the canonical trailer's length.
     pub size: usize,
     pub claimed_signature: String,
     pub string_to_sign: String,
     pub signature: Option<String>,
     pub matches: Option<bool>,
+    /// This entry is the trailer's signature (`x-amz-trailer-signature`), not a chunk's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub trailer: bool,
 }
 
-/// An aws-chunked body split into chunks: (size, claimed signature, data hash).
-#[derive(Clone, Debug)]
-pub struct AwsChunk {
-    pub size: usize,
-    pub signature: String,
-    pub sha256: String,
+/// The string to sign of one chunk.
+pub fn chunk_string_to_sign(auth: &V4Auth, prev: &str, data_sha256: &str) -> String {
+    let date = auth.amz_date.as_deref().unwrap_or_default();
+    format!(
+        "{}-PAYLOAD\n{date}\n{}\n{prev}\n{EMPTY_SHA256}\n{data_sha256}",
+        auth.flavour.algorithm, auth.scope
+    )
 }
 
-/// Why an aws-chunked body could not be framed. The text is a finding's message.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ChunkError {
-    #[error("aws-chunked: no chunk header at byte {at}")]
-    NoHeader { at: usize },
-    #[error("aws-chunked: bad chunk size `{}` at byte {at}", crate::escape::escape_str(.size))]
-    BadSize { size: String, at: usize },
-    #[error("aws-chunked: chunk {index} has no chunk-signature")]
-    NoSignature { index: usize },
-    #[error("aws-chunked: chunk {index} declares {size} bytes, only {remain} remain")]
-    Truncated {
-        index: usize,
-        size: usize,
-        remain: usize,
-    },
+/// The string to sign of the trailer.
+pub fn trailer_string_to_sign(auth: &V4Auth, prev: &str, canonical_trailer: &str) -> String {
+    let date = auth.amz_date.as_deref().unwrap_or_default();
+    format!(
+        "{}-TRAILER\n{date}\n{}\n{prev}\n{}",
+        auth.flavour.algorithm,
+        auth.scope,
+        sha256_hex(canonical_trailer.as_bytes())
+    )
 }
 
-/// Parses `hex-size;chunk-signature=sig\r\n data \r\n` frames, final zero-size chunk included.
-pub fn parse_aws_chunked(body: &[u8]) -> Result<Vec<AwsChunk>, ChunkError> {
-    let mut pos = 0;
-    let mut out = Vec::new();
-    loop {
-        let rel = body[pos..]
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .ok_or(ChunkError::NoHeader { at: pos })?;
-        let line = String::from_utf8_lossy(&body[pos..pos + rel]).into_owned();
-        let (size_hex, ext) = line.split_once(';').unwrap_or((&line, ""));
-        let size = usize::from_str_radix(size_hex.trim(), 16).map_err(|_| ChunkError::BadSize {
-            size: size_hex.to_string(),
-            at: pos,
-        })?;
-        let signature = ext
-            .trim()
-            .strip_prefix("chunk-signature=")
-            .ok_or(ChunkError::NoSignature { index: out.len() })?
-            .to_string();
-        pos += rel + 2;
-        if size > body.len() - pos {
-            return Err(ChunkError::Truncated {
-                index: out.len(),
-                size,
-                remain: body.len() - pos,
-            });
-        }
-        out.push(AwsChunk {
-            size,
-            signature,
-            sha256: sha256_hex(&body[pos..pos + size]),
-        });
-        pos += size;
-        if body[pos..].starts_with(b"\r\n") {
-            pos += 2;
-        }
-        if size == 0 {
-            return Ok(out);
-        }
-    }
-}
-
-/// Verifies the chain of chunk signatures that starts from the seed signature.
+/// Verifies the chain of chunk signatures that starts from the seed signature, then the
+/// trailer's signature when the mode signs one (`with_trailer`).
 pub fn verify_chunks(
-    chunks: &[AwsChunk],
+    framed: &Framed,
+    body: &[u8],
     auth: &V4Auth,
-    seed: &str,
     chain: Option<&KeyChain>,
+    with_trailer: bool,
 ) -> Vec<ChunkResult> {
-    let date = auth.amz_date.clone().unwrap_or_default();
-    let mut prev = seed.to_string();
-    chunks
+    let mut prev = auth.signature.clone();
+    let mut out: Vec<ChunkResult> = framed
+        .frames
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            let sts = format!(
-                "{}-PAYLOAD\n{date}\n{}\n{prev}\n{EMPTY_SHA256}\n{}",
-                auth.flavour.algorithm, auth.scope, c.sha256
-            );
-            let Checked {
-                computed: sig,
-                matches,
-            } = check(chain, sts.as_bytes(), &c.signature);
+        .map(|(i, f)| {
+            let claimed = f.signature.clone().unwrap_or_default();
+            let sts = chunk_string_to_sign(auth, &prev, &sha256_hex(&body[f.data.clone()]));
+            let Checked { computed, matches } = check(chain, sts.as_bytes(), &claimed);
             // The chain continues from the signature the client sent, so one bad chunk does
             // not hide whether the following ones are consistent.
-            prev = c.signature.clone();
+            prev = claimed.clone();
             ChunkResult {
                 index: i,
-                size: c.size,
-                claimed_signature: c.signature.clone(),
+                size: f.size,
+                claimed_signature: claimed,
                 string_to_sign: sts,
-                signature: sig,
+                signature: computed,
                 matches,
+                trailer: false,
             }
         })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_aws_chunked;
-
-    #[test]
-    fn framing_errors_keep_their_text() {
-        let why = |b: &[u8]| parse_aws_chunked(b).unwrap_err().to_string();
-        assert_eq!(why(b"abc"), "aws-chunked: no chunk header at byte 0");
-        assert_eq!(
-            why(b"z\x1b;chunk-signature=a\r\n"),
-            "aws-chunked: bad chunk size `z\\x1b` at byte 0"
-        );
-        assert_eq!(
-            why(b"3\r\nabc\r\n"),
-            "aws-chunked: chunk 0 has no chunk-signature"
-        );
-        assert_eq!(
-            why(b"10;chunk-signature=a\r\nabc"),
-            "aws-chunked: chunk 0 declares 16 bytes, only 3 remain"
-        );
+        .collect();
+    if with_trailer {
+        let canonical = framed.canonical_trailer();
+        let claimed = framed
+            .trailer_signature
+            .as_ref()
+            .map(|(s, _)| s.clone())
+            .unwrap_or_default();
+        let sts = trailer_string_to_sign(auth, &prev, &canonical);
+        let Checked { computed, matches } = check(chain, sts.as_bytes(), &claimed);
+        out.push(ChunkResult {
+            index: out.len(),
+            size: canonical.len(),
+            claimed_signature: claimed,
+            string_to_sign: sts,
+            signature: computed,
+            matches,
+            trailer: true,
+        });
     }
+    out
 }

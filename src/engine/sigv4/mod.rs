@@ -5,6 +5,7 @@ use super::auth::V4Auth;
 use super::crypto::{hmac_sha256, sha256_hex, signatures_equal, KeyChain, EMPTY_SHA256};
 use super::dialect::*;
 use super::encode::{encode_with, is_unreserved, percent_decode, split_pairs, uri_encode_path};
+use super::payload::PayloadMode;
 use super::Rejection;
 use crate::http::{Headers, Request};
 
@@ -87,6 +88,31 @@ pub struct V4Memo {
     /// Per request: whether `host` is signed, and the first unsigned `x-amz-*` header.
     host_signed: Option<bool>,
     unsigned_amz: Option<Option<String>>,
+    /// Per request: the payload mode `x-amz-content-sha256` announces.
+    payload_mode: Option<PayloadMode>,
+}
+
+/// Every trailer mode read: the rule under which nothing is refused for its payload mode.
+const ALL_STREAMING: StreamingModes = StreamingModes {
+    signed_trailer: true,
+    unsigned_trailer: true,
+};
+
+/// Why a server with `modes` refuses a request whose payload mode is `mode`.
+fn streaming_refused(mode: PayloadMode, modes: StreamingModes) -> Option<Rejection> {
+    use super::payload::ChunkSigning;
+    let read = match mode {
+        PayloadMode::Streaming {
+            chunks: ChunkSigning::HmacSha256,
+            trailer: true,
+        } => modes.signed_trailer,
+        PayloadMode::Streaming {
+            chunks: ChunkSigning::Unsigned,
+            ..
+        } => modes.unsigned_trailer,
+        _ => true,
+    };
+    (!read).then(|| Rejection::PayloadModeUnsupported(mode.wire()))
 }
 
 /// Which components of this request come out the same under every knob, so that they are
@@ -366,6 +392,14 @@ pub(crate) fn canonical_key(
         }
     }
 
+    if rules.streaming != ALL_STREAMING {
+        let mode = *m
+            .payload_mode
+            .get_or_insert_with(|| PayloadMode::of_request(req));
+        if let Some(why) = streaming_refused(mode, rules.streaming) {
+            rejects.get_or_insert(why);
+        }
+    }
     match (&auth.amz_date, rules.date) {
         (Some(_), DateSource::AmzDateOnly) if auth.amz_date_from_date_header => {
             rejects.get_or_insert(Rejection::NoAmzDate);

@@ -98,6 +98,13 @@ impl Builder<'_> {
 
     pub(super) fn body(&self) -> Vec<Line<'static>> {
         let r = &self.x.request;
+        if let Some((payload, note)) = self.aws_chunked_payload() {
+            let mut v = self.body_lines(&[], &payload, payload.len() as u64, "Request payload");
+            let sha = crate::engine::crypto::sha256_hex(&payload);
+            v.insert(1, Line::styled(format!("SHA-256 {sha}"), self.t.dim()));
+            v.insert(2, Line::styled(note, self.t.dim()));
+            return v;
+        }
         let mut v = self.body_lines(&r.headers, &r.body, r.body_len(), "Request body");
         v.insert(
             1,

@@ -8,6 +8,7 @@
 
 mod body;
 mod canonical;
+mod chunked;
 mod dialects;
 mod diff;
 mod headers;

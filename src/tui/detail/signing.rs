@@ -70,23 +70,7 @@ impl Builder<'_> {
                 safe_str(&r.to_string())
             )));
         }
-        if !d.chunks.is_empty() {
-            v.push(Line::raw(""));
-            v.push(heading(t, "Chunk signatures"));
-            for c in &d.chunks {
-                let state = match c.matches {
-                    Some(true) => "✓ ok",
-                    Some(false) => "✗ MISMATCH",
-                    None => "? unverified",
-                };
-                v.push(Line::raw(format!(
-                    "  chunk {:>3}  {:>8} bytes  {state}  claimed {}",
-                    c.index,
-                    c.size,
-                    safe_str(&c.claimed_signature)
-                )));
-            }
-        }
+        v.extend(self.chunk_lines(&d.chunks));
         v
     }
 

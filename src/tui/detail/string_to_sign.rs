@@ -62,8 +62,13 @@ impl Builder<'_> {
                 "aws-chunked chunks (each signs the previous signature)",
             ));
             for c in &d.chunks {
+                let what = if c.trailer {
+                    "trailer (the trailing headers, after the last chunk)"
+                } else {
+                    "chunk"
+                };
                 v.push(Line::styled(
-                    format!("chunk {} ({} bytes)", c.index, c.size),
+                    format!("{what} {} ({} bytes)", c.index, c.size),
                     Style::default().add_modifier(Modifier::BOLD),
                 ));
                 v.extend(numbered(t, c.string_to_sign.as_bytes(), &[], false));
