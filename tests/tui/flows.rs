@@ -5,15 +5,12 @@
 use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 
 use sigscope::credentials::Credentials;
 use sigscope::tui::detail::Tab;
 use sigscope::tui::state::{App, Confirm, Effect, ExportKind, Focus, Popup};
-use sigscope::tui::views;
 
-use crate::app::app_for;
+use crate::app::{app_for, code, draw, key};
 use crate::support::load;
 
 fn demo(dialect: &str) -> App {
@@ -22,28 +19,6 @@ fn demo(dialect: &str) -> App {
         Credentials::load_file(Path::new("samples/demo.credentials")).unwrap(),
         dialect,
     )
-}
-
-fn key(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
-}
-
-fn code(c: KeyCode) -> KeyEvent {
-    KeyEvent::new(c, KeyModifiers::NONE)
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| views::draw(f, app)).unwrap();
-    let b = t.backend().buffer().clone();
-    (0..h)
-        .map(|y| {
-            (0..w)
-                .map(|x| b[(x, y)].symbol().to_string())
-                .collect::<String>()
-                + "\n"
-        })
-        .collect()
 }
 
 /// The text of one line of a tab, as drawn before wrapping.

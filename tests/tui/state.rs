@@ -5,19 +5,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 
 use sigscope::credentials::Credentials;
 use sigscope::engine::{dialect, Verdict};
-use sigscope::tui::analysis::{Pool, Settings, TuiKeys};
+use sigscope::tui::analysis::{Settings, TuiKeys};
 use sigscope::tui::config::Theme;
 use sigscope::tui::detail::Tab;
-use sigscope::tui::keymap::{Action, Keymap};
+use sigscope::tui::keymap::Action;
 use sigscope::tui::state::{App, Effect, ExportKind, Focus, Popup};
-use sigscope::tui::views;
 
-use crate::app::app_for;
+use crate::app::{app_for, code, draw, key, pooled_demo};
 use crate::support::load;
 
 fn demo() -> App {
@@ -26,28 +23,6 @@ fn demo() -> App {
         Credentials::load_file(Path::new("samples/demo.credentials")).unwrap(),
         "aws",
     )
-}
-
-fn key(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
-}
-
-fn code(c: KeyCode) -> KeyEvent {
-    KeyEvent::new(c, KeyModifiers::NONE)
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| views::draw(f, app)).unwrap();
-    let b = t.backend().buffer().clone();
-    (0..h)
-        .map(|y| {
-            (0..w)
-                .map(|x| b[(x, y)].symbol().to_string())
-                .collect::<String>()
-                + "\n"
-        })
-        .collect()
 }
 
 fn type_text(app: &mut App, s: &str) {
@@ -87,14 +62,7 @@ fn filter_is_validated_as_typed_and_applied_on_enter() {
 /// the verdict follows, without the UI waiting.
 #[test]
 fn dialect_switch_reverifies_in_the_background_and_the_filter_follows() {
-    let keys = Arc::new(TuiKeys {
-        file: Credentials::load_file(Path::new("samples/demo.credentials")).unwrap(),
-        entered: Default::default(),
-    });
-    let s = Settings::new(0, dialect::by_name("aws").unwrap(), keys, false);
-    let mut app = App::new(s, Keymap::default(), Theme::plain());
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    app.verify.pool = Some(Pool::new(2, app.store.clone(), tx));
+    let (mut app, mut rx) = pooled_demo("aws");
     app.set_filter("~v invalid").unwrap();
     app.ingest(load("samples/demo.pcap"));
     assert_eq!(
@@ -131,14 +99,7 @@ fn dialect_switch_reverifies_in_the_background_and_the_filter_follows() {
 /// count picks the same. The list says which dialect judged each row.
 #[test]
 fn auto_verifies_each_server_as_its_answers_say_and_settles() {
-    let keys = Arc::new(TuiKeys {
-        file: Credentials::load_file(Path::new("samples/demo.credentials")).unwrap(),
-        entered: Default::default(),
-    });
-    let s = Settings::new(0, dialect::by_name("aws").unwrap(), keys, false);
-    let mut app = App::new(s, Keymap::default(), Theme::plain());
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    app.verify.pool = Some(Pool::new(2, app.store.clone(), tx));
+    let (mut app, mut rx) = pooled_demo("aws");
     app.ingest(load("samples/demo.pcap"));
     app.on_key(key('d'));
     for _ in 0..dialect::ALL.len() {
