@@ -473,16 +473,7 @@ fn a_moved_date_is_found_before_the_secret_is_blamed() {
         let mut req = crate::support::request(text);
         let a = sigscope::engine::analyze(&req, &verifier(&right, "aws", &cache));
         let sig = a.dialect("aws").unwrap().signature.clone().unwrap();
-        for h in &mut req.headers {
-            if h.name.eq_ignore_ascii_case(b"authorization") {
-                let v = String::from_utf8(h.value.clone()).unwrap();
-                let new = match v.find("Signature=") {
-                    Some(i) => format!("{}Signature={sig}", &v[..i]),
-                    None => format!("{}:{sig}", v.rsplit_once(':').unwrap().0),
-                };
-                h.value = new.into_bytes();
-            }
-        }
+        crate::support::set_signature(&mut req, &sig);
         req
     };
     let moved = |req: &sigscope::http::Request, name: &[u8], value: &str| {

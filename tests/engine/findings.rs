@@ -70,16 +70,7 @@ fn signed(mut r: Request, dialect_name: &str) -> Request {
     let a = analyze(&r, &v);
     let d = a.dialect(dialect_name).unwrap();
     let sig = d.signature.clone().unwrap();
-    for h in &mut r.headers {
-        if h.name.eq_ignore_ascii_case(b"authorization") {
-            let v = String::from_utf8(h.value.clone()).unwrap();
-            let new = match v.find("Signature=") {
-                Some(i) => format!("{}Signature={sig}", &v[..i]),
-                None => format!("{}:{sig}", v.rsplit_once(':').unwrap().0),
-            };
-            h.value = new.into_bytes();
-        }
-    }
+    crate::support::set_signature(&mut r, &sig);
     r
 }
 

@@ -111,3 +111,18 @@ pub fn have_tool(tool: &str, version_arg: &str, require: &str) -> bool {
     }
     ok
 }
+
+/// Puts `sig` in place of the signature of `req`'s Authorization header (SigV4's
+/// `Signature=…`, or SigV2's part after the last `:`).
+pub fn set_signature(req: &mut sigscope::http::Request, sig: &str) {
+    for h in &mut req.headers {
+        if h.name.eq_ignore_ascii_case(b"authorization") {
+            let v = String::from_utf8(h.value.clone()).unwrap();
+            let new = match v.find("Signature=") {
+                Some(i) => format!("{}Signature={sig}", &v[..i]),
+                None => format!("{}:{sig}", v.rsplit_once(':').unwrap().0),
+            };
+            h.value = new.into_bytes();
+        }
+    }
+}
