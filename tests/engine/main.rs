@@ -7,6 +7,7 @@ mod support;
 
 mod aws_docs;
 mod aws_suite;
+mod aws_suite_v4a;
 mod cli;
 mod diagnosis;
 mod findings;
