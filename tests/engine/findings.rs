@@ -407,6 +407,53 @@ fn clock_scope_and_key_cases() -> Cases {
             "aws",
         ),
     ));
+    // SigV4A (issue 15): the suite's get-vanilla sent to an S3 endpoint in eu-west-1 with
+    // region set us-east-1; and a SigV4 request refused by a server that wants SigV4A (its
+    // message, as S3 Multi-Region Access Points answer), and the reverse.
+    let v4a = fs::read_to_string(
+        root()
+            .join("tests/vectors/aws-signing-test-suite/v4a/get-vanilla/header-signed-request.txt"),
+    )
+    .unwrap();
+    cases.push((
+        "region-set-excludes-endpoint",
+        run_full(
+            &req(&v4a.replace(
+                "Host:example.amazonaws.com",
+                "Host:s3.eu-west-1.amazonaws.com",
+            )),
+            None,
+            None,
+            Some(SK),
+            "aws",
+        ),
+    ));
+    cases.push((
+        "algorithm-mismatch",
+        run_full(
+            &get(),
+            Some(&resp(
+                400,
+                "<Error><Code>InvalidRequest</Code><Message>The authorization mechanism you have provided is not supported. Please use AWS4-ECDSA-P256-SHA256.</Message></Error>",
+            )),
+            None,
+            Some(SK),
+            "aws",
+        ),
+    ));
+    cases.push((
+        "algorithm-mismatch",
+        run_full(
+            &req(&v4a),
+            Some(&resp(
+                400,
+                "<Error><Code>InvalidRequest</Code><Message>Please use AWS4-HMAC-SHA256.</Message></Error>",
+            )),
+            None,
+            Some(SK),
+            "aws",
+        ),
+    ));
     cases.push((
         "service-mismatch",
         run_full(
@@ -584,6 +631,10 @@ fn no_false_alarms_on_clean_inputs() {
     );
     walk(
         &root().join("tests/vectors/aws-signing-test-suite/v4"),
+        &mut files,
+    );
+    walk(
+        &root().join("tests/vectors/aws-signing-test-suite/v4a"),
         &mut files,
     );
     for f in &files {

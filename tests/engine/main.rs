@@ -17,3 +17,4 @@ mod oracle_checksums;
 mod payload_real;
 mod real_vectors;
 mod report_json;
+mod sigv4a_real;
