@@ -65,7 +65,8 @@ impl Builder<'_> {
         v.push(kv(t, "claimed", safe_str(&claimed)));
         match &d.signature {
             Some(sig) => v.push(self.computed_line(d, sig, &claimed)),
-            None if a.public_key.is_some() => {}
+            // SigV4A: nothing is computed; the verification is above, with the key.
+            None if mode.is_sigv4a() => {}
             None => v.push(kv(t, "computed", "— (needs the secret)")),
         }
         if let Some(r) = &d.rejects {
@@ -174,6 +175,9 @@ impl Builder<'_> {
             t,
             "Signature = hex(DER(ECDSA-P256(private key, SHA-256(string to sign))))",
         ));
+        if a.public_key.is_none() {
+            v.push(kv(t, "verified", "— (needs the secret)"));
+        }
         if let (Some(_), Some(d)) = (&a.public_key, self.verifier()) {
             let ok = d.matches == Some(true);
             v.push(Line::from(vec![
