@@ -172,9 +172,9 @@ fn every_case_header_and_query_verifies_with_the_derived_key() {
 }
 
 /// Through `analyze`, as `report` and the TUI run it: valid under `aws` with the suite's
-/// credentials (session token included), the public key shown, and invalid with a flipped
-/// signature or another secret. The normalised cases only: `aws` reads service `service` with
-/// the normalising rule.
+/// credentials (session tokens included, one appended after signing), the public key shown,
+/// and invalid with a flipped signature or another secret. The normalised cases only: `aws`
+/// reads service `service` with the normalising rule.
 #[test]
 fn analyze_gives_valid_and_the_public_key() {
     let mut seen = 0;
@@ -196,14 +196,21 @@ fn analyze_gives_valid_and_the_public_key() {
         let want = json(suite().join("get-vanilla/public-key.json"));
         let cache = KeyCache::default();
         for placement in ["header", "query"] {
-            if case.ends_with("post-sts-header-after") && placement == "query" {
-                continue; // token appended after signing: a finding of its own, checked above
-            }
             let raw = fs::read(case.join(format!("{placement}-signed-request.txt"))).unwrap();
             let req = first_request(&raw);
             let a = analyze(&req, &verifier(&creds, "aws", &cache));
             let label = format!("{}/{placement}", case.display());
             assert_eq!(a.verdict, Verdict::Valid, "{label}: {:?}", a.findings);
+            // The suite's post-sts-header-after presigned URL carries a token added after signing.
+            let appended = a
+                .findings
+                .iter()
+                .any(|f| f.code.as_str() == "session-token-appended");
+            assert_eq!(
+                appended,
+                case.ends_with("post-sts-header-after") && placement == "query",
+                "{label}"
+            );
             let k = a.public_key.as_ref().expect("public key");
             assert_eq!(
                 k.x,

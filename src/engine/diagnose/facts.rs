@@ -156,7 +156,7 @@ pub(super) fn scope_findings(req: &Request, a: &mut Analysis, auth: &crate::engi
                     format!(
                         "the region set {} does not include region {r} of the host {}: a SigV4A signature is only valid in the regions it names",
                         crate::escape::escape_str(&auth.region),
-                        req.host().unwrap_or_default()
+                        crate::escape::escape_str(&req.host().unwrap_or_default())
                     ),
                 );
             }
