@@ -93,6 +93,8 @@ codes! {
     ScopeDateMismatch = "scope-date-mismatch", Fact, "the scope's date is not the request's date";
     ScopeTerminator = "scope-terminator", Fact, "the scope does not end in aws4_request";
     RegionMismatch = "region-mismatch", Fact, "the scope's region is not the endpoint's";
+    RegionSetExcludesEndpoint = "region-set-excludes-endpoint", Fact, "the SigV4A region set leaves out the endpoint's region";
+    AlgorithmMismatch = "algorithm-mismatch", Fact, "the server wants SigV4A, not SigV4 (or the reverse)";
     ServiceMismatch = "service-mismatch", Fact, "the scope's service is not the endpoint's";
     SignedHeaderAbsent = "signed-header-absent", Fact, "a signed header is missing from the request";
     AccessKeyUnknown = "access-key-unknown", Fact, "the server does not know the access key";
@@ -134,6 +136,7 @@ impl Code {
                 // A server that form-decodes the query compares another signature.
                 | Code::SignaturePlusUnescaped
                 | Code::PayloadModeUnsupported
+                | Code::AlgorithmMismatch
         )
     }
 

@@ -90,6 +90,24 @@ pub struct KeyChainView {
     pub k_signing: String,
 }
 
+/// SigV4A's public key, derived from the access key and the secret: the affine coordinates of
+/// the point, in hex, as SDKs log them (aws-c-auth's test suite `public-key.json` has `X`, `Y`).
+/// The private scalar is never kept, so it cannot be shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PublicKeyView {
+    pub x: String,
+    pub y: String,
+}
+
+impl PublicKeyView {
+    fn new(k: &crypto::ecdsa::PublicKey) -> Self {
+        PublicKeyView {
+            x: crypto::to_hex(&k.x),
+            y: crypto::to_hex(&k.y),
+        }
+    }
+}
+
 impl KeyChainView {
     fn new(c: &crypto::KeyChain, reveal: bool) -> Self {
         let show = |k: &[u8; 32]| {
@@ -185,6 +203,9 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// SigV4 only: derived from the secret and the scope, the same for every dialect.
     pub signing_key: Option<KeyChainView>,
+    /// SigV4A only, with the secret: the derived public key its signature is verified with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<PublicKeyView>,
     /// Where the client's signing and the verifier's (or the server's) part; set by
     /// [`analyze_observed`].
     pub divergence: Option<diagnose::Divergence>,
@@ -216,6 +237,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     let body_sha256 = req.body_sha256_hex();
     let mut findings = Vec::new();
     let mut signing_key = None;
+    let mut public_key = None;
     let mode = detected.info.mode;
 
     if let Some(why) = &detected.malformed {
@@ -234,7 +256,12 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     let dialects = match &detected.parsed {
         Parsed::V4(a) => {
             let chain = secret.map(|s| v.cache.chain(s, &a.key_scope()));
-            signing_key = chain.as_ref().map(|k| KeyChainView::new(k, v.reveal_keys));
+            match chain.as_ref() {
+                Some(k) if a.flavour.signing == crypto::Signing::EcdsaP256 => {
+                    public_key = k.public_key.as_ref().map(PublicKeyView::new);
+                }
+                k => signing_key = k.map(|k| KeyChainView::new(k, v.reveal_keys)),
+            }
             let ctx = sigv4::Analyse {
                 req,
                 auth: a,
@@ -284,6 +311,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         client_dialects,
         findings,
         signing_key,
+        public_key,
         divergence: None,
         server_expected: None,
         body_mismatch,

@@ -14,6 +14,8 @@ pub enum Mode {
     Sigv4Streaming,
     Goog4Header,
     Goog4Query,
+    Sigv4aHeader,
+    Sigv4aQuery,
     Sigv2Header,
     Sigv2Query,
     QueryV0,
@@ -63,6 +65,8 @@ impl Mode {
         Mode::Sigv4Streaming,
         Mode::Goog4Header,
         Mode::Goog4Query,
+        Mode::Sigv4aHeader,
+        Mode::Sigv4aQuery,
         Mode::Sigv2Header,
         Mode::Sigv2Query,
         Mode::QueryV0,
@@ -81,7 +85,9 @@ impl Mode {
             | Mode::Sigv4Query
             | Mode::Sigv4Streaming
             | Mode::Goog4Header
-            | Mode::Goog4Query => Family::SigV4,
+            | Mode::Goog4Query
+            | Mode::Sigv4aHeader
+            | Mode::Sigv4aQuery => Family::SigV4,
             Mode::Sigv2Header | Mode::Sigv2Query => Family::SigV2,
             Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2 => Family::Query,
             Mode::Basic | Mode::Bearer | Mode::XAuthToken => Family::Token,
@@ -93,8 +99,9 @@ impl Mode {
     /// Signed in the URL (a presigned URL) rather than in a header.
     pub fn is_presigned(self) -> bool {
         match self {
-            Mode::Sigv4Query | Mode::Goog4Query | Mode::Sigv2Query => true,
+            Mode::Sigv4Query | Mode::Goog4Query | Mode::Sigv4aQuery | Mode::Sigv2Query => true,
             Mode::Sigv4Header
+            | Mode::Sigv4aHeader
             | Mode::Sigv4Streaming
             | Mode::Goog4Header
             | Mode::Sigv2Header
@@ -115,6 +122,11 @@ impl Mode {
         self.family().is_signature()
     }
 
+    /// SigV4A (ECDSA): verified with a public key, never recomputed.
+    pub fn is_sigv4a(self) -> bool {
+        matches!(self, Mode::Sigv4aHeader | Mode::Sigv4aQuery)
+    }
+
     pub fn is_sigv4(self) -> bool {
         self.family() == Family::SigV4
     }
@@ -126,6 +138,8 @@ impl Mode {
             Mode::Sigv4Streaming => "sigv4-streaming",
             Mode::Goog4Header => "goog4-header",
             Mode::Goog4Query => "goog4-query",
+            Mode::Sigv4aHeader => "sigv4a-header",
+            Mode::Sigv4aQuery => "sigv4a-query",
             Mode::Sigv2Header => "sigv2-header",
             Mode::Sigv2Query => "sigv2-query",
             Mode::QueryV0 => "query-v0",
@@ -147,6 +161,8 @@ impl Mode {
             Mode::Sigv4Streaming => "v4-stream",
             Mode::Goog4Header => "goog4",
             Mode::Goog4Query => "goog4-query",
+            Mode::Sigv4aHeader => "v4a",
+            Mode::Sigv4aQuery => "v4a-query",
             Mode::Sigv2Header => "v2",
             Mode::Sigv2Query => "v2-query",
             Mode::QueryV0 => "query-v0",
@@ -174,16 +190,18 @@ mod tests {
             Mode::Sigv4Streaming => 2,
             Mode::Goog4Header => 3,
             Mode::Goog4Query => 4,
-            Mode::Sigv2Header => 5,
-            Mode::Sigv2Query => 6,
-            Mode::QueryV0 => 7,
-            Mode::QueryV1 => 8,
-            Mode::QueryV2 => 9,
-            Mode::Anonymous => 10,
-            Mode::Basic => 11,
-            Mode::Bearer => 12,
-            Mode::XAuthToken => 13,
-            Mode::Unknown => 14,
+            Mode::Sigv4aHeader => 5,
+            Mode::Sigv4aQuery => 6,
+            Mode::Sigv2Header => 7,
+            Mode::Sigv2Query => 8,
+            Mode::QueryV0 => 9,
+            Mode::QueryV1 => 10,
+            Mode::QueryV2 => 11,
+            Mode::Anonymous => 12,
+            Mode::Basic => 13,
+            Mode::Bearer => 14,
+            Mode::XAuthToken => 15,
+            Mode::Unknown => 16,
         }
     }
 
@@ -192,7 +210,7 @@ mod tests {
         for (i, m) in Mode::ALL.iter().enumerate() {
             assert_eq!(position(*m), i, "{}", m.as_str());
         }
-        assert_eq!(Mode::ALL.len(), 15);
+        assert_eq!(Mode::ALL.len(), 17);
     }
 
     #[test]

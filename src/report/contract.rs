@@ -75,6 +75,9 @@ pub struct JsonExchange<'a> {
     pub(super) client_dialects: &'a [&'static str],
     pub(super) findings: Vec<&'a crate::engine::Finding>,
     pub(super) signing_key: &'a Option<crate::engine::KeyChainView>,
+    /// SigV4A with the secret known only: absent otherwise (every other line is unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) public_key: &'a Option<crate::engine::PublicKeyView>,
     pub(super) divergence: &'a Option<crate::engine::diagnose::Divergence>,
     pub(super) server_expected: &'a Option<crate::engine::server_error::ServerExpected>,
     pub(super) body_mismatch: &'a [crate::engine::BodyMismatch],
@@ -117,6 +120,7 @@ pub fn to_json<'a>(x: &'a Exchange, a: &'a Analysis) -> JsonExchange<'a> {
         client_dialects: &a.client_dialects,
         findings: x.notes.iter().chain(a.findings.iter()).collect(),
         signing_key: &a.signing_key,
+        public_key: &a.public_key,
         divergence: &a.divergence,
         server_expected: &a.server_expected,
         body_mismatch: &a.body_mismatch,

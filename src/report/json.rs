@@ -317,6 +317,14 @@ fn write_tail(out: &mut Vec<u8>, j: &JsonExchange<'_>) {
             out.push(b'}');
         }
     }
+    if let Some(k) = j.public_key {
+        key!(out, "public_key");
+        key!(out, open "x");
+        json_str(out, &k.x);
+        key!(out, "y");
+        json_str(out, &k.y);
+        out.push(b'}');
+    }
     json_field(out, false, "divergence", j.divergence);
     json_field(out, false, "server_expected", j.server_expected);
     key!(out, "body_mismatch");

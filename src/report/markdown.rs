@@ -274,6 +274,18 @@ fn canonical_strings(s: &mut String, a: &Analysis) {
         }
         let _ = writeln!(s, "\n**String to sign ({})**", d.name);
         fenced(s, "", &escape_multiline(&d.string_to_sign));
+        if let Some(k) = &a.public_key {
+            let verifies = if d.matches == Some(true) {
+                "verifies"
+            } else {
+                "does not verify"
+            };
+            let _ = writeln!(
+                s,
+                "\n**Public key (SigV4A, derived from the access key and secret)**: x `{}`, y `{}`; the signature {verifies} with it ({}).",
+                k.x, k.y, d.name
+            );
+        }
     }
 }
 

@@ -130,6 +130,23 @@ fn text_dialect_detail(s: &mut String, a: &Analysis) {
                 k.k_date, k.k_region, k.k_service, k.k_signing
             );
         }
+        if let Some(k) = &a.public_key {
+            let _ = writeln!(
+                s,
+                "  public key (SigV4A, derived from the access key and secret): x {} y {}",
+                k.x, k.y
+            );
+            let _ = writeln!(
+                s,
+                "  signature: {} with this key ({})",
+                if d.matches == Some(true) {
+                    "verifies"
+                } else {
+                    "does not verify"
+                },
+                d.name
+            );
+        }
         if let Some(sig) = &d.signature {
             let _ = writeln!(
                 s,

@@ -7,6 +7,7 @@ mod support;
 
 mod aws_docs;
 mod aws_suite;
+mod aws_suite_v4a;
 mod cli;
 mod diagnosis;
 mod findings;
@@ -16,3 +17,4 @@ mod oracle_checksums;
 mod payload_real;
 mod real_vectors;
 mod report_json;
+mod sigv4a_real;

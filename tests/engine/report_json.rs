@@ -38,6 +38,13 @@ fn captures() -> Vec<(PathBuf, PathBuf)> {
             root().join("samples").join(keys),
         ));
     }
+    // SigV4A (issue 15): the `public_key` object, present on these lines only.
+    for e in std::fs::read_dir(root().join("tests/vectors/sigv4a")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "http") {
+            out.push((p, root().join("tests/vectors/sigv4a/credentials")));
+        }
+    }
     out.sort();
     out
 }

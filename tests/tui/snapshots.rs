@@ -153,6 +153,36 @@ const CASES: &[Case] = &[
         creds: no_creds,
         dialect: "aws",
     },
+    // SigV4A (issue 15): real botocore + awscrt requests; the Signing tab shows the derived
+    // public key and the verification instead of the HMAC chain.
+    Case {
+        name: "sigv4a-header",
+        file: "tests/vectors/sigv4a/service-region-list.http",
+        pos: 0,
+        creds: || creds_from_json("tests/vectors/sigv4a/service-region-list.json", ""),
+        dialect: "aws",
+    },
+    Case {
+        name: "sigv4a-query",
+        file: "tests/vectors/sigv4a/s3-presigned-get.http",
+        pos: 0,
+        creds: || creds_from_json("tests/vectors/sigv4a/s3-presigned-get.json", ""),
+        dialect: "aws",
+    },
+    Case {
+        name: "sigv4a-path-encoded-twice",
+        file: "tests/vectors/sigv4a/s3-get-object.http",
+        pos: 0,
+        creds: || creds_from_json("tests/vectors/sigv4a/s3-get-object.json", ""),
+        dialect: "aws",
+    },
+    Case {
+        name: "sigv4a-no-secret",
+        file: "tests/vectors/sigv4a/s3-presigned-get.http",
+        pos: 0,
+        creds: no_creds,
+        dialect: "aws",
+    },
     Case {
         name: "basic",
         file: "tests/tui/tokens.http",
@@ -345,8 +375,8 @@ fn help_lists_the_finding_codes() {
     let mut app = app_for(load("samples/demo.pcap"), demo_creds(), "aws");
     app.on_key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE));
     app.on_key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
-    // Tall enough for the heading and every code (issue 14 added six).
-    let (text, _) = render(&mut app, 120, 60);
+    // Tall enough for the heading and every code (issue 14 added six, issue 15 two).
+    let (text, _) = render(&mut app, 120, 64);
     assert!(text.contains("Finding codes"), "{text}");
     let last = sigscope::engine::Code::ALL.last().unwrap();
     assert!(text.contains(last.as_str()), "{text}");

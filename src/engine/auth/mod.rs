@@ -12,8 +12,6 @@ use crate::http::{Headers, Request};
 /// outputs hold it); untrusted parts are escaped here, when shown, not when stored.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
-    #[error("SigV4A (AWS4-ECDSA-P256-SHA256) signatures are randomised ECDSA and are not verified by sigscope")]
-    Sigv4a,
     #[error("Authorization `AWS` needs `AWS AccessKeyId:Signature`")]
     V2HeaderShape,
     #[error("unrecognised Authorization scheme `{}`", escape_str(.0))]
@@ -23,6 +21,12 @@ pub enum AuthError {
     /// The scope, and the terminator the flavour wants.
     #[error("credential scope `{scope}` must be date/region/service/{1}", scope = escape_str(.0))]
     ScopeShape(String, &'static str),
+    /// SigV4A's scope has no region (the region set travels in its own header or parameter).
+    #[error("credential scope `{scope}` must be date/service/{1} (SigV4A has no region in its scope)", scope = escape_str(.0))]
+    ScopeShapeRegionless(String, &'static str),
+    /// The flavour's region-set header or parameter.
+    #[error("SigV4A request without {0}")]
+    NoRegionSet(&'static str),
     #[error("Authorization component `{}` is not key=value", escape_str(.0))]
     NotKeyValue(String),
     #[error("unknown Authorization component `{}`", escape_str(.0))]
@@ -52,6 +56,8 @@ impl V4Auth {
     /// What its signing key is derived for: the flavour's prefix and the credential scope.
     pub fn key_scope(&self) -> super::crypto::KeyScope<'_> {
         super::crypto::KeyScope {
+            signing: self.flavour.signing,
+            access_key: &self.access_key,
             key_prefix: self.flavour.key_prefix,
             date: &self.scope_date,
             region: &self.region,
@@ -173,7 +179,6 @@ pub fn detect(req: &Request) -> Detected {
             return sigv4::parse::detect_header(req, f, rest);
         }
         match scheme {
-            "AWS4-ECDSA-P256-SHA256" => return malformed(Mode::Unknown, AuthError::Sigv4a),
             "AWS" => {
                 return match rest.trim().rsplit_once(':') {
                     Some((ak, sig)) if !ak.is_empty() && !sig.is_empty() => {
@@ -199,10 +204,15 @@ pub fn detect(req: &Request) -> Detected {
     }
 
     let qp = query_params_raw(req);
-    for f in flavour::FLAVOURS {
-        if param(&qp, f.query.algorithm).is_some() {
-            return sigv4::parse::detect_query(req, f, &qp);
-        }
+    // AWS4 and AWS4A share `X-Amz-Algorithm`: the flavour its value names, else the first
+    // flavour whose parameter is there (which then reports the value it does not know).
+    let present = |f: &&&flavour::Flavour| param(&qp, f.query.algorithm).is_some();
+    let named = flavour::FLAVOURS
+        .iter()
+        .filter(present)
+        .find(|f| param(&qp, f.query.algorithm) == Some(f.algorithm.as_bytes()));
+    if let Some(f) = named.or_else(|| flavour::FLAVOURS.iter().find(present)) {
+        return sigv4::parse::detect_query(req, f, &qp);
     }
 
     // EC2/Query signatures: parameters in the URL and, for a form POST, in the body.

@@ -17,6 +17,8 @@ fn detects_each_mode() {
         (req("/", &[("Authorization", "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=ab")]), Mode::Sigv4Header),
         (req("/", &[("Authorization", "AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/s3/aws4_request,SignedHeaders=host,Signature=ab"), ("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")]), Mode::Sigv4Streaming),
         (req("/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2F20150830%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20150830T000000Z&X-Amz-SignedHeaders=host&X-Amz-Signature=ab", &[]), Mode::Sigv4Query),
+        (req("/", &[("Authorization", "AWS4-ECDSA-P256-SHA256 Credential=AK/20150830/s3/aws4_request, SignedHeaders=host;x-amz-region-set, Signature=30"), ("X-Amz-Region-Set", "*")]), Mode::Sigv4aHeader),
+        (req("/?X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256&X-Amz-Credential=AK%2F20150830%2Fs3%2Faws4_request&X-Amz-Date=20150830T000000Z&X-Amz-Region-Set=us-east-1%2Cus-west-2&X-Amz-SignedHeaders=host&X-Amz-Signature=30", &[]), Mode::Sigv4aQuery),
         (req("/b/k", &[("Authorization", "AWS AK:c2ln")]), Mode::Sigv2Header),
         (req("/b/k?AWSAccessKeyId=AK&Expires=1&Signature=c2ln", &[]), Mode::Sigv2Query),
         (req("/?AWSAccessKeyId=AK&Action=A&SignatureVersion=0&Timestamp=t&Signature=x", &[]), Mode::QueryV0),
@@ -30,6 +32,7 @@ fn detects_each_mode() {
     for (r, mode) in cases {
         let d = detect(&r);
         assert_eq!(d.info.mode, mode, "{:?}", r.target_lossy());
+        assert!(d.malformed.is_none(), "{:?}", d.malformed);
     }
 }
 
@@ -80,7 +83,26 @@ fn malformed_messages_keep_their_text() {
     );
     assert_eq!(
         why("/", Some("AWS4-ECDSA-P256-SHA256 x")),
-        "SigV4A (AWS4-ECDSA-P256-SHA256) signatures are randomised ECDSA and are not verified by sigscope"
+        "Authorization component `x` is not key=value"
+    );
+    // SigV4A's scope has no region; the region set is its own header.
+    assert_eq!(
+        why(
+            "/",
+            Some("AWS4-ECDSA-P256-SHA256 Credential=AK/d/r/s/aws4_request, SignedHeaders=host, Signature=30")
+        ),
+        "credential scope `d/r/s/aws4_request` must be date/service/aws4_request (SigV4A has no region in its scope)"
+    );
+    assert_eq!(
+        why(
+            "/",
+            Some("AWS4-ECDSA-P256-SHA256 Credential=AK/d/s/aws4_request, SignedHeaders=host, Signature=30")
+        ),
+        "SigV4A request without x-amz-region-set"
+    );
+    assert_eq!(
+        why("/?X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256&X-Amz-Credential=AK%2Fd%2Fs%2Faws4_request&X-Amz-SignedHeaders=host&X-Amz-Signature=30&X-Amz-Date=d", None),
+        "presigned URL has no X-Amz-Region-Set"
     );
     assert_eq!(
         why("/", Some("AWS x")),

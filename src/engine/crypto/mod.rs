@@ -49,19 +49,37 @@ pub fn signatures_equal(claimed: &str, computed: &str) -> bool {
     claimed.len() == computed.len() && bool::from(claimed.as_bytes().ct_eq(computed.as_bytes()))
 }
 
-/// The SigV4 key chain, each step kept for display.
+pub mod ecdsa;
+
+/// How a SigV4 flavour signs its string to sign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signing {
+    /// HMAC-SHA256 with the key at the end of the date/region/service chain.
+    HmacSha256,
+    /// SigV4A: ECDSA P-256 with a key pair derived from the access key and the secret.
+    EcdsaP256,
+}
+
+/// The SigV4 key chain, each step kept for display; for SigV4A, the derived public key (the
+/// HMAC steps are then unused and zero).
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct KeyChain {
     pub k_date: [u8; 32],
     pub k_region: [u8; 32],
     pub k_service: [u8; 32],
     pub k_signing: [u8; 32],
+    /// SigV4A only: `None` for the HMAC flavours (and if the derivation failed).
+    #[serde(skip)]
+    pub public_key: Option<ecdsa::PublicKey>,
 }
 
 /// What a signing key is derived for besides the secret: the flavour's key prefix (`AWS4` for
 /// AWS) and the credential scope's four parts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeyScope<'a> {
+    pub signing: Signing,
+    /// Read by the SigV4A derivation only (the HMAC chain does not depend on it).
+    pub access_key: &'a str,
     pub key_prefix: &'a str,
     pub date: &'a str,
     pub region: &'a str,
@@ -71,6 +89,15 @@ pub struct KeyScope<'a> {
 
 /// The signing-key chain of `secret` for `scope`.
 pub fn derive_chain(secret: &str, scope: &KeyScope) -> KeyChain {
+    if scope.signing == Signing::EcdsaP256 {
+        return KeyChain {
+            k_date: [0; 32],
+            k_region: [0; 32],
+            k_service: [0; 32],
+            k_signing: [0; 32],
+            public_key: ecdsa::derive(scope.access_key, secret).ok(),
+        };
+    }
     let k_date = hmac_sha256(
         format!("{}{secret}", scope.key_prefix).as_bytes(),
         scope.date.as_bytes(),
@@ -83,6 +110,7 @@ pub fn derive_chain(secret: &str, scope: &KeyScope) -> KeyChain {
         k_region,
         k_service,
         k_signing,
+        public_key: None,
     }
 }
 
@@ -93,7 +121,13 @@ type ChainKey = [u8; 32];
 
 fn chain_key(secret: &str, s: &KeyScope) -> ChainKey {
     let mut h = Sha256::new();
+    let (signing, access_key) = match s.signing {
+        Signing::HmacSha256 => ("hmac", ""),
+        Signing::EcdsaP256 => ("ecdsa", s.access_key),
+    };
     for part in [
+        signing,
+        access_key,
         s.key_prefix,
         secret,
         s.date,

@@ -3,6 +3,8 @@ use super::*;
 /// An AWS scope (`AWS4` prefix, `aws4_request`).
 fn aws<'a>(date: &'a str, region: &'a str, service: &'a str) -> KeyScope<'a> {
     KeyScope {
+        signing: Signing::HmacSha256,
+        access_key: "",
         key_prefix: "AWS4",
         date,
         region,

@@ -111,6 +111,18 @@ pub fn host_region_service(host: &str) -> Option<(Option<String>, String)> {
     Some((region, service))
 }
 
+/// Whether SigV4A's region set (`X-Amz-Region-Set`: comma-separated, `*` for every region, an
+/// entry ending in `*` for a prefix, as aws-c-auth's `aws_signing_config_aws.region` and the
+/// S3 Multi-Region Access Points guide describe it) includes `region`.
+pub(super) fn region_set_covers(set: &str, region: &str) -> bool {
+    set.split(',')
+        .map(str::trim)
+        .any(|e| match e.strip_suffix('*') {
+            Some(prefix) => region.starts_with(prefix),
+            None => e == region,
+        })
+}
+
 pub(super) fn scope_findings(req: &Request, a: &mut Analysis, auth: &crate::engine::auth::V4Auth) {
     if let Some(d) = &auth.amz_date {
         if !d.starts_with(&auth.scope_date) {
@@ -135,7 +147,20 @@ pub(super) fn scope_findings(req: &Request, a: &mut Analysis, auth: &crate::engi
         );
     }
     if let Some((region, service)) = req.host().and_then(|h| host_region_service(&h)) {
-        if let Some(r) = &region {
+        let region_set = auth.flavour.region_set_header.is_some();
+        if let Some(r) = region.as_ref().filter(|_| region_set) {
+            if !region_set_covers(&auth.region, r) {
+                finding(
+                    a,
+                    Code::RegionSetExcludesEndpoint,
+                    format!(
+                        "the region set {} does not include region {r} of the host {}: a SigV4A signature is only valid in the regions it names",
+                        crate::escape::escape_str(&auth.region),
+                        crate::escape::escape_str(&req.host().unwrap_or_default())
+                    ),
+                );
+            }
+        } else if let Some(r) = &region {
             if *r != auth.region {
                 finding(
                     a,

@@ -335,7 +335,9 @@ fn server_likely_dialect(p: &mut Pass, a: &mut Analysis) {
 /// With a secret but no dialect reproducing the client: search alterations, and blame the
 /// secret only when none explains the signature.
 fn alterations_or_unexplained(p: &mut Pass, a: &mut Analysis, v: &Verifier, parsed: &Parsed) {
-    let have_secret = a.dialects.iter().any(|d| d.signature.is_some());
+    // SigV4A computes no signature (ECDSA is verified, not recomputed): its derived public key
+    // says the secret is known.
+    let have_secret = a.public_key.is_some() || a.dialects.iter().any(|d| d.signature.is_some());
     // SigV2 presigned URLs and Query signatures carry their whole request in the URL: nothing
     // the search alters is signed differently there.
     let searchable = match p.mode.family() {
@@ -361,6 +363,14 @@ fn alterations_or_unexplained(p: &mut Pass, a: &mut Analysis, v: &Verifier, pars
         None => match widen::widen(p.o.request, a, parsed, v) {
             Some(widen::Widened::DateShifted(what)) => finding(a, Code::RequestAltered, what),
             Some(widen::Widened::ClientRule(what)) => finding(a, Code::DialectMismatch, what),
+            None if p.mode.is_sigv4a() => finding(
+                a,
+                Code::SignatureUnexplained,
+                format!(
+                    "the SigV4A signature does not verify with the public key derived from this access key's secret, under any dialect, plausible alteration of the request, date moved by up to {} minutes or rule sigscope knows: the secret is most likely not the one the client used (compare the public key shown with the one the client's SDK logs)",
+                    widen::MAX_SHIFT_SECS / 60
+                ),
+            ),
             None => finding(
                 a,
                 Code::SignatureUnexplained,

@@ -220,7 +220,46 @@ pub(super) fn unsigned_headers_added(req: &Request, a: &mut Analysis, se: &Serve
     );
 }
 
+/// The server's message names the other SigV4 algorithm than the one the request used: a
+/// SigV4 (HMAC) signature sent to an endpoint that wants SigV4A (an S3 Multi-Region Access
+/// Point), or the reverse. Read from the message, in whatever error code it comes.
+fn algorithm_findings(a: &mut Analysis, se: &ServerExpected) {
+    let Some(msg) = se.message.as_deref() else {
+        return;
+    };
+    let wants_v4a = [
+        "AWS4-ECDSA-P256-SHA256",
+        "SigV4A",
+        "Sigv4a",
+        "Signature Version 4A",
+    ]
+    .iter()
+    .any(|n| msg.contains(n));
+    let wants_v4 = msg.contains("AWS4-HMAC-SHA256");
+    let mode = a.auth.mode;
+    let (sent, wanted) = match (mode.is_sigv4a(), mode.is_sigv4()) {
+        (false, true) if wants_v4a && !wants_v4 => (
+            "SigV4 (AWS4-HMAC-SHA256)",
+            "SigV4A (AWS4-ECDSA-P256-SHA256)",
+        ),
+        (true, _) if wants_v4 && !wants_v4a => (
+            "SigV4A (AWS4-ECDSA-P256-SHA256)",
+            "SigV4 (AWS4-HMAC-SHA256)",
+        ),
+        _ => return,
+    };
+    finding(
+        a,
+        Code::AlgorithmMismatch,
+        format!(
+            "the request is signed with {sent} but the server asks for {wanted} (its message: {})",
+            crate::escape::escape_str(msg)
+        ),
+    );
+}
+
 pub(super) fn server_code_findings(a: &mut Analysis, se: &ServerExpected) {
+    algorithm_findings(a, se);
     match se.code.as_str() {
         "InvalidAccessKeyId" | "InvalidClientTokenId" | "UnrecognizedClientException" => finding(
             a,

@@ -96,3 +96,16 @@ fn equal_server_strings_claim_no_more_than_the_secret_shows() {
     assert!(right.contains("the server holds another secret"), "{right}");
     assert!(!right.contains("changed before"), "{right}");
 }
+
+/// SigV4A region sets: `*`, lists, prefix wildcards (issue 15).
+#[test]
+fn region_sets_cover_their_regions() {
+    use super::facts::region_set_covers as covers;
+    assert!(covers("*", "eu-west-1"));
+    assert!(covers("us-east-1,eu-west-1", "eu-west-1"));
+    assert!(covers("us-east-1, eu-west-1", "eu-west-1"));
+    assert!(covers("eu-*", "eu-west-1"));
+    assert!(!covers("us-east-1", "eu-west-1"));
+    assert!(!covers("us-*,ap-south-1", "eu-west-1"));
+    assert!(!covers("eu-west-10", "eu-west-1"));
+}

@@ -156,7 +156,18 @@ fn v4_rules(req: &Request) -> Vec<(usize, String, &'static str)> {
     }
     // A path signed as sent, for services whose dialects all encode it again.
     let path = String::from_utf8_lossy(req.path()).into_owned();
+    // The path as sent encoded once more (`%` → `%25`): the rule of services other than S3,
+    // applied to an S3 request. Seen on the wire: botocore 1.43.11 with awscrt 0.32.2, an S3
+    // client given `signature_version='v4a'` signs with CrtSigV4AsymAuth, whose
+    // `_USE_DOUBLE_URI_ENCODE = True` (botocore/crt/auth.py), not CrtS3SigV4AsymAuth
+    // (tests/vectors/sigv4a/s3-get-object.http).
+    let twice = crate::engine::encode::uri_encode_path(path.as_bytes());
     out.push((1, path, "the path exactly as sent"));
+    out.push((
+        1,
+        twice,
+        "the path encoded twice, as for services other than S3",
+    ));
     out
 }
 

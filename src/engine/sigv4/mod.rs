@@ -477,10 +477,16 @@ pub struct Checked {
 
 /// The verification seam of every SigV4 flavour: the seed signature, each chunk's and the
 /// session-token retry all go through here. The HMAC flavours recompute the signature from the
-/// derived key and compare it with the claimed one in constant time; an asymmetric scheme
-/// (SigV4A: ECDSA P-256 with a key pair derived from the secret) would check the claimed
-/// signature with the public key here instead, and the callers would not change.
+/// derived key and compare it with the claimed one in constant time. SigV4A's ECDSA
+/// signatures are randomised and cannot be recomputed: the claimed one is verified with the
+/// public key derived from the secret ([`super::crypto::ecdsa`]), and `computed` stays `None`.
 pub fn check(chain: Option<&KeyChain>, string_to_sign: &[u8], claimed: &str) -> Checked {
+    if let Some(pk) = chain.and_then(|k| k.public_key.as_ref()) {
+        return Checked {
+            computed: None,
+            matches: Some(super::crypto::ecdsa::verify(pk, string_to_sign, claimed)),
+        };
+    }
     let computed = chain.map(|k| sign(k, string_to_sign));
     let matches = computed.as_ref().map(|s| signatures_equal(claimed, s));
     Checked { computed, matches }

@@ -47,6 +47,9 @@ fn detected(mode: Mode, v4: V4Auth) -> Detected {
     if let Some(e) = &v4.expires {
         fields.push((v4.flavour.query.expires.into(), e.clone()));
     }
+    if let Some(h) = v4.flavour.query.region_set {
+        fields.push((h.into(), v4.region.clone()));
+    }
     if let Some(t) = &v4.session_token {
         fields.push((v4.flavour.query.token.into(), mask(t)));
     }
@@ -71,18 +74,31 @@ fn split_scope(v4: &mut V4Auth, credential: &str) -> Result<(), AuthError> {
         .split_once('/')
         .ok_or_else(|| AuthError::NoScope(credential.to_string()))?;
     let parts: Vec<&str> = scope.split('/').collect();
-    if parts.len() != 4 {
+    v4.access_key = ak.to_string();
+    v4.scope = scope.to_string();
+    if v4.flavour.region_set_header.is_some() {
+        // SigV4A: `date/service/aws4_request`; the region set is read by the caller.
+        let [date, service, terminator] = parts[..] else {
+            return Err(AuthError::ScopeShapeRegionless(
+                scope.to_string(),
+                v4.flavour.terminator,
+            ));
+        };
+        v4.scope_date = date.to_string();
+        v4.service = service.to_string();
+        v4.terminator = terminator.to_string();
+        return Ok(());
+    }
+    let [date, region, service, terminator] = parts[..] else {
         return Err(AuthError::ScopeShape(
             scope.to_string(),
             v4.flavour.terminator,
         ));
-    }
-    v4.access_key = ak.to_string();
-    v4.scope = scope.to_string();
-    v4.scope_date = parts[0].to_string();
-    v4.region = parts[1].to_string();
-    v4.service = parts[2].to_string();
-    v4.terminator = parts[3].to_string();
+    };
+    v4.scope_date = date.to_string();
+    v4.region = region.to_string();
+    v4.service = service.to_string();
+    v4.terminator = terminator.to_string();
     Ok(())
 }
 
@@ -146,6 +162,9 @@ fn parse_header(req: &Request, f: &'static Flavour, rest: &str) -> Result<V4Auth
         v4.amz_date_from_date_header = true;
     }
     v4.session_token = req.header(f.token_header);
+    if let Some(h) = f.region_set_header {
+        v4.region = req.header(h).ok_or(AuthError::NoRegionSet(h))?;
+    }
     Ok(v4)
 }
 
@@ -175,5 +194,8 @@ fn parse_query(
     v4.amz_date = Some(need(q.date)?);
     v4.expires = get(q.expires);
     v4.session_token = get(q.token).or_else(|| req.header(f.token_header));
+    if let Some(p) = q.region_set {
+        v4.region = need(p)?;
+    }
     Ok(v4)
 }

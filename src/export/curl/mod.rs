@@ -134,7 +134,10 @@ impl<'a> Draft<'a> {
             if mode == Mode::Sigv4Header {
                 self.notes
                     .push("the credential scope is not one curl --aws-sigv4 can sign for".into());
-            } else if matches!(mode, Mode::Sigv4Query | Mode::Sigv4Streaming) {
+            } else if matches!(
+                mode,
+                Mode::Sigv4Query | Mode::Sigv4Streaming | Mode::Sigv4aHeader | Mode::Sigv4aQuery
+            ) {
                 self.notes.push(format!(
                     "{}: curl cannot re-sign it, so it replays the captured signature and date",
                     mode.as_str()

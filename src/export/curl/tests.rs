@@ -159,6 +159,20 @@ fn curl_headers_by_mode() {
     // Presigned and streaming requests cannot be re-signed.
     let c = curl(&exchange("GET", "/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2F20150830%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20150830T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00", &[("Host", "h")], b""), None);
     assert!(c.contains("sigv4-query: curl cannot re-sign it"), "{c}");
+    // Nor SigV4A (curl has no ECDSA signer): replayed, and said so.
+    let authz = "AWS4-ECDSA-P256-SHA256 Credential=AK/20150830/s3/aws4_request, SignedHeaders=host;x-amz-date;x-amz-region-set, Signature=30";
+    let hs = [
+        ("Host", "h"),
+        ("X-Amz-Date", "20150830T000000Z"),
+        ("X-Amz-Region-Set", "*"),
+        ("Authorization", authz),
+    ];
+    let c = curl(&exchange("GET", "/k", &hs, b""), None);
+    assert!(
+        !lines(&c).iter().any(|l| l.starts_with("--aws-sigv4"))
+            && c.contains("sigv4a-header: curl cannot re-sign it"),
+        "{c}"
+    );
 }
 
 #[test]

@@ -18,7 +18,9 @@ impl Builder<'_> {
             return v;
         };
         let claimed = a.auth.signature.clone().unwrap_or_default();
-        let known = d.signature.is_some();
+        // SigV4A computes no signature (ECDSA is randomised): the secret is known when the
+        // public key was derived.
+        let known = d.signature.is_some() || a.public_key.is_some();
         v.push(kv(
             t,
             "Secret",
@@ -30,6 +32,9 @@ impl Builder<'_> {
         ));
         v.push(Line::raw(""));
         match mode.family() {
+            Family::SigV4 if a.auth.mode.is_sigv4a() => {
+                v.extend(self.sigv4a_key());
+            }
             Family::SigV4 => {
                 v.extend(self.sigv4_key_chain());
             }
@@ -60,6 +65,8 @@ impl Builder<'_> {
         v.push(kv(t, "claimed", safe_str(&claimed)));
         match &d.signature {
             Some(sig) => v.push(self.computed_line(d, sig, &claimed)),
+            // SigV4A: nothing is computed; the verification is above, with the key.
+            None if mode.is_sigv4a() => {}
             None => v.push(kv(t, "computed", "— (needs the secret)")),
         }
         if let Some(r) = &d.rejects {
@@ -141,6 +148,53 @@ impl Builder<'_> {
             t,
             "Signature = hex(HMAC-SHA256(kSigning, string to sign))",
         ));
+        v
+    }
+
+    /// SigV4A: the public key derived from the access key and the secret, and whether the
+    /// claimed signature verifies with it (it cannot be recomputed: ECDSA is randomised).
+    fn sigv4a_key(&self) -> Vec<Line<'static>> {
+        let (t, a) = (self.t, self.a);
+        let mut v = vec![heading(
+            t,
+            "Key pair (derived from the access key and the secret: KDF over \"AWS4A\" + secret)",
+        )];
+        match &a.public_key {
+            Some(k) => {
+                v.push(kv(t, "public x", k.x.clone()));
+                v.push(kv(t, "public y", k.y.clone()));
+                v.push(Line::styled(
+                    "  (compare with the public key your SDK logs; the private key is never shown)",
+                    t.dim(),
+                ));
+            }
+            None => v.push(kv(t, "public key", "— (needs the secret)")),
+        }
+        v.push(Line::raw(""));
+        v.push(heading(
+            t,
+            "Signature = hex(DER(ECDSA-P256(private key, SHA-256(string to sign))))",
+        ));
+        if a.public_key.is_none() {
+            v.push(kv(t, "verified", "— (needs the secret)"));
+        }
+        if let (Some(_), Some(d)) = (&a.public_key, self.verifier()) {
+            let ok = d.matches == Some(true);
+            v.push(Line::from(vec![
+                Span::styled(format!("{:<12}", "verified"), t.accent()),
+                Span::styled(
+                    if ok {
+                        format!("✓ the signature verifies with the public key ({})", d.name)
+                    } else {
+                        format!(
+                            "✗ the signature does not verify with the public key ({})",
+                            d.name
+                        )
+                    },
+                    verdict_style(t, if ok { Verdict::Valid } else { Verdict::Invalid }),
+                ),
+            ]));
+        }
         v
     }
 
