@@ -42,6 +42,7 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     let copts = capture::Options {
         body_cap: opts.body_cap.unwrap_or(DEFAULT_BODY_CAP),
         progress: progress(),
+        keylog: opts.keylog()?,
         ..Default::default()
     };
     let judge = match opts.auto() && format != sigscope::report::Format::Tsv {
