@@ -1,0 +1,138 @@
+//! HTTPS in captures (issue 13): the fixtures of tests/captures/tls (curl and openssl
+//! s_client against a Python ssl server and `openssl s_server -www`, made by
+//! tests/captures/tls/gen/make.sh), decrypted with the key log beside each (X.keys) or with
+//! the secrets inside the pcapng, list the same requests at the same frames as tshark with
+//! the same key log: the committed TSV, and tshark itself when installed.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use sigscope::capture::tls::KeyLog;
+use sigscope::capture::{Options, Stats};
+use sigscope::http::Headers;
+use sigscope::ingest::stream_path;
+
+use crate::parity::{parse_tsv, Row};
+use crate::support::root;
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = root().join("tests/captures/tls");
+    let mut v: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn keys_of(f: &Path) -> Option<PathBuf> {
+    let k = PathBuf::from(format!("{}.keys", f.display()));
+    k.exists().then_some(k)
+}
+
+fn options(f: &Path) -> Options {
+    let mut k = KeyLog::default();
+    if let Some(p) = keys_of(f) {
+        k.add_file(&p).unwrap();
+    }
+    Options {
+        keylog: Arc::new(k),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn read(f: &Path, opts: &Options) -> (Vec<Row>, Stats) {
+    let mut rows = Vec::new();
+    let summary = stream_path(f, 0, opts, &mut |x| {
+        let frame = x.source.rsplit(':').next().unwrap().parse().unwrap();
+        let r = &x.request;
+        rows.push((
+            frame,
+            r.method.clone(),
+            String::from_utf8_lossy(&r.target).into_owned(),
+            r.header("host").unwrap_or_default(),
+            r.header("authorization").unwrap_or_default(),
+        ));
+    });
+    assert!(
+        summary.errors.is_empty(),
+        "{}: {:?}",
+        f.display(),
+        summary.errors
+    );
+    (rows, summary.capture.unwrap())
+}
+
+fn tshark(f: &Path) -> Option<String> {
+    let mut c = Command::new("tshark");
+    c.arg("-r").arg(f);
+    if let Some(k) = keys_of(f) {
+        c.arg("-o").arg(format!("tls.keylog_file:{}", k.display()));
+    }
+    c.args([
+        "-o",
+        "tcp.desegment_tcp_streams:TRUE",
+        "-o",
+        "http.desegment_headers:TRUE",
+        "-o",
+        "http.desegment_body:TRUE",
+        "-Y",
+        "http.request",
+        "-T",
+        "fields",
+        "-E",
+        "separator=/t",
+        "-E",
+        "header=y",
+    ]);
+    for e in [
+        "frame.number",
+        "http.request.method",
+        "http.request.uri",
+        "http.host",
+        "http.authorization",
+    ] {
+        c.args(["-e", e]);
+    }
+    let out = c.output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn same_requests_as_tshark_with_the_key_log() {
+    let fx = fixtures();
+    assert!(fx.len() >= 10, "TLS capture fixtures missing");
+    let require = std::env::var("SIGSCOPE_REQUIRE_TSHARK").is_ok();
+    let mut failures = Vec::new();
+    for f in &fx {
+        let (got, stats) = read(f, &options(f));
+        assert!(!got.is_empty(), "{}: no requests", f.display());
+        assert!(
+            got.iter().all(|r| r.4.starts_with("AWS4-HMAC-SHA256 ")),
+            "{}: every fixture request is signed: {got:?}",
+            f.display()
+        );
+        assert!(stats.tls_connections >= 1, "{}", f.display());
+        let tsv = fs::read_to_string(format!("{}.tshark.tsv", f.display())).unwrap();
+        if got != parse_tsv(&tsv) {
+            failures.push(format!(
+                "{}: ours {got:#?}\ncommitted tshark {tsv}",
+                f.display()
+            ));
+        }
+        match tshark(f) {
+            Some(live) if got != parse_tsv(&live) => failures.push(format!(
+                "{}: ours {got:#?}\nlive tshark {live}",
+                f.display()
+            )),
+            Some(_) => {}
+            None => assert!(!require, "tshark is required but could not run"),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
