@@ -69,6 +69,8 @@ pub struct Stats {
     pub tls_encrypted: std::collections::BTreeMap<tls::Why, u64>,
     /// TLS records that failed authentication (the others of their connection still read).
     pub tls_bad_records: u64,
+    /// One line per TLS connection that stayed (partly) encrypted, saying why (bounded).
+    pub tls_notes: Vec<String>,
     /// The first problems met (bounded), for the summary.
     pub notes: Vec<String>,
     /// Why reading stopped before the end of the file, if it did.
@@ -548,7 +550,9 @@ impl<'s> Replayer<'s> {
                 crate::words::count_s(n, "record")
             ),
         };
-        self.stats.note(note);
+        if self.stats.tls_notes.len() < 20 {
+            self.stats.tls_notes.push(note);
+        }
     }
 
     /// Requests that waited too long for a response are released without one.

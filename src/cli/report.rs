@@ -52,6 +52,9 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     let mut on_input = |input: &Input, summary: &Summary| {
         if let Some(stats) = &summary.capture {
             eprintln!("sigscope: {}: {}", input.name, stats.summary());
+            for n in &stats.tls_notes {
+                eprintln!("sigscope: {}: {n}", input.name);
+            }
         }
         for e in &summary.errors {
             eprintln!("sigscope: {}", sigscope::escape::escape_str(e));

@@ -136,3 +136,89 @@ fn same_requests_as_tshark_with_the_key_log() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+fn sigscope(args: &[&str], env: Option<(&str, &Path)>) -> (String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sigscope"));
+    c.current_dir(root().join("tests/captures"))
+        .env_remove("SSLKEYLOGFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["report", "--credentials", "credentials", "--format", "json"])
+        .args(args);
+    if let Some((k, v)) = env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every hex secret of a key log, both cases.
+fn secrets(keys: &Path) -> Vec<String> {
+    let text = fs::read_to_string(keys).unwrap();
+    let mut v = Vec::new();
+    for l in text.lines() {
+        if let Some(s) = l.split_whitespace().nth(2) {
+            v.push(s.to_lowercase());
+            v.push(s.to_uppercase());
+        }
+    }
+    assert!(!v.is_empty());
+    v
+}
+
+#[test]
+fn report_verifies_decrypted_requests_and_never_shows_a_secret() {
+    let all = [
+        "tls13-aes256gcm.pcap",
+        "tls12-chacha20.pcap",
+        "missing-key.pcap",
+    ];
+    let mut args = Vec::new();
+    for f in all {
+        args.extend(["--keylog".to_string(), format!("tls/{f}.keys")]);
+    }
+    args.extend(all.iter().map(|f| format!("tls/{f}")));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (out, err) = sigscope(&args, None);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5, "{err}");
+    for l in &lines {
+        assert_eq!(l["verdict"], "valid", "{l}");
+    }
+    assert!(
+        err.contains("tls/missing-key.pcap: TLS 127.0.0.1:")
+            && err.contains("not decrypted: no key in the key log for its client random"),
+        "{err}"
+    );
+    for f in all {
+        for s in secrets(&root().join(format!("tests/captures/tls/{f}.keys"))) {
+            assert!(
+                !out.contains(&s) && !err.contains(&s),
+                "a secret of {f} was shown"
+            );
+        }
+    }
+    // SSLKEYLOGFILE is the default key log.
+    let keys = root().join("tests/captures/tls/tls13-chacha20.pcap.keys");
+    let (out, _) = sigscope(&["tls/tls13-chacha20.pcap"], Some(("SSLKEYLOGFILE", &keys)));
+    assert_eq!(out.lines().count(), 2);
+    // An unreadable --keylog is an error that names it.
+    let (out, err) = sigscope(
+        &[
+            "--keylog",
+            "tls/nonexistent.keys",
+            "tls/tls13-chacha20.pcap",
+        ],
+        None,
+    );
+    assert!(
+        out.is_empty() && err.contains("tls/nonexistent.keys"),
+        "{err}"
+    );
+}
