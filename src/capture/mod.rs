@@ -143,7 +143,7 @@ impl Stats {
             self.tls_decrypted
         );
         for (why, n) in &self.tls_encrypted {
-            s += &format!(", {n} not: {why}");
+            s += &format!(", {n} not read: {why}");
         }
         if self.tls_bad_records > 0 {
             s += &format!(
@@ -541,15 +541,12 @@ impl<'s> Replayer<'s> {
         if r.decrypted_bytes == 0 || why != tls::Why::BadMac {
             *self.stats.tls_encrypted.entry(why).or_default() += 1;
         }
-        let note = match r.bad_records {
-            0 => format!("TLS {} ↔ {}: not decrypted: {why}", names[0], names[1]),
-            n => format!(
-                "TLS {} ↔ {}: {} not decrypted: {why}",
-                names[0],
-                names[1],
-                crate::words::count_s(n, "record")
-            ),
+        let what = match (why, r.bad_records) {
+            (tls::Why::Http2, _) => "decrypted, not read".to_string(),
+            (_, 0) => "not decrypted".to_string(),
+            (_, n) => format!("{} not decrypted", crate::words::count_s(n, "record")),
         };
+        let note = format!("TLS {} ↔ {}: {what}: {why}", names[0], names[1]);
         if self.stats.tls_notes.len() < 20 {
             self.stats.tls_notes.push(note);
         }

@@ -206,7 +206,7 @@ fn what_stays_encrypted_says_why() {
     assert_eq!(why(&s), BTreeMap::from([(Why::NoKeyLog, 1)]));
     assert!(s
         .summary()
-        .contains("1 TLS connection (0 decrypted, 1 not: no key log given"));
+        .contains("1 TLS connection (0 decrypted, 1 not read: no key log given"));
     // Another connection's secrets only.
     let (x, s) = run(&cap, keys("tls13-chacha20.pcap"));
     assert!(x.is_empty());

@@ -120,6 +120,8 @@ pub struct TlsConn {
     epoch: [Epoch; 2],
     client: Option<usize>,
     client_random: Option<[u8; 32]>,
+    /// The server chose HTTP/2 by ALPN, or the client sent HTTP/2's preface.
+    h2: bool,
     server_random: Option<[u8; 32]>,
     suite: Option<Suite>,
     pub report: Report,
@@ -139,6 +141,7 @@ impl TlsConn {
             epoch: [Epoch::Clear; 2],
             client: None,
             client_random: None,
+            h2: false,
             server_random: None,
             suite: None,
             report: Report::default(),
@@ -314,6 +317,7 @@ impl TlsConn {
         let mut version = sh.version.0;
         if let Some(ext) = sh.ext {
             if let Ok((_, exts)) = tls_parser::parse_tls_server_hello_extensions(ext) {
+                self.h2 |= alpn_h2(&exts);
                 for e in exts {
                     if let tls_parser::TlsExtension::SupportedVersions(v) = e {
                         if let Some(v) = v.first() {
@@ -393,15 +397,13 @@ impl TlsConn {
         match ty {
             23 => {
                 let dir = &mut self.dirs[d];
-                if !dir.checked_h2 && !body.is_empty() {
+                if !dir.checked_h2 && !body.is_empty() && Some(d) == self.client {
+                    // HTTP/2 without ALPN (prior knowledge over TLS) starts with its preface.
                     dir.checked_h2 = true;
-                    if Some(d) == self.client
-                        && body.starts_with(&H2_PREFACE[..body.len().min(H2_PREFACE.len())])
-                    {
-                        self.fail(Why::Http2);
-                    }
+                    self.h2 |= body.starts_with(&H2_PREFACE[..body.len().min(H2_PREFACE.len())]);
                 }
-                if self.report.why == Some(Why::Http2) {
+                if self.h2 {
+                    self.fail(Why::Http2);
                     return;
                 }
                 self.report.decrypted_bytes += body.len() as u64;
@@ -409,7 +411,14 @@ impl TlsConn {
             }
             22 => {
                 self.hs_bytes(d, body);
-                while let Some((mt, _)) = self.next_message(d) {
+                while let Some((mt, msg)) = self.next_message(d) {
+                    if mt == 8 {
+                        // TLS 1.3 EncryptedExtensions: the protocol ALPN chose.
+                        let exts = msg.get(2..).unwrap_or_default();
+                        if let Ok((_, exts)) = tls_parser::parse_tls_server_hello_extensions(exts) {
+                            self.h2 |= alpn_h2(&exts);
+                        }
+                    }
                     self.protected_handshake(d, mt);
                 }
             }
@@ -439,6 +448,13 @@ impl TlsConn {
             _ => {}
         }
     }
+}
+
+/// Whether the server's extensions choose `h2` by ALPN.
+fn alpn_h2(exts: &[tls_parser::TlsExtension<'_>]) -> bool {
+    exts.iter().any(|e| {
+        matches!(e, tls_parser::TlsExtension::ALPN(v) if v.first().is_some_and(|p| *p == b"h2"))
+    })
 }
 
 impl Default for TlsConn {
