@@ -249,3 +249,17 @@ fn http2_over_tls_is_named_and_not_read_as_http1() {
         stats.tls_notes
     );
 }
+
+#[test]
+fn a_resumed_tls13_session_is_read() {
+    // The second connection resumes the first's session with a PSK: no certificate, and
+    // secrets the key log has under the second ClientHello's random.
+    let f = root().join("tests/captures/tls/tls13-resumed.pcap");
+    let (rows, stats) = read(&f, &options(&f));
+    let paths: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["/examplebucket/first.txt", "/examplebucket/resumed.txt"]
+    );
+    assert_eq!((stats.tls_connections, stats.tls_decrypted), (2, 2));
+}
