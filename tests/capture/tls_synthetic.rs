@@ -277,3 +277,41 @@ fn garbage_never_panics() {
         conn.piece(0, Piece::Data(&b), &k, &mut |_| {});
     }
 }
+
+/// Feeds a fixture's turns straight to one `TlsConn`; returns it and what it handed on
+/// (client bytes, server bytes).
+fn feed(name: &str, port: u16, keylog: &KeyLog, skip: usize) -> (TlsConn, [Vec<u8>; 2]) {
+    let mut conn = TlsConn::new();
+    let mut out = [Vec::new(), Vec::new()];
+    for (to_server, bytes) in turns(name, port).iter().skip(skip) {
+        let d = usize::from(!*to_server);
+        conn.piece(d, Piece::Data(bytes), keylog, &mut |o| {
+            if let sigscope::capture::tls::Out::Data(b) = o {
+                out[d].extend_from_slice(b)
+            }
+        });
+    }
+    (conn, out)
+}
+
+#[test]
+fn key_update_hello_retry_and_versions_are_seen() {
+    let k = |n: &str| keys(n);
+    let (c, out) = feed("tls13-keyupdate.pcap", 18448, &k("tls13-keyupdate.pcap"), 0);
+    assert_eq!((c.report.key_updates, c.report.version), (1, Some(0x0304)));
+    // The request after the KeyUpdate is read under the next secret.
+    assert!(String::from_utf8_lossy(&out[0]).contains("GET /examplebucket/after.txt HTTP/1.1"));
+    assert_eq!(c.report.why, None);
+    let (c, out) = feed("tls13-hrr.pcap", 18447, &k("tls13-hrr.pcap"), 0);
+    assert!(c.report.hello_retry && out[0].starts_with(b"GET /examplebucket/hrr.txt"));
+    let (c, _) = feed("tls12-chacha20.pcap", 18446, &k("tls12-chacha20.pcap"), 0);
+    assert_eq!(
+        (c.report.version, c.report.hello_retry),
+        (Some(0x0303), false)
+    );
+    // Started after the handshake: every record counted as unread.
+    let (c, out) = feed("tls13-aes128gcm.pcap", 18441, &k("tls13-aes128gcm.pcap"), 4);
+    assert!(out[0].is_empty() && out[1].is_empty());
+    assert!(c.report.encrypted_records >= 2, "{:?}", c.report);
+    assert_eq!(c.report.why, Some(Why::NoHandshake));
+}

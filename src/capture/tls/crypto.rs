@@ -125,7 +125,6 @@ pub fn prf(hash: Hash, secret: &[u8], label: &[u8], seed: &[&[u8]], len: usize) 
 
 /// The keys of one direction for one epoch, and its record sequence number.
 pub struct Keys {
-    aead: Aead,
     cipher: Cipher,
     iv: [u8; 12],
     /// TLS 1.2 AES-GCM: 4-byte implicit salt, and an 8-byte explicit nonce in each record.
@@ -160,7 +159,6 @@ impl Keys {
         let mut full = [0u8; 12];
         full.get_mut(..iv.len())?.copy_from_slice(iv);
         Some(Keys {
-            aead,
             cipher,
             iv: full,
             explicit_nonce,
@@ -263,10 +261,6 @@ impl Keys {
             }
             None => Open::Malformed,
         }
-    }
-
-    pub fn aead(&self) -> Aead {
-        self.aead
     }
 }
 
