@@ -137,11 +137,13 @@ fn record_starts(bytes: &[u8]) -> Vec<usize> {
     v
 }
 
-const SUITES: [(&str, u16); 4] = [
+const SUITES: [(&str, u16); 6] = [
     ("tls13-aes128gcm.pcap", 18441),
     ("tls13-chacha20.pcap", 18443),
     ("tls12-aes256gcm.pcap", 18445),
     ("tls12-chacha20.pcap", 18446),
+    ("tls12-cbc-sha256-etm.pcap", 18454),
+    ("tls12-cbc-sha1.pcap", 18455),
 ];
 
 #[test]

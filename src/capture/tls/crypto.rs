@@ -7,6 +7,8 @@ use chacha20poly1305::ChaCha20Poly1305;
 use hmac::{Hmac, Mac};
 use sha2::{Sha256, Sha384};
 
+use super::cbc::{CbcKeys, MacHash};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hash {
     Sha256,
@@ -27,13 +29,16 @@ pub enum Aead {
     Aes128Gcm,
     Aes256Gcm,
     ChaCha20Poly1305,
+    /// TLS 1.2 AES-CBC with an HMAC (not an AEAD; kept here as the record cipher).
+    Aes128Cbc(MacHash),
+    Aes256Cbc(MacHash),
 }
 
 impl Aead {
     fn key_len(self) -> usize {
         match self {
-            Aead::Aes128Gcm => 16,
-            Aead::Aes256Gcm | Aead::ChaCha20Poly1305 => 32,
+            Aead::Aes128Gcm | Aead::Aes128Cbc(_) => 16,
+            Aead::Aes256Gcm | Aead::ChaCha20Poly1305 | Aead::Aes256Cbc(_) => 32,
         }
     }
 }
@@ -60,6 +65,12 @@ impl Suite {
             0x009c | 0x009e | 0xc02b | 0xc02f => (Aes128Gcm, Sha256, false),
             0x009d | 0x009f | 0xc02c | 0xc030 => (Aes256Gcm, Sha384, false),
             0xcca8..=0xccaa => (ChaCha20Poly1305, Sha256, false),
+            // CBC: RSA, ECDHE-ECDSA, ECDHE-RSA with AES-128/256 and SHA-1, SHA-256, SHA-384.
+            0x002f | 0xc009 | 0xc013 => (Aes128Cbc(MacHash::Sha1), Sha256, false),
+            0x0035 | 0xc00a | 0xc014 => (Aes256Cbc(MacHash::Sha1), Sha256, false),
+            0x003c | 0xc023 | 0xc027 => (Aes128Cbc(MacHash::Sha256), Sha256, false),
+            0x003d => (Aes256Cbc(MacHash::Sha256), Sha256, false),
+            0xc024 | 0xc028 => (Aes256Cbc(MacHash::Sha384), Sha384, false),
             _ => return None,
         };
         Some(Suite { aead, hash, tls13 })
@@ -134,6 +145,7 @@ pub struct Keys {
 }
 
 enum Cipher {
+    Cbc(Box<CbcKeys>),
     Aes128(Box<Aes128Gcm>),
     Aes256(Box<Aes256Gcm>),
     ChaCha(Box<ChaCha20Poly1305>),
@@ -155,6 +167,7 @@ impl Keys {
             Aead::ChaCha20Poly1305 => {
                 Cipher::ChaCha(Box::new(ChaCha20Poly1305::new_from_slice(key).ok()?))
             }
+            Aead::Aes128Cbc(_) | Aead::Aes256Cbc(_) => return None,
         };
         let mut full = [0u8; 12];
         full.get_mut(..iv.len())?.copy_from_slice(iv);
@@ -183,10 +196,37 @@ impl Keys {
     pub fn tls12(
         suite: Suite,
         master: &[u8],
-        client_random: &[u8],
-        server_random: &[u8],
+        randoms: [&[u8]; 2],
+        encrypt_then_mac: bool,
     ) -> Option<[Keys; 2]> {
+        let [client_random, server_random] = randoms;
         let klen = suite.aead.key_len();
+        if let Aead::Aes128Cbc(mac) | Aead::Aes256Cbc(mac) = suite.aead {
+            let ml = mac.output_len();
+            let block = prf(
+                suite.hash,
+                master,
+                b"key expansion",
+                &[server_random, client_random],
+                2 * (ml + klen),
+            );
+            let (cm, rest) = block.split_at_checked(ml)?;
+            let (sm, rest) = rest.split_at_checked(ml)?;
+            let (ck, sk) = rest.split_at_checked(klen)?;
+            let keys = |key: &[u8], mac_key: &[u8]| Keys {
+                cipher: Cipher::Cbc(Box::new(CbcKeys {
+                    key: key.to_vec(),
+                    mac_key: mac_key.to_vec(),
+                    mac,
+                    encrypt_then_mac,
+                })),
+                iv: [0; 12],
+                explicit_nonce: false,
+                tls13: false,
+                seq: 0,
+            };
+            return Some([keys(ck, cm), keys(sk, sm)]);
+        }
         let (ivlen, explicit) = match suite.aead {
             Aead::ChaCha20Poly1305 => (12, false),
             _ => (4, true),
@@ -213,6 +253,9 @@ impl Keys {
     pub fn open(&mut self, header: &[u8; 5], body: &mut Vec<u8>) -> Open {
         let seq = self.seq;
         self.seq = self.seq.wrapping_add(1);
+        if let Cipher::Cbc(c) = &self.cipher {
+            return c.open(seq, header, body);
+        }
         let mut nonce = self.iv;
         let start = if self.explicit_nonce {
             let Some(explicit) = body.get(..8) else {
@@ -245,6 +288,7 @@ impl Keys {
             Cipher::Aes128(c) => c.decrypt_in_place(nonce, aad, body).is_ok(),
             Cipher::Aes256(c) => c.decrypt_in_place(nonce, aad, body).is_ok(),
             Cipher::ChaCha(c) => c.decrypt_in_place(nonce, aad, body).is_ok(),
+            Cipher::Cbc(_) => false,
         };
         if !ok {
             return Open::BadMac;

@@ -5,6 +5,7 @@
 //!
 //! Secrets and derived keys are never formatted into any message.
 
+pub mod cbc;
 pub mod crypto;
 pub mod keylog;
 
@@ -122,6 +123,8 @@ pub struct TlsConn {
     client_random: Option<[u8; 32]>,
     /// The server chose HTTP/2 by ALPN, or the client sent HTTP/2's preface.
     h2: bool,
+    /// TLS 1.2 CBC: the server agreed to encrypt-then-MAC (RFC 7366).
+    encrypt_then_mac: bool,
     server_random: Option<[u8; 32]>,
     suite: Option<Suite>,
     pub report: Report,
@@ -142,6 +145,7 @@ impl TlsConn {
             client: None,
             client_random: None,
             h2: false,
+            encrypt_then_mac: false,
             server_random: None,
             suite: None,
             report: Report::default(),
@@ -318,6 +322,12 @@ impl TlsConn {
         if let Some(ext) = sh.ext {
             if let Ok((_, exts)) = tls_parser::parse_tls_server_hello_extensions(ext) {
                 self.h2 |= alpn_h2(&exts);
+                // encrypt_then_mac is extension 22; tls-parser 0.12 reads 22 as Unknown and
+                // gives EncryptThenMac to 21 (padding, which a server never sends).
+                self.encrypt_then_mac = exts.iter().any(|e| match e {
+                    tls_parser::TlsExtension::Unknown(t, _) => t.0 == 22,
+                    e => matches!(e, tls_parser::TlsExtension::EncryptThenMac),
+                });
                 for e in exts {
                     if let tls_parser::TlsExtension::SupportedVersions(v) = e {
                         if let Some(v) = v.first() {
@@ -384,7 +394,7 @@ impl TlsConn {
         else {
             return false;
         };
-        let Some([c, s]) = Keys::tls12(suite, master, &cr, &sr) else {
+        let Some([c, s]) = Keys::tls12(suite, master, [&cr, &sr], self.encrypt_then_mac) else {
             return false;
         };
         self.dirs[client].keys = Some(c);

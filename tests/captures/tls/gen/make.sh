@@ -78,6 +78,9 @@ curl_pair tls13-chacha20.pcap 18443 --tlsv1.3 --tls13-ciphers TLS_CHACHA20_POLY1
 curl_pair tls12-aes128gcm.pcap 18444 --tls-max 1.2 --ciphers ECDHE-RSA-AES128-GCM-SHA256
 curl_pair tls12-aes256gcm.pcap 18445 --tls-max 1.2 --ciphers ECDHE-RSA-AES256-GCM-SHA384
 curl_pair tls12-chacha20.pcap 18446 --tls-max 1.2 --ciphers ECDHE-RSA-CHACHA20-POLY1305
+# CBC: encrypt-then-MAC (OpenSSL's default) with HMAC-SHA256, and MAC-then-encrypt with SHA-1.
+curl_pair tls12-cbc-sha256-etm.pcap 18454 --tls-max 1.2 --ciphers ECDHE-RSA-AES128-SHA256
+NO_ENCRYPT_THEN_MAC=1 curl_pair tls12-cbc-sha1.pcap 18455 --tls-max 1.2 --ciphers ECDHE-RSA-AES256-SHA
 
 # Resumed sessions: curl keeps the first connection's session and resumes it on the second
 # (Connection: close ends each): TLS 1.3 with a PSK from a ticket. (curl 7.88 did not resume

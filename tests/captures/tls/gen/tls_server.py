@@ -3,7 +3,8 @@
 
 Usage: tls_server.py HOST PORT CERT KEY [GROUP]
 (GROUP: the only key-exchange group the server takes, to force a HelloRetryRequest.)
-It accepts TLS 1.2 and 1.3; the client picks the version and cipher suite.
+It accepts TLS 1.2 and 1.3; the client picks the version and cipher suite. With
+NO_ENCRYPT_THEN_MAC=1 in the environment it refuses encrypt-then-MAC (RFC 7366).
 """
 import os
 import ssl
@@ -18,7 +19,9 @@ def main():
     srv = server.Server((host, port), server.Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20")
+    ctx.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20:ECDHE+AES")
+    if os.environ.get("NO_ENCRYPT_THEN_MAC"):
+        ctx.options |= 0x80000  # SSL_OP_NO_ENCRYPT_THEN_MAC: MAC then encrypt for CBC
     ctx.load_cert_chain(cert, key)
     if len(sys.argv) > 5:
         ctx.set_ecdh_curve(sys.argv[5])
