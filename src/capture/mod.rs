@@ -5,6 +5,7 @@ pub mod decode;
 pub mod httpstream;
 pub mod packets;
 pub mod tcp;
+pub mod tls;
 
 use std::collections::{HashMap, VecDeque};
 use std::io::Read;
@@ -27,6 +28,9 @@ pub struct Options {
     /// A request with no response after this much capture time is released without one.
     pub response_wait_nanos: i128,
     pub progress: Option<Progress>,
+    /// TLS secrets (`--keylog`, `SSLKEYLOGFILE`); a pcapng's Decryption Secrets Blocks add
+    /// to them for that file.
+    pub keylog: std::sync::Arc<tls::KeyLog>,
 }
 
 impl Default for Options {
@@ -35,6 +39,7 @@ impl Default for Options {
             body_cap: 8 << 20,
             response_wait_nanos: 120 * 1_000_000_000,
             progress: None,
+            keylog: Default::default(),
         }
     }
 }
@@ -57,6 +62,15 @@ pub struct Stats {
     pub not_response_bytes: u64,
     pub gap_bytes: u64,
     pub retransmitted_bytes: u64,
+    /// Connections that spoke TLS, those of them whose application data was decrypted, and
+    /// those that stayed (partly) encrypted, by the first reason.
+    pub tls_connections: u64,
+    pub tls_decrypted: u64,
+    pub tls_encrypted: std::collections::BTreeMap<tls::Why, u64>,
+    /// TLS records that failed authentication (the others of their connection still read).
+    pub tls_bad_records: u64,
+    /// One line per TLS connection that stayed (partly) encrypted, saying why (bounded).
+    pub tls_notes: Vec<String>,
     /// The first problems met (bounded), for the summary.
     pub notes: Vec<String>,
     /// Why reading stopped before the end of the file, if it did.
@@ -79,9 +93,10 @@ impl Stats {
             count_s(self.connections, "TCP connection"),
             count_s(self.exchanges, "HTTP exchange")
         );
+        s += &self.tls_summary();
         if self.non_http_connections > 0 {
             s += &format!(
-                ", {} skipped (TLS or other protocols)",
+                ", {} skipped (not HTTP/1)",
                 count_s(self.non_http_connections, "non-HTTP connection")
             );
         }
@@ -115,6 +130,28 @@ impl Stats {
             );
         }
         s
+    }
+
+    fn tls_summary(&self) -> String {
+        use crate::words::count_s;
+        if self.tls_connections == 0 {
+            return String::new();
+        }
+        let mut s = format!(
+            ", {} ({} decrypted",
+            count_s(self.tls_connections, "TLS connection"),
+            self.tls_decrypted
+        );
+        for (why, n) in &self.tls_encrypted {
+            s += &format!(", {n} not read: {why}");
+        }
+        if self.tls_bad_records > 0 {
+            s += &format!(
+                "; {} failed authentication",
+                count_s(self.tls_bad_records, "record")
+            );
+        }
+        s + ")"
     }
 }
 
@@ -176,6 +213,45 @@ struct Conn {
     /// Which of `addrs` is the server, once known: from the handshake (the SYN's receiver, the
     /// SYN-ACK's sender), else the side that did not send the first request line.
     server: Option<usize>,
+    layer: Layer,
+}
+
+/// What the connection's bytes are, decided by its first bytes.
+enum Layer {
+    Unknown,
+    Plain,
+    Tls(Box<tls::TlsConn>),
+}
+
+/// Hands reassembled bytes of direction `d` to its HTTP reader, through TLS decryption when
+/// the connection speaks TLS.
+fn deliver(
+    layer: &mut Layer,
+    keylog: &tls::KeyLog,
+    d: usize,
+    p: Piece<'_>,
+    stream: &mut HttpStream,
+    origin: Origin,
+    events: &mut Vec<Event>,
+) {
+    if let (Layer::Unknown, Piece::Data(b)) = (&*layer, &p) {
+        if !b.is_empty() {
+            *layer = match tls::looks_like_tls(b) {
+                true => Layer::Tls(Box::default()),
+                false => Layer::Plain,
+            };
+        }
+    }
+    match layer {
+        Layer::Tls(t) => t.piece(d, p, keylog, &mut |o| match o {
+            tls::Out::Data(b) => stream.feed(b, origin, events),
+            tls::Out::Gap(n) => stream.gap(n, events),
+        }),
+        Layer::Unknown | Layer::Plain => match p {
+            Piece::Data(b) => stream.feed(b, origin, events),
+            Piece::Gap(n) => stream.gap(n, events),
+        },
+    }
 }
 
 impl Conn {
@@ -197,6 +273,8 @@ pub struct Replayer<'s> {
     pub stats: Stats,
     sink: &'s mut dyn FnMut(Exchange),
     events: Vec<Event>,
+    /// The options' key log, plus the capture's own Decryption Secrets Blocks.
+    keylog: std::sync::Arc<tls::KeyLog>,
 }
 
 fn key(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
@@ -230,6 +308,7 @@ impl<'s> Replayer<'s> {
         sink: &'s mut dyn FnMut(Exchange),
     ) -> Self {
         Replayer {
+            keylog: opts.keylog.clone(),
             name: name.to_string(),
             opts,
             conns: HashMap::default(),
@@ -294,6 +373,7 @@ impl<'s> Replayer<'s> {
                     awaiting: VecDeque::new(),
                     early: VecDeque::new(),
                     server: None,
+                    layer: Layer::Unknown,
                 })
             }
         };
@@ -307,11 +387,11 @@ impl<'s> Replayer<'s> {
         };
         let events = &mut self.events;
         {
-            let (dirs, streams) = (&mut conn.dirs, &mut conn.streams);
+            let (dirs, streams, layer) = (&mut conn.dirs, &mut conn.streams, &mut conn.layer);
             let stream = &mut streams[d];
-            dirs[d].push(seg.seq, seg.syn, &seg.payload, &mut |p| match p {
-                Piece::Data(b) => stream.feed(b, origin, events),
-                Piece::Gap(n) => stream.gap(n, events),
+            let keylog = &*self.keylog;
+            dirs[d].push(seg.seq, seg.syn, &seg.payload, &mut |p| {
+                deliver(layer, keylog, d, p, stream, origin, events)
             });
         }
         self.dispatch(k, d, ts);
@@ -408,12 +488,10 @@ impl<'s> Replayer<'s> {
                 return;
             };
             let events = &mut self.events;
-            let (dirs, streams) = (&mut conn.dirs, &mut conn.streams);
+            let (dirs, streams, layer) = (&mut conn.dirs, &mut conn.streams, &mut conn.layer);
             let stream = &mut streams[d];
-            dirs[d].flush(&mut |p| match p {
-                Piece::Data(b) => stream.feed(b, Origin::default(), events),
-                Piece::Gap(n) => stream.gap(n, events),
-            });
+            let keylog = &*self.keylog;
+            dirs[d].flush(&mut |p| deliver(layer, keylog, d, p, stream, Origin::default(), events));
             stream.close(events);
             self.dispatch(k, d, ts);
         }
@@ -432,6 +510,9 @@ impl<'s> Replayer<'s> {
             if other && !http {
                 self.stats.non_http_connections += 1;
             }
+            if let Layer::Tls(t) = &conn.layer {
+                self.tls_done(&conn.names, &t.report);
+            }
             self.stats.unmatched_responses += conn.early.len() as u64;
             for id in conn.awaiting {
                 if let Some(slot) = self.reorder.get_mut(id) {
@@ -442,6 +523,32 @@ impl<'s> Replayer<'s> {
                     ));
                 }
             }
+        }
+    }
+
+    /// Counts a TLS connection at its end, and says why it stayed encrypted if it did.
+    fn tls_done(&mut self, names: &[String; 2], r: &tls::Report) {
+        self.stats.tls_connections += 1;
+        self.stats.tls_bad_records += r.bad_records;
+        if r.decrypted_bytes > 0 {
+            self.stats.tls_decrypted += 1;
+        }
+        let why = match r.why {
+            Some(why) => why,
+            None if r.decrypted_bytes == 0 => tls::Why::NoData,
+            None => return,
+        };
+        if r.decrypted_bytes == 0 || why != tls::Why::BadMac {
+            *self.stats.tls_encrypted.entry(why).or_default() += 1;
+        }
+        let what = match (why, r.bad_records) {
+            (tls::Why::Http2, _) => "decrypted, not read".to_string(),
+            (_, 0) => "not decrypted".to_string(),
+            (_, n) => format!("{} not decrypted", crate::words::count_s(n, "record")),
+        };
+        let note = format!("TLS {} ↔ {}: {what}: {why}", names[0], names[1]);
+        if self.stats.tls_notes.len() < 20 {
+            self.stats.tls_notes.push(note);
         }
     }
 
@@ -488,6 +595,8 @@ struct FrameBatch {
     /// The TCP payloads of the batch, one after another.
     data: Vec<u8>,
     frames: Vec<DecodedFrame>,
+    /// Key log text from Decryption Secrets Blocks met while reading the batch.
+    secrets: Vec<u8>,
 }
 
 struct DecodedFrame {
@@ -550,24 +659,40 @@ pub fn replay<R: Read + Send>(
     let (res, fragment_frames) = std::thread::scope(|scope| {
         let reading = scope.spawn(move || {
             let mut decoder = Decoder::default();
-            let mut batch = FrameBatch::default();
-            let res = packets::read_frames(reader, |f| {
-                let d = decoder.decode(f.linktype, f.data, f.number);
-                batch.push(f.number, f.ts_nanos, d);
-                if batch.frames.len() >= FRAME_BATCH {
-                    let mut next = spent_rx.try_recv().unwrap_or_default();
-                    next.data.clear();
-                    next.frames.clear();
-                    // The receiver only goes away when this scope ends.
-                    let _ = full_tx.send(std::mem::replace(&mut batch, next));
-                }
-            });
-            if !batch.frames.is_empty() {
+            let batch = std::cell::RefCell::new(FrameBatch::default());
+            let res = packets::read_frames(
+                reader,
+                |f| {
+                    let d = decoder.decode(f.linktype, f.data, f.number);
+                    let mut batch = batch.borrow_mut();
+                    batch.push(f.number, f.ts_nanos, d);
+                    if batch.frames.len() >= FRAME_BATCH {
+                        let mut next = spent_rx.try_recv().unwrap_or_default();
+                        next.data.clear();
+                        next.frames.clear();
+                        next.secrets.clear();
+                        // The receiver only goes away when this scope ends.
+                        let _ = full_tx.send(std::mem::replace(&mut *batch, next));
+                    }
+                },
+                |secrets| {
+                    let mut batch = batch.borrow_mut();
+                    batch.secrets.extend_from_slice(secrets);
+                    batch.secrets.push(b'\n');
+                },
+            );
+            let batch = batch.into_inner();
+            if !batch.frames.is_empty() || !batch.secrets.is_empty() {
                 let _ = full_tx.send(batch);
             }
             (res, decoder.fragment_frames())
         });
         for mut batch in full_rx {
+            if !batch.secrets.is_empty() {
+                // Secrets precede the frames they decrypt; taking them for the whole batch
+                // only ever adds keys.
+                std::sync::Arc::make_mut(&mut r.keylog).add_bytes(&batch.secrets);
+            }
             for f in batch.frames.drain(..) {
                 let what = match f.what {
                     Decoded::Tcp(seg) => Decoded::Tcp(decode::SegmentBox(decode::Segment {

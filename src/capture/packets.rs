@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use pcap_parser::pcapng::Block;
+use pcap_parser::pcapng::{Block, SecretsType};
 use pcap_parser::{create_reader, PcapBlockOwned, PcapError};
 
 const MAX_BLOCK: usize = 256 << 20;
@@ -27,11 +27,13 @@ struct Interface {
     offset_secs: i64,
 }
 
-/// Reads every frame, calling `on_frame` for each; returns the problem that stopped reading
+/// Reads every frame, calling `on_frame` for each (and `on_secrets` with the TLS key log
+/// text of each pcapng Decryption Secrets Block); returns the problem that stopped reading
 /// early (truncation, corruption), if any. Frames before the damage have all been delivered.
 pub fn read_frames<R: Read + Send>(
     reader: R,
     mut on_frame: impl FnMut(Frame<'_>),
+    mut on_secrets: impl FnMut(&[u8]),
 ) -> Result<u64, String> {
     let mut rdr = match create_reader(1 << 20, reader) {
         Ok(r) => r,
@@ -108,6 +110,12 @@ pub fn read_frames<R: Read + Send>(
                             data: spb.data,
                             orig_len: spb.origlen,
                         });
+                    }
+                    PcapBlockOwned::NG(Block::DecryptionSecrets(dsb))
+                        if dsb.secrets_type == SecretsType::TlsKeyLog =>
+                    {
+                        let len = (dsb.secrets_len as usize).min(dsb.data.len());
+                        on_secrets(&dsb.data[..len]);
                     }
                     PcapBlockOwned::NG(_) => {}
                 }

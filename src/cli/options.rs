@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::builder::{PossibleValue, TypedValueParser};
 
+use sigscope::capture::tls::{KeyLog, KeyLogError};
 use sigscope::credentials::Credentials;
 use sigscope::engine::dialect::Choice;
 use sigscope::engine::{dialect, Dialect};
@@ -29,6 +30,11 @@ pub struct ReportOpts {
     /// the requests without verifying them.
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
+    /// TLS key log (NSS format, as SSLKEYLOGFILE makes clients write) to decrypt HTTPS in
+    /// captures; repeatable [default: $SSLKEYLOGFILE when set]. A pcapng's own Decryption
+    /// Secrets Blocks are always read.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub keylog: Vec<PathBuf>,
     /// Exit with status 3 when any exchange is invalid or malformed.
     #[arg(long, global = true)]
     pub check: bool,
@@ -55,6 +61,21 @@ pub struct ReportOpts {
 }
 
 impl ReportOpts {
+    /// The TLS secrets of `--keylog`, or of `$SSLKEYLOGFILE` when no `--keylog` is given (a
+    /// missing or empty `$SSLKEYLOGFILE` is no error: it is often set for other programs).
+    pub fn keylog(&self) -> Result<std::sync::Arc<KeyLog>, KeyLogError> {
+        let mut k = KeyLog::default();
+        if self.keylog.is_empty() {
+            if let Some(p) = std::env::var_os("SSLKEYLOGFILE").filter(|p| !p.is_empty()) {
+                let _ = k.add_file(Path::new(&p));
+            }
+        }
+        for p in &self.keylog {
+            k.add_file(p)?;
+        }
+        Ok(std::sync::Arc::new(k))
+    }
+
     /// `--dialect`, else aws; `aws` for `auto`, where a server's answers do not decide.
     pub fn dialect_or_aws(&self) -> &'static Dialect {
         self.dialect.map_or_else(aws, Choice::fallback)

@@ -42,6 +42,7 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     let copts = capture::Options {
         body_cap: opts.body_cap.unwrap_or(DEFAULT_BODY_CAP),
         progress: progress(),
+        keylog: opts.keylog()?,
         ..Default::default()
     };
     let judge = match opts.auto() && format != sigscope::report::Format::Tsv {
@@ -51,6 +52,9 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     let mut on_input = |input: &Input, summary: &Summary| {
         if let Some(stats) = &summary.capture {
             eprintln!("sigscope: {}: {}", input.name, stats.summary());
+            for n in &stats.tls_notes {
+                eprintln!("sigscope: {}: {n}", input.name);
+            }
         }
         for e in &summary.errors {
             eprintln!("sigscope: {}", sigscope::escape::escape_str(e));

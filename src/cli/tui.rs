@@ -144,6 +144,7 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     let (tx, rx) = sigscope::feed::channel();
     let copts = capture::Options {
         body_cap,
+        keylog: opts.keylog()?,
         ..Default::default()
     };
     let _loader = tui::spawn_loader(sources, copts, tx);

@@ -78,6 +78,9 @@ pub fn spawn_loader(
                 total += summary.exchanges;
                 if let Some(stats) = &summary.capture {
                     let _ = tx.send(FeedEvent::Notice(format!("{name}: {}", stats.summary())));
+                    for n in &stats.tls_notes {
+                        let _ = tx.send(FeedEvent::Notice(format!("{name}: {n}")));
+                    }
                 }
                 let errors = !summary.errors.is_empty();
                 for e in summary.errors {

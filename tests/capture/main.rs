@@ -9,3 +9,5 @@ mod cooked;
 mod parity;
 mod server_side;
 mod synthetic;
+mod tls;
+mod tls_synthetic;

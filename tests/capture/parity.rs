@@ -26,7 +26,7 @@ fn fixtures() -> Vec<PathBuf> {
     v
 }
 
-type Row = (u64, String, String, String, String);
+pub(crate) type Row = (u64, String, String, String, String);
 
 fn ours(f: &Path) -> Vec<Row> {
     let mut rows = Vec::new();
@@ -44,7 +44,7 @@ fn ours(f: &Path) -> Vec<Row> {
     rows
 }
 
-fn parse_tsv(text: &str) -> Vec<Row> {
+pub(crate) fn parse_tsv(text: &str) -> Vec<Row> {
     text.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())

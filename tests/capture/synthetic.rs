@@ -500,7 +500,10 @@ fn mid_connection_start_tls_and_garbage_are_skipped_with_counts() {
     assert_eq!(x.len(), 1, "{s:?}");
     assert_eq!(x[0].request.target, b"/after");
     assert_eq!(x[0].request.header("host").as_deref(), Some("s"));
-    assert_eq!(s.non_http_connections, 1);
+    // The TLS stream is counted as one, never read as HTTP, and says why nothing was read.
+    assert_eq!(s.non_http_connections, 0);
+    assert_eq!((s.tls_connections, s.tls_decrypted), (1, 0));
+    assert_eq!(s.tls_encrypted.values().sum::<u64>(), 1, "{s:?}");
     assert!(s.undecodable_frames + s.not_tcp_frames >= 1);
 }
 

@@ -1,0 +1,474 @@
+//! TLS records of one TCP connection decrypted with the secrets of an NSS key log: TLS 1.3
+//! (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305; KeyUpdate; HelloRetryRequest) and TLS 1.2
+//! AEAD suites. What comes out is each direction's application data, which the HTTP reader
+//! takes as if it had been sent in the clear; what cannot be decrypted is said, with why.
+//!
+//! Secrets and derived keys are never formatted into any message.
+
+pub mod cbc;
+pub mod crypto;
+pub mod keylog;
+
+use crypto::{Keys, Open, Suite};
+pub use keylog::{KeyLog, KeyLogError};
+
+use super::tcp::Piece;
+
+/// The largest record: 2^14 bytes of plaintext plus what protection may add (RFC 8446 §5.2
+/// allows 256, RFC 5246 §6.2.3 2048).
+const MAX_RECORD: usize = (1 << 14) + 2048;
+/// Handshake messages are kept only to be parsed; certificates chains are rarely larger.
+const MAX_HANDSHAKE: usize = 1 << 20;
+/// The random of a HelloRetryRequest (RFC 8446 §4.1.3).
+const HRR_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n";
+
+/// Why (part of) a connection stayed encrypted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Why {
+    /// No key log was given at all.
+    NoKeyLog,
+    /// The key log has no secrets for this connection's client random.
+    NoKey,
+    /// The key log has some secrets for it, not the ones this version needs.
+    MissingSecret,
+    UnsupportedSuite(u16),
+    UnsupportedVersion(u16),
+    /// The capture has no ClientHello and ServerHello of this connection.
+    NoHandshake,
+    /// Records failed authentication: wrong secrets, or damaged bytes.
+    BadMac,
+    /// Bytes missing from the TCP stream: the record boundaries were lost.
+    Gap,
+    /// Not TLS records after all, or a record longer than TLS allows.
+    NotRecords,
+    /// Decrypted, but it is HTTP/2, which is not read yet.
+    Http2,
+    /// No application data: the handshake did not finish in the capture, or nothing was
+    /// sent after it.
+    NoData,
+}
+
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Why::NoKeyLog => write!(f, "no key log given (--keylog or SSLKEYLOGFILE)"),
+            Why::NoKey => write!(f, "no key in the key log for its client random"),
+            Why::MissingSecret => write!(f, "the key log lacks a secret this handshake needs"),
+            Why::UnsupportedSuite(s) => write!(f, "cipher suite 0x{s:04x} is not supported"),
+            Why::UnsupportedVersion(v) => write!(f, "TLS version 0x{v:04x} is not supported"),
+            Why::NoHandshake => write!(f, "the capture started after the TLS handshake"),
+            Why::BadMac => write!(f, "records failed authentication (wrong secret or damaged)"),
+            Why::Gap => write!(f, "bytes missing from the TCP stream broke the TLS records"),
+            Why::NotRecords => write!(f, "not well-formed TLS records"),
+            Why::Http2 => write!(f, "it carries HTTP/2, which sigscope does not read yet"),
+            Why::NoData => write!(f, "no application data after the handshake in the capture"),
+        }
+    }
+}
+
+/// What a direction hands on.
+pub enum Out<'a> {
+    Data(&'a [u8]),
+    Gap(u64),
+}
+
+/// What was read of one connection, for the capture's counts.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Application data bytes decrypted, both directions.
+    pub decrypted_bytes: u64,
+    /// Records that failed authentication.
+    pub bad_records: u64,
+    /// Records that could not be decrypted for `why` (or were never tried).
+    pub encrypted_records: u64,
+    pub why: Option<Why>,
+    pub version: Option<u16>,
+    pub key_updates: u64,
+    pub hello_retry: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Epoch {
+    Clear,
+    Handshake,
+    Application,
+}
+
+#[derive(Default)]
+struct Dir {
+    /// Bytes of the record being reassembled.
+    buf: Vec<u8>,
+    /// Handshake messages being reassembled (clear or decrypted).
+    hs: Vec<u8>,
+    keys: Option<Keys>,
+    /// The current TLS 1.3 traffic secret, for KeyUpdate.
+    secret: Vec<u8>,
+    /// TLS 1.3: the application traffic secret, taken when this direction's Finished is read.
+    next: Option<Vec<u8>>,
+    /// TLS 1.2: ChangeCipherSpec seen, records are protected from here on.
+    protected: bool,
+    lost: bool,
+    checked_h2: bool,
+}
+
+/// One TLS connection, both directions.
+pub struct TlsConn {
+    dirs: [Dir; 2],
+    epoch: [Epoch; 2],
+    client: Option<usize>,
+    client_random: Option<[u8; 32]>,
+    /// The server chose HTTP/2 by ALPN, or the client sent HTTP/2's preface.
+    h2: bool,
+    /// TLS 1.2 CBC: the server agreed to encrypt-then-MAC (RFC 7366).
+    encrypt_then_mac: bool,
+    server_random: Option<[u8; 32]>,
+    suite: Option<Suite>,
+    pub report: Report,
+}
+
+/// Whether the first bytes of a stream look like a TLS record (handshake, or any record
+/// type when the capture started mid-connection). Fewer than three bytes are taken for TLS
+/// when they begin like it: no HTTP request or response begins with such a byte.
+pub fn looks_like_tls(b: &[u8]) -> bool {
+    matches!(b, [20..=23] | [20..=23, 3] | [20..=23, 3, 0..=4, ..])
+}
+
+impl TlsConn {
+    pub fn new() -> Self {
+        TlsConn {
+            dirs: [Dir::default(), Dir::default()],
+            epoch: [Epoch::Clear; 2],
+            client: None,
+            client_random: None,
+            h2: false,
+            encrypt_then_mac: false,
+            server_random: None,
+            suite: None,
+            report: Report::default(),
+        }
+    }
+
+    fn fail(&mut self, why: Why) {
+        // The first reason is the cause; later ones follow from it.
+        if self.report.why.is_none() {
+            self.report.why = Some(why);
+        }
+    }
+
+    /// Reassembled TCP bytes of direction `d`.
+    pub fn piece(&mut self, d: usize, p: Piece<'_>, keys: &KeyLog, out: &mut dyn FnMut(Out<'_>)) {
+        match p {
+            Piece::Gap(n) => {
+                if !self.dirs[d].lost {
+                    self.dirs[d].lost = true;
+                    self.fail(Why::Gap);
+                }
+                out(Out::Gap(n));
+            }
+            Piece::Data(mut b) => {
+                while !b.is_empty() && !self.dirs[d].lost {
+                    b = self.take(d, b, keys, out);
+                }
+            }
+        }
+    }
+
+    /// Adds bytes to the record being reassembled; handles it once complete. Returns the
+    /// bytes not taken.
+    fn take<'b>(
+        &mut self,
+        d: usize,
+        b: &'b [u8],
+        keys: &KeyLog,
+        out: &mut dyn FnMut(Out<'_>),
+    ) -> &'b [u8] {
+        let dir = &mut self.dirs[d];
+        let want = if dir.buf.len() < 5 {
+            5 - dir.buf.len()
+        } else {
+            5 + usize::from(u16::from_be_bytes([dir.buf[3], dir.buf[4]])) - dir.buf.len()
+        };
+        let n = want.min(b.len());
+        dir.buf.extend_from_slice(&b[..n]);
+        let rest = &b[n..];
+        if dir.buf.len() < 5 {
+            return rest;
+        }
+        if dir.buf.len() == 5 {
+            let len = usize::from(u16::from_be_bytes([dir.buf[3], dir.buf[4]]));
+            if !looks_like_tls(&dir.buf) || len > MAX_RECORD {
+                dir.lost = true;
+                self.fail(Why::NotRecords);
+                return rest;
+            }
+            if len > 0 {
+                return rest;
+            }
+        }
+        let len = usize::from(u16::from_be_bytes([dir.buf[3], dir.buf[4]]));
+        if dir.buf.len() == 5 + len {
+            let record = std::mem::take(&mut dir.buf);
+            self.record(d, record, keys, out);
+        }
+        rest
+    }
+
+    fn record(&mut self, d: usize, mut rec: Vec<u8>, keys: &KeyLog, out: &mut dyn FnMut(Out<'_>)) {
+        let header: [u8; 5] = [rec[0], rec[1], rec[2], rec[3], rec[4]];
+        let ty = header[0];
+        let tls13 = self.suite.is_some_and(|s| s.tls13);
+        let protected = if tls13 {
+            ty == 23 && self.epoch[d] != Epoch::Clear
+        } else {
+            self.dirs[d].protected
+        };
+        if !protected {
+            self.clear_record(d, ty, &rec[5..], keys);
+            return;
+        }
+        let Some(k) = self.dirs[d].keys.as_mut() else {
+            self.report.encrypted_records += 1;
+            return;
+        };
+        rec.drain(..5);
+        match k.open(&header, &mut rec) {
+            Open::Plain(inner) => self.plain(d, inner, &rec, out),
+            Open::BadMac | Open::Malformed => {
+                self.report.bad_records += 1;
+                self.fail(Why::BadMac);
+            }
+        }
+    }
+
+    /// A record sent in the clear: the hellos, TLS 1.2's ChangeCipherSpec, or (when the
+    /// capture missed the handshake) protected records that cannot be read.
+    fn clear_record(&mut self, d: usize, ty: u8, body: &[u8], keys: &KeyLog) {
+        match ty {
+            22 => {
+                self.hs_bytes(d, body);
+                while let Some((mt, msg)) = self.next_message(d) {
+                    self.clear_handshake(d, mt, &msg, keys);
+                }
+            }
+            20 if self.suite.is_some_and(|s| !s.tls13) => {
+                self.dirs[d].protected = true;
+                self.epoch[d] = Epoch::Handshake;
+            }
+            20 | 21 => {}
+            _ => {
+                self.report.encrypted_records += 1;
+                if self.client_random.is_none() {
+                    self.fail(Why::NoHandshake);
+                }
+            }
+        }
+    }
+
+    fn hs_bytes(&mut self, d: usize, body: &[u8]) {
+        let dir = &mut self.dirs[d];
+        if dir.hs.len() + body.len() > MAX_HANDSHAKE {
+            dir.hs.clear();
+            dir.lost = true;
+            self.fail(Why::NotRecords);
+            return;
+        }
+        dir.hs.extend_from_slice(body);
+    }
+
+    /// The next complete handshake message of direction `d`: its type and body.
+    fn next_message(&mut self, d: usize) -> Option<(u8, Vec<u8>)> {
+        let hs = &mut self.dirs[d].hs;
+        let [ty, a, b, c, ..] = hs[..] else {
+            return None;
+        };
+        let len = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+        if hs.len() < 4 + len {
+            return None;
+        }
+        let msg = hs[4..4 + len].to_vec();
+        hs.drain(..4 + len);
+        Some((ty, msg))
+    }
+
+    fn clear_handshake(&mut self, d: usize, ty: u8, msg: &[u8], keys: &KeyLog) {
+        match ty {
+            1 => {
+                if let Ok((_, ch)) = tls_parser::parse_tls_handshake_client_hello(msg) {
+                    self.client = Some(d);
+                    self.client_random = <[u8; 32]>::try_from(ch.random).ok();
+                }
+            }
+            2 => self.server_hello(d, msg, keys),
+            _ => {}
+        }
+    }
+
+    fn server_hello(&mut self, d: usize, msg: &[u8], keys: &KeyLog) {
+        let Ok((_, sh)) = tls_parser::parse_tls_handshake_server_hello(msg) else {
+            self.fail(Why::NotRecords);
+            return;
+        };
+        if sh.random == HRR_RANDOM {
+            // The client answers with a second ClientHello (same random); the real
+            // ServerHello follows it.
+            self.report.hello_retry = true;
+            return;
+        }
+        let mut version = sh.version.0;
+        if let Some(ext) = sh.ext {
+            if let Ok((_, exts)) = tls_parser::parse_tls_server_hello_extensions(ext) {
+                self.h2 |= alpn_h2(&exts);
+                // encrypt_then_mac is extension 22; tls-parser 0.12 reads 22 as Unknown and
+                // gives EncryptThenMac to 21 (padding, which a server never sends).
+                self.encrypt_then_mac = exts.iter().any(|e| match e {
+                    tls_parser::TlsExtension::Unknown(t, _) => t.0 == 22,
+                    e => matches!(e, tls_parser::TlsExtension::EncryptThenMac),
+                });
+                for e in exts {
+                    if let tls_parser::TlsExtension::SupportedVersions(v) = e {
+                        if let Some(v) = v.first() {
+                            version = v.0;
+                        }
+                    }
+                }
+            }
+        }
+        self.report.version = Some(version);
+        self.server_random = <[u8; 32]>::try_from(sh.random).ok();
+        let Some(suite) = Suite::from_id(sh.cipher.0) else {
+            return self.fail(Why::UnsupportedSuite(sh.cipher.0));
+        };
+        if version != 0x0304 && version != 0x0303 || suite.tls13 != (version == 0x0304) {
+            return self.fail(Why::UnsupportedVersion(version));
+        }
+        self.suite = Some(suite);
+        let (Some(client), Some(cr)) = (self.client, self.client_random) else {
+            return self.fail(Why::NoHandshake);
+        };
+        if client == d {
+            return self.fail(Why::NotRecords);
+        }
+        if keys.is_empty() {
+            return self.fail(Why::NoKeyLog);
+        }
+        let Some(secrets) = keys.get(&cr) else {
+            return self.fail(Why::NoKey);
+        };
+        let ok = if suite.tls13 {
+            self.dirs[client].next = secrets.client_traffic_0.clone();
+            self.dirs[1 - client].next = secrets.server_traffic_0.clone();
+            self.keys13(
+                client,
+                suite,
+                secrets.client_handshake.as_deref(),
+                Epoch::Handshake,
+            ) & self.keys13(
+                1 - client,
+                suite,
+                secrets.server_handshake.as_deref(),
+                Epoch::Handshake,
+            )
+        } else {
+            self.keys12(client, suite, secrets.master.as_deref())
+        };
+        if !ok {
+            self.fail(Why::MissingSecret);
+        }
+    }
+
+    /// Sets direction `d`'s TLS 1.3 keys from `secret`, for the records after this one.
+    fn keys13(&mut self, d: usize, suite: Suite, secret: Option<&[u8]>, epoch: Epoch) -> bool {
+        self.epoch[d] = epoch;
+        let dir = &mut self.dirs[d];
+        dir.keys = secret.and_then(|s| Keys::tls13(suite, s));
+        dir.secret = secret.map(<[u8]>::to_vec).unwrap_or_default();
+        dir.keys.is_some()
+    }
+
+    fn keys12(&mut self, client: usize, suite: Suite, master: Option<&[u8]>) -> bool {
+        let (Some(master), Some(cr), Some(sr)) = (master, self.client_random, self.server_random)
+        else {
+            return false;
+        };
+        let Some([c, s]) = Keys::tls12(suite, master, [&cr, &sr], self.encrypt_then_mac) else {
+            return false;
+        };
+        self.dirs[client].keys = Some(c);
+        self.dirs[1 - client].keys = Some(s);
+        true
+    }
+
+    /// A decrypted record's content.
+    fn plain(&mut self, d: usize, ty: u8, body: &[u8], out: &mut dyn FnMut(Out<'_>)) {
+        match ty {
+            23 => {
+                let dir = &mut self.dirs[d];
+                if !dir.checked_h2 && !body.is_empty() && Some(d) == self.client {
+                    // HTTP/2 without ALPN (prior knowledge over TLS) starts with its preface.
+                    dir.checked_h2 = true;
+                    self.h2 |= body.starts_with(&H2_PREFACE[..body.len().min(H2_PREFACE.len())]);
+                }
+                if self.h2 {
+                    self.fail(Why::Http2);
+                    return;
+                }
+                self.report.decrypted_bytes += body.len() as u64;
+                out(Out::Data(body));
+            }
+            22 => {
+                self.hs_bytes(d, body);
+                while let Some((mt, msg)) = self.next_message(d) {
+                    if mt == 8 {
+                        // TLS 1.3 EncryptedExtensions: the protocol ALPN chose.
+                        let exts = msg.get(2..).unwrap_or_default();
+                        if let Ok((_, exts)) = tls_parser::parse_tls_server_hello_extensions(exts) {
+                            self.h2 |= alpn_h2(&exts);
+                        }
+                    }
+                    self.protected_handshake(d, mt);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Finished moves a TLS 1.3 direction to its application secret, and TLS 1.2's to the
+    /// application epoch; KeyUpdate moves a TLS 1.3 direction to its next secret.
+    fn protected_handshake(&mut self, d: usize, ty: u8) {
+        let Some(suite) = self.suite else { return };
+        match (ty, self.epoch[d]) {
+            (20, Epoch::Handshake) if suite.tls13 => {
+                let secret = self.dirs[d].next.take();
+                if !self.keys13(d, suite, secret.as_deref(), Epoch::Application) {
+                    self.fail(Why::MissingSecret);
+                }
+            }
+            (20, Epoch::Handshake) => self.epoch[d] = Epoch::Application,
+            (24, Epoch::Application) if suite.tls13 => {
+                self.report.key_updates += 1;
+                let next = Keys::next_secret(suite.hash, &self.dirs[d].secret);
+                if !self.keys13(d, suite, Some(&next), Epoch::Application) {
+                    self.fail(Why::MissingSecret);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether the server's extensions choose `h2` by ALPN.
+fn alpn_h2(exts: &[tls_parser::TlsExtension<'_>]) -> bool {
+    exts.iter().any(|e| {
+        matches!(e, tls_parser::TlsExtension::ALPN(v) if v.first().is_some_and(|p| *p == b"h2"))
+    })
+}
+
+impl Default for TlsConn {
+    fn default() -> Self {
+        Self::new()
+    }
+}
