@@ -113,26 +113,17 @@ pub const AWS4A: Flavour = Flavour {
     algorithm: "AWS4-ECDSA-P256-SHA256",
     signing: Signing::EcdsaP256,
     key_prefix: "AWS4A",
-    terminator: "aws4_request",
-    header_prefix: "x-amz-",
-    date_header: "x-amz-date",
-    content_sha256_header: "x-amz-content-sha256",
-    token_header: "x-amz-security-token",
     region_set_header: Some("x-amz-region-set"),
     query: QueryNames {
-        algorithm: "X-Amz-Algorithm",
-        credential: "X-Amz-Credential",
-        date: "X-Amz-Date",
-        expires: "X-Amz-Expires",
-        signed_headers: "X-Amz-SignedHeaders",
-        signature: "X-Amz-Signature",
-        token: "X-Amz-Security-Token",
         region_set: Some("X-Amz-Region-Set"),
+        ..AWS4.query
     },
     streaming_payload: None,
     header_mode: Mode::Sigv4aHeader,
     query_mode: Mode::Sigv4aQuery,
     streaming_mode: None,
+    // Every other name is SigV4's.
+    ..AWS4
 };
 
 /// Every flavour, AWS's first.
