@@ -56,38 +56,44 @@ pub(crate) fn parse_tsv(text: &str) -> Vec<Row> {
         .collect()
 }
 
+/// tshark's listing of the requests in `f` (frame, method, URI, Host, Authorization), with
+/// TCP and HTTP reassembly on and, for TLS captures, `keylog` as its key log.
+pub(crate) fn tshark_requests(f: &Path, keylog: Option<&Path>) -> Option<std::process::Output> {
+    let mut c = Command::new("tshark");
+    c.arg("-r").arg(f);
+    if let Some(k) = keylog {
+        c.arg("-o").arg(format!("tls.keylog_file:{}", k.display()));
+    }
+    c.args([
+        "-o",
+        "tcp.desegment_tcp_streams:TRUE",
+        "-o",
+        "http.desegment_headers:TRUE",
+        "-o",
+        "http.desegment_body:TRUE",
+        "-Y",
+        "http.request",
+        "-T",
+        "fields",
+        "-E",
+        "separator=/t",
+        "-E",
+        "header=y",
+    ]);
+    for e in [
+        "frame.number",
+        "http.request.method",
+        "http.request.uri",
+        "http.host",
+        "http.authorization",
+    ] {
+        c.args(["-e", e]);
+    }
+    c.output().ok()
+}
+
 fn tshark_live(f: &Path) -> Option<String> {
-    let out = Command::new("tshark")
-        .args(["-r"])
-        .arg(f)
-        .args([
-            "-o",
-            "tcp.desegment_tcp_streams:TRUE",
-            "-o",
-            "http.desegment_headers:TRUE",
-            "-o",
-            "http.desegment_body:TRUE",
-            "-Y",
-            "http.request",
-            "-T",
-            "fields",
-            "-E",
-            "separator=/t",
-            "-E",
-            "header=y",
-            "-e",
-            "frame.number",
-            "-e",
-            "http.request.method",
-            "-e",
-            "http.request.uri",
-            "-e",
-            "http.host",
-            "-e",
-            "http.authorization",
-        ])
-        .output()
-        .ok()?;
+    let out = tshark_requests(f, None)?;
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 

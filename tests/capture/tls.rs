@@ -67,37 +67,7 @@ pub(crate) fn read(f: &Path, opts: &Options) -> (Vec<Row>, Stats) {
 }
 
 fn tshark(f: &Path) -> Option<String> {
-    let mut c = Command::new("tshark");
-    c.arg("-r").arg(f);
-    if let Some(k) = keys_of(f) {
-        c.arg("-o").arg(format!("tls.keylog_file:{}", k.display()));
-    }
-    c.args([
-        "-o",
-        "tcp.desegment_tcp_streams:TRUE",
-        "-o",
-        "http.desegment_headers:TRUE",
-        "-o",
-        "http.desegment_body:TRUE",
-        "-Y",
-        "http.request",
-        "-T",
-        "fields",
-        "-E",
-        "separator=/t",
-        "-E",
-        "header=y",
-    ]);
-    for e in [
-        "frame.number",
-        "http.request.method",
-        "http.request.uri",
-        "http.host",
-        "http.authorization",
-    ] {
-        c.args(["-e", e]);
-    }
-    let out = c.output().ok()?;
+    let out = crate::parity::tshark_requests(f, keys_of(f).as_deref())?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
