@@ -6,9 +6,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use sigscope::credentials::Credentials;
+use sigscope::engine::auth::V4Auth;
 use sigscope::engine::auth::{detect, Parsed};
 use sigscope::engine::dialect::{self, PathEncode, PathNormalize, PathPlus, PathRule};
-use sigscope::engine::sigv4::{canonicalize, V4Context};
+use sigscope::engine::sigv4::{canonicalize, V4Canonical, V4Context};
 use sigscope::engine::{analyze, crypto::sha256_hex, KeyCache, Verdict};
 use sigscope::http::{parse_raw, Message, Request};
 
@@ -20,13 +21,44 @@ fn vectors() -> PathBuf {
     root().join("tests/vectors")
 }
 
-fn first_request(data: &[u8]) -> Request {
+pub(crate) fn first_request(data: &[u8]) -> Request {
     let p = parse_raw(data);
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     match p.messages.into_iter().next() {
         Some(Message::Request(r, _)) => *r,
         other => panic!("no request: {other:?}"),
     }
+}
+
+/// The canonical request and string to sign of a suite case's request under the suite's
+/// rules: aws's, or with `normalize: false` the S3 path rule applied to the case's service.
+/// `token_appended`: the case adds its session token after signing.
+pub(crate) fn suite_canonical(
+    req: &Request,
+    auth: &V4Auth,
+    presigned: bool,
+    normalize: bool,
+    token_appended: bool,
+) -> V4Canonical {
+    let mut rules = dialect::by_name("aws").unwrap().sigv4;
+    if !normalize {
+        rules.path = PathRule {
+            normalize: PathNormalize::None,
+            encode: PathEncode::DecodeReencode,
+            plus: PathPlus::Plus,
+        };
+    }
+    let body_sha = sha256_hex(&req.body);
+    canonicalize(
+        &V4Context {
+            req,
+            auth,
+            presigned,
+            body_sha256: &body_sha,
+            token_appended,
+        },
+        &rules,
+    )
 }
 
 fn classic_cases(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -125,26 +157,8 @@ fn new_suite_header_and_query_byte_identical() {
                 ));
                 continue;
             };
-            // `normalize: false` is the S3 rule applied to service `service`.
-            let mut rules = dialect::by_name("aws").unwrap().sigv4;
-            if !normalize {
-                rules.path = PathRule {
-                    normalize: PathNormalize::None,
-                    encode: PathEncode::DecodeReencode,
-                    plus: PathPlus::Plus,
-                };
-            }
-            let body_sha = sha256_hex(&req.body);
-            let c = canonicalize(
-                &V4Context {
-                    req: &req,
-                    auth,
-                    presigned: placement == "query",
-                    body_sha256: &body_sha,
-                    token_appended: case.ends_with("post-sts-header-after") && placement == "query",
-                },
-                &rules,
-            );
+            let token_appended = case.ends_with("post-sts-header-after") && placement == "query";
+            let c = suite_canonical(&req, auth, placement == "query", normalize, token_appended);
             let label = format!(
                 "{}/{placement}",
                 case.file_name().unwrap().to_string_lossy()

@@ -10,25 +10,15 @@ use std::path::PathBuf;
 
 use sigscope::credentials::Credentials;
 use sigscope::engine::auth::{detect, Mode, Parsed};
-use sigscope::engine::crypto::{derive_chain, ecdsa, sha256_hex};
-use sigscope::engine::dialect::{self, PathEncode, PathNormalize, PathPlus, PathRule};
-use sigscope::engine::sigv4::{canonicalize, check, V4Context};
+use sigscope::engine::crypto::{derive_chain, ecdsa};
+use sigscope::engine::sigv4::check;
 use sigscope::engine::{analyze, KeyCache, Verdict};
-use sigscope::http::{parse_raw, Message, Request};
 
+use crate::aws_suite::{first_request, suite_canonical};
 use crate::support::{root, verifier};
 
 fn suite() -> PathBuf {
     root().join("tests/vectors/aws-signing-test-suite/v4a")
-}
-
-fn first_request(data: &[u8]) -> Request {
-    let p = parse_raw(data);
-    assert!(p.errors.is_empty(), "{:?}", p.errors);
-    match p.messages.into_iter().next() {
-        Some(Message::Request(r, _)) => *r,
-        other => panic!("no request: {other:?}"),
-    }
 }
 
 fn json(path: PathBuf) -> serde_json::Value {
@@ -107,26 +97,8 @@ fn every_case_header_and_query_verifies_with_the_derived_key() {
             if d.info.mode != mode {
                 failures.push(format!("{label}: mode {:?}", d.info.mode));
             }
-            let mut rules = dialect::by_name("aws").unwrap().sigv4;
-            if !normalize {
-                // `normalize: false` is the S3 rule applied to service `service`.
-                rules.path = PathRule {
-                    normalize: PathNormalize::None,
-                    encode: PathEncode::DecodeReencode,
-                    plus: PathPlus::Plus,
-                };
-            }
-            let body_sha = sha256_hex(&req.body);
-            let c = canonicalize(
-                &V4Context {
-                    req: &req,
-                    auth,
-                    presigned: placement == "query",
-                    body_sha256: &body_sha,
-                    token_appended: name == "post-sts-header-after" && placement == "query",
-                },
-                &rules,
-            );
+            let token_appended = name == "post-sts-header-after" && placement == "query";
+            let c = suite_canonical(&req, auth, placement == "query", normalize, token_appended);
             if c.canonical_request != want_cr {
                 failures.push(format!(
                     "{label}: canonical request\n--- ours\n{}\n--- suite\n{}",
