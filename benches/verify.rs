@@ -36,7 +36,11 @@ const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const EXPECTED_SIGNATURE: &str = "c5aa1f23051d12b14d02345a7871fe983996207450602138f4a20406ff72481b";
 
 fn load_request() -> Request {
-    let path = format!("{}/{VECTOR}.http", env!("CARGO_MANIFEST_DIR"));
+    load(&format!("{VECTOR}.http"))
+}
+
+fn load(relative: &str) -> Request {
+    let path = format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"));
     let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let parsed = parse_raw(&data);
     assert!(parsed.errors.is_empty(), "{path}: {:?}", parsed.errors);
@@ -295,6 +299,56 @@ fn bench(c: &mut Criterion) {
     blamed(&memo);
     g.bench_function("sigscope/same_shape_memoised", |b| {
         b.iter(|| blamed(&memo).verdict)
+    });
+    g.finish();
+    sigv4a_search(c);
+}
+
+/// The same search under SigV4A (issue 15), where each try is an ECDSA check: a real
+/// botocore+awscrt request judged with another secret (so nothing reproduces it and every date
+/// is tried), and one try by the search's prepared check against one ordinary verification by
+/// the p256 crate (the peer) of the same message.
+fn sigv4a_search(c: &mut Criterion) {
+    use sigscope::engine::crypto::ecdsa::{self, derive};
+    use sigscope::engine::crypto::ecdsa_search::SignatureSearch;
+    let req = load("tests/vectors/sigv4a/s3-put-object.http");
+    let wrong = Credentials::parse(
+        "[bench]\naws_access_key_id=AKIDEXAMPLE\naws_secret_access_key=another/secret\n",
+    );
+    let aws = dialect::by_name("aws").expect("aws dialect");
+    let observed = Observed {
+        request: &req,
+        response: None,
+        time: None,
+        context: Context::default(),
+    };
+    let blamed = |cache: &KeyCache| {
+        let v = Verifier {
+            keys: &wrong,
+            dialect: aws,
+            cache,
+            reveal_keys: false,
+        };
+        analyze_observed(&observed, &v)
+    };
+    let first = blamed(&KeyCache::default());
+    assert_eq!(first.findings[0].code, Code::SignatureUnexplained);
+    let Parsed::V4(auth) = &detect(&req).parsed else {
+        panic!("not SigV4A")
+    };
+    let pk = derive(ACCESS_KEY, SECRET_KEY).unwrap();
+    let search = SignatureSearch::new(&pk, &auth.signature).unwrap();
+    let message = b"AWS4-ECDSA-P256-SHA256\n20261207T205504Z\n20261207/s3/aws4_request\n0";
+    assert!(!search.signs(message));
+    let mut g = c.benchmark_group("sigv4a_search");
+    g.bench_function("sigscope/full_search_wrong_secret", |b| {
+        b.iter(|| blamed(&KeyCache::default()).verdict)
+    });
+    g.bench_function("sigscope/prepared_try", |b| {
+        b.iter(|| search.signs(black_box(message)))
+    });
+    g.bench_function("p256/verify", |b| {
+        b.iter(|| ecdsa::verify(&pk, black_box(message), &auth.signature))
     });
     g.finish();
 }

@@ -161,6 +161,55 @@ fn a_tampered_real_signature_is_invalid() {
     assert_eq!(v[1]["verdict"], "invalid");
 }
 
+/// A real SigV4A request whose X-Amz-Date was moved after signing: the widened search (issue
+/// 12 §3) finds the date the client signed, and says by how much, instead of blaming the
+/// secret; with another secret, nothing reproduces it and the secret is blamed. Under SigV4A
+/// each try is an ECDSA check (`engine/crypto/ecdsa_search.rs` keeps them cheap).
+#[test]
+fn a_moved_date_is_found_in_a_real_sigv4a_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = fs::read_to_string(root().join(DIR).join("s3-put-object.http")).unwrap();
+    let signed = "X-Amz-Date: 20261207T205504Z";
+    assert!(raw.contains(signed), "the fixture changed");
+    let mut inputs = Vec::new();
+    for (i, moved) in [
+        "X-Amz-Date: 20261207T205611Z",
+        "X-Amz-Date: 20261207T205455Z",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let p = tmp.path().join(format!("moved-{i}.http"));
+        fs::write(&p, raw.replacen(signed, moved, 1)).unwrap();
+        inputs.push(p);
+    }
+    let right = creds_file(
+        tmp.path(),
+        "AKIDEXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    );
+    // One run each: in one run the second would be compared with the first, which carries
+    // the same signature (a proxy's two legs).
+    for (input, said) in inputs.iter().zip(["1m 7s later", "9s earlier"]) {
+        let (out, _) = report(&right, "json", &[], std::slice::from_ref(input));
+        let line = &lines(&out)[0];
+        assert_eq!(line["verdict"], "invalid");
+        let first = &line["findings"][0];
+        assert_eq!(first["code"], "request-altered", "{line}");
+        let message = first["message"].as_str().unwrap();
+        assert!(message.contains(said), "{message}");
+        assert!(message.contains("20261207T205504Z"), "{message}");
+    }
+    let other_dir = tmp.path().join("other");
+    fs::create_dir(&other_dir).unwrap();
+    let wrong = creds_file(&other_dir, "AKIDEXAMPLE", "another/secret");
+    let (out, _) = report(&wrong, "json", &[], &inputs[..1]);
+    assert_eq!(
+        lines(&out)[0]["findings"][0]["code"],
+        "signature-unexplained"
+    );
+}
+
 /// The private scalar as AWS derives it (aws-c-auth `source/key_derivation.c`), written
 /// here from the specification rather than taken from sigscope, and checked against the
 /// suite's public key so that the needle searched for below is the right one.
