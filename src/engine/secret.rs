@@ -35,3 +35,50 @@ pub fn masked_header(name: &[u8], value: &[u8]) -> Option<String> {
     }
     Some(mask(&v))
 }
+
+/// Query parameters that carry a credential: a presigned request's session token (SigV4 and
+/// SigV4A, `X-Amz-Security-Token`; botocore also puts it in SigV2 presigned URLs).
+const SECRET_PARAMS: &[&[u8]] = &[b"x-amz-security-token"];
+
+/// Where, in a request target, the values of credential-bearing query parameters are (byte
+/// ranges, in order). Empty for almost every request.
+pub fn secret_query_values(target: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let Some(q) = target.iter().position(|&b| b == b'?') else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut start = q + 1;
+    for pair in target[q + 1..].split(|&b| b == b'&') {
+        if let Some(eq) = pair.iter().position(|&b| b == b'=') {
+            let name = super::encode::percent_decode(&pair[..eq], false);
+            if SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s)) {
+                out.push(start + eq + 1..start + pair.len());
+            }
+        }
+        start += pair.len() + 1;
+    }
+    out
+}
+
+/// The request target as reports, the UI and exports show it: the value of a credential in
+/// the query (a presigned session token) masked like [`mask`] (without spaces, so that the
+/// target stays one word of a request line), the rest as sent. Borrowed when there is nothing
+/// to mask (almost always). The canonical request, which must stay exact to be compared with
+/// a server's, still carries it, as it carries a header token.
+pub fn shown_target(target: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
+    let ranges = secret_query_values(target);
+    if ranges.is_empty() {
+        return Cow::Borrowed(target);
+    }
+    let mut out = Vec::with_capacity(target.len());
+    let mut at = 0;
+    for r in ranges {
+        out.extend_from_slice(&target[at..r.start]);
+        let masked = mask(&String::from_utf8_lossy(&target[r.clone()]));
+        out.extend_from_slice(masked.replacen(" (", "(", 1).replace(' ', "-").as_bytes());
+        at = r.end;
+    }
+    out.extend_from_slice(&target[at..]);
+    Cow::Owned(out)
+}

@@ -75,9 +75,16 @@ fn har_entry(x: &Exchange, a: Option<&Analysis>) -> Value {
     let r = &x.request;
     let mut url = Vec::new();
     write_url(x, &mut url);
-    let query: Vec<Value> = r
-        .query()
-        .map(decode_params)
+    // A presigned session token is masked in the URL and its query list, as the header is.
+    let url = crate::engine::auth::shown_target(&url).into_owned();
+    let shown = crate::engine::auth::shown_target(&r.target);
+    let query_of = |t: &[u8]| {
+        t.iter()
+            .position(|&b| b == b'?')
+            .map(|i| t[i + 1..].to_vec())
+    };
+    let query: Vec<Value> = query_of(&shown)
+        .map(|q| decode_params(&q))
         .unwrap_or_default()
         .iter()
         .map(|(k, v)| json!({"name": text(k), "value": text(v)}))

@@ -39,9 +39,10 @@ pub fn markdown(x: &Exchange, a: &Analysis) -> String {
     crate::report::to_markdown(x, a)
 }
 
-/// The URL of the request (`scheme://Host` + target), escaped for display.
+/// The URL of the request (`scheme://Host` + target), escaped for display, a presigned
+/// session token masked.
 pub fn url(x: &Exchange) -> String {
     let mut u = Vec::new();
     crate::exchange::write_url(x, &mut u);
-    crate::escape::escape_bytes(&u)
+    crate::escape::escape_bytes(&crate::engine::auth::shown_target(&u))
 }

@@ -16,7 +16,7 @@ pub fn raw_http(x: &Exchange) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(one_line(r.method.as_bytes()).as_slice());
     out.push(b' ');
-    for &b in &r.target {
+    for &b in crate::engine::auth::shown_target(&r.target).iter() {
         match b {
             b'\r' => out.extend_from_slice(b"%0D"),
             b'\n' => out.extend_from_slice(b"%0A"),

@@ -93,7 +93,10 @@ pub fn to_json<'a>(x: &'a Exchange, a: &'a Analysis) -> JsonExchange<'a> {
         server: &x.server,
         request: JsonRequest {
             method: &r.method,
-            target: text(&r.target),
+            target: match crate::engine::auth::shown_target(&r.target) {
+                Cow::Borrowed(t) => text(t),
+                Cow::Owned(t) => Cow::Owned(String::from_utf8_lossy(&t).into_owned()),
+            },
             headers: JsonHeaders(&r.headers),
             body_len: r.body_len(),
             body_sha256: &a.body_sha256,

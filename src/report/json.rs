@@ -152,7 +152,7 @@ fn write_request(out: &mut Vec<u8>, x: &Exchange, j: &JsonExchange<'_>) {
     key!(out, open "method");
     json_str(out, r.method);
     key!(out, "target");
-    json_bytes(out, &x.request.target);
+    json_bytes(out, &crate::engine::auth::shown_target(&x.request.target));
     key!(out, "headers");
     json_headers(out, r.headers.0);
     key!(out, "body_len");

@@ -138,7 +138,7 @@ fn request_head(s: &mut String, r: &Request, body_sha256: &str) {
     let mut head = format!(
         "{} {} {}",
         escape_str(&r.method),
-        escape_bytes(&r.target),
+        escape_bytes(&crate::engine::auth::shown_target(&r.target)),
         escape_str(&r.version)
     );
     for h in &r.headers {

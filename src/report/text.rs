@@ -39,7 +39,7 @@ pub fn to_text(x: &Exchange, a: &Analysis) -> String {
         "#{} {} {} {}  [{}]",
         x.index,
         escape_str(&r.method),
-        escape_bytes(&r.target),
+        escape_bytes(&crate::engine::auth::shown_target(&r.target)),
         x.response
             .as_ref()
             .map(|p| format!("→ {}", p.status))

@@ -1036,3 +1036,61 @@ fn auto_needs_a_server_that_answers() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `auto`?"));
 }
+
+/// A presigned request's session token is masked wherever the request is shown (JSON target,
+/// the text and markdown heads), as the header's is, and the request still verifies; the
+/// canonical request keeps it, exact, as it keeps a header token.
+#[test]
+fn a_presigned_session_token_is_masked_in_every_head() {
+    let dir = "tests/vectors/aws-signing-test-suite/v4/get-vanilla-with-session-token";
+    let tmp = tempfile::tempdir().unwrap();
+    let http = tmp.path().join("presigned.http");
+    let raw = fs::read(root().join(dir).join("query-signed-request.txt")).unwrap();
+    fs::write(&http, &raw).unwrap();
+    let creds = tmp.path().join("credentials");
+    fs::write(
+        &creds,
+        "[default]\naws_access_key_id=AKIDEXAMPLE\naws_secret_access_key=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n",
+    )
+    .unwrap();
+    let token = "6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267";
+    let args = |fmt: &'static str| {
+        vec![
+            "report".to_string(),
+            http.to_string_lossy().into_owned(),
+            "--credentials".into(),
+            creds.to_string_lossy().into_owned(),
+            "--dialect".into(),
+            "aws".into(),
+            "--format".into(),
+            fmt.into(),
+        ]
+    };
+    let out = |fmt| {
+        let a = args(fmt);
+        let o = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(o.status.success(), "{fmt}");
+        o
+    };
+    let j = &json_lines(&out("json"))[0];
+    assert_eq!(j["verdict"], "valid", "{j}");
+    let target = j["request"]["target"].as_str().unwrap();
+    assert!(
+        target.contains("X-Amz-Security-Token=6e86••••(64-chars)&"),
+        "{target}"
+    );
+    assert!(j["dialects"][0]["canonical_request"]
+        .as_str()
+        .unwrap()
+        .contains(token));
+    for fmt in ["text", "markdown"] {
+        let o = String::from_utf8(out(fmt).stdout).unwrap();
+        let heads: Vec<&str> = o.lines().filter(|l| l.contains("GET /?")).collect();
+        assert!(!heads.is_empty(), "{o}");
+        assert!(heads.iter().all(|h| !h.contains(token)), "{fmt}: {heads:?}");
+        assert!(
+            heads.iter().any(|h| h.contains("6e86••••(64-chars)")),
+            "{fmt}: {heads:?}"
+        );
+    }
+}

@@ -174,3 +174,46 @@ fn masks_secrets() {
     assert_eq!(mask("abc"), "•••• (3 chars)");
     assert_eq!(mask("AQoDYXdzEPT//////////wEXAMPLE"), "AQoD•••• (29 chars)");
 }
+
+/// A presigned session token is masked wherever the target is shown; nothing else changes,
+/// and a target without one is not copied.
+#[test]
+fn a_presigned_session_token_is_masked_in_the_target() {
+    use super::super::secret::shown_target;
+    use std::borrow::Cow;
+    let token = "IQoJb3JpZ2luX2VjEHUaCXVzLWVhc3QtMSJHMEUCIQDexample%2Fexample%2Btoken%3D%3D";
+    let t = format!(
+        "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token={token}&X-Amz-Signature=abc"
+    );
+    let shown = String::from_utf8(shown_target(t.as_bytes()).into_owned()).unwrap();
+    assert!(
+        !shown.contains("DexampleExample") && !shown.contains(token),
+        "{shown}"
+    );
+    assert_eq!(
+        shown,
+        format!(
+            "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token={}&X-Amz-Signature=abc",
+            mask(token).replacen(" (", "(", 1).replace(' ', "-")
+        )
+    );
+    // Any case, percent-encoded name, first or last.
+    for t in [
+        format!("/?x-amz-security-token={token}"),
+        format!("/?a=1&X%2DAmz%2DSecurity%2DToken={token}"),
+    ] {
+        let shown = shown_target(t.as_bytes());
+        assert!(!String::from_utf8_lossy(&shown).contains(token), "{t}");
+    }
+    for plain in [
+        "/b/k",
+        "/b/k?X-Amz-Signature=abc&acl",
+        "/?X-Amz-Security-Token",
+        "/?x=X-Amz-Security-Token=1",
+    ] {
+        assert!(
+            matches!(shown_target(plain.as_bytes()), Cow::Borrowed(_)),
+            "{plain}"
+        );
+    }
+}

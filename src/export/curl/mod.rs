@@ -116,7 +116,7 @@ impl<'a> Draft<'a> {
             "# sigscope #{}: {} {} ({})",
             self.x.index,
             comment(r.method.as_bytes()),
-            comment(&r.target),
+            comment(&auth::shown_target(&r.target)),
             mode.as_str()
         );
         if self.resign {
@@ -313,7 +313,7 @@ impl<'a> Draft<'a> {
     }
 
     /// curl's arguments, one per output line.
-    fn args(&self, data: Option<String>, headers: Vec<String>, url: &[u8]) -> Vec<String> {
+    fn args(&mut self, data: Option<String>, headers: Vec<String>, url: &[u8]) -> Vec<String> {
         let r = self.r;
         let mut args: Vec<String> = Vec::new();
         args.push("--globoff --path-as-is".into());
@@ -345,8 +345,32 @@ impl<'a> Draft<'a> {
         }
         args.extend(headers.into_iter().map(|h| format!("-H {h}")));
         args.extend(data);
-        args.push(shell_quote(url));
+        args.push(self.url_word(url));
         args
+    }
+
+    /// The URL, quoted, with a session token in its query (a presigned request's) read from
+    /// `$AWS_SESSION_TOKEN_QUERY` rather than written into the command.
+    fn url_word(&mut self, url: &[u8]) -> String {
+        let ranges = auth::secret_query_values(url);
+        if ranges.is_empty() {
+            return shell_quote(url);
+        }
+        let mut word = String::new();
+        let mut at = 0;
+        for r in ranges {
+            word.push_str(&shell_quote(&url[at..r.start]));
+            word.push_str("\"$AWS_SESSION_TOKEN_QUERY\"");
+            at = r.end;
+        }
+        word.push_str(&shell_quote(&url[at..]));
+        if !self.env_vars.contains(&"AWS_SESSION_TOKEN_QUERY") {
+            self.env_vars.push("AWS_SESSION_TOKEN_QUERY");
+            self.notes.push(
+                "the session token of the query is read from $AWS_SESSION_TOKEN_QUERY, written as the URL carries it (percent-encoded)".into(),
+            );
+        }
+        word
     }
 
     /// The comment lines, then the (piped) curl command, one argument per line.

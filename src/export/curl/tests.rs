@@ -207,3 +207,44 @@ fn curl_secrets_become_environment_variables() {
         "{c}"
     );
 }
+
+/// A presigned request's session token (in the query) is read from the environment, as the
+/// header's is, and the raw and HAR exports mask it; run through bash, the URL curl gets is the
+/// one captured.
+#[test]
+fn a_presigned_session_token_stays_out_of_every_export() {
+    let token = "FQoGZXIvYXdzE%2BTOKEN%2F%3D";
+    let target = format!(
+        "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token={token}&X-Amz-Signature=00"
+    );
+    let x = exchange("GET", &target, &[("Host", "h")], b"");
+    let c = curl(&x, None);
+    assert!(!c.contains("FQoGZXIvYXdzE"), "{c}");
+    assert!(c.contains("$AWS_SESSION_TOKEN_QUERY"), "{c}");
+    assert!(
+        c.contains("# reads $AWS_SESSION_TOKEN_QUERY from the environment"),
+        "{c}"
+    );
+    let url_word = lines(&c).into_iter().last().unwrap().to_string();
+    let echoed = std::process::Command::new("bash")
+        .args(["-c", &format!("printf %s {url_word}")])
+        .env("AWS_SESSION_TOKEN_QUERY", token)
+        .output();
+    if let Ok(o) = echoed {
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            format!("http://h{target}")
+        );
+    }
+    for export in [
+        String::from_utf8(crate::export::raw_http(&x)).unwrap(),
+        crate::export::har(&[(&x, None)]),
+        crate::export::url(&x),
+    ] {
+        assert!(!export.contains("FQoGZXIvYXdzE"), "{export}");
+        assert!(
+            export.contains("X-Amz-Security-Token=FQoG••••(27-chars)"),
+            "{export}"
+        );
+    }
+}

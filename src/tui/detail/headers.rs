@@ -19,7 +19,7 @@ impl Builder<'_> {
             format!(
                 "{} {} {}",
                 safe_str(&r.method),
-                safe(&r.target),
+                safe(&crate::engine::auth::shown_target(&r.target)),
                 safe_str(&r.version)
             ),
             Style::default().add_modifier(Modifier::BOLD),

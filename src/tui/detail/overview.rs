@@ -186,7 +186,7 @@ impl Builder<'_> {
                 "{} {}{}",
                 safe_str(&r.method),
                 r.host().map(|h| safe_str(&h)).unwrap_or_default(),
-                safe(&r.target)
+                safe(&crate::engine::auth::shown_target(&r.target))
             ),
         ));
         v.push(kv(t, "Source", safe_str(&x.source)));
