@@ -279,16 +279,30 @@ impl Parser {
             })?,
             ArgKind::Mode => {
                 let want = arg.text.to_ascii_lowercase();
-                let set = MODES
-                    .iter()
-                    .filter(|m| m.as_str().starts_with(&want))
-                    .fold(0u32, |s, m| s | 1 << (*m as u32));
+                // Whole words first: `sigv4` is sigv4-header, -query and -streaming, not
+                // SigV4A's modes; a partial word (`sig`) picks every mode it starts.
+                let pick = |whole: bool| {
+                    MODES
+                        .iter()
+                        .filter(|m| {
+                            let name = m.as_str();
+                            match name.strip_prefix(want.as_str()) {
+                                Some(rest) => !whole || rest.is_empty() || rest.starts_with('-'),
+                                None => false,
+                            }
+                        })
+                        .fold(0u32, |s, m| s | 1 << (*m as u32))
+                };
+                let set = match pick(true) {
+                    0 => pick(false),
+                    set => set,
+                };
                 if set == 0 {
                     let known: Vec<&str> = MODES.iter().map(|m| m.as_str()).collect();
                     return Err(self.err(
                         arg.start,
                         format!(
-                            "unknown auth mode {}; known: {} (a prefix picks every mode it starts)",
+                            "unknown auth mode {}; known: {} (a word before a hyphen picks every mode it starts)",
                             crate::escape::escape_str(&arg.text),
                             known.join(", ")
                         ),

@@ -657,3 +657,35 @@ proptest::proptest! {
         }
     }
 }
+
+/// `~auth WORD` picks the modes of that word, not of a longer word it starts (`sigv4` is not
+/// SigV4A); a partial word still picks every mode it starts.
+#[test]
+fn an_auth_word_picks_its_own_modes() {
+    let picks = |q: &str| -> Vec<&str> {
+        let f = parse(&format!("~auth {q}")).unwrap();
+        MODES
+            .iter()
+            .filter(|m| {
+                let row = RowInfo {
+                    mode: **m,
+                    ..put_row()
+                };
+                f.matches(&put(), Some(&row))
+            })
+            .map(|m| m.as_str())
+            .collect()
+    };
+    let sigv4 = picks("sigv4");
+    assert!(
+        sigv4.contains(&"sigv4-header") && sigv4.contains(&"sigv4-query"),
+        "{sigv4:?}"
+    );
+    assert!(sigv4.iter().all(|m| !m.starts_with("sigv4a")), "{sigv4:?}");
+    assert_eq!(picks("sigv4a"), ["sigv4a-header", "sigv4a-query"]);
+    let sig = picks("sig");
+    assert!(
+        sig.contains(&"sigv4a-header") && sig.contains(&"sigv2-header"),
+        "{sig:?}"
+    );
+}
