@@ -40,7 +40,7 @@ pub(super) fn draw_popup(f: &mut Frame, app: &App, p: &Popup, area: Rect) {
     let t = &app.chrome.theme;
     let (title, lines, w, h): (String, Vec<Line>, u16, u16) = match p {
         Popup::Help { scroll } => help(app, *scroll, area),
-        Popup::Menu(m) => menu_popup(app, *m),
+        Popup::Menu(m) => menu_popup(app, *m, area),
         Popup::ExportPath { kind, input } => (
             format!(" Export {} ", kind.label()),
             vec![
@@ -250,7 +250,7 @@ fn verdict_legend(t: &crate::tui::config::Theme) -> Vec<Line<'static>> {
 }
 
 /// A menu: the items of its kind, the selected one marked; the dialects' with a legend.
-fn menu_popup(app: &App, m: Menu) -> Drawn<'static> {
+fn menu_popup(app: &App, m: Menu, area: Rect) -> Drawn<'static> {
     let t = &app.chrome.theme;
     let (title, w, h) = match m.kind {
         MenuKind::Dialect => (" Verifier dialect ", 110, dialect::ALL.len() as u16 + 6),
@@ -270,13 +270,19 @@ fn menu_popup(app: &App, m: Menu) -> Drawn<'static> {
             "✓ accepts / ✗ refuses the selected exchange (? no secret, – no verifier for it); Enter verifies everything as the dialect",
             t.dim(),
         ));
-        lines.extend(server_lines(app));
         // Its lines wrap: as many rows as they take inside the borders.
-        let inner = (w - 2) as usize;
-        h = 2 + lines
-            .iter()
-            .map(|l| l.width().max(1).div_ceil(inner) as u16)
-            .sum::<u16>();
+        // As `centered` places it: a cell of margin each side, then the borders.
+        let inner = w.min(area.width.saturating_sub(2)).saturating_sub(2).max(1) as usize;
+        let rows = |lines: &[Line]| {
+            lines
+                .iter()
+                .map(|l| l.width().max(1).div_ceil(inner) as u16)
+                .sum::<u16>()
+        };
+        // The server lines take what the terminal has left (a 24-row terminal shows a few).
+        let left = area.height.saturating_sub(4 + rows(&lines));
+        lines.extend(server_lines(app, left, inner));
+        h = 2 + rows(&lines);
     }
     (title.into(), lines, w, h)
 }
@@ -285,8 +291,9 @@ fn menu_popup(app: &App, m: Menu) -> Drawn<'static> {
 const SERVER_LINES: usize = 8;
 
 /// What each server's answers say of its dialect (issue #12 §4), under the dialect menu: the
-/// evidence for picking one, or auto.
-fn server_lines(app: &App) -> Vec<Line<'static>> {
+/// evidence for picking one, or auto. At most `rows` rows of `width` columns (lines wrap); the
+/// servers that do not fit are counted.
+fn server_lines(app: &App, rows: u16, width: usize) -> Vec<Line<'static>> {
     let t = &app.chrome.theme;
     let s = &app.verify.settings;
     let judged = s.choice.is_auto().then_some(s.dialect);
@@ -294,20 +301,33 @@ fn server_lines(app: &App) -> Vec<Line<'static>> {
     if all.is_empty() {
         return Vec::new();
     }
+    // The blank line and the heading, and a row for "… and N more" whenever one is cut.
+    if rows < 3 {
+        return Vec::new();
+    }
     let mut out = vec![
         Line::raw(""),
         Line::styled("Each server, from its answers so far:", t.accent()),
     ];
-    out.extend(
-        all.iter()
-            .take(SERVER_LINES)
-            .map(|l| Line::raw(format!("  {}", safe_str(l)))),
-    );
-    if all.len() > SERVER_LINES {
+    let mut used = 2u16;
+    let mut shown = 0;
+    for (i, l) in all.iter().take(SERVER_LINES).enumerate() {
+        let line = Line::raw(format!("  {}", safe_str(l)));
+        let need = line.width().max(1).div_ceil(width.max(1)) as u16;
+        let last = i + 1 == all.len();
+        // Keep a row for the count unless this is the last line.
+        if used + need + u16::from(!last) > rows {
+            break;
+        }
+        used += need;
+        out.push(line);
+        shown += 1;
+    }
+    if all.len() > shown {
         out.push(Line::styled(
             format!(
                 "  … and {} more (sigscope report lists them all)",
-                all.len() - SERVER_LINES
+                all.len() - shown
             ),
             t.dim(),
         ));
