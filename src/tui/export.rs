@@ -37,9 +37,23 @@ pub fn osc52(text: &str) -> Result<String, Osc52TooLarge> {
 
 /// Whether an export failed because its file is already there (and was left alone).
 pub fn file_exists(e: &anyhow::Error) -> bool {
+    existing_path(e).is_some()
+        || e.chain()
+            .filter_map(|c| c.downcast_ref::<std::io::Error>())
+            .any(|io| io.kind() == std::io::ErrorKind::AlreadyExists)
+}
+
+/// An export that would overwrite this file (the export's own, or the body file beside a curl
+/// command) without being asked to.
+#[derive(Debug, thiserror::Error)]
+#[error("{} exists", .0.display())]
+pub struct Exists(pub std::path::PathBuf);
+
+/// The file an export found in its way, when that is why it failed.
+pub fn existing_path(e: &anyhow::Error) -> Option<std::path::PathBuf> {
     e.chain()
-        .filter_map(|c| c.downcast_ref::<std::io::Error>())
-        .any(|io| io.kind() == std::io::ErrorKind::AlreadyExists)
+        .find_map(|c| c.downcast_ref::<Exists>())
+        .map(|x| x.0.clone())
 }
 
 /// Loads `text` into tmux's paste buffer (`tmux load-buffer -`, the server of `$TMUX`, or of

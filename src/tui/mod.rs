@@ -259,7 +259,13 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
                 let msg = match export_to_file(kind, &path, &ids, &store, &settings, overwrite) {
                     Ok(n) => format!("wrote {n} bytes to {}", path.display()),
                     Err(e) if export::file_exists(&e) => {
-                        let _ = ask.send(state::Confirm::Overwrite { kind, path, ids });
+                        let existing = export::existing_path(&e).unwrap_or_else(|| path.clone());
+                        let _ = ask.send(state::Confirm::Overwrite {
+                            kind,
+                            path,
+                            ids,
+                            existing,
+                        });
                         return;
                     }
                     Err(e) => format!("export failed: {e:#}"),
@@ -339,9 +345,13 @@ pub fn export_to_file(
         }
         ExportKind::Curl => {
             let it = &items[0];
-            // A body too large to inline goes beside the command, which reads it by name.
+            // A body too large to inline goes beside the command, which reads it by name; a
+            // body file already there is not overwritten without asking either.
             if let Some(body) = export::body_file(&it.x) {
                 let side = path.with_file_name(export::BODY_FILE);
+                if !overwrite && side.exists() {
+                    return Err(export::Exists(side).into());
+                }
                 std::fs::write(&side, body)
                     .with_context(|| format!("writing {}", side.display()))?;
             }
@@ -368,13 +378,18 @@ pub fn export_to_file(
             out.into_bytes()
         }
     };
-    let mut file = std::fs::OpenOptions::new()
+    let mut file = match std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .create_new(!overwrite)
         .truncate(true)
         .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(export::Exists(path.to_path_buf()).into())
+        }
+        r => r.with_context(|| format!("writing {}", path.display()))?,
+    };
     file.write_all(&data)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(data.len())

@@ -311,10 +311,15 @@ fn export_over_an_existing_file_asks_first() {
     assert!(sigscope::tui::export::file_exists(&err), "{err:#}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine");
     // The loop hands the question to the app.
+    assert_eq!(
+        sigscope::tui::export::existing_path(&err),
+        Some(path.clone())
+    );
     let ask = Confirm::Overwrite {
         kind: ExportKind::Markdown,
         path: path.clone(),
         ids: vec![0],
+        existing: path.clone(),
     };
     app.ask(ask.clone());
     let text = draw(&mut app, 200, 50);
@@ -640,4 +645,53 @@ fn help_has_a_verdict_legend() {
         text.contains("refused by the server for its signature"),
         "{text}"
     );
+}
+
+/// A curl command whose body is too large to inline reads it from `body.bin` beside it: a
+/// `body.bin` already there is not overwritten without asking either, and the question names it.
+#[test]
+fn a_curl_export_asks_before_overwriting_its_body_file() {
+    let mut app = app_for(
+        load("tests/captures/large-body.pcap"),
+        Credentials::default(),
+        "aws",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (cmd, side) = (dir.path().join("put.sh"), dir.path().join("body.bin"));
+    std::fs::write(&side, "mine").unwrap();
+    let export = |app: &App, overwrite| {
+        sigscope::tui::export_to_file(
+            ExportKind::Curl,
+            &cmd,
+            &[0],
+            &app.store,
+            &app.verify.settings,
+            overwrite,
+        )
+    };
+    let err = export(&app, false).unwrap_err();
+    assert!(sigscope::tui::export::file_exists(&err), "{err:#}");
+    assert_eq!(
+        sigscope::tui::export::existing_path(&err),
+        Some(side.clone())
+    );
+    assert_eq!(std::fs::read_to_string(&side).unwrap(), "mine");
+    assert!(
+        !cmd.exists(),
+        "nothing is written when the body file is in the way"
+    );
+    app.ask(Confirm::Overwrite {
+        kind: ExportKind::Curl,
+        path: cmd.clone(),
+        ids: vec![0],
+        existing: side.clone(),
+    });
+    let text = draw(&mut app, 200, 50);
+    assert!(
+        text.contains("body.bin exists: overwrite it? y/n"),
+        "{text}"
+    );
+    export(&app, true).unwrap();
+    assert!(std::fs::metadata(&side).unwrap().len() > 64 << 10);
+    assert!(std::fs::read_to_string(&cmd).unwrap().contains("body.bin"));
 }

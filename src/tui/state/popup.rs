@@ -109,11 +109,13 @@ pub struct Menu {
 pub enum Confirm {
     /// Quitting while a listener runs stops it.
     Quit,
-    /// An export over a file that exists.
+    /// An export over a file that exists: `existing` is that file (the export's own path, or
+    /// the body file beside a curl command).
     Overwrite {
         kind: ExportKind,
         path: std::path::PathBuf,
         ids: Vec<usize>,
+        existing: std::path::PathBuf,
     },
 }
 
@@ -122,9 +124,9 @@ impl Confirm {
     pub fn question(&self) -> String {
         match self {
             Confirm::Quit => "stop the listener and quit? y/n".into(),
-            Confirm::Overwrite { path, .. } => format!(
+            Confirm::Overwrite { existing, .. } => format!(
                 "{} exists: overwrite it? y/n",
-                crate::tui::text::safe_str(&path.display().to_string())
+                crate::tui::text::safe_str(&existing.display().to_string())
             ),
         }
     }
@@ -252,7 +254,9 @@ impl App {
     fn confirmed(&mut self, c: Confirm) {
         match c {
             Confirm::Quit => self.quit = true,
-            Confirm::Overwrite { kind, path, ids } => self.export(kind, path, ids, true),
+            Confirm::Overwrite {
+                kind, path, ids, ..
+            } => self.export(kind, path, ids, true),
         }
     }
 
