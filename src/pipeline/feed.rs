@@ -3,8 +3,9 @@
 
 use std::io::Write;
 
-use super::{analyze, render_batch, CaptureContext, Job};
+use super::{analyze, render_batch, render_one, CaptureContext, Job};
 use crate::engine::diagnose::servers::{Judge, Servers};
+use crate::engine::Analysis;
 use crate::engine::Verifier;
 use crate::feed::{FeedEvent, FeedReceiver};
 use crate::http::Headers;
@@ -43,10 +44,21 @@ pub fn print_feed(
                     continue;
                 }
                 let ctx = context.next(&x.request, x.server.as_deref());
-                let judged = match auto && format != Format::Tsv {
+                let (judged, counted) = match auto && format != Format::Tsv {
                     true => judge_so_far(&mut servers, &x, &ctx, v),
-                    false => v.dialect,
+                    false => (v.dialect, None),
                 };
+                // Judged as the fallback: the analysis that counted it is the one to print.
+                if let Some(a) = counted.filter(|_| std::ptr::eq(judged, v.dialect)) {
+                    let mut buf = std::mem::take(&mut spare);
+                    buf.clear();
+                    bad += render_one(&mut buf, &x, &a, Some(format));
+                    if let Err(e) = out.write_all(&buf).and_then(|_| out.flush()) {
+                        failed = Some(e);
+                    }
+                    spare = buf;
+                    continue;
+                }
                 let job = Job {
                     exchange: *x,
                     context: ctx,
@@ -81,15 +93,16 @@ pub fn print_feed(
 }
 
 /// Counts how `x`'s server answered it and returns the dialect that now explains the most of
-/// that server's answers (`v`'s own where none does).
+/// that server's answers (`v`'s own where none does), with the analysis under `v`'s dialect
+/// that counted it.
 fn judge_so_far(
     servers: &mut Servers,
     x: &crate::exchange::Exchange,
     ctx: &super::ExchangeContext,
     v: &Verifier,
-) -> &'static crate::engine::Dialect {
+) -> (&'static crate::engine::Dialect, Option<Analysis>) {
     let Some(server) = x.server.as_deref() else {
-        return v.dialect;
+        return (v.dialect, None);
     };
     let a = analyze(x, ctx.as_context(), v);
     let host = x.request.header_text("host");
@@ -99,7 +112,8 @@ fn judge_so_far(
         x.response.as_ref().map(|r| r.status),
         &a,
     );
-    crate::engine::diagnose::servers::key(server, host.as_deref(), &a.auth)
+    let d = crate::engine::diagnose::servers::key(server, host.as_deref(), &a.auth)
         .and_then(|k| servers.choose(&k, v.dialect))
-        .unwrap_or(v.dialect)
+        .unwrap_or(v.dialect);
+    (d, Some(a))
 }

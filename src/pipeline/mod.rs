@@ -368,25 +368,34 @@ fn render_batch(
             ..*v
         };
         let a = analyze(x, j.context.as_context(), &v);
-        if matches!(a.verdict, Verdict::Invalid | Verdict::Malformed) {
-            bad += 1;
-        }
         if let Some(c) = counted.as_deref_mut() {
             c.add(x, &a);
         }
-        // Writing into a Vec cannot fail.
-        let _ = match format {
-            Some(Format::Json) => {
-                report::write_json(&mut buf, x, &a);
-                buf.push(b'\n');
-                Ok(())
-            }
-            Some(Format::Text) => writeln!(buf, "{}", report::to_text(x, &a)),
-            Some(Format::Markdown) => write!(buf, "{}", report::to_markdown(x, &a)),
-            Some(Format::Tsv) | None => Ok(()),
-        };
+        bad += render_one(&mut buf, x, &a, format);
     }
     (buf, bad)
+}
+
+/// Appends one analysed exchange in `format` (nothing for TSV, written from the exchange
+/// alone, or for no format); 1 when it counts as bad for `--check` (invalid or malformed).
+fn render_one(
+    buf: &mut Vec<u8>,
+    x: &crate::exchange::Exchange,
+    a: &crate::engine::Analysis,
+    format: Option<Format>,
+) -> usize {
+    // Writing into a Vec cannot fail.
+    let _ = match format {
+        Some(Format::Json) => {
+            report::write_json(buf, x, a);
+            buf.push(b'\n');
+            Ok(())
+        }
+        Some(Format::Text) => writeln!(buf, "{}", report::to_text(x, a)),
+        Some(Format::Markdown) => write!(buf, "{}", report::to_markdown(x, a)),
+        Some(Format::Tsv) | None => Ok(()),
+    };
+    usize::from(matches!(a.verdict, Verdict::Invalid | Verdict::Malformed))
 }
 
 #[cfg(test)]
