@@ -217,6 +217,20 @@ mod tests {
     }
 
     #[test]
+    fn headers_in_front_of_ethernet_and_ethertypes() {
+        let eth = [0u8; 14];
+        let mut a = vec![1, 2, 3, 4];
+        a.extend_from_slice(&eth);
+        assert!(matches!(network(240, &a), Net::Ethernet(b) if b.len() == 14));
+        let mut t = vec![0; 12];
+        t.extend_from_slice(&eth);
+        assert!(matches!(network(241, &t), Net::Ethernet(b) if b.len() == 14));
+        assert!(
+            matches!(network(242, &[0x86, 0xdd, 0, 0, 0x60]), Net::Ether(EtherType::IPV6, b) if b == [0, 0, 0x60])
+        );
+    }
+
+    #[test]
     fn short_headers_are_bad_not_panics() {
         for lt in [
             0, 9, 50, 51, 100, 104, 108, 109, 117, 226, 239, 240, 241, 242,
