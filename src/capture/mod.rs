@@ -230,7 +230,7 @@ enum Layer {
 /// the connection speaks TLS.
 fn deliver(
     layer: &mut Layer,
-    keylog: &tls::KeyLog,
+    keylog: &mut tls::Keyring,
     d: usize,
     p: Piece<'_>,
     stream: &mut HttpStream,
@@ -276,8 +276,9 @@ pub struct Replayer<'s> {
     pub stats: Stats,
     sink: &'s mut dyn FnMut(Exchange),
     events: Vec<Event>,
-    /// The options' key log, plus the capture's own Decryption Secrets Blocks.
-    keylog: std::sync::Arc<tls::KeyLog>,
+    /// The options' key log, plus the capture's own Decryption Secrets Blocks, and the
+    /// TLS sessions seen.
+    keylog: tls::Keyring,
     /// pcapng interface names, by their number across the file.
     ifaces: Vec<std::sync::Arc<str>>,
 }
@@ -313,7 +314,7 @@ impl<'s> Replayer<'s> {
         sink: &'s mut dyn FnMut(Exchange),
     ) -> Self {
         Replayer {
-            keylog: opts.keylog.clone(),
+            keylog: tls::Keyring::new(opts.keylog.clone()),
             name: name.to_string(),
             opts,
             conns: HashMap::default(),
@@ -412,7 +413,7 @@ impl<'s> Replayer<'s> {
         {
             let (dirs, streams, layer) = (&mut conn.dirs, &mut conn.streams, &mut conn.layer);
             let stream = &mut streams[d];
-            let keylog = &*self.keylog;
+            let keylog = &mut self.keylog;
             dirs[d].push(seg.seq, seg.syn, &seg.payload, &mut |p| {
                 deliver(layer, keylog, d, p, stream, origin, events)
             });
@@ -514,7 +515,7 @@ impl<'s> Replayer<'s> {
             let events = &mut self.events;
             let (dirs, streams, layer) = (&mut conn.dirs, &mut conn.streams, &mut conn.layer);
             let stream = &mut streams[d];
-            let keylog = &*self.keylog;
+            let keylog = &mut self.keylog;
             dirs[d].flush(&mut |p| deliver(layer, keylog, d, p, stream, Origin::default(), events));
             stream.close(events);
             self.dispatch(k, d, ts);
@@ -729,7 +730,7 @@ pub fn replay<R: Read + Send>(
             if !batch.secrets.is_empty() {
                 // Secrets precede the frames they decrypt; taking them for the whole batch
                 // only ever adds keys.
-                std::sync::Arc::make_mut(&mut r.keylog).add_bytes(&batch.secrets);
+                r.keylog.add_bytes(&batch.secrets);
             }
             for f in batch.frames.drain(..) {
                 let what = match f.what {

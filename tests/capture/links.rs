@@ -57,7 +57,14 @@ fn merged_pcapng_keeps_each_requests_interface() {
         .arg("-r")
         .arg(root().join(MERGED))
         .args(["-Y", "http.request", "-T", "fields", "-E", "separator=/t"])
-        .args(["-E", "header=y", "-e", "frame.number", "-e", "frame.interface_name"])
+        .args([
+            "-E",
+            "header=y",
+            "-e",
+            "frame.number",
+            "-e",
+            "frame.interface_name",
+        ])
         .output();
     match live {
         Ok(o) if o.status.success() => {
@@ -104,7 +111,12 @@ fn report_says_the_interface_in_json_and_text() {
     // Inputs without interfaces have no such field.
     let out = Command::new(env!("CARGO_BIN_EXE_sigscope"))
         .current_dir(root())
-        .args(["report", "--format", "json", "tests/captures/link-nflog.pcap"])
+        .args([
+            "report",
+            "--format",
+            "json",
+            "tests/captures/link-nflog.pcap",
+        ])
         .output()
         .unwrap();
     let s = String::from_utf8_lossy(&out.stdout);

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use etherparse::{SlicedPacket, TransportSlice};
 use sigscope::capture::tcp::Piece;
-use sigscope::capture::tls::{KeyLog, TlsConn, Why};
+use sigscope::capture::tls::{KeyLog, Keyring, TlsConn, Why};
 use sigscope::capture::{replay, Options, Stats};
 use sigscope::exchange::Exchange;
 use sigscope::http::Headers;
@@ -259,6 +259,7 @@ fn garbage_never_panics() {
     };
     for _ in 0..300 {
         let mut conn = TlsConn::new();
+        let mut k = Keyring::new(k.clone());
         for (i, (to_server, bytes)) in t.iter().enumerate() {
             let mut b = bytes.clone();
             for _ in 0..(next() % 4) {
@@ -269,14 +270,14 @@ fn garbage_never_panics() {
                 b.truncate((next() as usize) % b.len());
             }
             let d = usize::from(!*to_server);
-            conn.piece(d, Piece::Data(&b), &k, &mut |_| {});
+            conn.piece(d, Piece::Data(&b), &mut k, &mut |_| {});
             if i == 3 {
-                conn.piece(d, Piece::Gap(7), &k, &mut |_| {});
+                conn.piece(d, Piece::Gap(7), &mut k, &mut |_| {});
             }
         }
         let mut b = vec![0u8; (next() % 3000) as usize];
         b.iter_mut().for_each(|x| *x = next() as u8);
-        conn.piece(0, Piece::Data(&b), &k, &mut |_| {});
+        conn.piece(0, Piece::Data(&b), &mut k, &mut |_| {});
     }
 }
 
@@ -284,10 +285,11 @@ fn garbage_never_panics() {
 /// (client bytes, server bytes).
 fn feed(name: &str, port: u16, keylog: &KeyLog, skip: usize) -> (TlsConn, [Vec<u8>; 2]) {
     let mut conn = TlsConn::new();
+    let mut keyring = Keyring::new(std::sync::Arc::new(keylog.clone()));
     let mut out = [Vec::new(), Vec::new()];
     for (to_server, bytes) in turns(name, port).iter().skip(skip) {
         let d = usize::from(!*to_server);
-        conn.piece(d, Piece::Data(bytes), keylog, &mut |o| {
+        conn.piece(d, Piece::Data(bytes), &mut keyring, &mut |o| {
             if let sigscope::capture::tls::Out::Data(b) = o {
                 out[d].extend_from_slice(b)
             }

@@ -15,6 +15,8 @@ pub struct Secrets {
     pub server_handshake: Option<Vec<u8>>,
     pub client_traffic_0: Option<Vec<u8>>,
     pub server_traffic_0: Option<Vec<u8>>,
+    /// TLS 1.3 0-RTT: `CLIENT_EARLY_TRAFFIC_SECRET`.
+    pub client_early: Option<Vec<u8>>,
 }
 
 /// Every secret read from one or more key logs.
@@ -23,6 +25,30 @@ pub struct KeyLog {
     by_random: HashMap<[u8; 32], Secrets>,
     /// Lines that were not comments, blank, or a known label with valid hex.
     pub skipped_lines: u64,
+    /// The files read, to read again when they change (a key log written while sigscope
+    /// reads the capture).
+    files: Vec<Watched>,
+}
+
+/// A key log file as last read: its size and modification time.
+#[derive(Clone)]
+struct Watched {
+    path: std::path::PathBuf,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Watched {
+    fn stat(path: &Path) -> (u64, Option<std::time::SystemTime>) {
+        match std::fs::metadata(path) {
+            Ok(m) => (m.len(), m.modified().ok()),
+            Err(_) => (0, None),
+        }
+    }
+
+    fn changed(&self) -> bool {
+        Watched::stat(&self.path) != (self.len, self.modified)
+    }
 }
 
 impl std::fmt::Debug for KeyLog {
@@ -47,18 +73,76 @@ pub enum KeyLogError {
 }
 
 impl KeyLog {
-    /// Reads a key log file and adds its secrets.
+    /// Reads a key log file and adds its secrets; the file is read again by [`refresh`]
+    /// when it has changed since.
+    ///
+    /// [`refresh`]: KeyLog::refresh
     pub fn add_file(&mut self, path: &Path) -> Result<(), KeyLogError> {
-        let bytes = std::fs::read(path).map_err(|source| KeyLogError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        if self.add_bytes(&bytes) == 0 {
+        if self.add_file_once(path)? == 0 {
             return Err(KeyLogError::Empty {
                 path: path.display().to_string(),
             });
         }
         Ok(())
+    }
+
+    /// Like [`add_file`](KeyLog::add_file), but a file with no secrets yet (one a client is
+    /// about to write) is no error: it is watched like the others.
+    pub fn watch_file(&mut self, path: &Path) -> Result<(), KeyLogError> {
+        self.add_file_once(path).map(|_| ())
+    }
+
+    fn add_file_once(&mut self, path: &Path) -> Result<usize, KeyLogError> {
+        let (len, modified) = Watched::stat(path);
+        let bytes = std::fs::read(path).map_err(|source| KeyLogError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let taken = self.add_bytes(&bytes);
+        if !self.files.iter().any(|w| w.path == path) {
+            self.files.push(Watched {
+                path: path.to_path_buf(),
+                len,
+                modified,
+            });
+        }
+        Ok(taken)
+    }
+
+    /// Whether files are read (and read again when they change).
+    pub fn watches_files(&self) -> bool {
+        !self.files.is_empty()
+    }
+
+    /// Whether a file read by `add_file` has changed since (its size or modification time:
+    /// one `stat` per file, nothing read).
+    pub fn changed(&self) -> bool {
+        self.files.iter().any(Watched::changed)
+    }
+
+    /// Reads the files that changed again (the secrets already known stay); returns whether
+    /// any was read.
+    pub fn refresh(&mut self) -> bool {
+        let mut read = false;
+        for i in 0..self.files.len() {
+            let w = &self.files[i];
+            let now = Watched::stat(&w.path);
+            if now == (w.len, w.modified) {
+                continue;
+            }
+            // Taken before reading: bytes written meanwhile make the next stat differ again.
+            (self.files[i].len, self.files[i].modified) = now;
+            let path = self.files[i].path.clone();
+            if let Ok(bytes) = std::fs::read(&path) {
+                // Lines already read are read again: only new secrets change anything, but
+                // the count of skipped lines would double.
+                let skipped = self.skipped_lines;
+                self.add_bytes(&bytes);
+                self.skipped_lines = skipped;
+                read = true;
+            }
+        }
+        read
     }
 
     /// Adds the secrets of key log text (a file's, or a Decryption Secrets Block's); returns
@@ -105,10 +189,9 @@ impl KeyLog {
             "SERVER_HANDSHAKE_TRAFFIC_SECRET" => &mut e.server_handshake,
             "CLIENT_TRAFFIC_SECRET_0" => &mut e.client_traffic_0,
             "SERVER_TRAFFIC_SECRET_0" => &mut e.server_traffic_0,
-            // Known labels this reader does not use (0-RTT, exporter secrets).
-            "CLIENT_EARLY_TRAFFIC_SECRET" | "EARLY_EXPORTER_SECRET" | "EXPORTER_SECRET" => {
-                return true
-            }
+            "CLIENT_EARLY_TRAFFIC_SECRET" => &mut e.client_early,
+            // Known labels this reader does not use (exporter secrets).
+            "EARLY_EXPORTER_SECRET" | "EXPORTER_SECRET" => return true,
             _ => return false,
         };
         *slot = Some(secret);
@@ -150,5 +233,44 @@ mod tests {
         assert!(s.client_traffic_0.is_none());
         assert!(k.get(&[0xac; 32]).is_none());
         assert!(!format!("{k:?}").contains("11"));
+    }
+
+    #[test]
+    fn a_file_that_grows_is_read_again() {
+        let dir = std::env::temp_dir().join(format!("sigscope-keylog-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("keys.txt");
+        let line = |b: u8| {
+            format!(
+                "CLIENT_RANDOM {} {}\n",
+                hex::encode([b; 32]),
+                "11".repeat(48)
+            )
+        };
+        std::fs::write(&path, line(1)).unwrap();
+        let mut k = KeyLog::default();
+        k.add_file(&path).unwrap();
+        assert!(!k.changed());
+        assert!(!k.refresh());
+        assert!(k.get(&[2; 32]).is_none());
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut f, line(2).as_bytes()).unwrap();
+        drop(f);
+        assert!(k.changed());
+        assert!(k.refresh());
+        assert!(k.get(&[2; 32]).is_some() && k.get(&[1; 32]).is_some());
+        assert!(!k.changed());
+        // An empty file may be watched, not added.
+        let empty = dir.join("empty.txt");
+        std::fs::write(&empty, "").unwrap();
+        assert!(KeyLog::default().add_file(&empty).is_err());
+        let mut w = KeyLog::default();
+        w.watch_file(&empty).unwrap();
+        std::fs::write(&empty, line(3)).unwrap();
+        assert!(w.refresh() && w.get(&[3; 32]).is_some());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
