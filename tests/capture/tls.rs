@@ -305,6 +305,17 @@ fn resumed_tls12_sessions_and_early_data_say_what_they_read() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1].2, "/examplebucket/resumed.txt");
     assert!(stats.tls_encrypted.is_empty(), "{stats:?}");
+    let f = dir.join("tls12-rsa-nokey.pcap");
+    let (rows, stats) = read(&f, &options(&f));
+    assert_eq!(rows.len(), 1);
+    assert!(
+        stats
+            .tls_notes
+            .iter()
+            .any(|n| n.contains("RSA key exchange")),
+        "{:?}",
+        stats.tls_notes
+    );
     let f = dir.join("tls13-early-nokey.pcap");
     let (rows, stats) = read(&f, &options(&f));
     assert_eq!(rows.len(), 1);

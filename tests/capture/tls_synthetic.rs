@@ -313,6 +313,11 @@ fn key_update_hello_retry_and_versions_are_seen() {
         (c.report.version, c.report.hello_retry),
         (Some(0x0303), false)
     );
+    // OpenSSL 3.0 negotiates the extended master secret (RFC 7627) on every TLS 1.2
+    // fixture (tshark lists extension 23 in their ServerHellos): decrypted all the same.
+    assert!(c.report.extended_master_secret && c.report.decrypted_bytes > 0);
+    let (c, _) = feed("tls13-aes128gcm.pcap", 18441, &k("tls13-aes128gcm.pcap"), 0);
+    assert!(!c.report.extended_master_secret);
     // Started after the handshake: every record counted as unread.
     let (c, out) = feed("tls13-aes128gcm.pcap", 18441, &k("tls13-aes128gcm.pcap"), 4);
     assert!(out[0].is_empty() && out[1].is_empty());

@@ -39,6 +39,9 @@ pub enum Why {
     MissingSecret,
     /// TLS 1.3 0-RTT data, and the key log has no `CLIENT_EARLY_TRAFFIC_SECRET` for it.
     NoEarlySecret,
+    /// TLS 1.2 RSA key exchange and no key for its client random: Wireshark could use the
+    /// server's private key; sigscope reads key logs only.
+    RsaNoKey,
     UnsupportedSuite(u16),
     UnsupportedVersion(u16),
     /// The capture has no ClientHello and ServerHello of this connection.
@@ -62,6 +65,10 @@ impl std::fmt::Display for Why {
             Why::NoKeyLog => write!(f, "no key log given (--keylog or SSLKEYLOGFILE)"),
             Why::NoKey => write!(f, "no key in the key log for its client random"),
             Why::MissingSecret => write!(f, "the key log lacks a secret this handshake needs"),
+            Why::RsaNoKey => write!(
+                f,
+                "RSA key exchange and no key in the key log for its client random (a server's private key is not used)"
+            ),
             Why::NoEarlySecret => write!(
                 f,
                 "early data (0-RTT) and no early traffic secret in the key log for it"
@@ -97,6 +104,10 @@ pub struct Report {
     pub version: Option<u16>,
     pub key_updates: u64,
     pub hello_retry: bool,
+    /// TLS 1.2: the ServerHello agreed to the extended master secret (RFC 7627). Nothing
+    /// changes for decryption: the key log's `CLIENT_RANDOM` line carries the master secret
+    /// as derived, with or without it.
+    pub extended_master_secret: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -140,6 +151,8 @@ pub struct TlsConn {
     /// The ClientHello's session ID and session ticket (TLS 1.2 resumption).
     session_id: Vec<u8>,
     ticket: Option<Vec<u8>>,
+    /// The ServerHello's cipher suite.
+    suite_id: u16,
     /// TLS 1.2: the master secret in use, for the tickets the server gives.
     master: Option<Vec<u8>>,
     early: Option<Early>,
@@ -177,6 +190,7 @@ impl TlsConn {
             suite: None,
             session_id: Vec::new(),
             ticket: None,
+            suite_id: 0,
             master: None,
             early: None,
             report: Report::default(),
@@ -386,6 +400,8 @@ impl TlsConn {
             return;
         }
         let mut version = sh.version.0;
+        self.report.extended_master_secret =
+            extensions(sh.ext.unwrap_or_default()).any(|(t, _)| t == 23);
         if let Some(ext) = sh.ext {
             if let Ok((_, exts)) = tls_parser::parse_tls_server_hello_extensions(ext) {
                 self.h2 |= alpn_h2(&exts);
@@ -406,6 +422,7 @@ impl TlsConn {
         }
         self.report.version = Some(version);
         self.server_random = <[u8; 32]>::try_from(sh.random).ok();
+        self.suite_id = sh.cipher.0;
         let Some(suite) = Suite::from_id(sh.cipher.0) else {
             return self.fail(Why::UnsupportedSuite(sh.cipher.0));
         };
@@ -479,10 +496,15 @@ impl TlsConn {
         };
         let master = secrets.and_then(|s| s.master).or_else(resumed);
         let Some(master) = master else {
-            return self.fail(if known {
-                Why::MissingSecret
-            } else {
-                Why::NoKey
+            // TLS_RSA_WITH_*: AES-128/256 CBC SHA-1 and SHA-256, AES-128/256 GCM.
+            let rsa = matches!(
+                self.suite_id,
+                0x002f | 0x0035 | 0x003c | 0x003d | 0x009c | 0x009d
+            );
+            return self.fail(match (known, rsa) {
+                (true, _) => Why::MissingSecret,
+                (false, true) => Why::RsaNoKey,
+                (false, false) => Why::NoKey,
             });
         };
         if !self.keys12(client, suite, Some(&master)) {

@@ -14,6 +14,8 @@
 #                               -early_data); the key log has CLIENT_EARLY_TRAFFIC_SECRET
 #   tls13-early-nokey.pcap      the same capture without that line: the early request stays
 #                               encrypted (tshark does not list it either)
+#   tls12-rsa-nokey.pcap        an ECDHE connection with its key, then an RSA key exchange
+#                               (AES128-GCM-SHA256) without: said so
 # and beside each X: X.keys and X.tshark.tsv. Needs root (tcpdump). Output differs run to run.
 #
 #   bash tests/captures/tls/gen/make_resume.sh
@@ -118,8 +120,22 @@ capture_stop tls13-early-data.pcap
 cp "$OUT/tls13-early-data.pcap" "$OUT/tls13-early-nokey.pcap"
 grep -v '^CLIENT_EARLY_TRAFFIC_SECRET ' "$OUT/tls13-early-data.pcap.keys" >"$OUT/tls13-early-nokey.pcap.keys"
 
+# RSA key exchange, key missing: an ECDHE connection whose key is in the key log, then an
+# RSA one (AES128-GCM-SHA256) whose CLIENT_RANDOM line is removed. tshark, without the
+# server's private key, lists only the first request too.
+requests 18594
+s_server 18594 "$WORK/srv-rsa.log" -www -tls1_2
+capture_start tls12-rsa-nokey.pcap 18594
+for n in 1 2; do
+  cipher=ECDHE-RSA-AES128-GCM-SHA256; [ "$n" = 2 ] && cipher=AES128-GCM-SHA256
+  { cat "$WORK/r$n"; sleep 1; } | openssl s_client -connect 127.0.0.1:18594 -tls1_2 \
+    -cipher "$cipher" -keylogfile "$WORK/rsa-all.keys" -ign_eof >"$WORK/rsa-$n.log" 2>&1 || true
+done
+first_key "$WORK/rsa-all.keys" "$WORK/tls12-rsa-nokey.pcap.keys"
+capture_stop tls12-rsa-nokey.pcap
+
 cd "$OUT"
-for f in tls12-resumed-id.pcap tls12-resumed-ticket.pcap tls12-resumed-id-firstkey.pcap \
+for f in tls12-rsa-nokey.pcap tls12-resumed-id.pcap tls12-resumed-ticket.pcap tls12-resumed-id-firstkey.pcap \
          tls12-resumed-ticket-firstkey.pcap tls13-early-data.pcap tls13-early-nokey.pcap; do
   tshark -r "$f" -o "tls.keylog_file:$f.keys" -o tcp.desegment_tcp_streams:TRUE \
     -o http.desegment_headers:TRUE -o http.desegment_body:TRUE -Y http.request -T fields \
