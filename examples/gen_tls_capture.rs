@@ -80,7 +80,15 @@ impl Pcap {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn tcp(&mut self, src: ([u8; 4], u16), dst: ([u8; 4], u16), seq: u32, ack: u32, flags: u8, payload: &[u8]) {
+    fn tcp(
+        &mut self,
+        src: ([u8; 4], u16),
+        dst: ([u8; 4], u16),
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        payload: &[u8],
+    ) {
         self.usec += 7;
         let total = 20 + 20 + payload.len();
         let mut f = Vec::with_capacity(14 + total);
@@ -93,7 +101,10 @@ impl Pcap {
         ip[9] = 6;
         ip[12..16].copy_from_slice(&src.0);
         ip[16..20].copy_from_slice(&dst.0);
-        let mut sum: u32 = ip.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], c[1]]))).sum();
+        let mut sum: u32 = ip
+            .chunks(2)
+            .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+            .sum();
         while sum > 0xffff {
             sum = (sum & 0xffff) + (sum >> 16);
         }
@@ -144,18 +155,46 @@ impl Conn {
     /// Bytes from direction `d` (0 client, 1 server), in MSS-sized segments, then an ACK.
     fn send(&mut self, p: &mut Pcap, d: usize, data: &[u8]) {
         for chunk in data.chunks(MSS) {
-            p.tcp(self.ends[d], self.ends[1 - d], self.seq[d], self.seq[1 - d], ACK | PSH, chunk);
+            p.tcp(
+                self.ends[d],
+                self.ends[1 - d],
+                self.seq[d],
+                self.seq[1 - d],
+                ACK | PSH,
+                chunk,
+            );
             self.seq[d] = self.seq[d].wrapping_add(chunk.len() as u32);
         }
-        p.tcp(self.ends[1 - d], self.ends[d], self.seq[1 - d], self.seq[d], ACK, &[]);
+        p.tcp(
+            self.ends[1 - d],
+            self.ends[d],
+            self.seq[1 - d],
+            self.seq[d],
+            ACK,
+            &[],
+        );
     }
 
     fn close(&mut self, p: &mut Pcap) {
         for d in 0..2 {
-            p.tcp(self.ends[d], self.ends[1 - d], self.seq[d], self.seq[1 - d], FIN | ACK, &[]);
+            p.tcp(
+                self.ends[d],
+                self.ends[1 - d],
+                self.seq[d],
+                self.seq[1 - d],
+                FIN | ACK,
+                &[],
+            );
             self.seq[d] = self.seq[d].wrapping_add(1);
         }
-        p.tcp(self.ends[0], self.ends[1], self.seq[0], self.seq[1], ACK, &[]);
+        p.tcp(
+            self.ends[0],
+            self.ends[1],
+            self.seq[0],
+            self.seq[1],
+            ACK,
+            &[],
+        );
     }
 }
 
@@ -330,7 +369,10 @@ struct Totals {
 }
 
 fn connection(p: &mut Pcap, keys: &mut impl Write, rng: &mut Rng, n: u64, t: &mut Totals) {
-    let client = ([127, 0, (2 + n / 60_000 % 250) as u8, (2 + n % 250) as u8], 1024 + (n % 60_000) as u16);
+    let client = (
+        [127, 0, (2 + n / 60_000 % 250) as u8, (2 + n % 250) as u8],
+        1024 + (n % 60_000) as u16,
+    );
     let mut c = Conn::open(p, client, rng);
     let random: [u8; 32] = rng.bytes();
     let secrets: [[u8; 32]; 4] = [rng.bytes(), rng.bytes(), rng.bytes(), rng.bytes()];
@@ -361,9 +403,15 @@ fn connection(p: &mut Pcap, keys: &mut impl Write, rng: &mut Rng, n: u64, t: &mu
         let unix = p.usec / 1_000_000;
         let (req, resp) = if rng.next() % 2 == 0 {
             let body = vec![b'a' + (i % 26) as u8; size];
-            (request("PUT", &format!("/obj/{n}/{i}"), &body, unix), response(0))
+            (
+                request("PUT", &format!("/obj/{n}/{i}"), &body, unix),
+                response(0),
+            )
         } else {
-            (request("GET", &format!("/obj/{n}/{i}"), b"", unix), response(size))
+            (
+                request("GET", &format!("/obj/{n}/{i}"), b"", unix),
+                response(size),
+            )
         };
         let mut out = first.take().unwrap_or_default();
         up.seal(23, &req, &mut out);

@@ -89,6 +89,12 @@ S_TSV=$(measure s_tsv "$WORK/sigscope" report --keylog "$KEYS" --format tsv "$BI
 S_PJSON=$(measure s_pjson "$WORK/sigscope" report --keylog "$KEYS" --credentials "$CREDS" --format json "$PREFIX")
 T_PRE=$(measure t_prefix tshark -r "$PREFIX" -o "tls.keylog_file:$KEYS" -Y http.request -T fields \
   -e frame.number -e http.request.method -e http.request.uri -e http.host -e http.authorization)
+# tshark on the whole file too, unless told not to (TSHARK_FULL=0): about 4 GB of RSS.
+T_FULL=""
+if [ "${TSHARK_FULL:-1}" = 1 ]; then
+  T_FULL=$(measure t_full tshark -r "$BIG" -o "tls.keylog_file:$KEYS" -Y http.request -T fields \
+    -e frame.number -e http.request.method -e http.request.uri -e http.host -e http.authorization)
+fi
 # Every request of the big file verified valid?
 VALID=$("$WORK/sigscope" report --keylog "$KEYS" --credentials "$CREDS" --format json "$BIG" 2>/dev/null |
   python3 -c 'import json,sys
@@ -103,8 +109,11 @@ row() {  # label "name wall cpu rss" bytes
     "$(echo "$3 / 1048576 / $wall" | bc -l)" "$((rss / 1024))"
 }
 mbps() { read -r _ wall _ _ <<<"$1"; echo "$2 / 1048576 / $wall" | bc -l; }
+cpu() { read -r _ _ c _ <<<"$1"; echo "$c"; }
 RATIO_J=$(echo "$(mbps "$S_PJSON" "$PSIZE") / $(mbps "$T_PRE" "$PSIZE")" | bc -l)
+RATIO_JC=$(echo "$(cpu "$T_PRE") / $(cpu "$S_PJSON")" | bc -l)
 RATIO_BIG=$(echo "$(mbps "$S_JSON" "$SIZE") / $(mbps "$T_PRE" "$PSIZE")" | bc -l)
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   echo "# HTTPS in captures: sigscope vs tshark with the same key log"
   echo
@@ -123,8 +132,17 @@ RATIO_BIG=$(echo "$(mbps "$S_JSON" "$SIZE") / $(mbps "$T_PRE" "$PSIZE")" | bc -l
   row "sigscope report --format tsv, whole file" "$S_TSV" "$SIZE"
   row "sigscope report --format json, with the keys, ${TSHARK_MB} MiB prefix" "$S_PJSON" "$PSIZE"
   row "tshark -o tls.keylog_file -Y http.request -T fields, ${TSHARK_MB} MiB prefix" "$T_PRE" "$PSIZE"
+  [ -n "$T_FULL" ] && row "tshark -o tls.keylog_file -Y http.request -T fields, whole file" "$T_FULL" "$SIZE"
   echo
-  printf -- '- Throughput, same prefix: sigscope (decrypt, reassemble, verify, JSON) %.1f× tshark.\n' "$RATIO_J"
+  echo "Load average at the end of the run: $LOAD (other jobs shared the 2 cores: wall times"
+  echo "include waiting for a core; CPU times do not)."
+  echo
+  printf -- '- Same prefix, sigscope (decrypt, reassemble, verify, JSON) against tshark: %.1f× in wall-clock throughput, %.1f× in CPU time.\n' "$RATIO_J" "$RATIO_JC"
+  if [ -n "$T_FULL" ]; then
+    printf -- '- Whole file, sigscope JSON against tshark: %.1f× in wall-clock throughput, %.1f× in CPU time.\n' \
+      "$(echo "$(mbps "$S_JSON" "$SIZE") / $(mbps "$T_FULL" "$SIZE")" | bc -l)" \
+      "$(echo "$(cpu "$T_FULL") / $(cpu "$S_JSON")" | bc -l)"
+  fi
   printf -- '- sigscope on the whole file against tshark on the prefix: %.1f×.\n' "$RATIO_BIG"
   echo "- Peak memory: sigscope's RSS on the whole file is the figure above, against a file of $((SIZE / 1048576)) MiB."
 } >"$OUT"

@@ -121,7 +121,10 @@ enum Epoch {
 
 #[derive(Default)]
 struct Dir {
-    /// Bytes of the record being reassembled.
+    /// The header of the record being reassembled, and how much of it has come.
+    head: [u8; 5],
+    head_len: usize,
+    /// Bytes of the record being reassembled, after its header (reused record to record).
     buf: Vec<u8>,
     /// Handshake messages being reassembled (clear or decrypted).
     hs: Vec<u8>,
@@ -238,32 +241,34 @@ impl TlsConn {
         out: &mut dyn FnMut(Out<'_>),
     ) -> &'b [u8] {
         let dir = &mut self.dirs[d];
-        let want = if dir.buf.len() < 5 {
-            5 - dir.buf.len()
-        } else {
-            5 + usize::from(u16::from_be_bytes([dir.buf[3], dir.buf[4]])) - dir.buf.len()
-        };
-        let n = want.min(b.len());
-        dir.buf.extend_from_slice(&b[..n]);
-        let rest = &b[n..];
-        if dir.buf.len() < 5 {
-            return rest;
-        }
-        if dir.buf.len() == 5 {
-            let len = usize::from(u16::from_be_bytes([dir.buf[3], dir.buf[4]]));
-            if !looks_like_tls(&dir.buf) || len > MAX_RECORD {
+        let mut rest = b;
+        if dir.head_len < 5 {
+            let n = (5 - dir.head_len).min(rest.len());
+            dir.head[dir.head_len..dir.head_len + n].copy_from_slice(&rest[..n]);
+            dir.head_len += n;
+            rest = &rest[n..];
+            if dir.head_len < 5 {
+                return rest;
+            }
+            let len = usize::from(u16::from_be_bytes([dir.head[3], dir.head[4]]));
+            if !looks_like_tls(&dir.head) || len > MAX_RECORD {
                 dir.lost = true;
                 self.fail(Why::NotRecords);
                 return rest;
             }
-            if len > 0 {
-                return rest;
-            }
         }
-        let len = usize::from(u16::from_be_bytes([dir.buf[3], dir.buf[4]]));
-        if dir.buf.len() == 5 + len {
-            let record = std::mem::take(&mut dir.buf);
-            self.record(d, record, keys, out);
+        let len = usize::from(u16::from_be_bytes([dir.head[3], dir.head[4]]));
+        let n = (len - dir.buf.len()).min(rest.len());
+        dir.buf.extend_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        if dir.buf.len() == len {
+            // The body is decrypted in place, then its buffer serves the next record.
+            let header = dir.head;
+            dir.head_len = 0;
+            let mut body = std::mem::take(&mut dir.buf);
+            self.record(d, header, &mut body, keys, out);
+            body.clear();
+            self.dirs[d].buf = body;
         }
         rest
     }
@@ -271,15 +276,14 @@ impl TlsConn {
     fn record(
         &mut self,
         d: usize,
-        mut rec: Vec<u8>,
+        header: [u8; 5],
+        rec: &mut Vec<u8>,
         keys: &mut Keyring,
         out: &mut dyn FnMut(Out<'_>),
     ) {
-        let header: [u8; 5] = [rec[0], rec[1], rec[2], rec[3], rec[4]];
         let ty = header[0];
         let tls13 = self.suite.is_some_and(|s| s.tls13);
         if self.epoch[d] == Epoch::Early && ty == 23 {
-            rec.drain(..5);
             return self.early_record(d, &header, rec, out);
         }
         let protected = if tls13 {
@@ -288,16 +292,15 @@ impl TlsConn {
             self.dirs[d].protected
         };
         if !protected {
-            self.clear_record(d, ty, &rec[5..], keys);
+            self.clear_record(d, ty, rec, keys);
             return;
         }
         let Some(k) = self.dirs[d].keys.as_mut() else {
             self.report.encrypted_records += 1;
             return;
         };
-        rec.drain(..5);
-        match k.open(&header, &mut rec) {
-            Open::Plain(inner) => self.plain(d, inner, &rec, out),
+        match k.open(&header, rec) {
+            Open::Plain(inner) => self.plain(d, inner, rec, out),
             Open::BadMac | Open::Malformed => {
                 self.report.bad_records += 1;
                 self.fail(Why::BadMac);
@@ -545,7 +548,7 @@ impl TlsConn {
         &mut self,
         d: usize,
         header: &[u8; 5],
-        rec: Vec<u8>,
+        rec: &[u8],
         out: &mut dyn FnMut(Out<'_>),
     ) {
         let Some(early) = self.early.as_mut() else {
@@ -559,7 +562,7 @@ impl TlsConn {
         };
         for (i, k) in candidates.iter_mut().enumerate() {
             tried = true;
-            let mut body = rec.clone();
+            let mut body = rec.to_vec();
             match k.open(header, &mut body) {
                 Open::Plain(ty) => {
                     if !chosen {
@@ -575,7 +578,7 @@ impl TlsConn {
         // The handshake keys, once the ServerHello gave them.
         if let (Some(suite), Some(secret)) = (self.suite, early.pending.clone()) {
             if let Some(mut k) = Keys::tls13(suite, &secret) {
-                let mut body = rec.clone();
+                let mut body = rec.to_vec();
                 if let Open::Plain(ty) = k.open(header, &mut body) {
                     early.pending = None;
                     self.epoch[d] = Epoch::Handshake;
