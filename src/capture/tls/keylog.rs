@@ -36,6 +36,26 @@ struct Watched {
     path: std::path::PathBuf,
     len: u64,
     modified: Option<std::time::SystemTime>,
+    /// Bytes read up to the end of the last complete line: where reading resumes.
+    done: u64,
+}
+
+/// The length of `bytes` up to and including its last newline.
+fn complete_lines(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i as u64 + 1)
+}
+
+/// The bytes of `path` from `from` on.
+fn read_from(path: &Path, from: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek};
+    let mut f = std::fs::File::open(path)?;
+    f.seek(std::io::SeekFrom::Start(from))?;
+    let mut v = Vec::new();
+    f.read_to_end(&mut v)?;
+    Ok(v)
 }
 
 impl Watched {
@@ -104,6 +124,7 @@ impl KeyLog {
                 path: path.to_path_buf(),
                 len,
                 modified,
+                done: complete_lines(&bytes),
             });
         }
         Ok(taken)
@@ -132,13 +153,20 @@ impl KeyLog {
             }
             // Taken before reading: bytes written meanwhile make the next stat differ again.
             (self.files[i].len, self.files[i].modified) = now;
+            // A file that grew is read from the end of its last complete line (a line being
+            // written when it was read is read again whole); one that shrank (replaced,
+            // truncated) from its start.
+            let from = match now.0 >= self.files[i].done {
+                true => self.files[i].done,
+                false => 0,
+            };
             let path = self.files[i].path.clone();
-            if let Ok(bytes) = std::fs::read(&path) {
-                // Lines already read are read again: only new secrets change anything, but
-                // the count of skipped lines would double.
+            if let Ok(bytes) = read_from(&path, from) {
+                // Lines read again add nothing and are not counted twice as skipped.
                 let skipped = self.skipped_lines;
                 self.add_bytes(&bytes);
                 self.skipped_lines = skipped;
+                self.files[i].done = from + complete_lines(&bytes);
                 read = true;
             }
         }
@@ -263,6 +291,21 @@ mod tests {
         assert!(k.refresh());
         assert!(k.get(&[2; 32]).is_some() && k.get(&[1; 32]).is_some());
         assert!(!k.changed());
+        // A line caught half written is read whole once it is finished.
+        let third = line(4);
+        let (a, b) = third.split_at(40);
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut f, a.as_bytes()).unwrap();
+        assert!(k.refresh() && k.get(&[4; 32]).is_none());
+        std::io::Write::write_all(&mut f, b.as_bytes()).unwrap();
+        drop(f);
+        assert!(k.refresh() && k.get(&[4; 32]).is_some());
+        // Replaced by a shorter file: read from its start.
+        std::fs::write(&path, line(5)).unwrap();
+        assert!(k.refresh() && k.get(&[5; 32]).is_some());
         // An empty file may be watched, not added.
         let empty = dir.join("empty.txt");
         std::fs::write(&empty, "").unwrap();
