@@ -324,3 +324,58 @@ fn key_update_hello_retry_and_versions_are_seen() {
     assert!(c.report.encrypted_records >= 2, "{:?}", c.report);
     assert_eq!(c.report.why, Some(Why::NoHandshake));
 }
+
+/// A ClientHello record with one more (empty) extension of type `ty` at the end of its
+/// extension block, every length in front of it updated.
+fn with_extension(ch_record: &[u8], ty: u16) -> Vec<u8> {
+    let mut r = ch_record.to_vec();
+    let body = 9;
+    let sid = r[body + 34] as usize;
+    let at = body + 35 + sid;
+    let suites = u16::from_be_bytes([r[at], r[at + 1]]) as usize;
+    let at = at + 2 + suites;
+    let comp = r[at] as usize;
+    let ext_len_at = at + 1 + comp;
+    let ext_len = u16::from_be_bytes([r[ext_len_at], r[ext_len_at + 1]]) as usize;
+    let end = ext_len_at + 2 + ext_len;
+    r.splice(end..end, [(ty >> 8) as u8, ty as u8, 0, 0]);
+    let bump = |r: &mut Vec<u8>, i: usize| {
+        let v = u16::from_be_bytes([r[i], r[i + 1]]) + 4;
+        r[i..i + 2].copy_from_slice(&v.to_be_bytes());
+    };
+    bump(&mut r, ext_len_at);
+    bump(&mut r, 3);
+    let hs = u32::from_be_bytes([0, r[6], r[7], r[8]]) + 4;
+    r[6..9].copy_from_slice(&hs.to_be_bytes()[1..]);
+    r
+}
+
+#[test]
+fn early_data_offered_to_a_tls12_server_changes_nothing() {
+    // A client offering 0-RTT (early_data, 42) to a server that answers with TLS 1.2: there
+    // is no early data, and its records are TLS 1.2's.
+    let name = "tls12-aes128gcm.pcap";
+    let mut t = turns(name, 18444);
+    let (to_server, first) = &t[0];
+    assert!(*to_server && first[0] == 22 && first[5] == 1);
+    let len = 5 + u16::from_be_bytes([first[3], first[4]]) as usize;
+    let mut changed = with_extension(&first[..len], 42);
+    changed.extend_from_slice(&first[len..]);
+    t[0].1 = changed;
+    let keylog = keys(name);
+    let mut conn = TlsConn::new();
+    let mut keyring = Keyring::new(keylog);
+    let mut out = Vec::new();
+    for (to_server, bytes) in &t {
+        let d = usize::from(!*to_server);
+        conn.piece(d, Piece::Data(bytes), &mut keyring, &mut |o| {
+            if let sigscope::capture::tls::Out::Data(b) = o {
+                if d == 0 {
+                    out.extend_from_slice(b)
+                }
+            }
+        });
+    }
+    assert_eq!(conn.report.why, None, "{:?}", conn.report);
+    assert!(out.starts_with(b"GET /examplebucket/key.txt HTTP/1.1"));
+}
