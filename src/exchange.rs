@@ -13,6 +13,9 @@ pub struct Exchange {
     pub time: Option<OffsetDateTime>,
     pub client: Option<String>,
     pub server: Option<String>,
+    /// The capture interface it was seen on (pcapng `if_name`, or "interface N"), when the
+    /// input is a pcapng.
+    pub interface: Option<String>,
     pub request: Request,
     pub response: Option<Response>,
     /// What the capture layer noticed (gaps, no response, truncation), reported with the

@@ -6,6 +6,8 @@ use std::net::{IpAddr, SocketAddr};
 use etherparse::defrag::IpDefragPool;
 use etherparse::{EtherType, IpNumber, NetSlice, SlicedPacket, TcpSlice, TransportSlice};
 
+use super::link::Net;
+
 /// One TCP segment, addresses included.
 pub struct Segment<'a> {
     pub src: SocketAddr,
@@ -115,20 +117,15 @@ impl Default for Decoder {
 
 impl Decoder {
     pub fn decode<'a>(&mut self, linktype: i32, data: &'a [u8], frame: u64) -> Decoded<'a> {
-        let sliced = match linktype {
-            1 => SlicedPacket::from_ethernet(data),
-            // DLT_NULL (host byte order) and DLT_LOOP (network order): 4-byte address family.
-            0 | 108 => {
-                if data.len() < 4 {
-                    return Decoded::Bad("loopback header shorter than 4 bytes".into());
-                }
-                SlicedPacket::from_ip(&data[4..])
-            }
-            // Raw IP (101; 12 and 14 on some BSDs), IPv4 (228), IPv6 (229).
-            101 | 12 | 14 | 228 | 229 => SlicedPacket::from_ip(data),
+        let sliced = match super::link::network(linktype, data) {
+            Net::Ethernet(b) => SlicedPacket::from_ethernet(b),
+            Net::Ether(e, b) => SlicedPacket::from_ether_type(e, b),
+            Net::Ip(b) => SlicedPacket::from_ip(b),
+            Net::NotIp => return Decoded::NotTcp,
+            Net::Bad(why) => return Decoded::Bad(why.into()),
             // Linux cooked v1: packet type, ARPHRD type, address length, 8 bytes of address,
             // protocol = 16 bytes.
-            113 => {
+            Net::Unsupported if linktype == 113 => {
                 if data.len() < 16 {
                     return Decoded::Bad("Linux cooked v1 header shorter than 16 bytes".into());
                 }
@@ -141,7 +138,7 @@ impl Decoder {
             }
             // Linux cooked v2: protocol type, reserved, interface index, ARPHRD, packet type,
             // address length, 8 bytes of address = 20 bytes.
-            276 => {
+            Net::Unsupported if linktype == 276 => {
                 if data.len() < 20 {
                     return Decoded::Bad("Linux cooked v2 header shorter than 20 bytes".into());
                 }
@@ -152,7 +149,7 @@ impl Decoder {
                     None => return Decoded::NotTcp,
                 }
             }
-            other => return Decoded::UnsupportedLink(other),
+            Net::Unsupported => return Decoded::UnsupportedLink(linktype),
         };
         let sliced = match sliced {
             Ok(s) => s,

@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod httpstream;
+pub mod link;
 pub mod packets;
 pub mod tcp;
 pub mod tls;
@@ -214,6 +215,8 @@ struct Conn {
     /// SYN-ACK's sender), else the side that did not send the first request line.
     server: Option<usize>,
     layer: Layer,
+    /// The pcapng interface of its first segment, by name.
+    iface: Option<std::sync::Arc<str>>,
 }
 
 /// What the connection's bytes are, decided by its first bytes.
@@ -227,7 +230,7 @@ enum Layer {
 /// the connection speaks TLS.
 fn deliver(
     layer: &mut Layer,
-    keylog: &tls::KeyLog,
+    keylog: &mut tls::Keyring,
     d: usize,
     p: Piece<'_>,
     stream: &mut HttpStream,
@@ -273,8 +276,11 @@ pub struct Replayer<'s> {
     pub stats: Stats,
     sink: &'s mut dyn FnMut(Exchange),
     events: Vec<Event>,
-    /// The options' key log, plus the capture's own Decryption Secrets Blocks.
-    keylog: std::sync::Arc<tls::KeyLog>,
+    /// The options' key log, plus the capture's own Decryption Secrets Blocks, and the
+    /// TLS sessions seen.
+    keylog: tls::Keyring,
+    /// pcapng interface names, by their number across the file.
+    ifaces: Vec<std::sync::Arc<str>>,
 }
 
 fn key(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
@@ -308,7 +314,7 @@ impl<'s> Replayer<'s> {
         sink: &'s mut dyn FnMut(Exchange),
     ) -> Self {
         Replayer {
-            keylog: opts.keylog.clone(),
+            keylog: tls::Keyring::new(opts.keylog.clone()),
             name: name.to_string(),
             opts,
             conns: HashMap::default(),
@@ -321,16 +327,27 @@ impl<'s> Replayer<'s> {
             stats: Stats::default(),
             sink,
             events: Vec::new(),
+            ifaces: Vec::new(),
         }
     }
 
+    /// A pcapng interface, announced before its frames.
+    fn interface(&mut self, global: u32, name: &str) {
+        let i = global as usize;
+        if self.ifaces.len() <= i {
+            self.ifaces.resize(i + 1, std::sync::Arc::from(""));
+        }
+        self.ifaces[i] = std::sync::Arc::from(name);
+    }
+
     /// A frame decoded by [`Decoder`] (on the reading thread, see [`replay`]).
-    fn decoded(&mut self, number: u64, ts_nanos: i128, d: Decoded<'_>) {
+    fn decoded(&mut self, number: u64, ts_nanos: i128, iface: Option<u32>, d: Decoded<'_>) {
         self.stats.frames += 1;
         match d {
             Decoded::Tcp(seg) => {
                 self.stats.tcp_segments += 1;
-                self.segment(&seg.0, number, ts_nanos);
+                let iface = iface.and_then(|i| self.ifaces.get(i as usize)).cloned();
+                self.segment(&seg.0, number, ts_nanos, iface);
             }
             Decoded::NotTcp => self.stats.not_tcp_frames += 1,
             Decoded::Fragment => self.stats.ip_fragments += 1,
@@ -351,7 +368,13 @@ impl<'s> Replayer<'s> {
         self.reorder.release(self.sink);
     }
 
-    fn segment(&mut self, seg: &decode::Segment<'_>, frame: u64, ts: i128) {
+    fn segment(
+        &mut self,
+        seg: &decode::Segment<'_>,
+        frame: u64,
+        ts: i128,
+        iface: Option<std::sync::Arc<str>>,
+    ) {
         let k = key(seg.src, seg.dst);
         let conn = match self.conns.entry(k) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
@@ -374,6 +397,7 @@ impl<'s> Replayer<'s> {
                     early: VecDeque::new(),
                     server: None,
                     layer: Layer::Unknown,
+                    iface,
                 })
             }
         };
@@ -389,7 +413,7 @@ impl<'s> Replayer<'s> {
         {
             let (dirs, streams, layer) = (&mut conn.dirs, &mut conn.streams, &mut conn.layer);
             let stream = &mut streams[d];
-            let keylog = &*self.keylog;
+            let keylog = &mut self.keylog;
             dirs[d].push(seg.seq, seg.syn, &seg.payload, &mut |p| {
                 deliver(layer, keylog, d, p, stream, origin, events)
             });
@@ -428,6 +452,7 @@ impl<'s> Replayer<'s> {
                         time: time::OffsetDateTime::from_unix_timestamp_nanos(end.ts_nanos).ok(),
                         client: Some(conn.names[d].clone()),
                         server: Some(conn.names[1 - d].clone()),
+                        interface: conn.iface.as_deref().map(str::to_string),
                         request: *req,
                         response: None,
                         notes: problems
@@ -490,7 +515,7 @@ impl<'s> Replayer<'s> {
             let events = &mut self.events;
             let (dirs, streams, layer) = (&mut conn.dirs, &mut conn.streams, &mut conn.layer);
             let stream = &mut streams[d];
-            let keylog = &*self.keylog;
+            let keylog = &mut self.keylog;
             dirs[d].flush(&mut |p| deliver(layer, keylog, d, p, stream, Origin::default(), events));
             stream.close(events);
             self.dispatch(k, d, ts);
@@ -597,11 +622,14 @@ struct FrameBatch {
     frames: Vec<DecodedFrame>,
     /// Key log text from Decryption Secrets Blocks met while reading the batch.
     secrets: Vec<u8>,
+    /// Interfaces met while reading the batch (they precede their frames).
+    interfaces: Vec<(u32, String)>,
 }
 
 struct DecodedFrame {
     number: u64,
     ts_nanos: i128,
+    iface: Option<u32>,
     what: Decoded<'static>,
     /// Where a TCP segment's payload lies in `data` (its `Cow` in `what` is empty).
     payload: std::ops::Range<usize>,
@@ -612,7 +640,7 @@ struct DecodedFrame {
 const FRAME_BATCH: usize = 1024;
 
 impl FrameBatch {
-    fn push(&mut self, number: u64, ts_nanos: i128, d: Decoded<'_>) {
+    fn push(&mut self, number: u64, ts_nanos: i128, iface: Option<u32>, d: Decoded<'_>) {
         let (what, payload) = match d {
             Decoded::Tcp(seg) => {
                 let start = self.data.len();
@@ -634,6 +662,7 @@ impl FrameBatch {
         self.frames.push(DecodedFrame {
             number,
             ts_nanos,
+            iface,
             what,
             payload,
         });
@@ -665,33 +694,43 @@ pub fn replay<R: Read + Send>(
                 |f| {
                     let d = decoder.decode(f.linktype, f.data, f.number);
                     let mut batch = batch.borrow_mut();
-                    batch.push(f.number, f.ts_nanos, d);
+                    batch.push(f.number, f.ts_nanos, f.iface, d);
                     if batch.frames.len() >= FRAME_BATCH {
                         let mut next = spent_rx.try_recv().unwrap_or_default();
                         next.data.clear();
                         next.frames.clear();
                         next.secrets.clear();
+                        next.interfaces.clear();
                         // The receiver only goes away when this scope ends.
                         let _ = full_tx.send(std::mem::replace(&mut *batch, next));
                     }
                 },
-                |secrets| {
+                |meta| {
                     let mut batch = batch.borrow_mut();
-                    batch.secrets.extend_from_slice(secrets);
-                    batch.secrets.push(b'\n');
+                    match meta {
+                        packets::Meta::Secrets(secrets) => {
+                            batch.secrets.extend_from_slice(secrets);
+                            batch.secrets.push(b'\n');
+                        }
+                        packets::Meta::Interface(i, name) => batch.interfaces.push((i, name)),
+                    }
                 },
             );
             let batch = batch.into_inner();
-            if !batch.frames.is_empty() || !batch.secrets.is_empty() {
+            if !batch.frames.is_empty() || !batch.secrets.is_empty() || !batch.interfaces.is_empty()
+            {
                 let _ = full_tx.send(batch);
             }
             (res, decoder.fragment_frames())
         });
         for mut batch in full_rx {
+            for (i, name) in batch.interfaces.drain(..) {
+                r.interface(i, &name);
+            }
             if !batch.secrets.is_empty() {
                 // Secrets precede the frames they decrypt; taking them for the whole batch
                 // only ever adds keys.
-                std::sync::Arc::make_mut(&mut r.keylog).add_bytes(&batch.secrets);
+                r.keylog.add_bytes(&batch.secrets);
             }
             for f in batch.frames.drain(..) {
                 let what = match f.what {
@@ -701,7 +740,7 @@ pub fn replay<R: Read + Send>(
                     })),
                     other => other,
                 };
-                r.decoded(f.number, f.ts_nanos, what);
+                r.decoded(f.number, f.ts_nanos, f.iface, what);
             }
             let _ = spent_tx.send(batch);
         }

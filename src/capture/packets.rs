@@ -17,23 +17,38 @@ pub struct Frame<'a> {
     pub data: &'a [u8],
     /// Bytes on the wire (larger than `data` when the snap length cut the frame).
     pub orig_len: u32,
+    /// pcapng: the interface it was captured on, numbered across the whole file (every
+    /// section's interfaces after the previous ones'), as [`read_frames`]'s `on_interface`
+    /// announced it. None in a legacy pcap.
+    pub iface: Option<u32>,
 }
 
 #[derive(Clone, Copy)]
 struct Interface {
+    /// Its number across the file.
+    global: u32,
     linktype: i32,
     /// Timestamp units per second.
     resolution: u64,
     offset_secs: i64,
 }
 
-/// Reads every frame, calling `on_frame` for each (and `on_secrets` with the TLS key log
-/// text of each pcapng Decryption Secrets Block); returns the problem that stopped reading
-/// early (truncation, corruption), if any. Frames before the damage have all been delivered.
+/// What a pcapng file says besides its frames.
+pub enum Meta<'a> {
+    /// The TLS key log text of a Decryption Secrets Block.
+    Secrets(&'a [u8]),
+    /// An interface: its number across the file, and its name (`if_name`, else
+    /// "interface N" with N its index in its section, as Wireshark's `frame.interface_id`).
+    Interface(u32, String),
+}
+
+/// Reads every frame, calling `on_frame` for each (and `on_meta` with each pcapng interface
+/// and Decryption Secrets Block); returns the problem that stopped reading early
+/// (truncation, corruption), if any. Frames before the damage have all been delivered.
 pub fn read_frames<R: Read + Send>(
     reader: R,
     mut on_frame: impl FnMut(Frame<'_>),
-    mut on_secrets: impl FnMut(&[u8]),
+    mut on_meta: impl FnMut(Meta<'_>),
 ) -> Result<u64, String> {
     let mut rdr = match create_reader(1 << 20, reader) {
         Ok(r) => r,
@@ -46,6 +61,7 @@ pub fn read_frames<R: Read + Send>(
     let mut legacy: Option<(i32, bool)> = None;
     // pcapng: interfaces of the current section, by id.
     let mut ifaces: Vec<Interface> = Vec::new();
+    let mut globals = 0u32;
     let mut capacity = 1usize << 20;
     loop {
         match rdr.next() {
@@ -68,26 +84,33 @@ pub fn read_frames<R: Read + Send>(
                             linktype,
                             data: b.data,
                             orig_len: b.origlen,
+                            iface: None,
                         });
                     }
                     PcapBlockOwned::NG(Block::SectionHeader(_)) => ifaces.clear(),
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                        let name = match idb.if_name() {
+                            Some(Ok(n)) if !n.is_empty() => n.to_string(),
+                            _ => format!("interface {}", ifaces.len()),
+                        };
+                        on_meta(Meta::Interface(globals, name));
                         ifaces.push(Interface {
+                            global: globals,
                             linktype: idb.linktype.0,
                             resolution: idb.ts_resolution().unwrap_or(1_000_000),
                             offset_secs: idb.if_tsoffset,
                         });
+                        globals = globals.saturating_add(1);
                     }
                     PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
                         number += 1;
-                        let iface = ifaces
-                            .get(epb.if_id as usize)
-                            .copied()
-                            .unwrap_or(Interface {
-                                linktype: 1,
-                                resolution: 1_000_000,
-                                offset_secs: 0,
-                            });
+                        let known = ifaces.get(epb.if_id as usize).copied();
+                        let iface = known.unwrap_or(Interface {
+                            global: u32::MAX,
+                            linktype: 1,
+                            resolution: 1_000_000,
+                            offset_secs: 0,
+                        });
                         let raw = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
                         let res = iface.resolution.max(1) as i128;
                         let ts = (raw as i128 / res) * 1_000_000_000
@@ -98,24 +121,27 @@ pub fn read_frames<R: Read + Send>(
                             linktype: iface.linktype,
                             data: epb.data,
                             orig_len: epb.origlen,
+                            iface: known.map(|i| i.global),
                         });
                     }
                     PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
                         number += 1;
-                        let linktype = ifaces.first().map(|i| i.linktype).unwrap_or(1);
+                        let first = ifaces.first().copied();
+                        let linktype = first.map(|i| i.linktype).unwrap_or(1);
                         on_frame(Frame {
                             number,
                             ts_nanos: 0,
                             linktype,
                             data: spb.data,
                             orig_len: spb.origlen,
+                            iface: first.map(|i| i.global),
                         });
                     }
                     PcapBlockOwned::NG(Block::DecryptionSecrets(dsb))
                         if dsb.secrets_type == SecretsType::TlsKeyLog =>
                     {
                         let len = (dsb.secrets_len as usize).min(dsb.data.len());
-                        on_secrets(&dsb.data[..len]);
+                        on_meta(Meta::Secrets(&dsb.data[..len]));
                     }
                     PcapBlockOwned::NG(_) => {}
                 }

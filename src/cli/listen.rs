@@ -94,6 +94,7 @@ impl ListenOpts {
                 region: self.region.clone(),
             },
             tls: self.tls_cert.clone().zip(self.tls_key.clone()),
+            keylog: opts.keylog.first().cloned(),
             save: self.save.clone(),
             limits: live::Limits {
                 max_header_size: self.max_header_size,
@@ -113,6 +114,12 @@ pub fn run(l: &ListenOpts, opts: &ReportOpts) -> Result<ExitCode> {
         // The endpoint is the server: it answers under one dialect, which must be named.
         eprintln!(
             "sigscope: --dialect auto infers a server's dialect from its answers; as a verifying endpoint, sigscope is the server: name the dialect it answers under (see `sigscope dialects`), or use --upstream to watch a real server's answers"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    if !opts.keylog.is_empty() && (l.tls_cert.is_none() || opts.keylog.len() > 1) {
+        eprintln!(
+            "sigscope: listen --keylog FILE writes the listener's TLS secrets to one file, and needs --tls-cert and --tls-key"
         );
         return Ok(ExitCode::from(2));
     }

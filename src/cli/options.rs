@@ -31,8 +31,9 @@ pub struct ReportOpts {
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
     /// TLS key log (NSS format, as SSLKEYLOGFILE makes clients write) to decrypt HTTPS in
-    /// captures; repeatable [default: $SSLKEYLOGFILE when set]. A pcapng's own Decryption
-    /// Secrets Blocks are always read.
+    /// captures; repeatable [default: $SSLKEYLOGFILE when set]. A file that grows while the
+    /// capture is read (a client still writing it) is read again when a connection's key is
+    /// missing. A pcapng's own Decryption Secrets Blocks are always read.
     #[arg(long, global = true, value_name = "FILE")]
     pub keylog: Vec<PathBuf>,
     /// Exit with status 3 when any exchange is invalid or malformed.
@@ -71,7 +72,12 @@ impl ReportOpts {
             }
         }
         for p in &self.keylog {
-            k.add_file(p)?;
+            // An empty file is one a client has yet to write: watched, read when it grows.
+            if std::fs::metadata(p).is_ok_and(|m| m.len() == 0) {
+                k.watch_file(p)?;
+            } else {
+                k.add_file(p)?;
+            }
         }
         Ok(std::sync::Arc::new(k))
     }

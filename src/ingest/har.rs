@@ -146,6 +146,7 @@ pub fn parse(data: &[u8], name: &str, first_index: usize) -> (Vec<Exchange>, Vec
             time,
             client: None,
             server,
+            interface: None,
             request,
             response,
             notes: Vec::new(),

@@ -128,6 +128,9 @@ pub struct Config {
     pub policy: respond::Policy,
     /// TLS on the listener: certificate chain and private key (PEM).
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// With `tls`: write the listener's TLS secrets to this file in NSS key log format
+    /// (created 0600, appended to), so that a raw capture of its traffic can be decrypted.
+    pub keylog: Option<PathBuf>,
     pub save: Option<PathBuf>,
     pub limits: Limits,
 }
@@ -138,6 +141,7 @@ impl Config {
             bind: IpAddr::from([127, 0, 0, 1]),
             port: 8080,
             upstream: None,
+            keylog: None,
             preserve_host: false,
             upstream_ca: None,
             dialect,

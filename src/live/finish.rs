@@ -55,6 +55,7 @@ fn exchange(ctx: &Ctx, c: Completed, index: usize) -> Exchange {
         time,
         client: Some(client.to_string()),
         server: Some(server.to_string()),
+        interface: None,
         request,
         response,
         notes,

@@ -132,7 +132,7 @@ struct Started {
 /// shutdown signal: everything connections share, set up before the first is accepted.
 fn start(cfg: Config, local: SocketAddr) -> Result<Started, LiveError> {
     let acceptor = match &cfg.tls {
-        Some((c, k)) => Some(tls::acceptor(c, k)?),
+        Some((c, k)) => Some(tls::acceptor(c, k, cfg.keylog.as_deref())?),
         None => None,
     };
     let connector = match &cfg.upstream {

@@ -66,6 +66,9 @@ pub struct JsonExchange<'a> {
     pub(super) time: Option<String>,
     pub(super) client: &'a Option<String>,
     pub(super) server: &'a Option<String>,
+    /// The pcapng interface the exchange was captured on: absent for other inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) interface: &'a Option<String>,
     pub(super) request: JsonRequest<'a>,
     pub(super) response: Option<JsonResponse<'a>>,
     pub(super) auth: JsonAuth<'a>,
@@ -91,6 +94,7 @@ pub fn to_json<'a>(x: &'a Exchange, a: &'a Analysis) -> JsonExchange<'a> {
         time: x.time.map(crate::engine::time::format_rfc3339),
         client: &x.client,
         server: &x.server,
+        interface: &x.interface,
         request: JsonRequest {
             method: &r.method,
             target: match crate::engine::auth::shown_target(&r.target) {

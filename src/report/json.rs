@@ -127,6 +127,10 @@ pub fn write_json(out: &mut Vec<u8>, x: &Exchange, a: &Analysis) {
     json_opt_str(out, j.client.as_deref());
     key!(out, "server");
     json_opt_str(out, j.server.as_deref());
+    if let Some(i) = j.interface {
+        key!(out, "interface");
+        json_str(out, i);
+    }
     write_request(out, x, &j);
     key!(out, "response");
     write_response(out, j.response.as_ref());

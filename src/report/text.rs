@@ -53,6 +53,9 @@ pub fn to_text(x: &Exchange, a: &Analysis) -> String {
     if let (Some(c), Some(sv)) = (&x.client, &x.server) {
         let _ = writeln!(s, "  client:   {} → {}", escape_str(c), escape_str(sv));
     }
+    if let Some(i) = &x.interface {
+        let _ = writeln!(s, "  interface: {}", escape_str(i));
+    }
     let _ = writeln!(s, "  auth:     {}", a.auth.mode.as_str());
     if let Some(ak) = &a.auth.access_key {
         let _ = writeln!(s, "  key:      {}", escape_str(ak));

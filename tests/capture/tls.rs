@@ -233,3 +233,98 @@ fn a_resumed_tls13_session_is_read() {
     );
     assert_eq!((stats.tls_connections, stats.tls_decrypted), (2, 2));
 }
+
+/// Reads `inner`, writing `keys` to `path` when first read: a key log written after the
+/// capture reader started (as by a client still running).
+struct WritesKeysOnRead {
+    inner: std::io::Cursor<Vec<u8>>,
+    keys: Option<(PathBuf, Vec<u8>)>,
+}
+
+impl std::io::Read for WritesKeysOnRead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some((p, k)) = self.keys.take() {
+            fs::write(p, k)?;
+        }
+        self.inner.read(buf)
+    }
+}
+
+#[test]
+fn a_key_log_written_after_the_reader_started_is_read_again() {
+    let f = root().join("tests/captures/tls/missing-key.pcap");
+    let dir = std::env::temp_dir().join(format!("sigscope-growing-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keys.txt");
+    let keys = fs::read(format!("{}.keys", f.display())).unwrap();
+    let count = |grow: bool| {
+        fs::write(&path, "").unwrap();
+        let mut k = KeyLog::default();
+        k.watch_file(&path).unwrap();
+        let reader = WritesKeysOnRead {
+            inner: std::io::Cursor::new(fs::read(&f).unwrap()),
+            keys: grow.then(|| (path.clone(), keys.clone())),
+        };
+        let opts = Options {
+            keylog: Arc::new(k),
+            ..Default::default()
+        };
+        let mut n = 0;
+        let stats = sigscope::capture::replay(reader, "growing", 0, opts, &mut |_| n += 1);
+        (n, stats.tls_decrypted)
+    };
+    // The key log is empty when the reader starts; written once it reads, it is read again
+    // when the first connection finds no key.
+    assert_eq!(count(true), (1, 1));
+    assert_eq!(count(false), (0, 0));
+    // Through the CLI: an empty --keylog file is accepted and watched.
+    fs::write(&path, "").unwrap();
+    let (_, err) = sigscope(
+        &["--keylog", path.to_str().unwrap(), "tls/missing-key.pcap"],
+        None,
+    );
+    assert!(err.contains("no key in the key log"), "{err}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn resumed_tls12_sessions_and_early_data_say_what_they_read() {
+    let dir = root().join("tests/captures/tls");
+    // Only the first connection's CLIENT_RANDOM: the resumed one uses the session's master
+    // secret (by session ID, and by ticket).
+    for f in [
+        "tls12-resumed-id-firstkey.pcap",
+        "tls12-resumed-ticket-firstkey.pcap",
+    ] {
+        let f = dir.join(f);
+        let (rows, stats) = read(&f, &options(&f));
+        assert_eq!((rows.len(), stats.tls_decrypted), (2, 2), "{}", f.display());
+    }
+    let f = dir.join("tls13-early-data.pcap");
+    let (rows, stats) = read(&f, &options(&f));
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1].2, "/examplebucket/resumed.txt");
+    assert!(stats.tls_encrypted.is_empty(), "{stats:?}");
+    let f = dir.join("tls12-rsa-nokey.pcap");
+    let (rows, stats) = read(&f, &options(&f));
+    assert_eq!(rows.len(), 1);
+    assert!(
+        stats
+            .tls_notes
+            .iter()
+            .any(|n| n.contains("RSA key exchange")),
+        "{:?}",
+        stats.tls_notes
+    );
+    let f = dir.join("tls13-early-nokey.pcap");
+    let (rows, stats) = read(&f, &options(&f));
+    assert_eq!(rows.len(), 1);
+    assert!(
+        stats
+            .tls_notes
+            .iter()
+            .any(|n| n.contains("early data (0-RTT)")),
+        "{:?}",
+        stats.tls_notes
+    );
+}

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use etherparse::{SlicedPacket, TransportSlice};
 use sigscope::capture::tcp::Piece;
-use sigscope::capture::tls::{KeyLog, TlsConn, Why};
+use sigscope::capture::tls::{KeyLog, Keyring, TlsConn, Why};
 use sigscope::capture::{replay, Options, Stats};
 use sigscope::exchange::Exchange;
 use sigscope::http::Headers;
@@ -259,6 +259,7 @@ fn garbage_never_panics() {
     };
     for _ in 0..300 {
         let mut conn = TlsConn::new();
+        let mut k = Keyring::new(k.clone());
         for (i, (to_server, bytes)) in t.iter().enumerate() {
             let mut b = bytes.clone();
             for _ in 0..(next() % 4) {
@@ -269,14 +270,14 @@ fn garbage_never_panics() {
                 b.truncate((next() as usize) % b.len());
             }
             let d = usize::from(!*to_server);
-            conn.piece(d, Piece::Data(&b), &k, &mut |_| {});
+            conn.piece(d, Piece::Data(&b), &mut k, &mut |_| {});
             if i == 3 {
-                conn.piece(d, Piece::Gap(7), &k, &mut |_| {});
+                conn.piece(d, Piece::Gap(7), &mut k, &mut |_| {});
             }
         }
         let mut b = vec![0u8; (next() % 3000) as usize];
         b.iter_mut().for_each(|x| *x = next() as u8);
-        conn.piece(0, Piece::Data(&b), &k, &mut |_| {});
+        conn.piece(0, Piece::Data(&b), &mut k, &mut |_| {});
     }
 }
 
@@ -284,10 +285,11 @@ fn garbage_never_panics() {
 /// (client bytes, server bytes).
 fn feed(name: &str, port: u16, keylog: &KeyLog, skip: usize) -> (TlsConn, [Vec<u8>; 2]) {
     let mut conn = TlsConn::new();
+    let mut keyring = Keyring::new(std::sync::Arc::new(keylog.clone()));
     let mut out = [Vec::new(), Vec::new()];
     for (to_server, bytes) in turns(name, port).iter().skip(skip) {
         let d = usize::from(!*to_server);
-        conn.piece(d, Piece::Data(bytes), keylog, &mut |o| {
+        conn.piece(d, Piece::Data(bytes), &mut keyring, &mut |o| {
             if let sigscope::capture::tls::Out::Data(b) = o {
                 out[d].extend_from_slice(b)
             }
@@ -311,9 +313,69 @@ fn key_update_hello_retry_and_versions_are_seen() {
         (c.report.version, c.report.hello_retry),
         (Some(0x0303), false)
     );
+    // OpenSSL 3.0 negotiates the extended master secret (RFC 7627) on every TLS 1.2
+    // fixture (tshark lists extension 23 in their ServerHellos): decrypted all the same.
+    assert!(c.report.extended_master_secret && c.report.decrypted_bytes > 0);
+    let (c, _) = feed("tls13-aes128gcm.pcap", 18441, &k("tls13-aes128gcm.pcap"), 0);
+    assert!(!c.report.extended_master_secret);
     // Started after the handshake: every record counted as unread.
     let (c, out) = feed("tls13-aes128gcm.pcap", 18441, &k("tls13-aes128gcm.pcap"), 4);
     assert!(out[0].is_empty() && out[1].is_empty());
     assert!(c.report.encrypted_records >= 2, "{:?}", c.report);
     assert_eq!(c.report.why, Some(Why::NoHandshake));
+}
+
+/// A ClientHello record with one more (empty) extension of type `ty` at the end of its
+/// extension block, every length in front of it updated.
+fn with_extension(ch_record: &[u8], ty: u16) -> Vec<u8> {
+    let mut r = ch_record.to_vec();
+    let body = 9;
+    let sid = r[body + 34] as usize;
+    let at = body + 35 + sid;
+    let suites = u16::from_be_bytes([r[at], r[at + 1]]) as usize;
+    let at = at + 2 + suites;
+    let comp = r[at] as usize;
+    let ext_len_at = at + 1 + comp;
+    let ext_len = u16::from_be_bytes([r[ext_len_at], r[ext_len_at + 1]]) as usize;
+    let end = ext_len_at + 2 + ext_len;
+    r.splice(end..end, [(ty >> 8) as u8, ty as u8, 0, 0]);
+    let bump = |r: &mut Vec<u8>, i: usize| {
+        let v = u16::from_be_bytes([r[i], r[i + 1]]) + 4;
+        r[i..i + 2].copy_from_slice(&v.to_be_bytes());
+    };
+    bump(&mut r, ext_len_at);
+    bump(&mut r, 3);
+    let hs = u32::from_be_bytes([0, r[6], r[7], r[8]]) + 4;
+    r[6..9].copy_from_slice(&hs.to_be_bytes()[1..]);
+    r
+}
+
+#[test]
+fn early_data_offered_to_a_tls12_server_changes_nothing() {
+    // A client offering 0-RTT (early_data, 42) to a server that answers with TLS 1.2: there
+    // is no early data, and its records are TLS 1.2's.
+    let name = "tls12-aes128gcm.pcap";
+    let mut t = turns(name, 18444);
+    let (to_server, first) = &t[0];
+    assert!(*to_server && first[0] == 22 && first[5] == 1);
+    let len = 5 + u16::from_be_bytes([first[3], first[4]]) as usize;
+    let mut changed = with_extension(&first[..len], 42);
+    changed.extend_from_slice(&first[len..]);
+    t[0].1 = changed;
+    let keylog = keys(name);
+    let mut conn = TlsConn::new();
+    let mut keyring = Keyring::new(keylog);
+    let mut out = Vec::new();
+    for (to_server, bytes) in &t {
+        let d = usize::from(!*to_server);
+        conn.piece(d, Piece::Data(bytes), &mut keyring, &mut |o| {
+            if let sigscope::capture::tls::Out::Data(b) = o {
+                if d == 0 {
+                    out.extend_from_slice(b)
+                }
+            }
+        });
+    }
+    assert_eq!(conn.report.why, None, "{:?}", conn.report);
+    assert!(out.starts_with(b"GET /examplebucket/key.txt HTTP/1.1"));
 }

@@ -8,9 +8,11 @@
 pub mod cbc;
 pub mod crypto;
 pub mod keylog;
+pub mod keyring;
 
 use crypto::{Keys, Open, Suite};
 pub use keylog::{KeyLog, KeyLogError};
+pub use keyring::Keyring;
 
 use super::tcp::Piece;
 
@@ -35,6 +37,11 @@ pub enum Why {
     NoKey,
     /// The key log has some secrets for it, not the ones this version needs.
     MissingSecret,
+    /// TLS 1.3 0-RTT data, and the key log has no `CLIENT_EARLY_TRAFFIC_SECRET` for it.
+    NoEarlySecret,
+    /// TLS 1.2 RSA key exchange and no key for its client random: Wireshark could use the
+    /// server's private key; sigscope reads key logs only.
+    RsaNoKey,
     UnsupportedSuite(u16),
     UnsupportedVersion(u16),
     /// The capture has no ClientHello and ServerHello of this connection.
@@ -58,6 +65,14 @@ impl std::fmt::Display for Why {
             Why::NoKeyLog => write!(f, "no key log given (--keylog or SSLKEYLOGFILE)"),
             Why::NoKey => write!(f, "no key in the key log for its client random"),
             Why::MissingSecret => write!(f, "the key log lacks a secret this handshake needs"),
+            Why::RsaNoKey => write!(
+                f,
+                "RSA key exchange and no key in the key log for its client random (a server's private key is not used)"
+            ),
+            Why::NoEarlySecret => write!(
+                f,
+                "early data (0-RTT) and no early traffic secret in the key log for it"
+            ),
             Why::UnsupportedSuite(s) => write!(f, "cipher suite 0x{s:04x} is not supported"),
             Why::UnsupportedVersion(v) => write!(f, "TLS version 0x{v:04x} is not supported"),
             Why::NoHandshake => write!(f, "the capture started after the TLS handshake"),
@@ -89,18 +104,27 @@ pub struct Report {
     pub version: Option<u16>,
     pub key_updates: u64,
     pub hello_retry: bool,
+    /// TLS 1.2: the ServerHello agreed to the extended master secret (RFC 7627). Nothing
+    /// changes for decryption: the key log's `CLIENT_RANDOM` line carries the master secret
+    /// as derived, with or without it.
+    pub extended_master_secret: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Epoch {
     Clear,
+    /// TLS 1.3 0-RTT: the client's records after a ClientHello offering early data.
+    Early,
     Handshake,
     Application,
 }
 
 #[derive(Default)]
 struct Dir {
-    /// Bytes of the record being reassembled.
+    /// The header of the record being reassembled, and how much of it has come.
+    head: [u8; 5],
+    head_len: usize,
+    /// Bytes of the record being reassembled, after its header (reused record to record).
     buf: Vec<u8>,
     /// Handshake messages being reassembled (clear or decrypted).
     hs: Vec<u8>,
@@ -127,7 +151,26 @@ pub struct TlsConn {
     encrypt_then_mac: bool,
     server_random: Option<[u8; 32]>,
     suite: Option<Suite>,
+    /// The ClientHello's session ID and session ticket (TLS 1.2 resumption).
+    session_id: Vec<u8>,
+    ticket: Option<Vec<u8>>,
+    /// The ServerHello's cipher suite.
+    suite_id: u16,
+    /// TLS 1.2: the master secret in use, for the tickets the server gives.
+    master: Option<Vec<u8>>,
+    early: Option<Early>,
     pub report: Report,
+}
+
+/// TLS 1.3 0-RTT (RFC 8446 §4.2.10): the client's early data is protected by keys from
+/// `CLIENT_EARLY_TRAFFIC_SECRET`, under the cipher suite of the PSK it resumes, which the
+/// ClientHello does not name: each offered suite of the secret's hash is tried on the first
+/// early record. The client's handshake keys wait until its EndOfEarlyData, or until a
+/// record that only they open (the server refused the early data).
+struct Early {
+    candidates: Vec<Keys>,
+    /// The client's handshake traffic secret, from the ServerHello on.
+    pending: Option<Vec<u8>>,
 }
 
 /// Whether the first bytes of a stream look like a TLS record (handshake, or any record
@@ -148,6 +191,11 @@ impl TlsConn {
             encrypt_then_mac: false,
             server_random: None,
             suite: None,
+            session_id: Vec::new(),
+            ticket: None,
+            suite_id: 0,
+            master: None,
+            early: None,
             report: Report::default(),
         }
     }
@@ -160,7 +208,13 @@ impl TlsConn {
     }
 
     /// Reassembled TCP bytes of direction `d`.
-    pub fn piece(&mut self, d: usize, p: Piece<'_>, keys: &KeyLog, out: &mut dyn FnMut(Out<'_>)) {
+    pub fn piece(
+        &mut self,
+        d: usize,
+        p: Piece<'_>,
+        keys: &mut Keyring,
+        out: &mut dyn FnMut(Out<'_>),
+    ) {
         match p {
             Piece::Gap(n) => {
                 if !self.dirs[d].lost {
@@ -183,60 +237,70 @@ impl TlsConn {
         &mut self,
         d: usize,
         b: &'b [u8],
-        keys: &KeyLog,
+        keys: &mut Keyring,
         out: &mut dyn FnMut(Out<'_>),
     ) -> &'b [u8] {
         let dir = &mut self.dirs[d];
-        let want = if dir.buf.len() < 5 {
-            5 - dir.buf.len()
-        } else {
-            5 + usize::from(u16::from_be_bytes([dir.buf[3], dir.buf[4]])) - dir.buf.len()
-        };
-        let n = want.min(b.len());
-        dir.buf.extend_from_slice(&b[..n]);
-        let rest = &b[n..];
-        if dir.buf.len() < 5 {
-            return rest;
-        }
-        if dir.buf.len() == 5 {
-            let len = usize::from(u16::from_be_bytes([dir.buf[3], dir.buf[4]]));
-            if !looks_like_tls(&dir.buf) || len > MAX_RECORD {
+        let mut rest = b;
+        if dir.head_len < 5 {
+            let n = (5 - dir.head_len).min(rest.len());
+            dir.head[dir.head_len..dir.head_len + n].copy_from_slice(&rest[..n]);
+            dir.head_len += n;
+            rest = &rest[n..];
+            if dir.head_len < 5 {
+                return rest;
+            }
+            let len = usize::from(u16::from_be_bytes([dir.head[3], dir.head[4]]));
+            if !looks_like_tls(&dir.head) || len > MAX_RECORD {
                 dir.lost = true;
                 self.fail(Why::NotRecords);
                 return rest;
             }
-            if len > 0 {
-                return rest;
-            }
         }
-        let len = usize::from(u16::from_be_bytes([dir.buf[3], dir.buf[4]]));
-        if dir.buf.len() == 5 + len {
-            let record = std::mem::take(&mut dir.buf);
-            self.record(d, record, keys, out);
+        let len = usize::from(u16::from_be_bytes([dir.head[3], dir.head[4]]));
+        let n = (len - dir.buf.len()).min(rest.len());
+        dir.buf.extend_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        if dir.buf.len() == len {
+            // The body is decrypted in place, then its buffer serves the next record.
+            let header = dir.head;
+            dir.head_len = 0;
+            let mut body = std::mem::take(&mut dir.buf);
+            self.record(d, header, &mut body, keys, out);
+            body.clear();
+            self.dirs[d].buf = body;
         }
         rest
     }
 
-    fn record(&mut self, d: usize, mut rec: Vec<u8>, keys: &KeyLog, out: &mut dyn FnMut(Out<'_>)) {
-        let header: [u8; 5] = [rec[0], rec[1], rec[2], rec[3], rec[4]];
+    fn record(
+        &mut self,
+        d: usize,
+        header: [u8; 5],
+        rec: &mut Vec<u8>,
+        keys: &mut Keyring,
+        out: &mut dyn FnMut(Out<'_>),
+    ) {
         let ty = header[0];
         let tls13 = self.suite.is_some_and(|s| s.tls13);
+        if self.epoch[d] == Epoch::Early && ty == 23 {
+            return self.early_record(d, &header, rec, out);
+        }
         let protected = if tls13 {
             ty == 23 && self.epoch[d] != Epoch::Clear
         } else {
             self.dirs[d].protected
         };
         if !protected {
-            self.clear_record(d, ty, &rec[5..], keys);
+            self.clear_record(d, ty, rec, keys);
             return;
         }
         let Some(k) = self.dirs[d].keys.as_mut() else {
             self.report.encrypted_records += 1;
             return;
         };
-        rec.drain(..5);
-        match k.open(&header, &mut rec) {
-            Open::Plain(inner) => self.plain(d, inner, &rec, out),
+        match k.open(&header, rec) {
+            Open::Plain(inner) => self.plain(d, inner, rec, out),
             Open::BadMac | Open::Malformed => {
                 self.report.bad_records += 1;
                 self.fail(Why::BadMac);
@@ -246,7 +310,7 @@ impl TlsConn {
 
     /// A record sent in the clear: the hellos, TLS 1.2's ChangeCipherSpec, or (when the
     /// capture missed the handshake) protected records that cannot be read.
-    fn clear_record(&mut self, d: usize, ty: u8, body: &[u8], keys: &KeyLog) {
+    fn clear_record(&mut self, d: usize, ty: u8, body: &[u8], keys: &mut Keyring) {
         match ty {
             22 => {
                 self.hs_bytes(d, body);
@@ -294,20 +358,40 @@ impl TlsConn {
         Some((ty, msg))
     }
 
-    fn clear_handshake(&mut self, d: usize, ty: u8, msg: &[u8], keys: &KeyLog) {
+    fn clear_handshake(&mut self, d: usize, ty: u8, msg: &[u8], keys: &mut Keyring) {
         match ty {
             1 => {
                 if let Ok((_, ch)) = tls_parser::parse_tls_handshake_client_hello(msg) {
                     self.client = Some(d);
                     self.client_random = <[u8; 32]>::try_from(ch.random).ok();
+                    self.session_id = ch.session_id.unwrap_or_default().to_vec();
+                    let mut early = false;
+                    for (ty, data) in extensions(ch.ext.unwrap_or_default()) {
+                        match ty {
+                            35 if !data.is_empty() => self.ticket = Some(data.to_vec()),
+                            42 => early = true,
+                            _ => {}
+                        }
+                    }
+                    if early && self.epoch[d] == Epoch::Clear {
+                        let offered: Vec<u16> = ch.ciphers.iter().map(|c| c.0).collect();
+                        self.offer_early(d, &offered, keys);
+                    }
                 }
             }
             2 => self.server_hello(d, msg, keys),
+            4 => {
+                // TLS 1.2 NewSessionTicket, sent in the clear before the server's
+                // ChangeCipherSpec (RFC 5077 §3.3): lifetime, then the ticket.
+                if let (Some(m), Some(t)) = (&self.master, msg.get(6..)) {
+                    keys.remember_ticket(t, m);
+                }
+            }
             _ => {}
         }
     }
 
-    fn server_hello(&mut self, d: usize, msg: &[u8], keys: &KeyLog) {
+    fn server_hello(&mut self, d: usize, msg: &[u8], keys: &mut Keyring) {
         let Ok((_, sh)) = tls_parser::parse_tls_handshake_server_hello(msg) else {
             self.fail(Why::NotRecords);
             return;
@@ -319,6 +403,8 @@ impl TlsConn {
             return;
         }
         let mut version = sh.version.0;
+        self.report.extended_master_secret =
+            extensions(sh.ext.unwrap_or_default()).any(|(t, _)| t == 23);
         if let Some(ext) = sh.ext {
             if let Ok((_, exts)) = tls_parser::parse_tls_server_hello_extensions(ext) {
                 self.h2 |= alpn_h2(&exts);
@@ -339,6 +425,7 @@ impl TlsConn {
         }
         self.report.version = Some(version);
         self.server_random = <[u8; 32]>::try_from(sh.random).ok();
+        self.suite_id = sh.cipher.0;
         let Some(suite) = Suite::from_id(sh.cipher.0) else {
             return self.fail(Why::UnsupportedSuite(sh.cipher.0));
         };
@@ -355,29 +442,158 @@ impl TlsConn {
         if keys.is_empty() {
             return self.fail(Why::NoKeyLog);
         }
-        let Some(secrets) = keys.get(&cr) else {
+        let secrets = keys.secrets(&cr).cloned();
+        if !suite.tls13 {
+            let sid = sh.session_id.unwrap_or_default();
+            return self.master12(client, suite, secrets, sid, keys);
+        }
+        let Some(secrets) = secrets else {
             return self.fail(Why::NoKey);
         };
-        let ok = if suite.tls13 {
-            self.dirs[client].next = secrets.client_traffic_0.clone();
-            self.dirs[1 - client].next = secrets.server_traffic_0.clone();
-            self.keys13(
+        self.dirs[client].next = secrets.client_traffic_0.clone();
+        self.dirs[1 - client].next = secrets.server_traffic_0.clone();
+        let client_ok = match &mut self.early {
+            // The client's records stay under the early keys until its EndOfEarlyData.
+            Some(e) if self.epoch[client] == Epoch::Early => {
+                e.pending = secrets.client_handshake.clone();
+                e.pending.is_some()
+            }
+            _ => self.keys13(
                 client,
                 suite,
                 secrets.client_handshake.as_deref(),
                 Epoch::Handshake,
-            ) & self.keys13(
-                1 - client,
-                suite,
-                secrets.server_handshake.as_deref(),
-                Epoch::Handshake,
-            )
-        } else {
-            self.keys12(client, suite, secrets.master.as_deref())
+            ),
         };
-        if !ok {
+        let server_ok = self.keys13(
+            1 - client,
+            suite,
+            secrets.server_handshake.as_deref(),
+            Epoch::Handshake,
+        );
+        if !(client_ok && server_ok) {
             self.fail(Why::MissingSecret);
         }
+    }
+
+    /// TLS 1.2 keys: the master secret of the key log's `CLIENT_RANDOM`, else, when the
+    /// handshake resumes a session of an earlier connection of the capture (the ServerHello
+    /// echoes the ClientHello's session ID, or the client offered a ticket the server gave),
+    /// that session's.
+    fn master12(
+        &mut self,
+        client: usize,
+        suite: Suite,
+        secrets: Option<keylog::Secrets>,
+        server_sid: &[u8],
+        keys: &mut Keyring,
+    ) {
+        let known = secrets.is_some();
+        let resumed = || {
+            let by_id = (!server_sid.is_empty() && server_sid == self.session_id)
+                .then(|| keys.by_id(server_sid))
+                .flatten();
+            by_id
+                .or_else(|| self.ticket.as_deref().and_then(|t| keys.by_ticket(t)))
+                .map(<[u8]>::to_vec)
+        };
+        let master = secrets.and_then(|s| s.master).or_else(resumed);
+        let Some(master) = master else {
+            // TLS_RSA_WITH_*: AES-128/256 CBC SHA-1 and SHA-256, AES-128/256 GCM.
+            let rsa = matches!(
+                self.suite_id,
+                0x002f | 0x0035 | 0x003c | 0x003d | 0x009c | 0x009d
+            );
+            return self.fail(match (known, rsa) {
+                (true, _) => Why::MissingSecret,
+                (false, true) => Why::RsaNoKey,
+                (false, false) => Why::NoKey,
+            });
+        };
+        if !self.keys12(client, suite, Some(&master)) {
+            return self.fail(Why::MissingSecret);
+        }
+        keys.remember_id(server_sid, &master);
+        self.master = Some(master);
+    }
+
+    /// A ClientHello offering early data: the candidate early keys, if the key log has the
+    /// early secret.
+    fn offer_early(&mut self, d: usize, offered: &[u16], keys: &mut Keyring) {
+        let secret = self
+            .client_random
+            .and_then(|cr| keys.secrets(&cr))
+            .and_then(|s| s.client_early.clone());
+        let candidates = secret
+            .map(|secret| {
+                offered
+                    .iter()
+                    .filter_map(|&id| Suite::from_id(id))
+                    .filter(|s| s.tls13 && s.hash.output_len() == secret.len())
+                    .filter_map(|s| Keys::tls13(s, &secret))
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.epoch[d] = Epoch::Early;
+        self.early = Some(Early {
+            candidates,
+            pending: None,
+        });
+    }
+
+    /// A record of the client's after a ClientHello offering early data: early data under
+    /// the early keys (the first record picks the suite), or, when they do not open it, the
+    /// first record under the handshake keys.
+    fn early_record(
+        &mut self,
+        d: usize,
+        header: &[u8; 5],
+        rec: &[u8],
+        out: &mut dyn FnMut(Out<'_>),
+    ) {
+        let Some(early) = self.early.as_mut() else {
+            return;
+        };
+        let mut tried = false;
+        let chosen = self.dirs[d].keys.is_some();
+        let candidates = match &mut self.dirs[d].keys {
+            Some(k) => std::slice::from_mut(k),
+            None => &mut early.candidates[..],
+        };
+        for (i, k) in candidates.iter_mut().enumerate() {
+            tried = true;
+            let mut body = rec.to_vec();
+            match k.open(header, &mut body) {
+                Open::Plain(ty) => {
+                    if !chosen {
+                        let k = early.candidates.swap_remove(i);
+                        early.candidates.clear();
+                        self.dirs[d].keys = Some(k);
+                    }
+                    return self.plain(d, ty, &body, out);
+                }
+                _ => k.seq -= 1,
+            }
+        }
+        // The handshake keys, once the ServerHello gave them.
+        if let (Some(suite), Some(secret)) = (self.suite, early.pending.clone()) {
+            if let Some(mut k) = Keys::tls13(suite, &secret) {
+                let mut body = rec.to_vec();
+                if let Open::Plain(ty) = k.open(header, &mut body) {
+                    early.pending = None;
+                    self.epoch[d] = Epoch::Handshake;
+                    self.dirs[d].keys = Some(k);
+                    self.dirs[d].secret = secret;
+                    return self.plain(d, ty, &body, out);
+                }
+            }
+        }
+        self.report.encrypted_records += 1;
+        self.fail(if tried {
+            Why::BadMac
+        } else {
+            Why::NoEarlySecret
+        });
     }
 
     /// Sets direction `d`'s TLS 1.3 keys from `secret`, for the records after this one.
@@ -441,6 +657,13 @@ impl TlsConn {
     fn protected_handshake(&mut self, d: usize, ty: u8) {
         let Some(suite) = self.suite else { return };
         match (ty, self.epoch[d]) {
+            // EndOfEarlyData: the client's handshake keys from here on.
+            (5, Epoch::Early) => {
+                let secret = self.early.as_mut().and_then(|e| e.pending.take());
+                if !self.keys13(d, suite, secret.as_deref(), Epoch::Handshake) {
+                    self.fail(Why::MissingSecret);
+                }
+            }
             (20, Epoch::Handshake) if suite.tls13 => {
                 let secret = self.dirs[d].next.take();
                 if !self.keys13(d, suite, secret.as_deref(), Epoch::Application) {
@@ -458,6 +681,20 @@ impl TlsConn {
             _ => {}
         }
     }
+}
+
+/// The (type, data) of each extension of a hello's extension block; stops at the first that
+/// does not fit.
+fn extensions(mut b: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    std::iter::from_fn(move || {
+        let [t0, t1, l0, l1, rest @ ..] = b else {
+            return None;
+        };
+        let len = usize::from(u16::from_be_bytes([*l0, *l1]));
+        let data = rest.get(..len)?;
+        b = &rest[len..];
+        Some((u16::from_be_bytes([*t0, *t1]), data))
+    })
 }
 
 /// Whether the server's extensions choose `h2` by ALPN.
