@@ -23,6 +23,7 @@ pub(super) struct Block {
 /// One direction of a stream.
 struct Half {
     fields: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Why fields could not be decoded: all of them when `fields` is empty, else some.
     undecoded: Option<String>,
     body: Vec<u8>,
     len: u64,
@@ -92,11 +93,7 @@ impl H2Conn {
 
     /// A block that could not be assembled: its stream is marked.
     pub(super) fn undecodable(&mut self, d: usize, b: Block, why: &str, out: &mut Vec<Event>) {
-        let decoded = hpack::Block {
-            fields: Vec::new(),
-            undecoded: Some(why.to_string()),
-        };
-        self.place(d, b, decoded, out);
+        self.place(d, b, hpack::Block::not_decoded(why.to_string()), out);
     }
 
     fn place(&mut self, d: usize, b: Block, decoded: hpack::Block, out: &mut Vec<Event>) {
@@ -139,15 +136,22 @@ impl H2Conn {
                 // A second block in the same direction: trailers.
                 if let Some(why) = decoded.undecoded {
                     half.problems
-                        .push(format!("its trailer fields could not be decoded: {why}"));
+                        .push(format!("its trailer fields could not all be decoded: {why}"));
                 }
                 half.fields.extend(decoded.fields);
             }
             slot @ None => {
                 let _ = cap;
+                let undecoded = decoded.undecoded.map(|why| match decoded.unknown {
+                    0 => why,
+                    n => format!(
+                        "{} could not be decoded: {why}",
+                        crate::words::count_s(n as u64, "header field")
+                    ),
+                });
                 *slot = Some(Half {
                     fields: decoded.fields,
-                    undecoded: decoded.undecoded,
+                    undecoded,
                     body: Vec::new(),
                     len: 0,
                     hasher: request.then(Sha256::new),
@@ -262,6 +266,11 @@ fn emit(id: u32, half: Half) -> Event {
     if half.request {
         let (mut req, more) = match &half.undecoded {
             None => request_of(&half.fields),
+            Some(why) if !half.fields.is_empty() => {
+                let (r, mut more) = request_of(&half.fields);
+                more.insert(0, why.clone());
+                (r, more)
+            }
             Some(why) => (
                 Request {
                     version: "HTTP/2".into(),
@@ -293,8 +302,14 @@ fn emit(id: u32, half: Half) -> Event {
             version: "HTTP/2".into(),
             ..Default::default()
         };
+        if let (Some(why), false) = (&half.undecoded, half.fields.is_empty()) {
+            problems.push(why.clone());
+        }
         match &half.undecoded {
-            None => {
+            Some(why) if half.fields.is_empty() => {
+                problems.push(format!("its header fields could not be decoded: {why}"))
+            }
+            _ => {
                 for (n, v) in &half.fields {
                     if n == b":status" {
                         resp.status = std::str::from_utf8(v)
@@ -309,7 +324,6 @@ fn emit(id: u32, half: Half) -> Event {
                     problems.push("the response has no valid :status".into());
                 }
             }
-            Some(why) => problems.push(format!("its header fields could not be decoded: {why}")),
         }
         resp.body = half.body;
         Event::Response {
