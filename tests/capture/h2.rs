@@ -64,16 +64,20 @@ pub(crate) fn exchanges(f: &Path) -> (Vec<Exchange>, Stats) {
     (v, summary.capture.unwrap())
 }
 
-/// (frame, method, path, Host or :authority, Authorization)
+/// (frame, method, path, :authority or Host, Authorization)
 type Row = (u64, String, String, String, String);
 
 fn row(x: &Exchange) -> Row {
     let r = &x.request;
+    let host = match &r.h2_authority {
+        Some(a) => String::from_utf8_lossy(&a.value).into_owned(),
+        None => r.header("host").unwrap_or_default(),
+    };
     (
         x.source.rsplit(':').next().unwrap().parse().unwrap(),
         r.method.clone(),
         String::from_utf8_lossy(&r.target).into_owned(),
-        r.header("host").unwrap_or_default(),
+        host,
         r.header("authorization").unwrap_or_default(),
     )
 }
@@ -148,7 +152,7 @@ fn tshark(f: &Path) -> Option<String> {
 #[test]
 fn same_requests_as_tshark() {
     let fx = fixtures();
-    assert!(fx.len() >= 7, "HTTP/2 capture fixtures missing");
+    assert!(fx.len() >= 8, "HTTP/2 capture fixtures missing");
     let require = std::env::var("SIGSCOPE_REQUIRE_TSHARK").is_ok();
     let mut failures = Vec::new();
     for f in &fx {
@@ -294,4 +298,45 @@ fn signed_requests_over_http2_verify() {
         valid += 1;
     }
     assert_eq!(valid, lines.len() - 2);
+}
+
+#[test]
+fn the_host_an_http2_server_takes_decides_the_verdict() {
+    // python-hyper h2 sends `:authority: 127.0.0.1:18464` and `host: s3.example.com`, signed
+    // (botocore) for s3.example.com. MinIO signs the Host header when there is one
+    // (sigv4.h2_host); AWS and RFC 9113 take :authority, and sigscope says why it fails.
+    let f = "h2/h2c-host-differs.pcap";
+    let minio = report(&["--dialect", "minio", f]);
+    assert_eq!(minio.len(), 1);
+    assert_eq!(minio[0]["verdict"], "valid", "{}", minio[0]);
+    let aws = report(&["--dialect", "aws", f]);
+    assert_eq!(aws[0]["verdict"], "invalid", "{}", aws[0]);
+    let h2_host: Vec<&serde_json::Value> = aws[0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "h2-host")
+        .collect();
+    assert_eq!(h2_host.len(), 1, "{}", aws[0]);
+    assert_eq!(
+        h2_host[0]["message"],
+        "this HTTP/2 request carries a Host header `s3.example.com` that differs from its \
+         :authority `127.0.0.1:18464`; aws takes the host from :authority (`127.0.0.1:18464`), \
+         so a signature over the Host header does not verify there (HTTP/2 clients must not \
+         send a Host that differs from :authority, RFC 9113 §8.3.1)"
+    );
+    // curl over h2 sends no Host: every dialect takes :authority, as curl signed it.
+    for d in ["aws", "minio", "keystone"] {
+        let lines = report(&[
+            "--dialect",
+            d,
+            "--keylog",
+            "h2/tls13-h2-parallel.pcap.keys",
+            "h2/tls13-h2-parallel.pcap",
+        ]);
+        assert_eq!(lines.len(), 5);
+        for l in &lines {
+            assert_eq!(l["verdict"], "valid", "{d}: {l}");
+        }
+    }
 }

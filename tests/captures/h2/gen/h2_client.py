@@ -7,6 +7,9 @@ connection, so this one sends several requests on one connection:
     python3 h2_client.py HOST:PORT sequence   # GET, GET with a query, PUT, one after another
     python3 h2_client.py HOST:PORT interleave # two PUTs whose DATA frames interleave, then a GET
     python3 h2_client.py HOST:PORT slow       # five GETs a second apart
+    python3 h2_client.py HOST:PORT host       # a GET signed for, and with, Host: s3.example.com
+                                              # beside :authority HOST:PORT (RFC 9113 forbids
+                                              # the mismatch; servers differ on which they use)
 """
 import socket
 import sys
@@ -22,12 +25,14 @@ from botocore.credentials import Credentials
 CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 
 
-def signed(authority, method, path, body=b""):
-    req = AWSRequest(method=method, url="http://%s%s" % (authority, path), data=body)
+def signed(authority, method, path, body=b"", host=None):
+    req = AWSRequest(method=method, url="http://%s%s" % (host or authority, path), data=body)
     S3SigV4Auth(CREDS, "s3", "us-east-1").add_auth(req)
     p = req.prepare()
     hs = [(":method", method), (":scheme", "http"), (":authority", authority),
           (":path", path)]
+    if host:
+        hs.append(("host", host))
     hs += [(k.lower(), v) for k, v in p.headers.items() if k.lower() != "host"]
     if body:
         hs.append(("content-length", str(len(body))))
@@ -38,7 +43,9 @@ class Client:
     def __init__(self, authority):
         host, port = authority.rsplit(":", 1)
         self.sock = socket.create_connection((host, int(port)))
-        self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+        # Outbound validation off: the "host" mode sends a Host that differs from :authority.
+        self.conn = h2.connection.H2Connection(
+            h2.config.H2Configuration(client_side=True, validate_outbound_headers=False))
         self.conn.initiate_connection()
         self.flush()
         self.open = set()
@@ -61,9 +68,9 @@ class Client:
                     self.conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
             self.flush()
 
-    def request(self, authority, method, path, body=b"", end=True):
+    def request(self, authority, method, path, body=b"", end=True, host=None):
         sid = self.conn.get_next_available_stream_id()
-        self.conn.send_headers(sid, signed(authority, method, path, body),
+        self.conn.send_headers(sid, signed(authority, method, path, body, host),
                                end_stream=not body and end)
         self.open.add(sid)
         self.flush()
@@ -97,6 +104,9 @@ def main():
         c.flush()
         c.wait()
         c.request(authority, "GET", "/examplebucket/a.txt")
+        c.wait()
+    elif mode == "host":
+        c.request(authority, "GET", "/examplebucket/a.txt", host="s3.example.com")
         c.wait()
     elif mode == "slow":
         for f in "abcde":

@@ -108,6 +108,9 @@ capture_stop h2c-prior.pcap
 capture_start h2c-interleaved.pcap 18464
 "${PYTHON:-python3}" "$HERE/h2_client.py" 127.0.0.1:18464 interleave
 capture_stop h2c-interleaved.pcap
+capture_start h2c-host-differs.pcap 18464
+"${PYTHON:-python3}" "$HERE/h2_client.py" 127.0.0.1:18464 host
+capture_stop h2c-host-differs.pcap
 
 # Upgrade: h2c: the first request is HTTP/1.1 (stream 1's request), 101, then HTTP/2.
 # nghttpd does not take the upgrade: a python-hyper h2 server does (h2c_upgrade_server.py).
