@@ -139,6 +139,13 @@ fn endpoint_over_h2c_with_curl() {
     a.sort();
     b.sort();
     assert_eq!(a, b, "{rstderr}");
+    // Saved as HTTP/2 (issue 13): curl's three HTTP/2 connections are read back as HTTP/2,
+    // every header block decoded; the HTTP/1.1 one as HTTP/1.1.
+    assert!(
+        rstderr.contains("4 TCP connections, 4 HTTP exchanges, 3 HTTP/2 connections")
+            && !rstderr.contains("not decoded"),
+        "{rstderr}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

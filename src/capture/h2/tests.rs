@@ -268,6 +268,17 @@ fn eviction_and_table_size_updates_follow_acknowledged_settings() {
         ev[4].contains("a table size larger than the peer allowed"),
         "{ev:?}"
     );
+    // Once the client announces 8192 and the server acknowledges it, 8192 is allowed; the
+    // SETTINGS a side sends bound the other side's encoder, not its own.
+    let mut c2 = PREFACE.to_vec();
+    c2.extend(settings(Some(8192)));
+    c2.extend_from_slice(&c[PREFACE.len() + 15..]);
+    let mut s = settings(Some(64));
+    s.extend(ack());
+    response_with(&[0x3f, 0xe1, 0x3f, 0x88], 1, &mut s);
+    let (ev, h) = run(Start::Preface, &c2, &s, 0);
+    assert_eq!(ev[4], "response 1 200 body= []", "{ev:?}");
+    assert_eq!(h.report.why, None);
 }
 
 #[test]
