@@ -340,3 +340,69 @@ fn the_host_an_http2_server_takes_decides_the_verdict() {
         }
     }
 }
+
+/// A synthetic h2c connection (prior knowledge) with the TCP handshake: `client` and
+/// `server` bytes, each in one segment, the server's after the client's.
+fn h2c(client: &[u8], server: &[u8]) -> Vec<Exchange> {
+    use crate::synthetic::{frame, pcap, run, Flag};
+    let f = vec![
+        frame(true, 0, Flag::Syn, b""),
+        frame(false, 5000, Flag::SynAck, b""),
+        frame(true, 1, Flag::Ack, client),
+        frame(false, 5001, Flag::Ack, server),
+        frame(false, 5001 + server.len() as u32, Flag::Fin, b""),
+        frame(true, 1 + client.len() as u32, Flag::Fin, b""),
+    ];
+    let (x, stats) = run(&pcap(1, &f));
+    assert_eq!(stats.h2_connections, 1, "{stats:?}");
+    x
+}
+
+#[test]
+fn responses_pair_with_their_stream_not_their_order() {
+    use sigscope::capture::h2::frame::{self, encode, PREFACE};
+    let mut enc = fluke_hpack::Encoder::new();
+    let mut c = PREFACE.to_vec();
+    encode(frame::SETTINGS, 0, 0, &[], &mut c);
+    for (stream, path) in [(1, "/one"), (3, "/two"), (5, "/three")] {
+        let block = enc.encode([
+            (&b":method"[..], &b"GET"[..]),
+            (b":path", path.as_bytes()),
+            (b":authority", b"h"),
+        ]);
+        encode(frame::HEADERS, frame::END_HEADERS | frame::END_STREAM, stream, &block, &mut c);
+    }
+    let mut enc = fluke_hpack::Encoder::new();
+    let mut s = Vec::new();
+    encode(frame::SETTINGS, 0, 0, &[], &mut s);
+    // Stream 3 answered first, stream 1 second; stream 5 refused.
+    for (stream, status, body) in [(3, "404", "two"), (1, "200", "one")] {
+        let block = enc.encode([(&b":status"[..], status.as_bytes())]);
+        encode(frame::HEADERS, frame::END_HEADERS, stream, &block, &mut s);
+        encode(frame::DATA, frame::END_STREAM, stream, body.as_bytes(), &mut s);
+    }
+    encode(frame::RST_STREAM, 0, 5, &7u32.to_be_bytes(), &mut s);
+    let x = h2c(&c, &s);
+    let got: Vec<(String, Option<u16>, Vec<u8>)> = x
+        .iter()
+        .map(|e| {
+            (
+                e.request.target_lossy(),
+                e.response.as_ref().map(|r| r.status),
+                e.response.as_ref().map(|r| r.body.clone()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("/one".into(), Some(200), b"one".to_vec()),
+            ("/two".into(), Some(404), b"two".to_vec()),
+            ("/three".into(), None, vec![]),
+        ]
+    );
+    assert_eq!(
+        x[2].notes.iter().map(|n| n.message.as_str()).collect::<Vec<_>>(),
+        ["no response: the server reset the stream (REFUSED_STREAM)"]
+    );
+}
