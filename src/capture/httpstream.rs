@@ -357,30 +357,8 @@ impl HttpStream {
             if self.buf.is_empty() {
                 return;
             }
-            if self.resync_pending {
-                match find_start(&self.buf) {
-                    Some(0) => {}
-                    Some(i) => {
-                        out.push(Event::Skipped {
-                            bytes: i as u64,
-                            why: "bytes before the next HTTP message".into(),
-                        });
-                        self.buf.drain(..i);
-                    }
-                    None => {
-                        // Keep a tail in case a start line straddles the next segment.
-                        if self.buf.len() > 4096 {
-                            let drop = self.buf.len() - 4096;
-                            out.push(Event::Skipped {
-                                bytes: drop as u64,
-                                why: "bytes that are not an HTTP message".into(),
-                            });
-                            self.buf.drain(..drop);
-                        }
-                        return;
-                    }
-                }
-                self.resync_pending = false;
+            if self.resync_pending && !self.resync(out) {
+                return;
             }
             // Blank lines between messages are allowed.
             let lead = self
@@ -469,7 +447,8 @@ impl HttpStream {
                 MessageHead::Response(r) => {
                     let interim = r.status / 100 == 1;
                     let to_h2 = r.status == 101
-                        && r.header("upgrade").is_some_and(|u| u.eq_ignore_ascii_case("h2c"));
+                        && r.header("upgrade")
+                            .is_some_and(|u| u.eq_ignore_ascii_case("h2c"));
                     let method = if interim {
                         None
                     } else {
@@ -501,6 +480,35 @@ impl HttpStream {
                 }
             }
         }
+    }
+
+    /// After a gap or an unreadable head: drops what precedes the next start line. Returns
+    /// whether one is in `buf` (else it waits for more bytes).
+    fn resync(&mut self, out: &mut Vec<Event>) -> bool {
+        match find_start(&self.buf) {
+            Some(0) => {}
+            Some(i) => {
+                out.push(Event::Skipped {
+                    bytes: i as u64,
+                    why: "bytes before the next HTTP message".into(),
+                });
+                self.buf.drain(..i);
+            }
+            None => {
+                // Keep a tail in case a start line straddles the next segment.
+                if self.buf.len() > 4096 {
+                    let drop = self.buf.len() - 4096;
+                    out.push(Event::Skipped {
+                        bytes: drop as u64,
+                        why: "bytes that are not an HTTP message".into(),
+                    });
+                    self.buf.drain(..drop);
+                }
+                return false;
+            }
+        }
+        self.resync_pending = false;
+        true
     }
 
     fn not_response(&mut self, bytes: usize, out: &mut Vec<Event>) {

@@ -95,8 +95,8 @@ fn headers(stream: u32, block: &[u8], end_stream: bool, out: &mut Vec<u8>) {
     let mut parts = block.chunks(MAX_FRAME).peekable();
     let first = parts.next().unwrap_or_default();
     let last = parts.peek().is_none();
-    let flags = if end_stream { frame::END_STREAM } else { 0 }
-        | if last { frame::END_HEADERS } else { 0 };
+    let flags =
+        if end_stream { frame::END_STREAM } else { 0 } | if last { frame::END_HEADERS } else { 0 };
     encode(frame::HEADERS, flags, stream, first, out);
     while let Some(p) = parts.next() {
         let flags = if parts.peek().is_none() {
@@ -174,7 +174,10 @@ mod tests {
             .collect();
         assert_eq!(got.len(), 2);
         for (g, r) in got.iter().zip(&reqs) {
-            assert_eq!((&g.method, &g.target, &g.body), (&r.method, &r.target, &r.body));
+            assert_eq!(
+                (&g.method, &g.target, &g.body),
+                (&r.method, &r.target, &r.body)
+            );
             assert_eq!(g.headers, r.headers);
             assert_eq!(g.h2_authority, r.h2_authority);
             assert_eq!(g.header("x-long").map(|v| v.len()), Some(20_000));

@@ -20,12 +20,7 @@ use sigscope::ingest::stream_path;
 use crate::support::root;
 
 /// What tshark needs to read cleartext HTTP/2 with prior knowledge (make.sh's DECODE_AS).
-const DECODE_AS: [&str; 4] = [
-    "-d",
-    "tcp.port==18462,http2",
-    "-d",
-    "tcp.port==18464,http2",
-];
+const DECODE_AS: [&str; 4] = ["-d", "tcp.port==18462,http2", "-d", "tcp.port==18464,http2"];
 
 fn dir() -> PathBuf {
     root().join("tests/captures/h2")
@@ -91,7 +86,13 @@ fn parse(tsv: &str) -> Vec<Row> {
         let get = |i: usize| c.get(i).copied().unwrap_or("");
         let frame: u64 = get(0).parse().unwrap();
         if !get(1).is_empty() {
-            rows.push((frame, get(1).into(), get(2).into(), get(3).into(), get(4).into()));
+            rows.push((
+                frame,
+                get(1).into(),
+                get(2).into(),
+                get(3).into(),
+                get(4).into(),
+            ));
         }
         if get(5).is_empty() {
             continue;
@@ -171,7 +172,10 @@ fn same_requests_as_tshark() {
         );
         let tsv = fs::read_to_string(format!("{}.tshark.tsv", f.display())).unwrap();
         if got != parse(&tsv) {
-            failures.push(format!("{}: ours {got:#?}\ncommitted tshark {tsv}", f.display()));
+            failures.push(format!(
+                "{}: ours {got:#?}\ncommitted tshark {tsv}",
+                f.display()
+            ));
         }
         match tshark(f) {
             Some(live) if got != parse(&live) => failures.push(format!(
@@ -370,7 +374,13 @@ fn responses_pair_with_their_stream_not_their_order() {
             (b":path", path.as_bytes()),
             (b":authority", b"h"),
         ]);
-        encode(frame::HEADERS, frame::END_HEADERS | frame::END_STREAM, stream, &block, &mut c);
+        encode(
+            frame::HEADERS,
+            frame::END_HEADERS | frame::END_STREAM,
+            stream,
+            &block,
+            &mut c,
+        );
     }
     let mut enc = fluke_hpack::Encoder::new();
     let mut s = Vec::new();
@@ -379,7 +389,13 @@ fn responses_pair_with_their_stream_not_their_order() {
     for (stream, status, body) in [(3, "404", "two"), (1, "200", "one")] {
         let block = enc.encode([(&b":status"[..], status.as_bytes())]);
         encode(frame::HEADERS, frame::END_HEADERS, stream, &block, &mut s);
-        encode(frame::DATA, frame::END_STREAM, stream, body.as_bytes(), &mut s);
+        encode(
+            frame::DATA,
+            frame::END_STREAM,
+            stream,
+            body.as_bytes(),
+            &mut s,
+        );
     }
     encode(frame::RST_STREAM, 0, 5, &7u32.to_be_bytes(), &mut s);
     let x = h2c(&c, &s);
@@ -389,7 +405,10 @@ fn responses_pair_with_their_stream_not_their_order() {
             (
                 e.request.target_lossy(),
                 e.response.as_ref().map(|r| r.status),
-                e.response.as_ref().map(|r| r.body.clone()).unwrap_or_default(),
+                e.response
+                    .as_ref()
+                    .map(|r| r.body.clone())
+                    .unwrap_or_default(),
             )
         })
         .collect();
@@ -402,7 +421,10 @@ fn responses_pair_with_their_stream_not_their_order() {
         ]
     );
     assert_eq!(
-        x[2].notes.iter().map(|n| n.message.as_str()).collect::<Vec<_>>(),
+        x[2].notes
+            .iter()
+            .map(|n| n.message.as_str())
+            .collect::<Vec<_>>(),
         ["no response: the server reset the stream (REFUSED_STREAM)"]
     );
 }

@@ -121,7 +121,11 @@ pub fn headers_fragment(flags: u8, p: &[u8]) -> Result<&[u8], FrameError> {
 /// A PUSH_PROMISE payload: the promised stream and the header block fragment (§6.6).
 pub fn push_promise(flags: u8, p: &[u8]) -> Result<(u32, &[u8]), FrameError> {
     let p = unpad(flags, p)?;
-    let id: [u8; 4] = p.get(..4).ok_or(FrameError::Short)?.try_into().unwrap_or([0; 4]);
+    let id: [u8; 4] = p
+        .get(..4)
+        .ok_or(FrameError::Short)?
+        .try_into()
+        .unwrap_or([0; 4]);
     Ok((u32::from_be_bytes(id) & 0x7fff_ffff, &p[4..]))
 }
 
@@ -191,7 +195,10 @@ mod tests {
         assert_eq!(headers_fragment(PADDED | PRIORITY_FLAG, &p), Ok(&b"ab"[..]));
         assert_eq!(unpad(PADDED, &[5, 1, 2]), Err(FrameError::Padding));
         assert_eq!(unpad(PADDED, &[]), Err(FrameError::Short));
-        assert_eq!(headers_fragment(PRIORITY_FLAG, &[0, 0, 0]), Err(FrameError::Short));
+        assert_eq!(
+            headers_fragment(PRIORITY_FLAG, &[0, 0, 0]),
+            Err(FrameError::Short)
+        );
         assert!(settings(&[0; 7]).is_err());
         assert_eq!(settings(&[0, 1, 0, 0, 1, 0]), Ok(vec![(1, 256)]));
     }

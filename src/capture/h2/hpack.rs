@@ -92,7 +92,8 @@ impl Table {
                         undecoded: None,
                     },
                     Err(e) => {
-                        self.lost = Some("an earlier header block of this connection was not valid");
+                        self.lost =
+                            Some("an earlier header block of this connection was not valid");
                         Block::not_decoded(format!("their compression is not valid ({})", plain(e)))
                     }
                 }

@@ -165,7 +165,12 @@ impl H2Conn {
         let payload = http2_settings.and_then(|v| {
             use base64::Engine;
             base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(v.trim_ascii().trim_ascii_end().strip_suffix(b"=").unwrap_or(v))
+                .decode(
+                    v.trim_ascii()
+                        .trim_ascii_end()
+                        .strip_suffix(b"=")
+                        .unwrap_or(v),
+                )
                 .ok()
         });
         if let Some(Ok(settings)) = payload.as_deref().map(frame::settings) {
@@ -296,7 +301,11 @@ impl H2Conn {
             self.note_bad(Why::BadFrame);
             self.dirs[d].buf.clear();
         }
-        self.end_dir(d, "the connection ended before the end of this message", out);
+        self.end_dir(
+            d,
+            "the connection ended before the end of this message",
+            out,
+        );
     }
 
     fn note_bad(&mut self, why: Why) {
@@ -314,7 +323,12 @@ impl H2Conn {
             self.note_bad(Why::BadFrame);
             self.dirs[d].table.lose();
             if let Some(b) = b {
-                self.undecodable(d, b, "its header block was interrupted by another frame", out);
+                self.undecodable(
+                    d,
+                    b,
+                    "its header block was interrupted by another frame",
+                    out,
+                );
             }
         }
         let r = match h.ty {
@@ -334,10 +348,7 @@ impl H2Conn {
                 } else {
                     "server"
                 };
-                let why = format!(
-                    "the {who} reset the stream ({})",
-                    frame::error_name(code)
-                );
+                let why = format!("the {who} reset the stream ({})", frame::error_name(code));
                 self.reset(h.stream, &why, out);
             }),
             frame::WINDOW_UPDATE if p.len() != 4 => {

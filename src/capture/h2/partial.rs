@@ -81,6 +81,8 @@ pub const STATIC: [(&str, &str); 61] = [
 ];
 
 type Field = (Vec<u8>, Vec<u8>);
+/// A table entry's name (when known) and value; `None` when the entry is unknown.
+type Lookup<'a> = Option<(Option<&'a [u8]>, &'a [u8])>;
 
 /// A dynamic table entry: its name is unknown when it was added by a literal whose indexed
 /// name was itself unknown.
@@ -145,7 +147,7 @@ fn string(b: &[u8]) -> Result<(Vec<u8>, usize), Malformed> {
 
 impl Partial {
     /// The entry at `index` (1-based, static then dynamic): `None` when unknown.
-    fn get(&self, index: usize) -> Result<Option<(Option<&[u8]>, &[u8])>, Malformed> {
+    fn get(&self, index: usize) -> Result<Lookup<'_>, Malformed> {
         match index {
             0 => Err(Malformed("a reference to table entry 0")),
             1..=61 => {

@@ -100,7 +100,11 @@ impl H2Conn {
         if decoded.undecoded.is_some() {
             self.report.undecoded_blocks += 1;
             let mid = self.dirs[d].table.mid_connection();
-            self.fail(if mid { Why::MidConnection } else { Why::BadHeaders });
+            self.fail(if mid {
+                Why::MidConnection
+            } else {
+                Why::BadHeaders
+            });
         }
         // Pushed streams (even ids) answer no request of the client's; stream 0 carries no
         // headers (a protocol error, noted). Their blocks were decoded for the table only.
@@ -124,7 +128,10 @@ impl H2Conn {
         if self.client.is_none() {
             self.client = Some(if request { d } else { 1 - d });
         }
-        if !request && f.iter().any(|(n, v)| n == b":status" && v.first() == Some(&b'1')) {
+        if !request
+            && f.iter()
+                .any(|(n, v)| n == b":status" && v.first() == Some(&b'1'))
+        {
             // An interim response (100 Continue, 103): the final one follows.
             return;
         }
@@ -135,8 +142,9 @@ impl H2Conn {
             Some(half) => {
                 // A second block in the same direction: trailers.
                 if let Some(why) = decoded.undecoded {
-                    half.problems
-                        .push(format!("its trailer fields could not all be decoded: {why}"));
+                    half.problems.push(format!(
+                        "its trailer fields could not all be decoded: {why}"
+                    ));
                 }
                 half.fields.extend(decoded.fields);
             }

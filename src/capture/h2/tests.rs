@@ -35,7 +35,10 @@ const REQ: &[(&str, &str)] = &[
     (":scheme", "https"),
     (":authority", "bucket.example:9000"),
     (":path", "/bucket/key?x=1"),
-    ("authorization", "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/s3/aws4_request"),
+    (
+        "authorization",
+        "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/s3/aws4_request",
+    ),
     ("x-amz-date", "20240101T000000Z"),
 ];
 
@@ -53,7 +56,13 @@ fn client_bytes() -> Vec<u8> {
     p.extend_from_slice(&[0x80, 0, 0, 0, 15]); // exclusive dependency on 0, weight 16
     p.extend_from_slice(one);
     p.extend_from_slice(&[0; 3]);
-    encode(frame::HEADERS, frame::PADDED | frame::PRIORITY_FLAG, 1, &p, &mut b);
+    encode(
+        frame::HEADERS,
+        frame::PADDED | frame::PRIORITY_FLAG,
+        1,
+        &p,
+        &mut b,
+    );
     encode(frame::CONTINUATION, 0, 1, two, &mut b);
     encode(frame::CONTINUATION, frame::END_HEADERS, 1, three, &mut b);
     let mut p = vec![2];
@@ -70,7 +79,13 @@ fn client_bytes() -> Vec<u8> {
             (":path", "/bucket/other"),
         ],
     );
-    encode(frame::HEADERS, frame::END_HEADERS | frame::END_STREAM, 3, &block, &mut b);
+    encode(
+        frame::HEADERS,
+        frame::END_HEADERS | frame::END_STREAM,
+        3,
+        &block,
+        &mut b,
+    );
     b
 }
 
@@ -80,7 +95,12 @@ fn server_bytes() -> Vec<u8> {
     b.extend(ack());
     for (stream, body) in [(1u32, &b"stored"[..]), (3, b"")] {
         let block = hpack(&mut enc, &[(":status", "200"), ("server", "test")]);
-        let flags = frame::END_HEADERS | if body.is_empty() { frame::END_STREAM } else { 0 };
+        let flags = frame::END_HEADERS
+            | if body.is_empty() {
+                frame::END_STREAM
+            } else {
+                0
+            };
         encode(frame::HEADERS, flags, stream, &block, &mut b);
         if !body.is_empty() {
             encode(frame::DATA, frame::END_STREAM, stream, body, &mut b);
@@ -213,11 +233,20 @@ fn literal_indexed(name: &str, value: &str, out: &mut Vec<u8>) {
 }
 
 fn response_with(block: &[u8], stream: u32, out: &mut Vec<u8>) {
-    encode(frame::HEADERS, frame::END_HEADERS | frame::END_STREAM, stream, block, out);
+    encode(
+        frame::HEADERS,
+        frame::END_HEADERS | frame::END_STREAM,
+        stream,
+        block,
+        out,
+    );
 }
 
 fn get(stream: u32, enc: &mut fluke_hpack::Encoder<'_>, out: &mut Vec<u8>) {
-    let block = hpack(enc, &[(":method", "GET"), (":path", "/"), (":authority", "h")]);
+    let block = hpack(
+        enc,
+        &[(":method", "GET"), (":path", "/"), (":authority", "h")],
+    );
     response_with(&block, stream, out);
 }
 
@@ -254,7 +283,10 @@ fn eviction_and_table_size_updates_follow_acknowledged_settings() {
         "{ev:?}"
     );
     // Once a block failed, the table is unknown: later blocks are not read against it.
-    assert!(ev[7].contains("an earlier header block of this connection was not valid"), "{ev:?}");
+    assert!(
+        ev[7].contains("an earlier header block of this connection was not valid"),
+        "{ev:?}"
+    );
     assert_eq!(h.report.undecoded_blocks, 2);
     assert_eq!(h.report.why, Some(Why::BadHeaders));
 
@@ -345,10 +377,22 @@ fn mid_connection_decodes_what_it_can_and_names_the_rest() {
             ("x-new", "1"), // new: decoded, and added
         ],
     );
-    encode(frame::HEADERS, frame::END_HEADERS | frame::END_STREAM, 3, &block, &mut c);
+    encode(
+        frame::HEADERS,
+        frame::END_HEADERS | frame::END_STREAM,
+        3,
+        &block,
+        &mut c,
+    );
     // The third refers to an entry added during the capture: decoded.
     let block = hpack(&mut enc, &[(":method", "GET"), ("x-new", "1")]);
-    encode(frame::HEADERS, frame::END_HEADERS | frame::END_STREAM, 5, &block, &mut c);
+    encode(
+        frame::HEADERS,
+        frame::END_HEADERS | frame::END_STREAM,
+        5,
+        &block,
+        &mut c,
+    );
     assert!(frame::looks_like_frames(&c));
     let (ev, h) = run(Start::MidConnection, &c, &[], 0);
     assert_eq!(
@@ -390,7 +434,13 @@ fn garbage_never_panics() {
             let ty = (x % 11) as u8;
             let len = ((x >> 8) % 40) as usize;
             let payload: Vec<u8> = (0..len).map(|i| (x >> (i % 56)) as u8).collect();
-            encode(ty, (x >> 16) as u8, (x >> 24) as u32 % 8, &payload, &mut bytes);
+            encode(
+                ty,
+                (x >> 16) as u8,
+                (x >> 24) as u32 % 8,
+                &payload,
+                &mut bytes,
+            );
         }
         for start in [Start::Preface, Start::MidConnection, Start::Alpn] {
             let mut client = PREFACE.to_vec();

@@ -71,7 +71,13 @@ pub fn canonical_parts(ctx: &V4Context, rules: &SigV4Rules) -> V4Parts {
 }
 
 /// The knobs the canonical headers depend on.
-type HeaderKnobs = (HeaderTrim, DuplicateHeaders, MissingHeader, HostRule, H2Host);
+type HeaderKnobs = (
+    HeaderTrim,
+    DuplicateHeaders,
+    MissingHeader,
+    HostRule,
+    H2Host,
+);
 /// Canonical header lines, and the first signed header the request lacks.
 type HeaderBlock = (Vec<u8>, Option<String>);
 
