@@ -433,3 +433,24 @@ fn responses_pair_with_their_stream_not_their_order() {
         ["no response: the server reset the stream (REFUSED_STREAM)"]
     );
 }
+
+#[test]
+fn report_says_per_connection_what_was_not_decoded() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sigscope"))
+        .current_dir(root().join("tests/captures"))
+        .env_remove("SSLKEYLOGFILE")
+        .args(["report", "--credentials", "credentials", "--format", "json"])
+        .arg("h2/h2c-midstream.pcap")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1 HTTP/2 connection (6 header blocks not decoded)")
+            && err.contains(
+                ": 6 header blocks not decoded: the capture started after the connection did, \
+                 so header fields compressed against earlier ones cannot be decoded"
+            ),
+        "{err}"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+}
