@@ -164,13 +164,12 @@ impl H2Conn {
         let Some(client) = self.client else { return };
         let payload = http2_settings.and_then(|v| {
             use base64::Engine;
+            let mut v = v.trim_ascii();
+            while let Some(rest) = v.strip_suffix(b"=") {
+                v = rest;
+            }
             base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(
-                    v.trim_ascii()
-                        .trim_ascii_end()
-                        .strip_suffix(b"=")
-                        .unwrap_or(v),
-                )
+                .decode(v)
                 .ok()
         });
         if let Some(Ok(settings)) = payload.as_deref().map(frame::settings) {

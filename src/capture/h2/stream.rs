@@ -66,11 +66,10 @@ impl H2Conn {
         d: usize,
         h: frame::Head,
         ty: u8,
-        promised: u32,
+        _promised: u32,
         fragment: &[u8],
         out: &mut Vec<Event>,
     ) {
-        let _ = promised;
         let b = Block {
             stream: h.stream,
             ty,
@@ -136,7 +135,6 @@ impl H2Conn {
             return;
         }
         let id = b.stream;
-        let cap = self.body_cap;
         let s = self.stream(id, out);
         match &mut s.halves[d] {
             Some(half) => {
@@ -149,7 +147,6 @@ impl H2Conn {
                 half.fields.extend(decoded.fields);
             }
             slot @ None => {
-                let _ = cap;
                 let undecoded = decoded.undecoded.map(|why| match decoded.unknown {
                     0 => why,
                     n => format!(

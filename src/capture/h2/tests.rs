@@ -450,3 +450,22 @@ fn garbage_never_panics() {
         }
     }
 }
+
+#[test]
+fn an_upgrade_applies_the_http2_settings_header_and_answers_stream_1() {
+    // HTTP2-Settings `AAEAACAA`: SETTINGS_HEADER_TABLE_SIZE 8192, acknowledged by the 101.
+    let mut s = settings(None);
+    response_with(&[0x3f, 0xe1, 0x3f, 0x88], 1, &mut s);
+    let mut c = PREFACE.to_vec();
+    c.extend(settings(None));
+    for (header, ok) in [(&b"AAEAACAA"[..], true), (b"AAEAABAA", false)] {
+        let mut h = H2Conn::new(Start::Upgrade, Some(C), 1 << 20);
+        h.upgraded(Some(header));
+        let mut ev = Vec::new();
+        h.feed(C, &c, Origin::default(), &mut ev);
+        h.feed(S, &s, Origin::default(), &mut ev);
+        let got = describe(&ev);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0] == "response 1 200 body= []", ok, "{got:?}");
+    }
+}
