@@ -88,6 +88,7 @@ impl Leg {
             body: Vec::new(),
             raw_chunked_body: None,
             body_sha256: None,
+            h2_authority: None,
             body_digest: Some(crate::http::BodyDigest {
                 len: self.body_len,
                 sha256_hex: self.body_sha256.clone(),

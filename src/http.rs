@@ -38,6 +38,17 @@ pub struct Request {
     /// Hex SHA-256 of the whole body when a reader already computed it while streaming (the
     /// capture layer does), so it is not hashed again.
     pub body_sha256: Option<String>,
+    /// HTTP/2 (issue 13): the request's `:authority`, when it had one. A server that reads
+    /// the Host of an HTTP/2 request takes this or nothing (the `sigv4.h2-host` knob).
+    pub h2_authority: Option<Authority>,
+}
+
+/// An HTTP/2 request's `:authority` pseudo-header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authority {
+    pub value: Vec<u8>,
+    /// The request had no Host header: the one in `headers` was made from `value`.
+    pub host_added: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

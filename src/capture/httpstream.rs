@@ -8,6 +8,8 @@ use crate::http::{
     looks_like_start_line, parse_message_head, BodyDigest, Headers, MessageHead, Request, Response,
 };
 
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
 /// Largest header block accepted; a larger one is reported and the stream resynchronised.
 pub const MAX_HEAD: usize = 1 << 20;
 
@@ -36,13 +38,19 @@ pub enum Event {
         origin: Origin,
         end: Origin,
         problems: Vec<String>,
+        /// The HTTP/2 stream (`capture/h2`): responses pair with requests by stream, not
+        /// by order.
+        h2_stream: Option<u32>,
     },
     Response {
         resp: Box<Response>,
         origin: Origin,
         end: Origin,
         problems: Vec<String>,
+        h2_stream: Option<u32>,
     },
+    /// An HTTP/2 stream was reset: its request gets no response.
+    Reset { stream: u32, why: String },
     /// Bytes that could not be read as HTTP were skipped.
     Skipped { bytes: u64, why: String },
 }
@@ -94,6 +102,10 @@ pub struct HttpStream {
     /// Of the bytes skipped, those of a server that were not an HTTP response (a body written
     /// after a HEAD response, stray text before a status line).
     pub not_response_bytes: u64,
+    /// HTTP/2 follows (issue 13): the server answered `101 Switching Protocols` to
+    /// `Upgrade: h2c`, or the client sent the HTTP/2 preface. What follows is held in `buf`
+    /// for the HTTP/2 reader ([`HttpStream::take_held`]).
+    pub switched: bool,
 }
 
 impl HttpStream {
@@ -110,7 +122,13 @@ impl HttpStream {
             sniffed: 0,
             server: false,
             not_response_bytes: 0,
+            switched: false,
         }
+    }
+
+    /// The bytes after the switch to HTTP/2.
+    pub fn take_held(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.buf)
     }
 
     /// Marks this as the server's side of its connection (known from the handshake, else from
@@ -139,6 +157,10 @@ impl HttpStream {
     /// Feeds bytes delivered by reassembly.
     pub fn feed(&mut self, data: &[u8], origin: Origin, out: &mut Vec<Event>) {
         if self.role == Some(Role::Other) {
+            return;
+        }
+        if self.switched {
+            self.buf.extend_from_slice(data);
             return;
         }
         if origin.frame != 0 {
@@ -292,6 +314,7 @@ impl HttpStream {
                     origin,
                     end: self.last,
                     problems,
+                    h2_stream: None,
                 });
             }
             Pending::Response(mut r) => {
@@ -301,6 +324,7 @@ impl HttpStream {
                     origin,
                     end: self.last,
                     problems,
+                    h2_stream: None,
                 });
             }
         }
@@ -333,30 +357,8 @@ impl HttpStream {
             if self.buf.is_empty() {
                 return;
             }
-            if self.resync_pending {
-                match find_start(&self.buf) {
-                    Some(0) => {}
-                    Some(i) => {
-                        out.push(Event::Skipped {
-                            bytes: i as u64,
-                            why: "bytes before the next HTTP message".into(),
-                        });
-                        self.buf.drain(..i);
-                    }
-                    None => {
-                        // Keep a tail in case a start line straddles the next segment.
-                        if self.buf.len() > 4096 {
-                            let drop = self.buf.len() - 4096;
-                            out.push(Event::Skipped {
-                                bytes: drop as u64,
-                                why: "bytes that are not an HTTP message".into(),
-                            });
-                            self.buf.drain(..drop);
-                        }
-                        return;
-                    }
-                }
-                self.resync_pending = false;
+            if self.resync_pending && !self.resync(out) {
+                return;
             }
             // Blank lines between messages are allowed.
             let lead = self
@@ -367,6 +369,14 @@ impl HttpStream {
             if lead > 0 {
                 self.buf.drain(..lead);
                 continue;
+            }
+            if !self.server && self.buf.len() >= 4 {
+                let n = self.buf.len().min(H2_PREFACE.len());
+                if self.buf[..n] == H2_PREFACE[..n] {
+                    // The client goes on in HTTP/2 (after an upgrade).
+                    self.switched = true;
+                    return;
+                }
             }
             if self.role == Some(Role::Responses) {
                 // A server's next message starts at a status line: what comes before one is
@@ -436,6 +446,9 @@ impl HttpStream {
                 }
                 MessageHead::Response(r) => {
                     let interim = r.status / 100 == 1;
+                    let to_h2 = r.status == 101
+                        && r.header("upgrade")
+                            .is_some_and(|u| u.eq_ignore_ascii_case("h2c"));
                     let method = if interim {
                         None
                     } else {
@@ -460,9 +473,42 @@ impl HttpStream {
                     if done {
                         self.finish(out);
                     }
+                    if to_h2 {
+                        self.switched = true;
+                        return;
+                    }
                 }
             }
         }
+    }
+
+    /// After a gap or an unreadable head: drops what precedes the next start line. Returns
+    /// whether one is in `buf` (else it waits for more bytes).
+    fn resync(&mut self, out: &mut Vec<Event>) -> bool {
+        match find_start(&self.buf) {
+            Some(0) => {}
+            Some(i) => {
+                out.push(Event::Skipped {
+                    bytes: i as u64,
+                    why: "bytes before the next HTTP message".into(),
+                });
+                self.buf.drain(..i);
+            }
+            None => {
+                // Keep a tail in case a start line straddles the next segment.
+                if self.buf.len() > 4096 {
+                    let drop = self.buf.len() - 4096;
+                    out.push(Event::Skipped {
+                        bytes: drop as u64,
+                        why: "bytes that are not an HTTP message".into(),
+                    });
+                    self.buf.drain(..drop);
+                }
+                return false;
+            }
+        }
+        self.resync_pending = false;
+        true
     }
 
     fn not_response(&mut self, bytes: usize, out: &mut Vec<Event>) {

@@ -1,7 +1,10 @@
 //! pcap/pcapng replay: frames → IP/TCP (with fragment reassembly) → per-connection TCP
-//! reassembly → HTTP/1.x exchanges, streamed in capture order with bounded memory.
+//! reassembly → (TLS decryption) → HTTP/1.x or HTTP/2 exchanges, streamed in capture order
+//! with bounded memory.
 
+mod app;
 pub mod decode;
+pub mod h2;
 pub mod httpstream;
 pub mod link;
 pub mod packets;
@@ -14,9 +17,10 @@ use std::net::SocketAddr;
 
 use crate::engine::Finding;
 use crate::exchange::Exchange;
+use app::{deliver, App};
 use decode::{Decoded, Decoder};
 use httpstream::{Event, HttpStream, Origin, Role};
-use tcp::{Direction, Piece};
+use tcp::Direction;
 
 /// Called with (bytes read, file size) as a capture is read.
 pub type Progress = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
@@ -72,6 +76,11 @@ pub struct Stats {
     pub tls_bad_records: u64,
     /// One line per TLS connection that stayed (partly) encrypted, saying why (bounded).
     pub tls_notes: Vec<String>,
+    /// Connections read as HTTP/2, and their header blocks that could not be decoded.
+    pub h2_connections: u64,
+    pub h2_undecoded_blocks: u64,
+    /// One line per HTTP/2 connection not wholly read, saying why (bounded).
+    pub h2_notes: Vec<String>,
     /// The first problems met (bounded), for the summary.
     pub notes: Vec<String>,
     /// Why reading stopped before the end of the file, if it did.
@@ -95,6 +104,15 @@ impl Stats {
             count_s(self.exchanges, "HTTP exchange")
         );
         s += &self.tls_summary();
+        if self.h2_connections > 0 {
+            s += &format!(", {}", count_s(self.h2_connections, "HTTP/2 connection"));
+            if self.h2_undecoded_blocks > 0 {
+                s += &format!(
+                    " ({} not decoded)",
+                    count_s(self.h2_undecoded_blocks, "header block")
+                );
+            }
+        }
         if self.non_http_connections > 0 {
             s += &format!(
                 ", {} skipped (not HTTP/1)",
@@ -205,12 +223,15 @@ struct Conn {
     /// `addrs` as text, formatted once per connection rather than twice per exchange.
     names: [String; 2],
     dirs: [Direction; 2],
-    streams: [HttpStream; 2],
+    app: App,
     fin: [bool; 2],
     /// Slots of requests awaiting their response, per client direction.
     awaiting: VecDeque<u64>,
     /// Responses complete before their request (a hole in the request stream held it back).
     early: VecDeque<(Box<crate::http::Response>, Vec<String>)>,
+    /// HTTP/2: slots awaiting their response, and responses before their request, by stream.
+    h2_awaiting: HashMap<u32, u64>,
+    h2_early: HashMap<u32, (Box<crate::http::Response>, Vec<String>)>,
     /// Which of `addrs` is the server, once known: from the handshake (the SYN's receiver, the
     /// SYN-ACK's sender), else the side that did not send the first request line.
     server: Option<usize>,
@@ -226,42 +247,12 @@ enum Layer {
     Tls(Box<tls::TlsConn>),
 }
 
-/// Hands reassembled bytes of direction `d` to its HTTP reader, through TLS decryption when
-/// the connection speaks TLS.
-fn deliver(
-    layer: &mut Layer,
-    keylog: &mut tls::Keyring,
-    d: usize,
-    p: Piece<'_>,
-    stream: &mut HttpStream,
-    origin: Origin,
-    events: &mut Vec<Event>,
-) {
-    if let (Layer::Unknown, Piece::Data(b)) = (&*layer, &p) {
-        if !b.is_empty() {
-            *layer = match tls::looks_like_tls(b) {
-                true => Layer::Tls(Box::default()),
-                false => Layer::Plain,
-            };
-        }
-    }
-    match layer {
-        Layer::Tls(t) => t.piece(d, p, keylog, &mut |o| match o {
-            tls::Out::Data(b) => stream.feed(b, origin, events),
-            tls::Out::Gap(n) => stream.gap(n, events),
-        }),
-        Layer::Unknown | Layer::Plain => match p {
-            Piece::Data(b) => stream.feed(b, origin, events),
-            Piece::Gap(n) => stream.gap(n, events),
-        },
-    }
-}
-
 impl Conn {
     fn set_server(&mut self, d: usize) {
         if self.server.is_none() {
             self.server = Some(d);
-            self.streams[d].set_server();
+            self.app.server = Some(d);
+            self.app.streams[d].set_server();
         }
     }
 }
@@ -388,13 +379,22 @@ impl<'s> Replayer<'s> {
                     addrs: [seg.src, seg.dst],
                     names: [fmt_addr(seg.src), fmt_addr(seg.dst)],
                     dirs: [Direction::default(), Direction::default()],
-                    streams: [
-                        HttpStream::new(self.opts.body_cap),
-                        HttpStream::new(self.opts.body_cap),
-                    ],
+                    app: App {
+                        streams: [
+                            HttpStream::new(self.opts.body_cap),
+                            HttpStream::new(self.opts.body_cap),
+                        ],
+                        h2: None,
+                        alpn_h2: false,
+                        started: [false, false],
+                        server: None,
+                        body_cap: self.opts.body_cap,
+                    },
                     fin: [false, false],
                     awaiting: VecDeque::new(),
                     early: VecDeque::new(),
+                    h2_awaiting: HashMap::new(),
+                    h2_early: HashMap::new(),
                     server: None,
                     layer: Layer::Unknown,
                     iface,
@@ -411,11 +411,10 @@ impl<'s> Replayer<'s> {
         };
         let events = &mut self.events;
         {
-            let (dirs, streams, layer) = (&mut conn.dirs, &mut conn.streams, &mut conn.layer);
-            let stream = &mut streams[d];
+            let (dirs, app, layer) = (&mut conn.dirs, &mut conn.app, &mut conn.layer);
             let keylog = &mut self.keylog;
             dirs[d].push(seg.seq, seg.syn, &seg.payload, &mut |p| {
-                deliver(layer, keylog, d, p, stream, origin, events)
+                deliver(layer, keylog, d, p, app, origin, events)
             });
         }
         self.dispatch(k, d, ts);
@@ -428,79 +427,21 @@ impl<'s> Replayer<'s> {
         }
     }
 
-    /// Handles the events produced by direction `d` of connection `k`.
+    /// Handles the events produced by direction `d` of connection `k`; switches the
+    /// connection to HTTP/2 when its HTTP/1 readers say it goes on in HTTP/2.
     fn dispatch(&mut self, k: (SocketAddr, SocketAddr), d: usize, ts: i128) {
         // Drained and handed back, so that the buffer is not reallocated for every segment.
         let mut events = std::mem::take(&mut self.events);
-        let Some(conn) = self.conns.get_mut(&k) else {
-            events.clear();
-            self.events = events;
-            return;
-        };
-        for ev in events.drain(..) {
-            match ev {
-                Event::RequestHead { method } => {
-                    conn.set_server(1 - d);
-                    conn.streams[1 - d].awaiting_methods.push_back(method)
-                }
-                Event::Request {
-                    req, end, problems, ..
-                } => {
-                    let exchange = Exchange {
-                        index: 0,
-                        source: format!("{}:{}", self.name, end.frame),
-                        time: time::OffsetDateTime::from_unix_timestamp_nanos(end.ts_nanos).ok(),
-                        client: Some(conn.names[d].clone()),
-                        server: Some(conn.names[1 - d].clone()),
-                        interface: conn.iface.as_deref().map(str::to_string),
-                        request: *req,
-                        response: None,
-                        notes: problems
-                            .into_iter()
-                            .map(|p| Finding::new(crate::engine::Code::CaptureIncomplete, p))
-                            .collect(),
-                    };
-                    self.stats.exchanges += 1;
-                    let mut slot = Slot {
-                        exchange,
-                        done: false,
-                        ts: end.ts_nanos,
-                    };
-                    let answered = conn.early.pop_front();
-                    let waits = answered.is_none();
-                    if let Some((resp, problems)) = answered {
-                        attach(&mut slot, *resp, problems);
-                    }
-                    let id = self.reorder.push(slot);
-                    if waits {
-                        conn.awaiting.push_back(id);
-                    }
-                }
-                Event::Response { resp, problems, .. } => {
-                    if resp.status / 100 == 1 {
-                        continue;
-                    }
-                    match conn.awaiting.pop_front() {
-                        Some(id) => {
-                            if let Some(slot) = self.reorder.get_mut(id) {
-                                attach(slot, *resp, problems);
-                            }
-                        }
-                        None => conn.early.push_back((resp, problems)),
-                    }
-                }
-                Event::Skipped { bytes, why } => {
-                    self.stats.skipped_bytes += bytes;
-                    let n = format!(
-                        "{} → {}: skipped {}: {why}",
-                        conn.addrs[d],
-                        conn.addrs[1 - d],
-                        crate::words::count_s(bytes, "byte")
-                    );
-                    if self.stats.notes.len() < 20 {
-                        self.stats.notes.push(n);
-                    }
-                }
+        loop {
+            let Some(conn) = self.conns.get_mut(&k) else {
+                events.clear();
+                break;
+            };
+            for ev in events.drain(..) {
+                app::event(conn, &mut self.reorder, &mut self.stats, &self.name, d, ev);
+            }
+            if !app::switch_to_h2(conn, &mut self.reorder, &mut events) {
+                break;
             }
         }
         self.events = events;
@@ -513,33 +454,46 @@ impl<'s> Replayer<'s> {
                 return;
             };
             let events = &mut self.events;
-            let (dirs, streams, layer) = (&mut conn.dirs, &mut conn.streams, &mut conn.layer);
-            let stream = &mut streams[d];
+            let (dirs, app, layer) = (&mut conn.dirs, &mut conn.app, &mut conn.layer);
             let keylog = &mut self.keylog;
-            dirs[d].flush(&mut |p| deliver(layer, keylog, d, p, stream, Origin::default(), events));
-            stream.close(events);
+            dirs[d].flush(&mut |p| deliver(layer, keylog, d, p, app, Origin::default(), events));
+            match &mut app.h2 {
+                Some(h) => h.close(d, events),
+                None => app.streams[d].close(events),
+            }
             self.dispatch(k, d, ts);
         }
         if let Some(conn) = self.conns.remove(&k) {
             self.stats.gap_bytes += conn.dirs[0].gap_bytes + conn.dirs[1].gap_bytes;
             self.stats.not_response_bytes +=
-                conn.streams[0].not_response_bytes + conn.streams[1].not_response_bytes;
+                conn.app.streams[0].not_response_bytes + conn.app.streams[1].not_response_bytes;
             self.stats.retransmitted_bytes +=
                 conn.dirs[0].retransmitted_bytes + conn.dirs[1].retransmitted_bytes;
             // Connections that carried nothing are neither HTTP nor anything else.
-            let http = conn
-                .streams
-                .iter()
-                .any(|s| matches!(s.role, Some(Role::Requests | Role::Responses)));
-            let other = conn.streams.iter().any(|s| s.role == Some(Role::Other));
+            let http = conn.app.h2.is_some()
+                || conn
+                    .app
+                    .streams
+                    .iter()
+                    .any(|s| matches!(s.role, Some(Role::Requests | Role::Responses)));
+            let other = conn.app.streams.iter().any(|s| s.role == Some(Role::Other));
             if other && !http {
                 self.stats.non_http_connections += 1;
             }
             if let Layer::Tls(t) = &conn.layer {
                 self.tls_done(&conn.names, &t.report);
             }
-            self.stats.unmatched_responses += conn.early.len() as u64;
-            for id in conn.awaiting {
+            if let Some(h) = &conn.app.h2 {
+                self.h2_done(&conn.names, &h.report);
+            }
+            self.stats.unmatched_responses += (conn.early.len() + conn.h2_early.len()) as u64;
+            let mut h2_waiting: Vec<(u32, u64)> = conn.h2_awaiting.into_iter().collect();
+            h2_waiting.sort_unstable();
+            for id in conn
+                .awaiting
+                .into_iter()
+                .chain(h2_waiting.into_iter().map(|w| w.1))
+            {
                 if let Some(slot) = self.reorder.get_mut(id) {
                     slot.done = true;
                     slot.exchange.notes.push(Finding::new(
@@ -548,6 +502,44 @@ impl<'s> Replayer<'s> {
                     ));
                 }
             }
+        }
+    }
+
+    /// Counts an HTTP/2 connection at its end, and says why some of it was not read.
+    fn h2_done(&mut self, names: &[String; 2], r: &h2::Report) {
+        self.stats.h2_connections += 1;
+        self.stats.h2_undecoded_blocks += r.undecoded_blocks;
+        let Some(why) = r.why else { return };
+        let mut what = Vec::new();
+        if r.undecoded_blocks > 0 {
+            what.push(format!(
+                "{} not decoded",
+                crate::words::count_s(r.undecoded_blocks, "header block")
+            ));
+        }
+        if r.bad_frames > 0 {
+            what.push(format!(
+                "{} not valid",
+                crate::words::count_s(r.bad_frames, "frame")
+            ));
+        }
+        if r.orphan_bytes > 0 {
+            what.push(format!(
+                "{} of streams whose headers are not in the capture",
+                crate::words::count_s(r.orphan_bytes, "body byte")
+            ));
+        }
+        if what.is_empty() {
+            what.push("not wholly read".into());
+        }
+        let note = format!(
+            "HTTP/2 {} ↔ {}: {}: {why}",
+            names[0],
+            names[1],
+            what.join(", ")
+        );
+        if self.stats.h2_notes.len() < 20 {
+            self.stats.h2_notes.push(note);
         }
     }
 
@@ -567,7 +559,6 @@ impl<'s> Replayer<'s> {
             *self.stats.tls_encrypted.entry(why).or_default() += 1;
         }
         let what = match (why, r.bad_records) {
-            (tls::Why::Http2, _) => "decrypted, not read".to_string(),
             (_, 0) => "not decrypted".to_string(),
             (_, n) => format!("{} not decrypted", crate::words::count_s(n, "record")),
         };

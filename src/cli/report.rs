@@ -52,7 +52,7 @@ pub fn run(inputs: &[PathBuf], opts: &ReportOpts) -> Result<ExitCode> {
     let mut on_input = |input: &Input, summary: &Summary| {
         if let Some(stats) = &summary.capture {
             eprintln!("sigscope: {}: {}", input.name, stats.summary());
-            for n in &stats.tls_notes {
+            for n in stats.tls_notes.iter().chain(&stats.h2_notes) {
                 eprintln!("sigscope: {}: {n}", input.name);
             }
         }

@@ -86,6 +86,7 @@ codes! {
     SignaturePlusUnescaped = "signature-plus-unescaped", Fact, "the signature holds an unescaped plus";
     CaptureIncomplete = "capture-incomplete", Fact, "the capture misses part of the exchange";
     NoResponse = "no-response", Fact, "the capture holds no response";
+    H2Host = "h2-host", Fact, "the signed host is not the server's HTTP/2 host";
     UpstreamDisagrees = "upstream-disagrees", Fact, "the upstream's answer disagrees with the verdict";
     ClockSkew = "clock-skew", Fact, "the request's date is far from the capture's clock";
     PresignedExpired = "presigned-expired", Fact, "the presigned URL had expired";
@@ -137,6 +138,7 @@ impl Code {
                 | Code::SignaturePlusUnescaped
                 | Code::PayloadModeUnsupported
                 | Code::AlgorithmMismatch
+                | Code::H2Host
         )
     }
 

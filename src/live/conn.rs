@@ -22,7 +22,7 @@ pub(super) async fn connection(ctx: Arc<Ctx>, tcp: tokio::net::TcpStream, peer: 
             match tokio::time::timeout(ctx.cfg.limits.header_timeout, acc.accept(tcp)).await {
                 Ok(Ok(s)) => {
                     if s.get_ref().1.alpn_protocol() == Some(b"h2") {
-                        h2::serve(ctx, s, peer, local).await
+                        h2::serve(ctx, s, peer, local, true).await
                     } else {
                         http_connection(ctx, s, peer, local).await
                     }
@@ -39,7 +39,7 @@ pub(super) async fn connection(ctx: Arc<Ctx>, tcp: tokio::net::TcpStream, peer: 
         }
         None => {
             if h2::starts_with_preface(&tcp, ctx.cfg.limits.header_timeout).await {
-                h2::serve(ctx, tcp, peer, local).await
+                h2::serve(ctx, tcp, peer, local, false).await
             } else {
                 http_connection(ctx, tcp, peer, local).await
             }

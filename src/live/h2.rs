@@ -2,8 +2,8 @@
 //! HTTP/2 preface) or negotiated by ALPN on the TLS listener. There are no HTTP/1 bytes to parse here, so each stream is recorded from what
 //! hyper decoded — pseudo-header `:authority` as Host (as HAR import does), header names as
 //! HTTP/2 carries them (lowercase), the body hashed whole and kept up to the cap while it
-//! streams — and saved as an HTTP/1.1 request and response on a synthesised connection, which
-//! is what capture replay reads.
+//! streams — and saved as HTTP/2 frames on a synthesised connection (`h2save.rs`), which
+//! capture replay reads back.
 
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -149,10 +149,12 @@ fn boxed(b: Incoming) -> Body {
     b.map_err(|e| -> BoxError { Box::new(e) }).boxed()
 }
 
-/// The request as recorded: Host from `:authority` when there is no Host header.
+/// The request as recorded: Host from `:authority` when there is no Host header, and the
+/// `:authority` itself (what a server takes as the host differs: `sigv4.h2_host`).
 fn request_of(parts: &hyper::http::request::Parts) -> Request {
     let mut headers = Vec::with_capacity(parts.headers.len() + 1);
-    if !parts.headers.contains_key(hyper::header::HOST) {
+    let has_host = parts.headers.contains_key(hyper::header::HOST);
+    if !has_host {
         if let Some(a) = parts.uri.authority() {
             headers.push(Header::new("host", a.as_str()));
         }
@@ -169,6 +171,10 @@ fn request_of(parts: &hyper::http::request::Parts) -> Request {
             .unwrap_or_else(|| b"/".to_vec()),
         version: "HTTP/2".into(),
         headers,
+        h2_authority: parts.uri.authority().map(|a| crate::http::Authority {
+            value: a.as_str().as_bytes().to_vec(),
+            host_added: !has_host,
+        }),
         ..Default::default()
     }
 }
@@ -205,46 +211,6 @@ fn response_of(
     }
 }
 
-/// HTTP/1.1 wire form of an HTTP/2 exchange, for the saved capture: framed by Content-Length.
-fn wire(req: &Request, resp: Option<&Response>) -> (Vec<u8>, Vec<u8>) {
-    let mut r = req.clone();
-    r.version = "HTTP/1.1".into();
-    r.headers.retain(|h| {
-        !h.name.eq_ignore_ascii_case(b"content-length")
-            && !h.name.eq_ignore_ascii_case(b"transfer-encoding")
-    });
-    if !r.body.is_empty() || !matches!(r.method.as_str(), "GET" | "HEAD" | "DELETE" | "OPTIONS") {
-        r.headers
-            .push(Header::new("content-length", r.body.len().to_string()));
-    }
-    let rq = r.to_wire();
-    let mut rs = Vec::new();
-    if let Some(p) = resp {
-        rs.extend_from_slice(format!("HTTP/1.1 {} {}\r\n", p.status, p.reason).as_bytes());
-        for h in &p.headers {
-            if h.name.eq_ignore_ascii_case(b"content-length")
-                || h.name.eq_ignore_ascii_case(b"transfer-encoding")
-            {
-                continue;
-            }
-            rs.extend_from_slice(&h.name);
-            rs.extend_from_slice(b": ");
-            rs.extend_from_slice(&h.value);
-            rs.extend_from_slice(b"\r\n");
-        }
-        let len = if req.method == "HEAD" {
-            0
-        } else {
-            p.body.len()
-        };
-        rs.extend_from_slice(format!("content-length: {len}\r\n\r\n").as_bytes());
-        if req.method != "HEAD" {
-            rs.extend_from_slice(&p.body);
-        }
-    }
-    (rq, rs)
-}
-
 struct Conn {
     id: u64,
     client: SocketAddr,
@@ -252,6 +218,8 @@ struct Conn {
     busy: AtomicU64,
     last: AtomicI64,
     upstream: proxy::UpstreamConn,
+    /// The saved session's HTTP/2 encoders (with `--save`).
+    save: std::sync::Mutex<Option<super::h2save::H2Save>>,
 }
 
 impl Conn {
@@ -260,8 +228,12 @@ impl Conn {
     }
 
     fn complete(&self, ctx: &Ctx, request: Request, response: Option<Response>, end_ts: i128) {
-        if let Some(s) = &ctx.saver {
-            let (rq, rs) = wire(&request, response.as_ref());
+        let frames = self
+            .save
+            .lock()
+            .ok()
+            .and_then(|mut g| g.as_mut().map(|w| w.exchange(&request, response.as_ref())));
+        if let (Some(s), Some((rq, rs))) = (&ctx.saver, frames) {
             let _ = s.send(SaveMsg::Data {
                 conn: self.id,
                 dir: Dir::ClientToServer,
@@ -361,18 +333,30 @@ async fn forward(
 }
 
 /// Serves one HTTP/2 connection until the client leaves, it idles out, or the listener drains.
-pub(crate) async fn serve<S>(ctx: Arc<Ctx>, io: S, peer: SocketAddr, local: SocketAddr)
+pub(crate) async fn serve<S>(ctx: Arc<Ctx>, io: S, peer: SocketAddr, local: SocketAddr, tls: bool)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let id = ctx.next_conn.fetch_add(1, Ordering::Relaxed);
+    let mut save = None;
     if let Some(s) = &ctx.saver {
+        let ts_nanos = now_nanos();
         let _ = s.send(SaveMsg::Open {
             conn: id,
             client: peer,
             server: local,
-            ts_nanos: now_nanos(),
+            ts_nanos,
         });
+        let (w, c, srv) = super::h2save::H2Save::open(tls);
+        save = Some(w);
+        for (dir, bytes) in [(Dir::ClientToServer, c), (Dir::ServerToClient, srv)] {
+            let _ = s.send(SaveMsg::Data {
+                conn: id,
+                dir,
+                bytes,
+                ts_nanos,
+            });
+        }
     }
     let conn = Arc::new(Conn {
         id,
@@ -381,6 +365,7 @@ where
         busy: AtomicU64::new(0),
         last: AtomicI64::new(now_nanos() as i64),
         upstream: proxy::UpstreamConn::default(),
+        save: std::sync::Mutex::new(save),
     });
     let svc = {
         let ctx = ctx.clone();

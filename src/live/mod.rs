@@ -25,6 +25,7 @@ mod drain;
 mod endpoint;
 mod finish;
 pub mod h2;
+mod h2save;
 pub mod proxy;
 pub mod respond;
 pub mod save;

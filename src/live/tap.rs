@@ -193,7 +193,8 @@ impl Shared {
                             .collect(),
                     });
                 }
-                Event::Response { .. } => {}
+                // The tap reads HTTP/1 only (HTTP/2 is recorded from hyper, `h2.rs`).
+                Event::Response { .. } | Event::Reset { .. } => {}
                 Event::Skipped { bytes, why } => {
                     let _ = self.out.send(TapOut::Notice(format!(
                         "{}: skipped {} from the client: {why}",

@@ -78,7 +78,7 @@ pub fn spawn_loader(
                 total += summary.exchanges;
                 if let Some(stats) = &summary.capture {
                     let _ = tx.send(FeedEvent::Notice(format!("{name}: {}", stats.summary())));
-                    for n in &stats.tls_notes {
+                    for n in stats.tls_notes.iter().chain(&stats.h2_notes) {
                         let _ = tx.send(FeedEvent::Notice(format!("{name}: {n}")));
                     }
                 }

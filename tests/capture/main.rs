@@ -6,6 +6,7 @@
 mod support;
 
 mod cooked;
+mod h2;
 mod links;
 mod parity;
 mod server_side;

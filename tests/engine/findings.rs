@@ -198,6 +198,16 @@ fn fact_cases() -> Cases {
         "content-md5-mismatch",
         run_full(&md5, None, None, Some(SK), "aws"),
     ));
+    // HTTP/2 with a Host header beside a different :authority, signed over the Host header
+    // (as MinIO verifies it): aws takes :authority (issue 13).
+    let mut h2 = req(GET);
+    h2.version = "HTTP/2".into();
+    h2.h2_authority = Some(sigscope::http::Authority {
+        value: b"b.example:9000".to_vec(),
+        host_added: false,
+    });
+    let h2 = signed(h2, "minio");
+    cases.push(("h2-host", run_full(&h2, None, None, Some(SK), "aws")));
     cases
 }
 

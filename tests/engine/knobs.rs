@@ -270,6 +270,49 @@ fn host_port_for_old_boto() {
 }
 
 #[test]
+fn http2_host() {
+    // An HTTP/2 request (issue 13) with a Host header beside a different :authority. MinIO
+    // signs the Host header when there is one; every other dialect takes :authority.
+    let base = "GET /b/k HTTP/1.1\r\nHost: s3.example.com\r\nX-Amz-Date: 20150830T123600Z\r\nx-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=0\r\n\r\n";
+    let h2 = |host_added: bool| {
+        let mut r = wire(base);
+        r.version = "HTTP/2".into();
+        r.h2_authority = Some(sigscope::http::Authority {
+            value: b"127.0.0.1:9000".to_vec(),
+            host_added,
+        });
+        r
+    };
+    let over_host = signed_as(h2(false), "minio", SUITE_SECRET);
+    assert_eq!(matching(&run(&over_host, SUITE_SECRET)), set(&["minio"]));
+    let over_authority = signed_as(h2(false), "aws", SUITE_SECRET);
+    assert_eq!(
+        matching(&run(&over_authority, SUITE_SECRET)),
+        set(&[
+            "aws",
+            "botocore",
+            "boto2",
+            "ceph-rgw",
+            "keystone",
+            "keystone-legacy"
+        ])
+    );
+    assert_eq!(
+        creq_line(&run(&over_authority, SUITE_SECRET), "aws", 3),
+        "host:127.0.0.1:9000"
+    );
+    // No Host header (curl, browsers): every dialect signs the :authority.
+    let mut only = h2(true);
+    for h in &mut only.headers {
+        if h.name.eq_ignore_ascii_case(b"host") {
+            h.value = b"127.0.0.1:9000".to_vec();
+        }
+    }
+    let only = signed_as(only, "aws", SUITE_SECRET);
+    assert!(matching(&run(&only, SUITE_SECRET)).is_superset(&set(&["aws", "minio", "ceph-rgw"])));
+}
+
+#[test]
 fn date_source() {
     // SigV4 with only a Date header: the spec allows it, keystone requires X-Amz-Date.
     let req = wire("GET / HTTP/1.1\r\nHost: example.amazonaws.com\r\nDate: Sun, 30 Aug 2015 12:36:00 GMT\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=date;host, Signature=0\r\n\r\n");
@@ -470,6 +513,7 @@ fn every_knob_is_exercised_here() {
         ),
         ("sigv4.missing_signed_header", "missing_signed_header"),
         ("sigv4.host", "host_port_for_old_boto"),
+        ("sigv4.h2_host", "http2_host"),
         ("sigv4.payload", "payload_hash_sources"),
         ("sigv4.payload.presigned_s3", "payload_hash_sources"),
         ("sigv4.date", "date_source"),

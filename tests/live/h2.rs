@@ -75,6 +75,7 @@ fn endpoint_over_h2c_with_curl() {
         saved.to_str().unwrap(),
     ]);
     let url = |p: &str| format!("{}{p}", l.url());
+    let l_port = l.addr.port();
     let put = curl(
         USER_OK,
         &[
@@ -139,6 +140,39 @@ fn endpoint_over_h2c_with_curl() {
     a.sort();
     b.sort();
     assert_eq!(a, b, "{rstderr}");
+    // Saved as HTTP/2 (issue 13): curl's three HTTP/2 connections are read back as HTTP/2,
+    // every header block decoded; the HTTP/1.1 one as HTTP/1.1.
+    assert!(
+        rstderr.contains("4 TCP connections, 4 HTTP exchanges, 3 HTTP/2 connections")
+            && !rstderr.contains("not decoded"),
+        "{rstderr}"
+    );
+    // tshark reads the saved frames as HTTP/2 too (told the port, as for any h2c).
+    let port = l_port;
+    match Command::new("tshark")
+        .arg("-r")
+        .arg(&saved)
+        .args(["-d", &format!("tcp.port=={port},http2")])
+        .args(["-Y", "http2.headers.method", "-T", "fields"])
+        .args(["-e", "http2.headers.method", "-e", "http2.headers.path"])
+        .output()
+    {
+        Ok(o) if o.status.success() => {
+            let mut rows: Vec<String> = String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect();
+            rows.sort();
+            assert_eq!(
+                rows,
+                ["GET\t/bucket/a", "GET\t/bucket/b?x=1", "PUT\t/bucket/blob"]
+            );
+        }
+        _ => assert!(
+            std::env::var("SIGSCOPE_REQUIRE_TSHARK").is_err(),
+            "tshark is required but could not run"
+        ),
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -273,6 +307,7 @@ fn h2_negotiated_by_alpn_on_the_tls_listener() {
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert, ck.cert.pem()).unwrap();
     std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    let saved = dir.join("tls.pcapng");
     let l = Listener::start(&[
         "--credentials",
         creds().to_str().unwrap(),
@@ -280,6 +315,8 @@ fn h2_negotiated_by_alpn_on_the_tls_listener() {
         cert.to_str().unwrap(),
         "--tls-key",
         key.to_str().unwrap(),
+        "--save",
+        saved.to_str().unwrap(),
     ]);
     let url = format!("https://localhost:{}/bucket/tls.txt", l.addr.port());
     let run = |version: &str, user: &str| {
@@ -306,5 +343,13 @@ fn h2_negotiated_by_alpn_on_the_tls_listener() {
         .map(|x| x["verdict"].as_str().unwrap())
         .collect();
     assert_eq!(v, ["valid", "invalid", "valid"]);
+    // The session is saved in the clear, HTTP/2 as HTTP/2 (issue 13), and reads back the same.
+    let (replayed, rstderr) = report(&saved, Some(&creds()));
+    let mut a: Vec<_> = live.iter().map(summary).collect();
+    let mut b: Vec<_> = replayed.iter().map(summary).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "{rstderr}");
+    assert!(rstderr.contains("2 HTTP/2 connections"), "{rstderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -26,7 +26,6 @@ const HRR_RANDOM: [u8; 32] = [
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
-const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n";
 
 /// Why (part of) a connection stayed encrypted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,8 +51,6 @@ pub enum Why {
     Gap,
     /// Not TLS records after all, or a record longer than TLS allows.
     NotRecords,
-    /// Decrypted, but it is HTTP/2, which is not read yet.
-    Http2,
     /// No application data: the handshake did not finish in the capture, or nothing was
     /// sent after it.
     NoData,
@@ -79,7 +76,6 @@ impl std::fmt::Display for Why {
             Why::BadMac => write!(f, "records failed authentication (wrong secret or damaged)"),
             Why::Gap => write!(f, "bytes missing from the TCP stream broke the TLS records"),
             Why::NotRecords => write!(f, "not well-formed TLS records"),
-            Why::Http2 => write!(f, "it carries HTTP/2, which sigscope does not read yet"),
             Why::NoData => write!(f, "no application data after the handshake in the capture"),
         }
     }
@@ -87,6 +83,8 @@ impl std::fmt::Display for Why {
 
 /// What a direction hands on.
 pub enum Out<'a> {
+    /// The server chose HTTP/2 by ALPN (said once, before the first application data).
+    Alpn(bool),
     Data(&'a [u8]),
     Gap(u64),
 }
@@ -136,7 +134,6 @@ struct Dir {
     /// TLS 1.2: ChangeCipherSpec seen, records are protected from here on.
     protected: bool,
     lost: bool,
-    checked_h2: bool,
 }
 
 /// One TLS connection, both directions.
@@ -145,8 +142,9 @@ pub struct TlsConn {
     epoch: [Epoch; 2],
     client: Option<usize>,
     client_random: Option<[u8; 32]>,
-    /// The server chose HTTP/2 by ALPN, or the client sent HTTP/2's preface.
+    /// The server chose HTTP/2 by ALPN; `h2_said`: the reader was told.
     h2: bool,
+    h2_said: bool,
     /// TLS 1.2 CBC: the server agreed to encrypt-then-MAC (RFC 7366).
     encrypt_then_mac: bool,
     server_random: Option<[u8; 32]>,
@@ -188,6 +186,7 @@ impl TlsConn {
             client: None,
             client_random: None,
             h2: false,
+            h2_said: false,
             encrypt_then_mac: false,
             server_random: None,
             suite: None,
@@ -622,15 +621,11 @@ impl TlsConn {
     fn plain(&mut self, d: usize, ty: u8, body: &[u8], out: &mut dyn FnMut(Out<'_>)) {
         match ty {
             23 => {
-                let dir = &mut self.dirs[d];
-                if !dir.checked_h2 && !body.is_empty() && Some(d) == self.client {
-                    // HTTP/2 without ALPN (prior knowledge over TLS) starts with its preface.
-                    dir.checked_h2 = true;
-                    self.h2 |= body.starts_with(&H2_PREFACE[..body.len().min(H2_PREFACE.len())]);
-                }
-                if self.h2 {
-                    self.fail(Why::Http2);
-                    return;
+                // HTTP/2 without ALPN (prior knowledge over TLS) is found by its preface
+                // by the reader.
+                if self.h2 && !self.h2_said {
+                    self.h2_said = true;
+                    out(Out::Alpn(true));
                 }
                 self.report.decrypted_bytes += body.len() as u64;
                 out(Out::Data(body));

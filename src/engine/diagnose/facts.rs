@@ -211,3 +211,59 @@ pub(super) fn scope_findings(req: &Request, a: &mut Analysis, auth: &crate::engi
         }
     }
 }
+
+/// An HTTP/2 request (issue 13) whose signed host is not the host the verifier takes: a
+/// Host header beside a different `:authority`, or a verifier that reads the Host header
+/// only and finds none (`sigv4.h2_host`).
+pub(super) fn h2_host_findings(
+    req: &Request,
+    a: &mut Analysis,
+    auth: &crate::engine::auth::V4Auth,
+    v: &Verifier,
+) {
+    let host_signed = auth
+        .signed_headers
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case("host"));
+    if a.verdict == Verdict::Valid || !host_signed {
+        return;
+    }
+    if let Some(msg) = h2_host_message(req, v.dialect.sigv4.h2_host, v.dialect.name) {
+        finding(a, Code::H2Host, msg);
+    }
+}
+
+/// What `h2_host_findings` says, if anything: the host the client signed (its Host header
+/// when it sent one, else its `:authority`) against the one `rule` takes.
+pub(super) fn h2_host_message(
+    req: &Request,
+    rule: crate::engine::dialect::H2Host,
+    name: &str,
+) -> Option<String> {
+    use crate::engine::dialect::H2Host;
+    let authority = req.h2_authority.as_ref()?;
+    let esc = |b: &[u8]| crate::escape::escape_str(&String::from_utf8_lossy(b));
+    let header = (!authority.host_added)
+        .then(|| req.header_values("host").first().map(|v| v.to_vec()))
+        .flatten();
+    let signed = header.clone().unwrap_or_else(|| authority.value.clone());
+    let used = match rule {
+        H2Host::Authority => Some(authority.value.clone()),
+        H2Host::HostHeaderElseAuthority => Some(signed.clone()),
+        H2Host::HostHeader => header.clone(),
+    };
+    match (&used, &header) {
+        (Some(u), _) if *u == signed => None,
+        (Some(u), Some(h)) => Some(format!(
+            "this HTTP/2 request carries a Host header `{}` that differs from its :authority `{}`; {name} takes the host from :authority (`{}`), so a signature over the Host header does not verify there (HTTP/2 clients must not send a Host that differs from :authority, RFC 9113 §8.3.1)",
+            esc(h),
+            esc(&authority.value),
+            esc(u)
+        )),
+        (Some(_), None) => None,
+        (None, _) => Some(format!(
+            "this HTTP/2 request has no Host header, only the :authority `{}`, which the client signed as the host; {name} reads the host from a Host header only, finds none and signs an empty host",
+            esc(&authority.value)
+        )),
+    }
+}

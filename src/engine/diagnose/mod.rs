@@ -140,6 +140,7 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     time_findings(o, a, &parsed);
     if let Parsed::V4(auth) = &parsed {
         scope_findings(req, a, auth);
+        facts::h2_host_findings(req, a, auth, v);
     }
     if let Some(se) = a.server_expected.clone() {
         server_code_findings(a, &se);

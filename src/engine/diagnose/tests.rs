@@ -109,3 +109,41 @@ fn region_sets_cover_their_regions() {
     assert!(!covers("us-*,ap-south-1", "eu-west-1"));
     assert!(!covers("eu-west-10", "eu-west-1"));
 }
+
+#[test]
+fn http2_host_messages_per_knob_value() {
+    use crate::engine::dialect::H2Host;
+    let req = |host: &str, host_added: bool| Request {
+        version: "HTTP/2".into(),
+        headers: vec![crate::http::Header::new("host", host)],
+        h2_authority: Some(crate::http::Authority {
+            value: b"a.example".to_vec(),
+            host_added,
+        }),
+        ..Default::default()
+    };
+    let curl = req("a.example", true);
+    assert_eq!(
+        facts::h2_host_message(&curl, H2Host::Authority, "aws"),
+        None
+    );
+    assert_eq!(
+        facts::h2_host_message(&curl, H2Host::HostHeader, "s3s"),
+        Some("this HTTP/2 request has no Host header, only the :authority `a.example`, which the client signed as the host; s3s reads the host from a Host header only, finds none and signs an empty host".into())
+    );
+    let both = req("b.example", false);
+    assert_eq!(
+        facts::h2_host_message(&both, H2Host::HostHeaderElseAuthority, "minio"),
+        None
+    );
+    assert!(
+        facts::h2_host_message(&both, H2Host::Authority, "aws")
+            .is_some_and(|m| m
+                .contains("Host header `b.example` that differs from its :authority `a.example`"))
+    );
+    // HTTP/1.1: nothing to say.
+    assert_eq!(
+        facts::h2_host_message(&Request::default(), H2Host::HostHeader, "s3s"),
+        None
+    );
+}

@@ -64,6 +64,10 @@ pub const SIGV4: SigV4Rules = SigV4Rules {
         signed_trailer: true,
         unsigned_trailer: true,
     },
+    // IAM User Guide, "Elements of an AWS API request signature": sign "the host header
+    // (HTTP/1.1) or the :authority header (HTTP/2)"; RFC 9113 §8.3.1: a server must not take
+    // the target from Host when `:authority` is present.
+    h2_host: H2Host::Authority,
 };
 
 pub static DIALECT: Dialect = Dialect {

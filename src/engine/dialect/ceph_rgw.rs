@@ -34,6 +34,9 @@ pub static DIALECT: Dialect = Dialect {
         // XAmzContentSHA256Mismatch (seen with 16.2.15, ../shared/servers/README.md). Later
         // releases test `starts_with("STREAMING-")` and read both trailer modes.
         streaming: StreamingModes { signed_trailer: false, unsigned_trailer: false },
+        // h2_host as aws: RGW's frontends (beast, civetweb) speak HTTP/1.1 only, so an HTTP/2
+        // request reaches it through a proxy, which writes `:authority` into the Host header
+        // RGW reads (RFC 9113 §8.3.1).
         ..super::aws::SIGV4
     },
     sigv2: Some(SigV2Rules {

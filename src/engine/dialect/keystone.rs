@@ -55,6 +55,10 @@ pub(super) const DIALECT_SIGV4: SigV4Rules = SigV4Rules {
         signed_trailer: true,
         unsigned_trailer: true,
     },
+    // The host is its caller's too (the `host` of the credentials it is handed); callers
+    // behind HTTP/1.1 WSGI servers get an HTTP/2 request from a proxy that writes
+    // `:authority` into Host (RFC 9113 §8.3.1 has intermediaries do so).
+    h2_host: H2Host::Authority,
 };
 
 pub static DIALECT: Dialect = Dialect {

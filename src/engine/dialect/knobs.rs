@@ -7,7 +7,7 @@
 //! tables, so a new knob is a field, a line here and a pin.
 
 use super::{
-    DateSource, DuplicateHeaders, DuplicateOrder, HeaderTrim, HostRule, MissingHeader,
+    DateSource, DuplicateHeaders, DuplicateOrder, H2Host, HeaderTrim, HostRule, MissingHeader,
     MissingPayload, QueryPlus, QueryRules, QueryStyle, SessionToken, SigV2Rules, SigV4Rules,
     V2DateLine,
 };
@@ -203,6 +203,21 @@ pub static SIGV4: &[Knob<SigV4Rules>] = &[
             match r.host {
                 HostRule::AsSent => "the Host header as sent",
                 HostRule::StripPortForOldBoto2 => "the port dropped for boto 2.0 to 2.9.2 clients",
+            }
+            .into()
+        },
+    },
+    Knob {
+        id: "sigv4.h2_host",
+        label: "HTTP/2 host",
+        copy: |t, f| t.h2_host = f.h2_host,
+        say: |r| {
+            match r.h2_host {
+                H2Host::Authority => "HTTP/2: the :authority, whatever a Host header says",
+                H2Host::HostHeaderElseAuthority => {
+                    "HTTP/2: a Host header when there is one, else the :authority"
+                }
+                H2Host::HostHeader => "HTTP/2: the Host header only (none when only :authority)",
             }
             .into()
         },

@@ -39,6 +39,11 @@ pub static DIALECT: Dialect = Dialect {
             amz_headers: false,
             amz_headers_s3_only: false,
         },
+        // cmd/signature-v4-utils.go extractSignedHeaders reads each signed header from
+        // r.Header first and takes `host` from r.Host only when absent there; Go's HTTP/2
+        // server (golang.org/x/net/http2 server.go newWriterAndRequest) puts an HTTP/2
+        // request's regular `host` field in r.Header and `:authority` in r.Host.
+        h2_host: H2Host::HostHeaderElseAuthority,
         // As the specification, read here too:
         // - streaming: cmd/streaming-signature-v4.go reads STREAMING-AWS4-HMAC-SHA256-PAYLOAD
         //   and -TRAILER (streamingContentSHA256Trailer), cmd/streaming-v4-unsigned.go

@@ -122,6 +122,25 @@ pub struct SigV4Rules {
     pub required_signed: RequiredSigned,
     /// Which aws-chunked payload modes with a trailer the server reads (issue 14).
     pub streaming: StreamingModes,
+    /// What the server takes as the host of an HTTP/2 request (issue 13).
+    pub h2_host: H2Host,
+}
+
+/// The host an HTTP/2 server signs: HTTP/2 carries it in the `:authority` pseudo-header, and
+/// clients (curl, browsers) send no Host header beside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum H2Host {
+    /// `:authority`, whatever a Host header says (RFC 9113 §8.3.1: a server must not use
+    /// Host to find the target when `:authority` is present).
+    Authority,
+    /// A Host header when the request has one, else `:authority` (MinIO: Go keeps a Host
+    /// field of an HTTP/2 request in its header map, and `:authority` in `Request.Host`).
+    HostHeaderElseAuthority,
+    /// The Host header only: a request with `:authority` and no Host signs an empty host.
+    /// Servers that read their framework's header map, where hyper keeps `:authority` out
+    /// (s3s before s3s-project/s3s#283 and #540).
+    HostHeader,
 }
 
 /// The trailer payload modes a server reads. One it does not read is taken for a payload hash

@@ -17,7 +17,14 @@ pub(crate) fn canonical_headers(
             .into_iter()
             .map(|v| trim_value(v, rules.header_values))
             .collect();
-        if values.is_empty() && lname == "host" {
+        if let (Some(a), "host") = (&req.h2_authority, lname.as_str()) {
+            // HTTP/2: what the server takes as the host (issue 13).
+            match rules.h2_host {
+                H2Host::Authority => values = vec![a.value.clone()],
+                H2Host::HostHeader if a.host_added => values.clear(),
+                H2Host::HostHeader | H2Host::HostHeaderElseAuthority => {}
+            }
+        } else if values.is_empty() && lname == "host" {
             if let Some(h) = req.host() {
                 values.push(h.into_bytes());
             }

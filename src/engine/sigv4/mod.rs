@@ -71,7 +71,13 @@ pub fn canonical_parts(ctx: &V4Context, rules: &SigV4Rules) -> V4Parts {
 }
 
 /// The knobs the canonical headers depend on.
-type HeaderKnobs = (HeaderTrim, DuplicateHeaders, MissingHeader, HostRule);
+type HeaderKnobs = (
+    HeaderTrim,
+    DuplicateHeaders,
+    MissingHeader,
+    HostRule,
+    H2Host,
+);
 /// Canonical header lines, and the first signed header the request lacks.
 type HeaderBlock = (Vec<u8>, Option<String>);
 
@@ -232,7 +238,10 @@ fn plain_headers(req: &Request, auth: &V4Auth) -> bool {
                 after_space = false;
             }
         }
-        v.last() != Some(&b' ') && !(name.eq_ignore_ascii_case("host") && is_old_boto2(req))
+        // An HTTP/2 request's host depends on `sigv4.h2_host`.
+        let h2_host = name.eq_ignore_ascii_case("host") && req.h2_authority.is_some();
+        v.last() != Some(&b' ')
+            && !(name.eq_ignore_ascii_case("host") && (is_old_boto2(req) || h2_host))
     })
 }
 
@@ -353,6 +362,7 @@ pub(crate) fn canonical_key(
         hrules.duplicate_headers,
         hrules.missing_signed_header,
         hrules.host,
+        hrules.h2_host,
     );
     let headers = memo(&mut m.headers, hkey, || {
         canonical_headers(req, auth, hrules)

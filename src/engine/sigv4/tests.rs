@@ -198,3 +198,60 @@ fn plain_headers_are_the_same_under_every_rule() {
     }
     assert!(plain > 100, "{plain}");
 }
+
+#[test]
+fn http2_host_per_knob_value() {
+    // An HTTP/2 request's host line under each `sigv4.h2_host` value (issue 13): with no Host
+    // header (curl: the one in `headers` was made from :authority), and with a Host header
+    // that differs from :authority.
+    let auth = V4Auth {
+        flavour: &super::flavour::AWS4,
+        algorithm: "AWS4-HMAC-SHA256".into(),
+        access_key: "AK".into(),
+        scope: "20150830/us-east-1/s3/aws4_request".into(),
+        scope_date: "20150830".into(),
+        region: "us-east-1".into(),
+        service: "s3".into(),
+        terminator: "aws4_request".into(),
+        signed_headers_raw: "host".into(),
+        signed_headers: vec!["host".into()],
+        signature: String::new(),
+        amz_date: None,
+        amz_date_from_date_header: false,
+        expires: None,
+        session_token: None,
+    };
+    let req = |host: &str, host_added: bool| Request {
+        method: "GET".into(),
+        target: b"/".to_vec(),
+        version: "HTTP/2".into(),
+        headers: vec![crate::http::Header::new("host", host)],
+        h2_authority: Some(crate::http::Authority {
+            value: b"a.example".to_vec(),
+            host_added,
+        }),
+        ..Default::default()
+    };
+    assert!(!plain_headers(&req("a.example", true), &auth));
+    let line = |r: &Request, h2_host: H2Host| {
+        let rules = SigV4Rules {
+            h2_host,
+            ..crate::engine::dialect::aws::SIGV4
+        };
+        let (out, missing) = canonical_headers(r, &auth, &rules);
+        (String::from_utf8(out).unwrap(), missing)
+    };
+    let curl = req("a.example", true);
+    let some = (String::from("host:a.example\n"), None);
+    assert_eq!(line(&curl, H2Host::Authority), some);
+    assert_eq!(line(&curl, H2Host::HostHeaderElseAuthority), some);
+    assert_eq!(
+        line(&curl, H2Host::HostHeader),
+        (String::from("host:\n"), Some("host".into()))
+    );
+    let both = req("b.example", false);
+    assert_eq!(line(&both, H2Host::Authority), some);
+    let b = (String::from("host:b.example\n"), None);
+    assert_eq!(line(&both, H2Host::HostHeaderElseAuthority), b);
+    assert_eq!(line(&both, H2Host::HostHeader), b);
+}

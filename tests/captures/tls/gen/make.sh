@@ -141,8 +141,9 @@ capture_stop missing-key.pcap
 editcap --inject-secrets "tls,$OUT/tls13-aes128gcm.pcap.keys" "$OUT/tls13-aes128gcm.pcap" \
   "$OUT/tls13-dsb.pcapng"
 
-# HTTP/2 over TLS (curl --http2 to nghttpd, ALPN h2): not read yet, and must be said so.
-# In h2/ so that the HTTP/1 parity above does not take it.
+# HTTP/2 over TLS (curl --http2 to nghttpd, ALPN h2), read by capture/h2 (more HTTP/2
+# fixtures: tests/captures/h2/gen/make.sh). In h2/ so that the HTTP/1 parity above does not
+# take it.
 if command -v nghttpd >/dev/null; then
   mkdir -p "$OUT/h2" "$WORK/www"
   nghttpd -d "$WORK/www" 18451 "$WORK/key.pem" "$WORK/cert.pem" >"$WORK/nghttpd.log" 2>&1 &
