@@ -70,7 +70,7 @@ pub fn print_feed(
                 spare = buf;
             }
             FeedEvent::Notice(n) => on_notice(&n),
-            FeedEvent::Progress { .. } => {}
+            FeedEvent::Progress { .. } | FeedEvent::Status(_) => {}
             FeedEvent::Done => break,
         }
     }

@@ -1,0 +1,419 @@
+//! Live capture on an interface (`sigscope capture -i IFACE [FILTER…]`, issue 16): libpcap
+//! (through the `pcap` crate) reads packets; each goes through the same decoder, TCP
+//! reassembly and HTTP parsing as a file ([`capture::Replayer::frame`]); exchanges go to the
+//! feed (the UI, or the JSON printer) through a bounded hand-off ([`handoff`]); packets are
+//! saved as captured (`-w`, [`save`]).
+//!
+//! One thread captures, reassembles and saves; it never waits on the UI. A second forwards
+//! exchanges to the feed.
+
+pub mod devices;
+pub mod handoff;
+pub mod save;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::capture::{self, decode::Decoder, Replayer};
+use crate::exchange::Exchange;
+use crate::feed::{FeedEvent, FeedSender};
+use crate::words::count_s;
+
+/// Keeps whole packets: libpcap's own default (`MAXIMUM_SNAPLEN` in `pcap-int.h`), as
+/// tcpdump uses when no `-s` is given.
+pub const SNAPLEN: i32 = 262_144;
+/// The kernel buffer libpcap is asked for (tcpdump's `-B` in KiB; dumpcap defaults to 2 MiB,
+/// too little for bursts of thousands of requests a second on loopback).
+pub const BUFFER_BYTES: i32 = 64 << 20;
+/// How long a read waits for packets before the loop looks at its clock (flushes, status,
+/// stop requests).
+const READ_TIMEOUT_MS: i32 = 50;
+/// Packets read between flushes of the saved file and hand-offs of exchanges.
+const BATCH_PACKETS: u64 = 256;
+/// Longest time between flushes while packets keep arriving.
+const BATCH_TIME: Duration = Duration::from_millis(20);
+/// How often the status line is refreshed and idle connections are looked for.
+const STATUS_EVERY: Duration = Duration::from_millis(500);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SniffError {
+    #[error(
+        "cannot capture on {iface}: permission denied ({why}). Capturing needs the CAP_NET_RAW capability: run as root (sudo sigscope …), or give it to the binary once with: sudo setcap cap_net_raw,cap_net_admin=eip \"$(command -v sigscope)\". Interfaces here: {interfaces}"
+    )]
+    Permission {
+        iface: String,
+        why: String,
+        interfaces: String,
+    },
+    #[error("there is no interface named {iface}. Interfaces here: {interfaces}")]
+    NoSuchInterface { iface: String, interfaces: String },
+    #[error("the capture filter `{filter}` is not valid: {why}")]
+    Filter { filter: String, why: String },
+    #[error("cannot capture on {iface}: {why}")]
+    Open { iface: String, why: String },
+    #[error("cannot write {path}: {source}")]
+    Save {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot list interfaces: {0}")]
+    List(String),
+}
+
+/// What to capture and how.
+#[derive(Clone)]
+pub struct Config {
+    pub interface: String,
+    /// A BPF expression, compiled by libpcap (empty: everything).
+    pub filter: String,
+    pub promisc: bool,
+    pub snaplen: i32,
+    pub buffer_bytes: i32,
+    pub save: Option<save::Spec>,
+    /// Body cap, key log, response wait: as for files.
+    pub capture: capture::Options,
+    /// Connections silent this long are ended (their bytes read as at a close).
+    pub idle_timeout: Duration,
+    /// Exchanges the hand-off to the feed holds before it drops UI updates.
+    pub handoff_capacity: usize,
+}
+
+/// An open capture, its filter set: errors are known before a UI takes the terminal.
+pub struct Sniffer {
+    cap: pcap::Capture<pcap::Active>,
+    linktype: i32,
+    cfg: Config,
+    saver: Option<save::Saver>,
+}
+
+/// How a capture went.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub packets: u64,
+    pub kernel_dropped: u64,
+    pub interface_dropped: u64,
+    pub exchanges: u64,
+    /// Exchanges captured but not handed to the feed because it was behind.
+    pub ui_dropped: u64,
+    pub idle_flushed: u64,
+    /// Why the capture ended by itself (an interface that went down), if it did.
+    pub ended: Option<String>,
+    pub stats: capture::Stats,
+}
+
+impl Summary {
+    /// The status line: packets, drops (a warning), connections, bytes held.
+    fn status(&self, label: &str, open: usize, held: usize) -> String {
+        let mut s = format!(
+            "{label}: {} captured, {}, {} open, {} held",
+            count_s(self.packets, "packet"),
+            count_s(self.exchanges, "exchange"),
+            count_s(open as u64, "connection"),
+            human_bytes(held as u64),
+        );
+        s += &self.drops();
+        s
+    }
+
+    /// The drops, as a warning; empty when nothing was dropped.
+    pub fn drops(&self) -> String {
+        let mut parts = Vec::new();
+        if self.kernel_dropped > 0 {
+            parts.push(format!(
+                "{} dropped by the kernel",
+                count_s(self.kernel_dropped, "packet")
+            ));
+        }
+        if self.interface_dropped > 0 {
+            parts.push(format!(
+                "{} dropped by the interface",
+                count_s(self.interface_dropped, "packet")
+            ));
+        }
+        if self.ui_dropped > 0 {
+            parts.push(format!(
+                "{} not shown (the display fell behind)",
+                count_s(self.ui_dropped, "exchange")
+            ));
+        }
+        match parts.is_empty() {
+            true => String::new(),
+            false => format!(" — warning: {}", parts.join(", ")),
+        }
+    }
+
+    /// One line for the end of the capture.
+    pub fn line(&self, label: &str) -> String {
+        let mut s = format!(
+            "{label}: {} captured, {}",
+            count_s(self.packets, "packet"),
+            count_s(self.exchanges, "exchange"),
+        );
+        if self.idle_flushed > 0 {
+            s += &format!(
+                ", {} ended after being idle",
+                count_s(self.idle_flushed, "connection")
+            );
+        }
+        s + &self.drops()
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 10 << 20 => format!("{} MiB", n >> 20),
+        n if n >= 10 << 10 => format!("{} KiB", n >> 10),
+        n => count_s(n, "byte"),
+    }
+}
+
+/// Opens `cfg.interface` (immediate mode, whole packets, a large buffer, promiscuous only if
+/// asked), sets the filter, and creates the saved file.
+pub fn open(cfg: Config) -> Result<Sniffer, SniffError> {
+    let names = devices::names().unwrap_or_default();
+    if cfg.interface != "any" && !names.is_empty() && !names.contains(&cfg.interface) {
+        return Err(SniffError::NoSuchInterface {
+            iface: cfg.interface.clone(),
+            interfaces: names.join(", "),
+        });
+    }
+    let inactive = pcap::Capture::from_device(cfg.interface.as_str())
+        .map_err(|e| open_error(&cfg.interface, e, &names))?
+        .immediate_mode(true)
+        .snaplen(cfg.snaplen)
+        .buffer_size(cfg.buffer_bytes)
+        .promisc(cfg.promisc)
+        .precision(pcap::Precision::Nano)
+        .timeout(READ_TIMEOUT_MS);
+    let mut cap = inactive
+        .open()
+        .map_err(|e| open_error(&cfg.interface, e, &names))?;
+    if cfg.interface == "any" {
+        // Linux cooked v2 carries the interface index; libpcap gives v1 unless asked
+        // (tcpdump's `-y LINUX_SLL2`). Where it cannot, v1 is read as well.
+        let _ = cap.set_datalink(pcap::Linktype(276));
+    }
+    cap.filter(&cfg.filter, true)
+        .map_err(|e| SniffError::Filter {
+            filter: cfg.filter.clone(),
+            why: pcap_words(e),
+        })?;
+    let linktype = cap.get_datalink().0;
+    let saver = match &cfg.save {
+        Some(spec) => Some(
+            save::Saver::create(spec.clone(), linktype, cfg.snaplen as u32).map_err(|e| {
+                SniffError::Save {
+                    path: spec.path.display().to_string(),
+                    source: e,
+                }
+            })?,
+        ),
+        None => None,
+    };
+    Ok(Sniffer {
+        cap,
+        linktype,
+        cfg,
+        saver,
+    })
+}
+
+/// libpcap's message, without the crate's wrapping.
+fn pcap_words(e: pcap::Error) -> String {
+    match e {
+        pcap::Error::PcapError(s) => s,
+        other => other.to_string(),
+    }
+}
+
+fn open_error(iface: &str, e: pcap::Error, names: &[String]) -> SniffError {
+    let why = pcap_words(e);
+    let lower = why.to_lowercase();
+    let interfaces = names.join(", ");
+    // libpcap's `pcap-linux.c` says "You don't have permission to perform this capture on
+    // that device" (PCAP_ERROR_PERM_DENIED) or quotes socket()'s EPERM.
+    if lower.contains("permission") || lower.contains("operation not permitted") {
+        SniffError::Permission {
+            iface: iface.to_string(),
+            why,
+            interfaces,
+        }
+    } else if lower.contains("no such device") {
+        SniffError::NoSuchInterface {
+            iface: iface.to_string(),
+            interfaces,
+        }
+    } else {
+        SniffError::Open {
+            iface: iface.to_string(),
+            why,
+        }
+    }
+}
+
+impl Sniffer {
+    /// "capturing on lo (port 8080), saving to x.pcapng".
+    pub fn label(&self) -> String {
+        let mut s = format!("capturing on {}", self.cfg.interface);
+        if !self.cfg.filter.is_empty() {
+            s += &format!(" ({})", self.cfg.filter);
+        }
+        if let Some(sv) = &self.saver {
+            s += &format!(", saving to {}", sv.current().display());
+        }
+        s
+    }
+
+    /// The link type libpcap delivers (1 Ethernet, 276 Linux cooked v2…).
+    pub fn linktype(&self) -> i32 {
+        self.linktype
+    }
+
+    /// Captures until `stop` is set or the interface goes away, feeding `feed` (status
+    /// lines, exchanges, notices, then `Done`). What was captured is kept either way.
+    pub fn run(self, feed: FeedSender, stop: &AtomicBool) -> Result<Summary, SniffError> {
+        let label = self.label();
+        let (hand, forwarder) = handoff::start(feed.clone(), self.cfg.handoff_capacity);
+        let result = self.capture_loop(&label, &feed, &hand, stop);
+        let sent = hand.finish();
+        let forwarded = forwarder.join().unwrap_or(0);
+        let mut summary = result?;
+        summary.ui_dropped = sent.dropped;
+        debug_assert!(forwarded <= summary.exchanges);
+        if let Some(why) = &summary.ended {
+            let _ = feed.send(FeedEvent::Notice(why.clone()));
+        }
+        let _ = feed.send(FeedEvent::Status(summary.line(&label)));
+        let _ = feed.send(FeedEvent::Notice(summary.line(&label)));
+        let _ = feed.send(FeedEvent::Done);
+        Ok(summary)
+    }
+
+    fn capture_loop(
+        mut self,
+        label: &str,
+        feed: &FeedSender,
+        hand: &handoff::Handoff,
+        stop: &AtomicBool,
+    ) -> Result<Summary, SniffError> {
+        let out = std::cell::RefCell::new(Vec::<Exchange>::new());
+        let mut sink = |x: Exchange| out.borrow_mut().push(x);
+        let name = self.cfg.interface.clone();
+        let mut r = Replayer::new(&name, 0, self.cfg.capture.clone(), &mut sink);
+        let mut decoder = Decoder::default();
+        let mut seen: HashMap<(SocketAddr, SocketAddr), i128, foldhash::fast::RandomState> =
+            HashMap::default();
+        let mut s = Summary::default();
+        let (mut batch_start, mut last_status) = (Instant::now(), Instant::now());
+        let mut in_batch = 0u64;
+        let mut warned_drops = 0u64;
+        while !stop.load(Ordering::Relaxed) {
+            match self.cap.next_packet() {
+                Ok(p) => {
+                    s.packets += 1;
+                    in_batch += 1;
+                    let ts =
+                        p.header.ts.tv_sec as i128 * 1_000_000_000 + p.header.ts.tv_usec as i128;
+                    if let Some(sv) = &mut self.saver {
+                        sv.packet(ts, p.data, p.header.len)
+                            .map_err(|e| save_error(sv, e))?;
+                    }
+                    if let Some(k) = r.frame(&mut decoder, self.linktype, s.packets, ts, p.data) {
+                        seen.insert(k, ts);
+                    }
+                }
+                Err(pcap::Error::TimeoutExpired) => {}
+                Err(e) => {
+                    s.ended = Some(format!(
+                        "the capture on {} ended: {}; what was captured is kept",
+                        self.cfg.interface,
+                        pcap_words(e)
+                    ));
+                    break;
+                }
+            }
+            if in_batch >= BATCH_PACKETS || batch_start.elapsed() >= BATCH_TIME {
+                self.flush_batch(&out, hand, &mut s)?;
+                in_batch = 0;
+                batch_start = Instant::now();
+            }
+            if last_status.elapsed() >= STATUS_EVERY {
+                last_status = Instant::now();
+                s.idle_flushed += end_idle(&mut r, &mut seen, self.cfg.idle_timeout);
+                self.read_stats(&mut s);
+                s.ui_dropped = hand.dropped();
+                let status = s.status(label, r.open_connections(), r.held_bytes());
+                let _ = feed.send(FeedEvent::Status(status));
+                let dropped = s.kernel_dropped + s.interface_dropped;
+                if dropped > warned_drops {
+                    warned_drops = dropped;
+                    let _ = feed.send(FeedEvent::Notice(format!(
+                        "warning: packets were dropped before sigscope could read them{}",
+                        s.drops()
+                    )));
+                }
+            }
+        }
+        self.read_stats(&mut s);
+        s.stats = r.finish();
+        self.flush_batch(&out, hand, &mut s)?;
+        Ok(s)
+    }
+
+    /// Flushes the saved file and hands the exchanges completed since the last batch on.
+    fn flush_batch(
+        &mut self,
+        out: &std::cell::RefCell<Vec<Exchange>>,
+        hand: &handoff::Handoff,
+        s: &mut Summary,
+    ) -> Result<(), SniffError> {
+        if let Some(sv) = &mut self.saver {
+            sv.flush().map_err(|e| save_error(sv, e))?;
+        }
+        let batch = std::mem::take(&mut *out.borrow_mut());
+        s.exchanges += batch.len() as u64;
+        hand.offer(batch);
+        Ok(())
+    }
+
+    fn read_stats(&mut self, s: &mut Summary) {
+        if let Ok(st) = self.cap.stats() {
+            s.kernel_dropped = st.dropped as u64;
+            s.interface_dropped = st.if_dropped as u64;
+        }
+    }
+}
+
+fn save_error(sv: &save::Saver, e: std::io::Error) -> SniffError {
+    SniffError::Save {
+        path: sv.current().display().to_string(),
+        source: e,
+    }
+}
+
+/// Ends the connections silent for longer than `idle` (measured on the packets' clock
+/// against the wall clock); returns how many.
+fn end_idle(
+    r: &mut Replayer<'_>,
+    seen: &mut HashMap<(SocketAddr, SocketAddr), i128, foldhash::fast::RandomState>,
+    idle: Duration,
+) -> u64 {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+    let limit = idle.as_nanos() as i128;
+    // Connections that closed by themselves are no longer watched.
+    seen.retain(|k, _| r.has_connection(k));
+    let idle_keys: Vec<_> = seen
+        .iter()
+        .filter(|(_, &t)| now - t > limit)
+        .map(|(k, _)| *k)
+        .collect();
+    let n = idle_keys.len() as u64;
+    for k in idle_keys {
+        seen.remove(&k);
+        r.end_connection(k, now);
+    }
+    r.tick(now);
+    n
+}
