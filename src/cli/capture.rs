@@ -47,7 +47,7 @@ pub struct CaptureOpts {
     #[arg(long, default_value = "300", value_parser = parse_secs, value_name = "SECS")]
     idle_timeout: std::time::Duration,
     /// Capture filter, as tcpdump takes it (`port 7480`, `tcp port 5000 and host 10.0.0.5`).
-    #[arg(trailing_var_arg = true, value_name = "FILTER")]
+    #[arg(value_name = "FILTER")]
     filter: Vec<String>,
 }
 
@@ -149,6 +149,7 @@ pub fn run(c: &CaptureOpts, opts: &ReportOpts) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     watch_signals(stop.clone());
+    eprintln!("sigscope: {}", sigscope::escape::escape_str(&label));
     let format = opts.format.unwrap_or(Format::Json);
     let (dialect, reveal_keys, auto) =
         (opts.dialect_or_aws(), opts.reveal_derived_keys, opts.auto());
@@ -185,18 +186,31 @@ fn join(
         .map_err(Into::into)
 }
 
-/// Ctrl-C or SIGTERM ends the capture (what was captured is printed and saved first).
+/// Set by SIGINT or SIGTERM.
+static SIGNALLED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    // Async-signal-safe: one atomic store.
+    SIGNALLED.store(true, Ordering::Relaxed);
+}
+
+/// Ctrl-C or SIGTERM ends the capture (what was captured is printed and saved first): a
+/// plain handler that sets a flag, which a watcher copies into `stop` (the capture loop
+/// looks at it between reads, every 50 ms at most).
 fn watch_signals(stop: Arc<AtomicBool>) {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: installs a handler that only stores to an atomic (async-signal-safe).
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::signal(sig, on_signal as *const () as libc::sighandler_t);
+        }
+    }
     let _ = std::thread::Builder::new()
         .name("sigscope-signals".into())
         .spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(super::listen::shutdown_signal());
+            while !SIGNALLED.load(Ordering::Relaxed) && !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
             stop.store(true, Ordering::Relaxed);
         });
 }

@@ -172,7 +172,7 @@ pub fn run(l: &ListenOpts, opts: &ReportOpts) -> Result<ExitCode> {
 }
 
 /// Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
+async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -187,8 +187,12 @@ pub fn open(cfg: Config) -> Result<Sniffer, SniffError> {
         .promisc(cfg.promisc)
         .precision(pcap::Precision::Nano)
         .timeout(READ_TIMEOUT_MS);
+    // Non-blocking, with our own poll (`wait_readable`): libpcap's read timeout does not
+    // wake a blocked read on Linux when no packet comes (TPACKET_V3 blocks until one
+    // does), and the loop must flush, refresh the status and see Ctrl-C while it is quiet.
     let mut cap = inactive
         .open()
+        .and_then(|c| c.setnonblock())
         .map_err(|e| open_error(&cfg.interface, e, &names))?;
     if cfg.interface == "any" {
         // Linux cooked v2 carries the interface index; libpcap gives v1 unless asked
@@ -324,7 +328,15 @@ impl Sniffer {
                         seen.insert(k, ts);
                     }
                 }
-                Err(pcap::Error::TimeoutExpired) => {}
+                Err(pcap::Error::TimeoutExpired) => {
+                    // Nothing more queued: the end of a batch.
+                    if in_batch > 0 {
+                        self.flush_batch(&out, hand, &mut s)?;
+                        in_batch = 0;
+                        batch_start = Instant::now();
+                    }
+                    wait_readable(&self.cap, READ_TIMEOUT_MS);
+                }
                 Err(e) => {
                     s.ended = Some(format!(
                         "the capture on {} ended: {}; what was captured is kept",
@@ -383,6 +395,22 @@ impl Sniffer {
             s.kernel_dropped = st.dropped as u64;
             s.interface_dropped = st.if_dropped as u64;
         }
+    }
+}
+
+/// Waits until the capture has packets, or `ms` milliseconds pass.
+fn wait_readable(cap: &pcap::Capture<pcap::Active>, ms: i32) {
+    use std::os::fd::AsRawFd;
+    let mut fds = libc::pollfd {
+        fd: cap.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one pollfd, valid for the call; the descriptor is the open capture's, which
+    // outlives it. An error (EINTR from Ctrl-C) only means the loop looks again sooner.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::poll(&mut fds, 1, ms);
     }
 }
 

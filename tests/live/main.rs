@@ -9,6 +9,7 @@ mod harness;
 
 mod abuse;
 mod botocore;
+mod capture;
 mod h2;
 mod protocol;
 mod respond;
