@@ -104,12 +104,14 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The status line: packets, drops (a warning), connections, bytes held.
+    /// The status line: packets, drops (with a warning when there are any), connections,
+    /// bytes held. Short enough for the UI's header, which shortens what does not fit.
     fn status(&self, label: &str, open: usize, held: usize) -> String {
         let mut s = format!(
-            "{label}: {} captured, {}, {} open, {} held",
+            "{label}: {}, {} dropped by the kernel, {} by the interface, {} open, {} held",
             count_s(self.packets, "packet"),
-            count_s(self.exchanges, "exchange"),
+            self.kernel_dropped,
+            self.interface_dropped,
             count_s(open as u64, "connection"),
             human_bytes(held as u64),
         );
@@ -258,12 +260,18 @@ fn open_error(iface: &str, e: pcap::Error, names: &[String]) -> SniffError {
 }
 
 impl Sniffer {
-    /// "capturing on lo (port 8080), saving to x.pcapng".
-    pub fn label(&self) -> String {
+    /// "capturing on lo (port 8080)".
+    pub fn short_label(&self) -> String {
         let mut s = format!("capturing on {}", self.cfg.interface);
         if !self.cfg.filter.is_empty() {
             s += &format!(" ({})", self.cfg.filter);
         }
+        s
+    }
+
+    /// "capturing on lo (port 8080), saving to x.pcapng".
+    pub fn label(&self) -> String {
+        let mut s = self.short_label();
         if let Some(sv) = &self.saver {
             s += &format!(", saving to {}", sv.current().display());
         }
@@ -278,7 +286,7 @@ impl Sniffer {
     /// Captures until `stop` is set or the interface goes away, feeding `feed` (status
     /// lines, exchanges, notices, then `Done`). What was captured is kept either way.
     pub fn run(self, feed: FeedSender, stop: &AtomicBool) -> Result<Summary, SniffError> {
-        let label = self.label();
+        let label = self.short_label();
         let (hand, forwarder) = handoff::start(feed.clone(), self.cfg.handoff_capacity);
         let result = self.capture_loop(&label, &feed, &hand, stop);
         let sent = hand.finish();

@@ -10,6 +10,7 @@ mod harness;
 mod abuse;
 mod botocore;
 mod capture;
+mod capture_tui;
 mod h2;
 mod protocol;
 mod respond;
