@@ -231,7 +231,7 @@ fn live_json_replay_listener_and_tshark_agree() {
     let (replayed, _) = report(&saved, Some(&creds()));
 
     let sum = |v: &[serde_json::Value]| v.iter().map(summary).collect::<Vec<_>>();
-    assert_eq!(live.len(), n, "live lines: {live:?}\nstderr: {err:?}");
+    assert_eq!(live.len(), n, "live: {:?}\nstderr: {err:?}", sum(&live));
     // The endpoint judged each request itself: the sniffer, which only watched, agrees.
     assert_eq!(sum(&live), sum(&endpoint));
     assert_eq!(sum(&live), sum(&replayed));
@@ -371,4 +371,82 @@ fn list_interfaces_names_loopback() {
             .any(|l| l.contains(". lo ") && l.contains("loopback")),
         "{text}"
     );
+}
+
+#[test]
+fn an_interface_that_goes_away_ends_the_capture_and_keeps_what_was_saved() {
+    if !can_capture() || !have_tool("ip", "-V", "SIGSCOPE_REQUIRE_IPROUTE") {
+        return;
+    }
+    let _shared = shared();
+    // A veth pair of our own: deleting one end makes the interface disappear under libpcap.
+    let (a, b) = (
+        format!("sgd{}a", std::process::id() % 100_000),
+        format!("sgd{}b", std::process::id() % 100_000),
+    );
+    let ip = |args: &[&str]| Command::new("ip").args(args).status().unwrap().success();
+    if !ip(&["link", "add", &a, "type", "veth", "peer", "name", &b]) {
+        assert!(
+            std::env::var_os("SIGSCOPE_REQUIRE_CAPTURE").is_none(),
+            "cannot create a veth pair"
+        );
+        eprintln!("\n*** SKIPPED: cannot create a veth pair here ***\n");
+        return;
+    }
+    assert!(ip(&["addr", "add", "10.211.7.1/24", "dev", &a]) && ip(&["link", "set", &a, "up"]));
+    assert!(ip(&["link", "set", &b, "up"]));
+    let dir = tempdir("capture-down");
+    let saved = dir.join("down.pcapng");
+    let sniff = Sniff::start(&[
+        "capture",
+        "-i",
+        &a,
+        "--format",
+        "json",
+        "-w",
+        saved.to_str().unwrap(),
+    ]);
+    // Something to capture: a connection attempt to a neighbour that does not exist sends
+    // ARP requests out of `a`.
+    let _ = std::net::TcpStream::connect_timeout(
+        &"10.211.7.2:80".parse().unwrap(),
+        Duration::from_millis(1500),
+    );
+    assert!(ip(&["link", "del", &a]));
+    let mut child = sniff;
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(s) = child.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "capture kept running"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    let err = child.stderr.lock().unwrap().join("\n");
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("the capture on {a} ended: "))
+            && err.contains("what was captured is kept"),
+        "{err}"
+    );
+    let captured: u64 = err
+        .split(" packet")
+        .find(|s| s.contains(&format!("capturing on {a}: ")))
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count: {err}"));
+    assert!(captured > 0, "{err}");
+    let mut frames = 0u64;
+    sigscope::capture::packets::read_frames(
+        std::fs::File::open(&saved).unwrap(),
+        |_| frames += 1,
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(frames, captured, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
