@@ -453,3 +453,58 @@ fn end_idle(
     r.tick(now);
     n
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every committed capture, fed a packet at a time through [`Replayer::frame`] (the live
+    /// path), gives the exchanges `capture::replay` gives for the file.
+    #[test]
+    fn packet_at_a_time_gives_what_replay_gives() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures");
+        let mut seen = 0;
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if !(name.ends_with(".pcap") || name.ends_with(".pcapng")) {
+                continue;
+            }
+            let bytes = std::fs::read(&p).unwrap();
+            let mut whole = Vec::new();
+            capture::replay(&bytes[..], "f", 0, Default::default(), &mut |x| {
+                whole.push(x)
+            });
+            let mut one = Vec::new();
+            let mut sink = |x: Exchange| one.push(x);
+            let mut r = Replayer::new("f", 0, Default::default(), &mut sink);
+            let mut d = Decoder::default();
+            let _ = capture::packets::read_frames(
+                &bytes[..],
+                |f| {
+                    r.frame(&mut d, f.linktype, f.number, f.ts_nanos, f.data);
+                },
+                |_| {},
+            );
+            r.finish();
+            let show = |v: &[Exchange]| {
+                v.iter()
+                    .map(|x| {
+                        (
+                            x.index,
+                            x.source.clone(),
+                            x.request.method.clone(),
+                            x.request.target.clone(),
+                            x.request.body.clone(),
+                            x.response.as_ref().map(|r| (r.status, r.body.clone())),
+                            x.notes.len(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(show(&one), show(&whole), "{name}");
+            seen += whole.len();
+        }
+        assert!(seen > 10, "the fixtures hold exchanges");
+    }
+}
