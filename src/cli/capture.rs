@@ -17,6 +17,10 @@ use sigscope::sniff;
 use super::options::{load_credentials_loudly, parse_secs, parse_size, ReportOpts};
 use super::tui::TuiSetup;
 
+/// Exchanges a consumer (the UI's feed, the printer) may fall behind the capture before
+/// updates are not shown.
+const HANDOFF_CAPACITY: usize = 100_000;
+
 #[derive(clap::Args, Debug, Clone)]
 pub struct CaptureOpts {
     /// Interface to capture on (`any`: every interface, Linux); see -D.
@@ -91,7 +95,7 @@ fn config(
             ..Default::default()
         },
         idle_timeout: c.idle_timeout,
-        handoff_capacity: 100_000,
+        handoff_capacity: HANDOFF_CAPACITY,
     })
 }
 
@@ -126,14 +130,16 @@ pub fn run(c: &CaptureOpts, opts: &ReportOpts) -> Result<ExitCode> {
     };
     let stop = Arc::new(AtomicBool::new(false));
     let label = sniffer.label();
-    let (tx, rx) = sigscope::feed::channel();
+    let (hand, incoming) = sniff::handoff::channel(HANDOFF_CAPACITY);
     let st = stop.clone();
     let capturing = std::thread::Builder::new()
         .name("sigscope-capture".into())
-        .spawn(move || sniffer.run(tx, &st))
+        .spawn(move || sniffer.run(hand, &st))
         .context("starting the capture thread")?;
     if interactive {
         let topts = setup.options(opts, (*creds).clone());
+        let (tx, rx) = sigscope::feed::channel();
+        let forwarder = incoming.forward(tx);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -141,6 +147,7 @@ pub fn run(c: &CaptureOpts, opts: &ReportOpts) -> Result<ExitCode> {
         let ui = rt.block_on(sigscope::tui::run(topts, vec![], Some(label.clone()), rx));
         stop.store(true, Ordering::Relaxed);
         let summary = join(capturing)?;
+        let _ = forwarder.join();
         ui?;
         eprintln!(
             "sigscope: {}",
@@ -162,8 +169,18 @@ pub fn run(c: &CaptureOpts, opts: &ReportOpts) -> Result<ExitCode> {
     };
     let mut notice = |n: &str| eprintln!("sigscope: {}", sigscope::escape::escape_str(n));
     let mut out = std::io::stdout().lock();
-    let printed = sigscope::pipeline::print_feed(rx, &v, auto, format, &mut out, &mut notice);
+    // The printer takes from the hand-off itself: its bound is how far the printer may fall
+    // behind the capture.
+    let printed = sigscope::pipeline::print_events(
+        &mut || incoming.recv(),
+        &v,
+        auto,
+        format,
+        &mut out,
+        &mut notice,
+    );
     let summary = join(capturing)?;
+    notice(&summary.line(&label));
     let bad = match printed {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::capture::{self, decode::Decoder, Replayer};
 use crate::exchange::Exchange;
-use crate::feed::{FeedEvent, FeedSender};
+use crate::feed::FeedEvent;
 use crate::words::count_s;
 
 /// Keeps whole packets: libpcap's own default (`MAXIMUM_SNAPLEN` in `pcap-int.h`), as
@@ -34,6 +34,8 @@ const READ_TIMEOUT_MS: i32 = 50;
 const BATCH_PACKETS: u64 = 256;
 /// Longest time between flushes while packets keep arriving.
 const BATCH_TIME: Duration = Duration::from_millis(20);
+/// Drops are said as a notice at most this often.
+const WARN_EVERY: Duration = Duration::from_secs(5);
 /// How often the status line is refreshed and idle connections are looked for.
 const STATUS_EVERY: Duration = Duration::from_millis(500);
 
@@ -76,7 +78,7 @@ pub struct Config {
     pub capture: capture::Options,
     /// Connections silent this long are ended (their bytes read as at a close).
     pub idle_timeout: Duration,
-    /// Exchanges the hand-off to the feed holds before it drops UI updates.
+    /// Exchanges the hand-off holds for a consumer behind before updates are not shown.
     pub handoff_capacity: usize,
 }
 
@@ -283,31 +285,25 @@ impl Sniffer {
         self.linktype
     }
 
-    /// Captures until `stop` is set or the interface goes away, feeding `feed` (status
-    /// lines, exchanges, notices, then `Done`). What was captured is kept either way.
-    pub fn run(self, feed: FeedSender, stop: &AtomicBool) -> Result<Summary, SniffError> {
+    /// Captures until `stop` is set or the interface goes away, handing exchanges, status
+    /// lines and notices to `hand`, then `Done` (or, on an error, closing it). What was
+    /// captured is kept either way.
+    pub fn run(self, mut hand: handoff::Handoff, stop: &AtomicBool) -> Result<Summary, SniffError> {
         let label = self.short_label();
-        let (hand, forwarder) = handoff::start(feed.clone(), self.cfg.handoff_capacity);
-        let result = self.capture_loop(&label, &feed, &hand, stop);
-        let sent = hand.finish();
-        let forwarded = forwarder.join().unwrap_or(0);
-        let mut summary = result?;
-        summary.ui_dropped = sent.dropped;
-        debug_assert!(forwarded <= summary.exchanges);
+        let mut summary = self.capture_loop(&label, &mut hand, stop)?;
+        summary.ui_dropped = hand.dropped();
         if let Some(why) = &summary.ended {
-            let _ = feed.send(FeedEvent::Notice(why.clone()));
+            hand.send(FeedEvent::Notice(why.clone()));
         }
-        let _ = feed.send(FeedEvent::Status(summary.line(&label)));
-        let _ = feed.send(FeedEvent::Notice(summary.line(&label)));
-        let _ = feed.send(FeedEvent::Done);
+        hand.send(FeedEvent::Status(summary.line(&label)));
+        hand.send(FeedEvent::Done);
         Ok(summary)
     }
 
     fn capture_loop(
         mut self,
         label: &str,
-        feed: &FeedSender,
-        hand: &handoff::Handoff,
+        hand: &mut handoff::Handoff,
         stop: &AtomicBool,
     ) -> Result<Summary, SniffError> {
         let out = std::cell::RefCell::new(Vec::<Exchange>::new());
@@ -321,6 +317,7 @@ impl Sniffer {
         let (mut batch_start, mut last_status) = (Instant::now(), Instant::now());
         let mut in_batch = 0u64;
         let mut warned_drops = 0u64;
+        let mut last_warning = Instant::now() - WARN_EVERY;
         while !stop.load(Ordering::Relaxed) {
             match self.cap.next_packet() {
                 Ok(p) => {
@@ -365,14 +362,16 @@ impl Sniffer {
                 self.read_stats(&mut s);
                 s.ui_dropped = hand.dropped();
                 let status = s.status(label, r.open_connections(), r.held_bytes());
-                let _ = feed.send(FeedEvent::Status(status));
+                hand.send(FeedEvent::Status(status));
                 let dropped = s.kernel_dropped + s.interface_dropped;
-                if dropped > warned_drops {
+                // Said when it grows, at most every few seconds (the status line has it
+                // all the time).
+                if dropped > warned_drops && last_warning.elapsed() >= WARN_EVERY {
                     warned_drops = dropped;
-                    let _ = feed.send(FeedEvent::Notice(format!(
-                        "warning: packets were dropped before sigscope could read them{}",
-                        s.drops()
-                    )));
+                    last_warning = Instant::now();
+                    hand.send(FeedEvent::Notice(
+                        s.drops().trim_start_matches(" — ").to_string(),
+                    ));
                 }
             }
         }
@@ -386,7 +385,7 @@ impl Sniffer {
     fn flush_batch(
         &mut self,
         out: &std::cell::RefCell<Vec<Exchange>>,
-        hand: &handoff::Handoff,
+        hand: &mut handoff::Handoff,
         s: &mut Summary,
     ) -> Result<(), SniffError> {
         if let Some(sv) = &mut self.saver {

@@ -435,7 +435,7 @@ fn an_interface_that_goes_away_ends_the_capture_and_keeps_what_was_saved() {
     );
     let captured: u64 = err
         .split(" packet")
-        .find(|s| s.contains(&format!("capturing on {a}: ")))
+        .find(|s| s.contains(&format!("capturing on {a}")))
         .and_then(|s| s.rsplit(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no count: {err}"));
