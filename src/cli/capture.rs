@@ -19,7 +19,7 @@ use super::tui::TuiSetup;
 
 /// Exchanges a consumer (the UI's feed, the printer) may fall behind the capture before
 /// updates are not shown.
-const HANDOFF_CAPACITY: usize = 100_000;
+const HANDOFF_CAPACITY: usize = 10_000;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct CaptureOpts {
