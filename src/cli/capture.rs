@@ -41,6 +41,10 @@ pub struct CaptureOpts {
     /// Put the interface in promiscuous mode (off by default: only this host's traffic).
     #[arg(long)]
     promisc: bool,
+    /// Hand each packet over as it arrives (libpcap's immediate mode) instead of within 20 ms;
+    /// on Linux its buffer then holds far fewer packets: for low rates only.
+    #[arg(long)]
+    immediate: bool,
     /// Bytes kept of each packet (default: whole packets).
     #[arg(long, default_value_t = sniff::SNAPLEN, value_name = "BYTES")]
     snaplen: i32,
@@ -86,6 +90,7 @@ fn config(
         interface: iface.to_string(),
         filter: c.filter.join(" "),
         promisc: c.promisc,
+        immediate: c.immediate,
         snaplen: c.snaplen.clamp(64, sniff::SNAPLEN),
         buffer_bytes: i32::try_from(c.buffer_size).unwrap_or(i32::MAX),
         save,
