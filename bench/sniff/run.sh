@@ -18,15 +18,15 @@
 # and sigscope's RSS every 5 s.
 #
 # Needs: root (capture), wrk (apt-get install -y wrk), tshark, python3.11 with network access
-# to PyPI for the signing venv. Environment: DURATION (s, default 60), CONNS (default 50),
-# THREADS (default 2), CAP (requests per wrk thread, default 3000000), FORMAT (json|tsv).
+# to PyPI for the signing venv. Environment: DURATION (s, default 60), CONNS (default 10),
+# THREADS (default 1), CAP (requests per wrk thread, default 3000000), FORMAT (json|tsv).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 cd "$ROOT"
 DURATION="${DURATION:-60}"
-CONNS="${CONNS:-50}"
-THREADS="${THREADS:-2}"
+CONNS="${CONNS:-10}"
+THREADS="${THREADS:-1}"
 CAP="${CAP:-3000000}"
 FORMAT="${FORMAT:-json}"
 PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"

@@ -183,7 +183,7 @@ fn human_bytes(n: u64) -> String {
 /// Immediate mode is not the default: libpcap on Linux serves it with TPACKET_V2 rather than
 /// TPACKET_V3 (`pcap-linux.c`; also said in snort3/libdaq `modules/pcap/README.pcap.md`),
 /// whose ring has one frame per packet sized for the snap length, so a 64 MiB buffer holds
-/// a few hundred whole-packet frames: measured, 278,272 kernel drops in 8 s at 20,000
+/// a few hundred whole-packet frames: measured, 65,285 kernel drops in 8 s at 20,490
 /// requests/s on lo. Without it, TPACKET_V3 packs packets into blocks the kernel hands over
 /// when full or after the read timeout (20 ms): the buffer holds its size in packets, for
 /// at most 20 ms of latency. (TPACKET_V3 also never wakes a blocking read while no packet
