@@ -302,7 +302,12 @@ impl Sniffer {
     /// lines and notices to `hand`, then `Done` (or, on an error, closing it). What was
     /// captured is kept either way.
     pub fn run(self, mut hand: handoff::Handoff, stop: &AtomicBool) -> Result<Summary, SniffError> {
-        let label = self.short_label();
+        // The status line names the interface and filter only: the UI's header has room
+        // for about half its width.
+        let mut label = self.cfg.interface.clone();
+        if !self.cfg.filter.is_empty() {
+            label += &format!(" ({})", self.cfg.filter);
+        }
         let mut summary = self.capture_loop(&label, &mut hand, stop)?;
         summary.ui_dropped = hand.dropped();
         if let Some(why) = &summary.ended {

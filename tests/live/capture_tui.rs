@@ -107,8 +107,8 @@ fn shorthand_capture_feeds_the_ui_live() {
         bin = bin(),
         c = creds.display()
     );
-    let t = Tmux::start(&cmd, 200, 50).expect("tmux session");
-    t.wait_for("capturing on lo (port");
+    let t = Tmux::start(&cmd, 260, 50).expect("tmux session");
+    t.wait_for(&format!("lo (port {port})"));
     let url = format!("{}/bucket/sniffed.txt", l.url());
     assert_eq!(
         curl(&url, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", &[]),

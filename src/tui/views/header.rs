@@ -44,12 +44,10 @@ pub(super) fn draw_header(f: &mut Frame, app: &App, r: Rect) {
         Some(l) => safe_str(l),
         None => safe_str(&app.verify.loading.inputs.join(" ")),
     };
-    // A live capture's status line (packets, drops, connections) gets more of the header.
-    let room = match app.verify.loading.live {
-        Some(_) => left_r.width as usize * 3 / 4,
-        None => left_r.width as usize / 2,
-    };
-    spans.push(Span::raw(middle_truncate(&src, room.max(10))));
+    spans.push(Span::raw(middle_truncate(
+        &src,
+        (left_r.width as usize / 2).max(10),
+    )));
     spans.push(Span::raw("  "));
     let shown = if app.shown() != app.total() {
         format!("{} of {} shown", app.shown(), app.total())
