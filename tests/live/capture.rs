@@ -450,3 +450,51 @@ fn an_interface_that_goes_away_ends_the_capture_and_keeps_what_was_saved() {
     assert_eq!(frames, captured, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `-i any`: Linux cooked v2 frames (link type 276), read as on any interface.
+#[test]
+fn any_interface_reads_linux_cooked_v2() {
+    let _shared = shared();
+    if !can_capture() || !have_tool("curl", "--version", "SIGSCOPE_REQUIRE_CURL") {
+        return;
+    }
+    let dir = tempdir("capture-any");
+    let saved = dir.join("any.pcapng");
+    let l = Listener::start(&["--credentials", creds().to_str().unwrap()]);
+    let port = l.addr.port().to_string();
+    let c = creds();
+    let sniff = Sniff::start(&[
+        "capture",
+        "-i",
+        "any",
+        "port",
+        &port,
+        "--format",
+        "json",
+        "-w",
+        saved.to_str().unwrap(),
+        "--credentials",
+        c.to_str().unwrap(),
+    ]);
+    let url = format!("{}/bucket/any.txt", l.url());
+    assert_eq!(curl(&url, SK, &[]), "200");
+    assert_eq!(curl(&url, "not/the/right/secret", &[]), "403");
+    sniff.wait_lines(2, Duration::from_secs(10));
+    let (live, err) = sniff.stop();
+    let verdicts: Vec<_> = live
+        .iter()
+        .map(|x| x["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["valid", "invalid"], "{err:?}");
+    let mut links = std::collections::BTreeSet::new();
+    sigscope::capture::packets::read_frames(
+        std::fs::File::open(&saved).unwrap(),
+        |f| {
+            links.insert(f.linktype);
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(links, [276].into());
+    let _ = std::fs::remove_dir_all(&dir);
+}
