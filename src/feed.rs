@@ -13,6 +13,9 @@ pub enum FeedEvent {
     /// Something the user should read (a damaged file, a listener error, a summary). Raw text:
     /// consumers escape it before it reaches a terminal.
     Notice(String),
+    /// A live capture's state (packets, drops, connections): replaces the "listening on …"
+    /// line the UI shows, rather than adding a notice. Raw text, as notices.
+    Status(String),
     /// The producer has finished: every input read, or the listener stopped.
     Done,
 }

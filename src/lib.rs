@@ -17,5 +17,6 @@ pub mod ingest;
 pub mod live;
 pub mod pipeline;
 pub mod report;
+pub mod sniff;
 pub mod tui;
 pub mod words;

@@ -46,6 +46,14 @@ enum Command {
         #[command(flatten)]
         opts: ReportOpts,
     },
+    /// Capture on an interface (libpcap) and explain each request as it passes: `sigscope
+    /// capture -i IFACE [FILTER…]`, or `sigscope -i IFACE [FILTER…]`.
+    Capture {
+        #[command(flatten)]
+        capture: Box<cli::capture::CaptureOpts>,
+        #[command(flatten)]
+        opts: ReportOpts,
+    },
     /// The dialects and their knobs: where they part, where they agree, their sources.
     Dialects {
         /// One dialect's rules (all of them, side by side, by default).
@@ -67,7 +75,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(cli::capture::shorthand(std::env::args_os().collect()));
     init_log(cli.opts.log.as_deref())?;
     if cli.command.is_none() {
         if let Some(code) = mistyped_subcommand(&cli.inputs) {
@@ -78,6 +86,7 @@ fn run() -> Result<ExitCode> {
         Some(Command::Dialects { name, json }) => cli::dialects::run(name, json, &cli.opts),
         Some(Command::Report { inputs, opts }) => cli::report::run(&inputs, &opts),
         Some(Command::Listen { listen, opts }) => cli::listen::run(&listen, &opts),
+        Some(Command::Capture { capture, opts }) => cli::capture::run(&capture, &opts),
         // The UI when a person is looking; the report when a program is.
         None if std::io::stdout().is_terminal() && cli.opts.format.is_none() => {
             cli::tui::run(&cli.inputs, &cli.opts)

@@ -7,6 +7,7 @@ pub mod decode;
 pub mod h2;
 pub mod httpstream;
 pub mod link;
+mod live;
 pub mod packets;
 pub mod tcp;
 pub mod tls;

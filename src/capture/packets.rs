@@ -119,7 +119,9 @@ pub fn read_frames<R: Read + Send>(
                             number,
                             ts_nanos: ts + iface.offset_secs as i128 * 1_000_000_000,
                             linktype: iface.linktype,
-                            data: epb.data,
+                            // `data` carries the block's padding to 32 bits: the frame is
+                            // its first `caplen` bytes (pcap-parser's `packet_data`).
+                            data: &epb.data[..(epb.caplen as usize).min(epb.data.len())],
                             orig_len: epb.origlen,
                             iface: known.map(|i| i.global),
                         });

@@ -46,6 +46,11 @@ impl Direction {
         best
     }
 
+    /// Out-of-order bytes held back, waiting for the gap before them.
+    pub fn pending_bytes(&self) -> usize {
+        self.pending_bytes
+    }
+
     /// Feeds one segment; delivers whatever became contiguous.
     pub fn push(&mut self, seq: u32, syn: bool, payload: &[u8], out: &mut impl FnMut(Piece<'_>)) {
         if syn {

@@ -28,6 +28,19 @@ pub fn print_feed(
     out: &mut dyn Write,
     on_notice: &mut dyn FnMut(&str),
 ) -> std::io::Result<usize> {
+    print_events(&mut || rx.blocking_recv(), v, auto, format, out, on_notice)
+}
+
+/// [`print_feed`] over any source of events (`next` returns `None` at the end): a live
+/// capture's printer takes them from its bounded hand-off directly.
+pub fn print_events(
+    next: &mut dyn FnMut() -> Option<FeedEvent>,
+    v: &Verifier,
+    auto: bool,
+    format: Format,
+    out: &mut dyn Write,
+    on_notice: &mut dyn FnMut(&str),
+) -> std::io::Result<usize> {
     if format == Format::Tsv {
         out.write_all(report::TSV_HEADER.as_bytes())?;
         out.flush()?;
@@ -37,7 +50,7 @@ pub fn print_feed(
     let mut failed: Option<std::io::Error> = None;
     let mut spare = Vec::new();
     let mut servers = Servers::default();
-    while let Some(ev) = rx.blocking_recv() {
+    while let Some(ev) = next() {
         match ev {
             FeedEvent::Exchange(x) => {
                 if failed.is_some() {
@@ -82,7 +95,7 @@ pub fn print_feed(
                 spare = buf;
             }
             FeedEvent::Notice(n) => on_notice(&n),
-            FeedEvent::Progress { .. } => {}
+            FeedEvent::Progress { .. } | FeedEvent::Status(_) => {}
             FeedEvent::Done => break,
         }
     }

@@ -17,7 +17,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::Mutex;
 
 pub use context::{analyze, CaptureContext, ExchangeContext};
-pub use feed::print_feed;
+pub use feed::{print_events, print_feed};
 
 use crate::capture;
 use crate::engine::{Mark, Verdict, Verifier};

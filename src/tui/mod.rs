@@ -302,6 +302,7 @@ fn take_feed(app: &mut App, ev: FeedEvent, feed: &mut FeedReceiver) {
                 tracing::info!(notice = %crate::escape::escape_str(&n));
                 app.notice(n)
             }
+            FeedEvent::Status(s) => app.verify.loading.live = Some(s),
             FeedEvent::Done => {
                 app.verify.loading.done = true;
             }

@@ -9,6 +9,8 @@ mod harness;
 
 mod abuse;
 mod botocore;
+mod capture;
+mod capture_tui;
 mod h2;
 mod keylog;
 mod protocol;
