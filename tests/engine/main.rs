@@ -18,3 +18,4 @@ mod payload_real;
 mod real_vectors;
 mod report_json;
 mod sigv4a_real;
+mod sigv4a_streaming;

@@ -135,7 +135,7 @@ const TERMS: &[(&str, &str)] = &[
     ("~d RE", "domain: the Host, with or without its port"),
     (
         "~auth MODE",
-        "auth mode, or a prefix of it: sigv4, sigv4-header, sigv4-query, sigv4-streaming, sigv4a, sigv2, query-v2, anonymous, basic, bearer, x-auth-token, unknown",
+        "auth mode, or a prefix of it: sigv4, sigv4-header, sigv4-query, sigv4-streaming, sigv4a, sigv4a-streaming, sigv2, query-v2, anonymous, basic, bearer, x-auth-token, unknown",
     ),
     (
         "~v VERDICT",
