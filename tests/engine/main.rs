@@ -12,6 +12,7 @@ mod cli;
 mod diagnosis;
 mod findings;
 mod knobs;
+mod multipart_real;
 mod oracle_aws_sigv4;
 mod oracle_checksums;
 mod payload_real;

@@ -35,7 +35,27 @@ pub(super) fn payload_findings(o: &Observed, a: &mut Analysis) {
     refused_mode(o, a);
     stored_framing(o, a);
     response_checksums(o, a);
+    multipart_checksums(o, a);
     server_word_for_the_body(a);
+}
+
+/// A multipart upload's checksums against its parts (the capture context brings the parts).
+fn multipart_checksums(o: &Observed, a: &mut Analysis) {
+    let Some(ctx) = o.context.multipart else {
+        return;
+    };
+    let (found, body_wrong) =
+        crate::engine::payload::multipart::findings(o.request, o.response, ctx);
+    // A part listed with another checksum is the request body's fault, as a checksum is.
+    if body_wrong
+        && !a
+            .body_mismatch
+            .contains(&crate::engine::BodyMismatch::Checksum)
+    {
+        a.body_mismatch.push(crate::engine::BodyMismatch::Checksum);
+        a.body_mismatch.sort();
+    }
+    a.findings.extend(found);
 }
 
 /// The server step says any body refusal (`BadDigest`, `XAmzContentSHA256Mismatch`) as a
