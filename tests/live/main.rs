@@ -10,5 +10,6 @@ mod harness;
 mod abuse;
 mod botocore;
 mod h2;
+mod payload_proxy;
 mod protocol;
 mod respond;
