@@ -8,6 +8,37 @@
 #[global_allocator]
 static GLOBAL: Allocator = Allocator;
 
+/// mimalloc's `mi_option_purge_delay` (libmimalloc-sys 0.1 `v2`: `c_src/mimalloc/v2/include/
+/// mimalloc.h`, `enum mi_option_e`, the 16th option; its documented default is 10 ms).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// How long freed memory stays committed before mimalloc returns it to the OS.
+const PURGE_DELAY_MS: std::ffi::c_long = 1000;
+
+#[allow(unsafe_code)]
+extern "C" {
+    // Declared here: libmimalloc-sys declares them only with its `extended` feature, but the
+    // library it builds always has them.
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    #[cfg(test)]
+    fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
+}
+
+/// Keeps freed memory committed for a second before it goes back to the OS (unless
+/// `MIMALLOC_PURGE_DELAY` says otherwise). A capture's large bodies grow by reallocation and
+/// are freed after verification: with mimalloc's 10 ms each new one was faulted in and zeroed
+/// by the kernel again, which took ~75% of `report`'s time on 1 GiB of 128 MiB uploads
+/// (`bench/payload/results.md`: 4.6 s of system time, 0.4 s with the delay).
+pub fn tune() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one option by its index; mimalloc bounds-checks the index.
+        #[allow(unsafe_code)]
+        unsafe {
+            mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS)
+        };
+    }
+}
+
 /// mimalloc, called without its aligned-allocation path for the usual alignments: `mi_malloc`
 /// already aligns to 16 bytes, and the `mimalloc` crate's `_aligned` entry points cost ~30
 /// instructions more per call (several million calls per large capture).
@@ -50,5 +81,27 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
         } else {
             libmimalloc_sys::mi_realloc_aligned(ptr.cast(), new_size, layout.align()).cast()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The index is purge_delay's: its documented default (10 ms) until tuned, then ours.
+    #[test]
+    #[allow(unsafe_code)]
+    fn the_purge_delay_is_set() {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+            return;
+        }
+        // SAFETY: reads one option by index.
+        assert_eq!(
+            unsafe { super::mi_option_get(super::MI_OPTION_PURGE_DELAY) },
+            10
+        );
+        super::tune();
+        assert_eq!(
+            unsafe { super::mi_option_get(super::MI_OPTION_PURGE_DELAY) },
+            super::PURGE_DELAY_MS
+        );
     }
 }

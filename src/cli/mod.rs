@@ -1,6 +1,7 @@
 //! The binary's subcommands, one file each, and the options they share.
 
 mod alloc;
+pub use alloc::tune as tune_allocator;
 pub mod dialects;
 pub mod listen;
 pub mod options;

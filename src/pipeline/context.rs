@@ -100,7 +100,9 @@ pub struct ExchangeContext {
 impl CaptureContext {
     /// The context of `r` (sent to the server endpoint `server`, when known), which is then
     /// remembered for the exchanges after it. Call it once per exchange, in capture order.
-    pub fn next(&mut self, r: &Request, server: Option<&str>) -> ExchangeContext {
+    /// A signed request's body SHA-256 is computed here once and kept on it
+    /// ([`Request::keep_body_sha256`]).
+    pub fn next(&mut self, r: &mut Request, server: Option<&str>) -> ExchangeContext {
         let earlier = self.legs.earlier_then_remember(r, server);
         if self.legs.hosts.len() != self.hosts.len() {
             self.hosts = Arc::new(self.legs.hosts.clone());
@@ -164,11 +166,14 @@ mod tests {
     #[test]
     fn the_other_leg_and_the_hosts_seen_come_with_each_exchange() {
         let mut c = CaptureContext::default();
-        let first = c.next(&signed("a:80", None), Some("10.0.0.1:80"));
+        let first = c.next(&mut signed("a:80", None), Some("10.0.0.1:80"));
         assert!(first.earlier.is_none());
         assert_eq!(*first.hosts, vec!["a:80".to_string()]);
         // The proxy's leg: same signature, one more header, another Host.
-        let second = c.next(&signed("b:80", Some(("Via", "proxy"))), Some("10.0.0.2:80"));
+        let second = c.next(
+            &mut signed("b:80", Some(("Via", "proxy"))),
+            Some("10.0.0.2:80"),
+        );
         let earlier = second.earlier.as_ref().expect("the client's leg");
         assert_eq!(
             crate::http::Headers::header(earlier, "host").unwrap(),
@@ -179,7 +184,7 @@ mod tests {
         assert_eq!(ctx.seen_hosts.len(), 2);
         assert!(ctx.earlier_leg.is_some());
         // No new Host: the list is shared, not copied.
-        let third = c.next(&signed("a:80", None), Some("10.0.0.1:80"));
+        let third = c.next(&mut signed("a:80", None), Some("10.0.0.1:80"));
         assert!(Arc::ptr_eq(&second.hosts, &third.hosts));
     }
 }

@@ -312,12 +312,12 @@ fn read_inputs(
     let (mut total, mut errors) = (0usize, 0usize);
     let (mut seq, mut batch) = (0u64, Vec::with_capacity(BATCH));
     for input in inputs {
-        let mut sink = |x: Exchange| {
+        let mut sink = |mut x: Exchange| {
             // The listing needs no capture context; verification does.
             let ctx = if format == Some(Format::Tsv) {
                 ExchangeContext::default()
             } else {
-                context.next(&x.request, x.server.as_deref())
+                context.next(&mut x.request, x.server.as_deref())
             };
             batch.push(Job {
                 exchange: x,

@@ -64,7 +64,7 @@ impl Store {
                     earlier,
                     hosts,
                     multipart,
-                } = context.next(&x.request, x.server.as_deref());
+                } = context.next(&mut x.request, x.server.as_deref());
                 items.push(Arc::new(Item {
                     x,
                     earlier,

@@ -297,7 +297,7 @@ fn multipart_listing_another_checksum() -> Analysis {
     );
     part.target = b"/b/k?partNumber=1&uploadId=U".to_vec();
     let xml = "<CompleteMultipartUpload><Part><ChecksumCRC32>AAAAAA==</ChecksumCRC32><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>";
-    let complete = signed(
+    let mut complete = signed(
         req(&GET.replace("GET /b/k", "POST /b/k?uploadId=U").replace(
             "\r\n\r\n",
             &format!("\r\nContent-Length: {}\r\n\r\n{xml}", xml.len()),
@@ -305,8 +305,8 @@ fn multipart_listing_another_checksum() -> Analysis {
         "aws",
     );
     let mut ctx = sigscope::pipeline::CaptureContext::default();
-    let _ = ctx.next(&part, None);
-    let x = ctx.next(&complete, None);
+    let _ = ctx.next(&mut part, None);
+    let x = ctx.next(&mut complete, None);
     let c = creds(Some(SK));
     let cache = KeyCache::default();
     analyze_observed(
