@@ -148,6 +148,13 @@ aws-sigv4 {locked('aws-sigv4')}, aws-credential-types {locked('aws-credential-ty
 Criterion settings (benches/verify.rs): 50 samples, 1 s warm-up, 3 s measurement per case;
 bench profile = release (opt-level 3, debug = 1).
 """
+# Sections other benchmarks added below the marker are kept.
+MARK = "\n<!-- other benchmarks: kept by bench/run.sh -->\n"
+try:
+    kept = open(os.path.join(root, out)).read().partition(MARK)
+    md += (MARK + kept[2]) if kept[1] else ""
+except OSError:
+    pass
 with open(os.path.join(root, out), "w") as f:
     f.write(md)
 print(md)

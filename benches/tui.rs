@@ -67,6 +67,7 @@ fn big_app() -> App {
                 x: x.clone(),
                 earlier: None,
                 hosts: Default::default(),
+                multipart: None,
             };
             RowInfo::from_analysis(x, &s.analyze(&item))
         })

@@ -198,12 +198,18 @@ impl Legs {
     /// [`Legs::earlier`] then [`Legs::remember`], reading the request's signature once.
     /// The earlier leg of `r` (sent to the server endpoint `server`, when known), then `r`
     /// remembered for the requests after it.
+    /// A signed request's body digest is kept on it (the comparison and the memory need it,
+    /// and the engine then reuses it rather than hashing the body again).
     pub fn earlier_then_remember(
         &mut self,
-        r: &crate::http::Request,
+        r: &mut crate::http::Request,
         server: Option<&str>,
     ) -> Option<crate::http::Request> {
         let sig = Self::signature(r);
+        if sig.is_some() {
+            r.keep_body_sha256();
+        }
+        let r = &*r;
         let mut scratch = std::mem::take(&mut self.scratch);
         let earlier = sig
             .as_deref()
@@ -306,15 +312,20 @@ mod tests {
 
     #[test]
     fn a_remembered_leg_comes_back_as_it_was_minus_its_body() {
-        let first = req("/k", None);
+        let mut first = req("/k", None);
         let mut legs = Legs::default();
-        assert_eq!(legs.earlier_then_remember(&first, None), None);
+        assert_eq!(legs.earlier_then_remember(&mut first, None), None);
+        // Its digest is kept on it, once.
+        assert_eq!(
+            first.body_sha256.as_deref(),
+            Some(first.body_sha256_hex().as_str())
+        );
         assert_eq!(legs.hosts, vec!["h:8080".to_string()]);
         // The same request again is not another leg.
         assert_eq!(legs.earlier(&first), None);
-        let other = req("/k", Some(("Via", "proxy")));
+        let mut other = req("/k", Some(("Via", "proxy")));
         let back = legs
-            .earlier_then_remember(&other, None)
+            .earlier_then_remember(&mut other, None)
             .expect("the earlier leg");
         assert_eq!(back.method, first.method);
         assert_eq!(back.target, first.target);
@@ -334,24 +345,24 @@ mod tests {
     /// endpoints, as a proxy sends them, they are.
     #[test]
     fn one_signature_to_one_endpoint_is_not_two_legs() {
-        let first = req("/bucket?prefix=a", None);
-        let second = req("/bucket?prefix=b", None);
+        let mut first = req("/bucket?prefix=a", None);
+        let mut second = req("/bucket?prefix=b", None);
         let mut legs = Legs::default();
         assert_eq!(
-            legs.earlier_then_remember(&first, Some("10.0.0.1:80")),
+            legs.earlier_then_remember(&mut first, Some("10.0.0.1:80")),
             None
         );
         assert_eq!(
-            legs.earlier_then_remember(&second, Some("10.0.0.1:80")),
+            legs.earlier_then_remember(&mut second, Some("10.0.0.1:80")),
             None
         );
         let mut legs = Legs::default();
         assert_eq!(
-            legs.earlier_then_remember(&first, Some("10.0.0.9:8080")),
+            legs.earlier_then_remember(&mut first, Some("10.0.0.9:8080")),
             None
         );
         assert!(legs
-            .earlier_then_remember(&second, Some("10.0.0.1:80"))
+            .earlier_then_remember(&mut second, Some("10.0.0.1:80"))
             .is_some());
     }
 }

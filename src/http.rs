@@ -156,6 +156,16 @@ impl Request {
         }
     }
 
+    /// Computes the body's SHA-256 once and keeps it ([`Request::body_sha256_hex`] then reads
+    /// it), for a request whose digest is needed more than once: the capture context's and the
+    /// engine's would otherwise each hash the whole body.
+    pub fn keep_body_sha256(&mut self) {
+        if self.body_digest.is_none() && self.body_sha256.is_none() {
+            use sha2::Digest;
+            self.body_sha256 = Some(hex::encode(sha2::Sha256::digest(&self.body)));
+        }
+    }
+
     /// Length of the whole body, even when only its head is kept.
     pub fn body_len(&self) -> u64 {
         self.body_digest

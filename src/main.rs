@@ -65,6 +65,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    cli::tune_allocator();
     match run() {
         Ok(code) => code,
         Err(e) => {

@@ -2,6 +2,7 @@
 
 mod alloc;
 pub mod capture;
+pub use alloc::tune as tune_allocator;
 pub mod dialects;
 pub mod listen;
 pub mod options;

@@ -81,6 +81,7 @@ codes! {
     ChecksumAbsent = "checksum-absent", Fact, "the checksum algorithm named has no checksum";
     PresignedChecksum = "presigned-checksum", Fact, "the presigned URL fixes the body's checksum";
     ResponseChecksumMismatch = "response-checksum-mismatch", Fact, "the response body does not match its checksum";
+    MultipartChecksumMismatch = "multipart-checksum-mismatch", Fact, "multipart checksums disagree with the parts";
     BodyNotKept = "body-not-kept", Fact, "the body was larger than the body cap";
     SessionTokenAppended = "session-token-appended", Fact, "the session token was added after signing";
     SignaturePlusUnescaped = "signature-plus-unescaped", Fact, "the signature holds an unescaped plus";

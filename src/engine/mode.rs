@@ -16,6 +16,7 @@ pub enum Mode {
     Goog4Query,
     Sigv4aHeader,
     Sigv4aQuery,
+    Sigv4aStreaming,
     Sigv2Header,
     Sigv2Query,
     QueryV0,
@@ -67,6 +68,7 @@ impl Mode {
         Mode::Goog4Query,
         Mode::Sigv4aHeader,
         Mode::Sigv4aQuery,
+        Mode::Sigv4aStreaming,
         Mode::Sigv2Header,
         Mode::Sigv2Query,
         Mode::QueryV0,
@@ -87,7 +89,8 @@ impl Mode {
             | Mode::Goog4Header
             | Mode::Goog4Query
             | Mode::Sigv4aHeader
-            | Mode::Sigv4aQuery => Family::SigV4,
+            | Mode::Sigv4aQuery
+            | Mode::Sigv4aStreaming => Family::SigV4,
             Mode::Sigv2Header | Mode::Sigv2Query => Family::SigV2,
             Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2 => Family::Query,
             Mode::Basic | Mode::Bearer | Mode::XAuthToken => Family::Token,
@@ -103,6 +106,7 @@ impl Mode {
             Mode::Sigv4Header
             | Mode::Sigv4aHeader
             | Mode::Sigv4Streaming
+            | Mode::Sigv4aStreaming
             | Mode::Goog4Header
             | Mode::Sigv2Header
             | Mode::QueryV0
@@ -124,7 +128,15 @@ impl Mode {
 
     /// SigV4A (ECDSA): verified with a public key, never recomputed.
     pub fn is_sigv4a(self) -> bool {
-        matches!(self, Mode::Sigv4aHeader | Mode::Sigv4aQuery)
+        matches!(
+            self,
+            Mode::Sigv4aHeader | Mode::Sigv4aQuery | Mode::Sigv4aStreaming
+        )
+    }
+
+    /// An aws-chunked upload whose chunks the scheme signs (SigV4's or SigV4A's).
+    pub fn is_streaming(self) -> bool {
+        matches!(self, Mode::Sigv4Streaming | Mode::Sigv4aStreaming)
     }
 
     pub fn is_sigv4(self) -> bool {
@@ -140,6 +152,7 @@ impl Mode {
             Mode::Goog4Query => "goog4-query",
             Mode::Sigv4aHeader => "sigv4a-header",
             Mode::Sigv4aQuery => "sigv4a-query",
+            Mode::Sigv4aStreaming => "sigv4a-streaming",
             Mode::Sigv2Header => "sigv2-header",
             Mode::Sigv2Query => "sigv2-query",
             Mode::QueryV0 => "query-v0",
@@ -163,6 +176,7 @@ impl Mode {
             Mode::Goog4Query => "goog4-query",
             Mode::Sigv4aHeader => "v4a",
             Mode::Sigv4aQuery => "v4a-query",
+            Mode::Sigv4aStreaming => "v4a-stream",
             Mode::Sigv2Header => "v2",
             Mode::Sigv2Query => "v2-query",
             Mode::QueryV0 => "query-v0",
@@ -192,16 +206,17 @@ mod tests {
             Mode::Goog4Query => 4,
             Mode::Sigv4aHeader => 5,
             Mode::Sigv4aQuery => 6,
-            Mode::Sigv2Header => 7,
-            Mode::Sigv2Query => 8,
-            Mode::QueryV0 => 9,
-            Mode::QueryV1 => 10,
-            Mode::QueryV2 => 11,
-            Mode::Anonymous => 12,
-            Mode::Basic => 13,
-            Mode::Bearer => 14,
-            Mode::XAuthToken => 15,
-            Mode::Unknown => 16,
+            Mode::Sigv4aStreaming => 7,
+            Mode::Sigv2Header => 8,
+            Mode::Sigv2Query => 9,
+            Mode::QueryV0 => 10,
+            Mode::QueryV1 => 11,
+            Mode::QueryV2 => 12,
+            Mode::Anonymous => 13,
+            Mode::Basic => 14,
+            Mode::Bearer => 15,
+            Mode::XAuthToken => 16,
+            Mode::Unknown => 17,
         }
     }
 
@@ -210,7 +225,7 @@ mod tests {
         for (i, m) in Mode::ALL.iter().enumerate() {
             assert_eq!(position(*m), i, "{}", m.as_str());
         }
-        assert_eq!(Mode::ALL.len(), 17);
+        assert_eq!(Mode::ALL.len(), 18);
     }
 
     #[test]

@@ -26,6 +26,12 @@ pub enum Rejection {
     /// The dialect does not read this aws-chunked payload mode (issue 14).
     #[error("x-amz-content-sha256 {0} is a payload mode this server does not read")]
     PayloadModeUnsupported(&'static str),
+    /// The algorithm the request names for its checksum is not one the server computes.
+    #[error("{0} is not a checksum algorithm this server computes")]
+    ChecksumUnsupported(String),
+    /// A full-object checksum asked for with an algorithm that has none.
+    #[error("x-amz-checksum-type FULL_OBJECT with {0}: this server makes full-object checksums of CRC32, CRC32C and CRC64NVME only")]
+    FullObjectUnsupported(&'static str),
 }
 
 impl serde::Serialize for Rejection {
@@ -65,6 +71,14 @@ mod tests {
                 "no X-Amz-Date (this dialect does not read Date)",
             ),
             (Rejection::NoDate, "no X-Amz-Date or Date to sign"),
+            (
+                Rejection::ChecksumUnsupported("MD5".into()),
+                "MD5 is not a checksum algorithm this server computes",
+            ),
+            (
+                Rejection::FullObjectUnsupported("SHA256"),
+                "x-amz-checksum-type FULL_OBJECT with SHA256: this server makes full-object checksums of CRC32, CRC32C and CRC64NVME only",
+            ),
             (
                 Rejection::PayloadModeUnsupported("STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
                 "x-amz-content-sha256 STREAMING-UNSIGNED-PAYLOAD-TRAILER is a payload mode this server does not read",

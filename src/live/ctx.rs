@@ -101,6 +101,7 @@ impl Ctx {
                 context: engine::diagnose::Context {
                     seen_hosts: &[],
                     earlier_leg: None,
+                    multipart: None,
                 },
             },
             &self.verifier(),

@@ -3,9 +3,11 @@
 //! Host values seen are the candidates for a rewritten Host. `report`, `listen` and the TUI
 //! take it the same way, here.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::engine::diagnose::{Context, Observed};
+use crate::engine::payload::multipart::{self, ChecksumType, MultipartContext, Role, UploadSeen};
 use crate::engine::{self, Analysis, Verifier};
 use crate::exchange::{Exchange, Legs};
 use crate::http::Request;
@@ -19,6 +21,69 @@ pub struct CaptureContext {
     /// `legs.hosts` as shared by the exchanges since it last changed (it changes rarely and
     /// holds at most 64 names; cloning it per exchange would cost an allocation each).
     hosts: Arc<Vec<String>>,
+    multipart: Multipart,
+}
+
+/// The multipart uploads of a run: each upload's parts by upload id, the checksum type a
+/// CreateMultipartUpload asked for (by host and path, until the upload's id is seen), and the
+/// checksum each completed object's parts make (by host and path), for later reads.
+#[derive(Default)]
+struct Multipart {
+    uploads: HashMap<String, UploadSeen>,
+    created: HashMap<String, ChecksumType>,
+    objects: HashMap<String, Arc<MultipartContext>>,
+}
+
+/// Past this many entries a map is cleared (a long capture's memory stays bounded; only
+/// uploads spanning the clearing lose their parts).
+const MULTIPART_LIMIT: usize = 100_000;
+
+impl Multipart {
+    fn next(&mut self, r: &Request) -> Option<Arc<MultipartContext>> {
+        let role = multipart::role(r);
+        if matches!(role, Role::Other) || (role == Role::Read && self.objects.is_empty()) {
+            return None;
+        }
+        let object = format!(
+            "{}{}",
+            r.host().unwrap_or_default(),
+            crate::http::text(r.path())
+        );
+        for len in [self.uploads.len(), self.created.len(), self.objects.len()] {
+            if len > MULTIPART_LIMIT {
+                *self = Multipart::default();
+            }
+        }
+        match role {
+            Role::Create(t) => {
+                match t {
+                    Some(t) => self.created.insert(object, t),
+                    None => self.created.remove(&object),
+                };
+                None
+            }
+            Role::Part { upload, number } => {
+                let created = self.created.get(&object).copied();
+                let u = self.uploads.entry(upload).or_default();
+                u.checksum_type = u.checksum_type.or(created);
+                u.add(multipart::part_seen(r, number));
+                None
+            }
+            Role::Complete { upload } => {
+                let seen = self.uploads.remove(&upload)?;
+                let (listed, _) = multipart::listed(&r.body);
+                match multipart::object_checksum(r, &listed, &seen) {
+                    Some(o) => self
+                        .objects
+                        .insert(object, Arc::new(MultipartContext::Object(o))),
+                    None => self.objects.remove(&object),
+                };
+                Some(Arc::new(MultipartContext::Complete(seen)))
+            }
+            Role::Read => self.objects.get(&object).cloned(),
+            Role::Other => None,
+        }
+    }
 }
 
 /// What the capture around one exchange said when it arrived.
@@ -28,12 +93,16 @@ pub struct ExchangeContext {
     pub earlier: Option<Request>,
     /// The Host values seen so far in the run, this exchange's included.
     pub hosts: Arc<Vec<String>>,
+    /// A CompleteMultipartUpload's parts, or a completed object's checksum for a read of it.
+    pub multipart: Option<Arc<MultipartContext>>,
 }
 
 impl CaptureContext {
     /// The context of `r` (sent to the server endpoint `server`, when known), which is then
     /// remembered for the exchanges after it. Call it once per exchange, in capture order.
-    pub fn next(&mut self, r: &Request, server: Option<&str>) -> ExchangeContext {
+    /// A signed request's body SHA-256 is computed here once and kept on it
+    /// ([`Request::keep_body_sha256`]).
+    pub fn next(&mut self, r: &mut Request, server: Option<&str>) -> ExchangeContext {
         let earlier = self.legs.earlier_then_remember(r, server);
         if self.legs.hosts.len() != self.hosts.len() {
             self.hosts = Arc::new(self.legs.hosts.clone());
@@ -41,6 +110,7 @@ impl CaptureContext {
         ExchangeContext {
             earlier,
             hosts: self.hosts.clone(),
+            multipart: self.multipart.next(r),
         }
     }
 }
@@ -51,6 +121,7 @@ impl ExchangeContext {
         Context {
             seen_hosts: &self.hosts,
             earlier_leg: self.earlier.as_ref(),
+            multipart: self.multipart.as_deref(),
         }
     }
 }
@@ -95,11 +166,14 @@ mod tests {
     #[test]
     fn the_other_leg_and_the_hosts_seen_come_with_each_exchange() {
         let mut c = CaptureContext::default();
-        let first = c.next(&signed("a:80", None), Some("10.0.0.1:80"));
+        let first = c.next(&mut signed("a:80", None), Some("10.0.0.1:80"));
         assert!(first.earlier.is_none());
         assert_eq!(*first.hosts, vec!["a:80".to_string()]);
         // The proxy's leg: same signature, one more header, another Host.
-        let second = c.next(&signed("b:80", Some(("Via", "proxy"))), Some("10.0.0.2:80"));
+        let second = c.next(
+            &mut signed("b:80", Some(("Via", "proxy"))),
+            Some("10.0.0.2:80"),
+        );
         let earlier = second.earlier.as_ref().expect("the client's leg");
         assert_eq!(
             crate::http::Headers::header(earlier, "host").unwrap(),
@@ -110,7 +184,7 @@ mod tests {
         assert_eq!(ctx.seen_hosts.len(), 2);
         assert!(ctx.earlier_leg.is_some());
         // No new Host: the list is shared, not copied.
-        let third = c.next(&signed("a:80", None), Some("10.0.0.1:80"));
+        let third = c.next(&mut signed("a:80", None), Some("10.0.0.1:80"));
         assert!(Arc::ptr_eq(&second.hosts, &third.hosts));
     }
 }

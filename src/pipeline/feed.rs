@@ -56,7 +56,8 @@ pub fn print_events(
                 if failed.is_some() {
                     continue;
                 }
-                let ctx = context.next(&x.request, x.server.as_deref());
+                let mut x = x;
+                let ctx = context.next(&mut x.request, x.server.as_deref());
                 let (judged, counted) = match auto && format != Format::Tsv {
                     true => judge_so_far(&mut servers, &x, &ctx, v),
                     false => (v.dialect, None),

@@ -27,6 +27,11 @@ use crate::report::{self, Format};
 
 /// Exchanges per unit of work handed to a worker thread.
 const BATCH: usize = 64;
+/// A batch is also sent once its bodies reach this many bytes: large uploads are then
+/// verified while the next is read, and freed (for the next body to reuse) instead of all being
+/// held until 64 are read (1 GiB of 128 MiB uploads was held whole, and each body's memory
+/// faulted in and zeroed anew; `bench/payload/results.md`).
+const BATCH_BYTES: usize = 8 << 20;
 
 /// What stopped a run.
 #[derive(Debug, thiserror::Error)]
@@ -311,19 +316,22 @@ fn read_inputs(
     let mut context = CaptureContext::default();
     let (mut total, mut errors) = (0usize, 0usize);
     let (mut seq, mut batch) = (0u64, Vec::with_capacity(BATCH));
+    let mut batch_bytes = 0usize;
     for input in inputs {
-        let mut sink = |x: Exchange| {
+        let mut sink = |mut x: Exchange| {
             // The listing needs no capture context; verification does.
             let ctx = if format == Some(Format::Tsv) {
                 ExchangeContext::default()
             } else {
-                context.next(&x.request, x.server.as_deref())
+                context.next(&mut x.request, x.server.as_deref())
             };
+            batch_bytes += x.request.body.len() + x.response.as_ref().map_or(0, |r| r.body.len());
             batch.push(Job {
                 exchange: x,
                 context: ctx,
             });
-            if batch.len() == BATCH {
+            if batch.len() == BATCH || batch_bytes >= BATCH_BYTES {
+                batch_bytes = 0;
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                 // A closed writer (broken pipe) makes the rest moot; keep draining the input.
                 let _ = work_tx.send((seq, full));

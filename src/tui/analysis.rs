@@ -24,6 +24,7 @@ pub struct Item {
     pub x: Exchange,
     pub earlier: Option<Request>,
     pub hosts: Arc<Vec<String>>,
+    pub multipart: Option<Arc<crate::engine::payload::multipart::MultipartContext>>,
 }
 
 /// Append-only; readers take the lock only to clone a few `Arc`s.
@@ -59,9 +60,17 @@ impl Store {
         if let Ok(mut context) = self.context.lock() {
             for mut x in xs {
                 shrink(&mut x);
-                let ExchangeContext { earlier, hosts } =
-                    context.next(&x.request, x.server.as_deref());
-                items.push(Arc::new(Item { x, earlier, hosts }));
+                let ExchangeContext {
+                    earlier,
+                    hosts,
+                    multipart,
+                } = context.next(&mut x.request, x.server.as_deref());
+                items.push(Arc::new(Item {
+                    x,
+                    earlier,
+                    hosts,
+                    multipart,
+                }));
             }
         }
         match self.items.write() {
@@ -191,6 +200,7 @@ impl Settings {
         let context = Context {
             seen_hosts: &item.hosts,
             earlier_leg: item.earlier.as_ref(),
+            multipart: item.multipart.as_deref(),
         };
         crate::pipeline::analyze(&item.x, context, &self.verifier_for(item))
     }

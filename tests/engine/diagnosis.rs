@@ -78,6 +78,7 @@ fn run(creds: &Credentials, dialect_name: &str) -> Vec<Got> {
                     context: Context {
                         seen_hosts: &legs.hosts,
                         earlier_leg: earlier.as_ref(),
+                        multipart: None,
                     },
                 },
                 &v,

@@ -347,6 +347,75 @@ fn required_signed_headers() {
 }
 
 #[test]
+fn sigv4a_streaming_and_checksum_algorithms() {
+    // SigV4A signed chunks (awscrt's aws-c-auth, tests/vectors/sigv4a/streaming): AWS reads
+    // them; MinIO (no SigV4A: cmd/signature-v4.go) and Ceph RGW 16.2 do not.
+    let a = run(
+        &read("tests/vectors/sigv4a/streaming/payload.http"),
+        SUITE_SECRET,
+    );
+    assert_eq!(a.verdict.as_str(), "valid", "{:?}", a.findings);
+    assert_eq!(a.dialect("aws").unwrap().accepts(), Some(true));
+    for d in ["minio", "ceph-rgw"] {
+        assert_eq!(
+            a.dialect(d).unwrap().rejects,
+            Some(Rejection::PayloadModeUnsupported(
+                "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"
+            )),
+            "{d}"
+        );
+    }
+    // An algorithm S3 and MinIO do not compute (internal/hash/checksum.go NewChecksumType:
+    // ChecksumInvalid), and a FULL_OBJECT checksum of SHA256 (likewise): refused by both;
+    // Ceph RGW 16.2 has no flexible checksums and ignores all of it.
+    let put = |extra: &str| {
+        let names: Vec<String> = ["host", "x-amz-content-sha256", "x-amz-date"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(
+                extra
+                    .lines()
+                    .filter_map(|l| l.split_once(':'))
+                    .map(|(n, _)| n.to_ascii_lowercase()),
+            )
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let raw = format!(
+            "POST /b/k?uploads HTTP/1.1\r\nHost: h\r\nX-Amz-Date: 20150830T123600Z\r\nx-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\r\n{extra}Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, SignedHeaders={}, Signature=0\r\n\r\n",
+            names.join(";")
+        );
+        signed_as(wire(&raw), "aws", SUITE_SECRET)
+    };
+    let cases = [
+        (
+            "x-amz-sdk-checksum-algorithm: MD5\r\n",
+            Some(Rejection::ChecksumUnsupported("MD5".into())),
+        ),
+        (
+            "x-amz-checksum-algorithm: SHA256\r\nx-amz-checksum-type: FULL_OBJECT\r\n",
+            Some(Rejection::FullObjectUnsupported("SHA256")),
+        ),
+        (
+            "x-amz-checksum-algorithm: CRC32C\r\nx-amz-checksum-type: FULL_OBJECT\r\n",
+            None,
+        ),
+        ("x-amz-checksum-algorithm: CRC64NVME\r\n", None),
+    ];
+    for (extra, want) in cases {
+        let a = run(&put(extra), SUITE_SECRET);
+        // The verifier (aws) refusing it makes the verdict; the signature is right either way.
+        let verdict = if want.is_some() { "invalid" } else { "valid" };
+        assert_eq!(a.verdict.as_str(), verdict, "{extra}: {:?}", a.findings);
+        for d in ["aws", "minio"] {
+            assert_eq!(a.dialect(d).unwrap().rejects, want, "{d} {extra}");
+        }
+        assert_eq!(a.dialect("ceph-rgw").unwrap().rejects, None, "{extra}");
+        assert!(matching(&a).contains("ceph-rgw"), "{extra}");
+    }
+}
+
+#[test]
 fn streaming_trailer_modes() {
     // The AWS documentation's signed-trailer upload, and the unsigned-trailer upload botocore
     // sends over HTTPS: every signature matches; Ceph RGW 16.2 reads neither mode
@@ -521,6 +590,14 @@ fn every_knob_is_exercised_here() {
         ("sigv4.session_token", "presigned_session_token_placement"),
         ("sigv4.required_signed", "required_signed_headers"),
         ("sigv4.streaming", "streaming_trailer_modes"),
+        (
+            "sigv4.streaming",
+            "sigv4a_streaming_and_checksum_algorithms",
+        ),
+        (
+            "sigv4.checksums",
+            "sigv4a_streaming_and_checksum_algorithms",
+        ),
         (
             "sigv2.subresources",
             "sigv2_subresources_dates_and_resources",

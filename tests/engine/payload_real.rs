@@ -179,6 +179,11 @@ fn real_rgw16_refusals_are_diagnosed() {
         );
         let msg = &a.findings[0].message;
         assert!(msg.contains(says), "#{i}: {msg}");
+        // The dialect whose rules do not take the mode (sigv4.streaming), and what it is.
+        assert!(
+            msg.contains("by their rules: ceph-rgw (x-amz-content-sha256 STREAMING-UNSIGNED-PAYLOAD-TRAILER is a payload mode this server does not read)"),
+            "#{i}: {msg}"
+        );
         assert!(
             msg.contains("request_checksum_calculation = when_required"),
             "{msg}"

@@ -65,6 +65,7 @@ fn check(path: &Path, creds: &Credentials, dialect_name: &str) -> usize {
                 context: Context {
                     seen_hosts: &legs.hosts,
                     earlier_leg: earlier.as_ref(),
+                    multipart: None,
                 },
             },
             &v,

@@ -13,5 +13,6 @@ mod capture;
 mod capture_tui;
 mod h2;
 mod keylog;
+mod payload_proxy;
 mod protocol;
 mod respond;

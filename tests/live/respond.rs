@@ -44,6 +44,7 @@ fn analyse_as(req: &Request, ak: &str, secret: &str, at: &str) -> engine::Analys
             context: engine::diagnose::Context {
                 seen_hosts: &seen,
                 earlier_leg: None,
+                multipart: None,
             },
         },
         &v,

@@ -360,6 +360,7 @@ fn exports_round_trip_and_hold_no_secret() {
                             x: x.clone(),
                             earlier: None,
                             hosts: Default::default(),
+                            multipart: None,
                         };
                         app.verify.settings.analyze(&item).verdict
                     };

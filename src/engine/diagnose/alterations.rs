@@ -283,7 +283,7 @@ fn other_scopes(req: &Request, a: &Analysis, _: &[String]) -> Vec<Alteration> {
     // Signed in the Authorization header (not presigned, not streamed): its scope is rewritten.
     let mode = a.auth.mode;
     let header_signed =
-        mode.family() == Family::SigV4 && !mode.is_presigned() && mode != Mode::Sigv4Streaming;
+        mode.family() == Family::SigV4 && !mode.is_presigned() && !mode.is_streaming();
     if let (true, Some(region), Some(service)) = (header_signed, &a.auth.region, &a.auth.service) {
         let implied = req.host().and_then(|h| host_region_service(&h));
         let mut scopes: Vec<(String, String)> = Vec::new();

@@ -98,6 +98,9 @@ pub struct Context<'a> {
     /// An earlier request in the capture carrying the same signature but different bytes: the
     /// other leg of a proxy.
     pub earlier_leg: Option<&'a Request>,
+    /// A multipart upload's parts seen before its CompleteMultipartUpload, or the checksum they
+    /// make for a later read of the object.
+    pub multipart: Option<&'a crate::engine::payload::multipart::MultipartContext>,
 }
 
 const SKEW_LIMIT_SECS: i64 = 15 * 60;

@@ -35,7 +35,27 @@ pub(super) fn payload_findings(o: &Observed, a: &mut Analysis) {
     refused_mode(o, a);
     stored_framing(o, a);
     response_checksums(o, a);
+    multipart_checksums(o, a);
     server_word_for_the_body(a);
+}
+
+/// A multipart upload's checksums against its parts (the capture context brings the parts).
+fn multipart_checksums(o: &Observed, a: &mut Analysis) {
+    let Some(ctx) = o.context.multipart else {
+        return;
+    };
+    let (found, body_wrong) =
+        crate::engine::payload::multipart::findings(o.request, o.response, ctx);
+    // A part listed with another checksum is the request body's fault, as a checksum is.
+    if body_wrong
+        && !a
+            .body_mismatch
+            .contains(&crate::engine::BodyMismatch::Checksum)
+    {
+        a.body_mismatch.push(crate::engine::BodyMismatch::Checksum);
+        a.body_mismatch.sort();
+    }
+    a.findings.extend(found);
 }
 
 /// The server step says any body refusal (`BadDigest`, `XAmzContentSHA256Mismatch`) as a
@@ -107,7 +127,14 @@ fn what_was_sent(o: &Observed) -> Option<String> {
     let mode = PayloadMode::of_request(req);
     let trailer = req.header_text(TRAILER).map(|t| t.into_owned());
     let mut sent = Vec::new();
-    if mode.has_trailer() {
+    let ecdsa = matches!(
+        mode,
+        PayloadMode::Streaming {
+            chunks: crate::engine::payload::ChunkSigning::EcdsaP256,
+            trailer: false
+        }
+    );
+    if mode.has_trailer() || ecdsa {
         let with = trailer
             .map(|t| format!(" and the trailer {}", crate::escape::escape_str(&t)))
             .unwrap_or_default();
@@ -153,8 +180,8 @@ fn refused_mode(o: &Observed, a: &mut Analysis) {
     let mode = PayloadMode::of_request(o.request);
     // A trailer mode refused with one of those codes, or any of it named in the message. A
     // body the engine found not to match is a genuine mismatch, not an unread mode.
-    let trailer_mode = mode.has_trailer();
-    if !(unsupported_header || (trailer_mode && REFUSALS.contains(&code)))
+    let unread_mode = mode.has_trailer() || mode.wire().contains("ECDSA");
+    if !(unsupported_header || (unread_mode && REFUSALS.contains(&code)))
         || !a.body_mismatch.is_empty()
     {
         return;
@@ -179,13 +206,40 @@ fn refused_mode(o: &Observed, a: &mut Analysis) {
     } else {
         format!("{} {}", resp.status, crate::escape::escape_str(code))
     };
+    let rules = dialects_not_taking(a);
     finding(
         a,
         Code::PayloadModeUnsupported,
         format!(
-            "the client sent {sent}; the server answered {answer}: {expected}. The fix: {CLIENT_FIX}; or, on the server, a release that reads aws-chunked trailers and x-amz-checksum-* (S3's flexible checksums)"
+            "the client sent {sent}; the server answered {answer}: {expected}.{rules} The fix: {CLIENT_FIX}; or, on the server, a release that reads aws-chunked trailers and x-amz-checksum-* (S3's flexible checksums)"
         ),
     );
+}
+
+/// The dialects whose rules (`sigv4.streaming`, `sigv4.checksums`) do not take this payload
+/// mode or checksum, each with what it does not take; empty when none.
+fn dialects_not_taking(a: &Analysis) -> String {
+    use crate::engine::Rejection;
+    let said: Vec<String> = a
+        .dialects
+        .iter()
+        .filter_map(|d| match &d.rejects {
+            Some(
+                r @ (Rejection::PayloadModeUnsupported(_)
+                | Rejection::ChecksumUnsupported(_)
+                | Rejection::FullObjectUnsupported(_)),
+            ) => Some(format!("{} ({r})", d.name)),
+            _ => None,
+        })
+        .collect();
+    if said.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Servers that do not take it, by their rules: {}.",
+            said.join("; ")
+        )
+    }
 }
 
 /// A successful read whose body is aws-chunked framing: the upload was stored as sent.

@@ -63,6 +63,14 @@ pub const SIGV4: SigV4Rules = SigV4Rules {
     streaming: StreamingModes {
         signed_trailer: true,
         unsigned_trailer: true,
+        // aws-c-auth source/aws_signing.c, g_aws_signed_body_value_streaming_aws4_ecdsa_p256_*.
+        sigv4a: true,
+    },
+    // S3 "Checking object integrity": CRC32, CRC32C, CRC64NVME, SHA1, SHA256; FULL_OBJECT for
+    // the CRCs only (API Reference CreateMultipartUpload, x-amz-checksum-type).
+    checksums: ChecksumRules {
+        read: Some(&crate::engine::payload::checksum::Algorithm::ALL),
+        full_object_crc_only: true,
     },
     // IAM User Guide, "Elements of an AWS API request signature": sign "the host header
     // (HTTP/1.1) or the :authority header (HTTP/2)"; RFC 9113 §8.3.1: a server must not take

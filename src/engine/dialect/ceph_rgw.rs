@@ -33,7 +33,13 @@ pub static DIALECT: Dialect = Dialect {
         // x-amz-content-sha256 is a payload hash, and a trailer upload is answered
         // XAmzContentSHA256Mismatch (seen with 16.2.15, ../shared/servers/README.md). Later
         // releases test `starts_with("STREAMING-")` and read both trailer modes.
-        streaming: StreamingModes { signed_trailer: false, unsigned_trailer: false },
+        // Nor does it know SigV4A (rgw_auth_s3.h: AWS4_HMAC_SHA256_STR is its only v4 algorithm).
+        streaming: StreamingModes { signed_trailer: false, unsigned_trailer: false, sigv4a: false },
+        // 16.2 has no flexible checksums: nothing in src/rgw reads x-amz-checksum-* or
+        // x-amz-sdk-checksum-algorithm, so they are stored without being checked, and refused
+        // never. (src/rgw/rgw_cksum.h, which reads CRC32, CRC32C, SHA1 and SHA256, came with a
+        // later release.)
+        checksums: ChecksumRules { read: None, full_object_crc_only: false },
         // h2_host as aws: RGW's frontends (beast, civetweb) speak HTTP/1.1 only, so an HTTP/2
         // request reaches it through a proxy, which writes `:authority` into the Host header
         // RGW reads (RFC 9113 §8.3.1).
@@ -61,5 +67,6 @@ pub static DIALECT: Dialect = Dialect {
         "ceph/ceph src/rgw/rgw_auth_s3.cc @00997f57c6 (get_v4_canonical_qs, get_v4_canonical_uri, get_v4_canonical_headers, signed_subresources)",
         "ceph/ceph src/rgw/rgw_rest_s3.cc (authorize_v2/v4)",
         "ceph/ceph v16.2 src/rgw/rgw_auth_s3.h (is_v4_payload_streamed: STREAMING-AWS4-HMAC-SHA256-PAYLOAD only)",
+        "ceph/ceph src/rgw/rgw_cksum.h @077b062c77 (flexible checksums, absent from 16.2)",
     ],
 };

@@ -54,6 +54,12 @@ pub(super) const DIALECT_SIGV4: SigV4Rules = SigV4Rules {
     streaming: StreamingModes {
         signed_trailer: true,
         unsigned_trailer: true,
+        sigv4a: true,
+    },
+    // Nor are the checksums: it refuses none.
+    checksums: ChecksumRules {
+        read: None,
+        full_object_crc_only: false,
     },
     // The host is its caller's too (the `host` of the credentials it is handed); callers
     // behind HTTP/1.1 WSGI servers get an HTTP/2 request from a proxy that writes

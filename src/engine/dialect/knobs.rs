@@ -319,17 +319,46 @@ pub static SIGV4: &[Knob<SigV4Rules>] = &[
     // Refuses a request; never changes the canonical request, so the search never names it.
     Knob {
         id: "sigv4.streaming",
-        label: "aws-chunked trailer payload modes read",
+        label: "aws-chunked trailer and SigV4A payload modes read",
         copy: |t, f| t.streaming = f.streaming,
         say: |r| {
             let s = &r.streaming;
-            match (s.signed_trailer, s.unsigned_trailer) {
-                (true, true) => "both: STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER and STREAMING-UNSIGNED-PAYLOAD-TRAILER",
-                (true, false) => "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER only",
-                (false, true) => "STREAMING-UNSIGNED-PAYLOAD-TRAILER only",
-                (false, false) => "neither (only STREAMING-AWS4-HMAC-SHA256-PAYLOAD streams)",
+            let trailers = match (s.signed_trailer, s.unsigned_trailer) {
+                (true, true) => "both trailer modes: STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER and STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                (true, false) => "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER only of the trailer modes",
+                (false, true) => "STREAMING-UNSIGNED-PAYLOAD-TRAILER only of the trailer modes",
+                (false, false) => "no trailer mode (only STREAMING-AWS4-HMAC-SHA256-PAYLOAD streams)",
+            };
+            let ecdsa = if s.sigv4a {
+                "SigV4A chunks (STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]) read"
+            } else {
+                "SigV4A chunks not read"
+            };
+            format!("{trailers}; {ecdsa}")
+        },
+    },
+    // Refuses a request; never changes the canonical request.
+    Knob {
+        id: "sigv4.checksums",
+        label: "flexible checksums computed",
+        copy: |t, f| t.checksums = f.checksums,
+        say: |r| {
+            let c = &r.checksums;
+            match c.read {
+                None => "none: x-amz-checksum-* and x-amz-sdk-checksum-algorithm are ignored, neither checked nor refused".into(),
+                Some(algs) => {
+                    let names: Vec<&str> = algs.iter().map(|a| a.name()).collect();
+                    format!(
+                        "{}; another algorithm named is refused{}",
+                        names.join(", "),
+                        if c.full_object_crc_only {
+                            "; FULL_OBJECT for the CRCs only"
+                        } else {
+                            ""
+                        }
+                    )
+                }
             }
-            .into()
         },
     },
 ];

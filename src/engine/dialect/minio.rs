@@ -47,9 +47,15 @@ pub static DIALECT: Dialect = Dialect {
         // As the specification, read here too:
         // - streaming: cmd/streaming-signature-v4.go reads STREAMING-AWS4-HMAC-SHA256-PAYLOAD
         //   and -TRAILER (streamingContentSHA256Trailer), cmd/streaming-v4-unsigned.go
-        //   STREAMING-UNSIGNED-PAYLOAD-TRAILER (newUnsignedV4ChunkedReader).
+        //   STREAMING-UNSIGNED-PAYLOAD-TRAILER (newUnsignedV4ChunkedReader); no SigV4A
+        //   (cmd/signature-v4.go: signV4Algorithm = "AWS4-HMAC-SHA256" only), so no ECDSA
+        //   chunk signatures.
+        // - checksums: internal/hash/checksum.go BaseChecksumTypes (SHA256, SHA1, CRC32,
+        //   CRC64NVME, CRC32C) and NewChecksumType (FULL_OBJECT with SHA1/SHA256, or an
+        //   unknown algorithm, is ChecksumInvalid: refused).
         // - form_post_query: STS verifies before parseForm merges the body (sts-handlers.go).
         // - header_values: strings.Fields joined by one space.
+        streaming: StreamingModes { signed_trailer: true, unsigned_trailer: true, sigv4a: false },
         ..super::aws::SIGV4
     },
     sigv2: Some(SigV2Rules {
@@ -98,5 +104,6 @@ pub static DIALECT: Dialect = Dialect {
     sources: &[
         "minio/minio cmd/signature-v4.go, cmd/signature-v4-utils.go @7aac2a2c5b",
         "minio/minio cmd/signature-v2.go, cmd/streaming-signature-v4.go @7aac2a2c5b",
+        "minio/minio internal/hash/checksum.go, cmd/signature-v4.go @7aac2a2c5b",
     ],
 };

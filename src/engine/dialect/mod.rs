@@ -124,6 +124,8 @@ pub struct SigV4Rules {
     pub streaming: StreamingModes,
     /// What the server takes as the host of an HTTP/2 request (issue 13).
     pub h2_host: H2Host,
+    /// Which flexible checksums the server computes, and what it refuses of them (issue 14).
+    pub checksums: ChecksumRules,
 }
 
 /// The host an HTTP/2 server signs: HTTP/2 carries it in the `:authority` pseudo-header, and
@@ -143,15 +145,32 @@ pub enum H2Host {
     HostHeader,
 }
 
-/// The trailer payload modes a server reads. One it does not read is taken for a payload hash
-/// (and answered `XAmzContentSHA256Mismatch`) or refused outright; the chunk-signed mode
-/// without a trailer, `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`, is read by every S3 server here.
+/// The flexible checksums a server takes (`x-amz-checksum-<alg>`, the algorithm named by
+/// `x-amz-sdk-checksum-algorithm` or CreateMultipartUpload's `x-amz-checksum-algorithm`, and
+/// `x-amz-checksum-type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ChecksumRules {
+    /// The algorithms it computes and compares; an algorithm named outside them is refused
+    /// (S3 and MinIO answer `InvalidArgument`/`InvalidChecksum`). `None`: the server has no
+    /// flexible checksums at all, and ignores those headers (neither checks nor refuses).
+    pub read: Option<&'static [crate::engine::payload::checksum::Algorithm]>,
+    /// `x-amz-checksum-type: FULL_OBJECT` is refused with SHA1 and SHA256 (full-object
+    /// checksums exist for the CRCs only).
+    pub full_object_crc_only: bool,
+}
+
+/// The trailer and SigV4A payload modes a server reads. One it does not read is taken for a
+/// payload hash (and answered `XAmzContentSHA256Mismatch`) or refused outright; the
+/// chunk-signed mode without a trailer, `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`, is read by every
+/// S3 server here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct StreamingModes {
     /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`.
     pub signed_trailer: bool,
     /// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`.
     pub unsigned_trailer: bool,
+    /// `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]` (SigV4A chunk signatures).
+    pub sigv4a: bool,
 }
 
 /// Where a presigned URL's `X-Amz-Security-Token` stands relative to the signature.

@@ -13,7 +13,8 @@ pub const PREFIX: &str = "x-amz-checksum-";
 /// The header naming the algorithm the SDK chose.
 pub const SDK_ALGORITHM: &str = "x-amz-sdk-checksum-algorithm";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Algorithm {
     Crc32,
     Crc32c,

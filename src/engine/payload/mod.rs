@@ -11,6 +11,7 @@
 
 pub mod checksum;
 pub mod framing;
+pub mod multipart;
 
 use checksum::Algorithm;
 pub use framing::{FrameError, Framed, Shape};
@@ -24,7 +25,7 @@ use crate::http::{Headers, Request};
 pub enum ChunkSigning {
     /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]`.
     HmacSha256,
-    /// `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]` (SigV4A): framed, not verified.
+    /// `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]` (SigV4A, verified in `sigv4::chunked`).
     EcdsaP256,
     /// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`.
     Unsigned,

@@ -139,6 +139,17 @@ pub fn analyze(x: &Analyse, findings: &mut Vec<Finding>) -> Vec<DialectResult> {
     out
 }
 
+/// What the verifier makes of a signature it found wrong: the one it computes (HMAC), or,
+/// for SigV4A's randomised ECDSA, that it does not verify with the derived public key.
+fn verdict_words(c: &ChunkResult, verifier: &str) -> String {
+    match c.signature.as_deref() {
+        Some(s) => format!("but {verifier} computes {s}"),
+        None => format!(
+            "which does not verify, under {verifier}'s string to sign, with the public key derived from the secret"
+        ),
+    }
+}
+
 /// The verifier's first bad chunk signature and a bad trailer signature, in words.
 fn chunk_findings(vr: &DialectResult, findings: &mut Vec<Finding>) {
     let bad = |c: &&ChunkResult| c.matches == Some(false);
@@ -146,12 +157,11 @@ fn chunk_findings(vr: &DialectResult, findings: &mut Vec<Finding>) {
         findings.push(Finding::new(
             Code::ChunkSignatureMismatch,
             format!(
-                "chunk {} ({} bytes) carries signature {} but {} computes {}",
+                "chunk {} ({} bytes) carries signature {} {}",
                 c.index,
                 c.size,
                 crate::escape::escape_str(&c.claimed_signature),
-                vr.name,
-                c.signature.as_deref().unwrap_or("?")
+                verdict_words(c, vr.name)
             ),
         ));
     }
@@ -167,10 +177,9 @@ fn chunk_findings(vr: &DialectResult, findings: &mut Vec<Finding>) {
         findings.push(Finding::new(
             Code::TrailerSignatureMismatch,
             format!(
-                "the trailer ({} bytes signed) carries {claimed} but {} computes {}",
+                "the trailer ({} bytes signed) carries {claimed} {}",
                 t.size,
-                vr.name,
-                t.signature.as_deref().unwrap_or("?")
+                verdict_words(t, vr.name)
             ),
         ));
     }

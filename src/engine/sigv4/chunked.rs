@@ -8,6 +8,18 @@
 //! zero-size chunk's) and the SHA-256 of the canonical trailer (S3 sigv4-streaming-trailers.html;
 //! aws-c-auth `source/aws_signing.c`, `s_build_canonical_request_trailing_headers`; MinIO
 //! `cmd/streaming-signature-v4.go`, `readTrailers`).
+//!
+//! SigV4A streaming (`STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD[-TRAILER]`) builds the same
+//! strings with its own algorithm (`AWS4-ECDSA-P256-SHA256-PAYLOAD`/`-TRAILER`) and region-less
+//! scope, and signs them with ECDSA (aws-c-auth `source/aws_signing.c`:
+//! `s_signature_type_sigv4a_s3_chunked_payload`, `s_build_canonical_request_body_chunk`,
+//! `s_build_canonical_request_trailing_headers`). Its chunk and trailer signatures are hex DER
+//! of varying length, padded on the right with `*` to 144 characters
+//! (`s_add_signature_property_to_result_set`, `AWS_SIGV4A_SIGNATURE_PADDING_BYTE`,
+//! `MAX_ECDSA_P256_SIGNATURE_AS_HEX_LENGTH`); the previous signature enters the next string to
+//! sign with that padding stripped (`aws_trim_padded_sigv4a_signature`, which trims `*` at
+//! both ends). ECDSA signatures are randomised: each one is verified with the public key, over
+//! the string to sign built from the signature the client sent before it.
 
 use super::*;
 use crate::engine::payload::Framed;
@@ -47,6 +59,19 @@ pub fn trailer_string_to_sign(auth: &V4Auth, prev: &str, canonical_trailer: &str
     )
 }
 
+/// The padding byte of SigV4A chunk and trailer signatures (aws-c-auth `aws_signing.c`).
+const SIGV4A_PADDING: char = '*';
+
+/// A chunk or trailer signature as it enters a string to sign, or is verified: SigV4A's
+/// without its `*` padding, SigV4's as sent.
+fn unpadded<'a>(auth: &V4Auth, sig: &'a str) -> &'a str {
+    if auth.flavour.signing == crate::engine::crypto::Signing::EcdsaP256 {
+        sig.trim_matches(SIGV4A_PADDING)
+    } else {
+        sig
+    }
+}
+
 /// Verifies the chain of chunk signatures that starts from the seed signature, then the
 /// trailer's signature when the mode signs one (`with_trailer`).
 pub fn verify_chunks(
@@ -64,10 +89,11 @@ pub fn verify_chunks(
         .map(|(i, f)| {
             let claimed = f.signature.clone().unwrap_or_default();
             let sts = chunk_string_to_sign(auth, &prev, &sha256_hex(&body[f.data.clone()]));
-            let Checked { computed, matches } = check(chain, sts.as_bytes(), &claimed);
+            let Checked { computed, matches } =
+                check(chain, sts.as_bytes(), unpadded(auth, &claimed));
             // The chain continues from the signature the client sent, so one bad chunk does
             // not hide whether the following ones are consistent.
-            prev = claimed.clone();
+            prev = unpadded(auth, &claimed).to_string();
             ChunkResult {
                 index: i,
                 size: f.size,
@@ -87,7 +113,7 @@ pub fn verify_chunks(
             .map(|(s, _)| s.clone())
             .unwrap_or_default();
         let sts = trailer_string_to_sign(auth, &prev, &canonical);
-        let Checked { computed, matches } = check(chain, sts.as_bytes(), &claimed);
+        let Checked { computed, matches } = check(chain, sts.as_bytes(), unpadded(auth, &claimed));
         out.push(ChunkResult {
             index: out.len(),
             size: canonical.len(),

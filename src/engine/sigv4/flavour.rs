@@ -107,8 +107,9 @@ pub const GOOG4: Flavour = Flavour {
 /// SigV4A: the canonical request of SigV4, a region-less scope with the region set in
 /// `X-Amz-Region-Set`, signed with ECDSA P-256 (`awslabs/aws-c-auth` `source/aws_signing.c`:
 /// `g_signature_type_sigv4a_http_request`, `g_aws_signing_region_set_name`; the test suite's
-/// `v4a/*/header-string-to-sign.txt`). Streaming SigV4A (ECDSA chunk signatures) is framed by
-/// the payload module but not verified: no streaming mode here.
+/// `v4a/*/header-string-to-sign.txt`). Streaming SigV4A signs each chunk and the trailer with
+/// ECDSA as SigV4 does with HMAC (`AWS4-ECDSA-P256-SHA256-PAYLOAD`/`-TRAILER`, same lines):
+/// [`super::chunked`].
 pub const AWS4A: Flavour = Flavour {
     algorithm: "AWS4-ECDSA-P256-SHA256",
     signing: Signing::EcdsaP256,
@@ -118,10 +119,10 @@ pub const AWS4A: Flavour = Flavour {
         region_set: Some("X-Amz-Region-Set"),
         ..AWS4.query
     },
-    streaming_payload: None,
+    streaming_payload: Some("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"),
     header_mode: Mode::Sigv4aHeader,
     query_mode: Mode::Sigv4aQuery,
-    streaming_mode: None,
+    streaming_mode: Some(Mode::Sigv4aStreaming),
     // Every other name is SigV4's.
     ..AWS4
 };

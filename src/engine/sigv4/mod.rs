@@ -96,12 +96,15 @@ pub struct V4Memo {
     unsigned_amz: Option<Option<String>>,
     /// Per request: the payload mode `x-amz-content-sha256` announces.
     payload_mode: Option<PayloadMode>,
+    /// Per request: what it asks of the flexible checksums.
+    checksum_ask: Option<ChecksumAsk>,
 }
 
 /// Every trailer mode read: the rule under which nothing is refused for its payload mode.
 const ALL_STREAMING: StreamingModes = StreamingModes {
     signed_trailer: true,
     unsigned_trailer: true,
+    sigv4a: true,
 };
 
 /// Why a server with `modes` refuses a request whose payload mode is `mode`.
@@ -116,9 +119,55 @@ fn streaming_refused(mode: PayloadMode, modes: StreamingModes) -> Option<Rejecti
             chunks: ChunkSigning::Unsigned,
             ..
         } => modes.unsigned_trailer,
+        PayloadMode::Streaming {
+            chunks: ChunkSigning::EcdsaP256,
+            ..
+        } => modes.sigv4a,
         _ => true,
     };
     (!read).then(|| Rejection::PayloadModeUnsupported(mode.wire()))
+}
+
+/// What a request asks of the server's flexible checksums: the algorithm it names
+/// (`x-amz-sdk-checksum-algorithm`, or CreateMultipartUpload's `x-amz-checksum-algorithm`) and
+/// the `x-amz-checksum-type` it asks for. Found once per request.
+#[derive(Clone, Debug, Default)]
+struct ChecksumAsk {
+    named: Option<String>,
+    full_object: bool,
+}
+
+impl ChecksumAsk {
+    fn of(req: &Request) -> ChecksumAsk {
+        use super::payload::checksum::SDK_ALGORITHM;
+        let named = req
+            .header_text(SDK_ALGORITHM)
+            .or_else(|| req.header_text("x-amz-checksum-algorithm"))
+            .map(|v| v.trim().to_string());
+        let full_object = req
+            .header_text(super::payload::multipart::CHECKSUM_TYPE)
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("FULL_OBJECT"));
+        ChecksumAsk { named, full_object }
+    }
+
+    /// Why a server with `rules` refuses it (MinIO internal/hash/checksum.go NewChecksumType;
+    /// S3's InvalidArgument for the same).
+    fn refused(&self, rules: ChecksumRules) -> Option<Rejection> {
+        use super::payload::checksum::Algorithm;
+        let read = rules.read?;
+        let named = self.named.as_deref()?;
+        let Some(a) = Algorithm::of_name(named).filter(|a| read.contains(a)) else {
+            return Some(Rejection::ChecksumUnsupported(crate::escape::escape_str(
+                named,
+            )));
+        };
+        let crc = matches!(
+            a,
+            Algorithm::Crc32 | Algorithm::Crc32c | Algorithm::Crc64Nvme
+        );
+        (self.full_object && rules.full_object_crc_only && !crc)
+            .then(|| Rejection::FullObjectUnsupported(a.name()))
+    }
 }
 
 /// Which components of this request come out the same under every knob, so that they are
@@ -407,6 +456,12 @@ pub(crate) fn canonical_key(
             .payload_mode
             .get_or_insert_with(|| PayloadMode::of_request(req));
         if let Some(why) = streaming_refused(mode, rules.streaming) {
+            rejects.get_or_insert(why);
+        }
+    }
+    if rules.checksums.read.is_some() {
+        let ask = m.checksum_ask.get_or_insert_with(|| ChecksumAsk::of(req));
+        if let Some(why) = ask.refused(rules.checksums) {
             rejects.get_or_insert(why);
         }
     }

@@ -134,10 +134,7 @@ impl<'a> Draft<'a> {
             if mode == Mode::Sigv4Header {
                 self.notes
                     .push("the credential scope is not one curl --aws-sigv4 can sign for".into());
-            } else if matches!(
-                mode,
-                Mode::Sigv4Query | Mode::Sigv4Streaming | Mode::Sigv4aHeader | Mode::Sigv4aQuery
-            ) {
+            } else if mode == Mode::Sigv4Query || mode.is_streaming() || mode.is_sigv4a() {
                 self.notes.push(format!(
                     "{}: curl cannot re-sign it, so it replays the captured signature and date",
                     mode.as_str()

@@ -135,7 +135,7 @@ const TERMS: &[(&str, &str)] = &[
     ("~d RE", "domain: the Host, with or without its port"),
     (
         "~auth MODE",
-        "auth mode, or the word before its hyphen (`sigv4` is every SigV4 mode but not SigV4A's; a partial word such as `sig` picks every mode it starts): sigv4, sigv4-header, sigv4-query, sigv4-streaming, sigv4a, sigv2, query-v2, anonymous, basic, bearer, x-auth-token, unknown",
+        "auth mode, or the word before its hyphen (`sigv4` is every SigV4 mode but not SigV4A's; a partial word such as `sig` picks every mode it starts): sigv4, sigv4-header, sigv4-query, sigv4-streaming, sigv4a, sigv4a-streaming, sigv2, query-v2, anonymous, basic, bearer, x-auth-token, unknown",
     ),
     (
         "~v VERDICT",

@@ -682,7 +682,10 @@ fn an_auth_word_picks_its_own_modes() {
         "{sigv4:?}"
     );
     assert!(sigv4.iter().all(|m| !m.starts_with("sigv4a")), "{sigv4:?}");
-    assert_eq!(picks("sigv4a"), ["sigv4a-header", "sigv4a-query"]);
+    assert_eq!(
+        picks("sigv4a"),
+        ["sigv4a-header", "sigv4a-query", "sigv4a-streaming"]
+    );
     let sig = picks("sig");
     assert!(
         sig.contains(&"sigv4a-header") && sig.contains(&"sigv2-header"),

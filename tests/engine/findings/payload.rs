@@ -136,6 +136,10 @@ pub(super) fn payload_cases() -> Cases {
     let cache = KeyCache::default();
     let v = verifier(&docs, "aws", &cache);
     cases.push(("trailer-signature-mismatch", analyze(&req(&raw), &v)));
+    cases.push((
+        "multipart-checksum-mismatch",
+        multipart_listing_another_checksum(),
+    ));
     cases
 }
 
@@ -282,4 +286,36 @@ fn complete_multipart_checksum_is_the_objects() {
     );
     let a = run_full(&put, None, None, Some(SK), "aws");
     assert!(codes(&a).contains("checksum-mismatch"), "{:?}", a.findings);
+}
+
+/// UploadPart 1 sent with the CRC32 of `hello`, then a CompleteMultipartUpload listing part 1
+/// with another CRC32: the capture context links them.
+fn multipart_listing_another_checksum() -> Analysis {
+    let mut part = unsigned_trailer(
+        "x-amz-trailer: x-amz-checksum-crc32\r\nx-amz-decoded-content-length: 5\r\n",
+        HELLO,
+    );
+    part.target = b"/b/k?partNumber=1&uploadId=U".to_vec();
+    let xml = "<CompleteMultipartUpload><Part><ChecksumCRC32>AAAAAA==</ChecksumCRC32><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>";
+    let mut complete = signed(
+        req(&GET.replace("GET /b/k", "POST /b/k?uploadId=U").replace(
+            "\r\n\r\n",
+            &format!("\r\nContent-Length: {}\r\n\r\n{xml}", xml.len()),
+        )),
+        "aws",
+    );
+    let mut ctx = sigscope::pipeline::CaptureContext::default();
+    let _ = ctx.next(&mut part, None);
+    let x = ctx.next(&mut complete, None);
+    let c = creds(Some(SK));
+    let cache = KeyCache::default();
+    analyze_observed(
+        &Observed {
+            request: &complete,
+            response: None,
+            time: None,
+            context: x.as_context(),
+        },
+        &verifier(&c, "aws", &cache),
+    )
 }

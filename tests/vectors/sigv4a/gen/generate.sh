@@ -10,3 +10,4 @@ venv="${SIGSCOPE_V4A_VENV:-/tmp/sigscope-v4a-venv}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
 "$venv/bin/python" "$here/gen_sigv4a.py"
+"$venv/bin/python" "$here/gen_streaming.py"   # SigV4A streaming: needs readelf (binutils)
