@@ -4,5 +4,6 @@ mod alloc;
 pub mod dialects;
 pub mod listen;
 pub mod options;
+pub mod replay;
 pub mod report;
 pub mod tui;
