@@ -93,7 +93,8 @@ fn load(input: &PathBuf, n: usize, opts: &ReportOpts) -> Result<Exchange> {
 /// One row of the table: how the request was prepared, and the server's answer.
 struct Row {
     what: String,
-    answer: Result<Response, String>,
+    /// The answer, or what stands in the status column and why.
+    answer: Result<Response, (&'static str, String)>,
 }
 
 fn status_and_code(r: &Response) -> (String, String) {
@@ -122,7 +123,7 @@ pub fn run(o: &ReplayOpts, opts: &ReportOpts) -> Result<ExitCode> {
         answer: x
             .response
             .clone()
-            .ok_or_else(|| "no response in the capture".into()),
+            .ok_or_else(|| ("none", "no response in the input".into())),
     }];
     let date = if o.keep_date {
         DateChoice::Keep
@@ -167,7 +168,7 @@ pub fn run(o: &ReplayOpts, opts: &ReportOpts) -> Result<ExitCode> {
             }
             Err(e) if o.ab => rows.push(Row {
                 what,
-                answer: Err(e.to_string()),
+                answer: Err(("not sent", e.to_string())),
             }),
             Err(e) => bail!("cannot re-sign as {}: {e}", d.name),
         }
@@ -232,7 +233,7 @@ fn send(
 ) -> Row {
     let answer = replay::send(req, dest, what, t)
         .map(|s| s.response)
-        .map_err(|e| e.to_string());
+        .map_err(|e| ("no answer", e.to_string()));
     *last = Some(req.clone());
     Row {
         what: what.to_string(),
@@ -261,7 +262,7 @@ fn table(out: &mut impl Write, rows: &[Row]) -> Result<()> {
                 let (s, c) = status_and_code(a);
                 (r.what.clone(), s, c)
             }
-            Err(e) => (r.what.clone(), "no answer".into(), e.clone()),
+            Err((status, why)) => (r.what.clone(), (*status).to_string(), why.clone()),
         })
         .collect();
     let w0 = cells.iter().map(|c| c.0.chars().count()).max().unwrap_or(0);

@@ -15,26 +15,26 @@ use sigscope::engine::resign::{resign, Options};
 use sigscope::http::{Header, Headers, Request};
 use time::OffsetDateTime;
 
-const AK: &str = "AKIDEXAMPLE";
-const RIGHT: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-const WRONG: &str = "not-the-secret";
+pub(crate) const AK: &str = "AKIDEXAMPLE";
+pub(crate) const RIGHT: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+pub(crate) const WRONG: &str = "not-the-secret";
 const CAPTURED_AT: u64 = 1_440_938_160; // 2015-08-30T12:36:00Z
 const REPLAYED_AT: u64 = 1_796_000_000;
 
-struct Case {
-    method: &'static str,
-    scheme_authority: &'static str,
-    path_and_query: &'static str,
-    headers: &'static [(&'static str, &'static str)],
-    body: &'static [u8],
-    region: &'static str,
-    service: &'static str,
-    presign: Option<u64>,
+pub(crate) struct Case {
+    pub(crate) method: &'static str,
+    pub(crate) scheme_authority: &'static str,
+    pub(crate) path_and_query: &'static str,
+    pub(crate) headers: &'static [(&'static str, &'static str)],
+    pub(crate) body: &'static [u8],
+    pub(crate) region: &'static str,
+    pub(crate) service: &'static str,
+    pub(crate) presign: Option<u64>,
 }
 
 /// aws-sigv4's request: the headers it was given plus the ones it adds, or the presigned
 /// target; as sigscope's `Request`.
-fn aws_signed(c: &Case, secret: &str, at: u64) -> Request {
+pub(crate) fn aws_signed(c: &Case, secret: &str, at: u64) -> Request {
     let url = format!("{}{}", c.scheme_authority, c.path_and_query);
     let host = c.scheme_authority.split("://").nth(1).unwrap();
     let identity = aws_credential_types::Credentials::new(AK, secret, None, None, "test").into();
@@ -64,7 +64,8 @@ fn aws_signed(c: &Case, secret: &str, at: u64) -> Request {
     } else {
         SignableBody::Bytes(c.body)
     };
-    let signable = SignableRequest::new(c.method, url.as_str(), given.iter().copied(), body).unwrap();
+    let signable =
+        SignableRequest::new(c.method, url.as_str(), given.iter().copied(), body).unwrap();
     let (instructions, _) = sign(signable, &params).unwrap().into_parts();
     let mut r = http::Request::builder()
         .method(c.method)
@@ -86,7 +87,13 @@ fn aws_signed(c: &Case, secret: &str, at: u64) -> Request {
     headers.push(Header::new("Content-Length", c.body.len().to_string()));
     Request {
         method: c.method.into(),
-        target: r.uri().path_and_query().unwrap().as_str().as_bytes().to_vec(),
+        target: r
+            .uri()
+            .path_and_query()
+            .unwrap()
+            .as_str()
+            .as_bytes()
+            .to_vec(),
         version: "HTTP/1.1".into(),
         headers,
         body: c.body.to_vec(),

@@ -6,3 +6,4 @@
 mod support;
 
 mod aws_sigv4;
+mod loopback;
