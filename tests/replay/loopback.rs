@@ -395,3 +395,140 @@ fn sigscope_listen_as_the_endpoint() {
     assert_eq!(status(&out, "re-signed as keystone-legacy"), "200", "{out}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// boto 2.49 (tests/live/requirements.txt; it imports on Python 3.11 and older only).
+fn have_boto2() -> bool {
+    let Some(py) = python() else { return false };
+    let ok = Command::new(py)
+        .args(["-c", "import boto.utils"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        let msg = "boto 2.49 does not import in the venv (it needs Python 3.11 or older)";
+        assert!(
+            std::env::var_os("SIGSCOPE_REQUIRE_PYTHON").is_none(),
+            "SIGSCOPE_REQUIRE_PYTHON is set: {msg}"
+        );
+        eprintln!("\n*** SKIPPED: {msg} ***\n");
+    }
+    ok
+}
+
+fn s3_server(sigv2: &str) -> Option<Server> {
+    let py = python()?;
+    let port = free_port();
+    let mut cmd = Command::new(py);
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1")
+        .arg(root().join("tests/diagnosis/gen/s3_server.py"))
+        .args(["--port", &port.to_string(), "--sigv2", sigv2]);
+    Some(start(cmd, port))
+}
+
+/// A SigV2 GET dated now with both Date and x-amz-date, and a signature that is not one.
+fn sigv2_get(dir: &Path, port: u16) -> (PathBuf, PathBuf) {
+    let now = sigscope::engine::time::format_http_date(time::OffsetDateTime::now_utc());
+    let http = dir.join("sigv2.http");
+    std::fs::write(
+        &http,
+        format!(
+            "GET /bucket/sigv2-object.txt HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nDate: {now}\r\nx-amz-date: {now}\r\nAuthorization: AWS {AK}:bm90IGEgc2lnbmF0dXJlIGF0IGFsbA==\r\n\r\n"
+        ),
+    )
+    .unwrap();
+    let creds = dir.join("right.credentials");
+    std::fs::write(
+        &creds,
+        format!("[default]\naws_access_key_id = {AK}\naws_secret_access_key = {RIGHT}\n"),
+    )
+    .unwrap();
+    (http, creds)
+}
+
+/// SigV2 with x-amz-date: botocore's HmacV1Auth signs the Date header's value on the date
+/// line, boto 2 (and S3's documentation) leaves the line empty. Each S3 server accepts the
+/// request re-signed as its own client library, and `--ab` tells them apart.
+#[test]
+fn sigv2_re_signed_as_botocore_or_boto2_against_each_server() {
+    for (rules, accepted, refused) in [
+        ("botocore", "botocore", "boto2"),
+        ("boto2", "boto2", "botocore"),
+    ] {
+        let Some(s) = s3_server(rules) else { return };
+        let dir = scratch(&format!("sigv2-{rules}"));
+        let (http, creds) = sigv2_get(&dir, s.port);
+        let (http, creds) = (http.to_str().unwrap(), creds.to_str().unwrap());
+        let out = replay(&[
+            http,
+            "--exchange",
+            "0",
+            "--to",
+            &url(&s),
+            "--credentials",
+            creds,
+            "--ab",
+        ]);
+        assert_eq!(status(&out, "as captured"), "403", "{out}");
+        assert_eq!(
+            status(&out, &format!("re-signed as {accepted}")),
+            "200",
+            "{rules}: {out}"
+        );
+        assert_eq!(
+            status(&out, &format!("re-signed as {refused}")),
+            "403",
+            "{rules}: {out}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// A presigned URL signed with the wrong secret, re-signed: S3SigV4QueryAuth (botocore) on
+/// the server computes the same signature.
+#[test]
+fn presigned_url_re_signed_accepted_by_botocore() {
+    let Some(s) = s3_server("botocore") else {
+        return;
+    };
+    let dir = scratch("presigned");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let case = Case {
+        method: "GET",
+        scheme_authority: Box::leak(format!("http://127.0.0.1:{}", s.port).into_boxed_str()),
+        path_and_query: "/bucket/shared%20file.txt?response-content-type=text%2Fplain",
+        headers: &[],
+        body: b"",
+        region: "us-east-1",
+        service: "s3",
+        presign: Some(600),
+    };
+    let http = dir.join("presigned.http");
+    std::fs::write(&http, aws_signed(&case, WRONG, now).to_wire()).unwrap();
+    let (_, creds) = sigv2_get(&dir, s.port);
+    let (http, creds) = (http.to_str().unwrap(), creds.to_str().unwrap());
+    let out = replay(&[
+        http,
+        "--exchange",
+        "0",
+        "--to",
+        &url(&s),
+        "--credentials",
+        creds,
+        "--resign",
+        "botocore",
+    ]);
+    assert_eq!(status(&out, "re-signed as botocore"), "200", "{out}");
+    let out = replay(&[
+        http,
+        "--exchange",
+        "0",
+        "--to",
+        &url(&s),
+        "--credentials",
+        creds,
+    ]);
+    assert_eq!(status(&out, "as captured"), "403", "{out}");
+    let _ = std::fs::remove_dir_all(dir);
+}
