@@ -63,7 +63,7 @@ fn dialect_name(s: &str) -> Result<&'static Dialect, String> {
 }
 
 /// The exchange numbered `n` in `input`, read as `report` reads it.
-fn load(input: &PathBuf, n: usize, opts: &ReportOpts) -> Result<Exchange> {
+fn load(input: &std::path::Path, n: usize, opts: &ReportOpts) -> Result<Exchange> {
     let copts = capture::Options {
         body_cap: opts.body_cap.unwrap_or(DEFAULT_BODY_CAP),
         keylog: opts.keylog()?,

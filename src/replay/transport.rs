@@ -80,7 +80,7 @@ pub fn send(
     rt.block_on(async {
         tokio::time::timeout(timeout, exchange(dest, wire, method, t))
             .await
-            .unwrap_or_else(|_| Err(ReplayError::Timeout(timeout)))
+            .unwrap_or(Err(ReplayError::Timeout(timeout)))
     })
 }
 
@@ -205,20 +205,20 @@ mod tests {
             ("NO_PROXY", "internal.test, .corp"),
         ]);
         assert_eq!(
-            proxy_for(&dest("s3.example.test", true), &p),
+            proxy_for(&dest("s3.example.test", true), p),
             Some(Proxy {
                 host: "proxy.test".into(),
                 port: 3128
             })
         );
-        assert_eq!(proxy_for(&dest("s3.example.test", false), &p), None);
-        assert_eq!(proxy_for(&dest("a.internal.test", true), &p), None);
-        assert_eq!(proxy_for(&dest("x.corp", true), &p), None);
+        assert_eq!(proxy_for(&dest("s3.example.test", false), p), None);
+        assert_eq!(proxy_for(&dest("a.internal.test", true), p), None);
+        assert_eq!(proxy_for(&dest("x.corp", true), p), None);
         let all = env(&[("http_proxy", "proxy:8080"), ("no_proxy", "*")]);
-        assert_eq!(proxy_for(&dest("h", false), &all), None);
+        assert_eq!(proxy_for(&dest("h", false), all), None);
         let lower = env(&[("http_proxy", "proxy:8080")]);
         assert_eq!(
-            proxy_for(&dest("h", false), &lower),
+            proxy_for(&dest("h", false), lower),
             Some(Proxy {
                 host: "proxy".into(),
                 port: 8080

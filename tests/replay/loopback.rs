@@ -453,6 +453,9 @@ fn sigv2_re_signed_as_botocore_or_boto2_against_each_server() {
         ("botocore", "botocore", "boto2"),
         ("boto2", "boto2", "botocore"),
     ] {
+        if rules == "boto2" && !have_boto2() {
+            return;
+        }
         let Some(s) = s3_server(rules) else { return };
         let dir = scratch(&format!("sigv2-{rules}"));
         let (http, creds) = sigv2_get(&dir, s.port);
