@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use sigscope::capture;
 use sigscope::credentials::Credentials;
-use sigscope::engine::resign::{self, DateChoice, Options, ResignError};
+use sigscope::engine::resign::{self, DateChoice, Options};
 use sigscope::engine::{self, dialect, server_error, Dialect, KeyCache, KeyStore, Verifier};
 use sigscope::escape::{escape_bytes, escape_str};
 use sigscope::exchange::Exchange;
@@ -168,7 +168,7 @@ pub fn run(o: &ReplayOpts, opts: &ReportOpts) -> Result<ExitCode> {
             }
             Err(e) if o.ab => rows.push(Row {
                 what,
-                answer: Err(("not sent", e.to_string())),
+                answer: Err(("not sent", e)),
             }),
             Err(e) => bail!("cannot re-sign as {}: {e}", d.name),
         }
@@ -200,28 +200,31 @@ pub fn run(o: &ReplayOpts, opts: &ReportOpts) -> Result<ExitCode> {
     })
 }
 
+/// `req` re-signed as `d` with the secret of its access key; why not, in words.
 fn resigned(
     req: &Request,
     d: &'static Dialect,
     date: DateChoice,
     creds: &dyn KeyStore,
     now: OffsetDateTime,
-) -> Result<resign::Resigned, ResignError> {
-    let ak = engine::auth::detect(req)
-        .info
-        .access_key
-        .unwrap_or_default();
-    let Some(secret) = creds.secret(&ak) else {
-        return Err(ResignError::Malformed(format!(
-            "no secret for access key {} (give one with --credentials)",
-            escape_str(&ak)
-        )));
-    };
+) -> Result<resign::Resigned, String> {
+    let ak = engine::auth::detect(req).info.access_key;
+    let secret = ak.as_deref().and_then(|ak| creds.secret(ak));
     let o = Options {
         date,
-        ..Options::new(d, secret, now)
+        ..Options::new(d, secret.unwrap_or_default(), now)
     };
-    resign::resign(req, &o)
+    match (secret, ak) {
+        (Some(_), _) => resign::resign(req, &o).map_err(|e| e.to_string()),
+        // Re-signing fails before any secret is needed (nothing signed, unreadable): its reason.
+        (None, ak) => match resign::resign(req, &o) {
+            Err(e) => Err(e.to_string()),
+            Ok(_) => Err(format!(
+                "no secret for access key {} (give one with --credentials)",
+                escape_str(ak.as_deref().unwrap_or_default())
+            )),
+        },
+    }
 }
 
 fn send(

@@ -6,4 +6,5 @@
 mod support;
 
 mod aws_sigv4;
+mod cli;
 mod loopback;

@@ -1,0 +1,201 @@
+//! `sigscope replay` without Python: what reaches a server (a loopback socket in this test
+//! that records the bytes and answers), the audit line, and the refusals with their reasons.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::Command;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::support::{bin, root};
+
+/// A server that takes one connection, reads one request (head, then Content-Length bytes),
+/// sends `answer` and hands the bytes it read to the test.
+fn one_shot(answer: &'static [u8]) -> (u16, mpsc::Receiver<Vec<u8>>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = s.read(&mut buf).unwrap_or(0);
+            got.extend_from_slice(&buf[..n]);
+            if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map_or(0, |v| v.trim().parse().unwrap());
+                if got.len() >= end + 4 + len {
+                    break;
+                }
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        s.write_all(answer).unwrap();
+        let _ = tx.send(got);
+    });
+    (port, rx)
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(bin())
+        .arg("replay")
+        .args(args)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+const S3_ERROR: &[u8] = b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: 104\r\n\r\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>x</Message></Error>";
+
+#[test]
+fn as_captured_sends_the_captured_request_and_logs_the_audit_line() {
+    let demo = root().join("samples/demo.http");
+    let x = crate::support::load(&demo).remove(1);
+    let (port, got) = one_shot(S3_ERROR);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("replay-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("audit.log");
+    let (code, out, err) = run(&[
+        demo.to_str().unwrap(),
+        "--exchange",
+        "1",
+        "--to",
+        &format!("http://127.0.0.1:{port}"),
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let got = got.recv_timeout(Duration::from_secs(20)).unwrap();
+    assert_eq!(got, x.request.to_wire(), "the request as captured");
+    assert!(
+        out.contains("as captured  403 Forbidden  SignatureDoesNotMatch"),
+        "{out}"
+    );
+    let log = std::fs::read_to_string(&log).unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("replay: sending"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(
+        line.contains(&format!(
+            "replay: sending PUT /examplebucket/test%24file.text ({} bytes, as captured) to http://127.0.0.1:{port} (Host 127.0.0.1:8003) at 20",
+            got.len()
+        )),
+        "{line}"
+    );
+    assert!(
+        log.contains(&format!("http://127.0.0.1:{port} answered 403")),
+        "{log}"
+    );
+    let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    assert!(!log.contains(secret) && !out.contains(secret) && !err.contains(secret));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn keep_date_re_signs_with_the_captured_date() {
+    let demo = root().join("samples/demo.http");
+    let (port, got) = one_shot(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    let (code, out, err) = run(&[
+        demo.to_str().unwrap(),
+        "--exchange",
+        "0",
+        "--to",
+        &format!("http://127.0.0.1:{port}"),
+        "--resign",
+        "keystone-legacy",
+        "--keep-date",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let got = String::from_utf8(got.recv_timeout(Duration::from_secs(20)).unwrap()).unwrap();
+    assert!(
+        got.contains("\r\nX-Amz-Date: 20150830T123600Z\r\n"),
+        "{got}"
+    );
+    assert!(
+        got.contains("Credential=AKIDEXAMPLE/20150830/0/127/aws4_request,"),
+        "{got}"
+    );
+    // Re-signed: not the captured signature.
+    assert!(
+        !got.contains("ab2e6158b16919c7a93a8e3e11d3298d4c4d63b50750217a5554600a16f5e3c9"),
+        "{got}"
+    );
+    assert!(
+        out.contains("re-signed as keystone-legacy  200 OK"),
+        "{out}"
+    );
+    assert!(
+        out.contains("verdict on what was sent (aws): invalid"),
+        "{out}"
+    );
+}
+
+#[test]
+fn refusals_say_why() {
+    let demo = root().join("samples/demo.pcap");
+    let demo = demo.to_str().unwrap();
+    let (code, _, err) = run(&[demo, "--exchange", "99"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("has no exchange #99 (6 exchanges)"), "{err}");
+    let (code, _, err) = run(&[
+        demo,
+        "--exchange",
+        "1",
+        "--body-cap",
+        "4",
+        "--to",
+        "http://127.0.0.1:9",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("the body was captured only in part (4 of 21 bytes kept)"),
+        "{err}"
+    );
+    let (code, _, err) = run(&[
+        demo,
+        "--exchange",
+        "5",
+        "--resign",
+        "aws",
+        "--to",
+        "http://127.0.0.1:9",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "cannot re-sign as aws: the request carries no signature to re-sign (anonymous)"
+        ),
+        "{err}"
+    );
+    // Nobody listens on the discard port: no answer, exit 1.
+    let (code, out, _) = run(&[
+        demo,
+        "--exchange",
+        "5",
+        "--to",
+        "http://127.0.0.1:9",
+        "--timeout",
+        "5",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("as captured  no answer"), "{out}");
+    assert!(out.contains("cannot connect to 127.0.0.1:9"), "{out}");
+}
