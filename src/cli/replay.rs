@@ -208,23 +208,14 @@ fn resigned(
     creds: &dyn KeyStore,
     now: OffsetDateTime,
 ) -> Result<resign::Resigned, String> {
-    let ak = engine::auth::detect(req).info.access_key;
-    let secret = ak.as_deref().and_then(|ak| creds.secret(ak));
-    let o = Options {
+    resign::resign_with(req, creds, |secret| Options {
         date,
-        ..Options::new(d, secret.unwrap_or_default(), now)
-    };
-    match (secret, ak) {
-        (Some(_), _) => resign::resign(req, &o).map_err(|e| e.to_string()),
-        // Re-signing fails before any secret is needed (nothing signed, unreadable): its reason.
-        (None, ak) => match resign::resign(req, &o) {
-            Err(e) => Err(e.to_string()),
-            Ok(_) => Err(format!(
-                "no secret for access key {} (give one with --credentials)",
-                escape_str(ak.as_deref().unwrap_or_default())
-            )),
-        },
-    }
+        ..Options::new(d, secret, now)
+    })
+    .map_err(|e| match e {
+        resign::ResignError::NoSecret(_) => format!("{e} (give one with --credentials)"),
+        e => e.to_string(),
+    })
 }
 
 fn send(

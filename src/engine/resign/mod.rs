@@ -99,6 +99,9 @@ pub enum ResignError {
     Unsupported(&'static str),
     #[error("the request has no date to keep")]
     NoDate,
+    /// The access key whose secret is not known.
+    #[error("no secret for access key {}", crate::escape::escape_str(.0))]
+    NoSecret(String),
 }
 
 /// `req` signed again under `o.dialect` with `o.secret`. The request's own signing mode is
@@ -114,6 +117,25 @@ pub fn resign(req: &Request, o: &Options) -> Result<Resigned, ResignError> {
         Parsed::V2(a) => v2::resign_v2(req, &a, mode, o),
         Parsed::Query(q) => v2::resign_query(req, &q, mode, o),
         Parsed::Nothing => Err(ResignError::NotSigned(mode.as_str())),
+    }
+}
+
+/// [`resign`] with the secret `keys` hold for the request's access key (`options` makes the
+/// options from it). A request that cannot be re-signed says why before a missing secret
+/// does.
+pub fn resign_with<'k>(
+    req: &Request,
+    keys: &'k dyn super::KeyStore,
+    options: impl Fn(&'k str) -> Options<'k>,
+) -> Result<Resigned, ResignError> {
+    let ak = auth::detect(req).info.access_key;
+    match ak.as_deref().and_then(|ak| keys.secret(ak)) {
+        Some(secret) => resign(req, &options(secret)),
+        None => {
+            // Everything but the signature is checked with no secret at all.
+            resign(req, &options(""))?;
+            Err(ResignError::NoSecret(ak.unwrap_or_default()))
+        }
     }
 }
 

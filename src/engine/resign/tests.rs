@@ -244,6 +244,24 @@ fn unsigned_and_malformed_requests_are_refused_with_the_reason() {
 }
 
 #[test]
+fn resign_with_looks_the_secret_up_and_says_what_is_missing() {
+    let r = req(V4_HEADER);
+    let o = |s| Options::new(dialect::ALL[0], s, now());
+    let out = resign_with(&r, &One, o).unwrap();
+    assert!(accepted(&out.request).contains(&"aws"));
+    let other = req(&V4_HEADER.replace("AKIDEXAMPLE/", "AKIDOTHER/"));
+    assert_eq!(
+        resign_with(&other, &One, o).unwrap_err().to_string(),
+        "no secret for access key AKIDOTHER"
+    );
+    let anon = req("GET / HTTP/1.1\nHost: h\n\n");
+    assert_eq!(
+        resign_with(&anon, &One, o).unwrap_err(),
+        ResignError::NotSigned("anonymous")
+    );
+}
+
+#[test]
 fn staleness_in_words() {
     let r = req(V4_HEADER);
     let s = staleness(&r, now()).unwrap();
