@@ -16,9 +16,9 @@ use crate::aws_sigv4::{aws_signed, Case, AK, RIGHT, WRONG};
 use crate::support::{bin, root};
 
 /// A server process, killed (by its PID) when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -148,7 +148,7 @@ fn keystone_0_9_0(py: &Path) -> Option<PathBuf> {
     Some(tree)
 }
 
-fn demo_server() -> Option<Server> {
+pub(crate) fn demo_server() -> Option<Server> {
     let py = python()?;
     let ks = keystone_0_9_0(&py)?;
     let port = free_port();

@@ -7,4 +7,5 @@ mod support;
 
 mod aws_sigv4;
 mod cli;
+mod e2e;
 mod loopback;
