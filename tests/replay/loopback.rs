@@ -227,6 +227,18 @@ fn keystone_legacy_demo_seed_refused_as_captured_accepted_re_signed() {
     assert_eq!(status(&out, "re-signed as keystone-legacy"), "200", "{out}");
     let out = replay(&[demo, "--exchange", "0", "--to", &to, "--resign", "aws"]);
     assert_eq!(status(&out, "re-signed as aws"), "403", "{out}");
+    // A Query v2 request (keystoneclient's Ec2Signer signed it) re-signed with a fresh
+    // Timestamp: keystoneclient 0.9.0 accepts it too.
+    let out = replay(&[
+        demo,
+        "--exchange",
+        "4",
+        "--to",
+        &to,
+        "--resign",
+        "keystone-legacy",
+    ]);
+    assert_eq!(status(&out, "re-signed as keystone-legacy"), "200", "{out}");
     // The server logs what keystoneclient 0.9.0 computed for each.
     assert!(s
         .log

@@ -9,3 +9,4 @@ mod aws_sigv4;
 mod cli;
 mod e2e;
 mod loopback;
+mod reference;
