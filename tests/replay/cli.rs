@@ -199,3 +199,64 @@ fn refusals_say_why() {
     assert!(out.contains("as captured  no answer"), "{out}");
     assert!(out.contains("cannot connect to 127.0.0.1:9"), "{out}");
 }
+
+/// HTTPS: `sigscope listen` with a self-signed certificate for `localhost`. Without trusting
+/// it the replay gets no answer and says why; with `--cacert` or `--insecure` it is sent.
+#[test]
+fn https_with_cacert_or_insecure() {
+    use crate::loopback::{listen, replay, scratch, status, wrong_secret_put};
+    let dir = scratch("tls");
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    let (http, creds) = wrong_secret_put(&dir, 1);
+    let s = listen(&[
+        "--credentials",
+        creds.to_str().unwrap(),
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    let to = format!("https://localhost:{}", s.port);
+    let (http, creds, cert) = (
+        http.to_str().unwrap(),
+        creds.to_str().unwrap(),
+        cert.to_str().unwrap(),
+    );
+    let (code, out, _) = run(&[http, "--exchange", "0", "--to", &to, "--credentials", creds]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("as captured  no answer"), "{out}");
+    assert!(
+        out.contains("TLS: invalid peer certificate: UnknownIssuer"),
+        "{out}"
+    );
+    let out = replay(&[
+        http,
+        "--exchange",
+        "0",
+        "--to",
+        &to,
+        "--credentials",
+        creds,
+        "--cacert",
+        cert,
+    ]);
+    assert_eq!(status(&out, "as captured"), "403", "{out}");
+    let out = replay(&[
+        http,
+        "--exchange",
+        "0",
+        "--to",
+        &to,
+        "--credentials",
+        creds,
+        "--insecure",
+        "--resign",
+        "aws",
+    ]);
+    assert_eq!(status(&out, "re-signed as aws"), "200", "{out}");
+    drop(s);
+    let _ = std::fs::remove_dir_all(dir);
+}

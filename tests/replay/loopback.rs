@@ -163,7 +163,7 @@ pub(crate) fn demo_server() -> Option<Server> {
 
 /// `sigscope replay ARGS…` with no proxy and no ambient credentials: stdout, and whether it
 /// succeeded (stderr shown on failure).
-fn replay(args: &[&str]) -> String {
+pub(crate) fn replay(args: &[&str]) -> String {
     let o = Command::new(bin())
         .arg("replay")
         .args(args)
@@ -186,7 +186,7 @@ fn replay(args: &[&str]) -> String {
 }
 
 /// The status cell of the table row named `what`.
-fn status(out: &str, what: &str) -> String {
+pub(crate) fn status(out: &str, what: &str) -> String {
     let line = out
         .lines()
         .find(|l| l.starts_with(&format!("{what}  ")))
@@ -268,7 +268,7 @@ fn ab_names_the_keystone_legacy_server() {
 
 /// A PUT signed by aws-sigv4 just now with the wrong secret, as a raw HTTP file, and a
 /// credentials file with the right one.
-fn wrong_secret_put(dir: &Path, port: u16) -> (PathBuf, PathBuf) {
+pub(crate) fn wrong_secret_put(dir: &Path, port: u16) -> (PathBuf, PathBuf) {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -299,7 +299,7 @@ fn wrong_secret_put(dir: &Path, port: u16) -> (PathBuf, PathBuf) {
     (http, creds)
 }
 
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("replay-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
@@ -353,7 +353,7 @@ fn botocore_s3_server_accepts_the_wrong_secret_request_re_signed_with_the_right_
     let _ = std::fs::remove_dir_all(dir);
 }
 
-fn listen(args: &[&str]) -> Server {
+pub(crate) fn listen(args: &[&str]) -> Server {
     let mut cmd = Command::new(bin());
     cmd.args(["listen", "--port", "0", "--format", "json"])
         .args(args)
