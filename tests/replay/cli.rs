@@ -260,3 +260,80 @@ fn https_with_cacert_or_insecure() {
     drop(s);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A CONNECT proxy for one connection: records the CONNECT line, answers 200, then relays
+/// both ways.
+fn connect_proxy() -> (u16, mpsc::Receiver<String>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut c, _) = l.accept().unwrap();
+        let mut head = Vec::new();
+        let mut b = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            if c.read(&mut b).unwrap_or(0) == 0 {
+                return;
+            }
+            head.push(b[0]);
+        }
+        let head = String::from_utf8(head).unwrap();
+        let target = head.split(' ').nth(1).unwrap().to_string();
+        let _ = tx.send(head.lines().next().unwrap().to_string());
+        let mut up = std::net::TcpStream::connect(target).unwrap();
+        c.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .unwrap();
+        let (mut c2, mut up2) = (c.try_clone().unwrap(), up.try_clone().unwrap());
+        std::thread::spawn(move || std::io::copy(&mut c2, &mut up2));
+        let _ = std::io::copy(&mut up, &mut c);
+    });
+    (port, rx)
+}
+
+#[test]
+fn through_the_proxy_the_environment_names_unless_no_proxy_lists_the_host() {
+    let demo = root().join("samples/demo.pcap");
+    let demo = demo.to_str().unwrap();
+    let (port, got) = one_shot(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    let (pport, connect) = connect_proxy();
+    let to = format!("http://127.0.0.1:{port}");
+    let o = Command::new(bin())
+        .args(["replay", demo, "--exchange", "5", "--to", &to])
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("http_proxy", format!("http://127.0.0.1:{pport}"))
+        .env_remove("no_proxy")
+        .env_remove("NO_PROXY")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("as captured  200 OK"), "{out}");
+    assert_eq!(
+        connect.recv_timeout(Duration::from_secs(20)).unwrap(),
+        format!("CONNECT 127.0.0.1:{port} HTTP/1.1")
+    );
+    let sent = String::from_utf8(got.recv_timeout(Duration::from_secs(20)).unwrap()).unwrap();
+    assert!(
+        sent.starts_with("GET /public-bucket/index.html HTTP/1.1\r\n"),
+        "{sent}"
+    );
+    // NO_PROXY lists the host: straight there (the proxy, still waiting, would refuse).
+    let (port, got) = one_shot(b"HTTP/1.1 204 No Content\r\n\r\n");
+    let o = Command::new(bin())
+        .args([
+            "replay",
+            demo,
+            "--exchange",
+            "5",
+            "--to",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("http_proxy", "http://127.0.0.1:9")
+        .env("NO_PROXY", "example.test,127.0.0.1")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("as captured  204 No Content"), "{out}");
+    assert!(got.recv_timeout(Duration::from_secs(20)).is_ok());
+}
