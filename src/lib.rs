@@ -16,6 +16,7 @@ pub mod http;
 pub mod ingest;
 pub mod live;
 pub mod pipeline;
+pub mod replay;
 pub mod report;
 pub mod sniff;
 pub mod tui;

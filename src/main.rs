@@ -54,6 +54,14 @@ enum Command {
         #[command(flatten)]
         opts: ReportOpts,
     },
+    /// Send one captured request again (as captured, re-signed, or both and every dialect
+    /// with --ab) and print the server's new answer beside the captured one.
+    Replay {
+        #[command(flatten)]
+        replay: Box<cli::replay::ReplayOpts>,
+        #[command(flatten)]
+        opts: ReportOpts,
+    },
     /// The dialects and their knobs: where they part, where they agree, their sources.
     Dialects {
         /// One dialect's rules (all of them, side by side, by default).
@@ -88,6 +96,7 @@ fn run() -> Result<ExitCode> {
         Some(Command::Report { inputs, opts }) => cli::report::run(&inputs, &opts),
         Some(Command::Listen { listen, opts }) => cli::listen::run(&listen, &opts),
         Some(Command::Capture { capture, opts }) => cli::capture::run(&capture, &opts),
+        Some(Command::Replay { replay, opts }) => cli::replay::run(&replay, &opts),
         // The UI when a person is looking; the report when a program is.
         None if std::io::stdout().is_terminal() && cli.opts.format.is_none() => {
             cli::tui::run(&cli.inputs, &cli.opts)

@@ -6,5 +6,6 @@ pub use alloc::tune as tune_allocator;
 pub mod dialects;
 pub mod listen;
 pub mod options;
+pub mod replay;
 pub mod report;
 pub mod tui;

@@ -15,6 +15,7 @@ pub mod mode;
 pub mod payload;
 pub mod querysig;
 pub mod rejection;
+pub mod resign;
 pub mod secret;
 pub mod server_error;
 pub mod sigv2;

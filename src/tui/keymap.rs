@@ -39,6 +39,8 @@ pub enum Action {
     MaskKeys,
     CompareNext,
     ComparePrev,
+    Replay,
+    Resign,
 }
 
 impl Action {
@@ -119,6 +121,16 @@ impl Action {
             Action::ComparePrev,
             "compare_prev",
             "Diff: compare with the previous one",
+        ),
+        (
+            Action::Replay,
+            "replay",
+            "send the request again, as captured (asks first, naming where)",
+        ),
+        (
+            Action::Resign,
+            "resign",
+            "re-sign as the verifier's dialect (auto: the server's) and send",
         ),
         (
             Action::MaskKeys,
@@ -316,6 +328,8 @@ impl Default for Keymap {
             ("m", MaskKeys),
             ("]", CompareNext),
             ("[", ComparePrev),
+            ("r", Replay),
+            ("R", Resign),
             ("esc", Back),
             ("q", Quit),
             ("ctrl-c", Quit),

@@ -13,6 +13,7 @@ pub mod history;
 pub mod input;
 pub mod keymap;
 mod loader;
+pub mod replay;
 pub mod row;
 pub mod state;
 mod terminal;
@@ -110,6 +111,8 @@ struct Replies {
     status: UnboundedSender<String>,
     /// Questions for the user (an export found its file there).
     ask: UnboundedSender<state::Confirm>,
+    /// Replays' results (issue 17), added to the list as new exchanges.
+    replayed: UnboundedSender<crate::exchange::Exchange>,
 }
 
 /// Draws when something changed, performs the app's effects, then waits for the next key,
@@ -125,10 +128,13 @@ async fn event_loop(
     let (detail_tx, mut detail_rx) = tokio::sync::mpsc::unbounded_channel::<DetailModel>();
     let (status_tx, mut status_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let (ask_tx, mut ask_rx) = tokio::sync::mpsc::unbounded_channel::<state::Confirm>();
+    let (replayed_tx, mut replayed_rx) =
+        tokio::sync::mpsc::unbounded_channel::<crate::exchange::Exchange>();
     let replies = Replies {
         detail: detail_tx,
         status: status_tx,
         ask: ask_tx,
+        replayed: replayed_tx,
     };
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -183,6 +189,13 @@ async fn event_loop(
             Some(d) = detail_rx.recv() => { app.detail_done(d); dirty = true; }
             Some(s) = status_rx.recv() => { app.overlay.status = Some(s); dirty = true; }
             Some(c) = ask_rx.recv() => { app.ask(c); dirty = true; }
+            Some(mut x) = replayed_rx.recv() => {
+                // Numbered after everything listed so far; its source names the original.
+                x.index = app.store.len();
+                app.overlay.status = Some(format!("{}: {}", crate::escape::escape_str(&x.source), x.response.as_ref().map_or(0, |r| r.status)));
+                app.ingest(vec![x]);
+                dirty = true;
+            }
             ev = feed.recv(), if feed_open => {
                 match ev {
                     Some(ev) => take_feed(app, ev, &mut feed),
@@ -272,6 +285,27 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
                 };
                 let _ = tx.send(msg);
             });
+        }
+        Effect::Replay {
+            id,
+            resign,
+            settings,
+        } => {
+            if let Some(item) = app.store.get(id) {
+                let (tx, stx) = (replies.replayed.clone(), replies.status.clone());
+                tokio::task::spawn_blocking(move || {
+                    let t = crate::replay::Transport::default();
+                    let resign = resign.and_then(crate::engine::dialect::by_name);
+                    match replay::replay_exchange(&item.x, resign, settings.keys.as_ref(), &t) {
+                        Ok(x) => {
+                            let _ = tx.send(x);
+                        }
+                        Err(e) => {
+                            let _ = stx.send(format!("replay of #{}: {e}", item.x.index));
+                        }
+                    }
+                });
+            }
         }
         Effect::Suspend => {
             if let Err(e) = term.suspend() {

@@ -11,5 +11,6 @@ mod export;
 mod filter;
 mod flows;
 mod readme;
+mod replay;
 mod snapshots;
 mod state;

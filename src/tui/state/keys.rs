@@ -191,6 +191,7 @@ impl App {
             BodyMode => self.set_opts(|o| o.pretty = !o.pretty),
             MaskKeys => self.view.mask_keys = !self.view.mask_keys,
             CompareNext | ComparePrev => self.cycle_compare(action == CompareNext),
+            Replay | Resign => self.ask_replay(action == Resign),
         }
     }
 

@@ -10,6 +10,7 @@ mod detail;
 mod filtering;
 mod keys;
 mod popup;
+mod replay;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -69,6 +70,14 @@ pub enum Effect {
         overwrite: bool,
     },
     Suspend,
+    /// Send exchange `id` again, re-signed as `resign` with the keys of `settings` (off the
+    /// UI thread); the result is a new exchange ([`crate::tui::replay::replay_exchange`]).
+    Replay {
+        id: usize,
+        /// The dialect's name.
+        resign: Option<&'static str>,
+        settings: Arc<Settings>,
+    },
     /// Keep the filter history in its file (off the UI thread).
     SaveHistory {
         path: std::path::PathBuf,

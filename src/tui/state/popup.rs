@@ -117,6 +117,14 @@ pub enum Confirm {
         ids: Vec<usize>,
         existing: std::path::PathBuf,
     },
+    /// Sending exchange `id` again (re-signed as `resign`) to `dest` (issue 17).
+    Replay {
+        id: usize,
+        index: usize,
+        /// The dialect's name.
+        resign: Option<&'static str>,
+        dest: String,
+    },
 }
 
 impl Confirm {
@@ -127,6 +135,16 @@ impl Confirm {
             Confirm::Overwrite { existing, .. } => format!(
                 "{} exists: overwrite it? y/n",
                 crate::tui::text::safe_str(&existing.display().to_string())
+            ),
+            Confirm::Replay {
+                index,
+                resign,
+                dest,
+                ..
+            } => format!(
+                "send #{index} {} to {}? y/n",
+                crate::tui::replay::how(*resign),
+                crate::tui::text::safe_str(dest)
             ),
         }
     }
@@ -257,6 +275,14 @@ impl App {
             Confirm::Overwrite {
                 kind, path, ids, ..
             } => self.export(kind, path, ids, true),
+            Confirm::Replay { id, resign, .. } => {
+                self.overlay.status = Some("sending…".into());
+                self.effects.push(Effect::Replay {
+                    id,
+                    resign,
+                    settings: self.verify.settings.clone(),
+                });
+            }
         }
     }
 
