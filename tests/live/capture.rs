@@ -498,3 +498,87 @@ fn any_interface_reads_linux_cooked_v2() {
     assert_eq!(links, [276].into());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// HTTPS decrypted live (issue 16 with issue 13's key logs): the key log handed to the capture
+/// is empty when it starts; curl writes its secrets there (SSLKEYLOGFILE) as it connects, and
+/// the capture reads the file again when a connection's key is missing, so both requests come
+/// out decrypted and judged: the right secret valid, the wrong one invalid.
+#[test]
+fn https_is_decrypted_live_from_a_key_log_written_after_the_start() {
+    let _shared = shared();
+    if !can_capture() || !have_tool("curl", "--version", "SIGSCOPE_REQUIRE_CURL") {
+        return;
+    }
+    let dir = tempdir("capture-tls");
+    let (cert, key) = crate::keylog::cert(&dir);
+    let keys = dir.join("client.keys");
+    std::fs::write(&keys, "").unwrap();
+    let c = creds();
+    let l = Listener::start(&[
+        "--credentials",
+        c.to_str().unwrap(),
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+    ]);
+    let port = l.addr.port().to_string();
+    let sniff = Sniff::start(&[
+        "capture",
+        "-i",
+        "lo",
+        "port",
+        &port,
+        "--format",
+        "json",
+        "--keylog",
+        keys.to_str().unwrap(),
+        "--credentials",
+        c.to_str().unwrap(),
+    ]);
+    let url = format!("https://localhost:{port}/bucket/secret.txt");
+    for (secret, want) in [(SK, "200"), ("not/the/right/secret", "403")] {
+        let out = Command::new("curl")
+            .env("SSLKEYLOGFILE", &keys)
+            .args([
+                "-s",
+                "-k",
+                "--http1.1",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+            ])
+            .args(["--aws-sigv4", "aws:amz:us-east-1:s3", "--user"])
+            .arg(format!("{AK}:{secret}"))
+            .arg(&url)
+            .output()
+            .expect("run curl");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+    }
+    assert!(
+        std::fs::metadata(&keys).unwrap().len() > 0,
+        "curl wrote no key log"
+    );
+    sniff.wait_lines(2, Duration::from_secs(10));
+    let (live, err) = sniff.stop();
+    let _ = l.stop();
+    let got: Vec<(&str, &str)> = live
+        .iter()
+        .map(|x| {
+            (
+                x["request"]["target"].as_str().unwrap(),
+                x["verdict"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("/bucket/secret.txt", "valid"),
+            ("/bucket/secret.txt", "invalid")
+        ],
+        "stderr: {err:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

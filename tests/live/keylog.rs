@@ -26,7 +26,7 @@ fn lines(p: &Path) -> BTreeSet<Line> {
         .collect()
 }
 
-fn cert(dir: &Path) -> (String, String) {
+pub fn cert(dir: &Path) -> (String, String) {
     let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert, ck.cert.pem()).unwrap();
