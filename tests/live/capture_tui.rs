@@ -2,91 +2,10 @@
 //! while curl sends a valid and a refused request to `sigscope listen`; the refused one is
 //! explained, the status line counts packets, and quitting keeps what was saved.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-
 use crate::capture::{can_capture, curl};
 use crate::harness::{bin, report, root, shared, tempdir, Listener};
 use crate::support::have_tool;
-
-struct Tmux {
-    name: String,
-}
-
-/// tmux on a server of the tests' own (`-L sigscope-e2e`; sessions are named per process),
-/// so that the sessions, and the buffer a copy loads, stay out of the user's tmux server.
-fn tmux() -> Command {
-    let mut c = Command::new("tmux");
-    c.args(["-L", "sigscope-capture-e2e"]).env_remove("TMUX");
-    c
-}
-
-impl Tmux {
-    fn start(cmd: &str, w: u16, h: u16) -> Option<Tmux> {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let name = format!("sigscope-capture-e2e-{}-{n}", std::process::id());
-        let ok = tmux()
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                &w.to_string(),
-                "-y",
-                &h.to_string(),
-                cmd,
-            ])
-            .env_remove("TMUX")
-            .status()
-            .ok()?
-            .success();
-        ok.then_some(Tmux { name })
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            let st = tmux()
-                .args(["send-keys", "-t", &self.name, k])
-                .status()
-                .unwrap();
-            assert!(st.success());
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn screen(&self) -> String {
-        let out = tmux()
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen shows `what` (30 s at most: the suite runs the listener tests
-    /// beside this one, and a loaded machine draws late).
-    fn wait_for(&self, what: &str) -> String {
-        let until = Instant::now() + Duration::from_secs(30);
-        loop {
-            let s = self.screen();
-            if s.contains(what) {
-                return s;
-            }
-            assert!(
-                Instant::now() < until,
-                "the screen never showed {what:?}:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = tmux().args(["kill-session", "-t", &self.name]).status();
-    }
-}
+use crate::support::tmux::Tmux;
 
 #[test]
 fn shorthand_capture_feeds_the_ui_live() {
@@ -107,7 +26,7 @@ fn shorthand_capture_feeds_the_ui_live() {
         bin = bin(),
         c = creds.display()
     );
-    let t = Tmux::start(&cmd, 260, 50).expect("tmux session");
+    let t = Tmux::start("sigscope-capture-e2e", &cmd, 260, 50).expect("tmux session");
     t.wait_for(&format!("lo (port {port})"));
     let url = format!("{}/bucket/sniffed.txt", l.url());
     assert_eq!(

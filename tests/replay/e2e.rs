@@ -2,56 +2,9 @@
 //! `--dialect keystone-legacy`, the question naming the destination, `y`, and the 200 of the
 //! keystone-legacy server (keystoneclient 0.9.0) on screen, the replay in the list.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-
 use crate::loopback::demo_server;
+use crate::support::tmux::Tmux;
 use crate::support::{bin, have_tool, root};
-
-fn tmux() -> Command {
-    let mut c = Command::new("tmux");
-    c.args(["-L", "sigscope-replay-e2e"]).env_remove("TMUX");
-    c
-}
-
-struct Session(String);
-
-impl Session {
-    fn keys(&self, k: &str) {
-        assert!(tmux()
-            .args(["send-keys", "-t", &self.0, k])
-            .status()
-            .unwrap()
-            .success());
-        std::thread::sleep(Duration::from_millis(60));
-    }
-
-    /// Waits (30 s at most) until the screen shows `what`.
-    fn wait_for(&self, what: &str) -> String {
-        let until = Instant::now() + Duration::from_secs(30);
-        loop {
-            let out = tmux()
-                .args(["capture-pane", "-p", "-t", &self.0])
-                .output()
-                .unwrap();
-            let s = String::from_utf8_lossy(&out.stdout).into_owned();
-            if s.contains(what) {
-                return s;
-            }
-            assert!(
-                Instant::now() < until,
-                "the screen never showed {what:?}:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = tmux().args(["kill-session", "-t", &self.0]).status();
-    }
-}
 
 #[test]
 fn tui_re_signs_the_seed_as_keystone_legacy_and_shows_the_200() {
@@ -77,33 +30,17 @@ fn tui_re_signs_the_seed_as_keystone_legacy_and_shows_the_200() {
         bin = bin(),
         creds = root().join("samples/demo.credentials").display(),
     );
-    let name = format!("sigscope-replay-e2e-{}", std::process::id());
-    assert!(tmux()
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "160",
-            "-y",
-            "40",
-            &cmd
-        ])
-        .status()
-        .unwrap()
-        .success());
-    let t = Session(name);
+    let t = Tmux::start("sigscope-replay-e2e", &cmd, 160, 40).expect("tmux session");
     t.wait_for("1 exchange");
-    t.keys("enter");
+    t.keys(&["enter"]);
     t.wait_for("Overview");
-    t.keys("R");
+    t.keys(&["R"]);
     // The question wraps in its box: its first line names the destination.
     t.wait_for(&format!(
         "send #0 re-signed as keystone-legacy to http://127.0.0.1:{p} (Host 127.0.0.1:{p})?",
         p = server.port
     ));
-    t.keys("y");
+    t.keys(&["y"]);
     let s = t.wait_for("replay of #0 re-signed as keystone-legacy: 200");
     assert!(s.contains("2 exchanges"), "{s}");
     let log = std::fs::read_to_string(dir.join("log")).unwrap();

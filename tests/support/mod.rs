@@ -4,6 +4,8 @@
 //! turns from optional into required.
 #![allow(dead_code)] // each binary uses its own subset
 
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

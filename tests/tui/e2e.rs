@@ -3,97 +3,13 @@
 //! enters a secret, exports a markdown bug report; asserts on the screen and the exported file.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::support::tmux::Tmux;
 use crate::support::{self, have_tool};
 
-struct Tmux {
-    name: String,
-}
-
-/// tmux on a server of the tests' own (`-L sigscope-e2e`; sessions are named per process),
-/// so that the sessions, and the buffer a copy loads, stay out of the user's tmux server.
-fn tmux() -> Command {
-    let mut c = Command::new("tmux");
-    c.args(["-L", "sigscope-e2e"]).env_remove("TMUX");
-    c
-}
-
-impl Tmux {
-    fn start(cmd: &str, w: u16, h: u16) -> Option<Tmux> {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let name = format!("sigscope-e2e-{}-{n}", std::process::id());
-        let ok = tmux()
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                &w.to_string(),
-                "-y",
-                &h.to_string(),
-                cmd,
-            ])
-            .env_remove("TMUX")
-            .status()
-            .ok()?
-            .success();
-        ok.then_some(Tmux { name })
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            let st = tmux()
-                .args(["send-keys", "-t", &self.name, k])
-                .status()
-                .unwrap();
-            assert!(st.success());
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn literal(&self, text: &str) {
-        let st = tmux()
-            .args(["send-keys", "-t", &self.name, "-l", text])
-            .status()
-            .unwrap();
-        assert!(st.success());
-        std::thread::sleep(Duration::from_millis(60));
-    }
-
-    fn screen(&self) -> String {
-        let out = tmux()
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen shows `what` (30 s at most: the suite runs the listener tests
-    /// beside this one, and a loaded machine draws late).
-    fn wait_for(&self, what: &str) -> String {
-        let until = Instant::now() + Duration::from_secs(30);
-        loop {
-            let s = self.screen();
-            if s.contains(what) {
-                return s;
-            }
-            assert!(
-                Instant::now() < until,
-                "the screen never showed {what:?}:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = tmux().args(["kill-session", "-t", &self.name]).status();
-    }
-}
+/// The tmux server of this binary's end-to-end tests.
+const SERVER: &str = "sigscope-e2e";
 
 fn have_tmux() -> bool {
     have_tool("tmux", "-V", "SIGSCOPE_REQUIRE_TMUX")
@@ -115,7 +31,7 @@ fn demo_filter_dialect_diff_secret_export() {
         dir.display(),
         dir.join("log").display()
     );
-    let t = Tmux::start(&cmd, 200, 50).expect("tmux session");
+    let t = Tmux::start(SERVER, &cmd, 200, 50).expect("tmux session");
     t.wait_for("6 exchanges");
     let s = t.wait_for("○ ANONYMOUS");
     assert!(s.contains("demo.pcap (built in)"), "{s}");
@@ -160,11 +76,7 @@ fn demo_filter_dialect_diff_secret_export() {
     t.wait_for("Copy to the clipboard");
     t.keys(&["Enter"]);
     t.wait_for("the tmux buffer");
-    let out = tmux()
-        .args(["show-buffer"])
-        .env_remove("TMUX")
-        .output()
-        .unwrap();
+    let out = t.command().args(["show-buffer"]).output().unwrap();
     let buffer = String::from_utf8_lossy(&out.stdout);
     assert!(
         buffer.starts_with("POST\n/v1/\nAction=PutMetricData"),
@@ -241,7 +153,7 @@ fn listen_feeds_the_ui_live() {
         d = dir.display(),
         c = creds.display()
     );
-    let t = Tmux::start(&cmd, 200, 50).expect("tmux session");
+    let t = Tmux::start(SERVER, &cmd, 200, 50).expect("tmux session");
     let s = t.wait_for("waiting for requests (listening on");
     let addr = s
         .split("listening on ")
@@ -341,7 +253,7 @@ fn config_file_rebinds_and_reports_problems() {
         "cd {d} && XDG_CONFIG_HOME={d} HOME={d} {bin}; sleep 30",
         d = dir.display()
     );
-    let t = Tmux::start(&cmd, 160, 45).expect("tmux session");
+    let t = Tmux::start(SERVER, &cmd, 160, 45).expect("tmux session");
     t.wait_for("6 exchanges");
     let s = t.wait_for("✗ INVALID");
     assert!(
