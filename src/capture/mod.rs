@@ -9,6 +9,7 @@ pub mod httpstream;
 pub mod link;
 mod live;
 pub mod packets;
+pub mod pcapng_out;
 pub mod tcp;
 pub mod tls;
 
@@ -37,6 +38,10 @@ pub struct Options {
     /// TLS secrets (`--keylog`, `SSLKEYLOGFILE`); a pcapng's Decryption Secrets Blocks add
     /// to them for that file.
     pub keylog: std::sync::Arc<tls::KeyLog>,
+    /// The key log may still be written while the capture is read (a live capture): a TLS
+    /// connection whose key is missing at its ServerHello holds its records a while for it
+    /// (`tls/waiting.rs`) instead of being given up at once.
+    pub keys_may_grow: bool,
 }
 
 impl Default for Options {
@@ -46,6 +51,7 @@ impl Default for Options {
             response_wait_nanos: 120 * 1_000_000_000,
             progress: None,
             keylog: Default::default(),
+            keys_may_grow: false,
         }
     }
 }
@@ -306,7 +312,7 @@ impl<'s> Replayer<'s> {
         sink: &'s mut dyn FnMut(Exchange),
     ) -> Self {
         Replayer {
-            keylog: tls::Keyring::new(opts.keylog.clone()),
+            keylog: tls::Keyring::new(opts.keylog.clone(), opts.keys_may_grow),
             name: name.to_string(),
             opts,
             conns: HashMap::default(),
@@ -464,7 +470,7 @@ impl<'s> Replayer<'s> {
             }
             self.dispatch(k, d, ts);
         }
-        if let Some(conn) = self.conns.remove(&k) {
+        if let Some(mut conn) = self.conns.remove(&k) {
             self.stats.gap_bytes += conn.dirs[0].gap_bytes + conn.dirs[1].gap_bytes;
             self.stats.not_response_bytes +=
                 conn.app.streams[0].not_response_bytes + conn.app.streams[1].not_response_bytes;
@@ -481,7 +487,8 @@ impl<'s> Replayer<'s> {
             if other && !http {
                 self.stats.non_http_connections += 1;
             }
-            if let Layer::Tls(t) = &conn.layer {
+            if let Layer::Tls(t) = &mut conn.layer {
+                t.give_up();
                 self.tls_done(&conn.names, &t.report);
             }
             if let Some(h) = &conn.app.h2 {

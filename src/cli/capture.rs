@@ -97,6 +97,7 @@ fn config(
         capture: sigscope::capture::Options {
             body_cap,
             keylog: opts.keylog()?,
+            keys_may_grow: true,
             ..Default::default()
         },
         idle_timeout: c.idle_timeout,

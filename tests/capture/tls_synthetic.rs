@@ -259,7 +259,7 @@ fn garbage_never_panics() {
     };
     for _ in 0..300 {
         let mut conn = TlsConn::new();
-        let mut k = Keyring::new(k.clone());
+        let mut k = Keyring::new(k.clone(), false);
         for (i, (to_server, bytes)) in t.iter().enumerate() {
             let mut b = bytes.clone();
             for _ in 0..(next() % 4) {
@@ -285,7 +285,7 @@ fn garbage_never_panics() {
 /// (client bytes, server bytes).
 fn feed(name: &str, port: u16, keylog: &KeyLog, skip: usize) -> (TlsConn, [Vec<u8>; 2]) {
     let mut conn = TlsConn::new();
-    let mut keyring = Keyring::new(std::sync::Arc::new(keylog.clone()));
+    let mut keyring = Keyring::new(std::sync::Arc::new(keylog.clone()), false);
     let mut out = [Vec::new(), Vec::new()];
     for (to_server, bytes) in turns(name, port).iter().skip(skip) {
         let d = usize::from(!*to_server);
@@ -364,7 +364,7 @@ fn early_data_offered_to_a_tls12_server_changes_nothing() {
     t[0].1 = changed;
     let keylog = keys(name);
     let mut conn = TlsConn::new();
-    let mut keyring = Keyring::new(keylog);
+    let mut keyring = Keyring::new(keylog, false);
     let mut out = Vec::new();
     for (to_server, bytes) in &t {
         let d = usize::from(!*to_server);
@@ -378,4 +378,60 @@ fn early_data_offered_to_a_tls12_server_changes_nothing() {
     }
     assert_eq!(conn.report.why, None, "{:?}", conn.report);
     assert!(out.starts_with(b"GET /examplebucket/key.txt HTTP/1.1"));
+}
+
+/// A live capture sees the ServerHello before the client writes its secrets (issue 16 with
+/// issue 13): with a key log that may still grow, the connection's records wait for the key,
+/// which is written here only after the ServerHello has been read; then everything is read as
+/// with the key log complete from the start. A key that never comes leaves the connection
+/// "no key", its waiting records counted; a complete file's connection does not wait.
+#[test]
+fn a_key_written_after_the_server_hello_still_decrypts_a_live_capture() {
+    for (name, port) in [
+        ("tls13-aes128gcm.pcap", 18441),
+        ("tls12-chacha20.pcap", 18446),
+    ] {
+        let complete = {
+            let mut k = KeyLog::default();
+            k.add_file(&fixture(&format!("{name}.keys"))).unwrap();
+            k
+        };
+        let (_, want) = feed(name, port, &complete, 0);
+        assert!(!want[0].is_empty() && !want[1].is_empty(), "{name}");
+        let run = |write_key: bool, may_grow: bool| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("keys");
+            std::fs::write(&path, "").unwrap();
+            let mut log = KeyLog::default();
+            log.watch_file(&path).unwrap();
+            let mut keyring = Keyring::new(Arc::new(log), may_grow);
+            let mut conn = TlsConn::new();
+            let mut out = [Vec::new(), Vec::new()];
+            for (i, (to_server, bytes)) in turns(name, port).iter().enumerate() {
+                // Turn 0 is the ClientHello, turn 1 the ServerHello and what follows it.
+                if i == 2 && write_key {
+                    std::fs::copy(fixture(&format!("{name}.keys")), &path).unwrap();
+                }
+                let d = usize::from(!*to_server);
+                conn.piece(d, Piece::Data(bytes), &mut keyring, &mut |o| {
+                    if let sigscope::capture::tls::Out::Data(b) = o {
+                        out[d].extend_from_slice(b)
+                    }
+                });
+            }
+            conn.give_up();
+            (conn, out)
+        };
+        let (c, got) = run(true, true);
+        assert_eq!(got, want, "{name}");
+        assert_eq!(c.report.why, None, "{name}");
+        let (c, got) = run(false, true);
+        assert!(got[0].is_empty() && got[1].is_empty(), "{name}");
+        assert_eq!(c.report.why, Some(Why::NoKey), "{name}");
+        assert!(c.report.encrypted_records > 0, "{name}");
+        // Reading a file (the key log not expected to grow): no waiting, "no key" at once.
+        let (c, got) = run(true, false);
+        assert!(got[0].is_empty() && got[1].is_empty(), "{name}");
+        assert_eq!(c.report.why, Some(Why::NoKey), "{name}");
+    }
 }

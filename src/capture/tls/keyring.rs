@@ -19,12 +19,15 @@ pub struct Keyring {
     /// Master secrets by session ID or ticket (both prefixed, so they never collide).
     sessions: HashMap<Vec<u8>, Vec<u8>>,
     order: std::collections::VecDeque<Vec<u8>>,
+    /// A live capture: a missing key may still be written (`waiting.rs`).
+    may_grow: bool,
 }
 
 impl Keyring {
-    pub fn new(log: Arc<KeyLog>) -> Self {
+    pub fn new(log: Arc<KeyLog>, may_grow: bool) -> Self {
         Keyring {
             log,
+            may_grow,
             ..Default::default()
         }
     }
@@ -38,6 +41,12 @@ impl Keyring {
     /// client random" rather than "no key log").
     pub fn is_empty(&self) -> bool {
         self.log.is_empty() && !self.log.watches_files()
+    }
+
+    /// Whether a missing key may still come: the secrets are read from files, and the
+    /// capture is live (a complete file's connections are not held for keys).
+    pub fn watches_files(&self) -> bool {
+        self.may_grow && self.log.watches_files()
     }
 
     /// The secrets of `client_random`. When the key logs have none, the files are read again

@@ -9,6 +9,7 @@ pub mod cbc;
 pub mod crypto;
 pub mod keylog;
 pub mod keyring;
+mod waiting;
 
 use crypto::{Keys, Open, Suite};
 pub use keylog::{KeyLog, KeyLogError};
@@ -157,6 +158,8 @@ pub struct TlsConn {
     /// TLS 1.2: the master secret in use, for the tickets the server gives.
     master: Option<Vec<u8>>,
     early: Option<Early>,
+    /// The key was missing at the ServerHello and the key log may still grow (`waiting.rs`).
+    waiting: Option<Box<waiting::Waiting>>,
     pub report: Report,
 }
 
@@ -195,6 +198,7 @@ impl TlsConn {
             suite_id: 0,
             master: None,
             early: None,
+            waiting: None,
             report: Report::default(),
         }
     }
@@ -280,6 +284,9 @@ impl TlsConn {
         keys: &mut Keyring,
         out: &mut dyn FnMut(Out<'_>),
     ) {
+        if self.waiting.is_some() && self.hold(d, &header, rec, keys, out) {
+            return;
+        }
         let ty = header[0];
         let tls13 = self.suite.is_some_and(|s| s.tls13);
         if self.epoch[d] == Epoch::Early && ty == 23 {
@@ -444,9 +451,12 @@ impl TlsConn {
         let secrets = keys.secrets(&cr).cloned();
         if !suite.tls13 {
             let sid = sh.session_id.unwrap_or_default();
-            return self.master12(client, suite, secrets, sid, keys);
+            return self.master12((d, msg), client, suite, secrets, sid, keys);
         }
         let Some(secrets) = secrets else {
+            if self.defer(d, msg, keys) {
+                return;
+            }
             return self.fail(Why::NoKey);
         };
         self.dirs[client].next = secrets.client_traffic_0.clone();
@@ -481,6 +491,7 @@ impl TlsConn {
     /// that session's.
     fn master12(
         &mut self,
+        hello: (usize, &[u8]),
         client: usize,
         suite: Suite,
         secrets: Option<keylog::Secrets>,
@@ -503,6 +514,9 @@ impl TlsConn {
                 self.suite_id,
                 0x002f | 0x0035 | 0x003c | 0x003d | 0x009c | 0x009d
             );
+            if !known && self.defer(hello.0, hello.1, keys) {
+                return;
+            }
             return self.fail(match (known, rsa) {
                 (true, _) => Why::MissingSecret,
                 (false, true) => Why::RsaNoKey,

@@ -50,57 +50,24 @@ pub type SaveTx = std::sync::mpsc::Sender<SaveMsg>;
 /// Enhanced Packet Blocks.
 pub struct PcapngWriter<W: Write> {
     out: W,
-}
-
-fn pad4(n: usize) -> usize {
-    (4 - n % 4) % 4
+    scratch: Vec<u8>,
 }
 
 impl<W: Write> PcapngWriter<W> {
     pub fn new(mut out: W) -> std::io::Result<Self> {
-        // Section Header Block.
-        let mut shb = Vec::with_capacity(28);
-        shb.extend_from_slice(&0x0A0D_0D0Au32.to_le_bytes());
-        shb.extend_from_slice(&28u32.to_le_bytes());
-        shb.extend_from_slice(&0x1A2B_3C4Du32.to_le_bytes());
-        shb.extend_from_slice(&1u16.to_le_bytes());
-        shb.extend_from_slice(&0u16.to_le_bytes());
-        shb.extend_from_slice(&(-1i64).to_le_bytes());
-        shb.extend_from_slice(&28u32.to_le_bytes());
-        out.write_all(&shb)?;
-        // Interface Description Block: LINKTYPE_ETHERNET, if_tsresol = 9 (nanoseconds).
-        let mut idb = Vec::with_capacity(32);
-        idb.extend_from_slice(&1u32.to_le_bytes());
-        idb.extend_from_slice(&32u32.to_le_bytes());
-        idb.extend_from_slice(&1u16.to_le_bytes());
-        idb.extend_from_slice(&0u16.to_le_bytes());
-        idb.extend_from_slice(&0u32.to_le_bytes());
-        idb.extend_from_slice(&9u16.to_le_bytes()); // if_tsresol
-        idb.extend_from_slice(&1u16.to_le_bytes());
-        idb.extend_from_slice(&[9, 0, 0, 0]);
-        idb.extend_from_slice(&0u16.to_le_bytes()); // opt_endofopt
-        idb.extend_from_slice(&0u16.to_le_bytes());
-        idb.extend_from_slice(&32u32.to_le_bytes());
-        out.write_all(&idb)?;
-        Ok(PcapngWriter { out })
+        // LINKTYPE_ETHERNET, nanosecond timestamps, no interface name.
+        out.write_all(&crate::capture::pcapng_out::header(1, 0, ""))?;
+        Ok(PcapngWriter {
+            out,
+            scratch: Vec::new(),
+        })
     }
 
     /// One Enhanced Packet Block.
     pub fn packet(&mut self, ts_nanos: i128, data: &[u8]) -> std::io::Result<()> {
-        let ts = ts_nanos.max(0) as u64;
-        let total = 32 + data.len() + pad4(data.len());
-        let mut b = Vec::with_capacity(total);
-        b.extend_from_slice(&6u32.to_le_bytes());
-        b.extend_from_slice(&(total as u32).to_le_bytes());
-        b.extend_from_slice(&0u32.to_le_bytes());
-        b.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
-        b.extend_from_slice(&(ts as u32).to_le_bytes());
-        b.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        b.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        b.extend_from_slice(data);
-        b.resize(b.len() + pad4(data.len()), 0);
-        b.extend_from_slice(&(total as u32).to_le_bytes());
-        self.out.write_all(&b)
+        self.scratch.clear();
+        crate::capture::pcapng_out::packet(&mut self.scratch, ts_nanos, data, data.len() as u32);
+        self.out.write_all(&self.scratch)
     }
 
     pub fn flush(&mut self) -> std::io::Result<()> {
