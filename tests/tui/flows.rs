@@ -77,7 +77,7 @@ fn quitting_a_running_listener_asks_first() {
     assert!(!app.quit, "a running listener: q asks first");
     assert!(matches!(
         app.overlay.popup,
-        Some(Popup::Confirm(Confirm::Quit))
+        Some(Popup::Confirm(Confirm::Quit { capture: false }))
     ));
     let _guard = snapshot_settings();
     for (w, h) in [(80u16, 24u16), (200, 50), (60, 20)] {
@@ -98,6 +98,16 @@ fn quitting_a_running_listener_asks_first() {
         "esc keeps the listener"
     );
     app.on_key(key('q'));
+    app.on_key(key('y'));
+    assert!(app.quit, "y quits");
+
+    // Under a live capture the question names the capture (its status line says so).
+    let mut app = demo("aws");
+    app.verify.loading.live = Some("capturing on lo (port 7480): 12 packets captured".into());
+    app.verify.loading.done = false;
+    app.on_key(key('q'));
+    let text = draw(&mut app, 200, 50);
+    assert!(text.contains("stop the capture and quit? y/n"), "{text}");
     app.on_key(key('y'));
     assert!(app.quit, "y quits");
 

@@ -107,8 +107,8 @@ pub struct Menu {
 /// again does it; n or esc does not).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Confirm {
-    /// Quitting while a listener runs stops it.
-    Quit,
+    /// Quitting while a listener or a live capture runs stops it (`capture`: the latter).
+    Quit { capture: bool },
     /// An export over a file that exists: `existing` is that file (the export's own path, or
     /// the body file beside a curl command).
     Overwrite {
@@ -131,7 +131,8 @@ impl Confirm {
     /// The question, with the keys that answer it.
     pub fn question(&self) -> String {
         match self {
-            Confirm::Quit => "stop the listener and quit? y/n".into(),
+            Confirm::Quit { capture: false } => "stop the listener and quit? y/n".into(),
+            Confirm::Quit { capture: true } => "stop the capture and quit? y/n".into(),
             Confirm::Overwrite { existing, .. } => format!(
                 "{} exists: overwrite it? y/n",
                 crate::tui::text::safe_str(&existing.display().to_string())
@@ -228,11 +229,11 @@ impl App {
             },
             Popup::Confirm(c) => {
                 let yes = matches!(k.code, KeyCode::Char('y' | 'Y') | KeyCode::Enter)
-                    || action == Some(Action::Quit) && c == Confirm::Quit
+                    || action == Some(Action::Quit) && matches!(c, Confirm::Quit { .. })
                     || k.code == KeyCode::Char('c')
                         && k.modifiers
                             .contains(crossterm::event::KeyModifiers::CONTROL)
-                        && c == Confirm::Quit;
+                        && matches!(c, Confirm::Quit { .. });
                 let no = matches!(k.code, KeyCode::Char('n' | 'N') | KeyCode::Esc)
                     || action == Some(Action::Back);
                 if yes {
@@ -262,7 +263,10 @@ impl App {
     /// Quits, after asking when quitting would stop a running listener.
     pub(super) fn request_quit(&mut self) {
         if self.listening() {
-            self.overlay.popup = Some(Popup::Confirm(Confirm::Quit));
+            // A live capture's status line starts "capturing on IFACE" (sniff/mod.rs).
+            let capture = (self.verify.loading.live.as_deref())
+                .is_some_and(|l| l.starts_with("capturing on"));
+            self.overlay.popup = Some(Popup::Confirm(Confirm::Quit { capture }));
         } else {
             self.quit = true;
         }
@@ -271,7 +275,7 @@ impl App {
     /// A question answered yes.
     fn confirmed(&mut self, c: Confirm) {
         match c {
-            Confirm::Quit => self.quit = true,
+            Confirm::Quit { .. } => self.quit = true,
             Confirm::Overwrite {
                 kind, path, ids, ..
             } => self.export(kind, path, ids, true),
