@@ -266,7 +266,7 @@ fn rep() -> impl Strategy<Value = Rep> {
         proptest::collection::vec(any::<u8>(), 0..120),
     ];
     prop_oneof![
-        (1usize..75).prop_map(Rep::Indexed),
+        3 => (1usize..75).prop_map(Rep::Indexed),
         1 => (0usize..300).prop_map(Rep::SizeUpdate),
         4 => (0u8..3, prop_oneof![Just(0usize), 1usize..75], text.clone(), text, any::<(bool, bool)>())
             .prop_map(|(kind, name_index, name, value, huffman)| Rep::Literal {
