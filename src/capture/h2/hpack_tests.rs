@@ -76,6 +76,9 @@ fn invalid_huffman_strings_are_refused() {
     let mut long = hex("f1e3 c2e5 f23a 6ba0 ab90 f4ff");
     long.push(0xff);
     assert!(huffman::decode(&long).is_err());
+    // '&' (11111000, eight bits), then eight bits of padding, then none.
+    assert!(huffman::decode(&[0xf8, 0xff]).is_err());
+    assert_eq!(huffman::decode(&[0xf8]), Ok(b"&".to_vec()));
     // 'a' (00011) then padding that is not all ones, then the same with ones.
     assert!(huffman::decode(&[0x18]).is_err());
     assert_eq!(huffman::decode(&[0x1f]), Ok(b"a".to_vec()));
