@@ -81,7 +81,7 @@ H2SIZE=$(stat -c %s "$H2")
 H1SIZE=$(stat -c %s "$H1")
 row() {  # label "name wall cpu rss lines" exchanges bytes
   read -r _ wall cpu rss _ <<<"$2"
-  printf '| %s | %.1f | %.1f | %.1f | %.0f | %d MiB |\n' "$1" "$wall" "$cpu" \
+  printf '| %s | %.1f | %.1f | %.1f | %.1f | %d MiB |\n' "$1" "$wall" "$cpu" \
     "$(echo "$4 / 1048576 / $wall" | bc -l)" "$(echo "$wall * 1000000 / $3" | bc -l)" "$((rss / 1024))"
 }
 field() { echo "$1" | cut -d' ' -f"$2"; }
