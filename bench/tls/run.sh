@@ -14,7 +14,8 @@
 # the prefix are compared (method, URI), which is what checks the generator's TLS.
 #
 # Usage: bench/tls/run.sh      Environment: MIN_BYTES (1073741824), TSHARK_MB (200),
-#   CACHE_DIR (/tmp/sigscope-tls-bench), RESULTS (bench/tls/results.md)
+#   CACHE_DIR (/tmp/sigscope-tls-bench), RESULTS (bench/tls/results.md), BEFORE (an older
+#   sigscope binary, timed on the whole file too), BEFORE_LABEL
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -86,6 +87,8 @@ measure() {  # name command...
 }
 S_JSON=$(measure s_json "$WORK/sigscope" report --keylog "$KEYS" --credentials "$CREDS" --format json "$BIG")
 S_TSV=$(measure s_tsv "$WORK/sigscope" report --keylog "$KEYS" --format tsv "$BIG")
+B_JSON=""
+[ -n "${BEFORE:-}" ] && B_JSON=$(measure b_json "$BEFORE" report --keylog "$KEYS" --credentials "$CREDS" --format json "$BIG")
 S_PJSON=$(measure s_pjson "$WORK/sigscope" report --keylog "$KEYS" --credentials "$CREDS" --format json "$PREFIX")
 T_PRE=$(measure t_prefix tshark -r "$PREFIX" -o "tls.keylog_file:$KEYS" -Y http.request -T fields \
   -e frame.number -e http.request.method -e http.request.uri -e http.host -e http.authorization)
@@ -129,6 +132,7 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "| run | wall s | CPU s | MiB/s | peak RSS |"
   echo "|---|---:|---:|---:|---:|"
   row "sigscope report --format json, with the keys, whole file" "$S_JSON" "$SIZE"
+  [ -n "$B_JSON" ] && row "${BEFORE_LABEL:-an older sigscope}, --format json, with the keys, whole file" "$B_JSON" "$SIZE"
   row "sigscope report --format tsv, whole file" "$S_TSV" "$SIZE"
   row "sigscope report --format json, with the keys, ${TSHARK_MB} MiB prefix" "$S_PJSON" "$PSIZE"
   row "tshark -o tls.keylog_file -Y http.request -T fields, ${TSHARK_MB} MiB prefix" "$T_PRE" "$PSIZE"
@@ -144,6 +148,12 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
       "$(echo "$(cpu "$T_FULL") / $(cpu "$S_JSON")" | bc -l)"
   fi
   printf -- '- sigscope on the whole file against tshark on the prefix: %.1f×.\n' "$RATIO_BIG"
+  if [ -n "$B_JSON" ]; then
+    printf -- '- This build against %s, whole file, JSON: %.1f× faster in wall time, %.1f× in CPU time.\n' \
+      "${BEFORE_LABEL:-the older build}" \
+      "$(echo "$(mbps "$S_JSON" "$SIZE") / $(mbps "$B_JSON" "$SIZE")" | bc -l)" \
+      "$(echo "$(cpu "$B_JSON") / $(cpu "$S_JSON")" | bc -l)"
+  fi
   echo "- Peak memory: sigscope's RSS on the whole file is the figure above, against a file of $((SIZE / 1048576)) MiB."
 } >"$OUT"
 cat "$OUT"

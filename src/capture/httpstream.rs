@@ -416,9 +416,21 @@ impl HttpStream {
             };
             self.buf.drain(..body_start.min(self.buf.len()));
             self.buf_origin = origin;
-            let new_body = |cap: usize, chunked: bool, request: bool| Body {
-                kept: Vec::new(),
-                raw_chunked: chunked.then(Vec::new).filter(|_| cap > 0),
+            let new_body = |cap: usize, framing: &Framing, request: bool| Body {
+                // A body of known length is kept in one allocation, not regrown (and copied)
+                // as it arrives; at most 1 MiB is reserved before the bytes are seen.
+                kept: match framing {
+                    Framing::Length(n) => Vec::with_capacity(
+                        usize::try_from(*n)
+                            .unwrap_or(usize::MAX)
+                            .min(cap)
+                            .min(1 << 20),
+                    ),
+                    _ => Vec::new(),
+                },
+                raw_chunked: matches!(framing, Framing::Chunked(_))
+                    .then(Vec::new)
+                    .filter(|_| cap > 0),
                 hasher: request.then(Sha256::new),
                 len: 0,
             };
@@ -435,8 +447,7 @@ impl HttpStream {
                         method: r.method.clone(),
                     });
                     let framing = framing_of(&*r, true);
-                    let chunked = matches!(framing, Framing::Chunked(_));
-                    let body = new_body(self.body_cap, chunked, true);
+                    let body = new_body(self.body_cap, &framing, true);
                     let done = matches!(framing, Framing::Length(0));
                     self.current =
                         Some((Pending::Request(r), framing, body, start_origin, Vec::new()));
@@ -460,8 +471,7 @@ impl HttpStream {
                     } else {
                         framing_of(&*r, false)
                     };
-                    let chunked = matches!(framing, Framing::Chunked(_));
-                    let body = new_body(self.body_cap, chunked, false);
+                    let body = new_body(self.body_cap, &framing, false);
                     let done = matches!(framing, Framing::Length(0));
                     self.current = Some((
                         Pending::Response(r),

@@ -5,12 +5,15 @@
 //! bounds the table of the other side's encoder once acknowledged (RFC 9113 §6.5.3).
 //!
 //! A capture that starts mid-connection has not seen the entries its header blocks refer to:
-//! what cannot be decoded is said to be so (`partial.rs`), never guessed. Gaps, truncated
+//! what cannot be decoded is said to be so (`decoder.rs`), never guessed. Gaps, truncated
 //! and malformed frames never panic; what follows them is read where the framing allows.
 
+mod decoder;
 pub mod frame;
 pub mod hpack;
-mod partial;
+#[cfg(test)]
+mod hpack_tests;
+mod huffman;
 mod stream;
 #[cfg(test)]
 mod tests;

@@ -1,16 +1,22 @@
-//! HPACK (RFC 7541) for a capture that starts mid-connection: the dynamic table's older
-//! entries were added before the capture and are unknown. New entries go in at the front
-//! (§2.3.3: index 62 is always the newest), so the entries seen since the capture began keep
-//! their true indices; a reference past them, or to an entry whose name was itself unknown,
-//! is a field reported as not decoded, never guessed. Entries are not evicted: the real table
-//! may have dropped some of them, but an encoder never refers to a dropped entry, so keeping
-//! them changes no index that is used (bounded by [`MAX_KEPT`]).
+//! HPACK (RFC 7541) decoding, for both kinds of connection a capture holds.
 //!
-//! Strings use `fluke-hpack`'s Huffman decoder; the representations are §6's.
+//! Seen from its start ([`Decoder::whole`]), a connection's dynamic table is known: entries
+//! are sized (§4.1: name + value + 32), evicted oldest first when the table grows past its
+//! size (§4.4), and size updates (§6.3) may not exceed what SETTINGS allowed (§4.2).
+//!
+//! Seen from its middle ([`Decoder::partial`]), the table's older entries were added before
+//! the capture and are unknown. New entries go in at the front (§2.3.3: index 62 is always
+//! the newest), so the entries seen since the capture began keep their true indices; a
+//! reference past them, or to an entry whose name was itself unknown, is a field reported as
+//! not decoded, never guessed. Entries are not evicted: the real table may have dropped some
+//! of them, but an encoder never refers to a dropped entry, so keeping them changes no index
+//! that is used (bounded by [`MAX_KEPT`]).
+//!
+//! Strings use the table-driven Huffman decoder of `huffman.rs`; the representations are §6's.
 
 use std::collections::VecDeque;
 
-use fluke_hpack::huffman::HuffmanDecoder;
+use super::huffman;
 
 /// Entries kept (bytes of names and values); older ones are then dropped as unknown.
 const MAX_KEPT: usize = 1 << 20;
@@ -91,10 +97,27 @@ struct Entry {
     value: Vec<u8>,
 }
 
-#[derive(Default)]
-pub struct Partial {
+/// The known table's sizes (§4.1, §4.2), when the connection was seen from its start.
+struct Sizes {
+    /// The entries' size (§4.1).
+    used: usize,
+    /// The table's size, as the encoder last set it (§6.3).
+    max: usize,
+    /// The largest size the encoder may set (SETTINGS_HEADER_TABLE_SIZE, acknowledged).
+    allowed: usize,
+}
+
+pub struct Decoder {
     entries: VecDeque<Entry>,
+    /// Bytes of names and values kept (the bound of a partial table).
     kept: usize,
+    /// `None` for a partial table.
+    sizes: Option<Sizes>,
+}
+
+/// An entry's size in the table (§4.1).
+fn entry_size(name: Option<&[u8]>, value: &[u8]) -> usize {
+    name.map_or(0, <[u8]>::len) + value.len() + 32
 }
 
 /// Why a block cannot be read any further (its later fields, and entries, are lost).
@@ -136,16 +159,72 @@ fn string(b: &[u8]) -> Result<(Vec<u8>, usize), Malformed> {
         .get(used..used.saturating_add(len))
         .ok_or(Malformed("a cut-off string"))?;
     let s = if huffman {
-        HuffmanDecoder::new()
-            .decode(raw)
-            .map_err(|_| Malformed("a malformed Huffman string"))?
+        huffman::decode(raw).map_err(|_| Malformed("a malformed Huffman string"))?
     } else {
         raw.to_vec()
     };
     Ok((s, used + len))
 }
 
-impl Partial {
+impl Decoder {
+    /// A decoder for a connection seen from its start, with a table of `size` bytes.
+    pub fn whole(size: usize) -> Self {
+        Decoder {
+            entries: VecDeque::new(),
+            kept: 0,
+            sizes: Some(Sizes {
+                used: 0,
+                max: size,
+                allowed: size,
+            }),
+        }
+    }
+
+    /// A decoder for a connection seen from its middle.
+    pub fn partial() -> Self {
+        Decoder {
+            entries: VecDeque::new(),
+            kept: 0,
+            sizes: None,
+        }
+    }
+
+    pub fn is_partial(&self) -> bool {
+        self.sizes.is_none()
+    }
+
+    /// The largest table size the encoder may set, as acknowledged SETTINGS say.
+    pub fn set_allowed(&mut self, size: usize) {
+        if let Some(s) = &mut self.sizes {
+            s.allowed = size;
+        }
+    }
+
+    /// A dynamic table size update (§6.3): in a known table, evicts down to the new size.
+    fn resize(&mut self, size: usize) -> Result<(), Malformed> {
+        let Some(s) = &mut self.sizes else {
+            // Nothing to evict in a partial table (see above).
+            return Ok(());
+        };
+        if size > s.allowed {
+            return Err(Malformed("a table size larger than the peer allowed"));
+        }
+        s.max = size;
+        self.evict(0);
+        Ok(())
+    }
+
+    /// Evicts the oldest entries of a known table until `room` more bytes fit (§4.4).
+    fn evict(&mut self, room: usize) {
+        let Some(s) = &mut self.sizes else { return };
+        while s.used + room > s.max {
+            let Some(e) = self.entries.pop_back() else {
+                break;
+            };
+            s.used -= entry_size(e.name.as_deref(), &e.value);
+        }
+    }
+
     /// The entry at `index` (1-based, static then dynamic): `None` when unknown.
     fn get(&self, index: usize) -> Result<Lookup<'_>, Malformed> {
         match index {
@@ -154,14 +233,29 @@ impl Partial {
                 let (n, v) = STATIC[index - 1];
                 Ok(Some((Some(n.as_bytes()), v.as_bytes())))
             }
-            _ => Ok(self
-                .entries
-                .get(index - 62)
-                .map(|e| (e.name.as_deref(), &e.value[..]))),
+            _ => match self.entries.get(index - 62) {
+                Some(e) => Ok(Some((e.name.as_deref(), &e.value[..]))),
+                None if self.sizes.is_some() => Err(Malformed(
+                    "a reference to a table entry that does not exist",
+                )),
+                None => Ok(None),
+            },
         }
     }
 
     fn add(&mut self, name: Option<Vec<u8>>, value: Vec<u8>) {
+        if let Some(max) = self.sizes.as_ref().map(|s| s.max) {
+            let size = entry_size(name.as_deref(), &value);
+            // An entry larger than the table empties it and is not added (§4.4).
+            self.evict(size.min(max.saturating_add(1)));
+            if size <= max {
+                self.entries.push_front(Entry { name, value });
+                if let Some(s) = &mut self.sizes {
+                    s.used += size;
+                }
+            }
+            return;
+        }
         self.kept += name.as_ref().map_or(0, Vec::len) + value.len();
         self.entries.push_front(Entry { name, value });
         while self.kept > MAX_KEPT {
@@ -178,7 +272,9 @@ impl Partial {
             fields: Vec::new(),
             unknown: 0,
         };
+        let mut last_was_size_update = false;
         while let Some(&first) = b.first() {
+            last_was_size_update = first & 0xe0 == 0x20;
             let used = if first & 0x80 != 0 {
                 // Indexed field (§6.1).
                 let (i, used) = integer(b, 7)?;
@@ -188,8 +284,10 @@ impl Partial {
                 }
                 used
             } else if first & 0xe0 == 0x20 {
-                // Dynamic table size update (§6.3): nothing to evict here (see above).
-                integer(b, 5)?.1
+                // Dynamic table size update (§6.3).
+                let (size, used) = integer(b, 5)?;
+                self.resize(size)?;
+                used
             } else {
                 // Literal, with incremental indexing (§6.2.1: 6-bit prefix) or without
                 // (§6.2.2, §6.2.3: 4-bit prefix).
@@ -214,6 +312,10 @@ impl Partial {
                 used
             };
             b = &b[used.min(b.len())..];
+        }
+        if last_was_size_update && self.sizes.is_some() {
+            // As fluke-hpack, the decoder used before this one, reads §4.2.
+            return Err(Malformed("a table size update at the end of the block"));
         }
         Ok(out)
     }
