@@ -28,6 +28,9 @@ pub enum Decoded<'a> {
     Tcp(SegmentBox<'a>),
     /// IP packet that is not TCP (UDP, ICMP…), or a non-IP frame (ARP…).
     NotTcp,
+    /// A QUIC packet (HTTP/3 travels in it), over UDP: its flow, client and server as the
+    /// packet goes. Not decrypted: counted and named.
+    Quic(SocketAddr, SocketAddr),
     /// A fragment kept until the rest of its datagram arrives.
     Fragment,
     /// The frame could not be decoded; the reason.
@@ -193,6 +196,14 @@ impl Decoder {
             Some(TransportSlice::Tcp(tcp)) => {
                 segment(&tcp, src_ip, dst_ip, Cow::Borrowed(tcp.payload()))
             }
+            Some(TransportSlice::Udp(udp))
+                if looks_like_quic(udp.payload(), udp.source_port(), udp.destination_port()) =>
+            {
+                Decoded::Quic(
+                    SocketAddr::new(src_ip, udp.source_port()),
+                    SocketAddr::new(dst_ip, udp.destination_port()),
+                )
+            }
             _ => Decoded::NotTcp,
         }
     }
@@ -201,4 +212,24 @@ impl Decoder {
     pub fn fragment_frames(&self) -> u64 {
         self.defrag_frames
     }
+}
+
+/// Whether a UDP payload is a QUIC packet (RFC 9000 §17): a long header (form and fixed bits
+/// set) with a version QUIC uses — 1 (RFC 9000), 2 (RFC 9369, `0x6b3343cf`), 0 (version
+/// negotiation) or a draft (`0xff0000xx`) — or, on port 443, a short header (form bit clear,
+/// fixed bit set), as Wireshark's QUIC heuristic takes them.
+pub fn looks_like_quic(payload: &[u8], src_port: u16, dst_port: u16) -> bool {
+    let Some(&first) = payload.first() else {
+        return false;
+    };
+    if first & 0xc0 == 0xc0 {
+        return match payload.get(1..5) {
+            Some(v) => matches!(
+                u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
+                0 | 1 | 0x6b33_43cf | 0xff00_0000..=0xff00_00ff
+            ),
+            None => false,
+        };
+    }
+    first & 0xc0 == 0x40 && payload.len() >= 21 && (src_port == 443 || dst_port == 443)
 }

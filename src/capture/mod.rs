@@ -61,6 +61,9 @@ pub struct Stats {
     pub frames: u64,
     pub tcp_segments: u64,
     pub not_tcp_frames: u64,
+    /// QUIC flows over UDP (HTTP/3), not decrypted; and their packets.
+    pub quic_flows: u64,
+    pub quic_packets: u64,
     pub undecodable_frames: u64,
     pub unsupported_link_frames: u64,
     pub ip_fragments: u64,
@@ -124,6 +127,12 @@ impl Stats {
             s += &format!(
                 ", {} skipped (not HTTP/1)",
                 count_s(self.non_http_connections, "non-HTTP connection")
+            );
+        }
+        if self.quic_flows > 0 {
+            s += &format!(
+                ", {} not read (HTTP/3 over UDP: sigscope decrypts TLS over TCP only)",
+                count_s(self.quic_flows, "QUIC flow")
             );
         }
         if self.not_tcp_frames > 0 {
@@ -279,7 +288,12 @@ pub struct Replayer<'s> {
     keylog: tls::Keyring,
     /// pcapng interface names, by their number across the file.
     ifaces: Vec<std::sync::Arc<str>>,
+    /// QUIC flows seen (both orders of a flow are one key), up to [`MAX_QUIC_FLOWS`].
+    quic: std::collections::HashSet<(SocketAddr, SocketAddr)>,
 }
+
+/// QUIC flows told apart, at most; more are counted as packets only.
+const MAX_QUIC_FLOWS: usize = 10_000;
 
 fn key(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
     if a <= b {
@@ -326,6 +340,7 @@ impl<'s> Replayer<'s> {
             sink,
             events: Vec::new(),
             ifaces: Vec::new(),
+            quic: Default::default(),
         }
     }
 
@@ -338,6 +353,21 @@ impl<'s> Replayer<'s> {
         self.ifaces[i] = std::sync::Arc::from(name);
     }
 
+    /// A QUIC packet (HTTP/3): counted, its flow named once with why it is not read.
+    fn quic(&mut self, a: SocketAddr, b: SocketAddr) {
+        self.stats.quic_packets += 1;
+        if self.quic.len() < MAX_QUIC_FLOWS && self.quic.insert(key(a, b)) {
+            self.stats.quic_flows += 1;
+            // The client is the side that is not on the well-known port, when one is.
+            let (client, server) = if a.port() == 443 { (b, a) } else { (a, b) };
+            self.stats.note(format!(
+                "{} → {}: QUIC (HTTP/3 over UDP) is not decrypted; have the client use HTTP/1.1 or HTTP/2 over TCP to read it (curl --http2, a browser with QUIC turned off)",
+                fmt_addr(client),
+                fmt_addr(server)
+            ));
+        }
+    }
+
     /// A frame decoded by [`Decoder`] (on the reading thread, see [`replay`]).
     fn decoded(&mut self, number: u64, ts_nanos: i128, iface: Option<u32>, d: Decoded<'_>) {
         self.stats.frames += 1;
@@ -348,6 +378,7 @@ impl<'s> Replayer<'s> {
                 self.segment(&seg.0, number, ts_nanos, iface);
             }
             Decoded::NotTcp => self.stats.not_tcp_frames += 1,
+            Decoded::Quic(a, b) => self.quic(a, b),
             Decoded::Fragment => self.stats.ip_fragments += 1,
             Decoded::Bad(why) => {
                 self.stats.undecodable_frames += 1;
@@ -658,6 +689,7 @@ impl FrameBatch {
                 )
             }
             Decoded::NotTcp => (Decoded::NotTcp, 0..0),
+            Decoded::Quic(a, b) => (Decoded::Quic(a, b), 0..0),
             Decoded::Fragment => (Decoded::Fragment, 0..0),
             Decoded::Bad(why) => (Decoded::Bad(why), 0..0),
             Decoded::UnsupportedLink(l) => (Decoded::UnsupportedLink(l), 0..0),

@@ -677,3 +677,54 @@ fn big_endian_and_nanosecond_pcap() {
     assert_one_intact(&x);
     assert_eq!(x[0].time.unwrap().nanosecond(), 123_456_789);
 }
+
+/// QUIC (HTTP/3 over UDP) is named, not read (issue 13): a long-header Initial (version 1)
+/// and a short-header packet of the same flow on port 443 count as one QUIC flow, whose note
+/// says why and what to do; a DNS datagram stays a non-TCP frame; a UDP payload that only
+/// starts like a long header with an unknown version is not QUIC.
+#[test]
+fn quic_flows_are_counted_and_named() {
+    let mut initial = vec![0xc3, 0, 0, 0, 1, 8];
+    initial.extend_from_slice(&[0x11; 8]);
+    initial.extend_from_slice(&[0; 1200]);
+    let mut short = vec![0x41];
+    short.extend_from_slice(&[0x22; 40]);
+    let mut odd = vec![0xc3, 0x12, 0x34, 0x56, 0x78];
+    odd.extend_from_slice(&[0; 30]);
+    let udp = |from: [u8; 4], to: [u8; 4], sp: u16, dp: u16, payload: &[u8]| {
+        let mut v = Vec::new();
+        PacketBuilder::ipv4(from, to, 64)
+            .udp(sp, dp)
+            .write(&mut v, payload)
+            .unwrap();
+        v
+    };
+    let frames = vec![
+        udp(C, S, 50000, 443, &initial),
+        udp(S, C, 443, 50000, &short),
+        udp(
+            C,
+            S,
+            50001,
+            53,
+            b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00",
+        ),
+        udp(C, S, 50002, 9999, &odd),
+    ];
+    let (x, s) = run(&pcap(101, &frames));
+    assert!(x.is_empty());
+    assert_eq!((s.quic_flows, s.quic_packets), (1, 2));
+    assert_eq!(s.not_tcp_frames, 2);
+    let summary = s.summary();
+    assert!(
+        summary.contains("1 QUIC flow not read (HTTP/3 over UDP"),
+        "{summary}"
+    );
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.starts_with("10.0.0.1:50000 → 10.0.0.2:443: QUIC")),
+        "{:?}",
+        s.notes
+    );
+}

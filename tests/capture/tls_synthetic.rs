@@ -398,7 +398,7 @@ fn a_key_written_after_the_server_hello_still_decrypts_a_live_capture() {
         };
         let (_, want) = feed(name, port, &complete, 0);
         assert!(!want[0].is_empty() && !want[1].is_empty(), "{name}");
-        let run = |write_key: bool, may_grow: bool| {
+        let run = |write_key: bool, may_grow: bool, partial_first: bool| {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("keys");
             std::fs::write(&path, "").unwrap();
@@ -408,9 +408,35 @@ fn a_key_written_after_the_server_hello_still_decrypts_a_live_capture() {
             let mut conn = TlsConn::new();
             let mut out = [Vec::new(), Vec::new()];
             for (i, (to_server, bytes)) in turns(name, port).iter().enumerate() {
-                // Turn 0 is the ClientHello, turn 1 the ServerHello and what follows it.
-                if i == 2 && write_key {
-                    std::fs::copy(fixture(&format!("{name}.keys")), &path).unwrap();
+                // Turn 0 is the ClientHello, turn 1 the ServerHello and what follows it. A
+                // client writes its handshake secrets before its traffic secrets: with
+                // `partial_first`, a turn reads a key log that has only the former.
+                let keys = fixture(&format!("{name}.keys"));
+                if i == 2 && write_key && partial_first {
+                    let text = std::fs::read_to_string(&keys).unwrap();
+                    let handshake: String = text
+                        .lines()
+                        .filter(|l| l.contains("HANDSHAKE"))
+                        .map(|l| format!("{l}\n"))
+                        .collect();
+                    std::fs::write(&path, handshake).unwrap();
+                }
+                if i == 3 && write_key && partial_first {
+                    // The rest, appended as a client writes it.
+                    let text = std::fs::read_to_string(&keys).unwrap();
+                    let rest: String = text
+                        .lines()
+                        .filter(|l| !l.contains("HANDSHAKE"))
+                        .map(|l| format!("{l}\n"))
+                        .collect();
+                    let mut f = std::fs::OpenOptions::new()
+                        .append(true)
+                        .open(&path)
+                        .unwrap();
+                    std::io::Write::write_all(&mut f, rest.as_bytes()).unwrap();
+                }
+                if i == 2 && write_key && !partial_first {
+                    std::fs::copy(&keys, &path).unwrap();
                 }
                 let d = usize::from(!*to_server);
                 conn.piece(d, Piece::Data(bytes), &mut keyring, &mut |o| {
@@ -422,15 +448,17 @@ fn a_key_written_after_the_server_hello_still_decrypts_a_live_capture() {
             conn.give_up();
             (conn, out)
         };
-        let (c, got) = run(true, true);
-        assert_eq!(got, want, "{name}");
-        assert_eq!(c.report.why, None, "{name}");
-        let (c, got) = run(false, true);
+        for partial_first in [false, true] {
+            let (c, got) = run(true, true, partial_first);
+            assert_eq!(got, want, "{name}, partial first: {partial_first}");
+            assert_eq!(c.report.why, None, "{name}");
+        }
+        let (c, got) = run(false, true, false);
         assert!(got[0].is_empty() && got[1].is_empty(), "{name}");
         assert_eq!(c.report.why, Some(Why::NoKey), "{name}");
         assert!(c.report.encrypted_records > 0, "{name}");
         // Reading a file (the key log not expected to grow): no waiting, "no key" at once.
-        let (c, got) = run(true, false);
+        let (c, got) = run(true, false, false);
         assert!(got[0].is_empty() && got[1].is_empty(), "{name}");
         assert_eq!(c.report.why, Some(Why::NoKey), "{name}");
     }

@@ -49,6 +49,14 @@ impl Keyring {
         self.may_grow && self.log.watches_files()
     }
 
+    /// Reads the key log files again if they changed (one `stat` each): a live capture's
+    /// connection that has some of its secrets waits for the rest.
+    pub fn reread(&mut self) {
+        if self.log.changed() {
+            Arc::make_mut(&mut self.log).refresh();
+        }
+    }
+
     /// The secrets of `client_random`. When the key logs have none, the files are read again
     /// if they changed since (a client still writing its key log), before giving up.
     pub fn secrets(&mut self, client_random: &[u8; 32]) -> Option<&Secrets> {

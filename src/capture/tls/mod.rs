@@ -453,10 +453,12 @@ impl TlsConn {
             let sid = sh.session_id.unwrap_or_default();
             return self.master12((d, msg), client, suite, secrets, sid, keys);
         }
+        // A live capture may see the ServerHello before the client has written all of its
+        // secrets (the traffic secrets come after the server's Finished): wait for them all.
+        if !secrets.as_ref().is_some_and(|s| self.complete(s)) && self.defer(d, msg, keys) {
+            return;
+        }
         let Some(secrets) = secrets else {
-            if self.defer(d, msg, keys) {
-                return;
-            }
             return self.fail(Why::NoKey);
         };
         self.dirs[client].next = secrets.client_traffic_0.clone();

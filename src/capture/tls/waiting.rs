@@ -9,6 +9,7 @@
 //! are read as if they had just arrived; when it never does, the connection says "no key" as
 //! before, its held records counted as encrypted.
 
+use super::keylog::Secrets;
 use super::keyring::Keyring;
 use super::{Out, TlsConn, Why};
 
@@ -61,7 +62,8 @@ impl TlsConn {
             return false;
         }
         if let Some(cr) = self.client_random {
-            if keys.secrets(&cr).is_some() {
+            keys.reread();
+            if keys.secrets(&cr).is_some_and(|s| self.complete(s)) {
                 self.resume(keys, out);
                 return false;
             }
@@ -77,6 +79,20 @@ impl TlsConn {
         w.bytes += rec.len();
         w.held.push((d, *header, rec.to_vec()));
         true
+    }
+
+    /// Whether the key log has every secret the connection's version needs: TLS 1.3's four
+    /// traffic secrets (the client writes the application ones only after the server's
+    /// Finished), TLS 1.2's master secret.
+    pub(super) fn complete(&self, s: &Secrets) -> bool {
+        if self.suite.is_some_and(|s| s.tls13) {
+            s.client_handshake.is_some()
+                && s.server_handshake.is_some()
+                && s.client_traffic_0.is_some()
+                && s.server_traffic_0.is_some()
+        } else {
+            s.master.is_some()
+        }
     }
 
     /// The key is there: the ServerHello again, then the held records in their order.
