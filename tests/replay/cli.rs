@@ -204,7 +204,7 @@ fn refusals_say_why() {
 /// it the replay gets no answer and says why; with `--cacert` or `--insecure` it is sent.
 #[test]
 fn https_with_cacert_or_insecure() {
-    use crate::loopback::{listen, replay, scratch, status, wrong_secret_put};
+    use crate::loopback::{listen, replay_to, scratch, status, wrong_secret_put};
     let dir = scratch("tls");
     let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
@@ -232,30 +232,9 @@ fn https_with_cacert_or_insecure() {
         out.contains("TLS: invalid peer certificate: UnknownIssuer"),
         "{out}"
     );
-    let out = replay(&[
-        http,
-        "--exchange",
-        "0",
-        "--to",
-        &to,
-        "--credentials",
-        creds,
-        "--cacert",
-        cert,
-    ]);
+    let out = replay_to(http, &to, creds, &["--cacert", cert]);
     assert_eq!(status(&out, "as captured"), "403", "{out}");
-    let out = replay(&[
-        http,
-        "--exchange",
-        "0",
-        "--to",
-        &to,
-        "--credentials",
-        creds,
-        "--insecure",
-        "--resign",
-        "aws",
-    ]);
+    let out = replay_to(http, &to, creds, &["--insecure", "--resign", "aws"]);
     assert_eq!(status(&out, "re-signed as aws"), "200", "{out}");
     drop(s);
     let _ = std::fs::remove_dir_all(dir);

@@ -185,6 +185,13 @@ pub(crate) fn replay(args: &[&str]) -> String {
     out
 }
 
+/// `sigscope replay INPUT --exchange 0 --to TO --credentials CREDS EXTRA…`, as [`replay`].
+pub(crate) fn replay_to(input: &str, to: &str, creds: &str, extra: &[&str]) -> String {
+    let mut args = vec![input, "--exchange", "0", "--to", to, "--credentials", creds];
+    args.extend_from_slice(extra);
+    replay(&args)
+}
+
 /// The status cell of the table row named `what`.
 pub(crate) fn status(out: &str, what: &str) -> String {
     let line = out
@@ -319,35 +326,16 @@ fn botocore_s3_server_accepts_the_wrong_secret_request_re_signed_with_the_right_
     let (http, creds) = wrong_secret_put(&dir, s.port);
     let (http, creds) = (http.to_str().unwrap(), creds.to_str().unwrap());
     let to = url(&s);
-    let out = replay(&[http, "--exchange", "0", "--to", &to, "--credentials", creds]);
+    let out = replay_to(http, &to, creds, &[]);
     assert_eq!(status(&out, "as captured"), "403", "{out}");
     assert!(out.contains("SignatureDoesNotMatch"), "{out}");
-    let out = replay(&[
-        http,
-        "--exchange",
-        "0",
-        "--to",
-        &to,
-        "--credentials",
-        creds,
-        "--resign",
-        "aws",
-    ]);
+    let out = replay_to(http, &to, creds, &["--resign", "aws"]);
     assert_eq!(status(&out, "re-signed as aws"), "200", "{out}");
     assert!(
         out.contains("verdict on what was sent (aws): valid"),
         "{out}"
     );
-    let out = replay(&[
-        http,
-        "--exchange",
-        "0",
-        "--to",
-        &to,
-        "--credentials",
-        creds,
-        "--ab",
-    ]);
+    let out = replay_to(http, &to, creds, &["--ab"]);
     assert_eq!(status(&out, "as captured"), "403", "{out}");
     assert_eq!(status(&out, "re-signed as botocore"), "200", "{out}");
     let _ = std::fs::remove_dir_all(dir);
@@ -370,19 +358,9 @@ fn sigscope_listen_as_the_endpoint() {
     let s = listen(&["--credentials", creds.to_str().unwrap()]);
     let (http, creds) = (http.to_str().unwrap(), creds.to_str().unwrap());
     let to = url(&s);
-    let out = replay(&[http, "--exchange", "0", "--to", &to, "--credentials", creds]);
+    let out = replay_to(http, &to, creds, &[]);
     assert_eq!(status(&out, "as captured"), "403", "{out}");
-    let out = replay(&[
-        http,
-        "--exchange",
-        "0",
-        "--to",
-        &to,
-        "--credentials",
-        creds,
-        "--resign",
-        "aws",
-    ]);
+    let out = replay_to(http, &to, creds, &["--resign", "aws"]);
     assert_eq!(status(&out, "re-signed as aws"), "200", "{out}");
     drop(s);
     // A listener judging as keystone-legacy accepts the demo's seed request re-signed so.
@@ -472,16 +450,7 @@ fn sigv2_re_signed_as_botocore_or_boto2_against_each_server() {
         let dir = scratch(&format!("sigv2-{rules}"));
         let (http, creds) = sigv2_get(&dir, s.port);
         let (http, creds) = (http.to_str().unwrap(), creds.to_str().unwrap());
-        let out = replay(&[
-            http,
-            "--exchange",
-            "0",
-            "--to",
-            &url(&s),
-            "--credentials",
-            creds,
-            "--ab",
-        ]);
+        let out = replay_to(http, &url(&s), creds, &["--ab"]);
         assert_eq!(status(&out, "as captured"), "403", "{out}");
         assert_eq!(
             status(&out, &format!("re-signed as {accepted}")),
@@ -523,27 +492,9 @@ fn presigned_url_re_signed_accepted_by_botocore() {
     std::fs::write(&http, aws_signed(&case, WRONG, now).to_wire()).unwrap();
     let (_, creds) = sigv2_get(&dir, s.port);
     let (http, creds) = (http.to_str().unwrap(), creds.to_str().unwrap());
-    let out = replay(&[
-        http,
-        "--exchange",
-        "0",
-        "--to",
-        &url(&s),
-        "--credentials",
-        creds,
-        "--resign",
-        "botocore",
-    ]);
+    let out = replay_to(http, &url(&s), creds, &["--resign", "botocore"]);
     assert_eq!(status(&out, "re-signed as botocore"), "200", "{out}");
-    let out = replay(&[
-        http,
-        "--exchange",
-        "0",
-        "--to",
-        &url(&s),
-        "--credentials",
-        creds,
-    ]);
+    let out = replay_to(http, &url(&s), creds, &[]);
     assert_eq!(status(&out, "as captured"), "403", "{out}");
     let _ = std::fs::remove_dir_all(dir);
 }
