@@ -139,6 +139,15 @@ impl Drop for Sniff {
     }
 }
 
+/// `sigscope capture -i IFACE port PORT --format json --credentials (the fixtures') EXTRA…`.
+fn sniff_json(iface: &str, port: &str, extra: &[&str]) -> Sniff {
+    let c = creds();
+    let mut args = vec!["capture", "-i", iface, "port", port, "--format", "json"];
+    args.extend_from_slice(&["--credentials", c.to_str().unwrap()]);
+    args.extend_from_slice(extra);
+    Sniff::start(&args)
+}
+
 /// curl's own SigV4 signer; returns the HTTP status.
 pub fn curl(url: &str, secret: &str, extra: &[&str]) -> String {
     let out = Command::new("curl")
@@ -196,20 +205,7 @@ fn live_json_replay_listener_and_tshark_agree() {
     let saved = dir.join("saved.pcapng");
     let l = Listener::start(&["--credentials", creds().to_str().unwrap()]);
     let port = l.addr.port().to_string();
-    let c = creds();
-    let sniff = Sniff::start(&[
-        "capture",
-        "-i",
-        "lo",
-        "port",
-        &port,
-        "--format",
-        "json",
-        "-w",
-        saved.to_str().unwrap(),
-        "--credentials",
-        c.to_str().unwrap(),
-    ]);
+    let sniff = sniff_json("lo", &port, &["-w", saved.to_str().unwrap()]);
     let url = format!("{}/bucket/live.txt", l.url());
     assert_eq!(curl(&url, SK, &[]), "200");
     assert_eq!(curl(&url, "not/the/right/secret", &[]), "403");
@@ -462,20 +458,7 @@ fn any_interface_reads_linux_cooked_v2() {
     let saved = dir.join("any.pcapng");
     let l = Listener::start(&["--credentials", creds().to_str().unwrap()]);
     let port = l.addr.port().to_string();
-    let c = creds();
-    let sniff = Sniff::start(&[
-        "capture",
-        "-i",
-        "any",
-        "port",
-        &port,
-        "--format",
-        "json",
-        "-w",
-        saved.to_str().unwrap(),
-        "--credentials",
-        c.to_str().unwrap(),
-    ]);
+    let sniff = sniff_json("any", &port, &["-w", saved.to_str().unwrap()]);
     let url = format!("{}/bucket/any.txt", l.url());
     assert_eq!(curl(&url, SK, &[]), "200");
     assert_eq!(curl(&url, "not/the/right/secret", &[]), "403");
@@ -523,19 +506,7 @@ fn https_is_decrypted_live_from_a_key_log_written_after_the_start() {
         &key,
     ]);
     let port = l.addr.port().to_string();
-    let sniff = Sniff::start(&[
-        "capture",
-        "-i",
-        "lo",
-        "port",
-        &port,
-        "--format",
-        "json",
-        "--keylog",
-        keys.to_str().unwrap(),
-        "--credentials",
-        c.to_str().unwrap(),
-    ]);
+    let sniff = sniff_json("lo", &port, &["--keylog", keys.to_str().unwrap()]);
     let url = format!("https://localhost:{port}/bucket/secret.txt");
     for (secret, want) in [(SK, "200"), ("not/the/right/secret", "403")] {
         let out = Command::new("curl")
