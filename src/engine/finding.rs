@@ -101,6 +101,12 @@ codes! {
     SignedHeaderAbsent = "signed-header-absent", Fact, "a signed header is missing from the request";
     AccessKeyUnknown = "access-key-unknown", Fact, "the server does not know the access key";
     SessionTokenExpired = "session-token-expired", Fact, "the server says the session token expired";
+    PolicyExpired = "policy-expired", Fact, "the POST policy had expired";
+    PolicyConditionFailed = "policy-condition-failed", Fact, "a form field fails its POST policy condition";
+    PolicyLengthRange = "policy-length-range", Fact, "the file is outside content-length-range";
+    PolicyFieldUncovered = "policy-field-uncovered", Fact, "a form field is named by no policy condition";
+    PolicyMalformed = "policy-malformed", Fact, "the POST policy could not be read";
+    FormMalformed = "form-malformed", Fact, "the multipart/form-data body could not be read";
     DialectMismatch = "dialect-mismatch", Diagnosis, "client and verifier sign by different rules";
     ServerLikelyDialect = "server-likely-dialect", Diagnosis, "the server refused a request other rules accept";
     ServerDialect = "server-dialect", Diagnosis, "the server's own strings match a known dialect";
@@ -135,6 +141,10 @@ impl Code {
                 | Code::ServerStringsDiffer
                 | Code::ClockSkew
                 | Code::PresignedExpired
+                | Code::PolicyExpired
+                | Code::PolicyConditionFailed
+                | Code::PolicyLengthRange
+                | Code::PolicyFieldUncovered
                 // A server that form-decodes the query compares another signature.
                 | Code::SignaturePlusUnescaped
                 | Code::PayloadModeUnsupported

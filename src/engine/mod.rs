@@ -13,6 +13,7 @@ pub mod finding;
 pub mod mark;
 pub mod mode;
 pub mod payload;
+pub mod postpolicy;
 pub mod querysig;
 pub mod rejection;
 pub mod resign;
@@ -207,6 +208,9 @@ pub struct Analysis {
     /// SigV4A only, with the secret: the derived public key its signature is verified with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_key: Option<PublicKeyView>,
+    /// A browser upload (`post-policy`): the form, the decoded policy, each condition's verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_policy: Option<Box<postpolicy::View>>,
     /// Where the client's signing and the verifier's (or the server's) part; set by
     /// [`analyze_observed`].
     pub divergence: Option<diagnose::Divergence>,
@@ -239,6 +243,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     let mut findings = Vec::new();
     let mut signing_key = None;
     let mut public_key = None;
+    let mut post_policy = None;
     let mode = detected.info.mode;
 
     if let Some(why) = &detected.malformed {
@@ -284,6 +289,16 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
             sigv2::analyze(req, a, mode.is_presigned(), secret)
         }
         Parsed::Query(q) => querysig::analyze(req, q, mode, secret, &mut findings),
+        Parsed::PostPolicy(p) => {
+            let view = postpolicy::examine(req, p, &mut findings);
+            let signed = secret.and_then(|s| postpolicy::sign(p, s, v.cache));
+            if let Some((_, Some(chain))) = &signed {
+                signing_key = Some(KeyChainView::new(chain, v.reveal_keys));
+            }
+            let results = postpolicy::analyze(p, &view, signed.as_ref().map(|(s, _)| s.as_str()));
+            post_policy = Some(Box::new(view));
+            results
+        }
         Parsed::Nothing => Vec::new(),
     };
 
@@ -313,6 +328,7 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
         findings,
         signing_key,
         public_key,
+        post_policy,
         divergence: None,
         server_expected: None,
         body_mismatch,
@@ -366,7 +382,7 @@ fn verdict(
             ));
             Verdict::Unverified
         }
-        Family::SigV4 | Family::SigV2 | Family::Query if !have_secret => {
+        Family::SigV4 | Family::SigV2 | Family::Query | Family::PostPolicy if !have_secret => {
             findings.push(Finding::new(
                 Code::NoSecret,
                 format!(
@@ -376,7 +392,7 @@ fn verdict(
             ));
             Verdict::Unverified
         }
-        Family::SigV4 | Family::SigV2 | Family::Query => {
+        Family::SigV4 | Family::SigV2 | Family::Query | Family::PostPolicy => {
             verifier_verdict(dialects, v, mode, findings)
         }
     }

@@ -26,6 +26,9 @@ pub enum Mode {
     Basic,
     Bearer,
     XAuthToken,
+    /// A browser upload: a `multipart/form-data` POST whose form carries a policy and its
+    /// signature (SigV4 or SigV2).
+    PostPolicy,
     /// Credentials of no scheme sigscope knows (and the default before detection).
     #[default]
     Unknown,
@@ -42,6 +45,9 @@ pub enum Family {
     Query,
     /// Credentials that are decoded, never verified (Basic, Bearer, X-Auth-Token).
     Token,
+    /// A POST policy form (issue 15): the base64 policy is the string to sign, and its
+    /// conditions are checked against the form.
+    PostPolicy,
     /// No credentials.
     Anonymous,
     /// Credentials of a scheme sigscope does not know.
@@ -52,7 +58,7 @@ impl Family {
     /// A signature scheme: a secret would let it be verified.
     pub fn is_signature(self) -> bool {
         match self {
-            Family::SigV4 | Family::SigV2 | Family::Query => true,
+            Family::SigV4 | Family::SigV2 | Family::Query | Family::PostPolicy => true,
             Family::Token | Family::Anonymous | Family::Unknown => false,
         }
     }
@@ -78,6 +84,7 @@ impl Mode {
         Mode::Basic,
         Mode::Bearer,
         Mode::XAuthToken,
+        Mode::PostPolicy,
         Mode::Unknown,
     ];
 
@@ -95,6 +102,7 @@ impl Mode {
             Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2 => Family::Query,
             Mode::Basic | Mode::Bearer | Mode::XAuthToken => Family::Token,
             Mode::Anonymous => Family::Anonymous,
+            Mode::PostPolicy => Family::PostPolicy,
             Mode::Unknown => Family::Unknown,
         }
     }
@@ -116,6 +124,7 @@ impl Mode {
             | Mode::Basic
             | Mode::Bearer
             | Mode::XAuthToken
+            | Mode::PostPolicy
             | Mode::Unknown => false,
         }
     }
@@ -162,6 +171,7 @@ impl Mode {
             Mode::Basic => "basic",
             Mode::Bearer => "bearer",
             Mode::XAuthToken => "x-auth-token",
+            Mode::PostPolicy => "post-policy",
             Mode::Unknown => "unknown",
         }
     }
@@ -186,6 +196,7 @@ impl Mode {
             Mode::Basic => "basic",
             Mode::Bearer => "bearer",
             Mode::XAuthToken => "x-auth",
+            Mode::PostPolicy => "post",
             Mode::Unknown => "?",
         }
     }
@@ -216,7 +227,8 @@ mod tests {
             Mode::Basic => 14,
             Mode::Bearer => 15,
             Mode::XAuthToken => 16,
-            Mode::Unknown => 17,
+            Mode::PostPolicy => 17,
+            Mode::Unknown => 18,
         }
     }
 
@@ -225,7 +237,7 @@ mod tests {
         for (i, m) in Mode::ALL.iter().enumerate() {
             assert_eq!(position(*m), i, "{}", m.as_str());
         }
-        assert_eq!(Mode::ALL.len(), 18);
+        assert_eq!(Mode::ALL.len(), 19);
     }
 
     #[test]

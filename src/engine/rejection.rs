@@ -32,6 +32,9 @@ pub enum Rejection {
     /// A full-object checksum asked for with an algorithm that has none.
     #[error("x-amz-checksum-type FULL_OBJECT with {0}: this server makes full-object checksums of CRC32, CRC32C and CRC64NVME only")]
     FullObjectUnsupported(&'static str),
+    /// A POST policy's condition the form does not meet, in S3's words (issue 15).
+    #[error("{0}")]
+    PostPolicy(String),
 }
 
 impl serde::Serialize for Rejection {

@@ -5,7 +5,9 @@
 //! strings in the message as STS and IAM write them, or Keystone's JSON error. Every body
 //! reads back through [`crate::engine::server_error::parse`].
 
-use crate::engine::{Analysis, Family, Verdict};
+mod post;
+
+use crate::engine::{Analysis, Family, Mode, Verdict};
 use crate::http::Request;
 
 /// The error-body style.
@@ -72,7 +74,7 @@ pub fn infer(a: &Analysis, req: &Request) -> Style {
                 Style::Query
             }
         }
-        Family::SigV2 => Style::S3,
+        Family::SigV2 | Family::PostPolicy => Style::S3,
         Family::Token | Family::Anonymous | Family::Unknown => {
             if param(req, "Action").is_some() {
                 Style::Query
@@ -320,6 +322,9 @@ pub fn answer(
         string_to_sign: None,
     };
     let access_key = a.auth.access_key.as_deref().map(xml_escape);
+    if a.auth.mode == Mode::PostPolicy && style == Style::S3 {
+        return post::answer(a, req, request_id);
+    }
     if a.verdict == Verdict::Malformed {
         let why = finding(a, crate::engine::Code::MalformedAuth)
             .unwrap_or("the authorization could not be parsed");

@@ -81,6 +81,9 @@ pub struct JsonExchange<'a> {
     /// SigV4A with the secret known only: absent otherwise (every other line is unchanged).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) public_key: &'a Option<crate::engine::PublicKeyView>,
+    /// `post-policy` only: the form, the decoded policy and each condition's verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) post_policy: &'a Option<Box<crate::engine::postpolicy::View>>,
     pub(super) divergence: &'a Option<crate::engine::diagnose::Divergence>,
     pub(super) server_expected: &'a Option<crate::engine::server_error::ServerExpected>,
     pub(super) body_mismatch: &'a [crate::engine::BodyMismatch],
@@ -128,6 +131,7 @@ pub fn to_json<'a>(x: &'a Exchange, a: &'a Analysis) -> JsonExchange<'a> {
         findings: x.notes.iter().chain(a.findings.iter()).collect(),
         signing_key: &a.signing_key,
         public_key: &a.public_key,
+        post_policy: &a.post_policy,
         divergence: &a.divergence,
         server_expected: &a.server_expected,
         body_mismatch: &a.body_mismatch,

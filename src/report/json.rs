@@ -329,6 +329,9 @@ fn write_tail(out: &mut Vec<u8>, j: &JsonExchange<'_>) {
         json_str(out, &k.y);
         out.push(b'}');
     }
+    if let Some(p) = j.post_policy {
+        json_field(out, false, "post_policy", p);
+    }
     json_field(out, false, "divergence", j.divergence);
     json_field(out, false, "server_expected", j.server_expected);
     key!(out, "body_mismatch");

@@ -131,6 +131,8 @@ pub enum Parsed {
     V4(Box<V4Auth>),
     V2(V2Auth),
     Query(QueryAuth),
+    /// A browser upload's form (issue 15).
+    PostPolicy(Box<super::postpolicy::PostAuth>),
     /// Nothing to verify (anonymous, bearer, …), or malformed.
     Nothing,
 }
@@ -200,6 +202,13 @@ pub fn detect(req: &Request) -> Detected {
             }
             s if s.eq_ignore_ascii_case("bearer") => return token_detected(tokens::bearer(rest)),
             _ => {}
+        }
+    }
+
+    // A browser upload: the form's fields carry the policy and its signature.
+    if authz.is_none() {
+        if let Some(d) = super::postpolicy::detect(req) {
+            return d;
         }
     }
 

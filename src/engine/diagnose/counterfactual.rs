@@ -182,7 +182,11 @@ pub(super) fn compare(
             Family::SigV2 => responsible_v2(req, presigned, cd, vd, &ours.string_to_sign),
             Family::Query => responsible_query(req, cd, vd, &ours.string_to_sign),
             // SigV4 parts at the canonical request, above; the rest sign no strings.
-            Family::SigV4 | Family::Token | Family::Anonymous | Family::Unknown => None,
+            Family::SigV4
+            | Family::PostPolicy
+            | Family::Token
+            | Family::Anonymous
+            | Family::Unknown => None,
         });
         return Some(Divergence {
             against: against.into(),

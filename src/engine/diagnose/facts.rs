@@ -25,7 +25,9 @@ pub(super) fn time_findings(o: &Observed, a: &mut Analysis, parsed: &Parsed) {
             .iter()
             .find(|(k, _)| k.as_slice() == b"Timestamp")
             .and_then(|(_, v)| crate::engine::time::parse_iso(&String::from_utf8_lossy(v))),
-        Parsed::Nothing => None,
+        // A form's x-amz-date is when it was signed, not when it is used (its policy's
+        // expiration says until when): no skew applies (postpolicy::expiry).
+        Parsed::PostPolicy(_) | Parsed::Nothing => None,
     };
     let presigned = a.auth.mode.is_presigned();
     if let Some(t) = signed_at {

@@ -141,6 +141,13 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         .is_some_and(|r| r.status == 401 || r.status == 403 || r.status == 400);
 
     time_findings(o, a, &parsed);
+    if let Some(now) = o.time.or_else(|| {
+        o.response
+            .and_then(|r| r.header("date"))
+            .and_then(|d| crate::engine::time::parse_http_date(&d))
+    }) {
+        crate::engine::postpolicy::expiry(a, now);
+    }
     if let Parsed::V4(auth) = &parsed {
         scope_findings(req, a, auth);
         facts::h2_host_findings(req, a, auth, v);
@@ -347,7 +354,11 @@ fn alterations_or_unexplained(p: &mut Pass, a: &mut Analysis, v: &Verifier, pars
     let searchable = match p.mode.family() {
         Family::SigV4 => true,
         Family::SigV2 => !p.mode.is_presigned(),
-        Family::Query | Family::Token | Family::Anonymous | Family::Unknown => false,
+        Family::Query
+        | Family::PostPolicy
+        | Family::Token
+        | Family::Anonymous
+        | Family::Unknown => false,
     };
     if p.client.is_some() || !have_secret || !searchable {
         return;

@@ -222,6 +222,7 @@ pub fn key(server: &str, host: Option<&str>, auth: &AuthInfo) -> Option<String> 
         ),
         Family::SigV2 => "S3 SigV2".to_string(),
         Family::Query => "EC2/Query".to_string(),
+        Family::PostPolicy => "S3 POST policy".to_string(),
         Family::Token | Family::Anonymous | Family::Unknown => return None,
     };
     Some(match host {

@@ -116,6 +116,9 @@ pub fn resign(req: &Request, o: &Options) -> Result<Resigned, ResignError> {
         Parsed::V4(a) => v4::resign(req, &a, mode, o),
         Parsed::V2(a) => v2::resign_v2(req, &a, mode, o),
         Parsed::Query(q) => v2::resign_query(req, &q, mode, o),
+        Parsed::PostPolicy(_) => Err(ResignError::Unsupported(
+            "a browser upload form is not re-signed: its policy and signature are form fields the page that made it chose",
+        )),
         Parsed::Nothing => Err(ResignError::NotSigned(mode.as_str())),
     }
 }

@@ -100,6 +100,7 @@ pub fn staleness(req: &Request, now: OffsetDateTime) -> Option<Staleness> {
                 expired(parse_iso(&get("Expires")?)?, now)
             }
         }
-        Parsed::Nothing => None,
+        // A form is used long after it is signed: its policy's expiration is what counts.
+        Parsed::PostPolicy(_) | Parsed::Nothing => None,
     }
 }

@@ -105,6 +105,9 @@ impl Builder<'_> {
             v.insert(2, Line::styled(note, self.t.dim()));
             return v;
         }
+        if let Some(v) = self.file_part() {
+            return v;
+        }
         let mut v = self.body_lines(&r.headers, &r.body, r.body_len(), "Request body");
         v.insert(
             1,
@@ -118,6 +121,36 @@ impl Builder<'_> {
             ));
         }
         v
+    }
+}
+
+impl Builder<'_> {
+    /// A browser upload: the file part's bytes, typed by its own Content-Type (the form's
+    /// other fields are in the Policy tab).
+    fn file_part(&self) -> Option<Vec<Line<'static>>> {
+        let r = &self.x.request;
+        let f = self.a.post_policy.as_ref()?.file.as_ref()?;
+        let bytes = r.body.get(f.range.clone())?;
+        let hs: Vec<http::Header> = f
+            .content_type
+            .iter()
+            .map(|c| http::Header {
+                name: b"content-type".to_vec(),
+                value: c.as_bytes().to_vec(),
+            })
+            .collect();
+        let mut v = self.body_lines(&hs, bytes, f.length, "File part of the upload form");
+        v.insert(
+            1,
+            Line::styled(
+                format!(
+                    "the request body is {} bytes of multipart/form-data; its fields are in the Policy tab",
+                    r.body_len()
+                ),
+                self.t.dim(),
+            ),
+        );
+        Some(v)
     }
 }
 

@@ -14,6 +14,7 @@ mod diff;
 mod headers;
 mod lines;
 mod overview;
+mod policy;
 mod response;
 mod signing;
 mod string_to_sign;
@@ -41,11 +42,13 @@ pub enum Tab {
     Headers,
     Body,
     Response,
+    /// A browser upload's policy, conditions and form (`post-policy` only).
+    Policy,
 }
 
 impl Tab {
     /// Every tab, in the order of their numbers.
-    pub const ALL: [Tab; 9] = [
+    pub const ALL: [Tab; 10] = [
         Tab::Overview,
         Tab::Canonical,
         Tab::StringToSign,
@@ -55,6 +58,7 @@ impl Tab {
         Tab::Headers,
         Tab::Body,
         Tab::Response,
+        Tab::Policy,
     ];
 
     /// The tab's number (its digit key), the same in every auth mode: a mode without the tab
@@ -70,6 +74,8 @@ impl Tab {
             Tab::Headers => 7,
             Tab::Body => 8,
             Tab::Response => 9,
+            // Past the digits: reached with Tab, as the tenth.
+            Tab::Policy => 10,
         }
     }
 
@@ -88,6 +94,7 @@ impl Tab {
             Tab::Headers => "Headers",
             Tab::Body => "Body",
             Tab::Response => "Response",
+            Tab::Policy => "Policy",
         }
     }
 }
@@ -120,6 +127,19 @@ pub fn tabs_for(mode: Mode) -> Vec<Tab> {
                 Response,
             ]
         }
+        // The policy first: it says what the form may be; the string to sign is the
+        // policy's base64.
+        Family::PostPolicy => vec![
+            Overview,
+            StringToSign,
+            Signing,
+            Diff,
+            Dialects,
+            Headers,
+            Body,
+            Response,
+            Policy,
+        ],
         Family::Token | Family::Anonymous | Family::Unknown => {
             vec![Overview, Headers, Body, Response]
         }
@@ -130,7 +150,7 @@ pub fn tabs_for(mode: Mode) -> Vec<Tab> {
 /// pressed).
 pub fn why_no_tab(mode: Mode, tab: Tab) -> &'static str {
     match (mode.family(), tab) {
-        (Family::SigV2 | Family::Query, Tab::Canonical) => {
+        (Family::SigV2 | Family::Query | Family::PostPolicy, Tab::Canonical) => {
             "it signs one string: see 3 String to sign"
         }
         (Family::Token | Family::Anonymous | Family::Unknown, _) => {
@@ -223,6 +243,7 @@ impl DetailModel {
                     Tab::Headers => b.headers(),
                     Tab::Body => b.body(),
                     Tab::Response => b.response(),
+                    Tab::Policy => b.policy(),
                 };
                 (tab, lines)
             })

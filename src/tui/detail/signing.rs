@@ -60,6 +60,19 @@ impl Builder<'_> {
                     ),
                 ));
             }
+            Family::PostPolicy => match &a.signing_key {
+                Some(_) => {
+                    v.extend(self.sigv4_key_chain());
+                    v.push(heading(
+                        t,
+                        "Signature = hex(HMAC-SHA256(kSigning, base64 policy))",
+                    ));
+                }
+                None => v.push(heading(
+                    t,
+                    "Signature = base64(HMAC-SHA1(secret, base64 policy)) for SigV2 forms, hex(HMAC-SHA256(kSigning, base64 policy)) for SigV4 forms",
+                )),
+            },
             Family::Token | Family::Anonymous | Family::Unknown => {}
         }
         v.push(kv(t, "claimed", safe_str(&claimed)));
@@ -92,6 +105,14 @@ impl Builder<'_> {
                 p.service.clone(),
                 p.terminator.clone(),
             )),
+            crate::engine::auth::Parsed::PostPolicy(p) => p.scope.as_ref().map(|s| {
+                (
+                    s.date.clone(),
+                    s.region.clone(),
+                    s.service.clone(),
+                    s.terminator.clone(),
+                )
+            }),
             _ => None,
         };
         let (sd, reg, svc, term) = date.unwrap_or_default();

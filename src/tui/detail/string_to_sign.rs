@@ -18,6 +18,7 @@ fn sts_labels(mode: Mode, sts: &[u8]) -> Vec<String> {
         ],
         Family::SigV2 => &["method", "Content-MD5", "Content-Type", "date"],
         Family::Query if mode == Mode::QueryV2 => &["method", "host", "path", "sorted parameters"],
+        Family::PostPolicy => &["the policy field, base64, exactly as sent"],
         Family::Query | Family::Token | Family::Anonymous | Family::Unknown => &[],
     };
     let mut out: Vec<String> = (0..n)
