@@ -575,6 +575,7 @@ fn each_code_is_provoked() {
         sigv4a_cases(),
         hint_cases(),
         payload::payload_cases(),
+        crate::post_policy_real::post_policy_cases(),
     ]
     .into_iter()
     .flatten()

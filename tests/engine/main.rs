@@ -16,6 +16,7 @@ mod multipart_real;
 mod oracle_aws_sigv4;
 mod oracle_checksums;
 mod payload_real;
+mod post_policy_real;
 mod real_vectors;
 mod report_json;
 mod sigv4a_real;

@@ -45,6 +45,11 @@ fn captures() -> Vec<(PathBuf, PathBuf)> {
             out.push((p, root().join("tests/vectors/sigv4a/credentials")));
         }
     }
+    // POST policy forms (issue 15): the `post_policy` object.
+    out.push((
+        root().join("tests/vectors/postpolicy/forms.pcapng"),
+        root().join("tests/vectors/postpolicy/credentials"),
+    ));
     out.sort();
     out
 }

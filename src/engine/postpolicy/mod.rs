@@ -387,6 +387,20 @@ pub fn examine(req: &Request, a: &PostAuth, findings: &mut Vec<Finding>) -> View
         sigv2: a.version == Version::Sigv2,
     };
     let (conditions, uncovered) = policy::check(&p, &inputs);
+    // The session token the policy names (botocore and boto 2 add it as a condition) is shown
+    // masked, as everywhere else.
+    let hide = |s: String| match a.session_token.as_deref().filter(|t| !t.is_empty()) {
+        Some(t) => s.replace(t, &super::secret::mask(t)),
+        None => s,
+    };
+    let conditions: Vec<Checked> = conditions
+        .into_iter()
+        .map(|c| Checked {
+            condition: hide(c.condition),
+            says: hide(c.says),
+            ..c
+        })
+        .collect();
     for c in conditions.iter().filter(|c| c.verdict != Met::Met) {
         let code = match c.kind {
             FailKind::Field => Code::PolicyConditionFailed,
@@ -418,7 +432,7 @@ pub fn examine(req: &Request, a: &PostAuth, findings: &mut Vec<Finding>) -> View
             ),
         ));
     }
-    view.policy = Some(p.json);
+    view.policy = Some(hide(p.json));
     view.expiration = Some(p.expiration);
     view.expires_at = Some(p.expires_at);
     view.conditions = conditions;
