@@ -14,5 +14,6 @@ mod capture_tui;
 mod h2;
 mod keylog;
 mod payload_proxy;
+mod post_policy;
 mod protocol;
 mod respond;
