@@ -54,6 +54,10 @@ fn diag_creds() -> Credentials {
     Credentials::load_file(Path::new("tests/diagnosis/credentials")).unwrap()
 }
 
+fn post_creds() -> Credentials {
+    Credentials::load_file(Path::new("tests/vectors/postpolicy/credentials")).unwrap()
+}
+
 fn no_creds() -> Credentials {
     Credentials::default()
 }
@@ -181,6 +185,22 @@ const CASES: &[Case] = &[
         file: "tests/vectors/sigv4a/s3-presigned-get.http",
         pos: 0,
         creds: no_creds,
+        dialect: "aws",
+    },
+    // Browser uploads (issue 15): real botocore (SigV4) and boto 2 (SigV2) forms; the Policy
+    // tab shows each condition's verdict, the Body tab the file part.
+    Case {
+        name: "post-policy-v4-wrong-key",
+        file: "tests/vectors/postpolicy/forms.pcapng",
+        pos: 1,
+        creds: post_creds,
+        dialect: "aws",
+    },
+    Case {
+        name: "post-policy-v2",
+        file: "tests/vectors/postpolicy/forms.pcapng",
+        pos: 11,
+        creds: post_creds,
         dialect: "aws",
     },
     Case {
@@ -375,8 +395,9 @@ fn help_lists_the_finding_codes() {
     let mut app = app_for(load("samples/demo.pcap"), demo_creds(), "aws");
     app.on_key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE));
     app.on_key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
-    // Tall enough for the heading and every code (issue 14 added six, issue 15 two).
-    let (text, _) = render(&mut app, 120, 64);
+    // Tall enough for the heading and every code (issue 14 added six, issue 15 two, then
+    // six for browser uploads).
+    let (text, _) = render(&mut app, 120, 70);
     assert!(text.contains("Finding codes"), "{text}");
     let last = sigscope::engine::Code::ALL.last().unwrap();
     assert!(text.contains(last.as_str()), "{text}");
@@ -428,4 +449,52 @@ fn aws_chunked_trailer_upload_lists_chunks_and_decodes_the_body() {
     let (text, _) = render(&mut app, 200, 50);
     assert!(text.contains("Request body: 2557 bytes"), "{text}");
     assert!(text.contains("3e8"), "{text}");
+}
+
+/// A browser upload's Policy tab: each condition with its verdict, the uncovered fields, the
+/// form's fields and the file; the Body tab shows the file part (issue 15).
+#[test]
+fn post_policy_tab_says_which_condition_fails() {
+    let cases = [
+        (
+            1,
+            "✗ FAILED    [\"starts-with\", \"$key\", \"uploads/\"]",
+            "key is `other/hello.txt`, which does not start with `uploads/`",
+        ),
+        (
+            2,
+            "✗ FAILED    [\"content-length-range\", 1, 1024]",
+            "the file is 2000 bytes, above the range 1 to 1024",
+        ),
+        (
+            4,
+            "✗ fields named by no condition (S3 refuses them): x-amz-meta-extra",
+            "✓ met       [\"eq\", \"$x-amz-meta-owner\", \"alice\"]",
+        ),
+        (
+            7,
+            "EXPIRED when the upload came",
+            "✓ met       [\"eq\", \"$bucket\", \"bucket\"]",
+        ),
+    ];
+    for (pos, a, b) in cases {
+        let mut app = app_for(
+            load("tests/vectors/postpolicy/forms.pcapng"),
+            post_creds(),
+            "aws",
+        );
+        select(&mut app, pos);
+        app.focus = Focus::Detail;
+        app.select_tab(Tab::Policy);
+        let (text, _) = render(&mut app, 200, 60);
+        assert!(text.contains(a), "#{pos} {a}:\n{text}");
+        assert!(text.contains(b), "#{pos} {b}:\n{text}");
+        app.select_tab(Tab::Body);
+        let (text, _) = render(&mut app, 200, 60);
+        assert!(text.contains("File part of the upload form"), "{text}");
+        assert!(
+            !text.contains("x-amz-signature"),
+            "the form fields are not the body: {text}"
+        );
+    }
 }

@@ -65,7 +65,10 @@ impl Builder<'_> {
         v.push(Line::raw(""));
         v.push(heading(t, "Form fields (before the file; S3 reads these)"));
         for (n, val) in &p.fields {
-            v.push(kv(t, &safe_str(n), safe_str(val)));
+            v.push(Line::from(vec![
+                Span::styled(format!("{:<12}", safe_str(n)), t.accent()),
+                Span::raw(format!(" {}", safe_str(val))),
+            ]));
         }
         if let Some(f) = &p.file {
             v.push(Line::raw(""));
