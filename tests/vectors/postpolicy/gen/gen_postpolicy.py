@@ -15,6 +15,7 @@ import base64
 import json
 import os
 import subprocess
+import tempfile
 import sys
 from xml.etree import ElementTree
 
@@ -86,6 +87,23 @@ def post(url, fields, data, filename="hello.txt", ctype="text/plain", bucket=BUC
     return r
 
 
+def post_curl(url, fields, data, filename="hello.txt", ctype="text/plain", bucket=BUCKET):
+    """The same form sent by curl: `--form-string` for each field (no `@`/`<` magic), `-F` for
+    the file, which curl writes last."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "upload")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        out = os.path.join(d, "body")
+        args = ["curl", "-sS", "-o", out, "-w", "%{http_code}"]
+        for k, v in fields.items():
+            args += ["--form-string", f"{k}={v}"]
+        args += ["-F", f"file=@{path};filename={filename};type={ctype}", f"{url}/{bucket}"]
+        status = int(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+        with open(out, "rb") as fh:
+            return status, fh.read()
+
+
 def main():
     url, out = sys.argv[1], sys.argv[2]
     host, port = url.split("//")[1].split(":")
@@ -94,21 +112,26 @@ def main():
     cases = []
 
     def case(name, client, fields, expect_status, expect_code, expect_message, finding,
-             data=small, bucket=BUCKET, note=""):
-        r = post(url, fields, data, bucket=bucket)
+             data=small, bucket=BUCKET, note="", sender="requests"):
+        if sender == "curl":
+            status, content = post_curl(url, fields, data, bucket=bucket)
+        else:
+            r = post(url, fields, data, bucket=bucket)
+            status, content = r.status_code, r.content
         got_code, got_message = None, ""
-        if r.status_code >= 300:
-            err = ElementTree.fromstring(r.content)
+        if status >= 300:
+            err = ElementTree.fromstring(content)
             got_code, got_message = err.findtext("Code"), err.findtext("Message")
         cases.append({
             "case": name, "client": client, "bucket": bucket, "file_length": len(data),
             "expect_status": expect_status, "expect_code": expect_code,
             "expect_message": expect_message, "expect_finding": finding,
-            "got_status": r.status_code, "got_code": got_code, "note": note,
+            "got_status": status, "got_code": got_code, "note": note, "sender": sender,
+            "signature_version": "sigv4" if "x-amz-signature" in fields else "sigv2",
         })
-        if (r.status_code, got_code) != (expect_status, expect_code) or \
+        if (status, got_code) != (expect_status, expect_code) or \
                 (expect_message and expect_message not in got_message):
-            print(f"{name}: expected {expect_status} {expect_code} {expect_message!r}, got {r.status_code}: {r.text}",
+            print(f"{name}: expected {expect_status} {expect_code} {expect_message!r}, got {status}: {content!r}",
                   file=sys.stderr)
             sys.exit(1)
 
@@ -153,9 +176,18 @@ def main():
     case("v2-tampered-policy", v2, {**g, "policy": tamper_policy(g["policy"])}, 403,
          "SignatureDoesNotMatch", None, None)
 
+    # The same forms sent by curl -F: another multipart writer.
+    case("curl-v4-valid", v4, f, 201, None, None, None, sender="curl")
+    case("curl-v4-extra-field", v4, {**f, "x-ignore-me": "1", "acl": "public-read"}, 403,
+         "AccessDenied", "Invalid according to Policy: Extra input fields: acl",
+         "policy-field-uncovered", sender="curl", note="x-ignore-* needs no condition")
+    case("curl-v2-valid", v2, g, 204, None, None, None, sender="curl")
+
+    curl = subprocess.run(["curl", "--version"], capture_output=True, text=True).stdout.split()[1]
     with open(out, "w") as fh:
         json.dump({"generator": "gen_postpolicy.py: " + v4 + "; " + v2 + "; requests " +
-                   requests.__version__, "cases": cases}, fh, indent=2, sort_keys=True)
+                   requests.__version__ + "; curl " + curl, "cases": cases}, fh, indent=2,
+                  sort_keys=True)
         fh.write("\n")
 
 
