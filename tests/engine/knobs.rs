@@ -90,11 +90,17 @@ fn form_post_query_seed_case() {
         &read("tests/vectors/real/boto2/cfn-push-stats-post.http"),
         SUITE_SECRET,
     );
-    assert_eq!(matching(&a), set(&["aws", "botocore", "boto2", "keystone"]));
+    assert_eq!(
+        matching(&a),
+        set(&["aws", "botocore", "boto2", "keystone", "moto"])
+    );
     // The AWS suite's own form POST: the same split, and MinIO (empty-body hash when
     // x-amz-content-sha256 is absent) and RGW (UNSIGNED-PAYLOAD) part from the body hash.
     let a = run(&read("tests/vectors/aws-sigv4-testsuite/post-x-www-form-urlencoded/post-x-www-form-urlencoded.sreq"), SUITE_SECRET);
-    assert_eq!(matching(&a), set(&["aws", "botocore", "boto2", "keystone"]));
+    assert_eq!(
+        matching(&a),
+        set(&["aws", "botocore", "boto2", "keystone", "moto"])
+    );
     assert_eq!(creq_line(&a, "keystone-legacy", 2), "Param1=value1");
     assert_eq!(
         creq_line(&a, "minio", 8),
@@ -141,7 +147,15 @@ fn path_normalisation_and_encoding() {
     );
     assert_eq!(
         matching(&a),
-        set(&["aws", "botocore", "boto2", "ceph-rgw", "minio"])
+        set(&[
+            "aws",
+            "botocore",
+            "boto2",
+            "ceph-rgw",
+            "minio",
+            "ceph-rgw-16.2",
+            "moto"
+        ])
     );
     // AWS docs PUT `/test$file.text` sent raw: AWS signs `%24`; botocore signs what it sends
     // (it never sends a raw `$`, it quotes it first).
@@ -164,7 +178,7 @@ fn header_value_whitespace() {
     // RGW's boost::trim_all folds a run to its first character: a tab survives.
     let req = wire("GET / HTTP/1.1\r\nHost: example.amazonaws.com\r\nX-Amz-Date: 20150830T123600Z\r\nx-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\r\nMy-Header: a\t\t b  c\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;my-header;x-amz-content-sha256;x-amz-date, Signature=0\r\n\r\n");
     let a = run(&signed_as(req, "ceph-rgw", SUITE_SECRET), SUITE_SECRET);
-    assert_eq!(matching(&a), set(&["ceph-rgw"]));
+    assert_eq!(matching(&a), set(&["ceph-rgw", "ceph-rgw-16.2"]));
     assert_eq!(creq_line(&a, "ceph-rgw", 4), "my-header:a\tb c");
     assert_eq!(creq_line(&a, "aws", 4), "my-header:a b c");
 }
@@ -216,7 +230,15 @@ fn payload_hash_sources() {
     );
     assert_eq!(
         matching(&a),
-        set(&["aws", "botocore", "boto2", "ceph-rgw", "minio"])
+        set(&[
+            "aws",
+            "botocore",
+            "boto2",
+            "ceph-rgw",
+            "minio",
+            "ceph-rgw-16.2",
+            "moto"
+        ])
     );
     assert!(creq_line(&a, "keystone", 2).contains("X-Amz-Signature="));
     // The payload line of a presigned S3 URL: UNSIGNED-PAYLOAD, but the body hash for keystone.
@@ -259,7 +281,7 @@ fn host_port_for_old_boto() {
     ));
     assert_eq!(
         matching(&run(&kept, SUITE_SECRET)),
-        set(&["aws", "botocore", "boto2"])
+        set(&["aws", "botocore", "boto2", "moto"])
     );
     // A current boto keeps its port under keystone too.
     let modern = wire(&base.replace("Boto/2.9.1", "Boto/2.49.0").replace(
@@ -293,8 +315,10 @@ fn http2_host() {
             "botocore",
             "boto2",
             "ceph-rgw",
+            "ceph-rgw-16.2",
             "keystone",
-            "keystone-legacy"
+            "keystone-legacy",
+            "moto"
         ])
     );
     assert_eq!(
@@ -536,11 +560,17 @@ fn sigv2_subresources_dates_and_resources() {
         &read("tests/vectors/aws-docs/s3-sigv2-delete.http"),
         DOCS_SECRET,
     );
-    assert_eq!(matching(&a), set(&["aws", "boto2", "ceph-rgw"]));
+    assert_eq!(
+        matching(&a),
+        set(&["aws", "boto2", "ceph-rgw", "ceph-rgw-16.2"])
+    );
     // MinIO decodes sub-resource values with `+` as a space.
     let req = wire("GET /bucket/key?versionId=a+b HTTP/1.1\r\nHost: s3.amazonaws.com\r\nDate: Tue, 27 Mar 2007 19:36:42 +0000\r\nAuthorization: AWS AKIAIOSFODNN7EXAMPLE:x\r\n\r\n");
     let a = run(&signed_as(req, "aws", DOCS_SECRET), DOCS_SECRET);
-    assert_eq!(matching(&a), set(&["aws", "botocore", "boto2", "ceph-rgw"]));
+    assert_eq!(
+        matching(&a),
+        set(&["aws", "botocore", "boto2", "ceph-rgw", "ceph-rgw-16.2"])
+    );
     // RGW appends sub-resources in its list order, object-lock last.
     let req = wire("GET /bucket/key?tagging&object-lock HTTP/1.1\r\nHost: s3.amazonaws.com\r\nDate: Tue, 27 Mar 2007 19:36:42 +0000\r\nAuthorization: AWS AKIAIOSFODNN7EXAMPLE:x\r\n\r\n");
     let a = run(&signed_as(req, "botocore", DOCS_SECRET), DOCS_SECRET);

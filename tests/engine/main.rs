@@ -9,6 +9,7 @@ mod aws_docs;
 mod aws_suite;
 mod aws_suite_v4a;
 mod cli;
+mod conformance;
 mod diagnosis;
 mod findings;
 mod knobs;

@@ -28,7 +28,9 @@ dialects![
     keystone_legacy,
     keystone,
     ceph_rgw,
+    ceph_rgw_16,
     minio,
+    moto,
 ];
 
 use serde::Serialize;

@@ -100,24 +100,27 @@ def classify_new(dport, method, path, query, auth):
                         cause="requests-aws4auth signed prefix=m%20plus (a raw + is a space, "
                               "as AWS reads it); the server signs the raw query as sent "
                               "(prefix=m+plus): a rule of the server, no change in transit; "
-                              "no dialect sigscope knows signs a raw + that way.",
-                        expect_findings=["server-strings-differ"], verdict="valid",
-                        first="server-strings-differ",
+                              "moto's rule (botocore re-signing the raw query, issue 20), so "
+                              "the server is named after it.",
+                        expect_findings=["server-strings-differ", "server-likely-dialect"],
+                        expect_findings_without_secret=["server-strings-differ"],
+                        verdict="valid", first="server-likely-dialect",
                         # the rule, and no claim of a change
-                        says={"server-strings-differ": ["prefix=m+plus", "no dialect"]})
+                        says={"server-strings-differ": ["prefix=m+plus", "moto"]})
         if aws4auth:
             return dict(scenario="m-query-plus-rgw", expect_findings=[], verdict="valid",
                         cause="the same requests-aws4auth request to Ceph RGW, which also "
                               "reads a raw + as a space: accepted.")
         return dict(scenario="m-query-plus-client-rule",
                     cause="aws-requests-auth signs the raw pairs as sent (prefix=m+plus); RGW "
-                          "reads + as a space (%20) and refuses. No dialect signs the query "
-                          "as sent: with the secret the widened search must find that rule "
-                          "of the client, not blame the secret. RGW's 403 carries no strings.",
-                    expect_findings=["dialect-mismatch"], expect_findings_without_secret=[],
+                          "reads + as a space (%20) and refuses. moto's dialect signs the "
+                          "query as sent (issue 20): with the secret the client's rule is "
+                          "named by it, not the secret blamed. RGW's 403 carries no strings.",
+                    expect_findings=["dialect-mismatch", "server-likely-dialect"],
+                    expect_findings_without_secret=[],
                     verdict="invalid", first="dialect-mismatch",
                     first_without_secret="query-plus",
-                    says={"dialect-mismatch": ["the query as sent", "prefix=m+plus"]})
+                    says={"dialect-mismatch": ["signed like moto", "the pairs as sent"]})
     if key == "n+plus.txt":
         if dport == 9100:
             return dict(scenario="n-path-plus-server-rule",

@@ -1,0 +1,322 @@
+//! Issue 20: real servers as ground truth. Each corpus in tests/conformance (made by
+//! `tests/conformance/gen/make.sh` against the real server, captured by tcpdump) holds a
+//! matrix of botocore-signed requests, some altered after signing, and the server's answer to
+//! each. Here every request is verified under the dialect named after that server, and its
+//! decision on the signature must be the server's; where the server logged its canonical
+//! request and string to sign (RGW at `debug rgw = 20`), the dialect's must equal them byte
+//! for byte; and every refusal that is not about the signature (time, unknown key, payload)
+//! must be named by a finding. README's conformance table is checked against the counts.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use sigscope::credentials::Credentials;
+use sigscope::engine::diagnose::Observed;
+use sigscope::engine::rejection::Rejection;
+use sigscope::engine::{analyze_observed, Analysis, KeyCache};
+use sigscope::exchange::Exchange;
+
+use crate::support::{bin, load, root, verifier};
+
+/// Each corpus and the dialect named after its server: they must agree on every request.
+const CORPORA: &[(&str, &str)] = &[("rgw-16.2.15", "ceph-rgw-16.2"), ("moto-5.2.6", "moto")];
+
+/// Other dialects measured on the same corpora for README's table: the rules read from newer
+/// RGW source, and the client whose signer moto reuses.
+const ALSO: &[(&str, &str)] = &[("rgw-16.2.15", "ceph-rgw"), ("moto-5.2.6", "botocore")];
+
+struct Answer {
+    case: String,
+    method: String,
+    target: String,
+    status: u16,
+    code: String,
+}
+
+fn answers(dir: &Path) -> Vec<Answer> {
+    let text = std::fs::read_to_string(dir.join("answers.tsv")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            Answer {
+                case: f[1].into(),
+                method: f[2].into(),
+                target: f[3].into(),
+                status: f[4].parse().unwrap(),
+                code: f[5].into(),
+            }
+        })
+        .collect()
+}
+
+/// What the server's answer says about the request, from its status and S3 error code alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Server {
+    /// The signature was accepted: the request was carried out, or refused for its body after
+    /// the signature was checked.
+    SignatureAccepted,
+    SignatureRefused,
+    /// Refused before the signature could decide, for a reason a finding must name.
+    Refused(Reason),
+    /// A 5xx: the server failed, no decision to compare.
+    NoDecision,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reason {
+    Time,
+    UnknownKey,
+    Denied,
+}
+
+fn server(a: &Answer) -> Server {
+    match (a.status, a.code.as_str()) {
+        (500.., _) | (0, _) => Server::NoDecision,
+        (_, "SignatureDoesNotMatch") => Server::SignatureRefused,
+        (_, "RequestTimeTooSkewed") => Server::Refused(Reason::Time),
+        (_, "InvalidAccessKeyId") => Server::Refused(Reason::UnknownKey),
+        (_, "AccessDenied") | (403, "") => Server::Refused(Reason::Denied),
+        // XAmzContentSHA256Mismatch and BadDigest come after the signature was accepted.
+        _ => Server::SignatureAccepted,
+    }
+}
+
+/// The dialect's decision on the signature: it matches, and no rule of the dialect refuses
+/// the request for its signing (a payload mode or checksum it does not read is a refusal of
+/// the body, as the server's XAmzContentSHA256Mismatch is).
+fn dialect_accepts(a: &Analysis, dialect: &str) -> Option<bool> {
+    let d = a.dialects.iter().find(|d| d.name == dialect)?;
+    let signing_rule = match &d.rejects {
+        None => false,
+        Some(
+            Rejection::PayloadModeUnsupported(_)
+            | Rejection::ChecksumUnsupported(_)
+            | Rejection::FullObjectUnsupported(_),
+        ) => false,
+        Some(_) => true,
+    };
+    d.matches.map(|m| m && !signing_rule)
+}
+
+fn findings(a: &Analysis) -> Vec<&str> {
+    a.findings.iter().map(|f| f.code.as_str()).collect()
+}
+
+/// Each reason the server gave, and the findings of which one must be raised.
+fn names_reason(reason: Reason, codes: &[&str]) -> bool {
+    let want: &[&str] = match reason {
+        Reason::Time => &["clock-skew"],
+        Reason::UnknownKey => &["access-key-unknown"],
+        Reason::Denied => &["presigned-expired", "verifier-rejects"],
+    };
+    codes.iter().any(|c| want.contains(c))
+}
+
+struct Tally {
+    decisions: usize,
+    agree: usize,
+    strings: usize,
+    strings_equal: usize,
+    disagreements: Vec<String>,
+}
+
+fn analyse(x: &Exchange, dialect: &str, creds: &Credentials, cache: &KeyCache) -> Analysis {
+    let v = verifier(creds, dialect, cache);
+    let o = Observed {
+        request: &x.request,
+        response: x.response.as_ref(),
+        time: x.time,
+        context: Default::default(),
+    };
+    analyze_observed(&o, &v)
+}
+
+fn check_corpus(name: &str, dialect: &str) -> Tally {
+    check_dir(&root().join("tests/conformance").join(name), name, dialect)
+}
+
+fn check_dir(dir: &Path, name: &str, dialect: &str) -> Tally {
+    let answers = answers(dir);
+    let exchanges = load(dir.join("requests.pcap"));
+    assert_eq!(
+        exchanges.len(),
+        answers.len(),
+        "{name}: one exchange per answer"
+    );
+    let creds = Credentials::load_file(&dir.join("credentials")).unwrap();
+    let cache = KeyCache::default();
+    let logged = logged_strings(dir);
+    let mut t = Tally {
+        decisions: 0,
+        agree: 0,
+        strings: 0,
+        strings_equal: 0,
+        disagreements: vec![],
+    };
+    for (i, (x, ans)) in exchanges.iter().zip(&answers).enumerate() {
+        let req = &x.request;
+        assert_eq!(req.method, ans.method, "{name} #{i} {}", ans.case);
+        assert_eq!(req.target_lossy(), ans.target, "{name} #{i} {}", ans.case);
+        let a = analyse(x, dialect, &creds, &cache);
+        let codes = findings(&a);
+        let anonymous = a.auth.mode.as_str() == "anonymous";
+        match server(ans) {
+            Server::NoDecision => {}
+            _ if anonymous => {} // an ACL decision, not a signature's
+            Server::Refused(reason) => {
+                assert!(
+                    names_reason(reason, &codes),
+                    "{name} {}: the server refused ({} {}) and no finding says why: {codes:?}",
+                    ans.case,
+                    ans.status,
+                    ans.code
+                );
+            }
+            s => {
+                t.decisions += 1;
+                let accepted = s == Server::SignatureAccepted;
+                if dialect_accepts(&a, dialect) == Some(accepted) {
+                    t.agree += 1;
+                } else {
+                    t.disagreements.push(format!(
+                        "{}: server {} {}, {dialect} {:?}",
+                        ans.case,
+                        ans.status,
+                        ans.code,
+                        dialect_accepts(&a, dialect)
+                    ));
+                }
+            }
+        }
+        if let Some((cr, sts)) = logged.get(i).cloned().flatten() {
+            t.strings += 1;
+            let d = a.dialects.iter().find(|d| d.name == dialect).unwrap();
+            let ours_cr = d
+                .canonical_request
+                .as_ref()
+                .map(|b| String::from_utf8_lossy(b).into_owned());
+            let ours_sts = String::from_utf8_lossy(&d.string_to_sign).into_owned();
+            if cr
+                .as_deref()
+                .is_none_or(|cr| ours_cr.as_deref() == Some(cr))
+                && ours_sts == sts
+            {
+                t.strings_equal += 1;
+            } else {
+                t.disagreements.push(format!(
+                    "{}: strings differ from the server's log\n  server: {cr:?} / {sts:?}\n  ours:   {ours_cr:?} / {ours_sts:?}",
+                    ans.case
+                ));
+            }
+        }
+    }
+    t
+}
+
+/// strings.tsv: per request, the canonical request (SigV4 only) and the string to sign the
+/// server logged, base64; `None` where it logged none.
+fn logged_strings(dir: &Path) -> Vec<Option<(Option<String>, String)>> {
+    let Ok(text) = std::fs::read_to_string(dir.join("strings.tsv")) else {
+        return vec![];
+    };
+    let b64 = |s: &str| {
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(s).unwrap()).unwrap()
+    };
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            match (f[2], f[3]) {
+                (_, "") => None,
+                ("", sts) => Some((None, b64(sts))),
+                (cr, sts) => Some((Some(b64(cr)), b64(sts))),
+            }
+        })
+        .collect()
+}
+
+fn row(name: &str, dialect: &str, t: &Tally) -> String {
+    let strings = if t.strings == 0 {
+        "not logged".to_string()
+    } else {
+        format!("{} of {}", t.strings_equal, t.strings)
+    };
+    format!(
+        "| {name} | `{dialect}` | {} of {} | {strings} |",
+        t.agree, t.decisions
+    )
+}
+
+#[test]
+fn each_server_agrees_with_its_dialect_and_readme_says_so() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut failures = Vec::new();
+    for (name, dialect) in CORPORA.iter().chain(ALSO) {
+        let t = check_corpus(name, dialect);
+        assert!(
+            t.decisions >= 50,
+            "{name}: only {} signature decisions",
+            t.decisions
+        );
+        if CORPORA.contains(&(name, dialect)) {
+            failures.extend(t.disagreements.iter().map(|d| format!("{name}: {d}")));
+        }
+        let r = row(name, dialect, &t);
+        assert!(
+            readme.contains(&r),
+            "README's conformance table lacks the row\n{r}"
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The per-server inference of the report names each server's dialect from its answers alone.
+#[test]
+fn the_report_names_each_servers_dialect_from_its_answers() {
+    for (name, dialect) in CORPORA {
+        let dir = root().join("tests/conformance").join(name);
+        let out = std::process::Command::new(bin())
+            .args(["report", "--format", "json", "--credentials"])
+            .arg(dir.join("credentials"))
+            .arg(dir.join("requests.pcap"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let signed = err
+            .lines()
+            .find(|l| l.contains("(SigV4 for s3)") && !l.contains("Host "))
+            .unwrap_or_else(|| panic!("{name}: no SigV4 server line in\n{err}"));
+        assert!(
+            signed.contains(&format!("behaves like {dialect} (")),
+            "{name}: {signed}"
+        );
+    }
+}
+
+/// `.ci/run` sends the matrix to freshly started servers (gen/check-live.sh) and names the
+/// fresh corpora here (`DIR=DIALECT,…`): they must agree as the committed ones do.
+#[test]
+fn live_corpora_agree_too() {
+    let Ok(spec) = std::env::var("SIGSCOPE_CONFORMANCE_LIVE") else {
+        eprintln!("skipped: SIGSCOPE_CONFORMANCE_LIVE is not set (.ci/run sets it)");
+        return;
+    };
+    let mut checked = 0;
+    for item in spec.split(',').filter(|s| !s.is_empty()) {
+        let (dir, dialect) = item.rsplit_once('=').expect("DIR=DIALECT");
+        let t = check_dir(Path::new(dir), dir, dialect);
+        assert!(
+            t.decisions >= 50,
+            "{dir}: only {} signature decisions",
+            t.decisions
+        );
+        assert!(
+            t.disagreements.is_empty(),
+            "{dir}:\n{}",
+            t.disagreements.join("\n")
+        );
+        checked += 1;
+    }
+    assert!(checked > 0, "SIGSCOPE_CONFORMANCE_LIVE names no corpus");
+}
