@@ -5,6 +5,7 @@
 //! strings in the message as STS and IAM write them, or Keystone's JSON error. Every body
 //! reads back through [`crate::engine::server_error::parse`].
 
+pub mod imitate;
 mod post;
 
 use crate::engine::{Analysis, Family, Mode, Verdict};
@@ -16,6 +17,10 @@ pub enum Style {
     S3,
     Query,
     Keystone,
+    /// Ceph RGW 16.2's answers (issue 20: [`imitate`]).
+    Rgw,
+    /// moto 5.2.6's answers (issue 20: [`imitate`]).
+    Moto,
 }
 
 impl Style {
@@ -24,6 +29,17 @@ impl Style {
             Style::S3 => "s3",
             Style::Query => "query",
             Style::Keystone => "keystone",
+            Style::Rgw => "rgw",
+            Style::Moto => "moto",
+        }
+    }
+
+    /// The real server this style imitates, if it is one.
+    pub fn server(self) -> Option<imitate::Server> {
+        match self {
+            Style::Rgw => Some(imitate::Server::Rgw),
+            Style::Moto => Some(imitate::Server::Moto),
+            Style::S3 | Style::Query | Style::Keystone => None,
         }
     }
 }
@@ -128,7 +144,7 @@ struct ErrBody<'a> {
 fn render(style: Style, e: ErrBody, request_id: &str) -> Answer {
     let text = |b: &[u8]| crate::http::text(b).into_owned();
     let body = match style {
-        Style::S3 => {
+        Style::S3 | Style::Rgw | Style::Moto => {
             let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
             x.push_str(&format!(
                 "<Code>{}</Code><Message>{}</Message>",
@@ -190,7 +206,7 @@ fn render(style: Style, e: ErrBody, request_id: &str) -> Answer {
     let (status, content_type) = match style {
         Style::Keystone => (401, "application/json"),
         Style::Query => (e.status, "text/xml"),
-        Style::S3 => (e.status, "application/xml"),
+        Style::S3 | Style::Rgw | Style::Moto => (e.status, "application/xml"),
     };
     Answer {
         status,
@@ -202,7 +218,7 @@ fn render(style: Style, e: ErrBody, request_id: &str) -> Answer {
 
 fn success(style: Style, req: &Request, request_id: &str) -> Answer {
     match style {
-        Style::S3 => Answer {
+        Style::S3 | Style::Rgw | Style::Moto => Answer {
             status: 200,
             content_type: "application/xml",
             body: Vec::new(),
@@ -313,6 +329,11 @@ pub fn answer(
     request_id: &str,
 ) -> Answer {
     let style = policy.style.unwrap_or_else(|| infer(a, req));
+    if let Some(server) = style.server() {
+        let dialect = crate::engine::dialect::by_name(a.verifier)
+            .unwrap_or(&crate::engine::dialect::aws::DIALECT);
+        return imitate::answer(server, a, req, dialect, policy, request_id);
+    }
     let plain = |status, code, message: String| ErrBody {
         status,
         code,
@@ -403,7 +424,7 @@ pub fn answer(
                         "InvalidClientTokenId",
                         "The security token included in the request is invalid.",
                     ),
-                    Style::S3 => (
+                    Style::S3 | Style::Rgw | Style::Moto => (
                         "InvalidAccessKeyId",
                         "The AWS Access Key Id you provided does not exist in our records.",
                     ),
@@ -434,7 +455,7 @@ pub fn answer(
             let message = match style {
                 Style::Keystone => "Invalid EC2 signature.".to_string(),
                 Style::Query => "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".to_string(),
-                Style::S3 => "The request signature we calculated does not match the signature you provided. Check your key and signing method.".to_string(),
+                Style::S3 | Style::Rgw | Style::Moto => "The request signature we calculated does not match the signature you provided. Check your key and signing method.".to_string(),
             };
             let mut e = plain(403, "SignatureDoesNotMatch", message);
             if let Some(k) = &access_key {
