@@ -181,6 +181,7 @@ pub(super) fn event(
                     .into_iter()
                     .map(|p| Finding::new(crate::engine::Code::CaptureIncomplete, p))
                     .collect(),
+                replay: None,
             };
             stats.exchanges += 1;
             let mut slot = Slot {

@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod config;
 pub mod detail;
+pub mod edit;
 pub mod export;
 pub mod filter;
 pub mod history;
@@ -155,6 +156,16 @@ async fn event_loop(
             timings.frame_drawn(app, started, &mut key_at);
         }
         for e in std::mem::take(&mut app.effects) {
+            if let Effect::Edit { id } = e {
+                // The editor reads the terminal: the event stream's reader thread must not
+                // (dropping the stream stops it), and a new one takes over afterwards.
+                drop(events);
+                let edited = edit_in_editor(app, term, id);
+                events = EventStream::new();
+                app.edited(id, edited);
+                dirty = true;
+                continue;
+            }
             dirty |= perform(e, app, term, &replies);
         }
         if app.quit {
@@ -289,14 +300,18 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
         Effect::Replay {
             id,
             resign,
+            edited,
             settings,
         } => {
             if let Some(item) = app.store.get(id) {
                 let (tx, stx) = (replies.replayed.clone(), replies.status.clone());
                 tokio::task::spawn_blocking(move || {
                     let t = crate::replay::Transport::default();
-                    let resign = resign.and_then(crate::engine::dialect::by_name);
-                    match replay::replay_exchange(&item.x, resign, settings.keys.as_ref(), &t) {
+                    let plan = replay::Plan {
+                        resign: resign.and_then(crate::engine::dialect::by_name),
+                        edited: edited.map(|r| *r),
+                    };
+                    match replay::replay_exchange(&item.x, plan, settings.keys.as_ref(), &t) {
                         Ok(x) => {
                             let _ = tx.send(x);
                         }
@@ -307,6 +322,8 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
                 });
             }
         }
+        // Run by the loop itself, which owns the event stream.
+        Effect::Edit { .. } => {}
         Effect::Suspend => {
             if let Err(e) = term.suspend() {
                 app.quit = true;
@@ -316,6 +333,40 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
         }
     }
     false
+}
+
+/// `E`: exchange `id`'s request, its secrets masked, in the user's editor with the terminal
+/// given back meanwhile (as Ctrl-Z does); the request read back with the masks left alone
+/// restored ([`edit::restore`]), or why it could not be.
+fn edit_in_editor(
+    app: &App,
+    term: &mut TerminalGuard,
+    id: usize,
+) -> Result<crate::http::Request, String> {
+    let item = app.store.get(id).ok_or("the exchange is gone")?;
+    let masked = edit::masked(&item.x.request);
+    let mut file = tempfile::Builder::new()
+        .prefix("sigscope-edit-")
+        .suffix(".http")
+        .tempfile()
+        .map_err(|e| format!("could not write the request for the editor ({e})"))?;
+    file.write_all(&masked.text)
+        .and_then(|()| file.flush())
+        .map_err(|e| format!("could not write the request for the editor ({e})"))?;
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    let run = || edit::run_editor(file.path());
+    let ran = term.outside(|| {
+        if multi {
+            tokio::task::block_in_place(run)
+        } else {
+            run()
+        }
+    });
+    ran?;
+    let text = std::fs::read(file.path())
+        .map_err(|e| format!("could not read the edited request back ({e})"))?;
+    edit::restore(&text, &masked, &item.x.request).map_err(|e| e.to_string())
 }
 
 /// An event of the feed, and what is already queued behind it: taken for at most a few
