@@ -52,7 +52,41 @@ impl ReplayOf {
     pub fn describe(&self) -> String {
         format!("replay of #{} {}", self.original, self.how())
     }
+
+    /// The name of the pcapng interface `listen --save` puts a replay on
+    /// ("sigscope replay of #3 re-signed as aws"), read back by [`ReplayOf::from_interface`].
+    pub fn interface_name(&self) -> String {
+        format!("{REPLAY_INTERFACE}{}", self.describe())
+    }
+
+    /// The replay an interface's name says its packets are (see [`ReplayOf::interface_name`]).
+    pub fn from_interface(name: &str) -> Option<ReplayOf> {
+        let rest = name
+            .strip_prefix(REPLAY_INTERFACE)?
+            .strip_prefix("replay of #")?;
+        let (n, how) = rest.split_once(' ')?;
+        let original = n.parse().ok()?;
+        let (edited, how) = match how.strip_prefix("edited, ") {
+            Some(h) => (true, h),
+            None => (false, how),
+        };
+        let resigned = match how {
+            "as captured" if !edited => None,
+            "not re-signed" if edited => None,
+            h => Some(h.strip_prefix("re-signed as ")?)
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+        };
+        Some(ReplayOf {
+            original,
+            edited,
+            resigned,
+        })
+    }
 }
+
+/// What the name of a saved replay's interface starts with.
+const REPLAY_INTERFACE: &str = "sigscope ";
 
 /// What earlier exchanges of the run tell about later ones: the Host values seen, and recent
 /// requests by signature (a proxy's two legs carry the same one). Bounded.

@@ -55,7 +55,12 @@ pub struct Options {
     /// The filter history read at start, and where it is kept (`None`: this session only).
     pub history: Vec<String>,
     pub history_file: Option<PathBuf>,
+    /// Keeps each replay with the session (`listen --save`; issue 17); whether it did.
+    pub save_replay: Option<SaveReplay>,
 }
+
+/// What keeps a replay with the session ([`Options::save_replay`]).
+pub type SaveReplay = Box<dyn Fn(&crate::exchange::Exchange) -> bool + Send>;
 
 /// Runs the UI over a feed (files being read, or a live listener) until the user quits.
 pub async fn run(
@@ -66,10 +71,17 @@ pub async fn run(
 ) -> Result<()> {
     let started = Instant::now();
     let timings_path = opts.timings.clone();
+    let mut opts = opts;
+    let save_replay = opts.save_replay.take();
     let (mut app, rows_rx) = new_app(opts, sources_label, live, started);
     let mut timings = Timings::default();
     let mut term = TerminalGuard::enter()?;
-    let result = event_loop(&mut app, &mut term, feed, rows_rx, &mut timings, started).await;
+    let inputs = Inputs {
+        feed,
+        rows: rows_rx,
+        save_replay,
+    };
+    let result = event_loop(&mut app, &mut term, inputs, &mut timings, started).await;
     drop(term);
     drop(app);
     timings.report(timings_path.as_deref());
@@ -106,6 +118,14 @@ fn new_app(
     (app, rows_rx)
 }
 
+/// What the loop reads besides the terminal: the feed, the verification results, and where
+/// replays are kept.
+struct Inputs {
+    feed: FeedReceiver,
+    rows: UnboundedReceiver<RowsDone>,
+    save_replay: Option<SaveReplay>,
+}
+
 /// Where work done off the UI thread reports back to the loop.
 struct Replies {
     detail: UnboundedSender<DetailModel>,
@@ -121,11 +141,15 @@ struct Replies {
 async fn event_loop(
     app: &mut App,
     term: &mut TerminalGuard,
-    mut feed: FeedReceiver,
-    mut rows_rx: UnboundedReceiver<RowsDone>,
+    inputs: Inputs,
     timings: &mut Timings,
     started: Instant,
 ) -> Result<()> {
+    let Inputs {
+        mut feed,
+        rows: mut rows_rx,
+        save_replay,
+    } = inputs;
     let (detail_tx, mut detail_rx) = tokio::sync::mpsc::unbounded_channel::<DetailModel>();
     let (status_tx, mut status_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let (ask_tx, mut ask_rx) = tokio::sync::mpsc::unbounded_channel::<state::Confirm>();
@@ -203,7 +227,8 @@ async fn event_loop(
             Some(mut x) = replayed_rx.recv() => {
                 // Numbered after everything listed so far; its source names the original.
                 x.index = app.store.len();
-                app.overlay.status = Some(format!("{}: {}", crate::escape::escape_str(&x.source), x.response.as_ref().map_or(0, |r| r.status)));
+                let saved = save_replay.as_ref().is_some_and(|save| save(&x));
+                app.overlay.status = Some(format!("{}: {}{}", crate::escape::escape_str(&x.source), x.response.as_ref().map_or(0, |r| r.status), if saved { " (saved with the session)" } else { "" }));
                 app.ingest(vec![x]);
                 dirty = true;
             }

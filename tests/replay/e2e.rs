@@ -209,3 +209,67 @@ fn tui_e_edits_then_re_signs_as_keystone_legacy_and_shows_the_200() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `listen --save` on a terminal (issue 17): a request to the listener, `r` and `y` in its
+/// UI, quit; the saved session holds the replay, and opened again it is marked as a replay
+/// of #0.
+#[test]
+fn tui_replays_are_saved_with_the_listen_session_and_reopen_marked() {
+    if !have_tool("tmux", "-V", "SIGSCOPE_REQUIRE_TMUX") {
+        return;
+    }
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("replay-save-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = crate::loopback::free_port();
+    let d = dir.display();
+    let cmd = format!(
+        "cd {d} && env -u http_proxy -u HTTP_PROXY XDG_CONFIG_HOME={d} HOME={d} AWS_SHARED_CREDENTIALS_FILE=/nonexistent {bin} listen --port {port} --dialect keystone-legacy --credentials {creds} --save {d}/s.pcapng; sleep 30",
+        bin = bin(),
+        creds = root().join("samples/demo.credentials").display(),
+    );
+    let t = Tmux::start("sigscope-replay-e2e", &cmd, 160, 40).expect("tmux session");
+    t.wait_for(&format!("listening on 127.0.0.1:{port}"));
+    // The demo's seed request, to the listener.
+    let demo = std::fs::read_to_string(root().join("samples/demo.http")).unwrap();
+    let seed = demo[..demo.find("PUT /examplebucket").unwrap()]
+        .trim_end()
+        .replace("Host: 127.0.0.1:8003", &format!("Host: 127.0.0.1:{port}"));
+    {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(seed.as_bytes()).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut got = [0u8; 64];
+        let n = s.read(&mut got).unwrap();
+        assert!(got[..n].starts_with(b"HTTP/1.1 "), "{:?}", &got[..n]);
+    }
+    t.wait_for("1 exchange");
+    t.keys(&["r"]);
+    t.wait_for(&format!("send #0 as captured to http://127.0.0.1:{port}"));
+    t.keys(&["y"]);
+    t.wait_for("(saved with the session)");
+    t.keys(&["q"]);
+    t.wait_for("stop the listener and quit?");
+    t.keys(&["y"]);
+    // Opened again: the replay is there, marked, beside the listener's own records.
+    let saved = dir.join("s.pcapng");
+    let t0 = std::time::Instant::now();
+    while std::fs::metadata(&saved).map_or(0, |m| m.len()) == 0
+        && t0.elapsed() < std::time::Duration::from_secs(10)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let cmd = format!(
+        "cd {d} && env XDG_CONFIG_HOME={d} HOME={d} {bin} s.pcapng --credentials {creds}; sleep 30",
+        bin = bin(),
+        creds = root().join("samples/demo.credentials").display(),
+    );
+    let t2 = Tmux::start("sigscope-replay-e2e", &cmd, 160, 40).expect("tmux session");
+    let s = t2.wait_for("↻#0");
+    assert!(s.contains("3 exchanges"), "{s}");
+    let _ = std::fs::remove_dir_all(dir);
+}
