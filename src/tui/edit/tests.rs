@@ -165,3 +165,23 @@ fn bad_edits_are_refused() {
         );
     }
 }
+
+#[test]
+fn an_http2_request_stays_http2_with_its_authority() {
+    let mut req = request(
+        "GET /b/k HTTP/1.1\r\nhost: 127.0.0.1:9000\r\nx-amz-date: 20261207T000000Z\r\n\r\n",
+    );
+    req.version = "HTTP/2".into();
+    req.h2_authority = Some(crate::http::Authority {
+        value: b"127.0.0.1:9000".to_vec(),
+        host_added: true,
+    });
+    let m = masked(&req);
+    assert!(text(&m).starts_with("GET /b/k HTTP/2\n"), "{}", text(&m));
+    let back = restore(&m.text, &m, &req).unwrap();
+    assert_eq!(back.version, "HTTP/2");
+    assert_eq!(back.h2_authority, req.h2_authority);
+    // Another Host: the captured :authority no longer stands.
+    let t = text(&m).replace("host: 127.0.0.1:9000", "host: other:9000");
+    assert_eq!(restore(t.as_bytes(), &m, &req).unwrap().h2_authority, None);
+}
