@@ -21,7 +21,72 @@ pub struct Exchange {
     /// What the capture layer noticed (gaps, no response, truncation), reported with the
     /// engine's findings.
     pub notes: Vec<Finding>,
+    /// A request sigscope sent again (issue 17): the exchange it replays and how.
+    pub replay: Option<ReplayOf>,
 }
+
+/// What a replay is: the number of the exchange it sends again, and how it was prepared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplayOf {
+    /// The original's number (`Exchange::index`).
+    pub original: usize,
+    /// The request was changed in the editor (the UI's `E`) before it was sent.
+    pub edited: bool,
+    /// The dialect it was re-signed as; `None`: sent with the signature it had.
+    pub resigned: Option<String>,
+}
+
+impl ReplayOf {
+    /// How it was prepared, in words: "as captured", "re-signed as aws", "edited, re-signed
+    /// as aws", "edited, not re-signed".
+    pub fn how(&self) -> String {
+        match (self.edited, &self.resigned) {
+            (false, None) => "as captured".into(),
+            (false, Some(d)) => format!("re-signed as {d}"),
+            (true, Some(d)) => format!("edited, re-signed as {d}"),
+            (true, None) => "edited, not re-signed".into(),
+        }
+    }
+
+    /// "replay of #3 re-signed as aws": what the list and the detail say of it.
+    pub fn describe(&self) -> String {
+        format!("replay of #{} {}", self.original, self.how())
+    }
+
+    /// The name of the pcapng interface `listen --save` puts a replay on
+    /// ("sigscope replay of #3 re-signed as aws"), read back by [`ReplayOf::from_interface`].
+    pub fn interface_name(&self) -> String {
+        format!("{REPLAY_INTERFACE}{}", self.describe())
+    }
+
+    /// The replay an interface's name says its packets are (see [`ReplayOf::interface_name`]).
+    pub fn from_interface(name: &str) -> Option<ReplayOf> {
+        let rest = name
+            .strip_prefix(REPLAY_INTERFACE)?
+            .strip_prefix("replay of #")?;
+        let (n, how) = rest.split_once(' ')?;
+        let original = n.parse().ok()?;
+        let (edited, how) = match how.strip_prefix("edited, ") {
+            Some(h) => (true, h),
+            None => (false, how),
+        };
+        let resigned = match how {
+            "as captured" if !edited => None,
+            "not re-signed" if edited => None,
+            h => Some(h.strip_prefix("re-signed as ")?)
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+        };
+        Some(ReplayOf {
+            original,
+            edited,
+            resigned,
+        })
+    }
+}
+
+/// What the name of a saved replay's interface starts with.
+const REPLAY_INTERFACE: &str = "sigscope ";
 
 /// What earlier exchanges of the run tell about later ones: the Host values seen, and recent
 /// requests by signature (a proxy's two legs carry the same one). Bounded.

@@ -252,6 +252,38 @@ impl Request {
     }
 }
 
+impl Response {
+    /// The response in HTTP/1.1 wire form, framed by a Content-Length of its (decoded) body:
+    /// a chunked framing is not kept, and an HTTP/2 answer is written as HTTP/1.1. An empty
+    /// body keeps the Content-Length the server sent (the answer to a HEAD).
+    pub fn to_wire(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.body.len() + 256);
+        let reason = match self.reason.as_str() {
+            "" => "-",
+            r => r,
+        };
+        out.extend_from_slice(format!("HTTP/1.1 {} {reason}\r\n", self.status).as_bytes());
+        let keep_length = self.body.is_empty() && self.has_header("content-length");
+        for h in &self.headers {
+            let framing = h.name.eq_ignore_ascii_case(b"transfer-encoding")
+                || (!keep_length && h.name.eq_ignore_ascii_case(b"content-length"));
+            if framing {
+                continue;
+            }
+            out.extend_from_slice(&h.name);
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(&h.value);
+            out.extend_from_slice(b"\r\n");
+        }
+        if !keep_length {
+            out.extend_from_slice(format!("Content-Length: {}\r\n", self.body.len()).as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(&self.body);
+        out
+    }
+}
+
 fn strip_absolute_form(t: &[u8]) -> &[u8] {
     if t.first() == Some(&b'/') {
         return t;

@@ -175,12 +175,17 @@ pub(super) fn event(
                 client: Some(conn.names[d].clone()),
                 server: Some(conn.names[1 - d].clone()),
                 interface: conn.iface.as_deref().map(str::to_string),
+                // A replay `listen --save` kept is on an interface named for it (issue 17).
                 request: *req,
                 response: None,
                 notes: problems
                     .into_iter()
                     .map(|p| Finding::new(crate::engine::Code::CaptureIncomplete, p))
                     .collect(),
+                replay: conn
+                    .iface
+                    .as_deref()
+                    .and_then(crate::exchange::ReplayOf::from_interface),
             };
             stats.exchanges += 1;
             let mut slot = Slot {

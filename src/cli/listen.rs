@@ -222,7 +222,10 @@ fn run_interactive(cfg: live::Config, opts: &ReportOpts, creds: Credentials) -> 
     // Bind before the UI takes the terminal, so "address in use" is a plain error.
     let bound = rt.block_on(live::bind(cfg))?;
     let label = format!("listening on {}: {mode}{saving}", bound.local_addr());
-    let topts = setup.options(opts, creds);
+    let mut topts = setup.options(opts, creds);
+    // The UI's replays are kept in the saved session, marked as replays of their original.
+    let sink = bound.replay_sink();
+    topts.save_replay = Some(Box::new(move |x| sink.save(x)));
     let (tx, rx) = sigscope::feed::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = rt.spawn(bound.run(tx, async move {

@@ -174,6 +174,17 @@ pub fn run(o: &ReplayOpts, opts: &ReportOpts) -> Result<ExitCode> {
         }
     }
     table(&mut out, &rows)?;
+    let fell_back = rows[1..].iter().any(|r| {
+        r.answer
+            .as_ref()
+            .is_ok_and(|a| !a.version.starts_with("HTTP/2"))
+    });
+    if replay::h2::is_h2(&x.request) && fell_back {
+        writeln!(
+            out,
+            "note: the server answered over HTTP/1.1 (it did not pick HTTP/2 by ALPN)"
+        )?;
+    }
     if o.ab {
         let accepted: Vec<&str> = rows[1..]
             .iter()
@@ -239,11 +250,15 @@ fn header(out: &mut impl Write, x: &Exchange, dest: &Destination) -> Result<()> 
     let r = &x.request;
     writeln!(
         out,
-        "#{} {} {} sent to {dest} (Host {})",
+        "#{} {} {} sent to {dest} (Host {}){}",
         x.index,
         escape_str(&r.method),
         escape_bytes(&engine::auth::shown_target(&r.target)),
         escape_str(&r.host().unwrap_or_default()),
+        match replay::h2::is_h2(r) {
+            true => " over HTTP/2, as captured",
+            false => "",
+        }
     )
     .context("writing to stdout")
 }

@@ -94,6 +94,7 @@ impl TuiSetup {
                 .map(tui::history::load)
                 .unwrap_or_default(),
             history_file,
+            save_replay: None,
         }
     }
 }

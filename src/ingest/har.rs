@@ -150,6 +150,7 @@ pub fn parse(data: &[u8], name: &str, first_index: usize) -> (Vec<Exchange>, Vec
             request,
             response,
             notes: Vec::new(),
+            replay: None,
         });
     }
     (out, errors)

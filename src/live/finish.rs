@@ -59,5 +59,6 @@ fn exchange(ctx: &Ctx, c: Completed, index: usize) -> Exchange {
         request,
         response,
         notes,
+        replay: None,
     }
 }

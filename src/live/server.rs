@@ -24,6 +24,7 @@ use crate::feed::{FeedEvent, FeedSender};
 pub struct Bound {
     listener: tokio::net::TcpListener,
     cfg: Config,
+    replays: save::ReplaySink,
 }
 
 /// Raises the soft open-files limit to the hard one: each connection is a descriptor.
@@ -68,7 +69,11 @@ pub async fn bind(cfg: Config) -> Result<Bound, LiveError> {
     let listener = sock
         .listen(4096)
         .map_err(|error| LiveError::Bind { addr, error })?;
-    Ok(Bound { listener, cfg })
+    Ok(Bound {
+        listener,
+        cfg,
+        replays: save::ReplaySink::default(),
+    })
 }
 
 /// [`bind`] then [`Bound::run`].
@@ -81,6 +86,11 @@ pub async fn serve(
 }
 
 impl Bound {
+    /// Where the UI's replays go to be saved with the session (`--save`; issue 17).
+    pub fn replay_sink(&self) -> save::ReplaySink {
+        self.replays.clone()
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()
@@ -101,6 +111,9 @@ impl Bound {
             ends,
             fd_limit,
         } = start(self.cfg, local)?;
+        if let Some(s) = &ctx.saver {
+            let _ = self.replays.0.set(s.clone());
+        }
         let hello = hello(&ctx, local);
         tracing::info!("{hello}; open-files limit {fd_limit}");
         let _ = feed.send(FeedEvent::Notice(hello));

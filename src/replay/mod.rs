@@ -5,7 +5,7 @@
 //! Secrets never leave the process except inside the signature.
 //!
 //! `transport.rs` TCP, proxy `CONNECT`, TLS, timeout; `tls.rs` the rustls client;
-//! `wire.rs` the response's framing.
+//! `wire.rs` the response's framing; `h2.rs` HTTP/2 by hyper's client.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,6 +17,7 @@ use crate::escape::{escape_bytes, escape_str};
 use crate::exchange::Exchange;
 use crate::http::{Request, Response};
 
+pub mod h2;
 mod tls;
 pub mod transport;
 mod wire;
@@ -183,7 +184,8 @@ pub struct Sent {
     pub at: OffsetDateTime,
 }
 
-/// Sends `req` (its HTTP/1.1 wire form: the captured bytes when it is unchanged) to `dest`,
+/// Sends `req` (its HTTP/1.1 wire form: the captured bytes when it is unchanged; by HTTP/2
+/// when it was captured as HTTP/2, [`transport::send`]) to `dest`,
 /// after writing the audit line; `what` says how it was prepared ("as captured",
 /// "re-signed as keystone-legacy").
 pub fn send(
@@ -197,16 +199,17 @@ pub fn send(
     let wire = req.to_wire();
     tracing::info!(
         target: "sigscope::replay",
-        "replay: sending {} {} ({} bytes, {}) to {} (Host {}) at {}",
+        "replay: sending {} {} ({} bytes, {}{}) to {} (Host {}) at {}",
         escape_str(&req.method),
         escape_bytes(&shown_target(&req.target)),
         wire.len(),
         what,
+        if h2::is_h2(req) { ", HTTP/2" } else { "" },
         dest,
         escape_str(&req.host().unwrap_or_default()),
         crate::engine::time::format_rfc3339(at),
     );
-    let result = transport::send(dest, &wire, &req.method, t);
+    let result = transport::send(dest, req, &wire, t);
     match &result {
         Ok(r) => {
             tracing::info!(target: "sigscope::replay", "replay: {} answered {}", dest, r.status)

@@ -59,10 +59,12 @@ impl ServerCertVerifier for AnyCertificate {
     }
 }
 
-/// The connector for `https://` destinations.
+/// The connector for `https://` destinations; `h2` offers HTTP/2 by ALPN before HTTP/1.1
+/// (a request captured as HTTP/2).
 pub fn connector(
     cacert: Option<&Path>,
     insecure: bool,
+    h2: bool,
 ) -> Result<tokio_rustls::TlsConnector, ReplayError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls = |e: String| ReplayError::Tls(e);
@@ -93,7 +95,10 @@ pub fn connector(
         }
         builder.with_root_certificates(roots).with_no_client_auth()
     };
-    // The captured request is HTTP/1.x bytes: HTTP/1.1 is what is offered.
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // A request captured as HTTP/1.x is sent as its bytes: HTTP/1.1 is all that is offered.
+    cfg.alpn_protocols = match h2 {
+        true => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        false => vec![b"http/1.1".to_vec()],
+    };
     Ok(tokio_rustls::TlsConnector::from(Arc::new(cfg)))
 }

@@ -1,14 +1,14 @@
-//! Sending one request's bytes and reading the answer: TCP (through an HTTP proxy's
-//! `CONNECT` when `HTTPS_PROXY`/`HTTP_PROXY` say so and `NO_PROXY` does not), TLS for
-//! `https`, everything under one timeout. The bytes are written as given: the captured
-//! request, byte for byte.
+//! Sending one request and reading the answer: TCP (through an HTTP proxy's `CONNECT` when
+//! `HTTPS_PROXY`/`HTTP_PROXY` say so and `NO_PROXY` does not), TLS for `https`, everything
+//! under one timeout. An HTTP/1.x request's bytes are written as given: the captured
+//! request, byte for byte; one captured as HTTP/2 goes by HTTP/2 (`h2.rs`).
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::wire::{response, Progress};
 use super::{Destination, ReplayError, Transport};
-use crate::http::Response;
+use crate::http::{Request, Response};
 
 /// Where the connection goes: straight to the destination, or to a proxy.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,12 +64,14 @@ pub fn proxy_for(dest: &Destination, get: impl Fn(&str) -> Option<String>) -> Op
 trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
-/// Sends `wire` to `dest` and reads the response to `method`. Blocking: a current-thread
-/// runtime of its own.
+/// Sends `req` to `dest` and reads the response: `wire` (its HTTP/1.1 bytes) on an HTTP/1.1
+/// connection, or `req` by HTTP/2 when it was captured as HTTP/2 and the server speaks it
+/// (ALPN over TLS; prior knowledge in the clear). Blocking: a current-thread runtime of its
+/// own.
 pub fn send(
     dest: &Destination,
+    req: &Request,
     wire: &[u8],
-    method: &str,
     t: &Transport,
 ) -> Result<Response, ReplayError> {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -78,7 +80,7 @@ pub fn send(
         .map_err(|e| ReplayError::Io(e.to_string()))?;
     let timeout = t.timeout;
     rt.block_on(async {
-        tokio::time::timeout(timeout, exchange(dest, wire, method, t))
+        tokio::time::timeout(timeout, exchange(dest, req, wire, t))
             .await
             .unwrap_or(Err(ReplayError::Timeout(timeout)))
     })
@@ -86,10 +88,11 @@ pub fn send(
 
 async fn exchange(
     dest: &Destination,
+    req: &Request,
     wire: &[u8],
-    method: &str,
     t: &Transport,
 ) -> Result<Response, ReplayError> {
+    let h2 = super::h2::is_h2(req);
     let proxy = proxy_for(dest, |n| std::env::var(n).ok());
     let (host, port) = match &proxy {
         Some(p) => (p.host.as_str(), p.port),
@@ -103,15 +106,19 @@ async fn exchange(
         tunnel(&mut tcp, dest).await?;
     }
     let mut io: Box<dyn Io> = if dest.tls {
-        let connector = super::tls::connector(t.cacert.as_deref(), t.insecure)?;
+        let connector = super::tls::connector(t.cacert.as_deref(), t.insecure, h2)?;
         let name = rustls_pki_types::ServerName::try_from(dest.server_name.clone())
             .map_err(|e| ReplayError::Tls(format!("server name `{}`: {e}", dest.server_name)))?;
-        Box::new(
-            connector
-                .connect(name, tcp)
-                .await
-                .map_err(|e| ReplayError::Tls(e.to_string()))?,
-        )
+        let tls = connector
+            .connect(name, tcp)
+            .await
+            .map_err(|e| ReplayError::Tls(e.to_string()))?;
+        if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
+            return super::h2::send(tls, req, dest, MAX_RESPONSE).await;
+        }
+        Box::new(tls)
+    } else if h2 {
+        return super::h2::send(tcp, req, dest, MAX_RESPONSE).await;
     } else {
         Box::new(tcp)
     };
@@ -121,7 +128,7 @@ async fn exchange(
     io.flush()
         .await
         .map_err(|e| ReplayError::Io(e.to_string()))?;
-    read_response(&mut io, method).await
+    read_response(&mut io, &req.method).await
 }
 
 /// `CONNECT host:port` through the proxy; a 2xx opens the tunnel.

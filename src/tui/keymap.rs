@@ -41,6 +41,7 @@ pub enum Action {
     ComparePrev,
     Replay,
     Resign,
+    Edit,
 }
 
 impl Action {
@@ -130,7 +131,12 @@ impl Action {
         (
             Action::Resign,
             "resign",
-            "re-sign as the verifier's dialect (auto: the server's) and send",
+            "re-sign as a dialect (picked; Diff tab: the server's) and send",
+        ),
+        (
+            Action::Edit,
+            "edit",
+            "edit the request in $EDITOR, then re-sign it (or not) and send",
         ),
         (
             Action::MaskKeys,
@@ -330,6 +336,7 @@ impl Default for Keymap {
             ("[", ComparePrev),
             ("r", Replay),
             ("R", Resign),
+            ("E", Edit),
             ("esc", Back),
             ("q", Quit),
             ("ctrl-c", Quit),

@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod config;
 pub mod detail;
+pub mod edit;
 pub mod export;
 pub mod filter;
 pub mod history;
@@ -54,7 +55,12 @@ pub struct Options {
     /// The filter history read at start, and where it is kept (`None`: this session only).
     pub history: Vec<String>,
     pub history_file: Option<PathBuf>,
+    /// Keeps each replay with the session (`listen --save`; issue 17); whether it did.
+    pub save_replay: Option<SaveReplay>,
 }
+
+/// What keeps a replay with the session ([`Options::save_replay`]).
+pub type SaveReplay = Box<dyn Fn(&crate::exchange::Exchange) -> bool + Send>;
 
 /// Runs the UI over a feed (files being read, or a live listener) until the user quits.
 pub async fn run(
@@ -65,10 +71,17 @@ pub async fn run(
 ) -> Result<()> {
     let started = Instant::now();
     let timings_path = opts.timings.clone();
+    let mut opts = opts;
+    let save_replay = opts.save_replay.take();
     let (mut app, rows_rx) = new_app(opts, sources_label, live, started);
     let mut timings = Timings::default();
     let mut term = TerminalGuard::enter()?;
-    let result = event_loop(&mut app, &mut term, feed, rows_rx, &mut timings, started).await;
+    let inputs = Inputs {
+        feed,
+        rows: rows_rx,
+        save_replay,
+    };
+    let result = event_loop(&mut app, &mut term, inputs, &mut timings, started).await;
     drop(term);
     drop(app);
     timings.report(timings_path.as_deref());
@@ -105,6 +118,14 @@ fn new_app(
     (app, rows_rx)
 }
 
+/// What the loop reads besides the terminal: the feed, the verification results, and where
+/// replays are kept.
+struct Inputs {
+    feed: FeedReceiver,
+    rows: UnboundedReceiver<RowsDone>,
+    save_replay: Option<SaveReplay>,
+}
+
 /// Where work done off the UI thread reports back to the loop.
 struct Replies {
     detail: UnboundedSender<DetailModel>,
@@ -120,11 +141,15 @@ struct Replies {
 async fn event_loop(
     app: &mut App,
     term: &mut TerminalGuard,
-    mut feed: FeedReceiver,
-    mut rows_rx: UnboundedReceiver<RowsDone>,
+    inputs: Inputs,
     timings: &mut Timings,
     started: Instant,
 ) -> Result<()> {
+    let Inputs {
+        mut feed,
+        rows: mut rows_rx,
+        save_replay,
+    } = inputs;
     let (detail_tx, mut detail_rx) = tokio::sync::mpsc::unbounded_channel::<DetailModel>();
     let (status_tx, mut status_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let (ask_tx, mut ask_rx) = tokio::sync::mpsc::unbounded_channel::<state::Confirm>();
@@ -155,6 +180,16 @@ async fn event_loop(
             timings.frame_drawn(app, started, &mut key_at);
         }
         for e in std::mem::take(&mut app.effects) {
+            if let Effect::Edit { id } = e {
+                // The editor reads the terminal: the event stream's reader thread must not
+                // (dropping the stream stops it), and a new one takes over afterwards.
+                drop(events);
+                let edited = edit_in_editor(app, term, id);
+                events = EventStream::new();
+                app.edited(id, edited);
+                dirty = true;
+                continue;
+            }
             dirty |= perform(e, app, term, &replies);
         }
         if app.quit {
@@ -192,7 +227,8 @@ async fn event_loop(
             Some(mut x) = replayed_rx.recv() => {
                 // Numbered after everything listed so far; its source names the original.
                 x.index = app.store.len();
-                app.overlay.status = Some(format!("{}: {}", crate::escape::escape_str(&x.source), x.response.as_ref().map_or(0, |r| r.status)));
+                let saved = save_replay.as_ref().is_some_and(|save| save(&x));
+                app.overlay.status = Some(format!("{}: {}{}", crate::escape::escape_str(&x.source), x.response.as_ref().map_or(0, |r| r.status), if saved { " (saved with the session)" } else { "" }));
                 app.ingest(vec![x]);
                 dirty = true;
             }
@@ -289,14 +325,18 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
         Effect::Replay {
             id,
             resign,
+            edited,
             settings,
         } => {
             if let Some(item) = app.store.get(id) {
                 let (tx, stx) = (replies.replayed.clone(), replies.status.clone());
                 tokio::task::spawn_blocking(move || {
                     let t = crate::replay::Transport::default();
-                    let resign = resign.and_then(crate::engine::dialect::by_name);
-                    match replay::replay_exchange(&item.x, resign, settings.keys.as_ref(), &t) {
+                    let plan = replay::Plan {
+                        resign: resign.and_then(crate::engine::dialect::by_name),
+                        edited: edited.map(|r| *r),
+                    };
+                    match replay::replay_exchange(&item.x, plan, settings.keys.as_ref(), &t) {
                         Ok(x) => {
                             let _ = tx.send(x);
                         }
@@ -307,6 +347,8 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
                 });
             }
         }
+        // Run by the loop itself, which owns the event stream.
+        Effect::Edit { .. } => {}
         Effect::Suspend => {
             if let Err(e) = term.suspend() {
                 app.quit = true;
@@ -316,6 +358,40 @@ fn perform(e: Effect, app: &mut App, term: &mut TerminalGuard, replies: &Replies
         }
     }
     false
+}
+
+/// `E`: exchange `id`'s request, its secrets masked, in the user's editor with the terminal
+/// given back meanwhile (as Ctrl-Z does); the request read back with the masks left alone
+/// restored ([`edit::restore`]), or why it could not be.
+fn edit_in_editor(
+    app: &App,
+    term: &mut TerminalGuard,
+    id: usize,
+) -> Result<crate::http::Request, String> {
+    let item = app.store.get(id).ok_or("the exchange is gone")?;
+    let masked = edit::masked(&item.x.request);
+    let mut file = tempfile::Builder::new()
+        .prefix("sigscope-edit-")
+        .suffix(".http")
+        .tempfile()
+        .map_err(|e| format!("could not write the request for the editor ({e})"))?;
+    file.write_all(&masked.text)
+        .and_then(|()| file.flush())
+        .map_err(|e| format!("could not write the request for the editor ({e})"))?;
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    let run = || edit::run_editor(file.path());
+    let ran = term.outside(|| {
+        if multi {
+            tokio::task::block_in_place(run)
+        } else {
+            run()
+        }
+    });
+    ran?;
+    let text = std::fs::read(file.path())
+        .map_err(|e| format!("could not read the edited request back ({e})"))?;
+    edit::restore(&text, &masked, &item.x.request).map_err(|e| e.to_string())
 }
 
 /// An event of the feed, and what is already queued behind it: taken for at most a few

@@ -72,6 +72,21 @@ impl TerminalGuard {
         entered
     }
 
+    /// Gives the terminal back while `f` runs (the editor of `E`) and takes it again after.
+    pub(super) fn outside<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        restore_terminal();
+        let out = f();
+        let _ = enter_terminal();
+        // Not `Terminal::clear`, which first asks the terminal where its cursor is (an
+        // answer that can be lost on the way back from another program): the screen is
+        // cleared and both of ratatui's buffers emptied, so the next frame is drawn whole.
+        use ratatui::backend::Backend as _;
+        let _ = self.term.backend_mut().clear();
+        self.term.swap_buffers();
+        self.term.swap_buffers();
+        out
+    }
+
     /// Continued after a stop from outside: the shell may have reset the terminal meanwhile.
     pub(super) fn retake(&mut self) {
         if enter_terminal().is_ok() {

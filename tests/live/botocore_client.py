@@ -7,7 +7,7 @@ botocore logged while signing (its DEBUG "CanonicalRequest:" / "StringToSign:" r
 the HTTP status and the raw response body, so the Rust test compares our 403 bodies with
 botocore's own strings.
 
-Cases: s3v4-put, s3v4-get, s3v2-put, s3v2-get, query-post (STS GetCallerIdentity, a SigV4
+Cases: s3v4-create (CreateBucket examplebucket), s3v4-put, s3v4-get, s3v2-put, s3v2-get, query-post (STS GetCallerIdentity, a SigV4
 form POST), s3v4-put-eu (signed for eu-west-1), s3v4-put-large (256 KiB from a file object, sent with Expect: 100-continue).
 """
 import io
@@ -78,6 +78,9 @@ def main():
                 # redirector re-signs for that region and retries.
                 c = client("s3", "s3v4", region="eu-west-1")
                 c.put_object(Bucket="examplebucket", Key="live/eu.txt", Body=b"eu\n")
+            elif case == "s3v4-create":
+                # The bucket the other cases use, on a real server that starts empty.
+                client("s3", "s3v4").create_bucket(Bucket="examplebucket")
             elif case.startswith("s3v4") or case.startswith("s3v2"):
                 c = client("s3", "s3v4" if case.startswith("s3v4") else "s3")
                 if case.endswith("-put"):

@@ -22,6 +22,21 @@ pub(crate) struct Server {
     log: Arc<Mutex<Vec<String>>>,
 }
 
+impl Server {
+    /// Stops it with SIGTERM (a listener saves what is in flight first) and waits for it
+    /// (15 s at most; then the drop kills it).
+    pub(crate) fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let t0 = Instant::now();
+        while self.child.try_wait().is_ok_and(|s| s.is_none())
+            && t0.elapsed() < Duration::from_secs(15)
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -29,7 +44,7 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -58,9 +73,19 @@ fn start(mut cmd: Command, port: u16) -> Server {
         let lines = log.lock().unwrap().clone();
         if let Some(l) = lines.iter().find(|l| l.contains("listening on")) {
             // `sigscope listen --port 0` says which port it took.
+            // (the address is the first word after it: a reverse proxy names its upstream
+            // after it, with a port of its own).
             let port = l
-                .rsplit_once(':')
-                .and_then(|(_, p)| p.split_whitespace().next()?.parse().ok())
+                .split("listening on ")
+                .nth(1)
+                .and_then(|a| {
+                    a.split_whitespace()
+                        .next()?
+                        .rsplit_once(':')?
+                        .1
+                        .parse()
+                        .ok()
+                })
                 .filter(|_| port == 0)
                 .unwrap_or(port);
             return Server { child, port, log };
@@ -78,7 +103,7 @@ fn start(mut cmd: Command, port: u16) -> Server {
 
 /// The venv's Python with the pinned botocore, or None (skipped loudly) unless
 /// SIGSCOPE_REQUIRE_PYTHON is set.
-fn python() -> Option<PathBuf> {
+pub(crate) fn python() -> Option<PathBuf> {
     let venv =
         std::env::var("SIGSCOPE_VENV").unwrap_or_else(|_| "/tmp/sigscope-fixtures-venv".into());
     let py = Path::new(&venv).join("bin/python");

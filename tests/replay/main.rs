@@ -8,5 +8,7 @@ mod support;
 mod aws_sigv4;
 mod cli;
 mod e2e;
+mod h2;
 mod loopback;
 mod reference;
+mod rgw;

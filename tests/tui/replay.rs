@@ -7,11 +7,14 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
+use crossterm::event::KeyCode;
 use sigscope::credentials::Credentials;
 use sigscope::engine::dialect;
-use sigscope::tui::state::{Confirm, Effect, Popup};
+use sigscope::tui::detail::Tab;
+use sigscope::tui::replay::Plan;
+use sigscope::tui::state::{Confirm, Effect, MenuKind, Popup};
 
-use crate::app::{app_for, draw, key};
+use crate::app::{app_for, code, draw, key};
 use crate::support::load;
 
 fn demo_app() -> sigscope::tui::state::App {
@@ -39,6 +42,14 @@ fn r_asks_naming_the_destination_and_y_queues_the_send() {
         .any(|e| matches!(e, Effect::Replay { .. })));
 
     app.on_key(key('R'));
+    // R picks the dialect first (here the one the verifier and the server's answers agree
+    // on), then asks.
+    let Some(Popup::Menu(m)) = app.overlay.popup.clone() else {
+        panic!("R opens the dialect picker: {:?}", app.overlay.popup);
+    };
+    assert_eq!(m.kind, MenuKind::Resign { edited: false });
+    assert_eq!(dialect::ALL[m.selected].name, "keystone-legacy");
+    app.on_key(code(KeyCode::Enter));
     let Some(Popup::Confirm(c)) = app.overlay.popup.clone() else {
         panic!("R asks first");
     };
@@ -62,6 +73,7 @@ fn an_unsigned_request_cannot_be_re_signed_and_says_why() {
     }
     app.build_detail_now();
     app.on_key(key('R'));
+    app.on_key(code(KeyCode::Enter));
     let Some(Popup::Confirm(_)) = app.overlay.popup.clone() else {
         panic!("asked");
     };
@@ -70,15 +82,23 @@ fn an_unsigned_request_cannot_be_re_signed_and_says_why() {
         id,
         resign,
         settings,
+        ..
     }) = app.effects.pop()
     else {
         panic!("queued");
     };
     let x = app.store.get(id).unwrap().x.clone();
-    let d = resign.and_then(dialect::by_name);
-    let e =
-        sigscope::tui::replay::replay_exchange(&x, d, settings.keys.as_ref(), &Default::default())
-            .unwrap_err();
+    let plan = Plan {
+        resign: resign.and_then(dialect::by_name),
+        edited: None,
+    };
+    let e = sigscope::tui::replay::replay_exchange(
+        &x,
+        plan,
+        settings.keys.as_ref(),
+        &Default::default(),
+    )
+    .unwrap_err();
     assert_eq!(
         e,
         "cannot re-sign as keystone-legacy: the request carries no signature to re-sign (anonymous)"
@@ -117,11 +137,13 @@ fn serve_once(l: TcpListener) -> Vec<u8> {
 fn the_send_runs_off_the_ui_thread_and_its_result_joins_the_list() {
     let mut app = demo_app();
     app.on_key(key('R'));
+    app.on_key(code(KeyCode::Enter));
     app.on_key(key('y'));
     let Some(Effect::Replay {
         id,
         resign,
         settings,
+        ..
     }) = app.effects.pop()
     else {
         panic!("queued");
@@ -140,10 +162,13 @@ fn the_send_runs_off_the_ui_thread_and_its_result_joins_the_list() {
     let sent = rt
         .block_on(async move {
             tokio::task::spawn_blocking(move || {
-                let d = resign.and_then(dialect::by_name);
+                let plan = Plan {
+                    resign: resign.and_then(dialect::by_name),
+                    edited: None,
+                };
                 sigscope::tui::replay::replay_exchange(
                     &x,
-                    d,
+                    plan,
                     settings.keys.as_ref(),
                     &Default::default(),
                 )
@@ -169,6 +194,152 @@ fn the_send_runs_off_the_ui_thread_and_its_result_joins_the_list() {
     let screen = draw(&mut app, 160, 40);
     assert!(
         screen.contains("replay of #0 re-signed as keystone-legacy"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn r_picks_another_dialect_and_on_the_diff_tab_goes_straight_to_the_servers() {
+    let creds = Credentials::load_file(Path::new("samples/demo.credentials")).unwrap();
+    // Verified as aws: the picker still proposes the dialect the demo server's answers
+    // point to (its 403 to the seed, which keystone-legacy explains and aws does not).
+    let mut app = app_for(load("samples/demo.pcap"), creds, "aws");
+    app.on_key(key('R'));
+    let Some(Popup::Menu(m)) = app.overlay.popup.clone() else {
+        panic!("picker: {:?}", app.overlay.popup);
+    };
+    assert_eq!(dialect::ALL[m.selected].name, "keystone-legacy");
+    let screen = draw(&mut app, 140, 40);
+    assert!(
+        screen.contains("Send #0 to http://127.0.0.1:8003 (Host 127.0.0.1:8003): re-sign as"),
+        "{screen}"
+    );
+    // Another one: the question names it.
+    app.on_key(key('k'));
+    let picked = dialect::ALL[m.selected - 1].name;
+    app.on_key(code(KeyCode::Enter));
+    let Some(Popup::Confirm(c)) = app.overlay.popup.clone() else {
+        panic!("asked");
+    };
+    assert_eq!(
+        c.question(),
+        format!(
+            "send #0 re-signed as {picked} to http://127.0.0.1:8003 (Host 127.0.0.1:8003)? y/n"
+        )
+    );
+    app.on_key(key('n'));
+    // esc on the picker sends nothing.
+    app.on_key(key('R'));
+    app.on_key(code(KeyCode::Esc));
+    assert!(app.overlay.popup.is_none());
+    assert!(app
+        .effects
+        .iter()
+        .all(|e| !matches!(e, Effect::Replay { .. })));
+    // The Diff tab: R is "re-sign as the server's dialect", one key to the question.
+    app.on_key(key(char::from_digit(Tab::Diff.number() as u32, 10).unwrap()));
+    assert_eq!(app.detail.tab, Tab::Diff);
+    app.on_key(key('R'));
+    let Some(Popup::Confirm(c)) = app.overlay.popup.clone() else {
+        panic!("the Diff tab's R asks at once: {:?}", app.overlay.popup);
+    };
+    assert_eq!(
+        c.question(),
+        "send #0 re-signed as keystone-legacy to http://127.0.0.1:8003 (Host 127.0.0.1:8003)? y/n"
+    );
+}
+
+#[test]
+fn e_sends_the_edited_request_marked_as_edited_and_a_bad_edit_keeps_the_original() {
+    let mut app = demo_app();
+    app.on_key(key('E'));
+    let Some(Effect::Edit { id }) = app.effects.pop() else {
+        panic!("E hands the request to the loop's editor");
+    };
+    let n = app.store.len();
+    // What the loop brings back when the text is no request.
+    app.edited(
+        id,
+        Err("the edited text is not an HTTP request (it is empty)".into()),
+    );
+    let status = app.overlay.status.clone().unwrap();
+    assert!(
+        status.ends_with("nothing sent, the original is kept"),
+        "{status}"
+    );
+    assert!(app.overlay.popup.is_none() && app.effects.is_empty());
+    assert_eq!(app.store.len(), n);
+    // An edit: a header rewritten.
+    let mut req = app.store.get(id).unwrap().x.request.clone();
+    for h in &mut req.headers {
+        if h.name.eq_ignore_ascii_case(b"user-agent") {
+            h.value = b"edited-by-the-test".to_vec();
+        }
+    }
+    app.edited(id, Ok(req));
+    let Some(Popup::Menu(m)) = app.overlay.popup.clone() else {
+        panic!("picker after the edit");
+    };
+    assert_eq!(m.kind, MenuKind::Resign { edited: true });
+    assert!(draw(&mut app, 140, 40).contains("Send #0 as edited to http://127.0.0.1:8003"));
+    // Past the dialects: send as edited, not re-signed.
+    for _ in 0..dialect::ALL.len() {
+        app.on_key(code(KeyCode::Down));
+    }
+    app.on_key(code(KeyCode::Enter));
+    let Some(Popup::Confirm(c)) = app.overlay.popup.clone() else {
+        panic!("asked");
+    };
+    assert_eq!(
+        c.question(),
+        "send #0 edited, not re-signed to http://127.0.0.1:8003 (Host 127.0.0.1:8003)? y/n"
+    );
+    app.on_key(key('y'));
+    let Some(Effect::Replay {
+        id,
+        resign: None,
+        edited: Some(edited),
+        settings,
+    }) = app.effects.pop()
+    else {
+        panic!("queued with the edited request");
+    };
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || serve_once(l));
+    let mut x = app.store.get(id).unwrap().x.clone();
+    x.server = Some(format!("127.0.0.1:{port}"));
+    let plan = Plan {
+        resign: None,
+        edited: Some(*edited),
+    };
+    let sent = sigscope::tui::replay::replay_exchange(
+        &x,
+        plan,
+        settings.keys.as_ref(),
+        &Default::default(),
+    )
+    .unwrap();
+    let got = String::from_utf8(server.join().unwrap()).unwrap();
+    assert!(
+        got.contains("\r\nUser-Agent: edited-by-the-test\r\n"),
+        "{got}"
+    );
+    // Not re-signed: the captured signature went as it was.
+    assert!(
+        got.contains("Signature=ab2e6158b16919c7a93a8e3e11d3298d4c4d63b50750217a5554600a16f5e3c9")
+    );
+    assert_eq!(sent.source, "replay of #0 edited, not re-signed");
+    app.ingest(vec![sent]);
+    app.analyse_all_now();
+    for _ in 0..n {
+        app.on_key(key('j'));
+    }
+    app.build_detail_now();
+    let screen = draw(&mut app, 160, 40);
+    assert!(screen.contains("↻#0 edited, not re-signed"), "{screen}");
+    assert!(
+        screen.contains("replay of #0 edited, not re-signed: its signature is the captured one"),
         "{screen}"
     );
 }

@@ -12,6 +12,8 @@ use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
+use crate::exchange::Exchange;
+
 /// Largest TCP payload per synthesised segment (well under the 64 KiB IP limit).
 pub const SEGMENT: usize = 32 * 1024;
 
@@ -40,8 +42,74 @@ pub enum SaveMsg {
         conn: u64,
         ts_nanos: i128,
     },
+    /// A request the UI sent again and its answer (issue 17): a connection of its own, on
+    /// an interface of its own whose name says what it replays ([`ReplaySave`]).
+    Replay(Box<ReplaySave>),
     /// The listener stopped: close what is open, flush, end the thread.
     Stop,
+}
+
+/// A replay as `--save` keeps it: a connection from sigscope to the server it was sent to,
+/// the request's bytes and the answer's, on an interface named by
+/// [`crate::exchange::ReplayOf::interface_name`] (read back into [`Exchange::replay`]).
+#[derive(Debug)]
+pub struct ReplaySave {
+    pub label: String,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub ts_nanos: i128,
+    pub request: Vec<u8>,
+    pub response: Vec<u8>,
+}
+
+impl ReplaySave {
+    /// The replay exchange `x` as saved; `None` when it is no replay or had no answer.
+    /// `n` numbers it among the session's replays (its client port, 40000 + n, tells them
+    /// apart).
+    pub fn of(x: &Exchange, n: u16) -> Option<ReplaySave> {
+        let r = x.replay.as_ref()?;
+        let response = x.response.as_ref()?;
+        let server = x
+            .server
+            .as_deref()
+            .and_then(|s| std::net::ToSocketAddrs::to_socket_addrs(s).ok()?.next())
+            .unwrap_or_else(|| SocketAddr::from(([192, 0, 2, 1], 80)));
+        let ip: IpAddr = match server.ip() {
+            IpAddr::V4(_) => [127, 0, 0, 1].into(),
+            IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        };
+        Some(ReplaySave {
+            label: r.interface_name(),
+            client: SocketAddr::new(ip, 40000u16.wrapping_add(n)),
+            server,
+            ts_nanos: x
+                .time
+                .map_or_else(super::now_nanos, |t| t.unix_timestamp_nanos()),
+            request: x.request.to_wire(),
+            response: response.to_wire(),
+        })
+    }
+}
+
+/// Where the UI's replays go to be saved: the listener's saver once it runs (nothing is
+/// kept before, or without `--save`).
+#[derive(Clone, Debug, Default)]
+pub struct ReplaySink(pub(crate) std::sync::Arc<std::sync::OnceLock<SaveTx>>);
+
+impl ReplaySink {
+    /// Saves the replay exchange `x` (nothing for an exchange that is no replay); whether
+    /// it was handed to the saver.
+    pub fn save(&self, x: &Exchange) -> bool {
+        static N: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(1);
+        let Some(tx) = self.0.get() else {
+            return false;
+        };
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match ReplaySave::of(x, n) {
+            Some(r) => tx.send(SaveMsg::Replay(Box::new(r))).is_ok(),
+            None => false,
+        }
+    }
 }
 
 pub type SaveTx = std::sync::mpsc::Sender<SaveMsg>;
@@ -63,11 +131,23 @@ impl<W: Write> PcapngWriter<W> {
         })
     }
 
-    /// One Enhanced Packet Block.
-    pub fn packet(&mut self, ts_nanos: i128, data: &[u8]) -> std::io::Result<()> {
+    /// One Enhanced Packet Block on interface `iface`.
+    pub fn packet(&mut self, iface: u32, ts_nanos: i128, data: &[u8]) -> std::io::Result<()> {
         self.scratch.clear();
-        crate::capture::pcapng_out::packet(&mut self.scratch, ts_nanos, data, data.len() as u32);
+        crate::capture::pcapng_out::packet_on(
+            &mut self.scratch,
+            iface,
+            ts_nanos,
+            data,
+            data.len() as u32,
+        );
         self.out.write_all(&self.scratch)
+    }
+
+    /// Another Ethernet interface, named `name`.
+    pub fn interface(&mut self, name: &str) -> std::io::Result<()> {
+        self.out
+            .write_all(&crate::capture::pcapng_out::interface(1, 0, name))
     }
 
     pub fn flush(&mut self) -> std::io::Result<()> {
@@ -182,6 +262,9 @@ pub struct Session<W: Write> {
     w: PcapngWriter<W>,
     conns: HashMap<u64, Conn>,
     pub packets: u64,
+    /// Interfaces written (the listener's, then one per replay), and the one packets go on.
+    interfaces: u32,
+    iface: u32,
 }
 
 impl<W: Write> Session<W> {
@@ -190,6 +273,8 @@ impl<W: Write> Session<W> {
             w: PcapngWriter::new(out)?,
             conns: HashMap::new(),
             packets: 0,
+            interfaces: 1,
+            iface: 0,
         })
     }
 
@@ -205,8 +290,48 @@ impl<W: Write> Session<W> {
         payload: &[u8],
     ) -> std::io::Result<()> {
         self.packets += 1;
-        self.w
-            .packet(ts, &tcp_frame(src, dst, seq, ack, flags, payload))
+        self.w.packet(
+            self.iface,
+            ts,
+            &tcp_frame(src, dst, seq, ack, flags, payload),
+        )
+    }
+
+    /// A replay: its own interface, then a whole connection on it.
+    fn replay(&mut self, r: ReplaySave) -> std::io::Result<()> {
+        self.w.interface(&r.label)?;
+        let (iface, back) = (self.interfaces, self.iface);
+        self.interfaces += 1;
+        self.iface = iface;
+        let conn = u64::MAX - u64::from(iface);
+        let ts_nanos = r.ts_nanos;
+        let msgs = [
+            SaveMsg::Open {
+                conn,
+                client: r.client,
+                server: r.server,
+                ts_nanos,
+            },
+            SaveMsg::Data {
+                conn,
+                dir: Dir::ClientToServer,
+                bytes: r.request,
+                ts_nanos,
+            },
+            SaveMsg::Data {
+                conn,
+                dir: Dir::ServerToClient,
+                bytes: r.response,
+                ts_nanos,
+            },
+            SaveMsg::Close { conn, ts_nanos },
+        ];
+        let mut done = Ok(());
+        for m in msgs {
+            done = done.and_then(|()| self.handle(m));
+        }
+        self.iface = back;
+        done
     }
 
     pub fn handle(&mut self, m: SaveMsg) -> std::io::Result<()> {
@@ -306,6 +431,7 @@ impl<W: Write> Session<W> {
                     &[],
                 )?;
             }
+            SaveMsg::Replay(r) => self.replay(*r)?,
             SaveMsg::Stop => {}
         }
         Ok(())

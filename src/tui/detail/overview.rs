@@ -190,6 +190,15 @@ impl Builder<'_> {
             ),
         ));
         v.push(kv(t, "Source", safe_str(&x.source)));
+        if let Some(rp) = &x.replay {
+            let mut said = rp.describe();
+            if rp.edited && rp.resigned.is_none() {
+                said.push_str(
+                    ": its signature is the captured one, over the request before the edit",
+                );
+            }
+            v.push(kv(t, "Replay", safe_str(&said)));
+        }
         if let Some(tm) = x.time {
             v.push(kv(t, "Time", crate::engine::time::format_rfc3339(tm)));
         }

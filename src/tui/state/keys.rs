@@ -191,7 +191,9 @@ impl App {
             BodyMode => self.set_opts(|o| o.pretty = !o.pretty),
             MaskKeys => self.view.mask_keys = !self.view.mask_keys,
             CompareNext | ComparePrev => self.cycle_compare(action == CompareNext),
-            Replay | Resign => self.ask_replay(action == Resign),
+            Replay => self.ask_replay(),
+            Resign => self.pick_resign(),
+            Edit => self.ask_edit(),
         }
     }
 

@@ -76,7 +76,14 @@ pub enum Effect {
         id: usize,
         /// The dialect's name.
         resign: Option<&'static str>,
+        /// The request as edited with `E`, sent in place of the captured one.
+        edited: Option<Box<crate::http::Request>>,
         settings: Arc<Settings>,
+    },
+    /// `E`: give the terminal to the editor over exchange `id`'s request, then take it back
+    /// and hand the edited request to [`App::edited`].
+    Edit {
+        id: usize,
     },
     /// Keep the filter history in its file (off the UI thread).
     SaveHistory {
@@ -229,6 +236,9 @@ pub struct App {
     pub chrome: Chrome,
     pub quit: bool,
     pub effects: Vec<Effect>,
+    /// The request `E` brought back from the editor, until it is sent: the exchange it
+    /// edits and the request as edited.
+    pub edit: Option<(usize, crate::http::Request)>,
 }
 
 /// Exchanges a filter is evaluated over between two frames (a few milliseconds' work).
@@ -278,6 +288,7 @@ impl App {
             },
             quit: false,
             effects: Vec::new(),
+            edit: None,
         }
     }
 

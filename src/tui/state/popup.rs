@@ -1,4 +1,4 @@
-//! The popups: help, the three menus (verifier dialect, copy, export: one generic [`Menu`]
+//! The popups: help, the menus (verifier dialect, copy, export, re-sign: one generic [`Menu`]
 //! whose items are data), the export path and the secret prompt.
 
 use crossterm::event::KeyEvent;
@@ -82,6 +82,9 @@ pub enum MenuKind {
     Copy,
     /// What to export ([`ExportKind::ALL`]).
     Export,
+    /// The dialect to re-sign as (`R`, `E`; [`dialect::ALL`]), and for an edited request
+    /// "send as edited, not re-signed" after them.
+    Resign { edited: bool },
 }
 
 impl MenuKind {
@@ -92,6 +95,7 @@ impl MenuKind {
             MenuKind::Dialect => dialect::ALL.len() + 1,
             MenuKind::Copy => CopyKind::ALL.len(),
             MenuKind::Export => ExportKind::ALL.len(),
+            MenuKind::Resign { edited } => dialect::ALL.len() + usize::from(edited),
         }
     }
 }
@@ -123,6 +127,8 @@ pub enum Confirm {
         index: usize,
         /// The dialect's name.
         resign: Option<&'static str>,
+        /// The request as edited with `E` (`App::edit`).
+        edited: bool,
         dest: String,
     },
 }
@@ -140,11 +146,12 @@ impl Confirm {
             Confirm::Replay {
                 index,
                 resign,
+                edited,
                 dest,
                 ..
             } => format!(
                 "send #{index} {} to {}? y/n",
-                crate::tui::replay::how(*resign),
+                crate::tui::replay::how(*resign, *edited),
                 crate::tui::text::safe_str(dest)
             ),
         }
@@ -208,6 +215,9 @@ impl App {
                     self.choose(m);
                 } else if close {
                     self.overlay.popup = None;
+                    if matches!(m.kind, MenuKind::Resign { .. }) {
+                        self.overlay.status = Some("cancelled: nothing sent".into());
+                    }
                 } else if let Some(selected) = nav(m.selected, m.kind.count()) {
                     self.overlay.popup = Some(Popup::Menu(Menu { selected, ..m }));
                 }
@@ -279,14 +289,9 @@ impl App {
             Confirm::Overwrite {
                 kind, path, ids, ..
             } => self.export(kind, path, ids, true),
-            Confirm::Replay { id, resign, .. } => {
-                self.overlay.status = Some("sending…".into());
-                self.effects.push(Effect::Replay {
-                    id,
-                    resign,
-                    settings: self.verify.settings.clone(),
-                });
-            }
+            Confirm::Replay {
+                id, resign, edited, ..
+            } => self.send_confirmed(id, resign, edited),
         }
     }
 
@@ -332,6 +337,7 @@ impl App {
                     input: TextInput::new(&name),
                 });
             }
+            MenuKind::Resign { edited } => self.resign_chosen(m.selected, edited),
         }
     }
 

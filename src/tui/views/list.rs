@@ -257,7 +257,19 @@ fn list_row(app: &App, cols: &Columns, id: usize) -> Option<Row<'static>> {
         )));
     }
     cells.push(Span::raw(safe_str(&req.method)));
-    cells.push(Span::raw(path_cell(&host, &path, query.as_deref(), path_w)));
+    // A replay (issue 17) names its original in front of the path; an edited request sent
+    // with the signature it had says so.
+    let mark = x.replay.as_ref().map(|r| match (r.edited, &r.resigned) {
+        (true, None) => format!("↻#{} edited, not re-signed · ", r.original),
+        _ => format!("↻#{} ", r.original),
+    });
+    match mark {
+        Some(m) => {
+            let w = path_w.saturating_sub(m.chars().count()).max(8);
+            cells.push(Span::raw(m + &path_cell(&host, &path, query.as_deref(), w)));
+        }
+        None => cells.push(Span::raw(path_cell(&host, &path, query.as_deref(), path_w))),
+    }
     let row = app.row(id).map(|(r, _)| r);
     cells.push(Span::raw(
         row.map(|r| Mode::short_name(r.mode)).unwrap_or(""),

@@ -253,16 +253,33 @@ fn verdict_legend(t: &crate::tui::config::Theme) -> Vec<Line<'static>> {
 fn menu_popup(app: &App, m: Menu, area: Rect) -> Drawn<'static> {
     let t = &app.chrome.theme;
     let (title, w, h) = match m.kind {
-        MenuKind::Dialect => (" Verifier dialect ", 110, dialect::ALL.len() as u16 + 6),
-        MenuKind::Copy => (" Copy to the clipboard (OSC 52) ", 60, 6),
-        MenuKind::Export => (" Export ", 70, 7),
+        MenuKind::Dialect => (
+            " Verifier dialect ".into(),
+            110,
+            dialect::ALL.len() as u16 + 6,
+        ),
+        MenuKind::Copy => (" Copy to the clipboard (OSC 52) ".into(), 60, 6),
+        MenuKind::Export => (" Export ".into(), 70, 7),
+        MenuKind::Resign { edited } => (
+            resign_title(app, edited),
+            100,
+            dialect::ALL.len() as u16 + u16::from(edited) + 4,
+        ),
     };
     let items: Vec<String> = match m.kind {
         MenuKind::Dialect => dialect_items(app),
         MenuKind::Copy => CopyKind::ALL.iter().map(|c| c.label().into()).collect(),
         MenuKind::Export => ExportKind::ALL.iter().map(|c| c.label().into()).collect(),
+        MenuKind::Resign { edited } => resign_items(edited),
     };
     let mut lines = menu(app, &items, m.selected);
+    if let MenuKind::Resign { .. } = m.kind {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "Enter asks before anything is sent, naming where; esc sends nothing",
+            t.dim(),
+        ));
+    }
     let mut h = h;
     if m.kind == MenuKind::Dialect {
         lines.push(Line::raw(""));
@@ -284,7 +301,42 @@ fn menu_popup(app: &App, m: Menu, area: Rect) -> Drawn<'static> {
         lines.extend(server_lines(app, left, inner));
         h = 2 + rows(&lines);
     }
-    (title.into(), lines, w, h)
+    (title, lines, w, h)
+}
+
+/// The re-sign picker's title: which exchange (as edited or not) and where it would go.
+fn resign_title(app: &App, edited: bool) -> String {
+    let id = match (&app.edit, edited) {
+        (Some((id, _)), true) => Some(*id),
+        _ => app.selected_id(),
+    };
+    let item = id.and_then(|id| app.store.get(id));
+    let Some(item) = item else {
+        return " Re-sign as ".into();
+    };
+    let req = app.edit.as_ref().filter(|_| edited).map(|(_, r)| r);
+    let dest = crate::tui::replay::destination_label(&item.x, req).unwrap_or_default();
+    format!(
+        " Send #{}{} to {}: re-sign as ",
+        item.x.index,
+        if edited { " as edited" } else { "" },
+        safe_str(&dest)
+    )
+}
+
+/// The dialects to re-sign as, and for an edited request the choice not to.
+fn resign_items(edited: bool) -> Vec<String> {
+    let mut items: Vec<String> = dialect::ALL
+        .iter()
+        .map(|d| format!("{:<16} {}", d.name, d.summary))
+        .collect();
+    if edited {
+        items.push(format!(
+            "{:<16} the captured signature, sent over the request as edited",
+            "(not re-signed)"
+        ));
+    }
+    items
 }
 
 /// Servers shown at most in the dialect menu; the rest are counted.
