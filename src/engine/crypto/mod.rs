@@ -180,16 +180,37 @@ impl SigningKeys {
 }
 
 /// The outcome of the alteration search per request shape, so a capture of a thousand
-/// identically broken requests is searched once, not a thousand times.
+/// identically broken requests is searched a few times, not a thousand.
+///
+/// An explanation found is reused at once (it is tried again on the next request, never
+/// assumed). That nothing explains a shape is believed only after [`NEGATIVE_AFTER`]
+/// requests of it were searched in full and found nothing: requests that look the same on
+/// the wire can fail for different reasons (issue 20's corpus: a Host that lost its port and
+/// a wrong secret, in two requests of one shape), and one unexplained request must not make
+/// the next one "the secret" unsearched.
 #[derive(Default)]
 pub struct SearchMemo {
-    map: Mutex<HashMap<String, Option<String>>>,
+    map: Mutex<HashMap<String, Outcome>>,
+}
+
+/// Full searches that found nothing before a shape is taken to be unexplainable.
+pub const NEGATIVE_AFTER: u32 = 3;
+
+#[derive(Clone)]
+enum Outcome {
+    Explained(String),
+    Unexplained(u32),
 }
 
 impl SearchMemo {
-    /// The alteration that explained an earlier request of this shape (`Some(None)`: none did).
+    /// The alteration that explained an earlier request of this shape; `Some(None)` once
+    /// [`NEGATIVE_AFTER`] full searches of it explained nothing.
     pub fn outcome(&self, shape: &str) -> Option<Option<String>> {
-        self.map.lock().ok()?.get(shape).cloned()
+        match self.map.lock().ok()?.get(shape)? {
+            Outcome::Explained(what) => Some(Some(what.clone())),
+            Outcome::Unexplained(n) if *n >= NEGATIVE_AFTER => Some(None),
+            Outcome::Unexplained(_) => None,
+        }
     }
 
     pub fn remember(&self, shape: String, outcome: Option<String>) {
@@ -197,7 +218,12 @@ impl SearchMemo {
             if m.len() > 4096 {
                 m.clear();
             }
-            m.insert(shape, outcome);
+            let next = match (outcome, m.get(&shape)) {
+                (Some(what), _) => Outcome::Explained(what),
+                (None, Some(Outcome::Unexplained(n))) => Outcome::Unexplained(n + 1),
+                (None, _) => Outcome::Unexplained(1),
+            };
+            m.insert(shape, next);
         }
     }
 }

@@ -91,7 +91,19 @@ fn search_memo_remembers_outcomes() {
         cache.search_outcome("GET /a"),
         Some(Some("double-encoded path".into()))
     );
+    // One search that found nothing is not yet a rule for the shape: the next request of it
+    // is searched again, until NEGATIVE_AFTER searches agree.
+    assert_eq!(cache.search_outcome("GET /b"), None);
+    for _ in 1..NEGATIVE_AFTER {
+        cache.remember_search("GET /b".into(), None);
+    }
     assert_eq!(cache.search_outcome("GET /b"), Some(None));
+    // An explanation found later replaces the count.
+    cache.remember_search("GET /b".into(), Some("host without its port".into()));
+    assert_eq!(
+        cache.search_outcome("GET /b"),
+        Some(Some("host without its port".into()))
+    );
 }
 
 #[test]

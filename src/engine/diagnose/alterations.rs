@@ -33,10 +33,10 @@ const GENERATORS: &[Generator] = &[
 /// At most this many variants are verified per request.
 const MAX_VARIANTS: usize = 48;
 
-/// Requests of one shape (same key, signed headers, Host, header names) fail the same way:
-/// the search remembers per shape what explained the first of them, or that nothing did. A
-/// variant that reproduces the signature is the only one that can (two different canonical
-/// requests do not share an HMAC), so the outcome does not depend on the order of requests.
+/// Requests of one shape (same key, signed headers, Host, header names, target skeleton)
+/// usually fail the same way: the search remembers per shape what explained one of them (and
+/// tries it first next time, verifying it), or, once several full searches of the shape found
+/// nothing, that nothing does (`crypto::SearchMemo`: one unexplained request is not enough).
 pub(super) fn shape(req: &Request, a: &Analysis) -> String {
     let host = req.header("host");
     let mut names: Vec<String> = req
@@ -46,7 +46,7 @@ pub(super) fn shape(req: &Request, a: &Analysis) -> String {
         .collect();
     names.sort();
     format!(
-        "{:?}|{}|{}|{}|{}|{}",
+        "{:?}|{}|{}|{}|{}|{}|{}",
         a.auth.mode,
         a.auth.access_key.as_deref().unwrap_or(""),
         a.auth
@@ -56,8 +56,33 @@ pub(super) fn shape(req: &Request, a: &Analysis) -> String {
             .unwrap_or_default(),
         host.as_deref().unwrap_or(""),
         req.method,
-        names.join(",")
+        names.join(","),
+        skeleton(&req.target)
     )
+}
+
+/// The request target with every run of letters and digits made one `a`: what the path and
+/// query variants depend on (`//`, `/./`, `%7E`, `+`, `=`, `@`, the shape of the query), and
+/// nothing that differs from one object to the next (`/bucket/key-1.txt` and
+/// `/bucket/key-2.txt` share `/a/a-a.a`). Without it, a `//` path that nothing explains made
+/// a later request of the same headers, whose Host had lost its port, "unexplained" too
+/// (the conformance corpus of issue 20, cases path-double-slash-signed-collapsed and
+/// host-signed-without-port).
+fn skeleton(target: &[u8]) -> String {
+    let mut out = String::with_capacity(target.len().min(256));
+    let mut in_word = false;
+    for &b in target.iter().take(4096) {
+        if b.is_ascii_alphanumeric() {
+            if !in_word {
+                out.push('a');
+            }
+            in_word = true;
+        } else {
+            in_word = false;
+            out.push(if b.is_ascii_graphic() { b as char } else { '?' });
+        }
+    }
+    out
 }
 
 /// Plausible changes between signing and the wire: try each, and report the first under which
@@ -251,6 +276,27 @@ fn path_reencodings(req: &Request, _: &Analysis, _: &[String]) -> Vec<Alteration
         r.target = format!("{signed_path}{q}").into_bytes();
         out.push(Alteration::new(
             format!("the client signed the path with `{signed}` where the wire has `{wire}`: it was re-encoded on the way"),
+            r,
+        ));
+    }
+    // Empty and `.` segments: signed normalised (as SigV4 normalises paths for services other
+    // than S3, RFC 3986 remove_dot_segments) but sent as they are, or added on the way.
+    if path.contains("//") || path.contains("/./") {
+        let mut normal = path.clone();
+        while normal.contains("/./") {
+            normal = normal.replace("/./", "/");
+        }
+        while normal.contains("//") {
+            normal = normal.replace("//", "/");
+        }
+        let mut r = req.clone();
+        r.target = format!("{normal}{q}").into_bytes();
+        out.push(Alteration::new(
+            format!(
+                "the client signed the path `{}` where the wire has `{}`: it normalised the path when signing (empty or `.` segments dropped), or they were added on the way",
+                crate::escape::escape_str(&normal),
+                crate::escape::escape_str(&path)
+            ),
             r,
         ));
     }

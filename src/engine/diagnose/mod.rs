@@ -386,6 +386,14 @@ fn alterations_or_unexplained(p: &mut Pass, a: &mut Analysis, v: &Verifier, pars
                     widen::MAX_SHIFT_SECS / 60
                 ),
             ),
+            // A signed header that is not in the request: its value went into the signature
+            // and cannot be reproduced, so the secret cannot be blamed (issue 20's corpus,
+            // case header-signed-removed).
+            None if a.findings.iter().any(|f| f.code == Code::SignedHeaderAbsent) => finding(
+                a,
+                Code::SignatureUnexplained,
+                "the signature cannot be reproduced without the value of the signed header that is missing from the request: the header was most likely removed after signing (a proxy, or the client's HTTP library); the secret cannot be judged".to_string(),
+            ),
             None => finding(
                 a,
                 Code::SignatureUnexplained,
