@@ -101,6 +101,11 @@ codes! {
     SignedHeaderAbsent = "signed-header-absent", Fact, "a signed header is missing from the request";
     AccessKeyUnknown = "access-key-unknown", Fact, "the server does not know the access key";
     SessionTokenExpired = "session-token-expired", Fact, "the server says the session token expired";
+    S3ExpressCreateSession = "s3express-create-session", Fact, "a CreateSession handed out S3 Express session keys";
+    S3ExpressSessionLearned = "s3express-session-learned", Fact, "verified with a session key learned from the capture";
+    S3ExpressSessionExpired = "s3express-session-expired", Diagnosis, "the S3 Express session had expired";
+    S3ExpressSecurityToken = "s3express-security-token", Diagnosis, "S3 Express token sent as X-Amz-Security-Token";
+    S3ExpressIamCredentials = "s3express-iam-credentials", Diagnosis, "a session request signed with other credentials";
     DialectMismatch = "dialect-mismatch", Diagnosis, "client and verifier sign by different rules";
     ServerLikelyDialect = "server-likely-dialect", Diagnosis, "the server refused a request other rules accept";
     ServerDialect = "server-dialect", Diagnosis, "the server's own strings match a known dialect";
@@ -140,6 +145,9 @@ impl Code {
                 | Code::PayloadModeUnsupported
                 | Code::AlgorithmMismatch
                 | Code::H2Host
+                | Code::S3ExpressSessionExpired
+                | Code::S3ExpressSecurityToken
+                | Code::S3ExpressIamCredentials
         )
     }
 

@@ -102,6 +102,7 @@ impl Ctx {
                     seen_hosts: &[],
                     earlier_leg: None,
                     multipart: None,
+                    sessions: &[],
                 },
             },
             &self.verifier(),

@@ -66,7 +66,11 @@ pub fn infer(a: &Analysis, req: &Request) -> Style {
     match a.auth.mode.family() {
         Family::Query => Style::Query,
         Family::SigV4 => {
-            if a.auth.service.as_deref() == Some("s3") {
+            if a.auth
+                .service
+                .as_deref()
+                .is_some_and(crate::engine::sigv4::is_s3_service)
+            {
                 Style::S3
             } else {
                 Style::Query

@@ -18,5 +18,6 @@ mod oracle_checksums;
 mod payload_real;
 mod real_vectors;
 mod report_json;
+mod s3express_real;
 mod sigv4a_real;
 mod sigv4a_streaming;

@@ -45,6 +45,7 @@ fn analyse_as(req: &Request, ak: &str, secret: &str, at: &str) -> engine::Analys
                 seen_hosts: &seen,
                 earlier_leg: None,
                 multipart: None,
+                sessions: &[],
             },
         },
         &v,

@@ -110,7 +110,7 @@ pub(crate) fn payload_hash(ctx: &V4Context, rules: &SigV4Rules) -> String {
         }
     }
     if ctx.presigned {
-        return if ctx.auth.service == "s3" && rules.payload.presigned_s3_unsigned {
+        return if super::is_s3_service(&ctx.auth.service) && rules.payload.presigned_s3_unsigned {
             "UNSIGNED-PAYLOAD".into()
         } else {
             ctx.body_sha256.to_string()

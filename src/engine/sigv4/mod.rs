@@ -352,6 +352,12 @@ pub(crate) fn canonical_bytes(ctx: &V4Context, m: &V4Memo, key: CrKey) -> Vec<u8
     ])
 }
 
+/// S3's signing name, or S3 Express One Zone's (`s3express`: the same object API, the same
+/// path and presigned-payload rules; botocore's `S3ExpressAuth` is an `S3SigV4Auth`).
+pub fn is_s3_service(service: &str) -> bool {
+    service == "s3" || service == "s3express"
+}
+
 /// The components a dialect's canonical request is made of (built and cached in `m` on first
 /// use), and the rule of the dialect that refuses the request, if any.
 pub(crate) fn canonical_key(
@@ -362,7 +368,7 @@ pub(crate) fn canonical_key(
     let mut rejects: Option<Rejection> = None;
     let req = ctx.req;
     let auth = ctx.auth;
-    let s3 = auth.service == "s3";
+    let s3 = is_s3_service(&auth.service);
     let plain = *m.plain.get_or_insert_with(|| Plain::of(ctx));
     // The rules a plain component is built and cached under: any dialect's would do.
     let base = &super::dialect::ALL[0].sigv4;
