@@ -106,6 +106,7 @@ codes! {
     S3ExpressSessionExpired = "s3express-session-expired", Diagnosis, "the S3 Express session had expired";
     S3ExpressSecurityToken = "s3express-security-token", Diagnosis, "S3 Express token sent as X-Amz-Security-Token";
     S3ExpressIamCredentials = "s3express-iam-credentials", Diagnosis, "a session request signed with other credentials";
+    GcsAcceptEncodingGfe = "gcs-accept-encoding-gfe", Diagnosis, "GCS's front end changed a signed Accept-Encoding";
     DialectMismatch = "dialect-mismatch", Diagnosis, "client and verifier sign by different rules";
     ServerLikelyDialect = "server-likely-dialect", Diagnosis, "the server refused a request other rules accept";
     ServerDialect = "server-dialect", Diagnosis, "the server's own strings match a known dialect";
@@ -148,6 +149,7 @@ impl Code {
                 | Code::S3ExpressSessionExpired
                 | Code::S3ExpressSecurityToken
                 | Code::S3ExpressIamCredentials
+                | Code::GcsAcceptEncodingGfe
         )
     }
 

@@ -2,10 +2,13 @@
 //! the style of the service imitated — S3's XML `<Error>` with the strings the verifier
 //! computed (`StringToSign`, `StringToSignBytes`, `CanonicalRequest`, `CanonicalRequestBytes`,
 //! `SignatureProvided`, `AWSAccessKeyId`), the Query/EC2 `<ErrorResponse>` with the canonical
-//! strings in the message as STS and IAM write them, or Keystone's JSON error. Every body
-//! reads back through [`crate::engine::server_error::parse`].
+//! strings in the message as STS and IAM write them, Keystone's JSON error, or Google Cloud
+//! Storage's XML `<Error>` (`Code`, `Message`, `StringToSign`, `CanonicalRequest`, no byte
+//! dumps nor request id, as GCS answers a GOOG4 or AWS4 HMAC request it refuses:
+//! xcir/libvmod-awsrest#32, GoogleCloudPlatform/gsutil#1349). Every body reads back through
+//! [`crate::engine::server_error::parse`].
 
-use crate::engine::{Analysis, Family, Verdict};
+use crate::engine::{Analysis, Family, Mode, Verdict};
 use crate::http::Request;
 
 /// The error-body style.
@@ -14,6 +17,7 @@ pub enum Style {
     S3,
     Query,
     Keystone,
+    Gcs,
 }
 
 impl Style {
@@ -22,6 +26,7 @@ impl Style {
             Style::S3 => "s3",
             Style::Query => "query",
             Style::Keystone => "keystone",
+            Style::Gcs => "gcs",
         }
     }
 }
@@ -65,6 +70,7 @@ fn param<'a>(req: &'a Request, name: &str) -> Option<&'a [u8]> {
 pub fn infer(a: &Analysis, req: &Request) -> Style {
     match a.auth.mode.family() {
         Family::Query => Style::Query,
+        Family::SigV4 if matches!(a.auth.mode, Mode::Goog4Header | Mode::Goog4Query) => Style::Gcs,
         Family::SigV4 => {
             if a.auth
                 .service
@@ -180,6 +186,28 @@ fn render(style: Style, e: ErrBody, request_id: &str) -> Answer {
             )
             .into_bytes()
         }
+        Style::Gcs => {
+            let mut x = String::from("<?xml version='1.0' encoding='UTF-8'?><Error>");
+            x.push_str(&format!(
+                "<Code>{}</Code><Message>{}</Message>",
+                e.code,
+                xml_escape(&e.message)
+            ));
+            if let Some(sts) = e.string_to_sign {
+                x.push_str(&format!(
+                    "<StringToSign>{}</StringToSign>",
+                    xml_escape(&text(sts))
+                ));
+            }
+            if let Some(cr) = e.canonical_request {
+                x.push_str(&format!(
+                    "<CanonicalRequest>{}</CanonicalRequest>",
+                    xml_escape(&text(cr))
+                ));
+            }
+            x.push_str("</Error>");
+            x.into_bytes()
+        }
         Style::Keystone => {
             let v = serde_json::json!({"error": {
                 "code": 401,
@@ -193,6 +221,7 @@ fn render(style: Style, e: ErrBody, request_id: &str) -> Answer {
         Style::Keystone => (401, "application/json"),
         Style::Query => (e.status, "text/xml"),
         Style::S3 => (e.status, "application/xml"),
+        Style::Gcs => (e.status, "application/xml; charset=UTF-8"),
     };
     Answer {
         status,
@@ -204,7 +233,7 @@ fn render(style: Style, e: ErrBody, request_id: &str) -> Answer {
 
 fn success(style: Style, req: &Request, request_id: &str) -> Answer {
     match style {
-        Style::S3 => Answer {
+        Style::S3 | Style::Gcs => Answer {
             status: 200,
             content_type: "application/xml",
             body: Vec::new(),
@@ -402,7 +431,7 @@ pub fn answer(
                         "InvalidClientTokenId",
                         "The security token included in the request is invalid.",
                     ),
-                    Style::S3 => (
+                    Style::S3 | Style::Gcs => (
                         "InvalidAccessKeyId",
                         "The AWS Access Key Id you provided does not exist in our records.",
                     ),
@@ -434,6 +463,7 @@ pub fn answer(
                 Style::Keystone => "Invalid EC2 signature.".to_string(),
                 Style::Query => "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".to_string(),
                 Style::S3 => "The request signature we calculated does not match the signature you provided. Check your key and signing method.".to_string(),
+                Style::Gcs => "The request signature we calculated does not match the signature you provided. Check your Google secret key and signing method.".to_string(),
             };
             let mut e = plain(403, "SignatureDoesNotMatch", message);
             if let Some(k) = &access_key {

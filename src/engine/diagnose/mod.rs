@@ -15,6 +15,7 @@ use crate::http::{Headers, Request, Response};
 mod alterations;
 mod counterfactual;
 mod facts;
+mod gcs;
 mod hints;
 mod legs;
 mod payload;
@@ -155,6 +156,7 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         server_code_findings(a, &se);
         server::unsigned_headers_added(req, a, &se);
     }
+    gcs::gfe_findings(req, a, v.dialect);
     payload::payload_findings(o, a);
     super::s3express::findings(req, o.response, o.time, a, o.context.sessions);
 
