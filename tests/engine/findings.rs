@@ -574,6 +574,7 @@ fn each_code_is_provoked() {
         clock_scope_and_key_cases(),
         sigv4a_cases(),
         crate::s3express_real::cases(),
+        crate::gcs_real::cases(),
         hint_cases(),
         payload::payload_cases(),
     ]

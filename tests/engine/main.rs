@@ -11,6 +11,7 @@ mod aws_suite_v4a;
 mod cli;
 mod diagnosis;
 mod findings;
+mod gcs_real;
 mod knobs;
 mod multipart_real;
 mod oracle_aws_sigv4;

@@ -72,7 +72,7 @@ fn signature_mismatch_round_trips_in_every_style() {
     let sts = String::from_utf8(d.string_to_sign.to_vec()).unwrap();
     let cr = String::from_utf8(d.canonical_request.clone().unwrap().to_vec()).unwrap();
     let now = time::OffsetDateTime::now_utc();
-    for style in [Style::S3, Style::Query] {
+    for style in [Style::S3, Style::Query, Style::Gcs] {
         let p = Policy {
             style: Some(style),
             ..Default::default()
