@@ -398,7 +398,7 @@ fn dialects_command_lists_every_dialect() {
     ] {
         let o = run(json);
         let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(v.as_array().unwrap().len(), 7);
+        assert_eq!(v.as_array().unwrap().len(), 8);
         assert_eq!(v[3]["sigv4"]["form_post_query"], "merge-form-body");
     }
     // One dialect: its rules and sources, as text or data.

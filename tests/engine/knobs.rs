@@ -90,11 +90,17 @@ fn form_post_query_seed_case() {
         &read("tests/vectors/real/boto2/cfn-push-stats-post.http"),
         SUITE_SECRET,
     );
-    assert_eq!(matching(&a), set(&["aws", "botocore", "boto2", "keystone"]));
+    assert_eq!(
+        matching(&a),
+        set(&["aws", "botocore", "boto2", "keystone", "gcs"])
+    );
     // The AWS suite's own form POST: the same split, and MinIO (empty-body hash when
     // x-amz-content-sha256 is absent) and RGW (UNSIGNED-PAYLOAD) part from the body hash.
     let a = run(&read("tests/vectors/aws-sigv4-testsuite/post-x-www-form-urlencoded/post-x-www-form-urlencoded.sreq"), SUITE_SECRET);
-    assert_eq!(matching(&a), set(&["aws", "botocore", "boto2", "keystone"]));
+    assert_eq!(
+        matching(&a),
+        set(&["aws", "botocore", "boto2", "keystone", "gcs"])
+    );
     assert_eq!(creq_line(&a, "keystone-legacy", 2), "Param1=value1");
     assert_eq!(
         creq_line(&a, "minio", 8),
@@ -126,7 +132,7 @@ fn path_normalisation_and_encoding() {
         &read("tests/vectors/real/botocore/sigv4-path-encoding.http"),
         SUITE_SECRET,
     );
-    assert_eq!(matching(&a), set(&["aws", "botocore"]));
+    assert_eq!(matching(&a), set(&["aws", "botocore", "gcs"]));
     assert_eq!(creq_line(&a, "aws", 2), "k=v%20w");
     assert_eq!(creq_line(&a, "boto2", 2), "k=v%2Bw");
     // RGW neither normalises nor double-encodes.
@@ -141,7 +147,7 @@ fn path_normalisation_and_encoding() {
     );
     assert_eq!(
         matching(&a),
-        set(&["aws", "botocore", "boto2", "ceph-rgw", "minio"])
+        set(&["aws", "botocore", "boto2", "ceph-rgw", "minio", "gcs"])
     );
     // AWS docs PUT `/test$file.text` sent raw: AWS signs `%24`; botocore signs what it sends
     // (it never sends a raw `$`, it quotes it first).
@@ -216,7 +222,7 @@ fn payload_hash_sources() {
     );
     assert_eq!(
         matching(&a),
-        set(&["aws", "botocore", "boto2", "ceph-rgw", "minio"])
+        set(&["aws", "botocore", "boto2", "ceph-rgw", "minio", "gcs"])
     );
     assert!(creq_line(&a, "keystone", 2).contains("X-Amz-Signature="));
     // The payload line of a presigned S3 URL: UNSIGNED-PAYLOAD, but the body hash for keystone.
@@ -259,7 +265,7 @@ fn host_port_for_old_boto() {
     ));
     assert_eq!(
         matching(&run(&kept, SUITE_SECRET)),
-        set(&["aws", "botocore", "boto2"])
+        set(&["aws", "botocore", "boto2", "gcs"])
     );
     // A current boto keeps its port under keystone too.
     let modern = wire(&base.replace("Boto/2.9.1", "Boto/2.49.0").replace(
@@ -294,7 +300,8 @@ fn http2_host() {
             "boto2",
             "ceph-rgw",
             "keystone",
-            "keystone-legacy"
+            "keystone-legacy",
+            "gcs"
         ])
     );
     assert_eq!(
@@ -309,7 +316,9 @@ fn http2_host() {
         }
     }
     let only = signed_as(only, "aws", SUITE_SECRET);
-    assert!(matching(&run(&only, SUITE_SECRET)).is_superset(&set(&["aws", "minio", "ceph-rgw"])));
+    assert!(
+        matching(&run(&only, SUITE_SECRET)).is_superset(&set(&["aws", "minio", "ceph-rgw", "gcs"]))
+    );
 }
 
 #[test]
