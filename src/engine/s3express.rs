@@ -48,6 +48,40 @@ impl std::fmt::Debug for Session {
     }
 }
 
+impl Session {
+    /// A session an endpoint hands out itself (`sigscope listen` answering CreateSession).
+    pub fn new(
+        access_key: String,
+        secret: String,
+        token: String,
+        expires: OffsetDateTime,
+        req: &Request,
+        created_by: Option<String>,
+    ) -> Session {
+        Session {
+            access_key,
+            secret,
+            token,
+            expires: Some(expires),
+            bucket: bucket_of(req),
+            created_by,
+        }
+    }
+
+    /// The CreateSession answer that hands this session out, in the shape of the S3 API
+    /// reference ("CreateSession", Response Syntax), which botocore's
+    /// `S3ExpressIdentityCache` reads.
+    pub fn create_session_result(&self) -> String {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CreateSessionResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Credentials><SessionToken>{}</SessionToken><SecretAccessKey>{}</SecretAccessKey><AccessKeyId>{}</AccessKeyId><Expiration>{}</Expiration></Credentials></CreateSessionResult>",
+            self.token,
+            self.secret,
+            self.access_key,
+            self.expires.map(when).unwrap_or_default()
+        )
+    }
+}
+
 /// A CreateSession request: `GET` with the `session` sub-resource.
 pub fn is_create_session(req: &Request) -> bool {
     req.method == "GET"

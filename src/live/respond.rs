@@ -334,6 +334,31 @@ fn body_refusal(a: &Analysis) -> Option<(u16, &'static str, String)> {
     })
 }
 
+/// S3 Express One Zone's refusal of a session request whatever its signature: the session
+/// expired (S3's `ExpiredToken`), or the session token is not the signing key's, or it is in
+/// `X-Amz-Security-Token` (`AccessDenied`); the engine's words as the message.
+fn s3express_refusal(a: &Analysis, style: Style, request_id: &str) -> Option<Answer> {
+    use crate::engine::Code;
+    let plain = |status, code, message: &str| ErrBody {
+        status,
+        code,
+        message: message.to_string(),
+        extra: Vec::new(),
+        canonical_request: None,
+        string_to_sign: None,
+    };
+    let e = if let Some(m) = finding(a, Code::S3ExpressSessionExpired) {
+        plain(400, "ExpiredToken", m)
+    } else if let Some(m) = finding(a, Code::S3ExpressIamCredentials)
+        .or_else(|| finding(a, Code::S3ExpressSecurityToken))
+    {
+        plain(403, "AccessDenied", m)
+    } else {
+        return None;
+    };
+    Some(render(style, e, request_id))
+}
+
 /// Decides the answer to a request from its analysis under the verifier dialect.
 /// `now` is the server time written into `RequestTimeTooSkewed`.
 pub fn answer(
@@ -407,6 +432,9 @@ pub fn answer(
         e.extra
             .push(("MaxAllowedSkewMilliseconds", "900000".into()));
         return render(style, e, request_id);
+    }
+    if let Some(ans) = s3express_refusal(a, style, request_id) {
+        return ans;
     }
     if let Some(m) = finding(a, crate::engine::Code::PresignedExpired) {
         return render(
