@@ -375,8 +375,8 @@ fn help_lists_the_finding_codes() {
     let mut app = app_for(load("samples/demo.pcap"), demo_creds(), "aws");
     app.on_key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE));
     app.on_key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
-    // Tall enough for the heading and every code (issue 14 added six, issue 15 two).
-    let (text, _) = render(&mut app, 120, 64);
+    // Tall enough for the heading and every code (issue 14 added six, issue 15 eight).
+    let (text, _) = render(&mut app, 120, 70);
     assert!(text.contains("Finding codes"), "{text}");
     let last = sigscope::engine::Code::ALL.last().unwrap();
     assert!(text.contains(last.as_str()), "{text}");
