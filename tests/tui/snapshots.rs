@@ -58,6 +58,11 @@ fn no_creds() -> Credentials {
     Credentials::default()
 }
 
+/// The IAM key pair of the S3 Express capture (its session secrets are learned from it).
+fn s3x_creds() -> Credentials {
+    Credentials::load_file(Path::new("tests/vectors/s3express/credentials")).unwrap()
+}
+
 const CASES: &[Case] = &[
     // The seed case: heat's keystoneclient 0.9.0 answered 403 to a valid boto 2 form POST.
     Case {
@@ -180,6 +185,31 @@ const CASES: &[Case] = &[
         name: "sigv4a-no-secret",
         file: "tests/vectors/sigv4a/s3-presigned-get.http",
         pos: 0,
+        creds: no_creds,
+        dialect: "aws",
+    },
+    // S3 Express (issue 15): botocore's CreateSession (its answer's secret masked in the
+    // Response tab) and a PutObject verified with the session secret learned from it.
+    Case {
+        name: "s3express-create-session",
+        file: "tests/vectors/s3express/session.pcap",
+        pos: 0,
+        creds: s3x_creds,
+        dialect: "aws",
+    },
+    Case {
+        name: "s3express",
+        file: "tests/vectors/s3express/session.pcap",
+        pos: 1,
+        creds: s3x_creds,
+        dialect: "aws",
+    },
+    // GCS (issue 15): curl's GOOG4 PUT refused by `listen --dialect gcs --respond gcs`,
+    // diagnosed without the secret from GCS's CanonicalRequest (`,gzip(gfe)`).
+    Case {
+        name: "goog4-gfe-no-secret",
+        file: "tests/vectors/gcs/listen.pcapng",
+        pos: 1,
         creds: no_creds,
         dialect: "aws",
     },
@@ -428,4 +458,28 @@ fn aws_chunked_trailer_upload_lists_chunks_and_decodes_the_body() {
     let (text, _) = render(&mut app, 200, 50);
     assert!(text.contains("Request body: 2557 bytes"), "{text}");
     assert!(text.contains("3e8"), "{text}");
+}
+
+/// The Response tab of a CreateSession masks the session secret and token it carries.
+#[test]
+fn the_create_session_answer_is_masked_in_the_response_tab() {
+    let mut app = app_for(
+        load("tests/vectors/s3express/session.pcap"),
+        s3x_creds(),
+        "aws",
+    );
+    select(&mut app, 0);
+    app.focus = Focus::Detail;
+    app.select_tab(Tab::Response);
+    let (text, _) = render(&mut app, 200, 50);
+    assert!(text.contains("SecretAccessKey"), "{text}");
+    // The session keys of tests/vectors/s3express/gen/s3x_server.py.
+    assert!(
+        !text.contains("s3xSessionSecret/EXAMPLE+k7MDENG0bPxRfiCY"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("S3XSessionTokenEXAMPLE0123456789abcdefABCDEF"),
+        "{text}"
+    );
 }
