@@ -71,9 +71,7 @@ impl Builder<'_> {
             }
         }
         v.push(Line::raw(""));
-        // A CreateSession (or STS) result holds a secret: masked as every output masks it.
-        let body = crate::engine::auth::masked_body(&p.body);
-        v.extend(self.body_lines(&p.headers, &body, p.body.len() as u64, "Response body"));
+        v.extend(self.body_lines(&p.headers, &p.body, p.body.len() as u64, "Response body"));
         v
     }
 }
