@@ -68,6 +68,7 @@ fn big_app() -> App {
                 earlier: None,
                 hosts: Default::default(),
                 multipart: None,
+                sessions: Default::default(),
             };
             RowInfo::from_analysis(x, &s.analyze(&item))
         })

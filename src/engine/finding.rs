@@ -107,6 +107,12 @@ codes! {
     PolicyFieldUncovered = "policy-field-uncovered", Fact, "a form field is named by no policy condition";
     PolicyMalformed = "policy-malformed", Fact, "the POST policy could not be read";
     FormMalformed = "form-malformed", Fact, "the multipart/form-data body could not be read";
+    S3ExpressCreateSession = "s3express-create-session", Fact, "a CreateSession handed out S3 Express session keys";
+    S3ExpressSessionLearned = "s3express-session-learned", Fact, "verified with a session key learned from the capture";
+    S3ExpressSessionExpired = "s3express-session-expired", Diagnosis, "the S3 Express session had expired";
+    S3ExpressSecurityToken = "s3express-security-token", Diagnosis, "S3 Express token sent as X-Amz-Security-Token";
+    S3ExpressIamCredentials = "s3express-iam-credentials", Diagnosis, "a session request signed with other credentials";
+    GcsAcceptEncodingGfe = "gcs-accept-encoding-gfe", Diagnosis, "GCS's front end changed a signed Accept-Encoding";
     DialectMismatch = "dialect-mismatch", Diagnosis, "client and verifier sign by different rules";
     ServerLikelyDialect = "server-likely-dialect", Diagnosis, "the server refused a request other rules accept";
     ServerDialect = "server-dialect", Diagnosis, "the server's own strings match a known dialect";
@@ -150,6 +156,10 @@ impl Code {
                 | Code::PayloadModeUnsupported
                 | Code::AlgorithmMismatch
                 | Code::H2Host
+                | Code::S3ExpressSessionExpired
+                | Code::S3ExpressSecurityToken
+                | Code::S3ExpressIamCredentials
+                | Code::GcsAcceptEncodingGfe
         )
     }
 

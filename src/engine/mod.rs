@@ -17,6 +17,7 @@ pub mod postpolicy;
 pub mod querysig;
 pub mod rejection;
 pub mod resign;
+pub mod s3express;
 pub mod secret;
 pub mod server_error;
 pub mod sigv2;
@@ -432,6 +433,19 @@ fn verifier_verdict(
 
 /// [`analyze`] plus the diagnosis, which also reads the response and the capture time.
 pub fn analyze_observed(o: &diagnose::Observed, v: &Verifier) -> Analysis {
+    // S3 Express sessions learned earlier in the capture verify the requests that use them.
+    let keys;
+    let with_sessions;
+    let v = if o.context.sessions.is_empty() {
+        v
+    } else {
+        keys = s3express::SessionKeys {
+            base: v.keys,
+            sessions: o.context.sessions,
+        };
+        with_sessions = Verifier { keys: &keys, ..*v };
+        &with_sessions
+    };
     let mut a = analyze(o.request, v);
     diagnose::diagnose(o, &mut a, v);
     a

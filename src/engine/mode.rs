@@ -17,6 +17,11 @@ pub enum Mode {
     Sigv4aHeader,
     Sigv4aQuery,
     Sigv4aStreaming,
+    /// S3 Express One Zone: SigV4 (service `s3express`) signed with a CreateSession session's
+    /// secret, its token in `x-amz-s3session-token`.
+    S3Express,
+    /// The same, presigned (`X-Amz-S3session-Token` in the URL).
+    S3ExpressQuery,
     Sigv2Header,
     Sigv2Query,
     QueryV0,
@@ -75,6 +80,8 @@ impl Mode {
         Mode::Sigv4aHeader,
         Mode::Sigv4aQuery,
         Mode::Sigv4aStreaming,
+        Mode::S3Express,
+        Mode::S3ExpressQuery,
         Mode::Sigv2Header,
         Mode::Sigv2Query,
         Mode::QueryV0,
@@ -97,7 +104,9 @@ impl Mode {
             | Mode::Goog4Query
             | Mode::Sigv4aHeader
             | Mode::Sigv4aQuery
-            | Mode::Sigv4aStreaming => Family::SigV4,
+            | Mode::Sigv4aStreaming
+            | Mode::S3Express
+            | Mode::S3ExpressQuery => Family::SigV4,
             Mode::Sigv2Header | Mode::Sigv2Query => Family::SigV2,
             Mode::QueryV0 | Mode::QueryV1 | Mode::QueryV2 => Family::Query,
             Mode::Basic | Mode::Bearer | Mode::XAuthToken => Family::Token,
@@ -110,12 +119,17 @@ impl Mode {
     /// Signed in the URL (a presigned URL) rather than in a header.
     pub fn is_presigned(self) -> bool {
         match self {
-            Mode::Sigv4Query | Mode::Goog4Query | Mode::Sigv4aQuery | Mode::Sigv2Query => true,
+            Mode::Sigv4Query
+            | Mode::Goog4Query
+            | Mode::Sigv4aQuery
+            | Mode::S3ExpressQuery
+            | Mode::Sigv2Query => true,
             Mode::Sigv4Header
             | Mode::Sigv4aHeader
             | Mode::Sigv4Streaming
             | Mode::Sigv4aStreaming
             | Mode::Goog4Header
+            | Mode::S3Express
             | Mode::Sigv2Header
             | Mode::QueryV0
             | Mode::QueryV1
@@ -148,6 +162,11 @@ impl Mode {
         matches!(self, Mode::Sigv4Streaming | Mode::Sigv4aStreaming)
     }
 
+    /// S3 Express One Zone session auth (header or presigned).
+    pub fn is_s3express(self) -> bool {
+        matches!(self, Mode::S3Express | Mode::S3ExpressQuery)
+    }
+
     pub fn is_sigv4(self) -> bool {
         self.family() == Family::SigV4
     }
@@ -162,6 +181,8 @@ impl Mode {
             Mode::Sigv4aHeader => "sigv4a-header",
             Mode::Sigv4aQuery => "sigv4a-query",
             Mode::Sigv4aStreaming => "sigv4a-streaming",
+            Mode::S3Express => "s3express",
+            Mode::S3ExpressQuery => "s3express-query",
             Mode::Sigv2Header => "sigv2-header",
             Mode::Sigv2Query => "sigv2-query",
             Mode::QueryV0 => "query-v0",
@@ -187,6 +208,8 @@ impl Mode {
             Mode::Sigv4aHeader => "v4a",
             Mode::Sigv4aQuery => "v4a-query",
             Mode::Sigv4aStreaming => "v4a-stream",
+            Mode::S3Express => "s3x",
+            Mode::S3ExpressQuery => "s3x-query",
             Mode::Sigv2Header => "v2",
             Mode::Sigv2Query => "v2-query",
             Mode::QueryV0 => "query-v0",
@@ -218,17 +241,19 @@ mod tests {
             Mode::Sigv4aHeader => 5,
             Mode::Sigv4aQuery => 6,
             Mode::Sigv4aStreaming => 7,
-            Mode::Sigv2Header => 8,
-            Mode::Sigv2Query => 9,
-            Mode::QueryV0 => 10,
-            Mode::QueryV1 => 11,
-            Mode::QueryV2 => 12,
-            Mode::Anonymous => 13,
-            Mode::Basic => 14,
-            Mode::Bearer => 15,
-            Mode::XAuthToken => 16,
-            Mode::PostPolicy => 17,
-            Mode::Unknown => 18,
+            Mode::S3Express => 8,
+            Mode::S3ExpressQuery => 9,
+            Mode::Sigv2Header => 10,
+            Mode::Sigv2Query => 11,
+            Mode::QueryV0 => 12,
+            Mode::QueryV1 => 13,
+            Mode::QueryV2 => 14,
+            Mode::Anonymous => 15,
+            Mode::Basic => 16,
+            Mode::Bearer => 17,
+            Mode::XAuthToken => 18,
+            Mode::PostPolicy => 19,
+            Mode::Unknown => 20,
         }
     }
 
@@ -237,7 +262,7 @@ mod tests {
         for (i, m) in Mode::ALL.iter().enumerate() {
             assert_eq!(position(*m), i, "{}", m.as_str());
         }
-        assert_eq!(Mode::ALL.len(), 19);
+        assert_eq!(Mode::ALL.len(), 21);
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub fn masked_header(name: &[u8], value: &[u8]) -> Option<String> {
         || name.eq_ignore_ascii_case(b"proxy-authorization");
     let token = !authz
         && (name.eq_ignore_ascii_case(b"x-amz-security-token")
+            || name.eq_ignore_ascii_case(b"x-amz-s3session-token")
             || name.eq_ignore_ascii_case(b"x-auth-token")
             || name.eq_ignore_ascii_case(b"x-subject-token"));
     if !authz && !token {
@@ -37,8 +38,50 @@ pub fn masked_header(name: &[u8], value: &[u8]) -> Option<String> {
 }
 
 /// Query parameters that carry a credential: a presigned request's session token (SigV4 and
-/// SigV4A, `X-Amz-Security-Token`; botocore also puts it in SigV2 presigned URLs).
-const SECRET_PARAMS: &[&[u8]] = &[b"x-amz-security-token"];
+/// SigV4A, `X-Amz-Security-Token`; botocore also puts it in SigV2 presigned URLs; S3 Express's
+/// `X-Amz-S3session-Token`, botocore `S3ExpressQueryAuth`).
+const SECRET_PARAMS: &[&[u8]] = &[b"x-amz-security-token", b"x-amz-s3session-token"];
+
+/// XML elements of a response body that hold a credential: S3 Express's CreateSession result
+/// (S3 API reference, "CreateSession": `Credentials/SecretAccessKey`, `SessionToken`) and STS's
+/// results, which use the same names.
+const SECRET_ELEMENTS: &[&[u8]] = &[b"SecretAccessKey", b"SessionToken"];
+
+/// A response body as reports, the UI and exports show it: the text of each
+/// [`SECRET_ELEMENTS`] element masked, its first 4 bytes kept and the rest `*`, so that the
+/// body keeps its length (a raw export keeps its Content-Length framing). Borrowed when there
+/// is none (almost always: one search per element name).
+pub fn masked_body(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
+    let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+    for name in SECRET_ELEMENTS {
+        let open = [b"<", *name, b">"].concat();
+        let close = [b"</", *name, b">"].concat();
+        for at in memchr::memmem::find_iter(body, &open) {
+            let start = at + open.len();
+            let end =
+                memchr::memmem::find(&body[start..], &close).map_or(body.len(), |e| start + e);
+            spans.push(start..end);
+        }
+    }
+    if spans.is_empty() {
+        return Cow::Borrowed(body);
+    }
+    spans.sort_by_key(|r| r.start);
+    let mut out = Vec::with_capacity(body.len());
+    let mut at = 0;
+    for r in spans {
+        if r.start < at {
+            continue;
+        }
+        let keep = (r.start + 4).min(r.end);
+        out.extend_from_slice(&body[at..keep]);
+        out.resize(out.len() + (r.end - keep), b'*');
+        at = r.end;
+    }
+    out.extend_from_slice(&body[at..]);
+    Cow::Owned(out)
+}
 
 /// Where, in a request target, the values of credential-bearing query parameters are (byte
 /// ranges, in order). Empty for almost every request.
@@ -81,4 +124,44 @@ pub fn shown_target(target: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
     out.extend_from_slice(&target[at..]);
     Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_create_session_body_is_masked() {
+        let body = b"<CreateSessionResult><Credentials><SessionToken>TOKENTOKENTOKEN</SessionToken><SecretAccessKey>sekritsekritsekrit</SecretAccessKey><AccessKeyId>ASIAX</AccessKeyId></Credentials></CreateSessionResult>";
+        let m = masked_body(body);
+        let t = String::from_utf8_lossy(&m);
+        assert!(
+            !t.contains("sekritsekritsekrit") && !t.contains("TOKENTOKENTOKEN"),
+            "{t}"
+        );
+        assert!(t.contains("<AccessKeyId>ASIAX</AccessKeyId>"), "{t}");
+        assert!(
+            t.contains("<SecretAccessKey>sekr**************</SecretAccessKey>"),
+            "{t}"
+        );
+        assert_eq!(m.len(), body.len());
+        // Unterminated: masked to the end.
+        let cut = masked_body(b"<SecretAccessKey>sekritsekritsekr");
+        assert!(!String::from_utf8_lossy(&cut).contains("sekritsekr"));
+        assert!(matches!(
+            masked_body(b"<Error/>"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn s3express_tokens_are_masked() {
+        assert!(
+            masked_header(b"X-Amz-S3session-Token", b"S3XTOKEN0123456789")
+                .is_some_and(|m| !m.contains("0123456789"))
+        );
+        let t = b"/b/k?X-Amz-S3session-Token=S3XTOKEN0123456789&X-Amz-Signature=ab";
+        let shown = shown_target(t);
+        assert!(!String::from_utf8_lossy(&shown).contains("0123456789"));
+    }
 }

@@ -204,6 +204,22 @@ mod tests {
     }
 
     #[test]
+    fn gcs_signature_does_not_match() {
+        // Google Cloud Storage's shape (xcir/libvmod-awsrest#32, GoogleCloudPlatform/gsutil#1349):
+        // no byte dumps, no request id; its front end's Accept-Encoding as in
+        // siderolabs/talos-backup#64.
+        let r = resp(403, "<?xml version='1.0' encoding='UTF-8'?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided. Check your Google secret key and signing method.</Message><StringToSign>GOOG4-HMAC-SHA256\n20261208T003431Z\n20261208/auto/storage/goog4_request\nb68e</StringToSign><CanonicalRequest>PUT\n/bucket/obj\n\naccept-encoding:identity,gzip(gfe)\nhost:storage.googleapis.com\n\naccept-encoding;host\nUNSIGNED-PAYLOAD</CanonicalRequest></Error>");
+        let e = parse(&r).unwrap();
+        assert_eq!(e.code, "SignatureDoesNotMatch");
+        assert!(e.string_to_sign.unwrap().starts_with("GOOG4-HMAC-SHA256\n"));
+        assert_eq!(
+            e.canonical_request.unwrap().lines().nth(3),
+            Some("accept-encoding:identity,gzip(gfe)")
+        );
+        assert!(e.message.unwrap().contains("Google secret key"));
+    }
+
+    #[test]
     fn bytes_only_and_region_and_skew() {
         let e = parse(&resp(403, "<Error><Code>SignatureDoesNotMatch</Code><StringToSignBytes>47 45 54 0a 2f</StringToSignBytes></Error>")).unwrap();
         assert_eq!(e.string_to_sign.as_deref(), Some("GET\n/"));

@@ -127,7 +127,7 @@ fn har_entry(x: &Exchange, a: Option<&Analysis>) -> Value {
                 "mimeType".into(),
                 s.header("content-type").unwrap_or_default().into(),
             );
-            har_text(&mut content, &s.body);
+            har_text(&mut content, &crate::engine::auth::masked_body(&s.body));
             let head = version(&s.version).len()
                 + 5
                 + s.reason.len()

@@ -44,7 +44,7 @@ pub fn raw_http(x: &Exchange) -> Vec<u8> {
         out.extend_from_slice(&one_line(s.reason.as_bytes()));
         out.extend_from_slice(b"\r\n");
         write_headers(&mut out, &s.headers);
-        write_body(&mut out, s, &s.body);
+        write_body(&mut out, s, &crate::engine::auth::masked_body(&s.body));
     }
     out
 }

@@ -36,6 +36,9 @@ pub(super) fn secret_env(h: &Header) -> Option<(&'static str, String)> {
     if n.eq_ignore_ascii_case(b"x-amz-security-token") {
         return Some(("AWS_SESSION_TOKEN", String::new()));
     }
+    if n.eq_ignore_ascii_case(b"x-amz-s3session-token") {
+        return Some(("AWS_S3SESSION_TOKEN", String::new()));
+    }
     if n.eq_ignore_ascii_case(b"x-auth-token") {
         return Some(("AUTH_TOKEN", String::new()));
     }

@@ -63,9 +63,50 @@ pub(crate) struct Ctx {
     pub(super) next_request: AtomicU64,
     pub(super) limit: RateLimit,
     pub(super) shutdown: tokio::sync::watch::Receiver<bool>,
+    /// S3 Express sessions this endpoint handed out (answering CreateSession), newest last.
+    pub(super) sessions: Mutex<Vec<engine::s3express::Session>>,
 }
 
+/// Sessions kept by the endpoint (the oldest dropped past this; a session lasts 5 minutes).
+const SESSIONS_KEPT: usize = 1024;
+
 impl Ctx {
+    /// Endpoint mode, a CreateSession that verified: a new S3 Express session (random keys,
+    /// 5 minutes), remembered so that the requests signed with it verify. Its secret travels
+    /// only in the answer, as S3's does.
+    pub(super) fn create_session(
+        &self,
+        req: &crate::http::Request,
+        a: &engine::Analysis,
+        now: time::OffsetDateTime,
+    ) -> Option<String> {
+        use ring::rand::SecureRandom;
+        let mut bytes = [0u8; 74];
+        ring::rand::SystemRandom::new().fill(&mut bytes).ok()?;
+        const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let pick = |set: &[u8], b: &[u8]| -> String {
+            b.iter()
+                .map(|&x| set[usize::from(x) % set.len()] as char)
+                .collect()
+        };
+        let s = engine::s3express::Session::new(
+            format!("ASIASIGSCOPE{}", pick(UPPER, &bytes[..8])),
+            pick(B64, &bytes[8..48]),
+            pick(B64, &bytes[48..]),
+            now + time::Duration::seconds(engine::s3express::SESSION_SECS),
+            req,
+            a.auth.access_key.clone(),
+        );
+        let body = s.create_session_result();
+        let mut all = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        if all.len() >= SESSIONS_KEPT {
+            all.remove(0);
+        }
+        all.push(s);
+        Some(body)
+    }
+
     pub(super) fn notice(&self, kind: &'static str, msg: String) {
         tracing::info!(kind, "{}", crate::escape::escape_str(&msg));
         if let Some(dropped) = self.limit.allow(kind) {
@@ -93,6 +134,7 @@ impl Ctx {
         request: &crate::http::Request,
     ) -> (engine::Analysis, time::OffsetDateTime) {
         let now = time::OffsetDateTime::now_utc();
+        let sessions = self.sessions.lock().map(|s| s.clone()).unwrap_or_default();
         let a = engine::analyze_observed(
             &engine::diagnose::Observed {
                 request,
@@ -102,6 +144,7 @@ impl Ctx {
                     seen_hosts: &[],
                     earlier_leg: None,
                     multipart: None,
+                    sessions: &sessions,
                 },
             },
             &self.verifier(),

@@ -64,7 +64,17 @@ pub(super) async fn endpoint_answer(
     };
     let (a, now) = ctx.verify_now(&request);
     let rid = format!("{:016X}", ctx.next_request.fetch_add(1, Ordering::Relaxed));
-    let ans = respond::answer(&a, &request, &ctx.cfg.policy, now, &rid);
+    let mut ans = respond::answer(&a, &request, &ctx.cfg.policy, now, &rid);
+    // S3 Express: a CreateSession that verifies is answered with a session of this endpoint.
+    if ans.status == 200
+        && a.verdict == crate::engine::Verdict::Valid
+        && a.auth.service.as_deref() == Some("s3express")
+        && crate::engine::s3express::is_create_session(&request)
+    {
+        if let Some(body) = ctx.create_session(&request, &a, now) {
+            ans.body = body.into_bytes();
+        }
+    }
     drop(request);
     if ans.status < 300 {
         ctx.counters.valid.fetch_add(1, Ordering::Relaxed);

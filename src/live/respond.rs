@@ -2,8 +2,11 @@
 //! the style of the service imitated — S3's XML `<Error>` with the strings the verifier
 //! computed (`StringToSign`, `StringToSignBytes`, `CanonicalRequest`, `CanonicalRequestBytes`,
 //! `SignatureProvided`, `AWSAccessKeyId`), the Query/EC2 `<ErrorResponse>` with the canonical
-//! strings in the message as STS and IAM write them, or Keystone's JSON error. Every body
-//! reads back through [`crate::engine::server_error::parse`].
+//! strings in the message as STS and IAM write them, Keystone's JSON error, or Google Cloud
+//! Storage's XML `<Error>` (`Code`, `Message`, `StringToSign`, `CanonicalRequest`, no byte
+//! dumps nor request id, as GCS answers a GOOG4 or AWS4 HMAC request it refuses:
+//! xcir/libvmod-awsrest#32, GoogleCloudPlatform/gsutil#1349). Every body reads back through
+//! [`crate::engine::server_error::parse`].
 
 pub mod imitate;
 mod post;
@@ -21,6 +24,7 @@ pub enum Style {
     Rgw,
     /// moto 5.2.6's answers (issue 20: [`imitate`]).
     Moto,
+    Gcs,
 }
 
 impl Style {
@@ -31,6 +35,7 @@ impl Style {
             Style::Keystone => "keystone",
             Style::Rgw => "rgw",
             Style::Moto => "moto",
+            Style::Gcs => "gcs",
         }
     }
 
@@ -39,7 +44,7 @@ impl Style {
         match self {
             Style::Rgw => Some(imitate::Server::Rgw),
             Style::Moto => Some(imitate::Server::Moto),
-            Style::S3 | Style::Query | Style::Keystone => None,
+            Style::S3 | Style::Query | Style::Keystone | Style::Gcs => None,
         }
     }
 }
@@ -83,8 +88,13 @@ fn param<'a>(req: &'a Request, name: &str) -> Option<&'a [u8]> {
 pub fn infer(a: &Analysis, req: &Request) -> Style {
     match a.auth.mode.family() {
         Family::Query => Style::Query,
+        Family::SigV4 if matches!(a.auth.mode, Mode::Goog4Header | Mode::Goog4Query) => Style::Gcs,
         Family::SigV4 => {
-            if a.auth.service.as_deref() == Some("s3") {
+            if a.auth
+                .service
+                .as_deref()
+                .is_some_and(crate::engine::sigv4::is_s3_service)
+            {
                 Style::S3
             } else {
                 Style::Query
@@ -194,6 +204,28 @@ fn render(style: Style, e: ErrBody, request_id: &str) -> Answer {
             )
             .into_bytes()
         }
+        Style::Gcs => {
+            let mut x = String::from("<?xml version='1.0' encoding='UTF-8'?><Error>");
+            x.push_str(&format!(
+                "<Code>{}</Code><Message>{}</Message>",
+                e.code,
+                xml_escape(&e.message)
+            ));
+            if let Some(sts) = e.string_to_sign {
+                x.push_str(&format!(
+                    "<StringToSign>{}</StringToSign>",
+                    xml_escape(&text(sts))
+                ));
+            }
+            if let Some(cr) = e.canonical_request {
+                x.push_str(&format!(
+                    "<CanonicalRequest>{}</CanonicalRequest>",
+                    xml_escape(&text(cr))
+                ));
+            }
+            x.push_str("</Error>");
+            x.into_bytes()
+        }
         Style::Keystone => {
             let v = serde_json::json!({"error": {
                 "code": 401,
@@ -207,6 +239,7 @@ fn render(style: Style, e: ErrBody, request_id: &str) -> Answer {
         Style::Keystone => (401, "application/json"),
         Style::Query => (e.status, "text/xml"),
         Style::S3 | Style::Rgw | Style::Moto => (e.status, "application/xml"),
+        Style::Gcs => (e.status, "application/xml; charset=UTF-8"),
     };
     Answer {
         status,
@@ -218,7 +251,7 @@ fn render(style: Style, e: ErrBody, request_id: &str) -> Answer {
 
 fn success(style: Style, req: &Request, request_id: &str) -> Answer {
     match style {
-        Style::S3 | Style::Rgw | Style::Moto => Answer {
+        Style::S3 | Style::Rgw | Style::Moto | Style::Gcs => Answer {
             status: 200,
             content_type: "application/xml",
             body: Vec::new(),
@@ -319,6 +352,31 @@ fn body_refusal(a: &Analysis) -> Option<(u16, &'static str, String)> {
     })
 }
 
+/// S3 Express One Zone's refusal of a session request whatever its signature: the session
+/// expired (S3's `ExpiredToken`), or the session token is not the signing key's, or it is in
+/// `X-Amz-Security-Token` (`AccessDenied`); the engine's words as the message.
+fn s3express_refusal(a: &Analysis, style: Style, request_id: &str) -> Option<Answer> {
+    use crate::engine::Code;
+    let plain = |status, code, message: &str| ErrBody {
+        status,
+        code,
+        message: message.to_string(),
+        extra: Vec::new(),
+        canonical_request: None,
+        string_to_sign: None,
+    };
+    let e = if let Some(m) = finding(a, Code::S3ExpressSessionExpired) {
+        plain(400, "ExpiredToken", m)
+    } else if let Some(m) = finding(a, Code::S3ExpressIamCredentials)
+        .or_else(|| finding(a, Code::S3ExpressSecurityToken))
+    {
+        plain(403, "AccessDenied", m)
+    } else {
+        return None;
+    };
+    Some(render(style, e, request_id))
+}
+
 /// Decides the answer to a request from its analysis under the verifier dialect.
 /// `now` is the server time written into `RequestTimeTooSkewed`.
 pub fn answer(
@@ -401,6 +459,9 @@ pub fn answer(
             .push(("MaxAllowedSkewMilliseconds", "900000".into()));
         return render(style, e, request_id);
     }
+    if let Some(ans) = s3express_refusal(a, style, request_id) {
+        return ans;
+    }
     if let Some(m) = finding(a, crate::engine::Code::PresignedExpired) {
         return render(
             style,
@@ -424,7 +485,7 @@ pub fn answer(
                         "InvalidClientTokenId",
                         "The security token included in the request is invalid.",
                     ),
-                    Style::S3 | Style::Rgw | Style::Moto => (
+                    Style::S3 | Style::Rgw | Style::Moto | Style::Gcs => (
                         "InvalidAccessKeyId",
                         "The AWS Access Key Id you provided does not exist in our records.",
                     ),
@@ -456,6 +517,7 @@ pub fn answer(
                 Style::Keystone => "Invalid EC2 signature.".to_string(),
                 Style::Query => "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".to_string(),
                 Style::S3 | Style::Rgw | Style::Moto => "The request signature we calculated does not match the signature you provided. Check your key and signing method.".to_string(),
+                Style::Gcs => "The request signature we calculated does not match the signature you provided. Check your Google secret key and signing method.".to_string(),
             };
             let mut e = plain(403, "SignatureDoesNotMatch", message);
             if let Some(k) = &access_key {

@@ -170,6 +170,7 @@ fn start(cfg: Config, local: SocketAddr) -> Result<Started, LiveError> {
         next_request: AtomicU64::new(0),
         limit: RateLimit::default(),
         shutdown: stop_rx,
+        sessions: std::sync::Mutex::new(Vec::new()),
         cfg,
     });
     Ok(Started {

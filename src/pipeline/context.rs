@@ -22,7 +22,12 @@ pub struct CaptureContext {
     /// holds at most 64 names; cloning it per exchange would cost an allocation each).
     hosts: Arc<Vec<String>>,
     multipart: Multipart,
+    /// S3 Express sessions learned from CreateSession responses so far (shared until the next).
+    sessions: Arc<Vec<crate::engine::s3express::Session>>,
 }
+
+/// Past this many sessions the oldest are forgotten (a session lasts 5 minutes).
+const SESSIONS_KEPT: usize = 1024;
 
 /// The multipart uploads of a run: each upload's parts by upload id, the checksum type a
 /// CreateMultipartUpload asked for (by host and path, until the upload's id is seen), and the
@@ -95,6 +100,8 @@ pub struct ExchangeContext {
     pub hosts: Arc<Vec<String>>,
     /// A CompleteMultipartUpload's parts, or a completed object's checksum for a read of it.
     pub multipart: Option<Arc<MultipartContext>>,
+    /// The S3 Express sessions learned before this exchange.
+    pub sessions: Arc<Vec<crate::engine::s3express::Session>>,
 }
 
 impl CaptureContext {
@@ -111,7 +118,26 @@ impl CaptureContext {
             earlier,
             hosts: self.hosts.clone(),
             multipart: self.multipart.next(r),
+            sessions: self.sessions.clone(),
         }
+    }
+
+    /// [`CaptureContext::next`] for a whole exchange: its context, then what its response
+    /// teaches the exchanges after it (an S3 Express CreateSession's session credentials).
+    pub fn next_exchange(&mut self, x: &mut Exchange) -> ExchangeContext {
+        let ctx = self.next(&mut x.request, x.server.as_deref());
+        if let Some(s) = x
+            .response
+            .as_ref()
+            .and_then(|r| crate::engine::s3express::learn(&x.request, r, x.time))
+        {
+            let sessions = Arc::make_mut(&mut self.sessions);
+            if sessions.len() >= SESSIONS_KEPT {
+                sessions.remove(0);
+            }
+            sessions.push(s);
+        }
+        ctx
     }
 }
 
@@ -122,6 +148,7 @@ impl ExchangeContext {
             seen_hosts: &self.hosts,
             earlier_leg: self.earlier.as_ref(),
             multipart: self.multipart.as_deref(),
+            sessions: &self.sessions,
         }
     }
 }

@@ -57,7 +57,7 @@ pub fn print_events(
                     continue;
                 }
                 let mut x = x;
-                let ctx = context.next(&mut x.request, x.server.as_deref());
+                let ctx = context.next_exchange(&mut x);
                 let (judged, counted) = match auto && format != Format::Tsv {
                     true => judge_so_far(&mut servers, &x, &ctx, v),
                     false => (v.dialect, None),

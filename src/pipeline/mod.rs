@@ -323,7 +323,7 @@ fn read_inputs(
             let ctx = if format == Some(Format::Tsv) {
                 ExchangeContext::default()
             } else {
-                context.next(&mut x.request, x.server.as_deref())
+                context.next_exchange(&mut x)
             };
             batch_bytes += x.request.body.len() + x.response.as_ref().map_or(0, |r| r.body.len());
             batch.push(Job {

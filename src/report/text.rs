@@ -181,6 +181,7 @@ fn text_error_body(s: &mut String, x: &Exchange) {
         if resp.status >= 400 && !resp.body.is_empty() {
             let body = crate::http::decoded_body(resp, &resp.body, 1 << 20)
                 .unwrap_or_else(|| resp.body.clone());
+            let body = crate::engine::auth::masked_body(&body);
             let shown = &body[..body.len().min(2048)];
             let _ = write!(
                 s,

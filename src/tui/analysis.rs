@@ -25,6 +25,8 @@ pub struct Item {
     pub earlier: Option<Request>,
     pub hosts: Arc<Vec<String>>,
     pub multipart: Option<Arc<crate::engine::payload::multipart::MultipartContext>>,
+    /// S3 Express sessions learned before it.
+    pub sessions: Arc<Vec<crate::engine::s3express::Session>>,
 }
 
 /// Append-only; readers take the lock only to clone a few `Arc`s.
@@ -64,12 +66,14 @@ impl Store {
                     earlier,
                     hosts,
                     multipart,
-                } = context.next(&mut x.request, x.server.as_deref());
+                    sessions,
+                } = context.next_exchange(&mut x);
                 items.push(Arc::new(Item {
                     x,
                     earlier,
                     hosts,
                     multipart,
+                    sessions,
                 }));
             }
         }
@@ -201,6 +205,7 @@ impl Settings {
             seen_hosts: &item.hosts,
             earlier_leg: item.earlier.as_ref(),
             multipart: item.multipart.as_deref(),
+            sessions: &item.sessions,
         };
         crate::pipeline::analyze(&item.x, context, &self.verifier_for(item))
     }

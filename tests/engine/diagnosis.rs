@@ -79,6 +79,7 @@ fn run(creds: &Credentials, dialect_name: &str) -> Vec<Got> {
                         seen_hosts: &legs.hosts,
                         earlier_leg: earlier.as_ref(),
                         multipart: None,
+                        sessions: &[],
                     },
                 },
                 &v,

@@ -573,6 +573,8 @@ fn each_code_is_provoked() {
         dialect_and_server_cases(),
         clock_scope_and_key_cases(),
         sigv4a_cases(),
+        crate::s3express_real::cases(),
+        crate::gcs_real::cases(),
         hint_cases(),
         payload::payload_cases(),
         crate::post_policy_real::post_policy_cases(),

@@ -71,6 +71,7 @@ fn check(path: &Path, creds: &Credentials, dialect_name: &str) -> usize {
                     seen_hosts: &legs.hosts,
                     earlier_leg: earlier.as_ref(),
                     multipart: None,
+                    sessions: &[],
                 },
             },
             &v,

@@ -338,3 +338,51 @@ fn botocore_follows_the_region_in_our_authorization_header_malformed() {
         (Some("valid"), Some(200))
     );
 }
+
+#[test]
+fn botocore_s3_express_sessions_against_the_endpoint() {
+    // botocore's own CreateSession (signed with the IAM key pair) is answered by the endpoint
+    // with a session of its own; the PutObject and GetObject botocore then signs with that
+    // session verify, and a GetObject signed with the IAM key pair and the session's token is
+    // refused as S3 Express refuses it.
+    let _shared = shared();
+    let Some(py) = python() else { return };
+    let l = Listener::start(&["--credentials", creds().to_str().unwrap()]);
+    let got = botocore(
+        &py,
+        &l.url(),
+        AK,
+        SK,
+        &["s3express-put", "s3express-get", "s3express-iam"],
+    );
+    assert_eq!(got[0]["status"], 200, "{}", got[0]);
+    assert_eq!(got[1]["status"], 200, "{}", got[1]);
+    assert_eq!(got[2]["status"], 403, "{}", got[2]);
+    let se = server_strings(403, got[2]["body"].as_str().unwrap());
+    assert_eq!(se.code, "AccessDenied");
+    assert!(se.message.unwrap().contains("x-amz-s3session-token"));
+    let (lines, _) = l.stop();
+    let modes: Vec<&str> = lines
+        .iter()
+        .map(|x| x["auth"]["mode"].as_str().unwrap())
+        .collect();
+    // CreateSession, PutObject, CreateSession, GetObject, CreateSession, the IAM-signed GET.
+    assert!(modes.contains(&"s3express"), "{modes:?}");
+    for x in &lines {
+        let c = codes(x);
+        match x["auth"]["mode"].as_str().unwrap() {
+            "s3express" if x["response"]["status"] == 200 => {
+                assert_eq!(x["verdict"], "valid", "{x}");
+                assert!(c.iter().any(|c| c == "s3express-session-learned"), "{c:?}");
+            }
+            "s3express" => assert!(c.iter().any(|c| c == "s3express-iam-credentials"), "{c:?}"),
+            _ => {}
+        }
+    }
+    // The session secret the endpoint handed botocore never reaches the printed lines.
+    let secret = got[2]["session_secret"].as_str().unwrap();
+    assert_eq!(secret.len(), 40);
+    for x in &lines {
+        assert!(!x.to_string().contains(secret));
+    }
+}

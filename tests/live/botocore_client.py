@@ -9,6 +9,10 @@ botocore's own strings.
 
 Cases: s3v4-create (CreateBucket examplebucket), s3v4-put, s3v4-get, s3v2-put, s3v2-get, query-post (STS GetCallerIdentity, a SigV4
 form POST), s3v4-put-eu (signed for eu-west-1), s3v4-put-large (256 KiB from a file object, sent with Expect: 100-continue).
+S3 Express One Zone, on the directory bucket bucket--usw2-az1--x-s3 (botocore's own
+CreateSession through S3ExpressIdentityResolver, then S3ExpressAuth with the session):
+s3express-put, s3express-get; s3express-iam signs a GetObject with botocore's S3ExpressAuth
+given the IAM key pair and the session's token (the wrong credentials).
 """
 import io
 import json
@@ -16,7 +20,11 @@ import logging
 import sys
 
 import botocore.session
+from botocore.auth import S3ExpressAuth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.httpsession import URLLib3Session
 from botocore.exceptions import ClientError
 
 
@@ -67,6 +75,15 @@ def main():
             config=cfg,
         )
 
+    def express():
+        # No signature_version: botocore picks S3 Express session auth for a directory bucket.
+        cfg = Config(retries={"total_max_attempts": 1},
+                     request_checksum_calculation="when_required",
+                     response_checksum_validation="when_required")
+        return session.create_client("s3", region_name="us-west-2", endpoint_url=endpoint,
+                                     aws_access_key_id=ak, aws_secret_access_key=sk, config=cfg)
+
+    bucket = "bucket--usw2-az1--x-s3"
     for case in sys.argv[4:]:
         cap.records.clear()
         raw.clear()
@@ -92,6 +109,20 @@ def main():
                                  Body=io.BytesIO(bytes(range(256)) * 1024))
                 else:
                     c.head_object(Bucket="examplebucket", Key="live/test object.txt")
+            elif case == "s3express-put":
+                express().put_object(Bucket=bucket, Key="live.txt", Body=b"hello, express\n")
+            elif case == "s3express-get":
+                express().get_object(Bucket=bucket, Key="live.txt")["Body"].read()
+            elif case == "s3express-iam":
+                created = express().create_session(Bucket=bucket)["Credentials"]
+                token = created["SessionToken"]
+                raw["session_secret"] = created["SecretAccessKey"]
+                req = AWSRequest(method="GET", url="%s/%s/live.txt" % (endpoint, bucket))
+                S3ExpressAuth(Credentials(ak, sk, token), "s3express", "us-west-2",
+                              identity_cache=None).add_auth(req)
+                r = URLLib3Session().send(req.prepare())
+                raw["status"] = r.status_code
+                raw["body"] = r.content.decode("utf-8", "replace")
             elif case == "query-post":
                 c = client("sts", "v4")
                 c.get_caller_identity()
@@ -107,6 +138,7 @@ def main():
             "canonical_request": cap.last("CanonicalRequest:\n"),
             "string_to_sign": sts,
             "body": raw.get("body"),
+            "session_secret": raw.get("session_secret"),
         }), flush=True)
 
 

@@ -45,6 +45,7 @@ fn analyse_as(req: &Request, ak: &str, secret: &str, at: &str) -> engine::Analys
                 seen_hosts: &seen,
                 earlier_leg: None,
                 multipart: None,
+                sessions: &[],
             },
         },
         &v,
@@ -71,7 +72,7 @@ fn signature_mismatch_round_trips_in_every_style() {
     let sts = String::from_utf8(d.string_to_sign.to_vec()).unwrap();
     let cr = String::from_utf8(d.canonical_request.clone().unwrap().to_vec()).unwrap();
     let now = time::OffsetDateTime::now_utc();
-    for style in [Style::S3, Style::Query] {
+    for style in [Style::S3, Style::Query, Style::Gcs] {
         let p = Policy {
             style: Some(style),
             ..Default::default()
@@ -297,4 +298,46 @@ fn trailer_uploads_are_answered_as_s3_does() {
             x.request.target_lossy()
         );
     }
+}
+
+/// S3 Express (issue 15), from botocore's capture (tests/vectors/s3express): a request on an
+/// expired session is answered `ExpiredToken`, one signed with the IAM key pair and the
+/// session's token, or with the token in `X-Amz-Security-Token`, `AccessDenied`; a good
+/// session request 200.
+#[test]
+fn s3_express_refusals() {
+    let dir = root().join("tests/vectors/s3express");
+    let creds = Credentials::load_file(&dir.join("credentials")).unwrap();
+    let cache = KeyCache::default();
+    let v = verifier(&creds, "aws", &cache);
+    let mut ctx = sigscope::pipeline::CaptureContext::default();
+    let mut got = Vec::new();
+    sigscope::ingest::stream_path(
+        &dir.join("session.pcap"),
+        0,
+        &Default::default(),
+        &mut |mut x| {
+            let c = ctx.next_exchange(&mut x);
+            let a = sigscope::pipeline::analyze(&x, c.as_context(), &v);
+            let now = x.time.unwrap();
+            got.push(answer(&a, &x.request, &Policy::default(), now, "RID"));
+        },
+    );
+    let codes: Vec<(u16, Option<&str>)> = got.iter().map(|a| (a.status, a.code)).collect();
+    assert_eq!(
+        codes,
+        [
+            (200, None),
+            (200, None),
+            (200, None),
+            (200, None),
+            (200, None),
+            (403, Some("AccessDenied")),
+            (403, Some("AccessDenied")),
+            (200, None),
+            (400, Some("ExpiredToken")),
+        ]
+    );
+    let se = read_back(400, &got[8].body);
+    assert!(se.message.unwrap().contains("expired"));
 }

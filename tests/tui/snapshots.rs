@@ -62,6 +62,11 @@ fn no_creds() -> Credentials {
     Credentials::default()
 }
 
+/// The IAM key pair of the S3 Express capture (its session secrets are learned from it).
+fn s3x_creds() -> Credentials {
+    Credentials::load_file(Path::new("tests/vectors/s3express/credentials")).unwrap()
+}
+
 const CASES: &[Case] = &[
     // The seed case: heat's keystoneclient 0.9.0 answered 403 to a valid boto 2 form POST.
     Case {
@@ -201,6 +206,31 @@ const CASES: &[Case] = &[
         file: "tests/vectors/postpolicy/forms.pcapng",
         pos: 11,
         creds: post_creds,
+        dialect: "aws",
+    },
+    // S3 Express (issue 15): botocore's CreateSession (its answer's secret masked in the
+    // Response tab) and a PutObject verified with the session secret learned from it.
+    Case {
+        name: "s3express-create-session",
+        file: "tests/vectors/s3express/session.pcap",
+        pos: 0,
+        creds: s3x_creds,
+        dialect: "aws",
+    },
+    Case {
+        name: "s3express",
+        file: "tests/vectors/s3express/session.pcap",
+        pos: 1,
+        creds: s3x_creds,
+        dialect: "aws",
+    },
+    // GCS (issue 15): curl's GOOG4 PUT refused by `listen --dialect gcs --respond gcs`,
+    // diagnosed without the secret from GCS's CanonicalRequest (`,gzip(gfe)`).
+    Case {
+        name: "goog4-gfe-no-secret",
+        file: "tests/vectors/gcs/listen.pcapng",
+        pos: 1,
+        creds: no_creds,
         dialect: "aws",
     },
     Case {
@@ -395,9 +425,9 @@ fn help_lists_the_finding_codes() {
     let mut app = app_for(load("samples/demo.pcap"), demo_creds(), "aws");
     app.on_key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE));
     app.on_key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
-    // Tall enough for the heading and every code (issue 14 added six, issue 15 two, then
-    // six for browser uploads).
-    let (text, _) = render(&mut app, 120, 70);
+    // Tall enough for the heading and every code (issue 14 added six, issue 15 eight,
+    // then six for browser uploads).
+    let (text, _) = render(&mut app, 120, 76);
     assert!(text.contains("Finding codes"), "{text}");
     let last = sigscope::engine::Code::ALL.last().unwrap();
     assert!(text.contains(last.as_str()), "{text}");
@@ -497,4 +527,28 @@ fn post_policy_tab_says_which_condition_fails() {
             "the form fields are not the body: {text}"
         );
     }
+}
+
+/// The Response tab of a CreateSession masks the session secret and token it carries.
+#[test]
+fn the_create_session_answer_is_masked_in_the_response_tab() {
+    let mut app = app_for(
+        load("tests/vectors/s3express/session.pcap"),
+        s3x_creds(),
+        "aws",
+    );
+    select(&mut app, 0);
+    app.focus = Focus::Detail;
+    app.select_tab(Tab::Response);
+    let (text, _) = render(&mut app, 200, 50);
+    assert!(text.contains("SecretAccessKey"), "{text}");
+    // The session keys of tests/vectors/s3express/gen/s3x_server.py.
+    assert!(
+        !text.contains("s3xSessionSecret/EXAMPLE+k7MDENG0bPxRfiCY"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("S3XSessionTokenEXAMPLE0123456789abcdefABCDEF"),
+        "{text}"
+    );
 }

@@ -361,6 +361,7 @@ fn exports_round_trip_and_hold_no_secret() {
                             earlier: None,
                             hosts: Default::default(),
                             multipart: None,
+                            sessions: Default::default(),
                         };
                         app.verify.settings.analyze(&item).verdict
                     };

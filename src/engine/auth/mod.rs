@@ -50,7 +50,7 @@ pub enum AuthError {
 }
 
 pub use super::mode::Mode;
-pub use super::secret::{mask, masked_header, secret_query_values, shown_target};
+pub use super::secret::{mask, masked_body, masked_header, secret_query_values, shown_target};
 
 impl V4Auth {
     /// What its signing key is derived for: the flavour's prefix and the credential scope.

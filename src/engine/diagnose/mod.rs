@@ -15,6 +15,7 @@ use crate::http::{Headers, Request, Response};
 mod alterations;
 mod counterfactual;
 mod facts;
+mod gcs;
 mod hints;
 mod legs;
 mod payload;
@@ -101,6 +102,8 @@ pub struct Context<'a> {
     /// A multipart upload's parts seen before its CompleteMultipartUpload, or the checksum they
     /// make for a later read of the object.
     pub multipart: Option<&'a crate::engine::payload::multipart::MultipartContext>,
+    /// S3 Express sessions learned from CreateSession responses earlier in the capture.
+    pub sessions: &'a [crate::engine::s3express::Session],
 }
 
 const SKEW_LIMIT_SECS: i64 = 15 * 60;
@@ -116,7 +119,7 @@ fn push_once(a: &mut Analysis, f: Finding) {
     }
 }
 
-fn fmt_secs(s: i64) -> String {
+pub(crate) fn fmt_secs(s: i64) -> String {
     let a = s.unsigned_abs();
     if a >= 86400 {
         format!("{}d {}h", a / 86400, (a % 86400) / 3600)
@@ -134,7 +137,11 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
     let req = o.request;
     let parsed = std::mem::replace(&mut a.parsed, Parsed::Nothing);
     let mode = a.auth.mode;
-    let s3 = a.auth.service.as_deref() == Some("s3");
+    let s3 = a
+        .auth
+        .service
+        .as_deref()
+        .is_some_and(super::sigv4::is_s3_service);
     a.server_expected = o.response.and_then(server_error::parse);
     let rejected_by_server = o
         .response
@@ -156,7 +163,9 @@ pub fn diagnose(o: &Observed, a: &mut Analysis, v: &Verifier) {
         server_code_findings(a, &se);
         server::unsigned_headers_added(req, a, &se);
     }
+    gcs::gfe_findings(req, a, v.dialect);
     payload::payload_findings(o, a);
+    super::s3express::findings(req, o.response, o.time, a, o.context.sessions);
 
     // Nothing failed and nothing else in the capture involves this request: the facts above
     // are the whole diagnosis (the common case, kept cheap).

@@ -76,6 +76,8 @@ pub const SIGV4: SigV4Rules = SigV4Rules {
     // (HTTP/1.1) or the :authority header (HTTP/2)"; RFC 9113 §8.3.1: a server must not take
     // the target from Host when `:authority` is present.
     h2_host: H2Host::Authority,
+    // AWS's endpoints verify the Accept-Encoding they are sent.
+    gfe_accept_encoding: false,
 };
 
 pub static DIALECT: Dialect = Dialect {

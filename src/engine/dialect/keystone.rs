@@ -65,6 +65,8 @@ pub(super) const DIALECT_SIGV4: SigV4Rules = SigV4Rules {
     // behind HTTP/1.1 WSGI servers get an HTTP/2 request from a proxy that writes
     // `:authority` into Host (RFC 9113 §8.3.1 has intermediaries do so).
     h2_host: H2Host::Authority,
+    // Nothing in front of it rewrites Accept-Encoding.
+    gfe_accept_encoding: false,
 };
 
 pub static DIALECT: Dialect = Dialect {

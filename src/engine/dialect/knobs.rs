@@ -223,6 +223,18 @@ pub static SIGV4: &[Knob<SigV4Rules>] = &[
         },
     },
     Knob {
+        id: "sigv4.gfe_accept_encoding",
+        label: "Accept-Encoding on writes",
+        copy: |t, f| t.gfe_accept_encoding = f.gfe_accept_encoding,
+        say: |r| {
+            if r.gfe_accept_encoding {
+                "a front end appends ,gzip(gfe) to Accept-Encoding (not on GET or HEAD)".into()
+            } else {
+                "Accept-Encoding as sent".into()
+            }
+        },
+    },
+    Knob {
         id: "sigv4.payload",
         label: "payload hash",
         copy: |t, f| {

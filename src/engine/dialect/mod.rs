@@ -31,6 +31,7 @@ dialects![
     ceph_rgw_16,
     minio,
     moto,
+    gcs,
 ];
 
 use serde::Serialize;
@@ -128,6 +129,9 @@ pub struct SigV4Rules {
     pub h2_host: H2Host,
     /// Which flexible checksums the server computes, and what it refuses of them (issue 14).
     pub checksums: ChecksumRules,
+    /// A front end appends `,gzip(gfe)` to the Accept-Encoding of a request other than GET
+    /// and HEAD before the signature is checked (Google's, in front of Cloud Storage; issue 15).
+    pub gfe_accept_encoding: bool,
 }
 
 /// The host an HTTP/2 server signs: HTTP/2 carries it in the `:authority` pseudo-header, and

@@ -127,6 +127,45 @@ pub const AWS4A: Flavour = Flavour {
     ..AWS4
 };
 
+/// S3 Express One Zone session auth: SigV4 whose session token travels in
+/// `x-amz-s3session-token` (`X-Amz-S3session-Token` presigned), signed with the secret a
+/// CreateSession returned (botocore `botocore/auth.py`: `S3ExpressAuth`, which also deletes
+/// `X-Amz-Security-Token`; `S3ExpressQueryAuth`). Same algorithm as [`AWS4`], so it is not in
+/// [`FLAVOURS`] (found by the algorithm): [`refine`] picks it by the token's name.
+pub const S3EXPRESS: Flavour = Flavour {
+    token_header: "x-amz-s3session-token",
+    query: QueryNames {
+        token: "X-Amz-S3session-Token",
+        ..AWS4.query
+    },
+    header_mode: Mode::S3Express,
+    query_mode: Mode::S3ExpressQuery,
+    // An aws-chunked upload keeps its streaming mode (its chunks are what is checked there).
+    ..AWS4
+};
+
+/// The flavour a request found as `f` is really signed under: AWS4 carrying an S3 Express
+/// session token (header, or the presigned parameter in `query`) is [`S3EXPRESS`].
+pub fn refine(
+    f: &'static Flavour,
+    req: &crate::http::Request,
+    query: &[(Vec<u8>, Option<Vec<u8>>)],
+) -> &'static Flavour {
+    use crate::http::Headers;
+    if f.header_mode != Mode::Sigv4Header {
+        return f;
+    }
+    let header = req.has_header(S3EXPRESS.token_header);
+    let param = query
+        .iter()
+        .any(|(k, _)| k.as_slice() == S3EXPRESS.query.token.as_bytes());
+    if header || param {
+        &S3EXPRESS
+    } else {
+        f
+    }
+}
+
 /// Every flavour, AWS's first.
 pub static FLAVOURS: &[&Flavour] = &[&AWS4, &GOOG4, &AWS4A];
 
@@ -151,5 +190,8 @@ mod tests {
             assert_eq!(f.header_mode.family(), super::super::super::Family::SigV4);
             assert_eq!(f.query_mode.family(), super::super::super::Family::SigV4);
         }
+        assert_eq!(S3EXPRESS.algorithm, AWS4.algorithm);
+        assert!(S3EXPRESS.token_header.starts_with(S3EXPRESS.header_prefix));
+        assert!(S3EXPRESS.header_mode.is_s3express() && S3EXPRESS.query_mode.is_presigned());
     }
 }

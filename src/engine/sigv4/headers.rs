@@ -44,16 +44,31 @@ pub(crate) fn canonical_headers(
                 }
             }
         }
-        let joined = match rules.duplicate_headers {
+        let mut joined = match rules.duplicate_headers {
             DuplicateHeaders::JoinComma => values.join(&b','),
             DuplicateHeaders::LastWins => values.pop().unwrap_or_default(),
         };
+        if rules.gfe_accept_encoding && lname == "accept-encoding" && gfe_rewrites(req) {
+            // What Google's front end hands Cloud Storage: the client's value and its own
+            // (siderolabs/talos-backup#64: `accept-encoding:identity,gzip(gfe)` in GCS's
+            // CanonicalRequest on PutObject, reads unaffected; rclone/rclone#6670 on a PUT).
+            joined.extend_from_slice(GFE_SUFFIX);
+        }
         out.extend_from_slice(lname.as_bytes());
         out.push(b':');
         out.extend_from_slice(&joined);
         out.push(b'\n');
     }
     (out, missing)
+}
+
+/// What Google's front end appends to a request's Accept-Encoding.
+pub const GFE_SUFFIX: &[u8] = b",gzip(gfe)";
+
+/// The requests whose Accept-Encoding Google's front end extends: writes (talos-backup#64:
+/// PutObject and CreateMultipartUpload were refused, ListObjects and GetObject were not).
+pub fn gfe_rewrites(req: &Request) -> bool {
+    !(req.method.eq_ignore_ascii_case("GET") || req.method.eq_ignore_ascii_case("HEAD"))
 }
 
 /// keystoneclient: `re.match('Boto/2\.[0-9]\.[0-2]', user_agent)`.
@@ -110,7 +125,7 @@ pub(crate) fn payload_hash(ctx: &V4Context, rules: &SigV4Rules) -> String {
         }
     }
     if ctx.presigned {
-        return if ctx.auth.service == "s3" && rules.payload.presigned_s3_unsigned {
+        return if super::is_storage(ctx.auth) && rules.payload.presigned_s3_unsigned {
             "UNSIGNED-PAYLOAD".into()
         } else {
             ctx.body_sha256.to_string()

@@ -77,6 +77,7 @@ type HeaderKnobs = (
     MissingHeader,
     HostRule,
     H2Host,
+    bool,
 );
 /// Canonical header lines, and the first signed header the request lacks.
 type HeaderBlock = (Vec<u8>, Option<String>);
@@ -287,6 +288,10 @@ fn plain_headers(req: &Request, auth: &V4Auth) -> bool {
                 after_space = false;
             }
         }
+        // A write's Accept-Encoding depends on `sigv4.gfe_accept_encoding`.
+        if name.eq_ignore_ascii_case("accept-encoding") && headers::gfe_rewrites(req) {
+            return false;
+        }
         // An HTTP/2 request's host depends on `sigv4.h2_host`.
         let h2_host = name.eq_ignore_ascii_case("host") && req.h2_authority.is_some();
         v.last() != Some(&b' ')
@@ -352,6 +357,22 @@ pub(crate) fn canonical_bytes(ctx: &V4Context, m: &V4Memo, key: CrKey) -> Vec<u8
     ])
 }
 
+/// S3's signing name, or S3 Express One Zone's (`s3express`: the same object API, the same
+/// path and presigned-payload rules; botocore's `S3ExpressAuth` is an `S3SigV4Auth`).
+pub fn is_s3_service(service: &str) -> bool {
+    service == "s3" || service == "s3express"
+}
+
+/// An object store's request, signed under S3's path and presigned-payload rules: S3's and S3
+/// Express's, and every GOOG4 request (Cloud Storage's XML API, signing name `storage`: the
+/// path as sent, and `UNSIGNED-PAYLOAD` in a signed URL unless `x-goog-content-sha256` is
+/// signed, `googleapis/python-storage` `google/cloud/storage/_signing.py`
+/// `generate_signed_url_v4`).
+pub fn is_storage(auth: &V4Auth) -> bool {
+    is_s3_service(&auth.service)
+        || auth.flavour.terminator == super::sigv4::flavour::GOOG4.terminator
+}
+
 /// The components a dialect's canonical request is made of (built and cached in `m` on first
 /// use), and the rule of the dialect that refuses the request, if any.
 pub(crate) fn canonical_key(
@@ -362,7 +383,7 @@ pub(crate) fn canonical_key(
     let mut rejects: Option<Rejection> = None;
     let req = ctx.req;
     let auth = ctx.auth;
-    let s3 = auth.service == "s3";
+    let s3 = is_storage(auth);
     let plain = *m.plain.get_or_insert_with(|| Plain::of(ctx));
     // The rules a plain component is built and cached under: any dialect's would do.
     let base = &super::dialect::ALL[0].sigv4;
@@ -412,6 +433,7 @@ pub(crate) fn canonical_key(
         hrules.missing_signed_header,
         hrules.host,
         hrules.h2_host,
+        hrules.gfe_accept_encoding,
     );
     let headers = memo(&mut m.headers, hkey, || {
         canonical_headers(req, auth, hrules)

@@ -10,6 +10,7 @@ use crate::http::{Headers, Request};
 
 /// A request whose Authorization scheme is `f`'s algorithm.
 pub fn detect_header(req: &Request, f: &'static Flavour, rest: &str) -> Detected {
+    let f = super::flavour::refine(f, req, &[]);
     let streaming = f.streaming_payload.is_some_and(|p| {
         req.header_text(f.content_sha256_header)
             .is_some_and(|v| v.starts_with(p))
@@ -30,6 +31,7 @@ pub fn detect_query(
     f: &'static Flavour,
     qp: &[(Vec<u8>, Option<Vec<u8>>)],
 ) -> Detected {
+    let f = super::flavour::refine(f, req, qp);
     match parse_query(req, f, qp) {
         Ok(v4) => detected(f.query_mode, v4),
         Err(e) => malformed(f.query_mode, e),

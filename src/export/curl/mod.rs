@@ -166,7 +166,11 @@ impl<'a> Draft<'a> {
         // curl before 8.x signs the path as written, where AWS encodes S3 keys once and other
         // services' paths twice after normalising them: say so where they differ.
         let path = target.split(|&b| b == b'?').next().unwrap_or(&[]);
-        let s3 = self.info.service.as_deref() == Some("s3");
+        let s3 = self
+            .info
+            .service
+            .as_deref()
+            .is_some_and(crate::engine::sigv4::is_s3_service);
         let differs = if s3 {
             crate::engine::encode::uri_encode_path(&percent_decode(path, false)).as_bytes() != path
         } else {

@@ -36,7 +36,10 @@ impl Builder<'_> {
         }
         let hs = HeaderList(headers);
         let decoded = http::decoded_body(&hs, body, 16 << 20);
-        let shown: &[u8] = decoded.as_deref().unwrap_or(body);
+        // A CreateSession (or STS) answer holds a secret: masked, after decoding, as every
+        // output masks it.
+        let masked = crate::engine::auth::masked_body(decoded.as_deref().unwrap_or(body));
+        let shown: &[u8] = &masked;
         if decoded.is_some() {
             v.push(Line::styled(
                 "(decoded from its Content-Encoding for display)",
