@@ -69,9 +69,28 @@ moto() {
   creds "$out/credentials" "${key% *}" "${key#* }"
 }
 
+garage() {
+  # Built from crates.io by ../shared/servers/install-garage.sh (~17 min cold on 2 cores), so
+  # it is not part of `all` (nor of CI): run `make.sh garage` where it is installed.
+  export SRV_ROOT="${TMPDIR:-/tmp}/sigscope-conformance-garage"
+  local port="${GARAGE_S3_PORT:-3910}" version out
+  SRV_BIN="${GARAGE_BIN:-${TMPDIR:-/tmp}/realsrv/bin}" "$shared/servers/install-garage.sh" >/dev/null
+  SRV_BIN="${GARAGE_BIN:-${TMPDIR:-/tmp}/realsrv/bin}" GARAGE_S3_PORT="$port" \
+    GARAGE_RPC_PORT="${GARAGE_RPC_PORT:-3911}" GARAGE_ADMIN_PORT="${GARAGE_ADMIN_PORT:-3913}" \
+    "$shared/servers/start-garage.sh" >/dev/null
+  stops+=("$shared/servers/stop-garage.sh")
+  version="$("${GARAGE_BIN:-${TMPDIR:-/tmp}/realsrv/bin}/bin/garage" --version | grep -o 'cargo:[0-9.]*' | cut -d: -f2)"
+  out="$corpus/garage-$version"
+  rm -rf "$out"
+  "$py" "$here/conformance.py" --server garage --endpoint "http://127.0.0.1:$port" --out "$out" \
+    --region garage --garage-log "$SRV_ROOT/garage/garage.log"
+  creds "$out/credentials" AKIDEXAMPLE 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
+}
+
 case "$what" in
   rgw) rgw ;;
   moto) moto ;;
+  garage) garage ;;
   all) rgw; moto ;;
-  *) echo "usage: $0 [rgw|moto|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [rgw|moto|garage|all]" >&2; exit 2 ;;
 esac
