@@ -315,6 +315,11 @@ const PLANTED: &[(&str, &str, &str)] = &[
         "signature-unexplained",
         "most likely not the one the client used",
     ),
+    (
+        "v2-presigned-tampered",
+        "signature-unexplained",
+        "changed after it was signed",
+    ),
 ];
 
 #[test]

@@ -369,7 +369,20 @@ fn alterations_or_unexplained(p: &mut Pass, a: &mut Analysis, v: &Verifier, pars
         | Family::Anonymous
         | Family::Unknown => false,
     };
-    if p.client.is_some() || !have_secret || !searchable {
+    if p.client.is_some() || !have_secret {
+        return;
+    }
+    if !searchable {
+        // Said rather than left blank (issue 20's corpus, case v2-presigned-tampered: an
+        // invalid URL with no finding at all), and without blaming the secret, which the
+        // absence of a search cannot support.
+        if matches!(p.mode.family(), Family::SigV2 | Family::Query) {
+            finding(
+                a,
+                Code::SignatureUnexplained,
+                "no dialect reproduces this signature, which covers the URL's path and signed parameters: either the secret is not the one the client used, or the URL was changed after it was signed (sigscope does not search alterations of this scheme)".to_string(),
+            );
+        }
         return;
     }
     match search_alterations(p.o.request, a, v, p.o.context.seen_hosts) {
