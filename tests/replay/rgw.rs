@@ -115,3 +115,51 @@ fn rgw_refuses_the_wrong_secret_again_and_accepts_it_re_signed() {
     assert!(accepted.contains("re-signed as ceph-rgw"), "{out}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `--ab` names RGW 16.2's dialect by a rule only it has: the conformance corpus's botocore
+/// request with a repeated query name (tests/conformance/rgw-16.2.15, case
+/// query-repeated-unsorted, issue 20), which RGW 16.2 refuses as captured because it signs
+/// only the last value of a name. Re-signed under each dialect in turn, RGW accepts exactly
+/// the dialects that keep only the last value: `ceph-rgw-16.2` among them, `aws` and
+/// `botocore` not.
+#[test]
+fn ab_names_rgw_16_by_its_repeated_query_rule() {
+    let Some(endpoint) = rgw() else { return };
+    let corpus = root().join("tests/conformance/rgw-16.2.15");
+    let input = corpus.join("requests.pcap");
+    let creds = corpus.join("credentials");
+    let (input, creds) = (input.to_str().unwrap(), creds.to_str().unwrap());
+    // Exchange 0 is the corpus's CreateBucket of `conformance`: re-signed, it makes the bucket
+    // here (RGW answers 200 again when it already exists and is ours).
+    let out = replay_to(input, &endpoint, creds, &["--resign", "aws"]);
+    assert_eq!(status(&out, "re-signed as aws"), "200", "{out}");
+    let answers = std::fs::read_to_string(corpus.join("answers.tsv")).unwrap();
+    let n = answers
+        .lines()
+        .find(|l| l.split('\t').nth(1) == Some("query-repeated-unsorted"))
+        .and_then(|l| l.split('\t').next())
+        .unwrap()
+        .to_string();
+    let out = crate::loopback::replay(&[
+        input,
+        "--exchange",
+        &n,
+        "--to",
+        &endpoint,
+        "--credentials",
+        creds,
+        "--ab",
+    ]);
+    assert_eq!(status(&out, "as captured"), "403", "{out}");
+    assert_eq!(status(&out, "re-signed as ceph-rgw-16.2"), "200", "{out}");
+    assert_eq!(status(&out, "re-signed as aws"), "403", "{out}");
+    assert_eq!(status(&out, "re-signed as botocore"), "403", "{out}");
+    // The rules read from newer RGW source keep every value: refused by 16.2.
+    assert_eq!(status(&out, "re-signed as ceph-rgw"), "403", "{out}");
+    let accepted = out
+        .lines()
+        .find_map(|l| l.strip_prefix("The server accepted: "))
+        .unwrap_or_else(|| panic!("no dialect accepted:\n{out}"));
+    assert!(accepted.contains("ceph-rgw-16.2"), "{out}");
+    assert!(!accepted.contains("as aws"), "{out}");
+}
