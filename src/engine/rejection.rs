@@ -29,6 +29,12 @@ pub enum Rejection {
     /// The algorithm the request names for its checksum is not one the server computes.
     #[error("{0} is not a checksum algorithm this server computes")]
     ChecksumUnsupported(String),
+    /// A query parameter name appears twice and the dialect refuses that (Garage).
+    #[error("the query parameter `{0}` is repeated, which this server refuses")]
+    RepeatedQueryParameter(String),
+    /// `x-amz-content-sha256` is required and absent (Garage).
+    #[error("x-amz-content-sha256 is missing, which this server requires")]
+    PayloadHashMissing,
     /// A full-object checksum asked for with an algorithm that has none.
     #[error("x-amz-checksum-type FULL_OBJECT with {0}: this server makes full-object checksums of CRC32, CRC32C and CRC64NVME only")]
     FullObjectUnsupported(&'static str),

@@ -390,6 +390,7 @@ fn dialects_command_lists_every_dialect() {
         "ceph-rgw-16.2",
         "minio",
         "moto",
+        "garage",
     ] {
         assert!(t.contains(&format!("{d} — ")), "{d}");
     }
@@ -400,7 +401,7 @@ fn dialects_command_lists_every_dialect() {
     ] {
         let o = run(json);
         let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(v.as_array().unwrap().len(), 10);
+        assert_eq!(v.as_array().unwrap().len(), 11);
         assert_eq!(v[3]["sigv4"]["form_post_query"], "merge-form-body");
     }
     // One dialect: its rules and sources, as text or data.

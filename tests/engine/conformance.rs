@@ -19,11 +19,20 @@ use sigscope::exchange::Exchange;
 use crate::support::{bin, load, root, verifier};
 
 /// Each corpus and the dialect named after its server: they must agree on every request.
-const CORPORA: &[(&str, &str)] = &[("rgw-16.2.15", "ceph-rgw-16.2"), ("moto-5.2.6", "moto")];
+const CORPORA: &[(&str, &str)] = &[
+    ("rgw-16.2.15", "ceph-rgw-16.2"),
+    ("moto-5.2.6", "moto"),
+    ("garage-2.5.0", "garage"),
+];
 
 /// Other dialects measured on the same corpora for README's table: the rules read from newer
-/// RGW source, and the client whose signer moto reuses.
-const ALSO: &[(&str, &str)] = &[("rgw-16.2.15", "ceph-rgw"), ("moto-5.2.6", "botocore")];
+/// RGW source, the client whose signer moto reuses, and the dialect closest to Garage before
+/// it had its own.
+const ALSO: &[(&str, &str)] = &[
+    ("rgw-16.2.15", "ceph-rgw"),
+    ("moto-5.2.6", "botocore"),
+    ("garage-2.5.0", "minio"),
+];
 
 struct Answer {
     case: String,
@@ -31,6 +40,7 @@ struct Answer {
     target: String,
     status: u16,
     code: String,
+    message: String,
 }
 
 fn answers(dir: &Path) -> Vec<Answer> {
@@ -45,6 +55,7 @@ fn answers(dir: &Path) -> Vec<Answer> {
                 target: f[3].into(),
                 status: f[4].parse().unwrap(),
                 code: f[5].into(),
+                message: f.get(6).copied().unwrap_or("").into(),
             }
         })
         .collect()
@@ -68,16 +79,34 @@ enum Reason {
     Time,
     UnknownKey,
     Denied,
+    /// The scheme is not one the server verifies (Garage and SigV2).
+    Unsupported,
+    /// The credential scope names another region (Garage).
+    Region,
 }
 
+/// Garage words most refusals in `<Message>` under generic codes (garage_api_common
+/// signature/payload.rs and error.rs): the message decides there.
 fn server(a: &Answer) -> Server {
+    let says = |s: &str| a.message.contains(s);
     match (a.status, a.code.as_str()) {
         (500.., _) | (0, _) => Server::NoDecision,
         (_, "SignatureDoesNotMatch") => Server::SignatureRefused,
+        (_, "AccessDenied") if says("Invalid signature") => Server::SignatureRefused,
         (_, "RequestTimeTooSkewed") => Server::Refused(Reason::Time),
+        _ if says("Date is too old") => Server::Refused(Reason::Time),
         (_, "InvalidAccessKeyId") => Server::Refused(Reason::UnknownKey),
+        _ if says("No such key") => Server::Refused(Reason::UnknownKey),
+        (_, "AuthorizationHeaderMalformed") => Server::Refused(Reason::Region),
+        _ if says("Unsupported authorization method") || says("anonymous access") => {
+            Server::Refused(Reason::Unsupported)
+        }
+        // Garage's refusals of a signing rule: a repeated query name, an unsigned x-amz-*
+        // header, a signed header absent, no x-amz-content-sha256.
+        (_, "InvalidRequest") => Server::SignatureRefused,
         (_, "AccessDenied") | (403, "") => Server::Refused(Reason::Denied),
-        // XAmzContentSHA256Mismatch and BadDigest come after the signature was accepted.
+        // XAmzContentSHA256Mismatch, BadDigest, InvalidDigest come after the signature was
+        // accepted.
         _ => Server::SignatureAccepted,
     }
 }
@@ -109,6 +138,8 @@ fn names_reason(reason: Reason, codes: &[&str]) -> bool {
         Reason::Time => &["clock-skew"],
         Reason::UnknownKey => &["access-key-unknown"],
         Reason::Denied => &["presigned-expired", "verifier-rejects"],
+        Reason::Unsupported => &["mode-unsupported", "verifier-rejects"],
+        Reason::Region => &["region-mismatch"],
     };
     codes.iter().any(|c| want.contains(c))
 }
@@ -133,10 +164,16 @@ fn analyse(x: &Exchange, dialect: &str, creds: &Credentials, cache: &KeyCache) -
 }
 
 fn check_corpus(name: &str, dialect: &str) -> Tally {
-    check_dir(&root().join("tests/conformance").join(name), name, dialect)
+    check_dir(
+        &root().join("tests/conformance").join(name),
+        name,
+        dialect,
+        false,
+    )
 }
 
-fn check_dir(dir: &Path, name: &str, dialect: &str) -> Tally {
+/// `live`: a fresh corpus from CI, checked under the server's dialect.
+fn check_dir(dir: &Path, name: &str, dialect: &str, live: bool) -> Tally {
     let answers = answers(dir);
     let exchanges = load(dir.join("requests.pcap"));
     assert_eq!(
@@ -164,6 +201,9 @@ fn check_dir(dir: &Path, name: &str, dialect: &str) -> Tally {
         match server(ans) {
             Server::NoDecision => {}
             _ if anonymous => {} // an ACL decision, not a signature's
+            // Named under the server's own dialect (another dialect may verify what the
+            // server does not, and so have nothing to say about its refusal).
+            Server::Refused(_) if !CORPORA.contains(&(name, dialect)) && !live => {}
             Server::Refused(reason) => {
                 assert!(
                     names_reason(reason, &codes),
@@ -371,7 +411,7 @@ fn live_corpora_agree_too() {
     let mut checked = 0;
     for item in spec.split(',').filter(|s| !s.is_empty()) {
         let (dir, dialect) = item.rsplit_once('=').expect("DIR=DIALECT");
-        let t = check_dir(Path::new(dir), dir, dialect);
+        let t = check_dir(Path::new(dir), dir, dialect, true);
         assert!(
             t.decisions >= 50,
             "{dir}: only {} signature decisions",

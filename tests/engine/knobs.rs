@@ -92,14 +92,14 @@ fn form_post_query_seed_case() {
     );
     assert_eq!(
         matching(&a),
-        set(&["aws", "botocore", "boto2", "keystone", "moto", "gcs"])
+        set(&["aws", "botocore", "boto2", "keystone", "moto", "gcs", "garage"])
     );
     // The AWS suite's own form POST: the same split, and MinIO (empty-body hash when
     // x-amz-content-sha256 is absent) and RGW (UNSIGNED-PAYLOAD) part from the body hash.
     let a = run(&read("tests/vectors/aws-sigv4-testsuite/post-x-www-form-urlencoded/post-x-www-form-urlencoded.sreq"), SUITE_SECRET);
     assert_eq!(
         matching(&a),
-        set(&["aws", "botocore", "boto2", "keystone", "moto", "gcs"])
+        set(&["aws", "botocore", "boto2", "keystone", "moto", "gcs", "garage"])
     );
     assert_eq!(creq_line(&a, "keystone-legacy", 2), "Param1=value1");
     assert_eq!(
@@ -155,7 +155,8 @@ fn path_normalisation_and_encoding() {
             "minio",
             "ceph-rgw-16.2",
             "moto",
-            "gcs"
+            "gcs",
+            "garage"
         ])
     );
     // AWS docs PUT `/test$file.text` sent raw: AWS signs `%24`; botocore signs what it sends
@@ -239,7 +240,8 @@ fn payload_hash_sources() {
             "minio",
             "ceph-rgw-16.2",
             "moto",
-            "gcs"
+            "gcs",
+            "garage"
         ])
     );
     assert!(creq_line(&a, "keystone", 2).contains("X-Amz-Signature="));
@@ -283,7 +285,7 @@ fn host_port_for_old_boto() {
     ));
     assert_eq!(
         matching(&run(&kept, SUITE_SECRET)),
-        set(&["aws", "botocore", "boto2", "moto", "gcs"])
+        set(&["aws", "botocore", "boto2", "moto", "gcs", "garage"])
     );
     // A current boto keeps its port under keystone too.
     let modern = wire(&base.replace("Boto/2.9.1", "Boto/2.49.0").replace(
@@ -321,7 +323,8 @@ fn http2_host() {
             "keystone",
             "keystone-legacy",
             "moto",
-            "gcs"
+            "gcs",
+            "garage"
         ])
     );
     assert_eq!(
@@ -374,7 +377,8 @@ fn gfe_accept_encoding() {
             "boto2",
             "keystone-legacy",
             "keystone",
-            "moto"
+            "moto",
+            "garage"
         ])
     );
     assert_eq!(creq_line(&put, "gcs", 3), "accept-encoding:gzip,gzip(gfe)");

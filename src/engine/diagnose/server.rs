@@ -260,7 +260,7 @@ fn algorithm_findings(a: &mut Analysis, se: &ServerExpected) {
 
 pub(super) fn server_code_findings(a: &mut Analysis, se: &ServerExpected) {
     algorithm_findings(a, se);
-    match se.code.as_str() {
+    match se.meaning() {
         "InvalidAccessKeyId" | "InvalidClientTokenId" | "UnrecognizedClientException" => finding(
             a,
             Code::AccessKeyUnknown,

@@ -34,8 +34,13 @@ impl Answer {
         }
         match status {
             200..=399 => Some(Answer::Accepted),
+            400 if a.server_expected.as_ref().and_then(|s| s.means)
+                == Some(crate::engine::server_error::SIGNING_RULE) =>
+            {
+                Some(Answer::RefusedSignature)
+            }
             401 | 403 => {
-                let code = a.server_expected.as_ref().map(|s| s.code.as_str());
+                let code = a.server_expected.as_ref().map(|s| s.meaning());
                 match code {
                     None | Some("") => Some(Answer::RefusedSignature),
                     Some(c) if c.contains("Signature") => Some(Answer::RefusedSignature),

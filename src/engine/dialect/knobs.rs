@@ -148,6 +148,7 @@ pub static SIGV4: &[Knob<SigV4Rules>] = &[
                 DuplicateOrder::SortByValue => "sorted by name, then by value",
                 DuplicateOrder::ArrivalOrder => "sorted by name, values in arrival order",
                 DuplicateOrder::LastWins => "only the last value of a name kept",
+                DuplicateOrder::Refuse => "refused (sorted by name and value when not repeated)",
             }
             .into()
         },
@@ -247,6 +248,7 @@ pub static SIGV4: &[Knob<SigV4Rules>] = &[
                 MissingPayload::BodyHash => "the body's SHA-256",
                 MissingPayload::EmptyHash => "the empty body's SHA-256",
                 MissingPayload::UnsignedPayload => "UNSIGNED-PAYLOAD",
+                MissingPayload::Refuse => "refused: the header is required",
             };
             if p.from_header {
                 format!("x-amz-content-sha256 when sent, else {absent}")

@@ -31,6 +31,7 @@ dialects![
     ceph_rgw_16,
     minio,
     moto,
+    garage,
     gcs,
 ];
 
@@ -285,6 +286,9 @@ pub enum DuplicateOrder {
     ArrivalOrder,
     /// Only the last value of a name survives (Python dict).
     LastWins,
+    /// A repeated name is refused outright (Garage: "Query parameter repeated"); a request
+    /// without one is sorted as the specification says.
+    Refuse,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -346,6 +350,9 @@ pub enum MissingPayload {
     EmptyHash,
     /// `UNSIGNED-PAYLOAD` (Ceph RGW, Swift).
     UnsignedPayload,
+    /// Refused: the header is required (Garage: "Missing X-Amz-Content-Sha256 field"); the
+    /// body's SHA-256 is shown.
+    Refuse,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -132,7 +132,7 @@ pub(crate) fn payload_hash(ctx: &V4Context, rules: &SigV4Rules) -> String {
         };
     }
     match rules.payload.when_absent {
-        MissingPayload::BodyHash => ctx.body_sha256.to_string(),
+        MissingPayload::BodyHash | MissingPayload::Refuse => ctx.body_sha256.to_string(),
         MissingPayload::EmptyHash => EMPTY_SHA256.to_string(),
         MissingPayload::UnsignedPayload => "UNSIGNED-PAYLOAD".into(),
     }

@@ -473,6 +473,17 @@ pub(crate) fn canonical_key(
         }
     }
 
+    if rules.query.duplicates == DuplicateOrder::Refuse {
+        if let Some(name) = repeated_query_name(req) {
+            rejects.get_or_insert(Rejection::RepeatedQueryParameter(name));
+        }
+    }
+    if rules.payload.when_absent == MissingPayload::Refuse
+        && !ctx.presigned
+        && !req.has_header("x-amz-content-sha256")
+    {
+        rejects.get_or_insert(Rejection::PayloadHashMissing);
+    }
     if rules.streaming != ALL_STREAMING {
         let mode = *m
             .payload_mode
@@ -497,6 +508,21 @@ pub(crate) fn canonical_key(
         }
     }
     (key, rejects)
+}
+
+/// The first query parameter name that appears more than once, decoded as a server reads it
+/// (escaped for display).
+fn repeated_query_name(req: &crate::http::Request) -> Option<String> {
+    let q = req.query()?;
+    let names: Vec<Vec<u8>> = split_pairs(q)
+        .into_iter()
+        .map(|(k, _)| percent_decode(k, true))
+        .collect();
+    names.iter().enumerate().find_map(|(i, n)| {
+        names[..i]
+            .contains(n)
+            .then(|| crate::escape::escape_str(&String::from_utf8_lossy(n)))
+    })
 }
 
 /// The first `x-amz-*` (the flavour's prefix) header of the request, lower-cased, that is not

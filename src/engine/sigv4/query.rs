@@ -67,7 +67,7 @@ pub(crate) fn canonical_query(
                 enc = kept;
             }
             match rules.query.duplicates {
-                DuplicateOrder::SortByValue => enc.sort(),
+                DuplicateOrder::SortByValue | DuplicateOrder::Refuse => enc.sort(),
                 DuplicateOrder::ArrivalOrder | DuplicateOrder::LastWins => {
                     enc.sort_by(|a, b| a.0.cmp(&b.0))
                 }

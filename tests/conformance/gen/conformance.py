@@ -170,7 +170,7 @@ def answer_of(data):
 
 
 class RgwLog:
-    """RGW at `debug rgw = 20` logs `canonical request = …` and `string to sign = …`, each a
+    """A server's log of its canonical strings. RGW at `debug rgw = 20` logs `canonical request = …` and `string to sign = …`, each a
     multi-line block ended by the next time-stamped line (rgw_auth_s3.cc
     rgw_assemble_s3_v4_canonical_request / rgw_create_s3_v4_string_to_sign, ldpp_dout 10)."""
 
@@ -191,10 +191,11 @@ class RgwLog:
         sts = self.block(text, "string to sign = ")
         if sts is None:
             # SigV2 (rgw_auth_s3.cc rgw_create_s3_canonical_header, ldpp_dout 10): the string
-            # to sign starts on the line after "string_to_sign:".
-            v2 = self.block(text, "string_to_sign:\n")
-            sts = v2
-        return self.block(text, "canonical request = "), sts
+            # to sign starts on the line after "string_to_sign:"; Garage (trace level,
+            # garage_api_common::signature::payload) writes "string to sign:" the same way.
+            sts = self.block(text, "string_to_sign:\n") or self.block(text, "string to sign:\n")
+        cr = self.block(text, "canonical request = ") or self.block(text, "canonical request:\n")
+        return cr, sts
 
     def block(self, text, marker):
         if marker.endswith("\n"):
@@ -252,7 +253,8 @@ def main():
     ap.add_argument("--secret", default="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
     ap.add_argument("--bucket", default="conformance")
     ap.add_argument("--out")
-    ap.add_argument("--rgw-log")
+    ap.add_argument("--rgw-log", help="RGW's log at debug rgw = 20")
+    ap.add_argument("--garage-log", help="Garage's log with garage_api_common::signature=trace")
     ap.add_argument("--only")
     a = ap.parse_args()
     t = Target(a.endpoint, a.region, a.access, a.secret, a.bucket)
@@ -263,7 +265,8 @@ def main():
             print(c.name, exchange(t, w))
         return
     os.makedirs(a.out, exist_ok=True)
-    log = RgwLog(a.rgw_log)
+    server_log = a.rgw_log or a.garage_log
+    log = RgwLog(server_log)
     pcap = os.path.join(a.out, "requests.pcap")
     dump = start_tcpdump(t.port, pcap)
     rows, strings = [], []
@@ -281,7 +284,7 @@ def main():
         f.write("# n\tcase\tmethod\ttarget\tstatus\tcode\tmessage\n")
         for r in rows:
             f.write("\t".join(r) + "\n")
-    if a.rgw_log:
+    if server_log:
         with open(os.path.join(a.out, "strings.tsv"), "w") as f:
             f.write("# n\tcase\tcanonical request (base64)\tstring to sign (base64)\n")
             for r in strings:
