@@ -43,7 +43,12 @@ struct Leg {
     head: Vec<u8>,
     version: String,
     body_len: u64,
-    body_sha256: String,
+    /// A fast 64-bit fingerprint of the body ([`body_fingerprint`]): every signed request is
+    /// remembered, and its SHA-256 on the capture's one ordered thread was a fifth of a TLS
+    /// capture's report; the workers compute the SHA-256 the report shows, in parallel.
+    body_fp: u64,
+    /// The body's SHA-256 when the request already carried it (a body kept in part).
+    body_sha256: Option<String>,
     /// The server endpoint it was sent to, when the input says.
     server: Option<String>,
 }
@@ -61,9 +66,23 @@ fn encode_head(r: &crate::http::Request, out: &mut Vec<u8>) {
     }
 }
 
+/// Tells bodies apart within one run (not a digest for anyone to read): foldhash with a fixed
+/// seed over the whole body, or over the SHA-256 of a body kept in part.
+fn body_fingerprint(r: &crate::http::Request) -> u64 {
+    use std::hash::BuildHasher;
+    let state = foldhash::quality::FixedState::with_seed(0x5167_5c0b_e000_0001);
+    match &r.body_digest {
+        Some(d) => state.hash_one((d.len, d.sha256_hex.as_str())),
+        None => state.hash_one(&r.body[..]),
+    }
+}
+
 impl Leg {
     /// The remembered request as [`Legs::remember`] kept it: head and body digest, no body.
-    fn request(&self) -> crate::http::Request {
+    /// `sha256_hex` is its body's SHA-256 when known (`same_body_sha256` says it for a body
+    /// equal to the later leg's); a leg whose different body was never hashed has an empty
+    /// one, which differs from every digest.
+    fn request(&self, same_body_sha256: Option<String>) -> crate::http::Request {
         let mut fields = Vec::new();
         let mut rest = &self.head[..];
         while rest.len() >= 8 {
@@ -88,10 +107,13 @@ impl Leg {
             body: Vec::new(),
             raw_chunked_body: None,
             body_sha256: None,
+            payload_sha256: None,
             h2_authority: None,
             body_digest: Some(crate::http::BodyDigest {
                 len: self.body_len,
-                sha256_hex: self.body_sha256.clone(),
+                sha256_hex: same_body_sha256
+                    .or_else(|| self.body_sha256.clone())
+                    .unwrap_or_default(),
             }),
         }
     }
@@ -139,10 +161,13 @@ impl Legs {
         }
         scratch.clear();
         encode_head(r, scratch);
-        let same = prev.head == *scratch
-            && prev.body_len == r.body_len()
-            && prev.body_sha256 == r.body_sha256_hex();
-        (!same).then(|| prev.request())
+        let same_body = prev.body_len == r.body_len() && prev.body_fp == body_fingerprint(r);
+        if same_body && prev.head == *scratch {
+            return None;
+        }
+        // Rare (a proxy's second leg): the later body's SHA-256 is computed here when the two
+        // bodies are the same, so that the comparison of the legs says they are.
+        Some(prev.request(same_body.then(|| r.body_sha256_hex())))
     }
 
     pub fn remember(&mut self, r: &crate::http::Request) {
@@ -187,7 +212,12 @@ impl Legs {
                     head,
                     version: r.version.clone(),
                     body_len: r.body_len(),
-                    body_sha256: r.body_sha256_hex(),
+                    body_fp: body_fingerprint(r),
+                    body_sha256: r
+                        .body_digest
+                        .as_ref()
+                        .map(|d| d.sha256_hex.clone())
+                        .or_else(|| r.body_sha256.clone()),
                     server: server.map(str::to_string),
                 };
                 self.by_signature.insert(sig, keep);
@@ -198,18 +228,14 @@ impl Legs {
     /// [`Legs::earlier`] then [`Legs::remember`], reading the request's signature once.
     /// The earlier leg of `r` (sent to the server endpoint `server`, when known), then `r`
     /// remembered for the requests after it.
-    /// A signed request's body digest is kept on it (the comparison and the memory need it,
-    /// and the engine then reuses it rather than hashing the body again).
+    /// A body is told apart by a fingerprint, not its SHA-256: that is left to the workers
+    /// that verify the request.
     pub fn earlier_then_remember(
         &mut self,
-        r: &mut crate::http::Request,
+        r: &crate::http::Request,
         server: Option<&str>,
     ) -> Option<crate::http::Request> {
         let sig = Self::signature(r);
-        if sig.is_some() {
-            r.keep_body_sha256();
-        }
-        let r = &*r;
         let mut scratch = std::mem::take(&mut self.scratch);
         let earlier = sig
             .as_deref()
@@ -314,18 +340,15 @@ mod tests {
     fn a_remembered_leg_comes_back_as_it_was_minus_its_body() {
         let mut first = req("/k", None);
         let mut legs = Legs::default();
-        assert_eq!(legs.earlier_then_remember(&mut first, None), None);
-        // Its digest is kept on it, once.
-        assert_eq!(
-            first.body_sha256.as_deref(),
-            Some(first.body_sha256_hex().as_str())
-        );
+        assert_eq!(legs.earlier_then_remember(&first, None), None);
+        // Its SHA-256 is not computed on the way (the workers do it).
+        assert_eq!(first.body_sha256, None);
         assert_eq!(legs.hosts, vec!["h:8080".to_string()]);
         // The same request again is not another leg.
         assert_eq!(legs.earlier(&first), None);
         let mut other = req("/k", Some(("Via", "proxy")));
         let back = legs
-            .earlier_then_remember(&mut other, None)
+            .earlier_then_remember(&other, None)
             .expect("the earlier leg");
         assert_eq!(back.method, first.method);
         assert_eq!(back.target, first.target);
@@ -338,6 +361,12 @@ mod tests {
         let mut changed = req("/k", None);
         changed.body = b"other".to_vec();
         assert!(legs.earlier(&changed).is_some());
+        // And one of the same length: the fingerprint tells them apart, and the earlier leg's
+        // digest is not the later body's.
+        changed.body = b"bodY".to_vec();
+        let d = legs.earlier(&changed).expect("another leg").body_digest.unwrap();
+        assert_eq!(d.len, 4);
+        assert_ne!(d.sha256_hex, changed.body_sha256_hex());
     }
 
     /// Two different requests to one endpoint can share a SigV2 signature (it covers neither
@@ -349,20 +378,20 @@ mod tests {
         let mut second = req("/bucket?prefix=b", None);
         let mut legs = Legs::default();
         assert_eq!(
-            legs.earlier_then_remember(&mut first, Some("10.0.0.1:80")),
+            legs.earlier_then_remember(&first, Some("10.0.0.1:80")),
             None
         );
         assert_eq!(
-            legs.earlier_then_remember(&mut second, Some("10.0.0.1:80")),
+            legs.earlier_then_remember(&second, Some("10.0.0.1:80")),
             None
         );
         let mut legs = Legs::default();
         assert_eq!(
-            legs.earlier_then_remember(&mut first, Some("10.0.0.9:8080")),
+            legs.earlier_then_remember(&first, Some("10.0.0.9:8080")),
             None
         );
         assert!(legs
-            .earlier_then_remember(&mut second, Some("10.0.0.1:80"))
+            .earlier_then_remember(&second, Some("10.0.0.1:80"))
             .is_some());
     }
 }

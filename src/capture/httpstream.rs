@@ -1,6 +1,7 @@
 //! Incremental HTTP/1.x parsing of one reassembled TCP direction: requests from the client,
-//! responses from the server. Bodies are hashed as they stream; only the first `body_cap`
-//! bytes are kept.
+//! responses from the server. Only the first `body_cap` bytes of a body are kept; a request
+//! body that outgrows them is hashed as it streams (a body kept whole is hashed later, by the
+//! workers that verify it).
 
 use sha2::{Digest, Sha256};
 
@@ -73,6 +74,10 @@ struct Body {
     raw_chunked: Option<Vec<u8>>,
     /// Requests only: nothing reads a response body's digest (payload hashes are the
     /// request's), and hashing response bodies was a third of the reader thread's work.
+    hash: bool,
+    /// Started only once a request body outgrows the cap (its SHA-256 is then the only record
+    /// of the whole body): a body kept whole is hashed later, by the workers that verify it,
+    /// not on this thread, which every byte of the capture goes through in order.
     hasher: Option<Sha256>,
     len: u64,
 }
@@ -297,18 +302,24 @@ impl HttpStream {
         match p {
             Pending::Request(mut r) => {
                 // Most requests have no body: the empty string's digest is known.
+                // Most requests have no body: the empty string's digest is known. A body kept
+                // whole is hashed when it is verified.
                 let sha256_hex = match body.hasher {
-                    Some(_) if body.len == 0 => crate::engine::crypto::EMPTY_SHA256.to_string(),
-                    h => crate::engine::crypto::to_hex(&h.unwrap_or_default().finalize()),
+                    _ if body.len == 0 => Some(crate::engine::crypto::EMPTY_SHA256.to_string()),
+                    Some(h) => Some(crate::engine::crypto::to_hex(&h.finalize())),
+                    None => None,
                 };
-                let digest = (!complete).then(|| BodyDigest {
-                    len: body.len,
-                    sha256_hex: sha256_hex.clone(),
-                });
+                let digest = match (&sha256_hex, complete) {
+                    (Some(h), false) => Some(BodyDigest {
+                        len: body.len,
+                        sha256_hex: h.clone(),
+                    }),
+                    _ => None,
+                };
                 r.body = body.kept;
                 r.raw_chunked_body = body.raw_chunked;
                 r.body_digest = digest;
-                r.body_sha256 = Some(sha256_hex);
+                r.body_sha256 = sha256_hex;
                 out.push(Event::Request {
                     req: r,
                     origin,
@@ -431,7 +442,8 @@ impl HttpStream {
                 raw_chunked: matches!(framing, Framing::Chunked(_))
                     .then(Vec::new)
                     .filter(|_| cap > 0),
-                hasher: request.then(Sha256::new),
+                hash: request,
+                hasher: None,
                 len: 0,
             };
             match head {
@@ -542,11 +554,17 @@ impl HttpStream {
         let (_, framing, body, _, problems) = self.current.as_mut()?;
         let mut i = 0;
         let take = |body: &mut Body, bytes: &[u8]| {
+            let room = cap.saturating_sub(body.kept.len());
+            if body.hash && body.hasher.is_none() && bytes.len() > room {
+                // The body outgrows the cap: from here on only its digest records all of it.
+                let mut h = Sha256::new();
+                h.update(&body.kept);
+                body.hasher = Some(h);
+            }
             if let Some(h) = &mut body.hasher {
                 h.update(bytes);
             }
             body.len += bytes.len() as u64;
-            let room = cap.saturating_sub(body.kept.len());
             body.kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
         };
         let raw = |body: &mut Body, bytes: &[u8]| {
