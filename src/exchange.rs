@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn a_remembered_leg_comes_back_as_it_was_minus_its_body() {
-        let mut first = req("/k", None);
+        let first = req("/k", None);
         let mut legs = Legs::default();
         assert_eq!(legs.earlier_then_remember(&first, None), None);
         // Its SHA-256 is not computed on the way (the workers do it).
@@ -346,7 +346,7 @@ mod tests {
         assert_eq!(legs.hosts, vec!["h:8080".to_string()]);
         // The same request again is not another leg.
         assert_eq!(legs.earlier(&first), None);
-        let mut other = req("/k", Some(("Via", "proxy")));
+        let other = req("/k", Some(("Via", "proxy")));
         let back = legs
             .earlier_then_remember(&other, None)
             .expect("the earlier leg");
@@ -364,7 +364,11 @@ mod tests {
         // And one of the same length: the fingerprint tells them apart, and the earlier leg's
         // digest is not the later body's.
         changed.body = b"bodY".to_vec();
-        let d = legs.earlier(&changed).expect("another leg").body_digest.unwrap();
+        let d = legs
+            .earlier(&changed)
+            .expect("another leg")
+            .body_digest
+            .unwrap();
         assert_eq!(d.len, 4);
         assert_ne!(d.sha256_hex, changed.body_sha256_hex());
     }
@@ -374,8 +378,8 @@ mod tests {
     /// endpoints, as a proxy sends them, they are.
     #[test]
     fn one_signature_to_one_endpoint_is_not_two_legs() {
-        let mut first = req("/bucket?prefix=a", None);
-        let mut second = req("/bucket?prefix=b", None);
+        let first = req("/bucket?prefix=a", None);
+        let second = req("/bucket?prefix=b", None);
         let mut legs = Legs::default();
         assert_eq!(
             legs.earlier_then_remember(&first, Some("10.0.0.1:80")),

@@ -589,7 +589,9 @@ fn large_bodies_are_hashed_as_they_arrive_and_small_ones_later() {
         assert_eq!(sigscope::engine::payload::digests(r).0, sha(body));
     }
     // The upload's decoded payload digest comes with its wire one.
-    let payload = sigscope::engine::payload::digests(r[2]).1.expect("one pass");
+    let payload = sigscope::engine::payload::digests(r[2])
+        .1
+        .expect("one pass");
     assert_eq!(sigscope::engine::crypto::to_hex(&payload), sha(&big));
 }
 

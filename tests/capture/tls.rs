@@ -203,10 +203,7 @@ fn report_verifies_decrypted_requests_and_never_shows_a_secret() {
 fn boto3_over_https_decrypts_and_verifies() {
     // boto3 1.44 with SSLKEYLOGFILE: S3 calls, aws-chunked uploads with the default CRC32
     // trailer (put_object and a multipart upload), presigned GETs fetched by requests.
-    let (out, err) = sigscope(
-        &["--keylog", "tls/boto3.pcap.keys", "tls/boto3.pcap"],
-        None,
-    );
+    let (out, err) = sigscope(&["--keylog", "tls/boto3.pcap.keys", "tls/boto3.pcap"], None);
     let lines: Vec<serde_json::Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -217,7 +214,11 @@ fn boto3_over_https_decrypts_and_verifies() {
             let target = l["request"]["target"].as_str().unwrap();
             let path = target.split('?').next().unwrap().to_string();
             let mode = l["auth"]["mode"].as_str().unwrap_or("none").to_string();
-            (l["request"]["method"].as_str().unwrap().to_string(), path, mode)
+            (
+                l["request"]["method"].as_str().unwrap().to_string(),
+                path,
+                mode,
+            )
         })
         .collect();
     let want = [
@@ -247,7 +248,9 @@ fn boto3_over_https_decrypts_and_verifies() {
         assert_eq!(l["response"]["status"].as_u64().unwrap() / 100, 2, "{l}");
         let headers = l["request"]["headers"].as_array().unwrap();
         let streaming = headers.iter().any(|h| {
-            h[0].as_str().unwrap().eq_ignore_ascii_case("x-amz-content-sha256")
+            h[0].as_str()
+                .unwrap()
+                .eq_ignore_ascii_case("x-amz-content-sha256")
                 && h[1] == "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
         });
         if streaming {
@@ -262,7 +265,10 @@ fn boto3_over_https_decrypts_and_verifies() {
             assert!(!codes.contains(&"checksum-mismatch"), "{l}");
         }
     }
-    assert_eq!(trailers, 3, "put_object and two parts stream with a trailer");
+    assert_eq!(
+        trailers, 3,
+        "put_object and two parts stream with a trailer"
+    );
     for s in secrets(&root().join("tests/captures/tls/boto3.pcap.keys")) {
         assert!(!out.contains(&s) && !err.contains(&s), "a secret was shown");
     }

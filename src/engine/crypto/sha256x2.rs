@@ -139,19 +139,15 @@ mod x86 {
         let mut tb = Blocks::new(b);
         let (mut sa, mut sb) = (H0, H0);
         // Whole blocks of both, two at a time; then each alone.
-        let mut pair = [[0u8; 64]; 2];
-        loop {
-            let Some(x) = ta.next_block() else { break };
+        while let Some(x) = ta.next_block() {
             let Some(y) = tb.next_block() else {
                 one(&mut sa, &x);
                 break;
             };
-            pair[0] = x;
-            pair[1] = y;
             // SAFETY: the caller checked that the CPU has SHA, SSSE3 and SSE4.1 (the features
             // `two_blocks` is compiled for); it reads only the two 64-byte arrays it is given.
             unsafe {
-                two_blocks(&mut sa, &mut sb, &pair[0], &pair[1]);
+                two_blocks(&mut sa, &mut sb, &x, &y);
             }
         }
         (ta.finish(&mut sa, one), tb.finish(&mut sb, one))
@@ -189,7 +185,10 @@ mod x86 {
         let efgh = _mm_loadu_si128(p.add(1));
         let cdab = _mm_shuffle_epi32(dcba, 0xB1);
         let efgh = _mm_shuffle_epi32(efgh, 0x1B);
-        (_mm_alignr_epi8(cdab, efgh, 8), _mm_blend_epi16(efgh, cdab, 0xF0))
+        (
+            _mm_alignr_epi8(cdab, efgh, 8),
+            _mm_blend_epi16(efgh, cdab, 0xF0),
+        )
     }
 
     #[inline(always)]
@@ -279,8 +278,16 @@ mod x86 {
         s4!(a1, a2, a3, a0, b1, b2, b3, b0, 13);
         s4!(a2, a3, a0, a1, b2, b3, b0, b1, 14);
         s4!(a3, a0, a1, a2, b3, b0, b1, b2, 15);
-        store(sa, _mm_add_epi32(abef_a, save_aa), _mm_add_epi32(cdgh_a, save_ac));
-        store(sb, _mm_add_epi32(abef_b, save_ba), _mm_add_epi32(cdgh_b, save_bc));
+        store(
+            sa,
+            _mm_add_epi32(abef_a, save_aa),
+            _mm_add_epi32(cdgh_a, save_ac),
+        );
+        store(
+            sb,
+            _mm_add_epi32(abef_b, save_ba),
+            _mm_add_epi32(cdgh_b, save_bc),
+        );
     }
 }
 
@@ -295,7 +302,9 @@ mod tests {
         let data: Vec<u8> = (0..300_000u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
             .collect();
-        let lens = [0, 1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4097, 70_000];
+        let lens = [
+            0, 1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4097, 70_000,
+        ];
         for la in lens {
             for lb in lens {
                 for split in [1, 7, 63, 64, 100, 1000] {
