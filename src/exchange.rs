@@ -43,12 +43,11 @@ struct Leg {
     head: Vec<u8>,
     version: String,
     body_len: u64,
-    /// A fast 64-bit fingerprint of the body ([`body_fingerprint`]): every signed request is
-    /// remembered, and its SHA-256 on the capture's one ordered thread was a fifth of a TLS
-    /// capture's report; the workers compute the SHA-256 the report shows, in parallel.
-    body_fp: u64,
-    /// The body's SHA-256 when the request already carried it (a body kept in part).
-    body_sha256: Option<String>,
+    /// What tells its body apart from another's: its SHA-256 when the request came with it
+    /// (a large body, hashed as it arrived), else a fast fingerprint. Every signed request is
+    /// remembered, and hashing each body here, on the capture's one ordered thread, was a fifth
+    /// of a TLS capture's report; the workers compute the SHA-256 the report shows.
+    body: BodyId,
     /// The server endpoint it was sent to, when the input says.
     server: Option<String>,
 }
@@ -66,14 +65,36 @@ fn encode_head(r: &crate::http::Request, out: &mut Vec<u8>) {
     }
 }
 
+enum BodyId {
+    Sha256(String),
+    /// [`fingerprint`] of a body kept whole.
+    Bytes(u64),
+}
+
 /// Tells bodies apart within one run (not a digest for anyone to read): foldhash with a fixed
-/// seed over the whole body, or over the SHA-256 of a body kept in part.
-fn body_fingerprint(r: &crate::http::Request) -> u64 {
+/// seed over the whole body.
+fn fingerprint(body: &[u8]) -> u64 {
     use std::hash::BuildHasher;
-    let state = foldhash::quality::FixedState::with_seed(0x5167_5c0b_e000_0001);
-    match &r.body_digest {
-        Some(d) => state.hash_one((d.len, d.sha256_hex.as_str())),
-        None => state.hash_one(&r.body[..]),
+    foldhash::quality::FixedState::with_seed(0x5167_5c0b_e000_0001).hash_one(body)
+}
+
+impl BodyId {
+    fn of(r: &crate::http::Request) -> BodyId {
+        match (&r.body_digest, &r.body_sha256) {
+            (Some(d), _) => BodyId::Sha256(d.sha256_hex.clone()),
+            (None, Some(h)) => BodyId::Sha256(h.clone()),
+            (None, None) => BodyId::Bytes(fingerprint(&r.body)),
+        }
+    }
+
+    /// Whether `r`'s body (of the same length) is this one: by its SHA-256 (computed now if
+    /// it was not, rare: only for a request whose signature was seen before), or by the
+    /// fingerprint of its bytes.
+    fn same_as(&self, r: &crate::http::Request) -> bool {
+        match self {
+            BodyId::Sha256(h) => *h == r.body_sha256_hex(),
+            BodyId::Bytes(fp) => r.body_complete() && *fp == fingerprint(&r.body),
+        }
     }
 }
 
@@ -111,9 +132,10 @@ impl Leg {
             h2_authority: None,
             body_digest: Some(crate::http::BodyDigest {
                 len: self.body_len,
-                sha256_hex: same_body_sha256
-                    .or_else(|| self.body_sha256.clone())
-                    .unwrap_or_default(),
+                sha256_hex: match &self.body {
+                    BodyId::Sha256(h) => h.clone(),
+                    BodyId::Bytes(_) => same_body_sha256.unwrap_or_default(),
+                },
             }),
         }
     }
@@ -161,7 +183,7 @@ impl Legs {
         }
         scratch.clear();
         encode_head(r, scratch);
-        let same_body = prev.body_len == r.body_len() && prev.body_fp == body_fingerprint(r);
+        let same_body = prev.body_len == r.body_len() && prev.body.same_as(r);
         if same_body && prev.head == *scratch {
             return None;
         }
@@ -212,12 +234,7 @@ impl Legs {
                     head,
                     version: r.version.clone(),
                     body_len: r.body_len(),
-                    body_fp: body_fingerprint(r),
-                    body_sha256: r
-                        .body_digest
-                        .as_ref()
-                        .map(|d| d.sha256_hex.clone())
-                        .or_else(|| r.body_sha256.clone()),
+                    body: BodyId::of(r),
                     server: server.map(str::to_string),
                 };
                 self.by_signature.insert(sig, keep);
@@ -371,6 +388,31 @@ mod tests {
             .unwrap();
         assert_eq!(d.len, 4);
         assert_ne!(d.sha256_hex, changed.body_sha256_hex());
+    }
+
+    /// A leg whose body was hashed as it arrived (a large one) and a leg whose body was not
+    /// are compared by what each has: the same body is the same, a changed one is not.
+    #[test]
+    fn legs_hashed_and_not_hashed_compare_by_body() {
+        for first_hashed in [true, false] {
+            let mut first = req("/k", None);
+            if first_hashed {
+                first.keep_body_sha256();
+            }
+            let mut legs = Legs::default();
+            assert_eq!(legs.earlier_then_remember(&first, None), None);
+            let mut same = req("/k", None);
+            if !first_hashed {
+                same.keep_body_sha256();
+            }
+            assert_eq!(legs.earlier(&same), None);
+            let mut other = req("/k", Some(("Via", "proxy")));
+            let d = legs.earlier(&other).unwrap().body_digest.unwrap();
+            assert_eq!(d.sha256_hex, first.body_sha256_hex());
+            other.body = b"bodY".to_vec();
+            let d = legs.earlier(&other).unwrap().body_digest.unwrap();
+            assert_ne!(d.sha256_hex, other.body_sha256_hex());
+        }
     }
 
     /// Two different requests to one endpoint can share a SigV2 signature (it covers neither
