@@ -108,7 +108,11 @@ struct Leg {
     head: Vec<u8>,
     version: String,
     body_len: u64,
-    body_sha256: String,
+    /// What tells its body apart from another's: its SHA-256 when the request came with it
+    /// (a large body, hashed as it arrived), else a fast fingerprint. Every signed request is
+    /// remembered, and hashing each body here, on the capture's one ordered thread, was a fifth
+    /// of a TLS capture's report; the workers compute the SHA-256 the report shows.
+    body: BodyId,
     /// The server endpoint it was sent to, when the input says.
     server: Option<String>,
 }
@@ -126,9 +130,45 @@ fn encode_head(r: &crate::http::Request, out: &mut Vec<u8>) {
     }
 }
 
+enum BodyId {
+    Sha256(String),
+    /// [`fingerprint`] of a body kept whole.
+    Bytes(u64),
+}
+
+/// Tells bodies apart within one run (not a digest for anyone to read): foldhash with a fixed
+/// seed over the whole body.
+fn fingerprint(body: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x5167_5c0b_e000_0001).hash_one(body)
+}
+
+impl BodyId {
+    fn of(r: &crate::http::Request) -> BodyId {
+        match (&r.body_digest, &r.body_sha256) {
+            (Some(d), _) => BodyId::Sha256(d.sha256_hex.clone()),
+            (None, Some(h)) => BodyId::Sha256(h.clone()),
+            (None, None) => BodyId::Bytes(fingerprint(&r.body)),
+        }
+    }
+
+    /// Whether `r`'s body (of the same length) is this one: by its SHA-256 (computed now if
+    /// it was not, rare: only for a request whose signature was seen before), or by the
+    /// fingerprint of its bytes.
+    fn same_as(&self, r: &crate::http::Request) -> bool {
+        match self {
+            BodyId::Sha256(h) => *h == r.body_sha256_hex(),
+            BodyId::Bytes(fp) => r.body_complete() && *fp == fingerprint(&r.body),
+        }
+    }
+}
+
 impl Leg {
     /// The remembered request as [`Legs::remember`] kept it: head and body digest, no body.
-    fn request(&self) -> crate::http::Request {
+    /// `sha256_hex` is its body's SHA-256 when known (`same_body_sha256` says it for a body
+    /// equal to the later leg's); a leg whose different body was never hashed has an empty
+    /// one, which differs from every digest.
+    fn request(&self, same_body_sha256: Option<String>) -> crate::http::Request {
         let mut fields = Vec::new();
         let mut rest = &self.head[..];
         while rest.len() >= 8 {
@@ -153,10 +193,14 @@ impl Leg {
             body: Vec::new(),
             raw_chunked_body: None,
             body_sha256: None,
+            payload_sha256: None,
             h2_authority: None,
             body_digest: Some(crate::http::BodyDigest {
                 len: self.body_len,
-                sha256_hex: self.body_sha256.clone(),
+                sha256_hex: match &self.body {
+                    BodyId::Sha256(h) => h.clone(),
+                    BodyId::Bytes(_) => same_body_sha256.unwrap_or_default(),
+                },
             }),
         }
     }
@@ -204,10 +248,13 @@ impl Legs {
         }
         scratch.clear();
         encode_head(r, scratch);
-        let same = prev.head == *scratch
-            && prev.body_len == r.body_len()
-            && prev.body_sha256 == r.body_sha256_hex();
-        (!same).then(|| prev.request())
+        let same_body = prev.body_len == r.body_len() && prev.body.same_as(r);
+        if same_body && prev.head == *scratch {
+            return None;
+        }
+        // Rare (a proxy's second leg): the later body's SHA-256 is computed here when the two
+        // bodies are the same, so that the comparison of the legs says they are.
+        Some(prev.request(same_body.then(|| r.body_sha256_hex())))
     }
 
     pub fn remember(&mut self, r: &crate::http::Request) {
@@ -252,7 +299,7 @@ impl Legs {
                     head,
                     version: r.version.clone(),
                     body_len: r.body_len(),
-                    body_sha256: r.body_sha256_hex(),
+                    body: BodyId::of(r),
                     server: server.map(str::to_string),
                 };
                 self.by_signature.insert(sig, keep);
@@ -263,18 +310,14 @@ impl Legs {
     /// [`Legs::earlier`] then [`Legs::remember`], reading the request's signature once.
     /// The earlier leg of `r` (sent to the server endpoint `server`, when known), then `r`
     /// remembered for the requests after it.
-    /// A signed request's body digest is kept on it (the comparison and the memory need it,
-    /// and the engine then reuses it rather than hashing the body again).
+    /// A body is told apart by a fingerprint, not its SHA-256: that is left to the workers
+    /// that verify the request.
     pub fn earlier_then_remember(
         &mut self,
-        r: &mut crate::http::Request,
+        r: &crate::http::Request,
         server: Option<&str>,
     ) -> Option<crate::http::Request> {
         let sig = Self::signature(r);
-        if sig.is_some() {
-            r.keep_body_sha256();
-        }
-        let r = &*r;
         let mut scratch = std::mem::take(&mut self.scratch);
         let earlier = sig
             .as_deref()
@@ -377,20 +420,17 @@ mod tests {
 
     #[test]
     fn a_remembered_leg_comes_back_as_it_was_minus_its_body() {
-        let mut first = req("/k", None);
+        let first = req("/k", None);
         let mut legs = Legs::default();
-        assert_eq!(legs.earlier_then_remember(&mut first, None), None);
-        // Its digest is kept on it, once.
-        assert_eq!(
-            first.body_sha256.as_deref(),
-            Some(first.body_sha256_hex().as_str())
-        );
+        assert_eq!(legs.earlier_then_remember(&first, None), None);
+        // Its SHA-256 is not computed on the way (the workers do it).
+        assert_eq!(first.body_sha256, None);
         assert_eq!(legs.hosts, vec!["h:8080".to_string()]);
         // The same request again is not another leg.
         assert_eq!(legs.earlier(&first), None);
-        let mut other = req("/k", Some(("Via", "proxy")));
+        let other = req("/k", Some(("Via", "proxy")));
         let back = legs
-            .earlier_then_remember(&mut other, None)
+            .earlier_then_remember(&other, None)
             .expect("the earlier leg");
         assert_eq!(back.method, first.method);
         assert_eq!(back.target, first.target);
@@ -403,6 +443,41 @@ mod tests {
         let mut changed = req("/k", None);
         changed.body = b"other".to_vec();
         assert!(legs.earlier(&changed).is_some());
+        // And one of the same length: the fingerprint tells them apart, and the earlier leg's
+        // digest is not the later body's.
+        changed.body = b"bodY".to_vec();
+        let d = legs
+            .earlier(&changed)
+            .expect("another leg")
+            .body_digest
+            .unwrap();
+        assert_eq!(d.len, 4);
+        assert_ne!(d.sha256_hex, changed.body_sha256_hex());
+    }
+
+    /// A leg whose body was hashed as it arrived (a large one) and a leg whose body was not
+    /// are compared by what each has: the same body is the same, a changed one is not.
+    #[test]
+    fn legs_hashed_and_not_hashed_compare_by_body() {
+        for first_hashed in [true, false] {
+            let mut first = req("/k", None);
+            if first_hashed {
+                first.keep_body_sha256();
+            }
+            let mut legs = Legs::default();
+            assert_eq!(legs.earlier_then_remember(&first, None), None);
+            let mut same = req("/k", None);
+            if !first_hashed {
+                same.keep_body_sha256();
+            }
+            assert_eq!(legs.earlier(&same), None);
+            let mut other = req("/k", Some(("Via", "proxy")));
+            let d = legs.earlier(&other).unwrap().body_digest.unwrap();
+            assert_eq!(d.sha256_hex, first.body_sha256_hex());
+            other.body = b"bodY".to_vec();
+            let d = legs.earlier(&other).unwrap().body_digest.unwrap();
+            assert_ne!(d.sha256_hex, other.body_sha256_hex());
+        }
     }
 
     /// Two different requests to one endpoint can share a SigV2 signature (it covers neither
@@ -410,24 +485,24 @@ mod tests {
     /// endpoints, as a proxy sends them, they are.
     #[test]
     fn one_signature_to_one_endpoint_is_not_two_legs() {
-        let mut first = req("/bucket?prefix=a", None);
-        let mut second = req("/bucket?prefix=b", None);
+        let first = req("/bucket?prefix=a", None);
+        let second = req("/bucket?prefix=b", None);
         let mut legs = Legs::default();
         assert_eq!(
-            legs.earlier_then_remember(&mut first, Some("10.0.0.1:80")),
+            legs.earlier_then_remember(&first, Some("10.0.0.1:80")),
             None
         );
         assert_eq!(
-            legs.earlier_then_remember(&mut second, Some("10.0.0.1:80")),
+            legs.earlier_then_remember(&second, Some("10.0.0.1:80")),
             None
         );
         let mut legs = Legs::default();
         assert_eq!(
-            legs.earlier_then_remember(&mut first, Some("10.0.0.9:8080")),
+            legs.earlier_then_remember(&first, Some("10.0.0.9:8080")),
             None
         );
         assert!(legs
-            .earlier_then_remember(&mut second, Some("10.0.0.1:80"))
+            .earlier_then_remember(&second, Some("10.0.0.1:80"))
             .is_some());
     }
 }

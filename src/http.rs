@@ -38,6 +38,9 @@ pub struct Request {
     /// Hex SHA-256 of the whole body when a reader already computed it while streaming (the
     /// capture layer does), so it is not hashed again.
     pub body_sha256: Option<String>,
+    /// SHA-256 of an aws-chunked body's decoded payload, when it was computed in one pass with
+    /// the body's own (`engine::payload::keep_digests`, for a SHA256 checksum): not hashed again.
+    pub payload_sha256: Option<[u8; 32]>,
     /// HTTP/2 (issue 13): the request's `:authority`, when it had one. A server that reads
     /// the Host of an HTTP/2 request takes this or nothing (the `sigv4.h2-host` knob).
     pub h2_authority: Option<Authority>,

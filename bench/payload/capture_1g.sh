@@ -4,6 +4,8 @@
 # checksum; botocore's throughput over the same bytes is printed by make_uploads_1g.py in the
 # same run. Needs root (tcpdump on lo), the payload venv (botocore + awscrt) and ~6 GiB in $TMPDIR.
 #   bash bench/payload/capture_1g.sh [path/to/release/sigscope]
+# BEFORE=path/to/an/older/sigscope times that build too, interleaved with this one (same run);
+# SIGSCOPE_BENCH_DIR=dir reuses the captures a run kept there (made again when absent).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="$(realpath "${1:-$here/../../target/release/sigscope}")"
@@ -12,6 +14,7 @@ work="${SIGSCOPE_BENCH_DIR:-$(mktemp -d)}"
 cd "$work"
 "$venv/bin/python" "$here/make_uploads_1g.py"
 for f in crc32c sha256; do
+  if [ -s "$f-1g.pcap" ]; then rm -f "$f-1g.http"; continue; fi
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
   tcpdump -i lo -s 0 -B 262144 -w "$f-1g.pcap" "tcp port $port" 2>"$f.tcpdump.err" &
   tpid=$!
@@ -23,10 +26,14 @@ for f in crc32c sha256; do
   rm -f "$f-1g.http"
 done
 rm -f crc32-1g.http
+bins=("after=$bin")
+[ -n "${BEFORE:-}" ] && bins=("before=$(realpath "$BEFORE")" "${bins[@]}")
 for r in 1 2 3; do
   for f in crc32c sha256; do
-    /usr/bin/time -f "$f pcap: %U s user %S s sys %e s wall, %M KB max RSS" \
-      "$bin" report "$f-1g.pcap" --body-cap 1G --format json --credentials /dev/null >/dev/null
+    for nb in "${bins[@]}"; do
+      /usr/bin/time -f "${nb%%=*} $f pcap: %U s user %S s sys %e s wall, %M KB max RSS" \
+        "${nb#*=}" report "$f-1g.pcap" --body-cap 1G --format json --credentials /dev/null >/dev/null
+    done
   done
 done 2>&1 | grep pcap: | sort
 echo "captures kept in $work"

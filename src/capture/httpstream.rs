@@ -1,6 +1,7 @@
 //! Incremental HTTP/1.x parsing of one reassembled TCP direction: requests from the client,
-//! responses from the server. Bodies are hashed as they stream; only the first `body_cap`
-//! bytes are kept.
+//! responses from the server. Only the first `body_cap` bytes of a body are kept; a request
+//! body that outgrows them is hashed as it streams (a body kept whole is hashed later, by the
+//! workers that verify it).
 
 use sha2::{Digest, Sha256};
 
@@ -73,8 +74,39 @@ struct Body {
     raw_chunked: Option<Vec<u8>>,
     /// Requests only: nothing reads a response body's digest (payload hashes are the
     /// request's), and hashing response bodies was a third of the reader thread's work.
+    hash: bool,
+    /// Started once a request body outgrows the cap (its SHA-256 is then the only record of
+    /// the whole body) or `hash_from` bytes. A smaller body is hashed later, by the workers
+    /// that verify it, not on this thread, which every byte of the capture goes through in
+    /// order: many small bodies then hash in parallel. A large one is hashed here as it
+    /// arrives, its bytes still in cache (hashed later, 128 MiB bodies cost a third more CPU
+    /// time), unless it is an aws-chunked upload with a SHA256 checksum, whose two digests
+    /// the workers compute in one pass (`engine::payload::keep_digests`).
     hasher: Option<Sha256>,
+    hash_from: usize,
     len: u64,
+}
+
+/// A request body this large is hashed as it arrives (see `Body::hasher`).
+const HASH_WHILE_STREAMING: usize = 8 << 20;
+
+/// From how many kept bytes a request's body is hashed as it arrives: never (up to the cap)
+/// for an aws-chunked upload with a SHA256 checksum, as header or announced trailer.
+fn hash_from(r: &Request) -> usize {
+    let streaming = r
+        .header_text("x-amz-content-sha256")
+        .is_some_and(|v| v.trim().starts_with("STREAMING-"));
+    let sha256 = r.header_text("x-amz-checksum-sha256").is_some()
+        || r.header_values("x-amz-trailer").iter().any(|v| {
+            crate::http::text(v)
+                .split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("x-amz-checksum-sha256"))
+        });
+    if streaming && sha256 {
+        usize::MAX
+    } else {
+        HASH_WHILE_STREAMING
+    }
 }
 
 enum Pending {
@@ -297,18 +329,24 @@ impl HttpStream {
         match p {
             Pending::Request(mut r) => {
                 // Most requests have no body: the empty string's digest is known.
+                // Most requests have no body: the empty string's digest is known. A body kept
+                // whole is hashed when it is verified.
                 let sha256_hex = match body.hasher {
-                    Some(_) if body.len == 0 => crate::engine::crypto::EMPTY_SHA256.to_string(),
-                    h => crate::engine::crypto::to_hex(&h.unwrap_or_default().finalize()),
+                    _ if body.len == 0 => Some(crate::engine::crypto::EMPTY_SHA256.to_string()),
+                    Some(h) => Some(crate::engine::crypto::to_hex(&h.finalize())),
+                    None => None,
                 };
-                let digest = (!complete).then(|| BodyDigest {
-                    len: body.len,
-                    sha256_hex: sha256_hex.clone(),
-                });
+                let digest = match (&sha256_hex, complete) {
+                    (Some(h), false) => Some(BodyDigest {
+                        len: body.len,
+                        sha256_hex: h.clone(),
+                    }),
+                    _ => None,
+                };
                 r.body = body.kept;
                 r.raw_chunked_body = body.raw_chunked;
                 r.body_digest = digest;
-                r.body_sha256 = Some(sha256_hex);
+                r.body_sha256 = sha256_hex;
                 out.push(Event::Request {
                     req: r,
                     origin,
@@ -416,7 +454,7 @@ impl HttpStream {
             };
             self.buf.drain(..body_start.min(self.buf.len()));
             self.buf_origin = origin;
-            let new_body = |cap: usize, framing: &Framing, request: bool| Body {
+            let new_body = |cap: usize, framing: &Framing, hash_from: Option<usize>| Body {
                 // A body of known length is kept in one allocation, not regrown (and copied)
                 // as it arrives; at most 1 MiB is reserved before the bytes are seen.
                 kept: match framing {
@@ -431,7 +469,9 @@ impl HttpStream {
                 raw_chunked: matches!(framing, Framing::Chunked(_))
                     .then(Vec::new)
                     .filter(|_| cap > 0),
-                hasher: request.then(Sha256::new),
+                hash: hash_from.is_some(),
+                hasher: None,
+                hash_from: hash_from.unwrap_or(usize::MAX),
                 len: 0,
             };
             match head {
@@ -447,7 +487,7 @@ impl HttpStream {
                         method: r.method.clone(),
                     });
                     let framing = framing_of(&*r, true);
-                    let body = new_body(self.body_cap, &framing, true);
+                    let body = new_body(self.body_cap, &framing, Some(hash_from(&r)));
                     let done = matches!(framing, Framing::Length(0));
                     self.current =
                         Some((Pending::Request(r), framing, body, start_origin, Vec::new()));
@@ -471,7 +511,7 @@ impl HttpStream {
                     } else {
                         framing_of(&*r, false)
                     };
-                    let body = new_body(self.body_cap, &framing, false);
+                    let body = new_body(self.body_cap, &framing, None);
                     let done = matches!(framing, Framing::Length(0));
                     self.current = Some((
                         Pending::Response(r),
@@ -542,11 +582,19 @@ impl HttpStream {
         let (_, framing, body, _, problems) = self.current.as_mut()?;
         let mut i = 0;
         let take = |body: &mut Body, bytes: &[u8]| {
+            let room = cap.saturating_sub(body.kept.len());
+            let large = body.kept.len() + bytes.len() > body.hash_from;
+            if body.hash && body.hasher.is_none() && (bytes.len() > room || large) {
+                // The body outgrows the cap (from here on only its digest records all of it),
+                // or is large: hashed from here, what was kept first.
+                let mut h = Sha256::new();
+                h.update(&body.kept);
+                body.hasher = Some(h);
+            }
             if let Some(h) = &mut body.hasher {
                 h.update(bytes);
             }
             body.len += bytes.len() as u64;
-            let room = cap.saturating_sub(body.kept.len());
             body.kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
         };
         let raw = |body: &mut Body, bytes: &[u8]| {

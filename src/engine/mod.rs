@@ -240,7 +240,8 @@ impl Analysis {
 
 pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     let detected = auth::detect(req);
-    let body_sha256 = req.body_sha256_hex();
+    // The body's SHA-256 and, for an aws-chunked SHA256 checksum, the payload's: one pass.
+    let (body_sha256, payload_sha256) = payload::digests(req);
     let mut findings = Vec::new();
     let mut signing_key = None;
     let mut public_key = None;
@@ -252,7 +253,12 @@ pub fn analyze(req: &Request, v: &Verifier) -> Analysis {
     }
     content_md5(req, &mut findings);
     // The framing, decoded length and checksums: S3's payload rules, whatever the scheme.
-    let payload = payload::examine(req, mode.is_presigned(), &mut findings);
+    let payload = payload::examine(
+        req,
+        mode.is_presigned(),
+        (&body_sha256, payload_sha256),
+        &mut findings,
+    );
     let secret = detected
         .info
         .access_key

@@ -107,7 +107,8 @@ pub struct ExchangeContext {
 impl CaptureContext {
     /// The context of `r` (sent to the server endpoint `server`, when known), which is then
     /// remembered for the exchanges after it. Call it once per exchange, in capture order.
-    /// A signed request's body SHA-256 is computed here once and kept on it
+    /// Runs on the capture's one ordered thread: no body is hashed here (the legs tell bodies
+    /// apart by a fingerprint); the workers compute each body's SHA-256 once
     /// ([`Request::keep_body_sha256`]).
     pub fn next(&mut self, r: &mut Request, server: Option<&str>) -> ExchangeContext {
         let earlier = self.legs.earlier_then_remember(r, server);

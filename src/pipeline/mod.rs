@@ -250,7 +250,15 @@ fn work(
     let mut counted = Counted::default();
     loop {
         let next = work_rx.lock().map(|rx| rx.recv());
-        let Ok(Ok((seq, jobs))) = next else { break };
+        let Ok(Ok((seq, mut jobs))) = next else { break };
+        if format != Some(Format::Tsv) {
+            // Each body's SHA-256 once, here on the workers (the capture's ordered thread no
+            // longer computes it), with an aws-chunked payload's when a checksum needs it:
+            // the engine, the payload checksums and the report read them.
+            for j in &mut jobs {
+                crate::engine::payload::keep_digests(&mut j.exchange.request);
+            }
+        }
         let spare = buffers.lock().ok().and_then(|mut b| b.pop());
         let (buf, bad) = render_batch(
             &jobs,

@@ -538,6 +538,63 @@ fn large_body_is_capped_but_hashed_whole() {
     assert_eq!(d.sha256_hex, sigscope::engine::crypto::sha256_hex(&body));
 }
 
+/// Request bodies under the cap: one of 9 MiB is hashed as it arrives (from the first byte,
+/// what was kept before the hasher started included), a small one and an aws-chunked upload
+/// with a SHA256 trailer are left for the workers (no digest yet); the engine's digests of all
+/// three are the bodies' SHA-256.
+#[test]
+fn large_bodies_are_hashed_as_they_arrive_and_small_ones_later() {
+    let big: Vec<u8> = (0..9 << 20).map(|i: u32| (i % 251) as u8).collect();
+    let mut wire = Vec::new();
+    let mut put = |extra: &str, body: &[u8]| {
+        wire.extend_from_slice(
+            format!(
+                "PUT /b/k HTTP/1.1\r\nHost: s\r\n{extra}Content-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        );
+        wire.extend_from_slice(body);
+    };
+    put("", &big);
+    put("", b"small");
+    let mut chunked = format!("{:x}\r\n", big.len()).into_bytes();
+    chunked.extend_from_slice(&big);
+    chunked.extend_from_slice(b"\r\n0\r\nx-amz-checksum-sha256:AAAA\r\n\r\n");
+    put(
+        "x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER\r\nContent-Encoding: aws-chunked\r\nx-amz-trailer: x-amz-checksum-sha256\r\n",
+        &chunked,
+    );
+    let pieces: Vec<(usize, usize)> = (0..wire.len())
+        .step_by(60_000)
+        .map(|a| (a, (a + 60_000).min(wire.len())))
+        .collect();
+    let order: Vec<usize> = (0..pieces.len()).collect();
+    let frames = conversation(43, &pieces, &order, &wire);
+    let mut out = Vec::new();
+    let opts = Options {
+        body_cap: 32 << 20,
+        ..Default::default()
+    };
+    replay(Cursor::new(pcap(1, &frames)), "t", 0, opts, &mut |x| {
+        out.push(x)
+    });
+    assert_eq!(out.len(), 3);
+    let sha = sigscope::engine::crypto::sha256_hex;
+    let r: Vec<&sigscope::http::Request> = out.iter().map(|x| &x.request).collect();
+    assert!(r.iter().all(|r| r.body_complete()));
+    assert_eq!(r[0].body_sha256.as_deref(), Some(sha(&big).as_str()));
+    assert_eq!((&r[1].body_sha256, &r[2].body_sha256), (&None, &None));
+    for (r, body) in r.iter().zip([&big[..], b"small", &chunked]) {
+        assert_eq!(sigscope::engine::payload::digests(r).0, sha(body));
+    }
+    // The upload's decoded payload digest comes with its wire one.
+    let payload = sigscope::engine::payload::digests(r[2])
+        .1
+        .expect("one pass");
+    assert_eq!(sigscope::engine::crypto::to_hex(&payload), sha(&big));
+}
+
 /// A pcapng file written by hand: two sections, the second with two interfaces of different
 /// link types and timestamp resolutions, in big-endian byte order.
 /// An interface: link type, `if_tsresol` (power of ten), its frames.

@@ -2,7 +2,9 @@
 //! s_client against a Python ssl server and `openssl s_server -www`, made by
 //! tests/captures/tls/gen/make.sh), decrypted with the key log beside each (X.keys) or with
 //! the secrets inside the pcapng, list the same requests at the same frames as tshark with
-//! the same key log: the committed TSV, and tshark itself when installed.
+//! the same key log: the committed TSV, and tshark itself when installed. boto3.pcap (boto3
+//! over HTTPS with SSLKEYLOGFILE through `sigscope listen` to moto, made by
+//! tests/captures/tls/gen/make_boto3.sh) is one of them, and its requests all verify.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -82,8 +84,12 @@ fn same_requests_as_tshark_with_the_key_log() {
     for f in &fx {
         let (got, stats) = read(f, &options(f));
         assert!(!got.is_empty(), "{}: no requests", f.display());
+        // Signed in the Authorization header, or presigned (boto3.pcap's two presigned GETs:
+        // query SigV2 and SigV4).
         assert!(
-            got.iter().all(|r| r.4.starts_with("AWS4-HMAC-SHA256 ")),
+            got.iter().all(|r| r.4.starts_with("AWS4-HMAC-SHA256 ")
+                || r.2.contains("X-Amz-Signature=")
+                || r.2.contains("&Signature=")),
             "{}: every fixture request is signed: {got:?}",
             f.display()
         );
@@ -191,6 +197,81 @@ fn report_verifies_decrypted_requests_and_never_shows_a_secret() {
         out.is_empty() && err.contains("tls/nonexistent.keys"),
         "{err}"
     );
+}
+
+#[test]
+fn boto3_over_https_decrypts_and_verifies() {
+    // boto3 1.44 with SSLKEYLOGFILE: S3 calls, aws-chunked uploads with the default CRC32
+    // trailer (put_object and a multipart upload), presigned GETs fetched by requests.
+    let (out, err) = sigscope(&["--keylog", "tls/boto3.pcap.keys", "tls/boto3.pcap"], None);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(String, String, String)> = lines
+        .iter()
+        .map(|l| {
+            let target = l["request"]["target"].as_str().unwrap();
+            let path = target.split('?').next().unwrap().to_string();
+            let mode = l["auth"]["mode"].as_str().unwrap_or("none").to_string();
+            (
+                l["request"]["method"].as_str().unwrap().to_string(),
+                path,
+                mode,
+            )
+        })
+        .collect();
+    let want = [
+        ("PUT", "/boto3bucket", "sigv4-header"),
+        ("PUT", "/boto3bucket/hello.txt", "sigv4-header"),
+        ("HEAD", "/boto3bucket/hello.txt", "sigv4-header"),
+        ("GET", "/boto3bucket/hello.txt", "sigv4-header"),
+        ("GET", "/boto3bucket", "sigv4-header"),
+        ("POST", "/boto3bucket/multi.bin", "sigv4-header"),
+        ("PUT", "/boto3bucket/multi.bin", "sigv4-header"),
+        ("PUT", "/boto3bucket/multi.bin", "sigv4-header"),
+        ("POST", "/boto3bucket/multi.bin", "sigv4-header"),
+        ("GET", "/boto3bucket/multi.bin", "sigv2-query"),
+        ("GET", "/boto3bucket/multi.bin", "sigv4-query"),
+        ("DELETE", "/boto3bucket/hello.txt", "sigv4-header"),
+        ("DELETE", "/boto3bucket/multi.bin", "sigv4-header"),
+    ];
+    let want: Vec<(String, String, String)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(got, want, "{err}");
+    assert!(err.contains("13 TLS connections (13 decrypted)"), "{err}");
+    let mut trailers = 0;
+    for l in &lines {
+        assert_eq!(l["verdict"], "valid", "{l}");
+        assert_eq!(l["response"]["status"].as_u64().unwrap() / 100, 2, "{l}");
+        let headers = l["request"]["headers"].as_array().unwrap();
+        let streaming = headers.iter().any(|h| {
+            h[0].as_str()
+                .unwrap()
+                .eq_ignore_ascii_case("x-amz-content-sha256")
+                && h[1] == "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+        });
+        if streaming {
+            // The trailer checksum was recomputed over the decoded payload and agrees.
+            trailers += 1;
+            let codes: Vec<&str> = l["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["code"].as_str().unwrap())
+                .collect();
+            assert!(!codes.contains(&"checksum-mismatch"), "{l}");
+        }
+    }
+    assert_eq!(
+        trailers, 3,
+        "put_object and two parts stream with a trailer"
+    );
+    for s in secrets(&root().join("tests/captures/tls/boto3.pcap.keys")) {
+        assert!(!out.contains(&s) && !err.contains(&s), "a secret was shown");
+    }
 }
 
 #[test]

@@ -27,7 +27,8 @@ struct Half {
     undecoded: Option<String>,
     body: Vec<u8>,
     len: u64,
-    /// Requests only: the payload hash signatures cover.
+    /// Requests only, and only once the body outgrows the cap (the digest is then the only
+    /// record of all of it): a body kept whole is hashed by the workers that verify it.
     hasher: Option<Sha256>,
     origin: Origin,
     problems: Vec<String>,
@@ -159,7 +160,7 @@ impl H2Conn {
                     undecoded,
                     body: Vec::new(),
                     len: 0,
-                    hasher: request.then(Sha256::new),
+                    hasher: None,
                     origin: b.at,
                     problems: Vec::new(),
                     request,
@@ -203,10 +204,15 @@ impl H2Conn {
             return;
         };
         half.len += body.len() as u64;
+        let room = cap.saturating_sub(half.body.len());
+        if half.request && half.hasher.is_none() && body.len() > room {
+            let mut hs = Sha256::new();
+            hs.update(&half.body);
+            half.hasher = Some(hs);
+        }
         if let Some(hs) = half.hasher.as_mut() {
             hs.update(body);
         }
-        let room = cap.saturating_sub(half.body.len());
         half.body.extend_from_slice(&body[..room.min(body.len())]);
         if h.flags & frame::END_STREAM != 0 {
             self.finish(h.stream, d, None, out);
@@ -286,15 +292,19 @@ fn emit(id: u32, half: Half) -> Event {
         };
         problems.extend(more);
         let sha = match half.hasher {
-            Some(_) if half.len == 0 => crate::engine::crypto::EMPTY_SHA256.to_string(),
-            h => crate::engine::crypto::to_hex(&h.unwrap_or_default().finalize()),
+            _ if half.len == 0 => Some(crate::engine::crypto::EMPTY_SHA256.to_string()),
+            Some(h) => Some(crate::engine::crypto::to_hex(&h.finalize())),
+            None => None,
         };
-        req.body_digest = (half.body.len() as u64 != half.len).then(|| BodyDigest {
-            len: half.len,
-            sha256_hex: sha.clone(),
-        });
+        req.body_digest = match &sha {
+            Some(h) if half.body.len() as u64 != half.len => Some(BodyDigest {
+                len: half.len,
+                sha256_hex: h.clone(),
+            }),
+            _ => None,
+        };
         req.body = half.body;
-        req.body_sha256 = Some(sha);
+        req.body_sha256 = sha;
         Event::Request {
             req: Box::new(req),
             origin: half.origin,

@@ -51,6 +51,7 @@ pub fn signatures_equal(claimed: &str, computed: &str) -> bool {
 
 pub mod ecdsa;
 pub mod ecdsa_search;
+pub mod sha256x2;
 
 /// How a SigV4 flavour signs its string to sign.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

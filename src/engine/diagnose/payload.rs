@@ -249,8 +249,9 @@ fn stored_framing(o: &Observed, a: &mut Analysis) {
         return;
     }
     let body = &resp.body;
-    // Cheap first: a hex size line at the very start.
-    let first = body.iter().position(|&b| b == b'\r').unwrap_or(0);
+    // Cheap first: a hex size line at the very start (looked for in the first 101 bytes only:
+    // scanning a whole object body for its first CR was a fifth of a TLS capture's report).
+    let first = memchr::memchr(b'\r', &body[..body.len().min(101)]).unwrap_or(0);
     if first == 0 || first > 100 || !body[..first].iter().any(u8::is_ascii_hexdigit) {
         return;
     }

@@ -83,7 +83,7 @@ impl Algorithm {
     /// [`Algorithm::compute`] of the concatenation of `parts` (an aws-chunked body's chunks,
     /// checked where they lie, without a decoded copy).
     pub fn compute_parts<'a>(self, parts: impl Iterator<Item = &'a [u8]>) -> String {
-        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let b64 = base64;
         match self {
             Algorithm::Crc32 => {
                 let mut h = crc32fast::Hasher::new();
@@ -111,6 +111,11 @@ impl Algorithm {
             }
         }
     }
+}
+
+/// A checksum's wire form: the base64 of its big-endian digest.
+pub fn base64(digest: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(digest)
 }
 
 /// The CRC32 of an empty body, which SDKs put in presigned PUT URLs they sign before the body

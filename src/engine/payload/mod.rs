@@ -107,10 +107,60 @@ pub struct Payload {
     pub framed: Option<Framed>,
 }
 
+/// The framing an aws-chunked body of `mode` is read with (`declared`: its `x-amz-trailer`).
+fn shape(chunks: ChunkSigning, trailer: bool, declared: &[String]) -> Shape {
+    Shape {
+        signed: chunks != ChunkSigning::Unsigned,
+        trailer: trailer || !declared.is_empty(),
+    }
+}
+
+/// The request's body SHA-256 (hex, the report's `body_sha256`) and, for a whole aws-chunked
+/// body whose checksum is SHA256 (as header or announced trailer), its decoded payload's: both
+/// in one pass over the bytes ([`crate::engine::crypto::sha256x2`]), or as already kept on the
+/// request. Other bodies: the body's digest only.
+pub fn digests(req: &Request) -> (String, Option<[u8; 32]>) {
+    if req.body_sha256.is_some() || !req.body_complete() || req.payload_sha256.is_some() {
+        return (req.body_sha256_hex(), req.payload_sha256);
+    }
+    if let PayloadMode::Streaming { chunks, trailer } = PayloadMode::of_request(req) {
+        let declared = declared_trailers(req);
+        let sha = Algorithm::Sha256.header();
+        let wanted = declared.contains(&sha) || req.header(&sha).is_some();
+        if wanted {
+            if let Ok(f) = framing::parse(&req.body, shape(chunks, trailer, &declared)) {
+                let pieces = f.frames.iter().map(|fr| &req.body[fr.data.clone()]);
+                let (wire, payload) =
+                    crate::engine::crypto::sha256x2::digest_two(&req.body, pieces);
+                return (crate::engine::crypto::to_hex(&wire), Some(payload));
+            }
+        }
+    }
+    (req.body_sha256_hex(), None)
+}
+
+/// [`digests`], kept on the request: the report's workers call it once per request, before
+/// the engine, the checksums and the output read them.
+pub fn keep_digests(req: &mut Request) {
+    if req.body_sha256.is_none() && req.body_complete() {
+        let (wire, payload) = digests(req);
+        req.body_sha256 = Some(wire);
+        req.payload_sha256 = payload;
+    }
+}
+
 /// Frames the body of a streaming request and checks what S3 checks of a payload: the framing,
 /// the trailer against `x-amz-trailer`, the decoded length, and every checksum. Findings for
 /// what does not match.
-pub fn examine(req: &Request, presigned: bool, findings: &mut Vec<Finding>) -> Payload {
+/// `digests` are the request's [`digests`], computed once by the caller: the SHA256 checksum of
+/// a body sent whole is the body's own digest, and that of an aws-chunked payload was computed
+/// with it; neither is hashed a second time.
+pub fn examine(
+    req: &Request,
+    presigned: bool,
+    digests: (&str, Option<[u8; 32]>),
+    findings: &mut Vec<Finding>,
+) -> Payload {
     let mode = PayloadMode::of_request(req);
     let mut payload = Payload::default();
     let declared = declared_trailers(req);
@@ -125,11 +175,7 @@ pub fn examine(req: &Request, presigned: bool, findings: &mut Vec<Finding>) -> P
             ));
             return payload;
         }
-        let shape = Shape {
-            signed: chunks != ChunkSigning::Unsigned,
-            trailer: trailer || !declared.is_empty(),
-        };
-        match framing::parse(&req.body, shape) {
+        match framing::parse(&req.body, shape(chunks, trailer, &declared)) {
             Ok(f) => {
                 trailer_against_header(&f, &declared, findings);
                 decoded_length(req, &f, findings);
@@ -138,7 +184,7 @@ pub fn examine(req: &Request, presigned: bool, findings: &mut Vec<Finding>) -> P
             Err(e) => findings.push(Finding::new(Code::AwsChunkedMalformed, e.to_string())),
         }
     }
-    checksums(req, mode, &payload, presigned, findings);
+    checksums(req, mode, &payload, presigned, digests, findings);
     payload
 }
 
@@ -288,6 +334,7 @@ fn checksums(
     mode: PayloadMode,
     payload: &Payload,
     presigned: bool,
+    (body_sha256, payload_sha256): (&str, Option<[u8; 32]>),
     findings: &mut Vec<Finding>,
 ) {
     let claims = claimed(req, payload);
@@ -313,6 +360,16 @@ fn checksums(
     let body_len: usize = parts.iter().map(|r| r.len()).sum();
     let pieces = || parts.iter().map(|r| &req.body[r.clone()]);
     let mut computed: Vec<(Algorithm, String)> = Vec::new();
+    // A body sent whole (not aws-chunked): its SHA256 checksum is the body's SHA-256, which
+    // the caller has already computed (the report's `body_sha256`); an aws-chunked payload's
+    // may have been computed with it.
+    if !mode.is_streaming() {
+        if let Ok(d) = hex::decode(body_sha256) {
+            computed.push((Algorithm::Sha256, checksum::base64(&d)));
+        }
+    } else if let Some(d) = payload_sha256 {
+        computed.push((Algorithm::Sha256, checksum::base64(&d)));
+    }
     for (a, place, value) in &claims {
         // A presigned URL's checksum describes the body of an upload only.
         if *place == Place::Query && !matches!(req.method.as_str(), "PUT" | "POST") {

@@ -104,6 +104,7 @@ pub fn set_body(req: &mut Request, body: Vec<u8>) {
     req.raw_chunked_body = None;
     req.body_digest = None;
     req.body_sha256 = None;
+    req.payload_sha256 = None;
 }
 
 #[cfg(test)]
