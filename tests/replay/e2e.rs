@@ -97,34 +97,13 @@ fn ui_command(dir: &std::path::Path, creds: bool) -> String {
     )
 }
 
-/// Accepts one connection, reads one request (head and Content-Length body), answers 200
-/// and returns what it read.
+/// Accepts one connection, reads one request, answers 200 and returns what it read.
 fn record_one(l: std::net::TcpListener) -> String {
-    use std::io::{Read, Write};
-    let (mut s, _) = l.accept().unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
-        .unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = s.read(&mut buf).unwrap_or(0);
-        got.extend_from_slice(&buf[..n]);
-        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
-            let len: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .map_or(0, |v| v.trim().parse().unwrap());
-            if got.len() >= end + 4 + len {
-                break;
-            }
-        }
-        if n == 0 {
-            break;
-        }
-    }
-    s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-        .unwrap();
+    let got = crate::support::serve_once(
+        l,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+        std::time::Duration::from_secs(60),
+    );
     String::from_utf8_lossy(&got).into_owned()
 }
 

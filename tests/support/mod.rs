@@ -128,3 +128,37 @@ pub fn set_signature(req: &mut sigscope::http::Request, sig: &str) {
         }
     }
 }
+
+/// Accepts one connection on `l`, reads one request (head, then Content-Length bytes, or until
+/// the client stops), sends `answer` and returns the bytes it read: the recording server of
+/// the replay tests.
+pub fn serve_once(
+    l: std::net::TcpListener,
+    answer: &[u8],
+    timeout: std::time::Duration,
+) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let (mut s, _) = l.accept().unwrap();
+    s.set_read_timeout(Some(timeout)).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = s.read(&mut buf).unwrap_or(0);
+        got.extend_from_slice(&buf[..n]);
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            if got.len() >= end + 4 + len {
+                break;
+            }
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    s.write_all(answer).unwrap();
+    got
+}

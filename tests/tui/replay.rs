@@ -2,7 +2,6 @@
 //! queues the send as an effect, and the loop's send returns a new exchange naming its
 //! original (here against a loopback socket that records what it receives).
 
-use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
@@ -105,32 +104,13 @@ fn an_unsigned_request_cannot_be_re_signed_and_says_why() {
     );
 }
 
-/// Reads one request (head and Content-Length body), answers 200, returns what it read.
+/// Reads one request, answers 200, returns what it read.
 fn serve_once(l: TcpListener) -> Vec<u8> {
-    let (mut s, _) = l.accept().unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = s.read(&mut buf).unwrap_or(0);
-        got.extend_from_slice(&buf[..n]);
-        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
-            let len: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .map_or(0, |v| v.trim().parse().unwrap());
-            if got.len() >= end + 4 + len {
-                break;
-            }
-        }
-        if n == 0 {
-            break;
-        }
-    }
-    s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-        .unwrap();
-    got
+    crate::support::serve_once(
+        l,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+        Duration::from_secs(20),
+    )
 }
 
 #[test]
