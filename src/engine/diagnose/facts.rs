@@ -37,7 +37,7 @@ pub(super) fn time_findings(o: &Observed, a: &mut Analysis, parsed: &Parsed) {
                 a,
                 Code::ClockSkew,
                 format!(
-                    "the request was signed at {} but seen at {}: {} {} (servers allow 15 minutes)",
+                    "the request was signed at {} but seen at {}: {} {} (AWS and most S3 servers allow 15 minutes; Garage 24 hours, moto any)",
                     crate::engine::time::format_rfc3339(t),
                     crate::engine::time::format_rfc3339(now),
                     fmt_secs(skew),
