@@ -70,8 +70,8 @@ fn sigscope_verify(
     };
     let c = canonicalize(&ctx, rules);
     let chain = cache.chain(secret, &a.key_scope());
-    let ok = c.rejects.is_none() && check(Some(&chain), &c.string_to_sign, &a.signature).matches
-        == Some(true);
+    let ok = c.rejects.is_none()
+        && check(Some(&chain), &c.string_to_sign, &a.signature).matches == Some(true);
     (ok, c.canonical_request)
 }
 

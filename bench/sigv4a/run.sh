@@ -177,6 +177,13 @@ figures move between runs, the ratios measured in one run are the result.
 {locked('criterion')}; CPython {crt['python']}, awscrt {crt['awscrt']}. Criterion: 50 samples, 1 s
 warm-up, 3 s measurement per case; bench profile = release (fat LTO, opt-level 3).
 """
+# What follows the marker (the history of the optimisation) is kept.
+MARK = "\n<!-- history: kept by bench/sigv4a/run.sh -->\n"
+try:
+    kept = open(os.path.join(root, out)).read().partition(MARK)
+    md += (MARK + kept[2]) if kept[1] else ""
+except OSError:
+    pass
 with open(os.path.join(root, out), "w") as f:
     f.write(md)
 print(md)
