@@ -121,7 +121,10 @@ def locked(name):
     m = re.search(r'name = "%s"\nversion = "([^"]+)"' % re.escape(name), lock)
     return m.group(1) if m else "?"
 commit = sh("git", "rev-parse", "--short", "HEAD")
-dirty = " (with uncommitted changes)" if sh("git", "status", "--porcelain", "--untracked-files=no") else ""
+# Uncommitted changes to what is measured (not to the docs or this results file).
+dirty = " (with uncommitted changes)" if sh("git", "status", "--porcelain", "--untracked-files=no", "--",
+                                            "src", "benches", "bench/sigv4a/awscrt_verify.py",
+                                            "bench/sigv4a/run.sh", "Cargo.toml", "Cargo.lock") else ""
 load_before = open(os.path.join(work, "load-before")).read().strip()
 load_after = open(os.path.join(work, "load-after")).read().strip()
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
