@@ -13,8 +13,6 @@
 //! The private scalar never leaves [`derive`]: only the public point is kept, shown and cached.
 
 use hmac::{Hmac, Mac};
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{DerSignature, VerifyingKey};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use sha2::Sha256;
 
@@ -38,7 +36,7 @@ pub enum DeriveError {
 }
 
 /// A SigV4A public key: the affine coordinates of the derived point, big-endian.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PublicKey {
     pub x: [u8; 32],
     pub y: [u8; 32],
@@ -94,19 +92,13 @@ pub fn derive(access_key: &str, secret: &str) -> Result<PublicKey, DeriveError> 
 
 /// Whether `claimed_hex` (a hex DER ECDSA signature, as SigV4A sends it) is a signature of
 /// `message` (the string to sign; ECDSA hashes it with SHA-256) by `key`. A signature that is
-/// not hex or not DER does not verify.
+/// not hex or not DER does not verify. A key used again has its multiples precomputed and
+/// kept ([`super::ecdsa_prepared`]); a key that is not a point of P-256 verifies nothing.
 pub fn verify(key: &PublicKey, message: &[u8], claimed_hex: &str) -> bool {
     let Ok(der) = hex::decode(claimed_hex.trim()) else {
         return false;
     };
-    let Ok(sig) = DerSignature::try_from(der.as_slice()) else {
-        return false;
-    };
-    let point = p256::EncodedPoint::from_affine_coordinates(&key.x.into(), &key.y.into(), false);
-    let Ok(vk) = VerifyingKey::from_encoded_point(&point) else {
-        return false;
-    };
-    vk.verify(message, &sig).is_ok()
+    super::ecdsa_prepared::verify(key, message, &der)
 }
 
 #[cfg(test)]

@@ -50,6 +50,7 @@ pub fn signatures_equal(claimed: &str, computed: &str) -> bool {
 }
 
 pub mod ecdsa;
+pub mod ecdsa_prepared;
 pub mod ecdsa_search;
 pub mod sha256x2;
 
