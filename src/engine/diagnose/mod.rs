@@ -340,10 +340,19 @@ fn server_likely_dialect(p: &mut Pass, a: &mut Analysis) {
             None => r.dialect.to_string(),
         })
         .collect();
+    // "Valid under" names the dialects that accept it: one that matches the signature but
+    // refuses the request by a rule (Garage without x-amz-content-sha256) is among those that
+    // would reject it, not both.
+    let accepting: Vec<&str> = a
+        .client_dialects
+        .iter()
+        .copied()
+        .filter(|n| a.dialect(n).is_none_or(|d| d.accepts() != Some(false)))
+        .collect();
     let msg = format!(
         "the server answered {} to a request valid under {}; dialects that would reject it: {}",
         p.o.response.map(|r| r.status).unwrap_or(0),
-        a.client_dialects.join(", "),
+        accepting.join(", "),
         why.join("; ")
     );
     push_once(
