@@ -12,6 +12,8 @@ pub mod escape;
 pub mod exchange;
 pub mod export;
 pub mod feed;
+#[doc(hidden)]
+pub mod fuzz_api;
 pub mod http;
 pub mod ingest;
 pub mod live;

@@ -704,6 +704,38 @@ impl FrameBatch {
     }
 }
 
+/// [`replay`] on the calling thread: the same reading, decoding, reassembly and parsing, frame
+/// after frame, with no thread spawned. For the fuzz targets (`fuzz/`), where a thread per
+/// input costs more than the parsing; `replay` stays the one the tool uses.
+#[doc(hidden)]
+pub fn replay_on_this_thread(
+    data: &[u8],
+    name: &str,
+    first_index: usize,
+    opts: Options,
+    sink: &mut dyn FnMut(Exchange),
+) -> Stats {
+    let r = std::cell::RefCell::new(Replayer::new(name, first_index, opts, sink));
+    let mut decoder = Decoder::default();
+    let res = packets::read_frames(
+        data,
+        |f| {
+            let d = decoder.decode(f.linktype, f.data, f.number);
+            r.borrow_mut().decoded(f.number, f.ts_nanos, f.iface, d);
+        },
+        |meta| match meta {
+            packets::Meta::Secrets(secrets) => r.borrow_mut().keylog.add_bytes(secrets),
+            packets::Meta::Interface(i, name) => r.borrow_mut().interface(i, &name),
+        },
+    );
+    let mut stats = r.into_inner().finish();
+    stats.ip_fragments = stats.ip_fragments.max(decoder.fragment_frames());
+    if let Err(e) = res {
+        stats.error = Some(e);
+    }
+    stats
+}
+
 /// Replays a pcap or pcapng stream, calling `sink` with each exchange in capture order.
 ///
 /// Two threads: one reads the file and decodes link, IP and TCP headers (and reassembles IP

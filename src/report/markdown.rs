@@ -142,8 +142,10 @@ fn request_head(s: &mut String, r: &Request, body_sha256: &str) {
         escape_str(&r.version)
     );
     for h in &r.headers {
+        // The masked form keeps the scheme and a value's first characters: escaped too (a
+        // fuzzed Authorization of one NUL reached the report raw; tests/fuzz/pipeline).
         let value = match crate::engine::auth::masked_header(&h.name, &h.value) {
-            Some(m) => m,
+            Some(m) => escape_str(&m),
             None => escape_bytes(&h.value),
         };
         let _ = write!(

@@ -8,6 +8,7 @@ mod support;
 mod cooked;
 mod h2;
 mod links;
+mod one_thread;
 mod parity;
 mod server_side;
 mod synthetic;

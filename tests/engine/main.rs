@@ -12,6 +12,7 @@ mod cli;
 mod conformance;
 mod diagnosis;
 mod findings;
+mod fuzz_regressions;
 mod gcs_real;
 mod knobs;
 mod multipart_real;

@@ -8,7 +8,7 @@
 //! what cannot be decoded is said to be so (`decoder.rs`), never guessed. Gaps, truncated
 //! and malformed frames never panic; what follows them is read where the framing allows.
 
-mod decoder;
+pub(crate) mod decoder;
 pub mod frame;
 pub mod hpack;
 #[cfg(test)]
