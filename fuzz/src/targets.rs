@@ -299,7 +299,8 @@ mod aws_chunked {
             ..Default::default()
         };
         let mut findings = Vec::new();
-        let _ = payload::examine(&req, ctl & 0x10 != 0, &mut findings);
+        let (sha, payload_sha) = payload::digests(&req);
+        let _ = payload::examine(&req, ctl & 0x10 != 0, (&sha, payload_sha), &mut findings);
     }
 }
 
