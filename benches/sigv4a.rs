@@ -23,7 +23,10 @@ use sigscope::engine::crypto::{sha256_hex, KeyCache};
 use sigscope::engine::dialect::{self, SigV4Rules};
 use sigscope::engine::sigv4::{canonicalize, check, V4Context};
 use sigscope::engine::{analyze, KeyStore, Mode, Verdict, Verifier};
-use sigscope::http::{parse_raw, Message, Request};
+use sigscope::http::Request;
+
+#[path = "common/mod.rs"]
+mod common;
 
 const VECTOR: &str = "tests/vectors/sigv4a/s3-put-object.http";
 const ACCESS_KEY: &str = "AKIDEXAMPLE";
@@ -33,14 +36,7 @@ const TAMPER_HEADER: &[u8] = b"x-amz-sdk-checksum-algorithm";
 const TAMPER_VALUE: &[u8] = b"CRC32C";
 
 fn load() -> Request {
-    let path = format!("{}/{VECTOR}", env!("CARGO_MANIFEST_DIR"));
-    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let parsed = parse_raw(&data);
-    assert!(parsed.errors.is_empty(), "{path}: {:?}", parsed.errors);
-    match parsed.messages.into_iter().next() {
-        Some(Message::Request(r, _)) => *r,
-        _ => panic!("{path}: no request"),
-    }
+    common::load(VECTOR)
 }
 
 /// One SigV4A header request end to end, as a verifier does it with the key pair already

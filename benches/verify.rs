@@ -28,7 +28,11 @@ use sigscope::engine::dialect::{self, SigV4Rules};
 use sigscope::engine::finding::Code;
 use sigscope::engine::sigv4::{canonicalize, sign, V4Context};
 use sigscope::engine::{analyze, analyze_observed, KeyStore, Verdict, Verifier};
-use sigscope::http::{parse_raw, Headers, Message, Request};
+use sigscope::http::{Headers, Request};
+
+#[path = "common/mod.rs"]
+mod common;
+use common::load;
 
 const VECTOR: &str = "tests/vectors/real/botocore/s3-sigv4-put";
 const ACCESS_KEY: &str = "AKIDEXAMPLE";
@@ -37,17 +41,6 @@ const EXPECTED_SIGNATURE: &str = "c5aa1f23051d12b14d02345a7871fe9839962074506021
 
 fn load_request() -> Request {
     load(&format!("{VECTOR}.http"))
-}
-
-fn load(relative: &str) -> Request {
-    let path = format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"));
-    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let parsed = parse_raw(&data);
-    assert!(parsed.errors.is_empty(), "{path}: {:?}", parsed.errors);
-    match parsed.messages.into_iter().next() {
-        Some(Message::Request(r, _)) => *r,
-        _ => panic!("{path}: no request"),
-    }
 }
 
 /// sigscope, one dialect: detect + body hash + canonicalize + key chain + sign + compare.

@@ -1,0 +1,15 @@
+//! What the criterion benches share (each bench is its own binary and includes this file).
+
+use sigscope::http::{parse_raw, Message, Request};
+
+/// The first request of a raw HTTP fixture, `relative` to the crate root.
+pub fn load(relative: &str) -> Request {
+    let path = format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"));
+    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let parsed = parse_raw(&data);
+    assert!(parsed.errors.is_empty(), "{path}: {:?}", parsed.errors);
+    match parsed.messages.into_iter().next() {
+        Some(Message::Request(r, _)) => *r,
+        _ => panic!("{path}: no request"),
+    }
+}
