@@ -35,8 +35,8 @@ pub struct ListenOpts {
     /// Extra CA certificates (PEM) to trust for an https:// upstream.
     #[arg(long)]
     upstream_ca: Option<PathBuf>,
-    /// Error-body style of the endpoint (default: inferred from each request); rgw and moto
-    /// imitate those servers' refusals (use with --dialect ceph-rgw-16.2 or moto).
+    /// Error-body style of the endpoint (default: inferred from each request); rgw, moto and
+    /// garage imitate those servers' refusals (use with --dialect ceph-rgw-16.2, moto, garage).
     #[arg(long, value_enum)]
     respond: Option<live::respond::Style>,
     /// Answer 200 to anonymous requests (default: 403 AccessDenied).

@@ -24,6 +24,8 @@ pub enum Style {
     Rgw,
     /// moto 5.2.6's answers (issue 20: [`imitate`]).
     Moto,
+    /// Garage 2.5.0's answers (issue 20: [`imitate`]).
+    Garage,
     Gcs,
 }
 
@@ -35,6 +37,7 @@ impl Style {
             Style::Keystone => "keystone",
             Style::Rgw => "rgw",
             Style::Moto => "moto",
+            Style::Garage => "garage",
             Style::Gcs => "gcs",
         }
     }
@@ -44,6 +47,7 @@ impl Style {
         match self {
             Style::Rgw => Some(imitate::Server::Rgw),
             Style::Moto => Some(imitate::Server::Moto),
+            Style::Garage => Some(imitate::Server::Garage),
             Style::S3 | Style::Query | Style::Keystone | Style::Gcs => None,
         }
     }
@@ -154,7 +158,7 @@ struct ErrBody<'a> {
 fn render(style: Style, e: ErrBody, request_id: &str) -> Answer {
     let text = |b: &[u8]| crate::http::text(b).into_owned();
     let body = match style {
-        Style::S3 | Style::Rgw | Style::Moto => {
+        Style::S3 | Style::Rgw | Style::Moto | Style::Garage => {
             let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
             x.push_str(&format!(
                 "<Code>{}</Code><Message>{}</Message>",
@@ -238,7 +242,7 @@ fn render(style: Style, e: ErrBody, request_id: &str) -> Answer {
     let (status, content_type) = match style {
         Style::Keystone => (401, "application/json"),
         Style::Query => (e.status, "text/xml"),
-        Style::S3 | Style::Rgw | Style::Moto => (e.status, "application/xml"),
+        Style::S3 | Style::Rgw | Style::Moto | Style::Garage => (e.status, "application/xml"),
         Style::Gcs => (e.status, "application/xml; charset=UTF-8"),
     };
     Answer {
@@ -251,7 +255,7 @@ fn render(style: Style, e: ErrBody, request_id: &str) -> Answer {
 
 fn success(style: Style, req: &Request, request_id: &str) -> Answer {
     match style {
-        Style::S3 | Style::Rgw | Style::Moto | Style::Gcs => Answer {
+        Style::S3 | Style::Rgw | Style::Moto | Style::Garage | Style::Gcs => Answer {
             status: 200,
             content_type: "application/xml",
             body: Vec::new(),
@@ -390,7 +394,7 @@ pub fn answer(
     if let Some(server) = style.server() {
         let dialect = crate::engine::dialect::by_name(a.verifier)
             .unwrap_or(&crate::engine::dialect::aws::DIALECT);
-        return imitate::answer(server, a, req, dialect, policy, request_id);
+        return imitate::answer(server, a, req, dialect, policy, now, request_id);
     }
     let plain = |status, code, message: String| ErrBody {
         status,
@@ -485,7 +489,7 @@ pub fn answer(
                         "InvalidClientTokenId",
                         "The security token included in the request is invalid.",
                     ),
-                    Style::S3 | Style::Rgw | Style::Moto | Style::Gcs => (
+                    Style::S3 | Style::Rgw | Style::Moto | Style::Garage | Style::Gcs => (
                         "InvalidAccessKeyId",
                         "The AWS Access Key Id you provided does not exist in our records.",
                     ),
@@ -516,7 +520,7 @@ pub fn answer(
             let message = match style {
                 Style::Keystone => "Invalid EC2 signature.".to_string(),
                 Style::Query => "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".to_string(),
-                Style::S3 | Style::Rgw | Style::Moto => "The request signature we calculated does not match the signature you provided. Check your key and signing method.".to_string(),
+                Style::S3 | Style::Rgw | Style::Moto | Style::Garage => "The request signature we calculated does not match the signature you provided. Check your key and signing method.".to_string(),
                 Style::Gcs => "The request signature we calculated does not match the signature you provided. Check your Google secret key and signing method.".to_string(),
             };
             let mut e = plain(403, "SignatureDoesNotMatch", message);

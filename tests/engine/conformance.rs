@@ -427,7 +427,7 @@ fn live_corpora_agree_too() {
     assert!(checked > 0, "SIGSCOPE_CONFORMANCE_LIVE names no corpus");
 }
 
-/// `listen --respond rgw|moto` answers each corpus request as the real server did: the same
+/// `listen --respond rgw|moto|garage` answers each corpus request as the real server did: the same
 /// status and error code on every refusal, the same elements in the same order in its body
 /// (request ids aside), and a success wherever the server passed the request on to its
 /// storage (a 404 NoSuchKey is past authentication, and listen stores nothing).
@@ -442,7 +442,7 @@ fn the_listeners_imitation_answers_as_each_server_did() {
             .map(|t| t.split(['>', ' ']).next().unwrap_or("").to_string())
             .collect()
     };
-    for ((name, dialect), style) in CORPORA.iter().zip([Style::Rgw, Style::Moto]) {
+    for ((name, dialect), style) in CORPORA.iter().zip([Style::Rgw, Style::Moto, Style::Garage]) {
         let dir = root().join("tests/conformance").join(name);
         let exchanges = load(dir.join("requests.pcap"));
         let creds = Credentials::load_file(&dir.join("credentials")).unwrap();
@@ -450,7 +450,8 @@ fn the_listeners_imitation_answers_as_each_server_did() {
         let policy = Policy {
             style: Some(style),
             allow_anonymous: false,
-            region: None,
+            // Garage checks the scope's region (`listen --region garage`).
+            region: (style == Style::Garage).then(|| "garage".to_string()),
         };
         let mut compared = 0;
         for (x, ans) in exchanges.iter().zip(answers(&dir)) {

@@ -17,6 +17,8 @@ pub enum Server {
     Rgw,
     /// moto 5.2.6's S3 server.
     Moto,
+    /// Garage 2.5.0.
+    Garage,
 }
 
 /// One refusal: status, S3 code, whether the server raised it after authentication (RGW and
@@ -25,6 +27,9 @@ struct Refusal {
     status: u16,
     code: &'static str,
     after_auth: bool,
+    /// The server's own words, where it has some (Garage); RGW's are empty, moto's follow
+    /// from the code.
+    message: String,
 }
 
 const fn refuse(status: u16, code: &'static str, after_auth: bool) -> Refusal {
@@ -32,6 +37,16 @@ const fn refuse(status: u16, code: &'static str, after_auth: bool) -> Refusal {
         status,
         code,
         after_auth,
+        message: String::new(),
+    }
+}
+
+fn garage_refuse(status: u16, code: &'static str, message: String) -> Refusal {
+    Refusal {
+        status,
+        code,
+        after_auth: false,
+        message,
     }
 }
 
@@ -42,6 +57,7 @@ pub fn answer(
     req: &Request,
     dialect: &Dialect,
     policy: &Policy,
+    now: time::OffsetDateTime,
     request_id: &str,
 ) -> Answer {
     let decided = match server {
@@ -50,6 +66,7 @@ pub fn answer(
             Ok(r) => r,
             Err(crash) => return crash,
         },
+        Server::Garage => garage(a, policy, now),
     };
     match decided {
         None => Answer {
@@ -58,7 +75,7 @@ pub fn answer(
             body: Vec::new(),
             code: None,
         },
-        Some(r) => render(server, &r, req, request_id),
+        Some(r) => render(server, &r, req, request_id, policy.region.as_deref()),
     }
 }
 
@@ -139,6 +156,106 @@ fn moto(a: &Analysis, policy: &Policy) -> Result<Option<Refusal>, Answer> {
     })
 }
 
+/// Garage 2.5.0, from tests/conformance/garage-2.5.0 and crates.io garage_api_common 2.5.0
+/// signature/payload.rs: everything under AccessDenied, InvalidRequest, InvalidDigest or
+/// BadDigest, the reason in `<Message>`; a 24-hour date window; no SigV2, no anonymous access.
+fn garage(a: &Analysis, policy: &Policy, now: time::OffsetDateTime) -> Option<Refusal> {
+    let bad = |m: String| {
+        Some(garage_refuse(
+            400,
+            "InvalidRequest",
+            format!("Bad request: {m}"),
+        ))
+    };
+    let mode = a.auth.mode;
+    if a.verdict == Verdict::Anonymous
+        || mode == Mode::Anonymous
+        || (mode.family() == crate::engine::Family::SigV2 && mode.is_presigned())
+    {
+        // anonymous-*, v2-presigned: a SigV2 URL is not a scheme Garage knows.
+        return (!policy.allow_anonymous).then(|| {
+            garage_refuse(
+                403,
+                "AccessDenied",
+                "Forbidden: Garage does not support anonymous access yet".into(),
+            )
+        });
+    }
+    if mode.family() != crate::engine::Family::SigV4 {
+        return bad("Unsupported authorization method".into());
+    }
+    if let (Some(want), Some(got)) = (&policy.region, &a.auth.region) {
+        if want != got {
+            let scope = format!(
+                "{}/{got}/{}/aws4_request",
+                a.auth.date.as_deref().unwrap_or("").get(..8).unwrap_or(""),
+                a.auth.service.as_deref().unwrap_or("s3")
+            );
+            return Some(garage_refuse(
+                400,
+                "AuthorizationHeaderMalformed",
+                format!("Authorization header malformed, unexpected scope: '{scope}'"),
+            ));
+        }
+    }
+    if a.verdict == Verdict::Unverified {
+        let key = a.auth.access_key.as_deref().unwrap_or("");
+        return Some(garage_refuse(
+            403,
+            "AccessDenied",
+            format!("Forbidden: No such key: {key}"),
+        ));
+    }
+    // Garage's window is 24 hours (payload.rs: `Utc::now() - date > Duration::hours(24)`), and
+    // a presigned URL past its expiry gets the same words.
+    let signed = a
+        .auth
+        .date
+        .as_deref()
+        .and_then(crate::engine::time::parse_amz);
+    let too_old = signed.is_some_and(|t| now - t > time::Duration::hours(24))
+        || finding(a, Code::PresignedExpired).is_some();
+    if too_old {
+        return bad("Date is too old".into());
+    }
+    let verifier = a.dialect(a.verifier);
+    if let Some(rule) = verifier.and_then(|d| d.rejects.as_ref()) {
+        return bad(match rule {
+            Rejection::RepeatedQueryParameter(n) => format!("Query parameter repeated: '{n}'"),
+            Rejection::HeaderNotSigned(h) => format!("Header `{h}` should be signed"),
+            Rejection::SignedHeaderMissing(h) => format!("signed header `{h}` is not present"),
+            Rejection::PayloadHashMissing => "Missing X-Amz-Content-Sha256 field".into(),
+            other => other.to_string(),
+        });
+    }
+    if a.verdict != Verdict::Valid {
+        return Some(garage_refuse(
+            403,
+            "AccessDenied",
+            "Forbidden: Invalid signature".into(),
+        ));
+    }
+    a.body_mismatch.iter().find_map(|m| match m {
+        BodyMismatch::PayloadHash => Some(garage_refuse(
+            400,
+            "InvalidDigest",
+            "Invalid digest: SHA256 checksum verification failed (from x-amz-content-sha256)"
+                .into(),
+        )),
+        BodyMismatch::Checksum => Some(garage_refuse(
+            400,
+            "InvalidDigest",
+            "Invalid digest: Failed to validate checksum".into(),
+        )),
+        BodyMismatch::ContentMd5 => Some(garage_refuse(
+            400,
+            "BadDigest",
+            "Bad digest: The Content-MD5 you specified did not match what we received.".into(),
+        )),
+        _ => None,
+    })
+}
+
 /// Flask's (werkzeug's) page for an unhandled exception, which is what moto answers.
 fn moto_crash() -> Answer {
     Answer {
@@ -167,9 +284,16 @@ fn bucket_of(req: &Request, object_level_too: bool) -> Option<String> {
     (!bucket.is_empty() && (object_level_too || key.is_empty())).then(|| bucket.to_string())
 }
 
-fn render(server: Server, r: &Refusal, req: &Request, request_id: &str) -> Answer {
+fn render(
+    server: Server,
+    r: &Refusal,
+    req: &Request,
+    request_id: &str,
+    region: Option<&str>,
+) -> Answer {
     let esc = super::xml_escape;
     let body = match server {
+        Server::Garage => garage_body(r, req, region.unwrap_or("garage")),
         // <Error><Code/><Message/>[<BucketName/>]<RequestId/><HostId/></Error>, no newline
         // after the declaration, empty messages.
         Server::Rgw => {
@@ -204,4 +328,17 @@ fn render(server: Server, r: &Refusal, req: &Request, request_id: &str) -> Answe
         body: body.into_bytes(),
         code: Some(r.code),
     }
+}
+
+/// Garage's body: `<Error><Code/><Message/><Resource/><Region/></Error>`, the request's path as
+/// the resource (garage_api_common common_error.rs, seen in the corpus).
+fn garage_body(r: &Refusal, req: &Request, region: &str) -> String {
+    let esc = super::xml_escape;
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{}</Code><Message>{}</Message><Resource>{}</Resource><Region>{}</Region></Error>",
+        r.code,
+        esc(&r.message),
+        esc(&String::from_utf8_lossy(req.path())),
+        esc(region)
+    )
 }
