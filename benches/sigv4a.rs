@@ -12,8 +12,6 @@
 //! there: awscrt's verifier takes the canonical request it must reproduce as an input, so the
 //! Python side checks that awscrt's own canonical request is byte-identical to sigscope's.
 
-use std::time::Duration;
-
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 
 use sigscope::credentials::Credentials;
@@ -152,17 +150,10 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-fn config() -> Criterion {
-    // 4 cases × (1 s warm-up + 3 s measurement) plus analysis: ~20 s once built.
-    Criterion::default()
-        .sample_size(50)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    // 4 cases × (1 s warm-up + 3 s measurement) plus analysis: ~20 s once built.
+    config = common::config();
     targets = bench
 }
 criterion_main!(benches);

@@ -10,7 +10,7 @@
 //! sign it and compare with the claimed signature. Before timing, each case is checked to
 //! accept the request and to reject a copy with one signed header changed.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use aws_credential_types::Credentials as AwsCredentials;
 use aws_sigv4::http_request::{
@@ -365,17 +365,10 @@ fn p256_verify(
         .is_ok_and(|vk| vk.verify(message, &sig).is_ok())
 }
 
-fn config() -> Criterion {
-    // 6 cases × (1 s warm-up + 3 s measurement) plus analysis: ~30 s once built.
-    Criterion::default()
-        .sample_size(50)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    // 6 cases × (1 s warm-up + 3 s measurement) plus analysis: ~30 s once built.
+    config = common::config();
     targets = bench
 }
 criterion_main!(benches);

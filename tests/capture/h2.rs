@@ -9,15 +9,14 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 
-use sigscope::capture::tls::KeyLog;
-use sigscope::capture::{Options, Stats};
+use sigscope::capture::Stats;
 use sigscope::exchange::Exchange;
 use sigscope::http::Headers;
 use sigscope::ingest::stream_path;
 
 use crate::support::root;
+use crate::tls::{keys_of, options};
 
 /// What tshark needs to read cleartext HTTP/2 with prior knowledge (make.sh's DECODE_AS).
 const DECODE_AS: [&str; 4] = ["-d", "tcp.port==18462,http2", "-d", "tcp.port==18464,http2"];
@@ -34,22 +33,6 @@ fn fixtures() -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
-}
-
-fn keys_of(f: &Path) -> Option<PathBuf> {
-    let k = PathBuf::from(format!("{}.keys", f.display()));
-    k.exists().then_some(k)
-}
-
-fn options(f: &Path) -> Options {
-    let mut k = KeyLog::default();
-    if let Some(p) = keys_of(f) {
-        k.add_file(&p).unwrap();
-    }
-    Options {
-        keylog: Arc::new(k),
-        ..Default::default()
-    }
 }
 
 pub(crate) fn exchanges(f: &Path) -> (Vec<Exchange>, Stats) {

@@ -30,12 +30,14 @@ fn fixtures() -> Vec<PathBuf> {
     v
 }
 
-fn keys_of(f: &Path) -> Option<PathBuf> {
+/// The key log beside a capture (`FILE.keys`), when there is one.
+pub(crate) fn keys_of(f: &Path) -> Option<PathBuf> {
     let k = PathBuf::from(format!("{}.keys", f.display()));
     k.exists().then_some(k)
 }
 
-fn options(f: &Path) -> Options {
+/// Reading options for a capture: its key log when it has one.
+pub(crate) fn options(f: &Path) -> Options {
     let mut k = KeyLog::default();
     if let Some(p) = keys_of(f) {
         k.add_file(&p).unwrap();
